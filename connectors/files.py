@@ -1,0 +1,99 @@
+"""Saved news files in, Stories (or dead letters) out: the seed's plain wire text and JSONL of stories.
+
+Never raises on bad input: an unreadable, empty or non-UTF-8 file, or a JSONL line that is not a story,
+becomes a DeadLetter naming the file and line, and the rest of the input is still read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import orjson
+import xxhash
+
+from transforms.records import DeadLetter, RecordError, Story
+
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+RAW_EXCERPT = 2000  # characters of the offending input kept in a dead letter
+
+
+def expand_paths(paths: Iterable[str | os.PathLike]) -> list[str]:
+    """Files named, plus every non-hidden file under folders named, sorted; a missing path is kept so
+    that reading it yields a dead letter instead of vanishing."""
+    found: list[str] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(
+                str(p) for p in sorted(path.rglob("*"))
+                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+        else:
+            found.append(str(path))
+    return found
+
+
+def read_path(path: str) -> Iterator[Story | DeadLetter]:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        yield DeadLetter(f"{path}:0", "read", f"cannot read file: {exc.strerror or exc}", retriable=True)
+        return
+    if not data.strip():
+        yield DeadLetter(f"{path}:0", "read", "file is empty")
+        return
+    if Path(path).suffix.lower() in JSONL_SUFFIXES:
+        yield from parse_jsonl(data, path)
+    else:
+        yield from parse_wire_text(data, path)
+
+
+def _decode(data: bytes, origin: str) -> str | DeadLetter:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return DeadLetter(
+            origin, "decode", f"not UTF-8: {exc.reason} at byte {exc.start}",
+            raw=data[:RAW_EXCERPT].decode("utf-8", "backslashreplace"),
+        )
+
+
+def parse_wire_text(data: bytes, path: str) -> Iterator[Story | DeadLetter]:
+    """A plain wire-text page (as in seeds/): the whole file is one story; its id hashes the raw bytes."""
+    text = _decode(data, f"{path}:0")
+    if isinstance(text, DeadLetter):
+        yield text
+        return
+    yield Story(
+        id=xxhash.xxh3_64_hexdigest(data),
+        body=text,
+        source=Path(path).name,
+        format="wiretext",
+        origin=f"{path}:0",
+    )
+
+
+def parse_jsonl(data: bytes, path: str) -> Iterator[Story | DeadLetter]:
+    """One story per line (at least ``id`` and ``body``); blank lines are skipped, bad lines dead-lettered."""
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if not line.strip():
+            continue
+        origin = f"{path}:{number}"
+        text = _decode(line, origin)
+        if isinstance(text, DeadLetter):
+            yield text
+            continue
+        try:
+            record = orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            yield DeadLetter(origin, "parse", f"not JSON: {exc}", raw=text[:RAW_EXCERPT])
+            continue
+        try:
+            story = Story.from_dict(record)
+        except RecordError as exc:
+            yield DeadLetter(origin, "parse", str(exc), raw=text[:RAW_EXCERPT])
+            continue
+        yield dataclasses.replace(story, origin=origin, format=story.format or "jsonl")

@@ -1,0 +1,64 @@
+"""Output files: JSON Lines written atomically (temporary file, fsync, rename) and the date-partitioned
+story archive. Re-running into the same folder replaces files with identical content."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Iterable
+
+import xxhash
+
+from transforms.records import EnrichedStory, dumps
+
+
+def write_atomic(path: str | os.PathLike, data: bytes) -> None:
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def jsonl_bytes(records: Iterable[Any]) -> bytes:
+    return b"".join(dumps(r) + b"\n" for r in records)
+
+
+def write_jsonl(path: str | os.PathLike, records: Iterable[Any]) -> int:
+    rows = list(records)
+    write_atomic(path, jsonl_bytes(rows))
+    return len(rows)
+
+
+def archive_partition(story: EnrichedStory) -> str:
+    published = story.story.published
+    return f"dt={published.date().isoformat()}" if published else "dt=undated"
+
+
+def write_archive(root: str | os.PathLike, stories: Iterable[EnrichedStory]) -> list[Path]:
+    """One file per date partition, named by the hash of the ids it holds: idempotent by story id."""
+    partitions: dict[str, list[EnrichedStory]] = defaultdict(list)
+    for story in stories:
+        partitions[archive_partition(story)].append(story)
+    written = []
+    for name, rows in sorted(partitions.items()):
+        rows.sort(key=lambda s: s.id)
+        digest = xxhash.xxh3_64_hexdigest("\n".join(s.id for s in rows).encode())
+        path = Path(root) / name / f"stories-{digest}.jsonl"
+        write_atomic(path, jsonl_bytes(rows))
+        written.append(path)
+    return written

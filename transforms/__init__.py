@@ -1,0 +1,1 @@
+"""Domain logic: pure functions over records, each wrapped in a Beam PTransform."""

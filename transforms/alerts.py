@@ -1,0 +1,50 @@
+"""Turn an enriched story's rule matches into alerts with ids that depend only on (cluster, rule)."""
+
+from __future__ import annotations
+
+import xxhash
+
+from transforms.records import Alert, EnrichedStory
+from transforms.rules import WatchList
+
+TITLE_MAX = 160
+
+
+def alert_id(cluster_id: str, rule: str) -> str:
+    """Stable across replays and machines: the same story cluster and rule give the same id."""
+    return xxhash.xxh3_128_hexdigest(f"{cluster_id}\x1f{rule}".encode())
+
+
+def headline(enriched: EnrichedStory) -> str:
+    """The story's title, or its lead sentence when the source has no title (plain wire text)."""
+    story = enriched.story
+    if story.title:
+        return story.title
+    lead = story.body.split("\n", 1)[0]
+    return lead if len(lead) <= TITLE_MAX else lead[: TITLE_MAX - 1].rsplit(" ", 1)[0] + "…"
+
+
+def alerts_for(enriched: EnrichedStory, watchlist: WatchList) -> list[Alert]:
+    cluster_id = enriched.cluster.id if enriched.cluster else enriched.id
+    severity = {rule.id: rule.severity for rule in watchlist.rules}
+    return [
+        Alert(
+            id=alert_id(cluster_id, match.rule),
+            rule=match.rule,
+            story_id=enriched.id,
+            cluster_id=cluster_id,
+            title=headline(enriched),
+            severity=severity.get(match.rule, "medium"),
+            score=match.score,
+            countries=tuple(c.code for c in enriched.countries),
+            regions=enriched.regions,
+            spans=match.spans,
+        )
+        for match in enriched.matches
+    ]
+
+
+def first_alert(alerts: list[Alert]) -> Alert:
+    """Of the alerts sharing one id (same cluster and rule), the one the cluster's first story raised,
+    else the one with the smallest story id: the choice never depends on arrival order."""
+    return min(alerts, key=lambda a: (a.story_id != a.cluster_id, a.story_id))

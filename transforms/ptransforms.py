@@ -1,0 +1,157 @@
+"""Each enrichment step as a Beam PTransform with a verb-phrase name. A step that fails on one element turns
+it into a DeadLetter on the ``deadletter`` output; the rest of the bundle goes on.
+
+Steps that can fail return ``(main, deadletters)``; the pipeline flattens the dead letters.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable, Iterable
+
+import apache_beam as beam
+from apache_beam import pvalue
+
+from transforms.alerts import alerts_for, first_alert
+from transforms.dedupe import cluster_in_order, fingerprint
+from transforms.gazetteer import default_gazetteer
+from transforms.geotag import classify
+from transforms.match import Matcher
+from transforms.normalize import normalize
+from transforms.records import Cluster, DeadLetter, EnrichedStory, Story
+from transforms.rules import WatchList
+
+DEAD = "deadletter"
+
+
+def _origin(element: Any) -> str:
+    story = element.story if isinstance(element, EnrichedStory) else element
+    if isinstance(story, tuple):
+        story = story[0]
+    return getattr(story, "origin", None) or getattr(story, "id", None) or repr(element)[:200]
+
+
+class _Guarded(beam.DoFn):
+    """Applies ``make()``'s function to each element; an exception becomes a dead letter for ``stage``."""
+
+    def __init__(self, stage: str, make: Callable[[], Callable[[Any], Any]]) -> None:
+        self.stage, self.make = stage, make
+        self.fn: Callable[[Any], Any] | None = None
+
+    def setup(self) -> None:
+        self.fn = self.make()
+
+    def process(self, element: Any) -> Iterable[Any]:
+        try:
+            yield self.fn(element)  # type: ignore[misc]
+        except Exception as exc:  # one bad story must not stop the job: it becomes data
+            reason = f"{type(exc).__name__}: {exc}"
+            yield pvalue.TaggedOutput(DEAD, DeadLetter(_origin(element), self.stage, reason))
+
+
+def _guarded(pcoll: beam.PCollection, label: str, stage: str, make: Callable) -> tuple:
+    out = pcoll | label >> beam.ParDo(_Guarded(stage, make)).with_outputs(DEAD, main="main")
+    return out.main, out[DEAD]
+
+
+class NormalizeStories(beam.PTransform):
+    """Raw stories -> clean text, furniture removed, dateline/credit/publisher filled in."""
+
+    def expand(self, stories: beam.PCollection) -> tuple:
+        return _guarded(stories, "Normalize", "normalize", lambda: normalize)
+
+
+def _clustered(items: list) -> Iterable[tuple[Story, Cluster]]:
+    clusters = cluster_in_order(items)
+    for story, _ in items:
+        yield story, clusters[story.id]
+
+
+class DedupeStories(beam.PTransform):
+    """Stories -> ((story, cluster), dead letters): exact and near duplicates join the cluster of their earliest copy.
+
+    Bounded input: the fingerprints are gathered once and clustered in a deterministic order, so a replay
+    gives the same clusters whatever the bundle order.
+    """
+
+    def expand(self, stories: beam.PCollection) -> tuple:
+        printed, dead = _guarded(stories, "Fingerprint", "dedupe", lambda: lambda s: (s, fingerprint(s)))
+        clustered = (
+            printed
+            | "GatherFingerprints" >> beam.combiners.ToList()
+            | "AssignClusters" >> beam.FlatMap(_clustered)
+        )
+        return clustered, dead
+
+
+def _classifier() -> Callable[[tuple[Story, Cluster]], EnrichedStory]:
+    gazetteer = default_gazetteer()
+
+    def run(pair: tuple[Story, Cluster]) -> EnrichedStory:
+        story, cluster = pair
+        countries, regions = classify(story, gazetteer)
+        return EnrichedStory(story, countries, regions, (), cluster)
+
+    return run
+
+
+class ClassifyRegions(beam.PTransform):
+    """(story, cluster) -> EnrichedStory with countries (score, evidence) and UN M49 sub-regions."""
+
+    def expand(self, pairs: beam.PCollection) -> tuple:
+        return _guarded(pairs, "Classify", "classify", _classifier)
+
+
+class MatchRules(beam.PTransform):
+    """EnrichedStory -> the same with the watch list's matches and their spans."""
+
+    def __init__(self, watchlist: WatchList) -> None:
+        super().__init__()
+        self.watchlist = watchlist
+
+    def expand(self, stories: beam.PCollection) -> tuple:
+        watchlist = self.watchlist
+
+        def make() -> Callable[[EnrichedStory], EnrichedStory]:
+            matcher = Matcher(watchlist)
+            return lambda e: dataclasses.replace(e, matches=matcher.match(e.story))
+
+        return _guarded(stories, "Match", "match", make)
+
+
+class RaiseAlerts(beam.PTransform):
+    """Enriched stories -> one alert per (story cluster, rule): later copies of a story raise no new alert."""
+
+    def __init__(self, watchlist: WatchList) -> None:
+        super().__init__()
+        self.watchlist = watchlist
+
+    def expand(self, stories: beam.PCollection) -> beam.PCollection:
+        watchlist = self.watchlist
+        return (
+            stories
+            | "AlertsPerStory" >> beam.FlatMap(lambda e: alerts_for(e, watchlist))
+            | "KeyByAlertId" >> beam.Map(lambda a: (a.id, a))
+            | "GroupByAlertId" >> beam.GroupByKey()
+            | "KeepFirstAlert" >> beam.Map(lambda kv: first_alert(list(kv[1])))
+        )
+
+
+class EnrichStories(beam.PTransform):
+    """Raw stories -> (enriched stories, alerts, dead letters): the whole chain, named step by step."""
+
+    def __init__(self, watchlist: WatchList) -> None:
+        super().__init__()
+        self.watchlist = watchlist
+
+    def expand(self, stories: beam.PCollection) -> tuple:
+        normalized, dead_normalize = stories | "NormalizeStories" >> NormalizeStories()
+        clustered, dead_dedupe = normalized | "DedupeStories" >> DedupeStories()
+        classified, dead_classify = clustered | "ClassifyRegions" >> ClassifyRegions()
+        enriched, dead_match = classified | "MatchRules" >> MatchRules(self.watchlist)
+        alerts = enriched | "RaiseAlerts" >> RaiseAlerts(self.watchlist)
+        dead = (dead_normalize, dead_dedupe, dead_classify, dead_match) | "FlattenDeadLetters" >> beam.Flatten()
+        return enriched, alerts, dead
+
+
+__all__ = ["ClassifyRegions", "DedupeStories", "EnrichStories", "MatchRules", "NormalizeStories", "RaiseAlerts"]

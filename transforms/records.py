@@ -1,0 +1,271 @@
+"""The records every stage passes along: frozen dataclasses with a documented JSON shape.
+
+This module imports nothing of ours, so connectors, transforms and pipelines can all depend on it.
+The JSON shape (see docs/records.md) is a contract: field names do not change without a version bump.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Mapping
+
+import orjson
+
+
+class RecordError(ValueError):
+    """A record could not be built from its JSON form. Not retriable: the input itself is wrong."""
+
+    retriable = False
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise RecordError(f"naive datetime {value.isoformat()} (timezone-aware datetimes only)")
+    return value.astimezone(timezone.utc)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat().replace("+00:00", "Z")
+
+
+def parse_time(value: Any) -> datetime | None:
+    """ISO 8601 text (a trailing Z allowed) to an aware UTC datetime; a naive time is an error."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise RecordError(f"time must be an ISO 8601 string, got {type(value).__name__}")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise RecordError(f"time {value!r} is not ISO 8601") from exc
+    if parsed.tzinfo is None:
+        raise RecordError(f"time {value!r} has no timezone")
+    return parsed.astimezone(timezone.utc)
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A piece of evidence: ``text == <story field>[start:end]`` (character offsets)."""
+
+    field: str
+    start: int
+    end: int
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "start": self.start, "end": self.end, "text": self.text}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Span":
+        return cls(str(data["field"]), int(data["start"]), int(data["end"]), str(data["text"]))
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """One news item as a connector delivers it (``body`` raw) or as Normalize leaves it (clean)."""
+
+    id: str
+    body: str
+    title: str | None = None
+    summary: str | None = None
+    url: str | None = None
+    source: str | None = None
+    dateline: str | None = None
+    credit: str | None = None
+    publisher: str | None = None
+    authors: tuple[str, ...] = ()
+    language: str | None = None
+    published: datetime | None = None
+    fetched: datetime | None = None
+    format: str | None = None
+    origin: str | None = None  # where the raw bytes are: "path:line" or "topic/partition@offset"
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            raise RecordError("story id is empty")
+        object.__setattr__(self, "published", _utc(self.published))
+        object.__setattr__(self, "fetched", _utc(self.fetched))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "summary": self.summary,
+            "body": self.body,
+            "url": self.url,
+            "source": self.source,
+            "dateline": self.dateline,
+            "credit": self.credit,
+            "publisher": self.publisher,
+            "authors": list(self.authors),
+            "language": self.language,
+            "published": _iso(self.published),
+            "fetched": _iso(self.fetched),
+            "format": self.format,
+            "origin": self.origin,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Story":
+        """Build from the JSON shape; only ``id`` and ``body`` are required."""
+        if not isinstance(data, Mapping):
+            raise RecordError(f"a story must be a JSON object, got {type(data).__name__}")
+        missing = [key for key in ("id", "body") if data.get(key) in (None, "")]
+        if missing:
+            raise RecordError(f"missing required field(s): {', '.join(missing)}")
+        if not isinstance(data["body"], str):
+            raise RecordError("field 'body' must be a string")
+        text = {key: _opt_str(data, key) for key in _TEXT_FIELDS}
+        authors = data.get("authors") or ()
+        if isinstance(authors, str):
+            authors = (authors,)
+        return cls(
+            id=str(data["id"]),
+            body=data["body"],
+            authors=tuple(str(a) for a in authors),
+            published=parse_time(data.get("published")),
+            fetched=parse_time(data.get("fetched")),
+            **text,
+        )
+
+
+_TEXT_FIELDS = (
+    "title", "summary", "url", "source", "dateline", "credit", "publisher", "language", "format", "origin",
+)
+
+
+def _opt_str(data: Mapping[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, (dict, list)):
+        raise RecordError(f"field {key!r} must be text, got {type(value).__name__}")
+    return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class CountryTag:
+    code: str  # ISO 3166-1 alpha-2
+    score: float
+    evidence: tuple[Span, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "score": self.score, "evidence": [s.to_dict() for s in self.evidence]}
+
+
+@dataclass(frozen=True, slots=True)
+class RuleMatch:
+    rule: str
+    score: float
+    spans: tuple[Span, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "score": self.score, "spans": [s.to_dict() for s in self.spans]}
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """``id`` is the id of the cluster's first story; ``duplicate_of`` is None for that first story."""
+
+    id: str
+    duplicate_of: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "duplicate_of": self.duplicate_of}
+
+
+@dataclass(frozen=True, slots=True)
+class EnrichedStory:
+    story: Story
+    countries: tuple[CountryTag, ...] = ()
+    regions: tuple[str, ...] = ()
+    matches: tuple[RuleMatch, ...] = ()
+    cluster: Cluster | None = None
+
+    @property
+    def id(self) -> str:
+        return self.story.id
+
+    def to_dict(self) -> dict[str, Any]:
+        s = self.story
+        return {
+            "id": s.id,
+            "title": s.title,
+            "body": s.body,
+            "dateline": s.dateline,
+            "credit": s.credit,
+            "publisher": s.publisher,
+            "published": _iso(s.published),
+            "source": s.source,
+            "url": s.url,
+            "countries": [c.to_dict() for c in self.countries],
+            "regions": list(self.regions),
+            "matches": [m.to_dict() for m in self.matches],
+            "cluster": self.cluster.to_dict() if self.cluster else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """One rule firing for one story cluster; ``id`` depends only on (cluster id, rule)."""
+
+    id: str
+    rule: str
+    story_id: str
+    cluster_id: str
+    title: str
+    severity: str
+    score: float
+    countries: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    spans: tuple[Span, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "rule": self.rule,
+            "story_id": self.story_id,
+            "cluster_id": self.cluster_id,
+            "title": self.title,
+            "severity": self.severity,
+            "score": self.score,
+            "countries": list(self.countries),
+            "regions": list(self.regions),
+            "spans": [s.to_dict() for s in self.spans],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """Input that could not become a story, or a story a stage could not process. Never dropped silently."""
+
+    origin: str  # "path:line" (line 0 = the whole file) or a Kafka position
+    stage: str  # read, decode, parse, normalize, ...
+    reason: str
+    raw: str | None = None  # the offending input, truncated to keep records small
+    retriable: bool = False
+
+    def message(self) -> str:
+        return f"{self.origin}: {self.stage}: {self.reason}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def dumps(record: Any) -> bytes:
+    """One record as compact JSON bytes (no newline), keys in a stable order."""
+    return orjson.dumps(record.to_dict() if hasattr(record, "to_dict") else record)
+
+
+def loads(data: bytes | str) -> Any:
+    return orjson.loads(data)
+
+
+__all__ = [
+    "Alert", "Cluster", "CountryTag", "DeadLetter", "EnrichedStory", "RecordError", "RuleMatch", "Span",
+    "Story", "dumps", "loads", "parse_time",
+]
