@@ -25,7 +25,7 @@ AGENCIES = {
 _UI_LINE = re.compile(
     r"(subscribe( now| here| to .{0,40})?|sign up( for .{0,40})?|share( this( story| article)?)?|print|e-?mail"
     r"|comments?|related( stories| articles| content)?|read more|advertisement|listen( to this article)?"
-    r"|follow us( on .{0,40})?|click here.{0,60}|see (all|more) news.{0,40}|back to top|skip to content"
+    r"|follow us( on .{0,40})?|our standards\b.{0,80}|(advertisement|scroll to continue)([\s·|-]+scroll to continue)?|click here.{0,60}|see (all|more) news.{0,40}|back to top|skip to (main )?content"
     r"|(©|\(c\)|copyright)\b.{0,120}|all rights reserved\.?|more from .{0,40}|trending|top stories)[.!:]?",
     re.IGNORECASE,
 )

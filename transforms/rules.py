@@ -250,7 +250,7 @@ def load_watchlist(text: str, path: str = "<rules>") -> WatchList:
         # Columns inside a plain or quoted one-line scalar: offset by the scalar's start (+1 for a quote).
         line, column = _mark(qnode)
         column += 1 if qnode.style in ("'", '"') else 0
-        tree = _Parser(query, aliases, (path, line, column - 1)).parse()
+        tree = _Parser(query, aliases, (path, line, column)).parse()
         name = _scalar(fields["name"][1], path, "'name'") if "name" in fields else rid
         rules.append(Rule(rid, name, severity, query, tree))
     return WatchList(tuple(rules), path)

@@ -1,0 +1,82 @@
+import random
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from transforms.dedupe import ClusterIndex, cluster_in_order, fingerprint, similarity
+from transforms.normalize import normalize
+from transforms.records import Story
+
+BASE = (
+    "The central bank raised its key interest rate by a quarter point on Wednesday, citing stubborn inflation "
+    "in services and a tight labour market, and signalled that further increases were possible if wage growth "
+    "did not slow in the coming months, according to a statement released after the two-day meeting."
+)
+
+
+def test_same_words_other_markup_is_an_exact_duplicate():
+    a = fingerprint(Story(id="a", body=BASE))
+    b = fingerprint(Story(id="b", body="<p>" + BASE.replace(" ", "  ") + "</p>"))
+    b = fingerprint(normalize(Story(id="b", body="<p>" + BASE.replace(" ", "  ") + "</p>")))
+    assert a.exact == b.exact
+
+
+def test_a_light_edit_is_a_near_duplicate_and_other_news_is_not():
+    edited = BASE.replace("on Wednesday", "on Wednesday morning")
+    other = "Heavy rain flooded parts of the capital overnight, cutting power to thousands of homes and closing schools."
+    a, b, c = (fingerprint(Story(id=i, body=t)) for i, t in (("a", BASE), ("b", edited), ("c", other)))
+    assert similarity(a.minhash, b.minhash) >= 0.75 > 0.05 > similarity(a.minhash, c.minhash)
+    index = ClusterIndex()
+    assert index.assign("a", a).duplicate_of is None
+    assert index.assign("b", b).duplicate_of == "a"
+    assert index.assign("c", c).duplicate_of is None
+
+
+def test_same_template_other_figures_is_other_news():
+    week1 = (
+        "U.S. grain carloadings totaled 25,744 cars in the week ended March 28, down 4.3 pct from the previous "
+        "week but 41.6 pct above the corresponding week a year ago, the Association of American Railroads said."
+    )
+    week2 = (
+        "U.S. grain carloadings totaled 26,108 cars in the week ended February 21, down 2.2 pct from the previous "
+        "week but 22.8 pct above the corresponding week a year ago, the Association of American Railroads said."
+    )
+    a, b = fingerprint(Story(id="a", body=week1)), fingerprint(Story(id="b", body=week2))
+    assert similarity(a.minhash, b.minhash) >= 0.3  # the words mostly agree...
+    index = ClusterIndex()
+    index.assign("a", a)
+    assert index.assign("b", b).duplicate_of is None  # ...the figures do not
+
+
+def test_short_notices_are_told_apart_by_headline():
+    body = "Qtly div 15 cts vs 12-1/2 cts prior Pay April 15 Record March 31"
+    a = fingerprint(Story(id="a", body=body, title="WESTERN FEDERAL SAVINGS BANK UPS PAYOUT"))
+    b = fingerprint(Story(id="b", body=body, title="CO-OPERATIVE BANCORP RAISES QUARTERLY"))
+    assert a.exact != b.exact
+
+
+def test_capacity_bounds_memory():
+    index = ClusterIndex(capacity=10)
+    for i in range(100):
+        index.assign(f"s{i}", fingerprint(Story(id=f"s{i}", body=f"story number {i} about topic {i * 7}")))
+    assert len(index) == 10
+
+
+def test_the_seed_and_its_reuters_copy_cluster(seed_text):
+    from tests.conftest import DATA
+
+    copy = (DATA / "seed-reuters-copy.txt").read_text()
+    a, b = normalize(Story(id="voa", body=seed_text)), normalize(Story(id="reuters", body=copy))
+    clusters = cluster_in_order([(a, fingerprint(a)), (b, fingerprint(b))])
+    assert clusters["voa"].id == clusters["reuters"].id
+
+
+@settings(max_examples=30)
+@given(st.randoms())
+def test_clusters_do_not_depend_on_input_order(rnd: random.Random):
+    texts = [BASE, BASE.replace("quarter", "half"), "Unrelated text about a football match in the rain today."]
+    stories = [Story(id=f"s{i}", body=texts[i % 3]) for i in range(9)]
+    items = [(s, fingerprint(s)) for s in stories]
+    shuffled = items[:]
+    rnd.shuffle(shuffled)
+    assert cluster_in_order(items) == cluster_in_order(shuffled)

@@ -1,0 +1,51 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
+from transforms.normalize import clean_text, normalize
+from transforms.records import Story
+
+FURNITURE = ["Reuters is a news agency founded in 1851", "Subscribe", "By:VOA", "Toronto, Canada", "\\’"]
+
+
+def test_seed_loses_its_furniture_and_keeps_its_facts(seed_text):
+    story = normalize(Story(id="seed", body=seed_text))
+    for piece in FURNITURE:
+        assert piece not in story.body
+    assert "\n-\n" not in story.body and not story.body.endswith("-")
+    assert "North Korea’s supply of weaponry" in story.body
+    assert story.body.startswith("South Korea and the European Union")
+    assert story.body.endswith("achieved victory in Ukraine.")
+    assert (story.dateline, story.credit, story.publisher) == ("Seoul, South Korea", "Reuters", "VOA")
+
+
+def test_normalize_is_idempotent(seed_text):
+    once = normalize(Story(id="seed", body=seed_text))
+    assert normalize(once) == once
+
+
+def test_inline_wire_dateline_gives_place_and_credit():
+    story = normalize(Story(id="x", body="WASHINGTON, Nov 4 (AP) — The U.S. said on Monday."))
+    assert (story.dateline, story.credit, story.body) == ("Washington, Nov 4", "AP", "The U.S. said on Monday.")
+
+
+def test_a_dash_inside_a_sentence_is_not_a_dateline():
+    body = "The man - who was there - said (AP) nothing."
+    story = normalize(Story(id="x", body=body))
+    assert story.dateline is None and story.body == body
+
+
+def test_fields_the_connector_knew_are_kept():
+    story = normalize(Story(id="x", body="By Jane Doe\nText here.", dateline="PARIS -", publisher="Le Monde"))
+    assert (story.dateline, story.publisher, story.authors, story.body) == ("Paris", "Le Monde", ("Jane Doe",), "Text here.")
+
+
+def test_html_bodies_become_text():
+    text = clean_text("<div><p>One &amp; two</p><script>x()</script><p>Three&nbsp;four</p></div>")
+    assert text == "One & two\nThree four"
+
+
+@given(st.text(max_size=400))
+def test_normalize_never_crashes_and_is_idempotent(text):
+    once = normalize(Story(id="x", body=text))
+    assert normalize(once) == once
+    assert "\\’" not in once.body

@@ -1,0 +1,52 @@
+import apache_beam as beam
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+
+from transforms.enrich import Enricher, enrich_batch
+from transforms.ptransforms import EnrichStories, NormalizeStories, RaiseAlerts
+from transforms.records import Cluster, EnrichedStory, RuleMatch, Story
+from transforms.rules import default_watchlist
+
+OPTIONS = ["--runner=FnApiRunner"]
+
+
+def test_normalize_stories_dead_letters_what_it_cannot_handle():
+    stories = [Story(id="a", body="By:VOA\nText.", origin="f.jsonl:1"), Story(id="b", body=None, origin="f.jsonl:2")]
+    with TestPipeline(argv=OPTIONS) as p:
+        good, dead = p | beam.Create(stories) | NormalizeStories()
+        assert_that(good | beam.Map(lambda s: (s.id, s.body, s.publisher)), equal_to([("a", "Text.", "VOA")]))
+        assert_that(dead | beam.Map(lambda d: (d.origin, d.stage, d.reason.split(":")[0])),
+                    equal_to([("f.jsonl:2", "normalize", "TypeError")]), label="DeadLetters")
+
+
+def test_raise_alerts_keeps_one_alert_per_cluster_and_rule():
+    wl = default_watchlist()
+    match = RuleMatch("icbm", 1.0)
+    stories = [
+        EnrichedStory(Story(id="b", body="x"), matches=(match,), cluster=Cluster("a", "a")),
+        EnrichedStory(Story(id="a", body="x"), matches=(match,), cluster=Cluster("a")),
+        EnrichedStory(Story(id="c", body="x"), matches=(match,), cluster=Cluster("c")),
+    ]
+    with TestPipeline(argv=OPTIONS) as p:
+        alerts = p | beam.Create(stories) | RaiseAlerts(wl)
+        assert_that(alerts | beam.Map(lambda a: (a.rule, a.story_id, a.cluster_id)),
+                    equal_to([("icbm", "a", "a"), ("icbm", "c", "c")]))
+
+
+def test_beam_chain_agrees_with_the_in_process_chain(seed_text):
+    stories = [
+        Story(id="seed", body=seed_text),
+        Story(id="copy", body=seed_text.replace("By:VOA", "By:BBC")),
+        Story(id="other", body="Kenya's president visited Nairobi schools.", title="Kenyan visit"),
+    ]
+    wl = default_watchlist()
+    expected_stories, expected_alerts = enrich_batch(stories, Enricher.create(wl))
+    with TestPipeline(argv=OPTIONS) as p:
+        enriched, alerts, dead = p | beam.Create(stories) | EnrichStories(wl)
+        assert_that(enriched, equal_to(expected_stories), label="Stories")
+        assert_that(alerts, equal_to(expected_alerts), label="Alerts")
+        assert_that(dead, equal_to([]), label="Dead")
+    clusters = {e.id: e.cluster for e in expected_stories}
+    assert clusters["copy"] == Cluster("copy") and clusters["seed"] == Cluster("copy", "copy")
+    assert {a.rule for a in expected_alerts} >= {"icbm", "troop-withdrawal", "arms-transfer"}
+    assert len({(a.rule, a.cluster_id) for a in expected_alerts}) == len(expected_alerts)

@@ -1,0 +1,57 @@
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from transforms.records import DeadLetter, RecordError, Span, Story, dumps, loads, parse_time
+
+
+def test_story_round_trips_through_json():
+    story = Story(
+        id="s1", body="Text", title="T", published=datetime(2024, 11, 4, 9, 0, tzinfo=timezone(timedelta(hours=9))),
+        authors=("A. Writer",), credit="Reuters",
+    )
+    data = loads(dumps(story))
+    assert data["published"] == "2024-11-04T00:00:00Z"
+    assert Story.from_dict(data) == story
+
+
+def test_naive_datetimes_are_refused():
+    with pytest.raises(RecordError, match="naive"):
+        Story(id="s", body="b", published=datetime(2024, 1, 1))
+    with pytest.raises(RecordError, match="no timezone"):
+        parse_time("2024-01-01T00:00:00")
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"id": "x"}, "missing required field"),
+        ({"body": "b"}, "missing required field"),
+        ({"id": "x", "body": 5}, "'body' must be a string"),
+        ({"id": "x", "body": "b", "published": "yesterday"}, "not ISO 8601"),
+        ({"id": "x", "body": "b", "title": {"a": 1}}, "'title' must be text"),
+        (["not", "an", "object"], "must be a JSON object"),
+    ],
+)
+def test_bad_story_json_names_the_problem(data, message):
+    with pytest.raises(RecordError, match=message):
+        Story.from_dict(data)
+
+
+def test_numeric_ids_become_text():
+    assert Story.from_dict({"id": 7, "body": "b"}).id == "7"
+
+
+def test_dead_letter_message_names_origin_and_stage():
+    d = DeadLetter("in.jsonl:3", "parse", "not JSON")
+    assert d.message() == "in.jsonl:3: parse: not JSON"
+    assert loads(dumps(d))["origin"] == "in.jsonl:3"
+
+
+@given(st.text(), st.integers(0, 50), st.integers(0, 50))
+def test_span_json_shape(text, a, b):
+    start, end = sorted((a, b))
+    span = Span("body", start, end, text[start:end])
+    assert Span.from_dict(loads(dumps(span))) == span
