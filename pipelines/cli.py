@@ -72,6 +72,54 @@ def cmd_enrich(args: argparse.Namespace) -> int:
     return 0
 
 
+def _kafka_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--bootstrap", metavar="HOST:PORT", help="Kafka broker (default: $WIREWATCH_KAFKA)")
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from connectors.kafka import Publisher, bootstrap_servers, ensure_topics
+    from connectors.files import expand_paths
+    from pipelines.ingest import ingest_files
+
+    bootstrap = bootstrap_servers(args.bootstrap)
+    ensure_topics(bootstrap)
+    with Publisher(bootstrap, client_id="wirewatch-ingest") as publisher:
+        counts = ingest_files(expand_paths(args.paths), publisher)
+    print(f"ingested {counts.stories} stories from {counts.files} files into Kafka at {bootstrap}; "
+          f"dead letters: {counts.dead_letters}")
+    return 0
+
+
+def cmd_process(args: argparse.Namespace) -> int:
+    args.paths, args.watch = [], []
+    return cmd_run(args)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from connectors.kafka import bootstrap_servers
+    from pipelines import logs, service
+
+    logs.setup()
+    config = service.ServiceConfig(
+        bootstrap=bootstrap_servers(args.bootstrap),
+        watchlist=_watchlist(args.rules),
+        archive=args.archive,
+        paths=args.paths,
+        watch=args.watch,
+        metrics_port=args.metrics_port,
+        prism=args.prism,
+    )
+    return service.run(config)
+
+
+def _service_args(p: argparse.ArgumentParser) -> None:
+    _kafka_args(p)
+    p.add_argument("--rules", metavar="FILE", help="watch list YAML (default: the built-in list)")
+    p.add_argument("--archive", default="archive", metavar="DIR", help="where enriched stories are archived")
+    p.add_argument("--metrics-port", type=int, default=9108, help="/metrics and /health on 127.0.0.1 (0: any)")
+    p.add_argument("--prism", metavar="PATH", help="Beam Prism runner binary (default: built by scripts/bootstrap)")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="wirewatch", description="News monitoring: dedupe, geotag, watch-list alerts.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -88,6 +136,21 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("-o", "--output", required=True, metavar="OUT.jsonl")
     e.add_argument("--rules", metavar="FILE", help="watch list YAML (default: the built-in list)")
     e.set_defaults(func=cmd_enrich)
+
+    i = sub.add_parser("ingest", help="publish stories from files and folders to Kafka")
+    i.add_argument("paths", nargs="+", metavar="PATH")
+    _kafka_args(i)
+    i.set_defaults(func=cmd_ingest)
+
+    pr = sub.add_parser("process", help="the streaming pipeline: Kafka stories -> alerts, archive, dead letters")
+    _service_args(pr)
+    pr.set_defaults(func=cmd_process)
+
+    r = sub.add_parser("run", help="ingest and process in one always-on service")
+    r.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to ingest at start")
+    r.add_argument("--watch", action="append", default=[], metavar="DIR", help="drop folder to watch (repeatable)")
+    _service_args(r)
+    r.set_defaults(func=cmd_run)
     return p
 
 
@@ -100,6 +163,11 @@ def main(argv: list[str] | None = None) -> int:
     except RuleError as exc:
         print(f"wirewatch: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        if hasattr(exc, "retriable"):  # our errors carry a message a person can act on
+            print(f"wirewatch: {exc}", file=sys.stderr)
+            return 3 if exc.retriable else 2
+        raise
 
 
 if __name__ == "__main__":

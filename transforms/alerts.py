@@ -39,6 +39,7 @@ def alerts_for(enriched: EnrichedStory, watchlist: WatchList) -> list[Alert]:
             countries=tuple(c.code for c in enriched.countries),
             regions=enriched.regions,
             spans=match.spans,
+            published=enriched.story.published,
         )
         for match in enriched.matches
     ]

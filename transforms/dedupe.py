@@ -102,6 +102,8 @@ class ClusterIndex:
 
     def assign(self, story_id: str, fp: Fingerprint) -> Cluster:
         head = self._exact.get(fp.exact) or self._near(fp)
+        if head == story_id:  # the same story again (a re-sent or re-read record) leads its own cluster
+            return Cluster(id=story_id, duplicate_of=None)
         if head is not None:
             return Cluster(id=head, duplicate_of=head)
         self._add(story_id, fp)

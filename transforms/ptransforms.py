@@ -7,13 +7,14 @@ Steps that can fail return ``(main, deadletters)``; the pipeline flattens the de
 from __future__ import annotations
 
 import dataclasses
+import threading
 from typing import Any, Callable, Iterable
 
 import apache_beam as beam
 from apache_beam import pvalue
 
 from transforms.alerts import alerts_for, first_alert
-from transforms.dedupe import cluster_in_order, fingerprint
+from transforms.dedupe import ClusterIndex, cluster_in_order, fingerprint
 from transforms.gazetteer import default_gazetteer
 from transforms.geotag import classify
 from transforms.match import Matcher
@@ -82,6 +83,53 @@ class DedupeStories(beam.PTransform):
             | "AssignClusters" >> beam.FlatMap(_clustered)
         )
         return clustered, dead
+
+
+_INDEXES: dict[str, tuple[ClusterIndex, threading.Lock]] = {}
+_INDEXES_LOCK = threading.Lock()
+
+
+class _AssignOnline(beam.DoFn):
+    """Assigns clusters in arrival order against one index shared by every instance in the worker process
+    (an endless stream has no "whole batch" to sort). The index is warmed once from ``warmup()``: the
+    stories processed before, so a restart remembers which clusters it has seen."""
+
+    def __init__(self, name: str, warmup: Callable[[], Iterable[Story]] | None, capacity: int) -> None:
+        self.name, self.warmup, self.capacity = name, warmup, capacity
+
+    def setup(self) -> None:
+        with _INDEXES_LOCK:
+            if self.name not in _INDEXES:
+                index = ClusterIndex(capacity=self.capacity)
+                for story in self.warmup() if self.warmup else ():
+                    story = normalize(story)
+                    index.assign(story.id, fingerprint(story))
+                _INDEXES[self.name] = (index, threading.Lock())
+        self.index, self.lock = _INDEXES[self.name]
+
+    def process(self, story: Story) -> Iterable[Any]:
+        try:
+            fp = fingerprint(story)
+        except Exception as exc:  # one bad story must not stop the job: it becomes data
+            yield pvalue.TaggedOutput(DEAD, DeadLetter(_origin(story), "dedupe", f"{type(exc).__name__}: {exc}"))
+            return
+        with self.lock:
+            cluster = self.index.assign(story.id, fp)
+        yield story, cluster
+
+
+class AssignClustersOnline(beam.PTransform):
+    """Streaming dedupe: stories -> ((story, cluster), dead letters), clustered in arrival order."""
+
+    def __init__(self, name: str = "default", warmup: Callable[[], Iterable[Story]] | None = None,
+                 capacity: int = 1_000_000) -> None:
+        super().__init__()
+        self.index_name, self.warmup, self.capacity = name, warmup, capacity
+
+    def expand(self, stories: beam.PCollection) -> tuple:
+        fn = _AssignOnline(self.index_name, self.warmup, self.capacity)
+        out = stories | "AssignOnline" >> beam.ParDo(fn).with_outputs(DEAD, main="main")
+        return out.main, out[DEAD]
 
 
 def _classifier() -> Callable[[tuple[Story, Cluster]], EnrichedStory]:
@@ -154,4 +202,4 @@ class EnrichStories(beam.PTransform):
         return enriched, alerts, dead
 
 
-__all__ = ["ClassifyRegions", "DedupeStories", "EnrichStories", "MatchRules", "NormalizeStories", "RaiseAlerts"]
+__all__ = ["AssignClustersOnline", "ClassifyRegions", "DedupeStories", "EnrichStories", "MatchRules", "NormalizeStories", "RaiseAlerts"]

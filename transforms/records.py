@@ -81,14 +81,15 @@ class Story:
     language: str | None = None
     published: datetime | None = None
     fetched: datetime | None = None
+    produced: datetime | None = None  # when it entered Kafka (the record's timestamp)
     format: str | None = None
     origin: str | None = None  # where the raw bytes are: "path:line" or "topic/partition@offset"
 
     def __post_init__(self) -> None:
         if not self.id:
             raise RecordError("story id is empty")
-        object.__setattr__(self, "published", _utc(self.published))
-        object.__setattr__(self, "fetched", _utc(self.fetched))
+        for name in ("published", "fetched", "produced"):
+            object.__setattr__(self, name, _utc(getattr(self, name)))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -105,6 +106,7 @@ class Story:
             "language": self.language,
             "published": _iso(self.published),
             "fetched": _iso(self.fetched),
+            "produced": _iso(self.produced),
             "format": self.format,
             "origin": self.origin,
         }
@@ -129,6 +131,7 @@ class Story:
             authors=tuple(str(a) for a in authors),
             published=parse_time(data.get("published")),
             fetched=parse_time(data.get("fetched")),
+            produced=parse_time(data.get("produced")),
             **text,
         )
 
@@ -223,6 +226,8 @@ class Alert:
     countries: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()
     spans: tuple[Span, ...] = ()
+    published: datetime | None = None  # the story's publication time
+    alerted: datetime | None = None  # when the always-on service delivered it (None in replays)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -236,6 +241,8 @@ class Alert:
             "countries": list(self.countries),
             "regions": list(self.regions),
             "spans": [s.to_dict() for s in self.spans],
+            "published": _iso(self.published),
+            "alerted": _iso(self.alerted),
         }
 
 

@@ -1,0 +1,57 @@
+"""Prometheus metrics for the always-on service (one registry per process), and the HTTP endpoint that
+serves them with a health check."""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Callable
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+REGISTRY = CollectorRegistry()
+STORIES_IN = Counter("wirewatch_stories_in_total", "Stories read from Kafka", registry=REGISTRY)
+STORIES_OUT = Counter("wirewatch_stories_out_total", "Enriched stories archived", registry=REGISTRY)
+STORIES_PUBLISHED = Counter("wirewatch_stories_published_total", "Stories published by ingest", registry=REGISTRY)
+ALERTS = Counter("wirewatch_alerts_total", "Alerts delivered", ["rule"], registry=REGISTRY)
+ALERTS_SUPPRESSED = Counter(
+    "wirewatch_alerts_suppressed_total", "Alerts not re-sent: the same cluster and rule alerted before", registry=REGISTRY
+)
+DEAD_LETTERS = Counter("wirewatch_dead_letters_total", "Dead letters", ["stage"], registry=REGISTRY)
+CONSUMER_LAG = Gauge("wirewatch_consumer_lag", "Records in Kafka not yet committed", ["partition"], registry=REGISTRY)
+STAGE_LATENCY = Histogram(
+    "wirewatch_stage_latency_seconds",
+    "Time between a story's stage timestamps",
+    ["stage"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600, 86400),
+    registry=REGISTRY,
+)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    health: Callable[[], tuple[bool, str]] = staticmethod(lambda: (True, "ok"))
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        if self.path == "/metrics":
+            body, status, kind = generate_latest(REGISTRY), 200, CONTENT_TYPE_LATEST
+        elif self.path in ("/health", "/healthz"):
+            ok, text = self.health()
+            body, status, kind = text.encode() + b"\n", 200 if ok else 503, "text/plain; charset=utf-8"
+        else:
+            body, status, kind = b"not found: try /metrics or /health\n", 404, "text/plain; charset=utf-8"
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # scrapes every few seconds would drown the service's own logs
+
+
+def serve(port: int, health: Callable[[], tuple[bool, str]], host: str = "127.0.0.1") -> ThreadingHTTPServer:
+    """Serve /metrics and /health on ``host:port`` from a daemon thread; port 0 picks a free port."""
+    handler = type("Handler", (_Handler,), {"health": staticmethod(health)})
+    server = ThreadingHTTPServer((host, port), handler)
+    threading.Thread(target=server.serve_forever, name="wirewatch-http", daemon=True).start()
+    return server

@@ -1,0 +1,68 @@
+"""The always-on pipeline: Kafka -> enrich -> alerts, archive and dead letters, on Beam's Prism runner
+(streaming, LOOPBACK workers in this process). Wiring only."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import shutil
+from pathlib import Path
+
+import apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from connectors.delivery import DeliverOutcomes
+from connectors.kafka import STORIES
+from connectors.kafka_source import ReadStoriesFromKafka, committed_stories
+from transforms.ptransforms import AssignClustersOnline, ClassifyRegions, MatchRules, NormalizeStories
+from transforms.rules import WatchList
+
+GROUP = "wirewatch-process"
+ENV_PRISM = "WIREWATCH_PRISM"
+REPO = Path(__file__).resolve().parent.parent
+
+
+class RunnerNotFound(RuntimeError):
+    retriable = False
+
+
+def prism_binary(explicit: str | None = None) -> str:
+    """The Prism runner binary: --prism, $WIREWATCH_PRISM, the one scripts/bootstrap builds, or PATH."""
+    for candidate in (explicit, os.environ.get(ENV_PRISM), str(REPO / ".cache" / "prism" / "bin" / "prism"),
+                      shutil.which("prism")):
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    raise RunnerNotFound(
+        "Beam's Prism runner binary was not found: run scripts/bootstrap (it builds it with "
+        "`go install github.com/apache/beam/sdks/v2/go/cmd/prism@v2.77.0`), or pass --prism PATH"
+    )
+
+
+def options(prism: str) -> PipelineOptions:
+    logging.getLogger("apache_beam").setLevel(logging.WARNING)
+    return PipelineOptions([
+        "--runner=PrismRunner",
+        f"--prism_location={prism}",
+        "--environment_type=LOOPBACK",  # Python workers run in this process: metrics and offsets are shared
+        "--streaming",
+        "--job_server_timeout=31536000",  # Beam's default (300 s) ends the job-status stream after 5 minutes
+    ])
+
+
+def build(p: beam.Pipeline, bootstrap: str, watchlist: WatchList, archive: str, group: str = GROUP) -> None:
+    warmup = functools.partial(committed_stories, bootstrap, STORIES, group)
+    stories, dead_decode = p | "ReadStories" >> ReadStoriesFromKafka(bootstrap, STORIES, group)
+    normalized, dead_normalize = stories | "NormalizeStories" >> NormalizeStories()
+    clustered, dead_dedupe = normalized | "DedupeStories" >> AssignClustersOnline(bootstrap, warmup)
+    classified, dead_classify = clustered | "ClassifyRegions" >> ClassifyRegions()
+    enriched, dead_match = classified | "MatchRules" >> MatchRules(watchlist)
+    outcomes = (enriched, dead_decode, dead_normalize, dead_dedupe, dead_classify, dead_match) | beam.Flatten()
+    _ = outcomes | "DeliverOutcomes" >> beam.ParDo(DeliverOutcomes(bootstrap, watchlist, archive, group))
+
+
+def start(bootstrap: str, watchlist: WatchList, archive: str, prism: str | None = None, group: str = GROUP):
+    """Start the streaming job and return its PipelineResult (cancel() stops it)."""
+    p = beam.Pipeline(options=options(prism_binary(prism)))
+    build(p, bootstrap, watchlist, archive, group)
+    return p.run()
