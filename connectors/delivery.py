@@ -149,6 +149,7 @@ class DeliverOutcomes(beam.DoFn):
         offsets = {TopicPartition(t, p): OffsetAndMetadata(o, "", -1) for (t, p), o in points.items()}
         self.committer.commit(offsets)
         IN_FLIGHT.committed(points)
+        log.debug("committed", extra={"offsets": {f"{t}/{p}": o for (t, p), o in points.items()}})
 
     def teardown(self) -> None:
         try:

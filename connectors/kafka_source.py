@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 END = 2**63 - 1  # an unbounded partition: the range never ends
 POLL_MS = 200
 IDLE_RESUME_S = 0.1
-MAX_RECORDS = 500
+MAX_RECORDS = 100  # per poll: smaller bundles deliver (and commit) sooner
 RAW_EXCERPT = 2000
 DEAD = "deadletter"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from datetime import datetime, timezone
 
@@ -25,7 +26,9 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(entry, default=str).decode()
 
 
-def setup(level: int = logging.INFO) -> None:
+def setup(level: int | str | None = None) -> None:
+    """JSON logs at ``level`` (default: $WIREWATCH_LOG_LEVEL, else INFO) for our loggers, WARNING for others."""
+    level = level or os.environ.get("WIREWATCH_LOG_LEVEL", "INFO").upper()
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()

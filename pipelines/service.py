@@ -61,11 +61,10 @@ def run(config: ServiceConfig) -> int:
 
     ensure_topics(config.bootstrap, topic_specs(config.story_partitions))
     result = streaming.start(config.bootstrap, config.watchlist, config.archive, config.prism)
-    state = {"pipeline": "STARTING"}
 
     def health() -> tuple[bool, str]:
-        ok = state["pipeline"] in ("RUNNING", "STARTING") and not stop.is_set()
-        return ok, f"pipeline {state['pipeline'].lower()}"
+        state = str(result.state)
+        return state == "RUNNING" and not stop.is_set(), f"pipeline {state.lower()}"
 
     server = metrics.serve(config.metrics_port, health)
     log.info("service up", extra={"bootstrap": config.bootstrap, "metrics": f"http://127.0.0.1:{server.server_port}/metrics"})
@@ -81,9 +80,9 @@ def run(config: ServiceConfig) -> int:
             counts = ingest_files(expand_paths(config.paths), publisher)
             log.info("ingested", extra={"files": counts.files, "stories": counts.stories, "dead_letters": counts.dead_letters})
         while not stop.wait(LAG_EVERY_S):
-            state["pipeline"] = str(result.state)
-            if state["pipeline"] in ("FAILED", "CANCELLED", "DONE", "STOPPED"):
-                log.error("pipeline ended", extra={"state": state["pipeline"]})
+            state = str(result.state)
+            if state in ("FAILED", "CANCELLED", "DONE", "STOPPED"):
+                log.error("pipeline ended", extra={"state": state})
                 exit_code = 1
                 break
             try:
