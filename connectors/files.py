@@ -1,4 +1,5 @@
-"""Saved news files in, Stories (or dead letters) out: the seed's plain wire text and JSONL of stories.
+"""Saved news files in, Stories (or dead letters) out: JSONL of stories, feeds and wire formats (see
+connectors/formats.py), and plain wire text like the seed's.
 
 Never raises on bad input: an unreadable, empty or non-UTF-8 file, or a JSONL line that is not a story,
 becomes a DeadLetter naming the file and line, and the rest of the input is still read.
@@ -14,6 +15,8 @@ from typing import Iterable, Iterator
 import orjson
 import xxhash
 
+from connectors.formats import read_document
+from connectors.sniff import sniff
 from transforms.records import DeadLetter, RecordError, Story
 
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
@@ -47,8 +50,10 @@ def read_path(path: str) -> Iterator[Story | DeadLetter]:
         return
     if Path(path).suffix.lower() in JSONL_SUFFIXES:
         yield from parse_jsonl(data, path)
-    else:
+    elif (kind := sniff(data, path)) == "wiretext":
         yield from parse_wire_text(data, path)
+    else:  # a feed or a wire format
+        yield from read_document(data, path, kind)
 
 
 def _decode(data: bytes, origin: str) -> str | DeadLetter:

@@ -1,0 +1,155 @@
+"""RSS 0.9x / 1.0 / 2.0, Atom 0.3 / 1.0 and JSON Feed bytes to Stories, through feedparser on bytes only.
+
+feedparser's bozo flag is sorted in two: a feed with entries keeps them and notes the problem (a wrong
+encoding declaration, an undefined entity, a loose-parser fallback); a bozo feed without entries (an HTML
+page, a truncated document) becomes one DeadLetter. Bad single entries become their own DeadLetters.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from typing import Any, Mapping
+from urllib.parse import urljoin
+
+import feedparser
+
+from connectors import jsonfeed
+from connectors.parsed import ParseResult, ParsedItem, clean, from_struct, pick_id
+from connectors.safexml import entity_risk
+from transforms.records import Story
+
+# feedparser's version names to ours; the 0.9x family is one format for us.
+_FORMATS = {
+    "rss090": "rss09x", "rss091n": "rss09x", "rss091u": "rss09x", "rss092": "rss09x", "rss093": "rss09x",
+    "rss094": "rss09x", "rss20": "rss20", "rss10": "rss10", "rss": "rss20",
+    "atom01": "atom03", "atom02": "atom03", "atom03": "atom03", "atom10": "atom10", "atom": "atom10",
+    "cdf": "cdf",
+}
+
+
+def parse_feed(
+    body: bytes,
+    url: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    fetched: datetime | None = None,
+    *,
+    origin: str | None = None,
+    source: str | None = None,
+) -> ParseResult:
+    """Parse one feed document. Never raises on bad input: problems are in ``errors`` and ``notes``."""
+    origin = origin or url or "<feed>"
+    if jsonfeed.looks_like_json(body):
+        return jsonfeed.parse_json_feed(body, url, fetched, origin=origin, source=source)
+    result = ParseResult(format="unknown")
+    risk = entity_risk(body)
+    if risk:
+        result.fail(origin, risk, body)
+        return result
+    response_headers = {key.lower(): value for key, value in (headers or {}).items()}
+    if url and "content-location" not in response_headers:
+        response_headers["content-location"] = url  # the base for relative links when no xml:base says more
+    try:
+        parsed = feedparser.parse(io.BytesIO(body), response_headers=response_headers)
+    except Exception as exc:  # feedparser promises not to raise; a bug there must not stop the run
+        result.fail(origin, f"feedparser failed: {type(exc).__name__}: {exc}", body)
+        return result
+    version = parsed.get("version") or ""
+    result.format = _FORMATS.get(version, version or "unknown")
+    problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    if not parsed.entries:
+        if problem is not None:
+            result.fail(origin, f"not a usable feed: {type(problem).__name__}: {problem}", body)
+        elif not version:
+            result.fail(origin, "not a feed: no RSS, RDF or Atom root element", body)
+        else:
+            result.fail(origin, f"{result.format} feed has no entries", body)
+        return result
+    if problem is not None:
+        result.notes.append(f"survivable: {type(problem).__name__}: {problem}")
+    feed = parsed.feed
+    result.title = clean(feed.get("title"))
+    result.link = _absolute(feed.get("link"), url)
+    result.language = feed.get("language") or None
+    base = result.link or url
+    for number, entry in enumerate(parsed.entries, start=1):
+        entry_origin = f"{origin}#{number}"
+        try:
+            item = _entry(entry, result, base, fetched, entry_origin, source or url)
+        except Exception as exc:  # one odd entry must not lose the others
+            result.fail(entry_origin, f"entry {number}: {type(exc).__name__}: {exc}", repr(dict(entry)))
+            continue
+        if item is None:
+            result.fail(entry_origin, f"entry {number} has no title, summary or content", repr(dict(entry)))
+        else:
+            if item.story.published is None:
+                result.notes.append(f"entry {number}: no publication date")
+            result.items.append(item)
+    return result
+
+
+def _entry(
+    entry: Any, result: ParseResult, base: str | None, fetched: datetime | None, origin: str, source: str | None,
+) -> ParsedItem | None:
+    title = clean(entry.get("title"), _is_html(entry.get("title_detail"))) or clean(entry.get("media_title"))
+    summary = clean(entry.get("summary"), _is_html(entry.get("summary_detail"))) or clean(
+        entry.get("media_description")
+    )
+    contents = [c for c in entry.get("content") or () if isinstance(c, Mapping) and c.get("value")]
+    longest = max(contents, key=lambda c: len(c["value"])) if contents else None
+    body = clean(longest["value"], _is_html(longest)) if longest else None
+    if not (title or summary or body):
+        return None
+    guid = entry.get("id") or None
+    link = _absolute(entry.get("link"), base)
+    if not link and guid and entry.get("guidislink"):
+        link = _absolute(guid, base)
+    # dict.get skips feedparser's deprecated updated->published key aliasing (and its warning).
+    published = from_struct(
+        dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed") or dict.get(entry, "created_parsed")
+    )
+    language = None
+    for detail in (entry.get("content") or [{}])[0], entry.get("summary_detail") or {}:
+        language = language or (detail.get("language") if isinstance(detail, Mapping) else None)
+    story = Story(
+        id=pick_id(guid, result.link or base, link, title, summary, body),
+        body=body or summary or title or "",
+        title=title,
+        summary=summary,
+        url=link,
+        source=source or result.title,
+        publisher=result.title,
+        authors=_authors(entry),
+        language=language or result.language,
+        published=published,
+        fetched=fetched,
+        format=result.format,
+        origin=origin,
+    )
+    return ParsedItem(story, guid=guid)
+
+
+def _is_html(detail: object) -> bool:
+    return isinstance(detail, Mapping) and "html" in str(detail.get("type", ""))
+
+
+def _authors(entry: Any) -> tuple[str, ...]:
+    names: list[str] = []
+    for author in entry.get("authors") or ():
+        name = author.get("name") if isinstance(author, Mapping) else None
+        name = clean(name or (author.get("email") if isinstance(author, Mapping) else None))
+        if name and name not in names:
+            names.append(name)
+    if not names and clean(entry.get("author")):
+        names.append(clean(entry.get("author")) or "")
+    return tuple(names)
+
+
+def _absolute(link: object, base: str | None) -> str | None:
+    if not isinstance(link, str) or not link.strip():
+        return None
+    link = link.strip()
+    try:
+        return urljoin(base, link) if base else link
+    except ValueError:
+        return link

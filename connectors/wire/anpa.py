@@ -1,0 +1,88 @@
+"""AP ANPA-1312 (``.tst``) wire text to Stories: SYN SYN SOH header, STX text, ETX trailer, per message.
+
+In AP's text, ``^`` starts a heading line (slug, headline, editor's note, byline), ``<`` ends a line,
+``=`` ends a byline, and paragraphs are tab-indented. The trailer (``AP-WF-11-13-13 1509GMT``) gives
+the transmission time.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+from connectors.parsed import ParseResult, ParsedItem, clean, content_id
+from connectors.wire import controltext
+from transforms.records import Story
+
+_TRAILER = re.compile(r"(\d\d)-(\d\d)-(\d\d) (\d\d)(\d\d) ?GMT")
+_DATELINE = re.compile(r"^\s*(?P<place>[A-Z][A-Za-z .'’-]+(?:, [A-Z][A-Za-z .'’-]+)?) \((?P<agency>[A-Za-z ]{2,20})\) _")
+_NOT_HEADLINE = re.compile(r"^(BC-|AP Photo|Eds?:|EDITOR'S NOTE|By |Associated Press|With AP)", re.I)
+
+
+def parse_anpa(body: bytes, fetched: datetime | None = None, *, origin: str, source: str | None = None) -> ParseResult:
+    result = ParseResult(format="anpa1312")
+    text, note = controltext.decode(body)
+    if note:
+        result.notes.append(f"{origin}: {note}")
+    found = controltext.messages(text)
+    if not found:
+        result.fail(origin, "ANPA-1312: no SOH ... STX message found", body)
+        return result
+    for number, (header, message, trailer) in enumerate(found, start=1):
+        item_origin = f"{origin}#{number}" if len(found) > 1 else origin
+        story = _story(header, message, trailer, fetched, item_origin, source)
+        if story is None:
+            result.fail(item_origin, f"ANPA-1312 message {number} has no text", message)
+            continue
+        if story.published is None:
+            result.notes.append(f"{item_origin}: no transmission time in the trailer")
+        result.items.append(ParsedItem(story))
+    return result
+
+
+def _story(
+    header: str, message: str, trailer: str, fetched: datetime | None, origin: str, source: str | None,
+) -> Story | None:
+    headings: list[str] = []
+    paragraphs: list[str] = []
+    for raw in controltext.strip_controls(message).split("\n"):
+        line = raw.rstrip().rstrip("<").rstrip()
+        if line.startswith("^") and not paragraphs:
+            headings.append(line[1:].strip())
+        elif line.strip():
+            paragraphs.append(line.strip())
+        elif paragraphs and paragraphs[-1]:
+            paragraphs.append("")
+    slug = headings[0] if headings and headings[0].upper().startswith("BC-") else None
+    title = next((h.rstrip("=").strip() for h in headings if h and not _NOT_HEADLINE.match(h)), None)
+    authors = tuple(h[3:].rstrip("=").strip() for h in headings if h.startswith("By "))
+    credit_line = next((h.rstrip("=").strip() for h in headings if h.endswith("=") and not h.startswith("By ")), None)
+    body = clean("\n".join(paragraphs))
+    if not (title or body):
+        return None
+    lead = _DATELINE.match(body or "")
+    return Story(
+        id=content_id("anpa", slug, title, body),
+        body=body or title or "",
+        title=title or (clean(slug) if slug else None),
+        source=source,
+        dateline=lead["place"] if lead else None,
+        credit=credit_line or (lead["agency"] if lead else None),
+        authors=authors,
+        language="en",
+        published=_published(trailer),
+        fetched=fetched,
+        format="anpa1312",
+        origin=origin,
+    )
+
+
+def _published(trailer: str) -> datetime | None:
+    match = _TRAILER.search(trailer)
+    if not match:
+        return None
+    month, day, year, hour, minute = (int(g) for g in match.groups())
+    try:
+        return datetime(2000 + year, month, day, hour, minute, tzinfo=timezone.utc)
+    except ValueError:
+        return None

@@ -1,0 +1,93 @@
+"""IPTC 7901 (as dpa sends it) wire text to Stories.
+
+A message is SOH, a header line (``eca062 4 i 211 ccccb   dpa 061``: service and number, priority,
+category, word count, ..., source), a keyword line, STX, a heading block ending with `` =`` (flags such
+as ``EXTRA``, the headline, a byline), the text, ETX and a trailer ``212101 GMT Nov 18`` (day, hour,
+minute, month, year).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+from connectors.parsed import ParseResult, ParsedItem, clean, content_id
+from connectors.wire import controltext
+from transforms.records import Story
+
+_TRAILER = re.compile(r"(\d\d)(\d\d)(\d\d)\s+(?:GMT|UTC)\s+([A-Za-zäÄ]{3})[a-z]*\.?\s+(\d\d)\b")
+_MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "mär": 3, "mrz": 3, "apr": 4, "may": 5, "mai": 5, "jun": 6, "jul": 7,
+    "aug": 8, "sep": 9, "oct": 10, "okt": 10, "nov": 11, "dec": 12, "dez": 12,
+}
+_DATELINE = re.compile(r"^\s*(?P<place>[A-Z][\w .'’-]+(?:, [A-Z][\w .'’-]+)?) \((?P<agency>[\w/ -]{2,20})\) [-–]")
+_FLAG = re.compile(r"^[A-Z0-9 ()'-]{2,30}$")
+
+
+def parse_iptc7901(
+    body: bytes, fetched: datetime | None = None, *, origin: str, source: str | None = None,
+) -> ParseResult:
+    result = ParseResult(format="iptc7901")
+    text, note = controltext.decode(body)
+    if note:
+        result.notes.append(f"{origin}: {note}")
+    found = controltext.messages(text.replace("\r\n", "\n").replace("\r", "\n"))
+    if not found:
+        result.fail(origin, "IPTC 7901: no SOH ... STX message found", body)
+        return result
+    for number, (header, message, trailer) in enumerate(found, start=1):
+        item_origin = f"{origin}#{number}" if len(found) > 1 else origin
+        story = _story(header, message, trailer, fetched, item_origin, source)
+        if story is None:
+            result.fail(item_origin, f"IPTC 7901 message {number} has no text", message)
+            continue
+        if story.published is None:
+            result.notes.append(f"{item_origin}: no transmission time with GMT in the trailer")
+        result.items.append(ParsedItem(story))
+    return result
+
+
+def _story(
+    header: str, message: str, trailer: str, fetched: datetime | None, origin: str, source: str | None,
+) -> Story | None:
+    message = controltext.strip_controls(message)
+    heading, sep, rest = message.partition(" =\n")
+    if not sep:  # no heading block: the whole message is text
+        heading, rest = "", message
+    lines = [line.strip().rstrip("=").strip() for line in heading.split("\n") if line.strip()]
+    authors = tuple(line[3:].strip() for line in lines if line.startswith("By "))
+    title_lines = [line for line in lines if not line.startswith("By ") and not _FLAG.match(line)]
+    title = clean(" ".join(title_lines)) or clean(" ".join(lines))
+    body = clean(rest)
+    if not (title or body):
+        return None
+    header_words = controltext.strip_controls(header).split("\n")[0].split()
+    agency = header_words[-2] if len(header_words) >= 3 else None  # the source, before the message number
+    lead = _DATELINE.match(body or "")
+    return Story(
+        id=content_id("iptc7901", header_words[0] if header_words else None, title, body),
+        body=body or title or "",
+        title=title,
+        source=source,
+        dateline=lead["place"] if lead else None,
+        credit=agency,
+        authors=authors,
+        published=_published(trailer),
+        fetched=fetched,
+        format="iptc7901",
+        origin=origin,
+    )
+
+
+def _published(trailer: str) -> datetime | None:
+    match = _TRAILER.search(trailer)
+    if not match:
+        return None
+    day, hour, minute = int(match[1]), int(match[2]), int(match[3])
+    month = _MONTHS.get(match[4].lower())
+    if month is None:
+        return None
+    try:
+        return datetime(2000 + int(match[5]), month, day, hour, minute, tzinfo=timezone.utc)
+    except ValueError:
+        return None

@@ -1,0 +1,67 @@
+"""The file reader sends feeds and wire files to their parsers and keeps plain wire text as it was."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from connectors.feeds import parse_feed
+from connectors.files import read_path
+from connectors.sniff import sniff
+from transforms.records import DeadLetter, Story
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def test_sniff_by_content() -> None:
+    assert sniff((DATA / "feeds" / "rss-parser-guardian.rss").read_bytes()) == "feed"
+    assert sniff((DATA / "wire" / "iptc-newsml-g2-LISTING_1.xml").read_bytes()) == "newsmlg2"
+    assert sniff((DATA / "wire" / "iptc-ninjs-3.0-dpa_text.json").read_bytes()) == "ninjs"
+    assert sniff((DATA / "feeds" / "feed-rs-jsonfeed_example_1.json").read_bytes()) == "jsonfeed"
+    assert sniff(b"<nitf><head/></nitf>") == "nitf"
+    assert sniff(b"\x16\x16\x01W1\x1fx\n\x02text\x03") == "anpa1312"
+    assert sniff(b"\x01eca1 4 i 1  dpa 1\r\n\x02Head =\n") == "iptc7901"
+    assert sniff(b"SEOUL (Reuters) - plain wire text") == "wiretext"
+
+
+def test_seed_style_text_stays_wiretext(tmp_path: Path) -> None:
+    page = tmp_path / "page.txt"
+    page.write_text("SEOUL (Reuters) - North Korea ...\n", encoding="utf-8")
+    [story] = read_path(str(page))
+    assert isinstance(story, Story) and story.format == "wiretext"
+
+
+def test_feed_file_gives_one_story_per_entry() -> None:
+    records = list(read_path(str(DATA / "feeds" / "rss-parser-guardian.rss")))
+    assert len(records) == 55 and all(isinstance(r, Story) and r.format == "rss20" for r in records)
+    assert records[0].source == "rss-parser-guardian.rss" and records[0].publisher == "The Guardian"
+
+
+def test_html_page_is_a_dead_letter(tmp_path: Path) -> None:
+    page = tmp_path / "index.xml"
+    page.write_bytes(b"<html><body><p>not a feed</p></body></html>")
+    [letter] = read_path(str(page))
+    assert isinstance(letter, DeadLetter) and "HTML" in letter.reason
+
+
+def test_survivable_bozo_keeps_entries_and_notes_it() -> None:
+    body = b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>T</title>' \
+           b"<item><title>Caf\xe9</title><link>/a</link></item></channel></rss>"
+    result = parse_feed(body, "https://example.com/feed", {}, None)
+    [story] = result.stories
+    assert story.title == "Café" and story.url == "https://example.com/a"
+    assert any("survivable" in note for note in result.notes)
+    assert any("no publication date" in note for note in result.notes)
+
+
+def test_not_well_formed_without_entries_is_fatal() -> None:
+    result = parse_feed(b"<rss version='2.0'><channel><title>x</ti", None, {}, None)
+    assert not result.items and len(result.errors) == 1 and result.errors[0].stage == "parse"
+
+
+def test_bare_guid_is_scoped_by_feed_and_stable() -> None:
+    def feed(link: bytes) -> bytes:
+        return b"<rss version='2.0'><channel><link>" + link + b"</link><item><title>x</title><guid isPermaLink='false'>1</guid></item></channel></rss>"
+
+    a1, a2 = parse_feed(feed(b"https://a.example/"), None, {}, None), parse_feed(feed(b"https://a.example/"), None, {}, None)
+    b = parse_feed(feed(b"https://b.example/"), None, {}, None)
+    assert a1.stories[0].id == a2.stories[0].id != b.stories[0].id
