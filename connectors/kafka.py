@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -121,11 +122,14 @@ class Publisher:
         except kafka_errors.KafkaError as exc:
             raise KafkaUnavailable(f"cannot reach Kafka at {bootstrap}: {exc}") from exc
         self._pending: list[Any] = []
+        self._lock = threading.Lock()  # ingest threads (files, drop folders, feeds) share one publisher
         self.sent = 0
 
     def _send(self, topic: str, key: str, value: bytes) -> None:
-        self._pending.append(self._producer.send(topic, key=key.encode(), value=value))
-        self.sent += 1
+        future = self._producer.send(topic, key=key.encode(), value=value)
+        with self._lock:
+            self._pending.append(future)
+            self.sent += 1
 
     def story(self, story: Story) -> None:
         self._send(STORIES, story.id, dumps(story))
@@ -137,14 +141,16 @@ class Publisher:
         self._send(DEADLETTER, dead.origin, dumps(dead))
 
     def flush(self, timeout: float = 60.0) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, []
         try:
             self._producer.flush(timeout=timeout)
-            for future in self._pending:
+            for future in pending:
                 future.get(timeout=0)
         except kafka_errors.KafkaError as exc:
+            with self._lock:
+                self._pending.extend(f for f in pending if not f.is_done)
             raise KafkaUnavailable(f"Kafka did not acknowledge every record: {exc}") from exc
-        finally:
-            self._pending = [f for f in self._pending if not f.is_done]
 
     def close(self, timeout: float = 30.0) -> None:
         self.flush(timeout)

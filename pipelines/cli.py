@@ -81,17 +81,35 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from connectors.files import expand_paths
     from pipelines.ingest import ingest_files
 
+    if not args.paths and not args.config:
+        print("wirewatch ingest: give PATH... or --config FILE", file=sys.stderr)
+        return 2
     bootstrap = bootstrap_servers(args.bootstrap)
     ensure_topics(bootstrap)
     with Publisher(bootstrap, client_id="wirewatch-ingest") as publisher:
-        counts = ingest_files(expand_paths(args.paths), publisher)
-    print(f"ingested {counts.stories} stories from {counts.files} files into Kafka at {bootstrap}; "
-          f"dead letters: {counts.dead_letters}")
+        if args.paths:
+            counts = ingest_files(expand_paths(args.paths), publisher)
+            print(f"ingested {counts.stories} stories from {counts.files} files into Kafka at {bootstrap}; "
+                  f"dead letters: {counts.dead_letters}")
+        if args.config:
+            from pipelines import logs
+            from pipelines.feedloop import FeedLoop
+
+            logs.setup()
+            loop = FeedLoop(args.config, args.state, publisher)
+            if args.once:
+                loop.cycle()
+            else:
+                import signal
+
+                for sig in (signal.SIGTERM, signal.SIGINT):
+                    signal.signal(sig, lambda *_: loop.stop())
+                loop.run()
     return 0
 
 
 def cmd_process(args: argparse.Namespace) -> int:
-    args.paths, args.watch = [], []
+    args.paths, args.watch, args.config = [], [], None
     return cmd_run(args)
 
 
@@ -106,7 +124,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         archive=args.archive,
         paths=args.paths,
         watch=args.watch,
+        feeds=args.config,
         metrics_port=args.metrics_port,
+        metrics_host=args.metrics_host,
         prism=args.prism,
     )
     return service.run(config)
@@ -116,7 +136,8 @@ def _service_args(p: argparse.ArgumentParser) -> None:
     _kafka_args(p)
     p.add_argument("--rules", metavar="FILE", help="watch list YAML (default: the built-in list)")
     p.add_argument("--archive", default="archive", metavar="DIR", help="where enriched stories are archived")
-    p.add_argument("--metrics-port", type=int, default=9108, help="/metrics and /health on 127.0.0.1 (0: any)")
+    p.add_argument("--metrics-port", type=int, default=9108, help="port for /metrics and /health (0: any free port)")
+    p.add_argument("--metrics-host", default="127.0.0.1", help="address for /metrics and /health (0.0.0.0 in containers)")
     p.add_argument("--prism", metavar="PATH", help="Beam Prism runner binary (default: built by scripts/bootstrap)")
 
 
@@ -137,8 +158,11 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--rules", metavar="FILE", help="watch list YAML (default: the built-in list)")
     e.set_defaults(func=cmd_enrich)
 
-    i = sub.add_parser("ingest", help="publish stories from files and folders to Kafka")
-    i.add_argument("paths", nargs="+", metavar="PATH")
+    i = sub.add_parser("ingest", help="publish stories from files, folders or polled feeds to Kafka")
+    i.add_argument("paths", nargs="*", metavar="PATH")
+    i.add_argument("--config", metavar="FILE", help="feed list YAML: poll these feeds until stopped")
+    i.add_argument("--state", metavar="FILE", help="poll state file (default: next to --config)")
+    i.add_argument("--once", action="store_true", help="with --config: one poll cycle, then exit")
     _kafka_args(i)
     i.set_defaults(func=cmd_ingest)
 
@@ -149,6 +173,7 @@ def parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="ingest and process in one always-on service")
     r.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to ingest at start")
     r.add_argument("--watch", action="append", default=[], metavar="DIR", help="drop folder to watch (repeatable)")
+    r.add_argument("--config", metavar="FILE", help="feed list YAML to poll")
     _service_args(r)
     r.set_defaults(func=cmd_run)
     return p

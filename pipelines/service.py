@@ -28,7 +28,9 @@ class ServiceConfig:
     archive: str
     paths: list[str] = field(default_factory=list)
     watch: list[str] = field(default_factory=list)
+    feeds: str | None = None  # feed list YAML to poll
     metrics_port: int = 9108
+    metrics_host: str = "127.0.0.1"
     prism: str | None = None
     story_partitions: int = 3
 
@@ -66,12 +68,17 @@ def run(config: ServiceConfig) -> int:
         state = str(result.state)
         return state == "RUNNING" and not stop.is_set(), f"pipeline {state.lower()}"
 
-    server = metrics.serve(config.metrics_port, health)
+    server = metrics.serve(config.metrics_port, health, host=config.metrics_host)
     log.info("service up", extra={"bootstrap": config.bootstrap, "metrics": f"http://127.0.0.1:{server.server_port}/metrics"})
     publisher = Publisher(config.bootstrap, client_id="wirewatch-ingest")
     watcher = FolderWatcher(config.watch, publisher)
     watcher.skip_existing()
-    threads = [threading.Thread(target=watcher.run, name="drop-folders", daemon=True)]
+    loops = [watcher]
+    if config.feeds:
+        from pipelines.feedloop import FeedLoop
+
+        loops.append(FeedLoop(config.feeds, None, publisher))
+    threads = [threading.Thread(target=loop.run, name=type(loop).__name__, daemon=True) for loop in loops]
     for thread in threads:
         thread.start()
     exit_code = 0
@@ -90,7 +97,8 @@ def run(config: ServiceConfig) -> int:
             except Exception:
                 log.warning("consumer lag unavailable", exc_info=True)
     finally:
-        watcher.stop()
+        for loop in loops:
+            loop.stop()
         threading.excepthook = _quiet_worker_shutdown
         try:
             result.cancel()
