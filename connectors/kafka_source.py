@@ -81,12 +81,23 @@ def partition_starts(bootstrap: str, topic: str, group: str) -> list[PartitionSt
         consumer.close()
 
 
+class _PartitionTracker(OffsetRestrictionTracker):
+    """Offsets of one partition. Only checkpoints (``defer_remainder``) may split it: a runner's dynamic
+    split halves the range at an offset (~2**62) that no partition will ever reach, leaving the residual
+    to seek past the log's end."""
+
+    def try_split(self, fraction_of_remainder: float) -> Any:
+        if fraction_of_remainder != 0:
+            return None
+        return super().try_split(fraction_of_remainder)
+
+
 class _PartitionRanges(RestrictionProvider):
     def initial_restriction(self, element: PartitionStart) -> OffsetRange:
         return OffsetRange(element.offset, END)
 
     def create_tracker(self, restriction: OffsetRange) -> OffsetRestrictionTracker:
-        return OffsetRestrictionTracker(restriction)
+        return _PartitionTracker(restriction)
 
     def restriction_size(self, element: PartitionStart, restriction: OffsetRange) -> int:
         return 1  # unknown backlog; splitting an unbounded partition further gains nothing here
@@ -142,6 +153,8 @@ class ReadKafkaPartitions(beam.DoFn):
             self._next[key] = start
         batch = consumer.poll(timeout_ms=POLL_MS, max_records=MAX_RECORDS).get(tp, [])
         for record in batch:
+            if record.offset < start:  # the log was truncated under us and the consumer reset: skip
+                continue
             if not tracker.try_claim(record.offset):
                 self._next.pop(key, None)  # the consumer has read past the claim: seek next time
                 return
