@@ -1,7 +1,7 @@
 """The records every stage passes along: frozen dataclasses with a documented JSON shape.
 
 This module imports nothing of ours, so connectors, transforms and pipelines can all depend on it.
-The JSON shape (see docs/records.md) is a contract: field names do not change without a version bump.
+The JSON shape (see the README's Records section) is a contract: field names do not change without a version bump.
 """
 
 from __future__ import annotations
@@ -165,9 +165,11 @@ class RuleMatch:
     rule: str
     score: float
     spans: tuple[Span, ...] = ()
+    clause: str | None = None  # the part of the rule's query that held
 
     def to_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule, "score": self.score, "spans": [s.to_dict() for s in self.spans]}
+        return {"rule": self.rule, "score": self.score, "spans": [s.to_dict() for s in self.spans],
+                "clause": self.clause}
 
 
 @dataclass(frozen=True, slots=True)
