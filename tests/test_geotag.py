@@ -56,3 +56,17 @@ def test_find_places_spans(gazetteer):
     text = "From Seoul to Kyiv."
     for place, span in find_places(text, "body", gazetteer):
         assert text[span.start : span.end] == span.text
+
+
+def test_us_state_abbreviations_count_only_in_datelines(gazetteer):
+    assert _codes("x", gazetteer, dateline="Rochester, N.Y., Feb 26")[0] == ["US"]
+    assert _codes("Sales rose in Calif. and Fla. stores.", gazetteer)[0] == []
+
+
+def test_capitals_of_tiny_territories_are_not_everyday_names(gazetteer):
+    # Douglas (Isle of Man) and Stanley (Falklands) are far more often surnames in the news
+    assert _codes("Analyst John Douglas and Morgan Stanley said.", gazetteer)[0] == []
+
+
+def test_historical_names(gazetteer):
+    assert _codes("The Soviet Union and West Germany signed a grain deal.", gazetteer)[0] == ["DE", "RU"]

@@ -17,6 +17,7 @@ from transforms.tokens import PhraseIndex, phrase_keys
 
 # How much one mention of each kind says about a story's country.
 WEIGHTS = {"country": 1.0, "alias": 1.0, "demonym": 0.8, "capital": 0.8, "province": 0.6, "city": 0.6}
+ROLE_FIELDS = {"dateline-only": {"dateline"}}  # kinds trusted only in some fields
 
 # Cities below this population are left out: smaller towns share names with people and words too often.
 CITY_MIN_POPULATION = 250_000
@@ -25,6 +26,25 @@ CITY_MIN_POPULATION = 250_000
 # not used because all-caps headlines would turn "IN", "IT" or "CAN" into countries.
 ABBREVIATIONS = {"U.S.": "US", "US": "US", "USA": "US", "U.S.A.": "US", "UK": "GB", "U.K.": "GB", "UAE": "AE"}
 
+# Names of states that no longer exist, still common in archives and some modern usage ("Burma").
+HISTORICAL = {
+    "Soviet Union": "RU", "USSR": "RU", "West Germany": "DE", "East Germany": "DE", "Burma": "MM",
+    "Zaire": "CD", "Kampuchea": "KH", "Czechoslovakia": "CZ", "Yugoslavia": "RS", "Swaziland": "SZ",
+}
+
+# AP-style US state abbreviations, trusted only inside a dateline ("ROCHESTER, N.Y., Feb 26").
+DATELINE_US_STATES = (
+    "Ala.", "Ariz.", "Ark.", "Calif.", "Colo.", "Conn.", "Del.", "Fla.", "Ga.", "Ill.", "Ind.", "Kan.", "Ky.",
+    "La.", "Md.", "Mass.", "Mich.", "Minn.", "Miss.", "Mo.", "Mont.", "Neb.", "Nev.", "N.H.", "N.J.", "N.M.",
+    "N.Y.", "N.C.", "N.D.", "Okla.", "Ore.", "Pa.", "R.I.", "S.C.", "S.D.", "Tenn.", "Tex.", "Vt.", "Va.",
+    "Wash.", "W.Va.", "Wis.", "Wyo.", "D.C.",
+)
+
+# Capitals and provinces of small countries are often also everyday words or names ("Gulf", "Douglas",
+# "Stanley"): below these populations they are left out.
+CAPITAL_MIN_COUNTRY_POPULATION = 500_000
+PROVINCE_MIN_COUNTRY_POPULATION = 20_000_000
+
 # Region names that GeoNames/countryinfo leave empty, per UN M49.
 SUBREGION_FIXES = {"XK": "Southern Europe", "AQ": "Antarctica", "BV": "Latin America and the Caribbean"}
 
@@ -32,7 +52,7 @@ SUBREGION_FIXES = {"XK": "Southern Europe", "AQ": "Antarctica", "BV": "Latin Ame
 @dataclass(frozen=True, slots=True)
 class Place:
     code: str  # ISO 3166-1 alpha-2 of the country the name points to
-    kind: str  # country, alias, demonym, capital, province, city
+    kind: str  # country, alias, demonym, capital, province, city, dateline-only
     name: str  # the name as the gazetteer spells it
     weight: float
     exact_case: bool = False
@@ -97,13 +117,19 @@ def _country_places() -> Iterator[Place]:
         if demonym and demonym[0].isupper():
             for form in {demonym, demonym + "s"}:
                 yield Place(iso, "demonym", form, WEIGHTS["demonym"])
-        if country.get("capital"):
+        population = country.get("population") or 0
+        if country.get("capital") and population >= CAPITAL_MIN_COUNTRY_POPULATION:
             yield Place(iso, "capital", country["capital"], WEIGHTS["capital"], population=10**9)
-        for province in info.get("provinces") or ():
-            if isinstance(province, str) and len(province) > 3:
-                yield Place(iso, "province", province, WEIGHTS["province"])
+        if population >= PROVINCE_MIN_COUNTRY_POPULATION:
+            for province in info.get("provinces") or ():
+                if isinstance(province, str) and len(province) > 3:
+                    yield Place(iso, "province", province, WEIGHTS["province"])
     for form, iso in ABBREVIATIONS.items():
         yield Place(iso, "alias", form, WEIGHTS["alias"], exact_case=True)
+    for form, iso in HISTORICAL.items():
+        yield Place(iso, "alias", form, WEIGHTS["alias"], exact_case=form.isupper())
+    for form in DATELINE_US_STATES:
+        yield Place("US", "dateline-only", form, WEIGHTS["province"], exact_case=True)
 
 
 def _city_places() -> Iterator[Place]:

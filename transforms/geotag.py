@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from transforms.gazetteer import Gazetteer, Place
+from transforms.gazetteer import ROLE_FIELDS, Gazetteer, Place
 from transforms.records import CountryTag, Span, Story
 from transforms.tokens import keys, tokenize
 
@@ -28,7 +28,7 @@ def find_places(text: str, field: str, gazetteer: Gazetteer) -> list[tuple[Place
         start, end = tokens[hit.first].start, tokens[hit.last].end
         written = text[start:end]
         place = hit.payload
-        if not written[:1].isupper():
+        if not written[:1].isupper() or field not in ROLE_FIELDS.get(place.kind, (field,)):
             continue
         if place.exact_case and written.replace(".", "") != place.name.replace(".", "").rstrip("."):
             continue
