@@ -6,8 +6,6 @@ conditional GET, the ids already delivered (bounded), the failure count and the 
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +13,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import orjson
 
+from connectors.filesink import write_atomic
 from connectors.feedconfig import FeedConfig
 from connectors.httptypes import Validators
 
@@ -152,19 +151,4 @@ def save_states(path: str | Path, states: Mapping[str, FeedState]) -> None:
     payload = orjson.dumps(
         {"version": STATE_VERSION, "feeds": {name: s.to_dict() for name, s in sorted(states.items())}}
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    write_atomic(path, payload)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-from connectors.parsed import ParseResult, ParsedItem, clean, content_id
+from connectors.parsed import ParseResult, clean, content_id
 from connectors.wire import controltext
 from transforms.records import Story
 
@@ -19,25 +19,13 @@ _DATELINE = re.compile(r"^\s*(?P<place>[A-Z][A-Za-z .'’-]+(?:, [A-Z][A-Za-z .'
 _NOT_HEADLINE = re.compile(r"^(BC-|AP Photo|Eds?:|EDITOR'S NOTE|By |Associated Press|With AP)", re.I)
 
 
-def parse_anpa(body: bytes, fetched: datetime | None = None, *, origin: str, source: str | None = None) -> ParseResult:
-    result = ParseResult(format="anpa1312")
-    text, note = controltext.decode(body)
-    if note:
-        result.notes.append(f"{origin}: {note}")
-    found = controltext.messages(text)
-    if not found:
-        result.fail(origin, "ANPA-1312: no SOH ... STX message found", body)
-        return result
-    for number, (header, message, trailer) in enumerate(found, start=1):
-        item_origin = f"{origin}#{number}" if len(found) > 1 else origin
-        story = _story(header, message, trailer, fetched, item_origin, source)
-        if story is None:
-            result.fail(item_origin, f"ANPA-1312 message {number} has no text", message)
-            continue
-        if story.published is None:
-            result.notes.append(f"{item_origin}: no transmission time in the trailer")
-        result.items.append(ParsedItem(story))
-    return result
+def parse_anpa(
+    body: bytes, fetched: datetime | None = None, *, origin: str, source: str | None = None,
+) -> ParseResult:
+    return controltext.parse_messages(
+        body, "anpa1312", "ANPA-1312", _story, origin=origin, fetched=fetched, source=source,
+        no_time="no transmission time in the trailer",
+    )
 
 
 def _story(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-from connectors.parsed import ParseResult, ParsedItem, clean, content_id
+from connectors.parsed import ParseResult, clean, content_id
 from connectors.wire import controltext
 from transforms.records import Story
 
@@ -27,24 +27,10 @@ _FLAG = re.compile(r"^[A-Z0-9 ()'-]{2,30}$")
 def parse_iptc7901(
     body: bytes, fetched: datetime | None = None, *, origin: str, source: str | None = None,
 ) -> ParseResult:
-    result = ParseResult(format="iptc7901")
-    text, note = controltext.decode(body)
-    if note:
-        result.notes.append(f"{origin}: {note}")
-    found = controltext.messages(text.replace("\r\n", "\n").replace("\r", "\n"))
-    if not found:
-        result.fail(origin, "IPTC 7901: no SOH ... STX message found", body)
-        return result
-    for number, (header, message, trailer) in enumerate(found, start=1):
-        item_origin = f"{origin}#{number}" if len(found) > 1 else origin
-        story = _story(header, message, trailer, fetched, item_origin, source)
-        if story is None:
-            result.fail(item_origin, f"IPTC 7901 message {number} has no text", message)
-            continue
-        if story.published is None:
-            result.notes.append(f"{item_origin}: no transmission time with GMT in the trailer")
-        result.items.append(ParsedItem(story))
-    return result
+    return controltext.parse_messages(
+        body, "iptc7901", "IPTC 7901", _story, origin=origin, fetched=fetched, source=source,
+        no_time="no transmission time with GMT in the trailer",
+    )
 
 
 def _story(
