@@ -13,7 +13,7 @@ from transforms import furniture
 from transforms.records import Story
 
 _STRAY_ESCAPE = re.compile(r"\\(?=[’‘'\"“”`])")
-_LOOKS_HTML = re.compile(r"<(p|br|div|span|a|li|ul|ol|h[1-6]|em|strong|b|i|img|figure|table|blockquote)\b[^>]*>", re.I)
+LOOKS_HTML = re.compile(r"<(p|br|div|span|a|li|ul|ol|h[1-6]|em|strong|b|i|img|figure|table|blockquote)\b[^>]*>", re.I)
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 # "Seoul, South Korea —" alone on a line.
 _DATELINE_LINE = re.compile(r"(?P<place>[A-Z][\w.'’ -]{1,40}(?:, ?[A-Z][\w.'’ -]{1,40}){0,2})\s*[—–-]+")
@@ -25,7 +25,7 @@ _DATELINE_LEAD = re.compile(
     r"\((?P<agency2>[^()]{2,40})\)\s*-"
 )
 _BLOCK_TAGS = {"p", "br", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote", "figure", "section"}
-_SKIP_TAGS = {"script", "style", "noscript", "nav", "footer", "aside", "form", "button"}
+SKIP_TAGS = {"script", "style", "noscript", "nav", "footer", "aside", "form", "button"}
 
 
 class _TextExtractor(HTMLParser):
@@ -35,13 +35,13 @@ class _TextExtractor(HTMLParser):
         self._skip = 0
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag in _SKIP_TAGS:
+        if tag in SKIP_TAGS:
             self._skip += 1
         elif tag in _BLOCK_TAGS:
             self.parts.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP_TAGS:
+        if tag in SKIP_TAGS:
             self._skip = max(0, self._skip - 1)
         elif tag in _BLOCK_TAGS:
             self.parts.append("\n")
@@ -60,7 +60,7 @@ def html_to_text(text: str) -> str:
 
 def clean_text(text: str) -> str:
     """Plain, NFC, one paragraph a line: HTML removed, entities decoded, stray escapes (``\\’``) repaired."""
-    if _LOOKS_HTML.search(text):
+    if LOOKS_HTML.search(text):
         text = html_to_text(text)
     elif "&" in text:
         text = html.unescape(text)

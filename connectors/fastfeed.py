@@ -1,0 +1,391 @@
+"""A fast path for the common feed: well-formed UTF-8 RSS 2.0 or Atom 1.0, read with lxml.
+
+It builds the few fields ``connectors.feeds`` reads from feedparser's answer (feed title, link, language;
+per entry title, summary, content, id, link, dates, authors), following feedparser's rules for them. On
+anything it does not model (another encoding, a DOCTYPE, xml:base or xml:lang, XHTML or non-plain
+markup, a duplicate field, an element feedparser has a handler for) it returns None and the caller uses
+feedparser, so both paths always give the same Stories.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping
+
+from feedparser.api import StrictFeedParser
+from feedparser.datetimes import _parse_date
+from feedparser.mixin import _FeedParserMixin
+from feedparser.urls import make_safe_absolute_uri
+from feedparser.util import FeedParserDict
+from lxml import etree
+
+from connectors.fastvalues import Decline, join_url, looks_like_html, plain_html, text
+from connectors.parsed import ParseError
+from connectors.safexml import parse_xml
+from transforms.normalize import LOOKS_HTML
+
+ATOM = "http://www.w3.org/2005/Atom"
+_ATOM_TAG = f"{{{ATOM}}}"
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_VERSION_URIS = {"http://purl.org/rss/1.0/", "http://my.netscape.com/rdf/simple/0.9/"}  # feedparser's version hints
+_MATTERS = frozenset({"title", "link", "description", "guid", "pubdate", "dc_date", "content_encoded"})
+_NAMESPACES = {uri.lower(): prefix for uri, prefix in _FeedParserMixin.namespaces.items()}
+_XML_TYPES = {"application/xml", "application/rss+xml", "application/atom+xml", "application/rdf+xml"}
+_DECLARATION = re.compile(rb"\A<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
+# Keys of feedparser's answer that feeds.py reads: an unknown element must never land on one of them.
+_READ = frozenset({
+    "title", "title_detail", "summary", "summary_detail", "content", "id", "link", "guidislink", "author",
+    "authors", "published", "published_parsed", "updated", "updated_parsed", "created", "created_parsed",
+    "media_title", "media_description", "language",
+})
+_RSS_CHANNEL_IGNORED = frozenset({
+    "copyright", "managingeditor", "webmaster", "pubdate", "lastbuilddate", "category", "generator", "docs",
+    "ttl", "rating", "cloud", "dc_date", "dc_creator", "dc_publisher", "dc_rights", "dc_subject",
+})
+_RSS_BOXES = {"image": {"title", "url", "link", "width", "height", "description"},
+              "textinput": {"title", "description", "name", "link"},
+              "skiphours": {"hour"}, "skipdays": {"day"}}
+_RSS_ITEM_IGNORED = frozenset({"category", "comments", "enclosure", "source", "dc_subject"})
+_ATOM_FEED_IGNORED = frozenset({"updated", "published", "subtitle", "rights", "generator", "icon", "logo", "category"})
+_PERSON = {"name": "name", "email": "email", "uri": "href"}
+_ATOM_TYPES = {None: "text/plain", "text": "text/plain", "html": "text/html"}
+
+
+def parse(body: bytes, headers: Mapping[str, str]) -> FeedParserDict | None:
+    """feedparser's answer for the fields we read, or None when only feedparser can say. Never raises."""
+    if not _plain_bytes(body, headers):
+        return None
+    try:
+        root = parse_xml(body)
+        if root.getroottree().docinfo.doctype:
+            return None
+        base = make_safe_absolute_uri("", headers.get("content-location", "")) or ""
+        lang = root.attrib.pop(_XML_LANG, None)  # the one xml:lang modelled: the whole document's
+        _key(root)  # refuses any other xml:lang, and xml:base, on the root too
+        reader = _Reader(base, (lang or "").replace("_", "-") or None)
+        answer = None
+        if root.tag == "rss" and root.get("version", "").startswith("2."):
+            answer = reader.rss(root)
+        elif root.tag == f"{_ATOM_TAG}feed" and not _VERSION_URIS & {uri.lower() for uri in root.nsmap.values()}:
+            answer = reader.atom(root)
+        if not answer or not answer["entries"]:
+            return None  # feedparser words the empty cases
+        for entry in answer["entries"]:
+            _check_bare_summary(entry)
+        return answer
+    except (Decline, ParseError):
+        return None
+    except Exception:  # a surprise in the fast path costs speed, never a story
+        return None
+    return None
+
+
+def _plain_bytes(body: bytes, headers: Mapping[str, str]) -> bool:
+    """UTF-8 by every sign feedparser looks at: BOM, declaration, and the HTTP headers it honours."""
+    if "content-language" in headers:
+        return False
+    kind = headers.get("content-type")
+    if kind is not None:
+        media, _, params = kind.partition(";")
+        charset = re.search(r"charset\s*=\s*\"?([^\s;\"]+)", params, re.I)
+        if media.strip().lower() not in _XML_TYPES or (charset and charset[1].lower() != "utf-8"):
+            return False
+    head = body[3:] if body.startswith(b"\xef\xbb\xbf") else body
+    if not head.startswith(b"<"):
+        return False
+    if head.startswith(b"<?xml"):
+        declared = _DECLARATION.match(head)
+        if declared and declared[1].lower() != b"utf-8":
+            return False
+    return True
+
+
+def _check_bare_summary(entry: dict[str, Any]) -> None:
+    """A summary copied from HTML content has no type, so feeds.py cleans it as text: feedparser's sanitized
+    markup would then reach the Story as it is, and only markup clean_text converts anyway is safe."""
+    summary = entry.get("summary")
+    if summary and "summary_detail" not in entry and ("<" in summary or ">" in summary):
+        if not LOOKS_HTML.search(summary):
+            raise Decline("summary copied from markup clean_text would keep")
+
+
+def _key(element: Any) -> str:
+    """The name feedparser dispatches on: its own prefix for a namespace it knows, else the document's."""
+    tag = element.tag
+    if not isinstance(tag, str):
+        raise Decline("entity reference or other non-element node")
+    if element.attrib:
+        for name in element.attrib:
+            local = name.rpartition("}")[2].lower()
+            if local in ("base", "lang"):
+                raise Decline("xml:base or xml:lang")
+    if tag[0] != "{":
+        return tag.lower()
+    uri, _, local = tag[1:].partition("}")
+    lowered = uri.lower()
+    if "backend.userland.com/rss" in lowered:
+        lowered = "http://backend.userland.com/rss"
+    prefix = _NAMESPACES.get(lowered)
+    if prefix is None:
+        prefix = element.prefix
+        if not prefix:
+            raise Decline(f"element in unknown default namespace {uri}")
+    return f"{prefix}_{local.lower()}" if prefix else local.lower()
+
+
+def _leaf(element: Any) -> str:
+    if len(element):
+        raise Decline(f"nested markup in {element.tag}")
+    return element.text or ""
+
+
+def _other(element: Any, key: str) -> None:
+    """An element we do not read: fine only if feedparser has no handler for it and it is a plain leaf."""
+    if (
+        key in _READ
+        or hasattr(StrictFeedParser, "_start_" + key)
+        or hasattr(StrictFeedParser, "_end_" + key)
+        or len(element)
+    ):
+        raise Decline(f"element {key} may feed a field we read")
+
+
+class _Reader:
+    """One document's walk. Each entry is a plain dict with feedparser's keys for the fields we read."""
+
+    def __init__(self, base: str, lang: str | None) -> None:
+        self.base = base
+        self.lang = lang
+
+    def _feed(self) -> dict[str, Any]:
+        return {"language": self.lang} if self.lang else {}
+
+    def _detail(self, kind: str, value: str) -> dict[str, Any]:
+        return {"type": kind, "language": self.lang, "base": self.base, "value": value}
+
+    def rss(self, root: Any) -> FeedParserDict:
+        channels = [child for child in root if _key(child) == "channel"]
+        if len(channels) != 1 or len(root) != 1:
+            raise Decline("rss without exactly one channel")
+        feed = self._feed()
+        entries: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for child in channels[0]:
+            key = _key(child)
+            namespaced = child.tag[0] == "{"
+            if key == "item" and not namespaced:
+                entries.append(self._rss_item(child))
+                continue
+            mark = child.tag if namespaced else key
+            if mark in seen and key in ("title", "link", "description", "language"):
+                raise Decline(f"second channel {key}")
+            seen.add(mark)
+            if namespaced and key == "link":  # atom:link in RSS: harmless unless it is an alternate
+                self._side_link(child)
+            elif namespaced and key in _RSS_CHANNEL_IGNORED:
+                _leaf(child)
+            elif namespaced:
+                _other(child, key)
+            elif key == "title":
+                feed["title"] = self._rss_title(child)[0]
+            elif key == "link":
+                feed["link"] = re.sub("&([A-Za-z0-9_]+);", r"&\g<1>", self._url(_leaf(child)))
+            elif key == "language":
+                feed["language"] = text(_leaf(child))
+            elif key == "description":
+                _leaf(child)
+            elif key in _RSS_CHANNEL_IGNORED:
+                _leaf(child)
+            elif key in _RSS_BOXES:
+                for part in child:
+                    if _key(part) not in _RSS_BOXES[key]:
+                        raise Decline(f"{key} holds {part.tag}")
+                    _leaf(part)
+            else:
+                _other(child, key)
+        return FeedParserDict(version="rss20", bozo=False, feed=feed, entries=entries)
+
+    def _rss_title(self, element: Any) -> tuple[str, str]:
+        value = text(_leaf(element))
+        if looks_like_html(value):
+            return plain_html(value), "text/html"
+        return value, "text/plain"
+
+    def _url(self, value: str) -> str:
+        value = text(value)
+        return join_url(self.base, value) if value else value
+
+    def _side_link(self, element: Any) -> None:
+        rel = (element.get("rel") or "alternate").lower()
+        if rel == "alternate" or element.get("href") is None or len(element):
+            raise Decline("atom:link that may set the link")
+
+    def _rss_item(self, item: Any) -> dict[str, Any]:
+        entry: dict[str, Any] = {}
+        seen: set[str] = set()
+        for child in item:
+            key = _key(child)
+            namespaced = child.tag[0] == "{"
+            mark = child.tag if namespaced else key
+            if mark in seen and key in _MATTERS:
+                raise Decline(f"second item {key}")
+            seen.add(mark)
+            if namespaced and key == "link":
+                self._side_link(child)
+            elif key == "content_encoded":
+                value = plain_html(text(_leaf(child)))
+                entry["content"] = [self._detail("text/html", value)]
+                entry.setdefault("summary", value)
+            elif key == "dc_creator":
+                self._rss_author(entry, child)
+            elif key == "dc_date":
+                self._date(entry, "updated", child)
+            elif namespaced and key not in _RSS_ITEM_IGNORED:
+                _other(child, key)
+            elif key == "title":
+                value, kind = self._rss_title(child)
+                entry["title"] = value
+                entry["title_detail"] = self._detail(kind, value)
+            elif key == "link":
+                value = self._url(_leaf(child)).replace("&amp;", "&")
+                entry["link"] = re.sub("&([A-Za-z0-9_]+);", r"&\g<1>", value)
+            elif key == "description":
+                if "content" not in entry and "summary" in entry:
+                    raise Decline("description after summary")
+                value = plain_html(text(_leaf(child)))
+                entry["summary"] = value
+                entry["summary_detail"] = self._detail("text/html", value)
+            elif key == "guid":
+                attributes = {name.lower(): value for name, value in child.attrib.items()}
+                self._id(entry, _leaf(child), attributes.get("ispermalink", "true") == "true")
+            elif key == "pubdate":
+                self._date(entry, "published", child)
+            elif key == "author":
+                self._rss_author(entry, child)
+            elif key in _RSS_ITEM_IGNORED:
+                _leaf(child)
+            else:
+                _other(child, key)
+        return entry
+
+    def _id(self, context: dict[str, Any], raw: str, permalink: bool) -> None:
+        value = self._url(raw) if permalink else text(raw)
+        context["id"] = value
+        context.setdefault("guidislink", permalink and "link" not in context)
+        if permalink:
+            context.setdefault("link", value)
+
+    def _date(self, entry: dict[str, Any], field: str, element: Any) -> None:
+        value = text(_leaf(element))
+        entry[field] = value
+        entry[field + "_parsed"] = _parse_date(value)
+
+    def _rss_author(self, entry: dict[str, Any], element: Any) -> None:
+        value = text(_leaf(element))
+        if "@" in value:
+            raise Decline("author with an e-mail address (feedparser splits it)")
+        entry.setdefault("authors", []).append({"name": value} if value else {})
+        entry["author"] = value
+
+    def atom(self, root: Any) -> FeedParserDict:
+        feed = self._feed()
+        entries: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for child in root:
+            key = self._atom_key(child)
+            if key == "entry":
+                entries.append(self._atom_entry(child))
+                continue
+            if key in seen and key in ("title", "id"):
+                raise Decline(f"second feed {key}")
+            seen.add(key)
+            if key == "title":
+                feed["title"] = self._typed(child)[0]
+            elif key == "link":
+                self._link(feed, child)
+            elif key == "id":
+                self._id(feed, _leaf(child), True)
+            elif key in ("author", "contributor"):
+                self._person(child)
+            elif key in _ATOM_FEED_IGNORED:
+                _leaf(child)
+            else:
+                _other(child, key)
+        return FeedParserDict(version="atom10", bozo=False, feed=feed, entries=entries)
+
+    def _atom_key(self, element: Any) -> str:
+        key = _key(element)
+        tag = element.tag
+        if tag[0] != "{" or (not tag.startswith(_ATOM_TAG) and _NAMESPACES.get(tag[1:].partition("}")[0].lower()) == ""):
+            raise Decline(f"{tag}: not Atom 1.0 in an Atom 1.0 feed")
+        return key
+
+    def _typed(self, element: Any) -> tuple[str, str]:
+        kind = _ATOM_TYPES.get(element.get("type"))
+        if kind is None or len(element.attrib) > ("type" in element.attrib):
+            raise Decline(f"{element.tag} with type {element.get('type')!r} or other attributes")
+        value = text(_leaf(element))
+        return (plain_html(value) if kind == "text/html" else value), kind
+
+    def _link(self, context: dict[str, Any], element: Any) -> None:
+        href = element.get("href")
+        if href is None or "url" in element.attrib or "uri" in element.attrib or len(element):
+            raise Decline("atom link without a plain href")
+        rel = (element.get("rel") or "alternate").lower()
+        default = "application/atom+xml" if rel == "self" else "text/html"
+        kind = _FeedParserMixin.map_content_type((element.get("type") or default).lower())
+        if rel == "alternate" and kind in _FeedParserMixin.html_types:
+            context["link"] = join_url(self.base, href)
+
+    def _person(self, element: Any) -> dict[str, str]:
+        person: dict[str, str] = {}
+        for part in element:
+            field = _PERSON.get(self._atom_key(part))
+            if field is None:
+                raise Decline(f"person holds {part.tag}")
+            person[field] = text(_leaf(part))
+        return person
+
+    def _atom_entry(self, element: Any) -> dict[str, Any]:
+        entry: dict[str, Any] = {}
+        seen: set[str] = set()
+        for child in element:
+            key = self._atom_key(child)
+            if key in seen and key not in ("link", "author", "contributor", "category"):
+                raise Decline(f"second entry {key}")
+            seen.add(key)
+            if key == "id":
+                self._id(entry, _leaf(child), True)
+            elif key == "title":
+                value, kind = self._typed(child)
+                entry["title"] = value
+                entry["title_detail"] = self._detail(kind, value)
+            elif key == "link":
+                self._link(entry, child)
+            elif key in ("published", "updated"):
+                self._date(entry, key, child)
+            elif key == "summary":
+                if "summary" in entry and "content" not in entry:
+                    raise Decline("summary after summary")
+                value, kind = self._typed(child)
+                entry["summary"] = value
+                entry["summary_detail"] = self._detail(kind, value)
+            elif key == "content":
+                value, kind = self._typed(child)
+                entry["content"] = [self._detail(kind, value)]
+                entry.setdefault("summary", value)
+            elif key == "author":
+                person = self._person(child)
+                entry.setdefault("authors", []).append(person)
+                if person:
+                    name, email = person.get("name"), person.get("email")
+                    entry["author"] = f"{name} ({email})" if name and email else name or email or ""
+                else:
+                    entry["author"] = ""
+            elif key == "contributor":
+                self._person(child)
+            elif key in ("category", "rights"):
+                _leaf(child)
+            else:
+                _other(child, key)
+        return entry

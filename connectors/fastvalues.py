@@ -1,0 +1,79 @@
+"""Element text as feedparser would hand it back, for the fast feed path, or a refusal when it could differ.
+
+feedparser post-processes every value (strip, a UTF-8-read-as-Latin-1 repair, Windows-1252 code points,
+relative URIs, HTML sanitizing). The cheap steps are reproduced here; the HTML sanitizer is not, so
+markup is accepted only in a plain shape where sanitizing cannot change the text our ``clean`` keeps.
+"""
+
+from __future__ import annotations
+
+import re
+from html.entities import name2codepoint
+
+from feedparser.html import _cp1252
+from feedparser.mixin import _FeedParserMixin
+from feedparser.sanitizer import _HTMLSanitizer
+from feedparser.urls import _urljoin
+from transforms.normalize import SKIP_TAGS
+
+
+class Decline(Exception):
+    """The fast path cannot promise feedparser's answer for this document; the caller falls back."""
+
+
+looks_like_html = _FeedParserMixin.looks_like_html
+join_url = _urljoin
+
+# Tags feedparser keeps and our html_to_text treats like feedparser's output would be treated.
+_PLAIN_TAGS = frozenset(
+    {"a", "abbr", "b", "blockquote", "br", "cite", "code", "div", "em", "figcaption", "figure", "h1", "h2", "h3",
+     "h4", "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "q", "small", "span", "strong", "sub", "sup",
+     "table", "tbody", "td", "th", "thead", "tr", "u", "ul"}
+    & _HTMLSanitizer.acceptable_elements
+) - SKIP_TAGS
+_TAG = re.compile(
+    r"<(/?)([A-Za-z][A-Za-z0-9]*)((?:\s+[A-Za-z_][\w.:-]*(?:\s*=\s*(?:\"[^\"<>]*\"|'[^'<>]*'))?)*)\s*(/?)>"
+)
+_REF = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|([A-Za-z][A-Za-z0-9]*));")
+_CP1252 = re.compile("[\x80-\x9f]")
+_ENTITY_NAMES = frozenset(name2codepoint) | {"apos"}
+
+
+def text(value: str | None) -> str:
+    """A plain value after feedparser's per-value steps (no markup handling)."""
+    value = (value or "").strip()
+    if not value.isascii():
+        try:  # feedparser may "repair" UTF-8 read as Latin-1, depending on the element: leave those to it
+            value.encode("iso-8859-1").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            pass
+        else:
+            raise Decline("text that reads as UTF-8 mis-decoded as Latin-1")
+        if _CP1252.search(value):
+            value = value.translate(_cp1252)
+    return value
+
+
+def plain_html(value: str) -> str:
+    """``value`` unchanged when it is markup feedparser's sanitizer would leave textually alike; else Decline."""
+    if "<" in value or ">" in value:
+        rest = []
+        last = 0
+        for tag in _TAG.finditer(value):
+            if tag[2].lower() not in _PLAIN_TAGS:
+                raise Decline(f"markup <{tag[2]}> needs feedparser's sanitizer")
+            rest.append(value[last:tag.start()])
+            last = tag.end()
+        rest.append(value[last:])
+        outside = "".join(rest)
+        if "<" in outside or ">" in outside:
+            raise Decline("markup that is not a plain tag")
+    else:
+        outside = value
+    if "&" in outside:
+        for ref in _REF.finditer(outside):
+            if ref[1] and ref[1] not in _ENTITY_NAMES:
+                raise Decline(f"unknown entity &{ref[1]};")
+        if outside.count("&") != len(_REF.findall(outside)):
+            raise Decline("bare ampersand in markup")
+    return value
