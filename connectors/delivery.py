@@ -36,7 +36,7 @@ log = logging.getLogger("wirewatch.delivery")
 
 _SENT: dict[str, set[str]] = {}
 _SENT_LOCK = threading.Lock()
-MAX_SENT_IDS = 2_000_000
+MAX_SENT_IDS = 500_000  # ~60 MB of ids; the compacted alerts topic stays the record of what was sent
 
 
 def sent_alert_ids(bootstrap: str) -> set[str]:

@@ -208,9 +208,9 @@ class ReadStoriesFromKafka(beam.PTransform):
         return out.stories, out[DEAD]
 
 
-def committed_stories(bootstrap: str, topic: str, group: str, limit: int = 1_000_000) -> Iterator[Story]:
+def committed_stories(bootstrap: str, topic: str, group: str, limit: int = 100_000) -> Iterator[Story]:
     """The stories the group has already processed (from the start of retention to its committed offsets),
-    newest ``limit`` at most: what a restarted pipeline warms its dedupe index from."""
+    at most the newest ``limit`` of each partition: what a restarted pipeline warms its dedupe index from."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
                              auto_offset_reset="earliest", isolation_level="read_committed")
     try:

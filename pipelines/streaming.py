@@ -19,6 +19,9 @@ from transforms.ptransforms import AssignClustersOnline, ClassifyRegions, MatchR
 from transforms.rules import WatchList
 
 GROUP = "wirewatch-process"
+# Cluster heads the online dedupe index keeps (~2 KB each: ~200 MB), and so how far back a republished
+# story is still recognised: about a day at 100,000 stories a day.
+DEDUPE_CAPACITY = 100_000
 ENV_PRISM = "WIREWATCH_PRISM"
 REPO = Path(__file__).resolve().parent.parent
 
@@ -51,10 +54,10 @@ def options(prism: str) -> PipelineOptions:
 
 
 def build(p: beam.Pipeline, bootstrap: str, watchlist: WatchList, archive: str, group: str = GROUP) -> None:
-    warmup = functools.partial(committed_stories, bootstrap, STORIES, group)
+    warmup = functools.partial(committed_stories, bootstrap, STORIES, group, DEDUPE_CAPACITY)
     stories, dead_decode = p | "ReadStories" >> ReadStoriesFromKafka(bootstrap, STORIES, group)
     normalized, dead_normalize = stories | "NormalizeStories" >> NormalizeStories()
-    clustered, dead_dedupe = normalized | "DedupeStories" >> AssignClustersOnline(bootstrap, warmup)
+    clustered, dead_dedupe = normalized | "DedupeStories" >> AssignClustersOnline(bootstrap, warmup, DEDUPE_CAPACITY)
     classified, dead_classify = clustered | "ClassifyRegions" >> ClassifyRegions()
     enriched, dead_match = classified | "MatchRules" >> MatchRules(watchlist)
     outcomes = (enriched, dead_decode, dead_normalize, dead_dedupe, dead_classify, dead_match) | beam.Flatten()
