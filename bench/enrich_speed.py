@@ -48,12 +48,18 @@ def main() -> None:
     elapsed = time.perf_counter() - t0
     print(f"in-process enrich_batch: {elapsed:.2f} s = {n / elapsed:,.0f} stories/s ({len(alerts)} alerts)")
 
-    stages = {}
-    t0 = time.perf_counter(); normalized = [normalize(s) for s in stories]; stages["normalize"] = time.perf_counter() - t0
-    t0 = time.perf_counter(); prints = [(s, fingerprint(s)) for s in normalized]; stages["fingerprint"] = time.perf_counter() - t0
-    t0 = time.perf_counter(); clusters = cluster_in_order(prints); stages["cluster"] = time.perf_counter() - t0
-    t0 = time.perf_counter(); [classify(s, enricher.gazetteer) for s in normalized]; stages["classify"] = time.perf_counter() - t0
-    t0 = time.perf_counter(); [enricher.matcher.match(s) for s in normalized]; stages["match"] = time.perf_counter() - t0
+    def timed(name: str, fn):
+        t0 = time.perf_counter()
+        value = fn()
+        stages[name] = time.perf_counter() - t0
+        return value
+
+    stages: dict[str, float] = {}
+    normalized = timed("normalize", lambda: [normalize(s) for s in stories])
+    prints = timed("fingerprint", lambda: [(s, fingerprint(s)) for s in normalized])
+    clusters = timed("cluster", lambda: cluster_in_order(prints))
+    timed("classify", lambda: [classify(s, enricher.gazetteer) for s in normalized])
+    timed("match", lambda: [enricher.matcher.match(s) for s in normalized])
     print("per stage (us/story): " + ", ".join(f"{k} {v / n * 1e6:.0f}" for k, v in stages.items()))
     duplicates = sum(1 for c in clusters.values() if c.duplicate_of)
     print(f"clusters: {len(set(c.id for c in clusters.values()))}, duplicates: {duplicates}")

@@ -51,7 +51,7 @@ def main() -> None:
     rows = [orjson.loads(line) for line in path.read_bytes().splitlines()]
     labelled = [r for r in rows if r.get("places")]
     cutoffs = (0.5, 1.0, 2.0, 3.0)
-    tp = dict.fromkeys(cutoffs, 0); fp = dict.fromkeys(cutoffs, 0); fn = dict.fromkeys(cutoffs, 0)
+    tp, fp, fn = (dict.fromkeys(cutoffs, 0) for _ in range(3))
     top1 = 0
     for r in labelled:
         gold = {codes.get(p) for p in r["places"]} - {None}
@@ -61,10 +61,13 @@ def main() -> None:
             top1 += 1
         for cut in cutoffs:
             predicted = {c.code for c in countries if c.score >= cut}
-            tp[cut] += len(predicted & gold); fp[cut] += len(predicted - gold); fn[cut] += len(gold - predicted)
+            tp[cut] += len(predicted & gold)
+            fp[cut] += len(predicted - gold)
+            fn[cut] += len(gold - predicted)
     print(f"{path.name}: {len(labelled)} stories with PLACES labels; unmapped labels: {unmapped or 'none'}")
     for cut in cutoffs:
-        p = tp[cut] / max(1, tp[cut] + fp[cut]); r_ = tp[cut] / max(1, tp[cut] + fn[cut])
+        p = tp[cut] / max(1, tp[cut] + fp[cut])
+        r_ = tp[cut] / max(1, tp[cut] + fn[cut])
         print(f"score >= {cut}: precision {p:.3f}, recall {r_:.3f}, F1 {2 * p * r_ / max(1e-9, p + r_):.3f}")
     print(f"top-1 country among the labels: {top1 / len(labelled):.3f}")
 
