@@ -17,8 +17,8 @@ from feedparser.datetimes import _parse_date
 from feedparser.mixin import _FeedParserMixin
 from feedparser.urls import make_safe_absolute_uri
 from feedparser.util import FeedParserDict
-from lxml import etree
 
+from connectors import fastfeed_ext, fastfeed_scan
 from connectors.fastvalues import Decline, join_url, looks_like_html, plain_html, text
 from connectors.parsed import ParseError
 from connectors.safexml import parse_xml
@@ -28,7 +28,9 @@ ATOM = "http://www.w3.org/2005/Atom"
 _ATOM_TAG = f"{{{ATOM}}}"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _VERSION_URIS = {"http://purl.org/rss/1.0/", "http://my.netscape.com/rdf/simple/0.9/"}  # feedparser's version hints
-_MATTERS = frozenset({"title", "link", "description", "guid", "pubdate", "dc_date", "content_encoded"})
+_MATTERS = frozenset({
+    "title", "link", "description", "guid", "pubdate", "dc_date", "content_encoded", "itunes_summary",
+})
 _NAMESPACES = {uri.lower(): prefix for uri, prefix in _FeedParserMixin.namespaces.items()}
 _XML_TYPES = {"application/xml", "application/rss+xml", "application/atom+xml", "application/rdf+xml"}
 _DECLARATION = re.compile(rb"\A<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
@@ -53,7 +55,7 @@ _ATOM_TYPES = {None: "text/plain", "text": "text/plain", "html": "text/html"}
 
 def parse(body: bytes, headers: Mapping[str, str]) -> FeedParserDict | None:
     """feedparser's answer for the fields we read, or None when only feedparser can say. Never raises."""
-    if not _plain_bytes(body, headers):
+    if not _plain_bytes(body, headers) or fastfeed_scan.declines_at_sight(body):
         return None
     try:
         root = parse_xml(body)
@@ -170,6 +172,7 @@ class _Reader:
         feed = self._feed()
         entries: list[dict[str, Any]] = []
         seen: set[str] = set()
+        summary = False
         for child in channels[0]:
             key = _key(child)
             namespaced = child.tag[0] == "{"
@@ -177,22 +180,30 @@ class _Reader:
                 entries.append(self._rss_item(child))
                 continue
             mark = child.tag if namespaced else key
-            if mark in seen and key in ("title", "link", "description", "language"):
+            if mark in seen and key in ("title", "description", "itunes_summary"):
                 raise Decline(f"second channel {key}")
             seen.add(mark)
             if namespaced and key == "link":  # atom:link in RSS: harmless unless it is an alternate
                 self._side_link(child)
-            elif namespaced and key in _RSS_CHANNEL_IGNORED:
+            elif key in ("language", "dc_language"):  # the last one wins, as in feedparser
+                feed["language"] = text(_leaf(child))
+            elif key == "itunes_summary":  # feedparser keeps it as the feed's summary
                 _leaf(child)
+                summary = True
+            elif key == "itunes_author" or (namespaced and key in _RSS_CHANNEL_IGNORED):
+                _leaf(child)  # itunes:author is the feed's author, which we do not read
             elif namespaced:
-                _other(child, key)
+                if not fastfeed_ext.skips(child, key, _key, _other, False):
+                    _other(child, key)
             elif key == "title":
                 feed["title"] = self._rss_title(child)[0]
-            elif key == "link":
+            elif key == "link":  # the last one wins, as in feedparser
+                if child.attrib:
+                    raise Decline("channel link with attributes")
                 feed["link"] = re.sub("&([A-Za-z0-9_]+);", r"&\g<1>", self._url(_leaf(child)))
-            elif key == "language":
-                feed["language"] = text(_leaf(child))
             elif key == "description":
+                if summary:  # feedparser would take it for content, and carry that into the first item
+                    raise Decline("channel description after itunes:summary")
                 _leaf(child)
             elif key in _RSS_CHANNEL_IGNORED:
                 _leaf(child)
@@ -223,6 +234,7 @@ class _Reader:
     def _rss_item(self, item: Any) -> dict[str, Any]:
         entry: dict[str, Any] = {}
         seen: set[str] = set()
+        has_content = False  # feedparser's hasContent: whether a later summary still overwrites
         for child in item:
             key = _key(child)
             namespaced = child.tag[0] == "{"
@@ -233,15 +245,21 @@ class _Reader:
             if namespaced and key == "link":
                 self._side_link(child)
             elif key == "content_encoded":
+                has_content = True
                 value = plain_html(text(_leaf(child)))
-                entry["content"] = [self._detail("text/html", value)]
+                entry.setdefault("content", []).append(self._detail("text/html", value))
                 entry.setdefault("summary", value)
-            elif key == "dc_creator":
+            elif key in ("description", "itunes_summary"):
+                has_content = self._rss_summary(entry, child, key, has_content)
+            elif key in ("dc_creator", "itunes_author"):
                 self._rss_author(entry, child)
+            elif key == "dc_language":  # sets the entry's language key, which we do not read
+                _leaf(child)
             elif key == "dc_date":
                 self._date(entry, "updated", child)
             elif namespaced and key not in _RSS_ITEM_IGNORED:
-                _other(child, key)
+                if not fastfeed_ext.skips(child, key, _key, _other, bool(entry.get("title"))):
+                    _other(child, key)
             elif key == "title":
                 value, kind = self._rss_title(child)
                 entry["title"] = value
@@ -249,12 +267,6 @@ class _Reader:
             elif key == "link":
                 value = self._url(_leaf(child)).replace("&amp;", "&")
                 entry["link"] = re.sub("&([A-Za-z0-9_]+);", r"&\g<1>", value)
-            elif key == "description":
-                if "content" not in entry and "summary" in entry:
-                    raise Decline("description after summary")
-                value = plain_html(text(_leaf(child)))
-                entry["summary"] = value
-                entry["summary_detail"] = self._detail("text/html", value)
             elif key == "guid":
                 attributes = {name.lower(): value for name, value in child.attrib.items()}
                 self._id(entry, _leaf(child), attributes.get("ispermalink", "true") == "true")
@@ -267,6 +279,23 @@ class _Reader:
             else:
                 _other(child, key)
         return entry
+
+    def _rss_summary(self, entry: dict[str, Any], element: Any, key: str, has_content: bool) -> bool:
+        """description or itunes:summary, by feedparser's rule: a second summary before any content becomes
+        content (typed as plain text, or HTML when it looks like it); otherwise it replaces the summary."""
+        if element.attrib:
+            raise Decline(f"{key} with attributes")
+        if "summary" in entry and not has_content:
+            value, kind = self._rss_title(element)
+            entry.setdefault("content", []).append(self._detail(kind, value))
+            return True
+        if key == "description":
+            value, kind = plain_html(text(_leaf(element))), "text/html"
+        else:
+            value, kind = self._rss_title(element)
+        entry["summary"] = value
+        entry["summary_detail"] = self._detail(kind, value)
+        return has_content
 
     def _id(self, context: dict[str, Any], raw: str, permalink: bool) -> None:
         value = self._url(raw) if permalink else text(raw)
@@ -309,7 +338,7 @@ class _Reader:
                 self._person(child)
             elif key in _ATOM_FEED_IGNORED:
                 _leaf(child)
-            else:
+            elif not fastfeed_ext.skips(child, key, _key, _other, False):
                 _other(child, key)
         return FeedParserDict(version="atom10", bozo=False, feed=feed, entries=entries)
 
@@ -340,10 +369,12 @@ class _Reader:
     def _person(self, element: Any) -> dict[str, str]:
         person: dict[str, str] = {}
         for part in element:
-            field = _PERSON.get(self._atom_key(part))
-            if field is None:
-                raise Decline(f"person holds {part.tag}")
-            person[field] = text(_leaf(part))
+            key = self._atom_key(part)
+            field = _PERSON.get(key)
+            if field is None:  # an extension (gd:image): fine where feedparser stores it under its own key
+                _other(part, key)
+            else:
+                person[field] = text(_leaf(part))
         return person
 
     def _atom_entry(self, element: Any) -> dict[str, Any]:
@@ -386,6 +417,6 @@ class _Reader:
                 self._person(child)
             elif key in ("category", "rights"):
                 _leaf(child)
-            else:
+            elif not fastfeed_ext.skips(child, key, _key, _other, bool(entry.get("title"))):
                 _other(child, key)
         return entry

@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from html.entities import name2codepoint
 
-from feedparser.html import _cp1252
+from feedparser.html import _BaseHTMLProcessor, _cp1252
 from feedparser.mixin import _FeedParserMixin
 from feedparser.sanitizer import _HTMLSanitizer
 from feedparser.urls import _urljoin
+
 from transforms.normalize import SKIP_TAGS
 
 
@@ -24,16 +25,19 @@ class Decline(Exception):
 looks_like_html = _FeedParserMixin.looks_like_html
 join_url = _urljoin
 
-# Tags feedparser keeps and our html_to_text treats like feedparser's output would be treated.
-_PLAIN_TAGS = frozenset(
-    {"a", "abbr", "b", "blockquote", "br", "cite", "code", "div", "em", "figcaption", "figure", "h1", "h2", "h3",
-     "h4", "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "q", "small", "span", "strong", "sub", "sup",
-     "table", "tbody", "td", "th", "thead", "tr", "u", "ul"}
-    & _HTMLSanitizer.acceptable_elements
-) - SKIP_TAGS
+# Tags feedparser's sanitizer keeps with their text, and our html_to_text reads like feedparser's output:
+# every acceptable element but the form controls (their text is not prose) and our skipped tags.
+_PLAIN_TAGS = frozenset(_HTMLSanitizer.acceptable_elements) - SKIP_TAGS - {
+    "input", "textarea", "select", "option", "optgroup", "datalist", "keygen", "output", "command", "event-source",
+}
+# The sanitizer drops end tags of void elements; html_to_text reads ``</br>`` (alone of them) as a line break.
+_DROPPED_BREAKS = frozenset(_BaseHTMLProcessor.elements_no_end_tag) & {"br"}
 _TAG = re.compile(
     r"<(/?)([A-Za-z][A-Za-z0-9]*)((?:\s+[A-Za-z_][\w.:-]*(?:\s*=\s*(?:\"[^\"<>]*\"|'[^'<>]*'))?)*)\s*(/?)>"
 )
+# A comment both the sanitizer (which keeps it) and html_to_text (which drops it) read alike: no markup or
+# double hyphen inside, where the two HTML parsers could disagree on where it ends.
+_COMMENT = re.compile(r"<!--(?:[^<>-]|-(?!-))*-->")
 _REF = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|([A-Za-z][A-Za-z0-9]*));")
 _CP1252 = re.compile("[\x80-\x9f]")
 _ENTITY_NAMES = frozenset(name2codepoint) | {"apos"}
@@ -59,12 +63,14 @@ def plain_html(value: str) -> str:
     if "<" in value or ">" in value:
         rest = []
         last = 0
-        for tag in _TAG.finditer(value):
-            if tag[2].lower() not in _PLAIN_TAGS:
-                raise Decline(f"markup <{tag[2]}> needs feedparser's sanitizer")
-            rest.append(value[last:tag.start()])
+        markup = _COMMENT.sub("", value) if "<!--" in value else value
+        for tag in _TAG.finditer(markup):
+            name = tag[2].lower()
+            if name not in _PLAIN_TAGS or (tag[1] and name in _DROPPED_BREAKS):
+                raise Decline(f"markup <{tag[1]}{tag[2]}> needs feedparser's sanitizer")
+            rest.append(markup[last:tag.start()])
             last = tag.end()
-        rest.append(value[last:])
+        rest.append(markup[last:])
         outside = "".join(rest)
         if "<" in outside or ">" in outside:
             raise Decline("markup that is not a plain tag")
