@@ -176,6 +176,9 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--config", metavar="FILE", help="feed list YAML to poll")
     _service_args(r)
     r.set_defaults(func=cmd_run)
+    from pipelines import rulescli  # backtest, explain
+
+    rulescli.add_commands(sub)
     return p
 
 

@@ -3,6 +3,8 @@ transforms must agree with: normalize, fingerprint, cluster, classify, match, al
 
 from __future__ import annotations
 
+import dataclasses
+
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -29,7 +31,8 @@ class Enricher:
 
     def enrich(self, story: Story, cluster: Cluster) -> EnrichedStory:
         countries, regions = classify(story, self.gazetteer)
-        return EnrichedStory(story, countries, regions, self.matcher.match(story), cluster)
+        enriched = EnrichedStory(story, countries, regions, (), cluster)  # rules may ask for country/region
+        return dataclasses.replace(enriched, matches=self.matcher.match(enriched))
 
 
 def enrich_batch(stories: Iterable[Story], enricher: Enricher) -> tuple[list[EnrichedStory], list[Alert]]:

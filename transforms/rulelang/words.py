@@ -1,0 +1,59 @@
+"""Words as the rule language sees them: the same split as ``transforms.tokens`` (possessive 's dropped,
+hyphens and punctuation split words), with fast key functions for scanning."""
+
+from __future__ import annotations
+
+import re
+
+from transforms.tokens import stem
+
+WORD = re.compile(r"\w+(?:['’]\w+)*")
+# The same words with a trailing possessive 's consumed but not captured: "Korea's" gives "Korea".
+_WORD_NO_POSSESSIVE = re.compile(r"(\w+(?:['’](?![sS]\b(?!['’]\w))\w+)*)(?:['’][sS]\b(?!['’]\w))?")
+
+_fold_cache: dict[str, str] = {}
+_stem_cache: dict[str, str] = {}
+_key_fold: dict[str, str] = {}
+_key_stem: dict[str, str] = {}
+
+
+def split(text: str) -> list[str]:
+    """The words of ``text`` as written, a possessive 's dropped."""
+    return _WORD_NO_POSSESSIVE.findall(text)
+
+
+def starts(text: str) -> list[int]:
+    """Where each word of ``split(text)`` starts; it ends ``len(word)`` later."""
+    return [m.start() for m in _WORD_NO_POSSESSIVE.finditer(text)]
+
+
+def keys(ws: list[str]) -> tuple[list[str], list[str]]:
+    """Case-folded and stemmed keys of ``ws``, from caches filled only with the words not seen before."""
+    missing = set(ws).difference(_key_stem)
+    if missing:
+        if len(_key_stem) > 500_000:  # bounded memory on an endless stream
+            _key_stem.clear()
+            _key_fold.clear()
+            missing = set(ws)
+        for w in missing:
+            _key_fold[w] = w.casefold()
+            _key_stem[w] = stem(w)
+    return list(map(_key_fold.__getitem__, ws)), list(map(_key_stem.__getitem__, ws))
+
+
+def fold(word: str) -> str:
+    key = _fold_cache.get(word)
+    if key is None:
+        key = word.casefold()
+        if len(_fold_cache) < 500_000:
+            _fold_cache[word] = key
+    return key
+
+
+def stem_key(word: str) -> str:
+    key = _stem_cache.get(word)
+    if key is None:
+        key = stem(word)
+        if len(_stem_cache) < 500_000:
+            _stem_cache[word] = key
+    return key
