@@ -15,7 +15,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import orjson
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
@@ -64,6 +66,22 @@ def start_service(bootstrap: str, archive: str, log: Path) -> subprocess.Popen:
                             stdout=log.open("w"), stderr=subprocess.STDOUT, env=env)
 
 
+@contextmanager
+def running_service(bootstrap: str) -> Iterator[tuple[KafkaProducer, subprocess.Popen]]:
+    """Empty topics, a started `wirewatch process` (given time to start) and a producer; all stopped after."""
+    reset(bootstrap)
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        service = start_service(bootstrap, f"{tmp}/archive", Path(tmp) / "service.log")
+        try:
+            time.sleep(8)  # start-up: Prism, warm-up, first poll
+            yield producer, service
+        finally:
+            service.terminate()
+            service.wait(timeout=60)
+            producer.close()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rate", type=float, default=5.0, help="stories per second in the trickle")
@@ -71,50 +89,41 @@ def main() -> None:
     ap.add_argument("--backlog", type=int, default=5000)
     args = ap.parse_args()
     bootstrap = os.environ["WIREWATCH_KAFKA"]
-    reset(bootstrap)
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        service = start_service(bootstrap, f"{tmp}/archive", Path(tmp) / "service.log")
-        try:
-            time.sleep(8)  # start-up: Prism, warm-up, first poll
-            n = int(args.rate * args.seconds)
-            t0 = time.monotonic()
-            for i in range(n):
-                producer.send(STORIES, key=f"t-{i}".encode(), value=story(i, "t"))
-                producer.flush()
-                time.sleep(max(0.0, t0 + (i + 1) / args.rate - time.monotonic()))
-            deadline = time.monotonic() + 60
-            while lag(bootstrap) and time.monotonic() < deadline:
-                time.sleep(0.5)
-            consumer = KafkaConsumer(bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                                     consumer_timeout_ms=3000)
-            consumer.subscribe([STORIES, ALERTS])
-            produced, alerted = {}, {}
-            for record in consumer:
-                if record.topic == STORIES:
-                    produced[record.key.decode()] = record.timestamp
-                else:
-                    value = orjson.loads(record.value)
-                    alerted.setdefault(value["story_id"], record.timestamp)
-            consumer.close()
-            latencies = sorted(alerted[k] - produced[k] for k in alerted if k in produced)
-            q = statistics.quantiles(latencies, n=100)
-            print(f"trickle: {n} stories at {args.rate}/s, {len(latencies)} with alerts; story->alert latency "
-                  f"p50 {q[49]:.0f} ms, p95 {q[94]:.0f} ms, p99 {q[98]:.0f} ms, max {latencies[-1]} ms")
-
-            for i in range(args.backlog):
-                producer.send(STORIES, key=f"b-{i}".encode(), value=story(i, "b"))
+    with running_service(bootstrap) as (producer, _):
+        n = int(args.rate * args.seconds)
+        t0 = time.monotonic()
+        for i in range(n):
+            producer.send(STORIES, key=f"t-{i}".encode(), value=story(i, "t"))
             producer.flush()
-            t0 = time.monotonic()
-            while lag(bootstrap):
-                time.sleep(1.0)  # each check builds a consumer: poll gently, it shares the 2 cores
-            elapsed = time.monotonic() - t0
-            print(f"backlog: {args.backlog} stories processed and committed in {elapsed:.1f} s "
-                  f"= {args.backlog / elapsed:,.0f} stories/s")
-        finally:
-            service.terminate()
-            service.wait(timeout=60)
-    producer.close()
+            time.sleep(max(0.0, t0 + (i + 1) / args.rate - time.monotonic()))
+        deadline = time.monotonic() + 60
+        while lag(bootstrap) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        consumer = KafkaConsumer(bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+                                 consumer_timeout_ms=3000)
+        consumer.subscribe([STORIES, ALERTS])
+        produced, alerted = {}, {}
+        for record in consumer:
+            if record.topic == STORIES:
+                produced[record.key.decode()] = record.timestamp
+            else:
+                value = orjson.loads(record.value)
+                alerted.setdefault(value["story_id"], record.timestamp)
+        consumer.close()
+        latencies = sorted(alerted[k] - produced[k] for k in alerted if k in produced)
+        q = statistics.quantiles(latencies, n=100, method="inclusive")
+        print(f"trickle: {n} stories at {args.rate}/s, {len(latencies)} with alerts; story->alert latency "
+              f"p50 {q[49]:.0f} ms, p95 {q[94]:.0f} ms, p99 {q[98]:.0f} ms, max {latencies[-1]} ms")
+
+        for i in range(args.backlog):
+            producer.send(STORIES, key=f"b-{i}".encode(), value=story(i, "b"))
+        producer.flush()
+        t0 = time.monotonic()
+        while lag(bootstrap):
+            time.sleep(1.0)  # each check builds a consumer: poll gently, it shares the 2 cores
+        elapsed = time.monotonic() - t0
+        print(f"backlog: {args.backlog} stories processed and committed in {elapsed:.1f} s "
+              f"= {args.backlog / elapsed:,.0f} stories/s")
 
 
 if __name__ == "__main__":

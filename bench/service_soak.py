@@ -10,16 +10,13 @@ import argparse
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
-
-from kafka import KafkaProducer
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.service_latency import reset, start_service, story  # noqa: E402
+from bench.service_latency import running_service, story  # noqa: E402
 from connectors.kafka import STORIES  # noqa: E402
 
 
@@ -41,29 +38,19 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=5.0)
     args = ap.parse_args()
     bootstrap = os.environ["WIREWATCH_KAFKA"]
-    reset(bootstrap)
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        service = start_service(bootstrap, f"{tmp}/archive", Path(tmp) / "service.log")
-        try:
-            time.sleep(8)
-            t0, i, next_sample = time.monotonic(), 0, 0.0
-            while time.monotonic() - t0 < args.minutes * 60:
-                producer.send(STORIES, key=f"soak-{i}".encode(), value=story(i, "soak"))
-                i += 1
-                elapsed = time.monotonic() - t0
-                if elapsed >= next_sample:
-                    prism = [p for p in children(service.pid) if "prism" in Path(f"/proc/{p}/cmdline").read_text()]
-                    print(f"{elapsed:6.0f} s  stories {i:6d}  wirewatch RSS {rss_mb(service.pid):6.1f} MB  "
-                          f"prism RSS {sum(rss_mb(p) for p in prism):6.1f} MB", flush=True)
-                    next_sample += 30
-                time.sleep(max(0.0, t0 + i / args.rate - time.monotonic()))
-            producer.flush()
-        finally:
-            service.terminate()
-            service.wait(timeout=60)
-    producer.close()
-
+    with running_service(bootstrap) as (producer, service):
+        t0, i, next_sample = time.monotonic(), 0, 0.0
+        while time.monotonic() - t0 < args.minutes * 60:
+            producer.send(STORIES, key=f"soak-{i}".encode(), value=story(i, "soak"))
+            i += 1
+            elapsed = time.monotonic() - t0
+            if elapsed >= next_sample:
+                prism = [p for p in children(service.pid) if "prism" in Path(f"/proc/{p}/cmdline").read_text()]
+                print(f"{elapsed:6.0f} s  stories {i:6d}  wirewatch RSS {rss_mb(service.pid):6.1f} MB  "
+                      f"prism RSS {sum(rss_mb(p) for p in prism):6.1f} MB", flush=True)
+                next_sample += 30
+            time.sleep(max(0.0, t0 + i / args.rate - time.monotonic()))
+        producer.flush()
 
 if __name__ == "__main__":
     main()
