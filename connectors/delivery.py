@@ -3,7 +3,8 @@ durably, then its source offset is released for commit.
 
 - Alerts go to ``wirewatch.alerts`` unless an alert with the same id (same cluster and rule) was sent
   before, in this run or an earlier one (the sent ids are read back from the compacted alerts topic).
-- Enriched stories go to the archive, one file per story named by its Kafka position (idempotent).
+- Enriched stories go to the archive, one file per story named by its Kafka position (idempotent),
+  written by rename and made durable with one syncfs per bundle.
 - Dead letters go to ``wirewatch.deadletter``.
 - At the end of each bundle the producer is flushed (acks=all), and only then are the bundle's offsets
   marked done and the group's commit advanced: a crash re-reads what was not durably delivered, and the
@@ -24,7 +25,7 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
 from connectors import metrics
-from connectors.filesink import write_atomic
+from connectors.filesink import sync_filesystem, write_unsynced
 from connectors.kafka import ALERTS, Publisher
 from connectors.kafka_source import parse_position
 from connectors.offsets import REGISTRY as IN_FLIGHT
@@ -105,7 +106,7 @@ class DeliverOutcomes(beam.DoFn):
                 seconds = _seconds(a, b)
                 if seconds is not None and seconds >= 0:
                     metrics.STAGE_LATENCY.labels(stage).observe(seconds)
-            write_atomic(archive_path(self.archive, outcome), dumps(outcome) + b"\n")
+            write_unsynced(archive_path(self.archive, outcome), dumps(outcome) + b"\n")  # synced per bundle
             metrics.STORIES_OUT.inc()
             pending = {a.id for a in self.alerts}
             for alert in alerts_for(outcome, self.watchlist):
@@ -126,6 +127,8 @@ class DeliverOutcomes(beam.DoFn):
         for alert in self.alerts:
             self.publisher.alert(_stamped(alert, alerted))
         self.publisher.flush()  # raises if Kafka refused anything: the bundle is retried, nothing committed
+        if self.stories:
+            sync_filesystem(self.archive)  # the bundle's archive files are durable before offsets move
         with _SENT_LOCK:
             self.sent.update(a.id for a in self.alerts)
             while len(self.sent) > MAX_SENT_IDS:

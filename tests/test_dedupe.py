@@ -80,3 +80,14 @@ def test_clusters_do_not_depend_on_input_order(rnd: random.Random):
     shuffled = items[:]
     rnd.shuffle(shuffled)
     assert cluster_in_order(items) == cluster_in_order(shuffled)
+
+
+def test_a_flood_of_one_template_still_finds_the_real_copy():
+    template = ("{c} Corp said first quarter net profit was {a} mln dlrs against {b} mln a year ago, on sales of "
+                "{d} mln dlrs, and it expects the second quarter to be in line with analysts' forecasts, {c} said.")
+    index = ClusterIndex()
+    for i in range(300):  # 300 notices from one template: they share bands, but not their figures
+        text = template.format(c=f"Company{i}", a=i, b=i + 1000, d=i + 5000)
+        assert index.assign(f"n{i}", fingerprint(Story(id=f"n{i}", body=text))).duplicate_of is None
+    copy = template.format(c="Company5", a=5, b=1005, d=5005).replace("in line with", "close to")
+    assert index.assign("copy", fingerprint(Story(id="copy", body=copy))).duplicate_of == "n5"

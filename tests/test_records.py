@@ -55,3 +55,15 @@ def test_span_json_shape(text, a, b):
     start, end = sorted((a, b))
     span = Span("body", start, end, text[start:end])
     assert Span.from_dict(loads(dumps(span))) == span
+
+
+def test_unsynced_writes_then_one_filesystem_sync(tmp_path):
+    from connectors.filesink import sync_filesystem, write_unsynced
+
+    for i in range(3):
+        write_unsynced(tmp_path / "dt=2024-11-04" / f"{i}.json", b"{}\n")
+    write_unsynced(tmp_path / "dt=2024-11-04" / "0.json", b'{"again": 1}\n')  # idempotent by name: replaced
+    sync_filesystem(tmp_path)
+    files = sorted(p.name for p in (tmp_path / "dt=2024-11-04").iterdir())
+    assert files == ["0.json", "1.json", "2.json"]  # no temporary files left behind
+    assert (tmp_path / "dt=2024-11-04" / "0.json").read_bytes() == b'{"again": 1}\n'
