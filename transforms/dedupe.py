@@ -10,6 +10,7 @@ probability ~0.94 (0.6: ~0.99), while unrelated news (similarity < 0.01) almost 
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 
@@ -26,6 +27,7 @@ MIN_SIMILARITY = 0.5
 MIN_NUMBER_OVERLAP = 0.5  # Jaccard of the two stories' sets of number tokens
 MAX_NUMBERS = 64
 MAX_CANDIDATES = 64  # heads compared per story, most shared bands first
+BUCKET_SCAN = 256  # newest heads looked at in each band
 _rng = np.random.default_rng(20241104)  # fixed: signatures must be identical on every machine and run
 _A = _rng.integers(1, 2**64 - 1, size=PERMUTATIONS, dtype=np.uint64) | np.uint64(1)
 _B = _rng.integers(0, 2**64 - 1, size=PERMUTATIONS, dtype=np.uint64)
@@ -96,7 +98,7 @@ class ClusterIndex:
         self.min_similarity = min_similarity
         self._exact: OrderedDict[str, str] = OrderedDict()  # exact hash -> cluster id
         self._heads: OrderedDict[str, Fingerprint] = OrderedDict()  # cluster id -> its first fingerprint
-        self._bands: dict[bytes, set[str]] = {}
+        self._bands: dict[bytes, dict[str, None]] = {}  # band key -> heads in arrival order
 
     def __len__(self) -> int:
         return len(self._heads)
@@ -111,10 +113,15 @@ class ClusterIndex:
         return Cluster(id=story_id, duplicate_of=None)
 
     def _near(self, fp: Fingerprint) -> str | None:
-        shared = Counter(head for key in _band_keys(fp.minhash) for head in self._bands.get(key, ()))
         # Stories from one template (earnings notices, weekly reports) can share a band with thousands of
-        # heads; a true near duplicate shares many bands (similarity 0.8: ~11 of 21), so the heads sharing
-        # the most bands are the ones worth comparing.
+        # heads. Only the newest BUCKET_SCAN heads of a band are counted (copies of a story arrive close
+        # together), and of those the heads sharing the most bands are compared: a true near duplicate
+        # shares many (similarity 0.8: ~11 of 21).
+        shared = Counter(
+            head
+            for key in _band_keys(fp.minhash)
+            for head in itertools.islice(reversed(self._bands.get(key, {})), BUCKET_SCAN)
+        )
         candidates = sorted(shared, key=lambda h: (-shared[h], h))[:MAX_CANDIDATES]
         scored = [
             (similarity(fp.minhash, self._heads[head].minhash), head)
@@ -128,12 +135,12 @@ class ClusterIndex:
         self._exact[fp.exact] = story_id
         self._heads[story_id] = fp
         for key in _band_keys(fp.minhash):
-            self._bands.setdefault(key, set()).add(story_id)
+            self._bands.setdefault(key, {})[story_id] = None
         while len(self._heads) > self.capacity:
             old, oldest = self._heads.popitem(last=False)
             for key in _band_keys(oldest.minhash):
                 members = self._bands[key]
-                members.discard(old)
+                members.pop(old, None)
                 if not members:
                     del self._bands[key]
         while len(self._exact) > self.capacity:
