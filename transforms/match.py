@@ -4,14 +4,15 @@ spans and the clause that fired. The engine lives in ``transforms.rulelang``."""
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 from transforms.records import EnrichedStory, RuleMatch, Span, Story
 from transforms.rulelang.cache import CompiledCache, default_cache
 from transforms.rulelang.engine import Engine, Fired
-from transforms.rulelang.syntax import FIELDS, Rule, WatchList
+from transforms.rulelang.syntax import Rule, WatchList
 from transforms.rulelang.view import StoryView
 
 _DEFAULT = object()
-_ORDER = {name: i for i, name in enumerate(FIELDS)}
 
 
 class Matcher:
@@ -25,10 +26,13 @@ class Matcher:
                  cache: CompiledCache | None | object = _DEFAULT) -> None:
         self.watchlist = watchlist
         self.engine = Engine(watchlist, backend, default_cache() if cache is _DEFAULT else cache)  # type: ignore[arg-type]
+        self._ids = [rule.id for rule in watchlist.rules]
 
     def match(self, story: Story | EnrichedStory) -> tuple[RuleMatch, ...]:
         view = StoryView(story)
-        return tuple(to_match(self.watchlist.rules[f.rule], f, view) for f in self.engine.run(view))
+        ids = self._ids
+        return tuple([RuleMatch(ids[index], float(score), spans(view, occurrences), clause)
+                      for index, score, occurrences, clause in self.engine.fire(view)])
 
 
 def to_match(rule: Rule, fired: Fired, view: StoryView) -> RuleMatch:
@@ -38,19 +42,36 @@ def to_match(rule: Rule, fired: Fired, view: StoryView) -> RuleMatch:
 def spans(view: StoryView, occurrences: list[tuple[int, int, int]]) -> tuple[Span, ...]:
     """Evidence spans in field order, keeping the outermost of nested ones ("withdraw troops", not also
     "troops")."""
-    key = frozenset(occurrences)
-    known = view.spans.get(key)
+    memo = view.evidence
+    key = occurrences[0] if len(occurrences) == 1 else frozenset(occurrences)
+    known = memo.get(key)
     if known is not None:
         return known
-    span = view.span
-    found = sorted({span(*occ) for occ in sorted(set(occurrences))}, key=lambda s: (_ORDER[s[0]], s[1], -s[2]))
+    result: tuple[Span, ...]
+    if len(occurrences) == 1:
+        memo[key] = result = (_span(view, occurrences[0])[1],)
+        return result
     kept: list[Span] = []
-    for field, start, end, text in found:
-        if kept and kept[-1].field == field and kept[-1].start <= start and end <= kept[-1].end:
+    last_field, last_start, last_end = -1, 0, 0
+    # (field, start, -end) orders the spans of distinct occurrences (never equal: text follows from them)
+    for (field, start, negative_end), found in sorted([_span(view, occ) for occ in set(occurrences)],
+                                                      key=itemgetter(0)):
+        end = -negative_end
+        if field == last_field and last_start <= start and end <= last_end:
             continue
-        kept.append(Span(field, start, end, text))
-    view.spans[key] = result = tuple(kept)
+        kept.append(found)
+        last_field, last_start, last_end = field, start, end
+    memo[key] = result = tuple(kept)
     return result
+
+
+def _span(view: StoryView, occ: tuple[int, int, int]) -> tuple[tuple[int, int, int], Span]:
+    """((field, start, -end), Span) of one occurrence, made once per story."""
+    found = view.entries.get(occ)
+    if found is None:
+        name, start, end, text = view.span(*occ)
+        found = view.entries[occ] = ((occ[0], start, -end), Span(name, start, end, text))
+    return found
 
 
 def rule_by_id(watchlist: WatchList, rule_id: str) -> Rule:

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from transforms.rulelang.cache import CompiledCache
-from transforms.rulelang.evaluate import Context, RootResult, compile_root
+from transforms.rulelang.evaluate import Context, RootResult, bound_terms, compile_root
 from transforms.rulelang.prefilter import BACKENDS, Scanner, default_backend
 from transforms.rulelang.program import STREAMS, Program, compile_program
-from transforms.rulelang.syntax import FORM, STEM, WatchList
-from transforms.rulelang.view import StoryView, line_and_starts
+from transforms.rulelang.syntax import FORM, WatchList
+from transforms.rulelang.view import StoryView
 
 CACHE_MIN_PATTERNS = 2_000  # smaller lists compile in milliseconds: not worth a file
 
@@ -35,6 +35,30 @@ class Engine:
         self.program, self.scanners = _build(watchlist, self.backend, cache)
         self._clauses: list[Callable[[Context], RootResult] | None] = [None] * len(watchlist.rules)
         self.failures: Counter[str] = Counter()  # rule id -> evaluations that raised
+        p = self.program
+        # per stream with patterns: its scanner, pattern id -> (words - 1, how far before the hit's end
+        # its last word ends: 2 past a whole-word pattern's closing space, 1 for a prefix, term ids), and
+        # term id -> case-sensitive form (FORM only)
+        self._streams = [
+            (stream, self.scanners[stream],
+             tuple((n - 1, 2 if text.endswith(" ") else 1, owners) for n, text, owners in zip(
+                 p.pattern_words[stream], p.patterns[stream], p.pattern_terms[stream], strict=True)),
+             p.case if stream == FORM else {})
+            for stream in STREAMS if p.patterns[stream]
+        ]
+        self._anchor_keys = p.anchors.keys()
+        self._second_keys = p.second.keys()
+        # term -> (rule, weight) for the rules with a threshold that are an OR of terms: their score bounds
+        # are summed per story in one pass over the terms found, so most never need evaluating
+        self._bounds: dict[int, list[tuple[int, float]]] = {}
+        self._thresholds: dict[int, float] = {}
+        for index, rule in enumerate(watchlist.rules):
+            parts = bound_terms(rule.tree, p.leaf_terms[index]) if rule.threshold is not None else None
+            if parts:
+                self._thresholds[index] = rule.threshold  # type: ignore[assignment]
+                for t, w in parts:
+                    self._bounds.setdefault(t, []).append((index, w))
+        self._bound_keys = self._bounds.keys()
 
     def clause(self, index: int) -> Callable[[Context], RootResult]:
         fn = self._clauses[index]
@@ -45,27 +69,23 @@ class Engine:
 
     def hits(self, view: StoryView) -> dict[int, list[tuple[int, int, int]]]:
         """Term id -> occurrences (field, first word, last word)."""
-        program = self.program
         hits: dict[int, list[tuple[int, int, int]]] = {}
-        for stream in STREAMS:
-            scanner = self.scanners[stream]
-            keys = view.stem_keys if stream == STEM else view.form_keys
-            line, starts = line_and_starts(keys)
-            found = scanner.scan(line)
+        get = hits.get
+        b1, b2 = view.bounds[1], view.bounds[2]
+        for stream, scanner, table, case in self._streams:
+            found = scanner.scan(view.line(stream))
             if not found:
                 continue
-            owners, nwords = program.pattern_terms[stream], program.pattern_words[stream]
-            case = program.case if stream == FORM else {}
-            b1, b2 = view.bounds[1], view.bounds[2]
+            starts = view.starts(stream)
             for pid, end in found:
-                # a whole-word pattern ends with the space after its last word; a prefix inside the word
-                last = bisect_right(starts, end - 2 if line[end - 1] == " " else end - 1) - 1
-                first = last - nwords[pid] + 1
+                extra, back, owners = table[pid]
+                last = bisect_right(starts, end - back) - 1
+                first = last - extra
                 occ = (0 if first < b1 else 1 if first < b2 else 2, first, last)
-                for tid in owners[pid]:
+                for tid in owners:
                     if case and tid in case and not _case_ok(view.words, first, case[tid]):
                         continue
-                    bucket = hits.get(tid)
+                    bucket = get(tid)
                     if bucket is None:
                         hits[tid] = [occ]
                     elif bucket[-1] != occ:
@@ -76,37 +96,68 @@ class Engine:
         """Rules worth evaluating, narrowed with set operations (no per-rule Python): anchored on a term
         found, holding a term of their second required set, and the country or region they require."""
         p = self.program
-        anchors, second = p.anchors, p.second
-        found = set(p.always).union(*[anchors[t] for t in hits if t in anchors])
+        found = p.always.union(*map(p.anchors.__getitem__, self._anchor_keys & hits.keys()))
         if not found:
             return []
         multi = found & p.two_sets
         if multi:
-            found -= multi.difference(*[second[t] for t in hits if t in second])
+            found -= _without(multi, map(p.second.__getitem__, self._second_keys & hits.keys()))
         restricted = found & p.fact_rules
         if restricted:
             by_fact = p.by_fact
             allowed = [by_fact[f] for kind in ("country", "region") for v in facts[kind] if (f := (kind, v)) in by_fact]
-            found -= restricted.difference(*allowed)
+            found -= _without(restricted, allowed)
         return sorted(found)
 
-    def run(self, view: StoryView) -> list[Fired]:
-        hits = self.hits(view)
-        ctx = Context(hits, view.facts)
-        fired = []
-        rules = self.watchlist.rules
+    def fire(self, view: StoryView) -> list[tuple[int, float, list[tuple[int, int, int]], str]]:
+        """Like ``run``, as plain (rule index, score, occurrences, clause) tuples."""
+        ctx = Context(self.hits(view), view.facts)
+        fired: list[tuple[int, float, list[tuple[int, int, int]], str]] = []
+        add = fired.append
         clauses = self._clauses
-        for index in self.candidates(hits, view.facts):
-            rule = rules[index]
+        candidates = self.candidates(ctx.hits, view.facts)
+        if self._bounds and candidates:
+            below = self.below_threshold(ctx.hits)
+            if below:
+                candidates = [i for i in candidates if i not in below]
+        for index in candidates:
             try:
                 result, clause = (clauses[index] or self.clause(index))(ctx)
             except Exception:  # noqa: BLE001 - one broken rule must never silence the others
-                self.failures[rule.id] += 1
+                self.failures[self.watchlist.rules[index].id] += 1
                 continue
-            if result is None or (rule.threshold is not None and result[0] < rule.threshold):
-                continue
-            fired.append(Fired(index, result[0], result[1], clause))
+            if result is not None:  # the compiled root already gave None under the rule's threshold
+                add((index, result[0], result[1], clause))
         return fired
+
+    def below_threshold(self, hits: dict[int, list]) -> set[int]:
+        """Rules sure to stay under their threshold: an OR of terms whose upper bound of the score, summed
+        here term by term with a margin far above rounding, is less than the threshold."""
+        bound: dict[int, float] = {}
+        get = bound.get
+        bounds = self._bounds
+        for t in self._bound_keys & hits.keys():
+            n = len(hits[t])
+            for r, w in bounds[t]:
+                bound[r] = get(r, 0.0) + w * n
+        thresholds = self._thresholds
+        return {r for r, b in bound.items() if b * (1 + 1e-9) + 1e-9 < thresholds[r]}
+
+    def run(self, view: StoryView) -> list[Fired]:
+        return [Fired(*f) for f in self.fire(view)]
+
+
+def _without(few: set[int] | frozenset[int], many: Iterable[frozenset[int]]) -> set[int] | frozenset[int]:
+    """``few`` minus every set of ``many``. ``few.difference(a, b, ...)`` walks all of ``b, ...``; ``few - a``
+    walks ``few``: take whichever walks fewer elements (a region's rule set can be large)."""
+    many = list(many)
+    if sum(map(len, many)) <= len(few) * len(many):
+        return few.difference(*many)
+    for other in many:
+        if not few:
+            break
+        few = few - other
+    return few
 
 
 def _case_ok(words: list[str], first: int, case: tuple[tuple[str, ...], bool]) -> bool:

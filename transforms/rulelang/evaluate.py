@@ -39,14 +39,21 @@ RootResult = tuple[Result, str]
 def compile_root(tree: Node, leaf_terms: tuple[tuple[int, ...], ...],
                  threshold: float | None = None) -> Callable[[Context], RootResult]:
     """Like ``compile_rule``, and also names the clause that held: for a query that is an OR, the
-    alternatives that held; otherwise the whole query. A result under ``threshold`` may come back as
-    (None, "") without its occurrences being gathered."""
+    alternatives that held; otherwise the whole query. A result under ``threshold`` comes back as
+    (None, ""), often without its occurrences being gathered."""
     build = _builder(leaf_terms, None)
     if not (isinstance(tree, Op) and tree.kind == "OR"):
         fn, text = build(tree), tree.text
-        return lambda ctx: (fn(ctx), text)
+        if threshold is None:
+            return lambda ctx: (fn(ctx), text)
+
+        def whole(ctx: Context) -> RootResult:
+            result = fn(ctx)
+            return (None, "") if result is None or result[0] < threshold else (result, text)
+
+        return whole
     weight = tree.weight
-    if all(isinstance(a, Leaf) and a.scope is None and a.weight >= 0 for a in tree.args) and weight >= 0:
+    if _simple_or(tree):
         return _simple_root(tree, build, leaf_terms, threshold)
     alternatives = [(build(arg), arg.text) for arg in tree.args]
 
@@ -58,11 +65,26 @@ def compile_root(tree: Node, leaf_terms: tuple[tuple[int, ...], ...],
                 held.append(text)
                 score += result[0]
                 occs.extend(result[1])
-        if not held:
+        if not held or (threshold is not None and weight * score < threshold):
             return None, ""
         return (weight * score, occs), " OR ".join(held)
 
     return root
+
+
+def _simple_or(tree: Node) -> bool:
+    """An OR of unscoped terms and aliases, none weighted below 0."""
+    return (isinstance(tree, Op) and tree.kind == "OR" and tree.weight >= 0
+            and all(isinstance(a, Leaf) and a.scope is None and a.weight >= 0 for a in tree.args))
+
+
+def bound_terms(tree: Node, leaf_terms: tuple[tuple[int, ...], ...]) -> tuple[tuple[int, float], ...] | None:
+    """For an OR of unscoped terms and aliases: (term id, weight) pairs whose sum of weight times the
+    term's occurrences bounds the score from above (the bound the compiled root tests first); else None."""
+    if not _simple_or(tree):
+        return None
+    assert isinstance(tree, Op)
+    return tuple((t, arg.weight * tree.weight) for arg, tids in zip(tree.args, leaf_terms, strict=True) for t in tids)
 
 
 def _simple_root(tree: Op, build: Callable, leaf_terms: tuple[tuple[int, ...], ...],
@@ -73,17 +95,28 @@ def _simple_root(tree: Op, build: Callable, leaf_terms: tuple[tuple[int, ...], .
     bound of the score (counting twice the words two terms of one alias both find) is tried first."""
     for arg in tree.args:
         build(arg)  # keeps the leaf order consistent with compile_rule
-    flat = tuple((t, k) for k, tids in enumerate(leaf_terms) for t in tids)
     weights = [arg.weight * tree.weight for arg in tree.args]
     texts = [arg.text for arg in tree.args]
+    if all(len(tids) == 1 for tids in leaf_terms):
+        return _single_term_root(tuple((tids[0], w, t) for tids, w, t in zip(leaf_terms, weights, texts, strict=True)),
+                                 threshold)
+    flat = tuple((t, k) for k, tids in enumerate(leaf_terms) for t in tids)
+    weighted = tuple((t, weights[k]) for t, k in flat)
     shared = [len(tids) > 1 for tids in leaf_terms]
 
     def root(ctx: Context) -> RootResult:
         hits = ctx.hits
+        if threshold is not None:
+            get = hits.get
+            bound = 0.0  # the sum in flat order, as sum() adds it: the same float
+            for t, w in weighted:
+                found = get(t)
+                if found:
+                    bound += w * len(found)
+            if bound < threshold:
+                return None, ""
         present = [(t, k) for t, k in flat if t in hits]
         if not present:
-            return None, ""
-        if threshold is not None and sum(weights[k] * len(hits[t]) for t, k in present) < threshold:
             return None, ""
         by_part: dict[int, list] = {}
         for t, k in present:
@@ -99,6 +132,37 @@ def _simple_root(tree: Op, build: Callable, leaf_terms: tuple[tuple[int, ...], .
             score += weights[k] * len(found)
             occs.extend(found)
             held.append(texts[k])
+        if threshold is not None and score < threshold:
+            return None, ""
+        return (score, occs), " OR ".join(held)
+
+    return root
+
+
+def _single_term_root(parts: tuple[tuple[int, float, str], ...],
+                      threshold: float | None) -> Callable[[Context], RootResult]:
+    """An OR of leaves of one term each: a leaf's occurrences are the term's hits as they are. The score
+    adds up in leaf order, as in the general case, so it is the same float."""
+    if len(parts) == 1 and threshold is None:
+        ((only, w, text),) = parts
+
+        def one(ctx: Context) -> RootResult:
+            found = ctx.hits.get(only)
+            return ((w * len(found), found), text) if found else (None, "")
+
+        return one
+
+    def root(ctx: Context) -> RootResult:
+        get = ctx.hits.get
+        score, occs, held = 0.0, [], []
+        for t, w, text in parts:
+            found = get(t)
+            if found:
+                score += w * len(found)
+                occs += found
+                held.append(text)
+        if not held or (threshold is not None and score < threshold):
+            return None, ""
         return (score, occs), " OR ".join(held)
 
     return root

@@ -4,18 +4,19 @@ predicates test (countries, regions, source, credit, publisher, language)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from itertools import accumulate
 from typing import Any
 
 from transforms.records import EnrichedStory, Story
 from transforms.rulelang import words
-from transforms.rulelang.syntax import FIELDS
+from transforms.rulelang.syntax import FIELDS, STEM
 
 SEPARATOR = "\x1f"  # a key no pattern contains: phrases never run from one field into the next
 
 
 class StoryView:
-    __slots__ = ("_starts", "bounds", "facts", "form_keys", "spans", "stem_keys", "story", "words")
+    __slots__ = ("_form", "_lines", "_starts", "bounds", "entries", "evidence", "facts", "spans", "stem_keys", "story", "words")
 
     def __init__(self, item: Story | EnrichedStory) -> None:
         enriched = item if isinstance(item, EnrichedStory) else None
@@ -32,10 +33,49 @@ class StoryView:
                 all_words.extend(words.split(text))
         self.words = all_words
         self.bounds = tuple(bounds)
-        self.form_keys, self.stem_keys = words.keys(all_words)
+        self.stem_keys = words.stem_keys(all_words)
+        self._form: list[str] | None = None
+        self._lines: dict[str, tuple[str, list[int] | None]] = {}
         self.facts = _facts(story, enriched)
         self._starts: dict[int, list[int]] = {}
-        self.spans: dict[Any, Any] = {}  # memo of spans per occurrence and per match: rules share terms
+        self.spans: dict[Any, Any] = {}  # memo of (field, start, end, text) per occurrence
+        self.entries: dict[Any, Any] = {}  # memo of an occurrence's evidence span, for transforms.match
+        self.evidence: dict[Any, Any] = {}  # memo of a match's evidence per set of occurrences: rules share terms
+
+    @property
+    def form_keys(self) -> list[str]:
+        """The case-folded keys, made only when asked for (the scan line is folded in one piece)."""
+        if self._form is None:
+            self._form = list(map(words.fold, self.words))
+        return self._form
+
+    def line(self, stream: str) -> str:
+        """The scan line `` k1 k2 ... `` of a stream: stems, or case-folded forms."""
+        found = self._lines.get(stream)
+        if found is None:
+            if stream == STEM:
+                text = " " + " ".join(self.stem_keys) + " "
+            else:  # case folding maps code points one by one, so the joined line folds as its words do
+                text = " " + " ".join(self.words) + " "
+                text = text.lower() if text.isascii() else text.casefold()
+            found = self._lines[stream] = (text, None)
+        return found[0]
+
+    def starts(self, stream: str) -> list[int]:
+        """Where each key of ``line(stream)`` starts, for turning a hit's end offset into a word index."""
+        text, found = self._lines.get(stream) or (self.line(stream), None)
+        if found is None:
+            lengths: Iterable[int]
+            if stream == STEM:
+                lengths = map(len, self.stem_keys)
+            elif all(map(str.isascii, self.words)):  # not text.isascii(): "ﬀ" folds to "ff"
+                lengths = map(len, self.words)
+            else:
+                lengths = words.fold_lengths(self.words)
+            found = list(accumulate(map((1).__add__, lengths), initial=1))
+            found.pop()
+            self._lines[stream] = (text, found)
+        return found
 
     def field_of(self, index: int) -> int:
         b = self.bounds
@@ -57,13 +97,6 @@ class StoryView:
         base = self.bounds[field]
         start, end = starts[first - base], starts[last - base] + len(self.words[last])
         return name, start, end, text[start:end]
-
-
-def line_and_starts(keys: list[str]) -> tuple[str, list[int]]:
-    """`` k1 k2 ... `` and the character offset where each key starts."""
-    starts = list(accumulate(map((1).__add__, map(len, keys)), initial=1))
-    starts.pop()
-    return " " + " ".join(keys) + " ", starts
 
 
 def _facts(story: Story, enriched: EnrichedStory | None) -> dict[str, Any]:

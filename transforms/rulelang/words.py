@@ -29,6 +29,30 @@ def starts(text: str) -> list[int]:
 
 def keys(ws: list[str]) -> tuple[list[str], list[str]]:
     """Case-folded and stemmed keys of ``ws``, from caches filled only with the words not seen before."""
+    _learn(ws)
+    return list(map(_key_fold.__getitem__, ws)), list(map(_key_stem.__getitem__, ws))
+
+
+def stem_keys(ws: list[str]) -> list[str]:
+    """The stemmed keys of ``ws``. In a long run almost every word was seen before, so the lookup is tried
+    first and the caches are filled only when it fails."""
+    try:
+        return list(map(_key_stem.__getitem__, ws))
+    except KeyError:
+        _learn(ws)
+        return list(map(_key_stem.__getitem__, ws))
+
+
+def fold_lengths(ws: list[str]) -> list[int]:
+    """The length of each word's case-folded key (``ß`` folds to ``ss``)."""
+    try:
+        return list(map(len, map(_key_fold.__getitem__, ws)))
+    except KeyError:
+        _learn(ws)
+        return list(map(len, map(_key_fold.__getitem__, ws)))
+
+
+def _learn(ws: list[str]) -> None:
     missing = set(ws).difference(_key_stem)
     if missing:
         if len(_key_stem) > 500_000:  # bounded memory on an endless stream
@@ -38,7 +62,6 @@ def keys(ws: list[str]) -> tuple[list[str], list[str]]:
         for w in missing:
             _key_fold[w] = w.casefold()
             _key_stem[w] = stem(w)
-    return list(map(_key_fold.__getitem__, ws)), list(map(_key_stem.__getitem__, ws))
 
 
 def fold(word: str) -> str:
