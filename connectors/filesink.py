@@ -15,19 +15,25 @@ import xxhash
 from transforms.records import EnrichedStory, dumps
 
 
-def write_atomic(path: str | os.PathLike, data: bytes) -> None:
-    target = Path(path)
+def _replace(target: Path, data: bytes, fsync: bool) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
+            if fsync:
+                out.flush()
+                os.fsync(out.fileno())
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_atomic(path: str | os.PathLike, data: bytes) -> None:
+    """Write, fsync, rename, fsync the folder: after a crash the file is either old or new, and durable."""
+    target = Path(path)
+    _replace(target, data, fsync=True)
     dir_fd = os.open(target.parent, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
@@ -38,16 +44,7 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> None:
 def write_unsynced(path: str | os.PathLike, data: bytes) -> None:
     """Write via a temporary file and rename, without fsync: a crash never leaves a torn file, but the
     file is durable only after ``sync_filesystem``. For many small files written in one batch."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    _replace(Path(path), data, fsync=False)
 
 
 _libc = ctypes.CDLL(None, use_errno=True) if hasattr(ctypes, "CDLL") else None
