@@ -32,32 +32,17 @@ class Engine:
                  cache: CompiledCache | None = None) -> None:
         self.watchlist = watchlist
         self.backend = backend or default_backend()
-        self.program, self.scanners = _build(watchlist, self.backend, cache)
+        self.program, self.scanners, derived = _build(watchlist, self.backend, cache)
         self._clauses: list[Callable[[Context], RootResult] | None] = [None] * len(watchlist.rules)
         self.failures: Counter[str] = Counter()  # rule id -> evaluations that raised
         p = self.program
-        # per stream with patterns: its scanner, pattern id -> (words - 1, how far before the hit's end
-        # its last word ends: 2 past a whole-word pattern's closing space, 1 for a prefix, term ids), and
-        # term id -> case-sensitive form (FORM only)
+        tables, self._bounds, self._thresholds = derived
         self._streams = [
-            (stream, self.scanners[stream],
-             tuple((n - 1, 2 if text.endswith(" ") else 1, owners) for n, text, owners in zip(
-                 p.pattern_words[stream], p.patterns[stream], p.pattern_terms[stream], strict=True)),
-             p.case if stream == FORM else {})
+            (stream, self.scanners[stream], tables[stream], p.case if stream == FORM else {})
             for stream in STREAMS if p.patterns[stream]
         ]
         self._anchor_keys = p.anchors.keys()
         self._second_keys = p.second.keys()
-        # term -> (rule, weight) for the rules with a threshold that are an OR of terms: their score bounds
-        # are summed per story in one pass over the terms found, so most never need evaluating
-        self._bounds: dict[int, list[tuple[int, float]]] = {}
-        self._thresholds: dict[int, float] = {}
-        for index, rule in enumerate(watchlist.rules):
-            parts = bound_terms(rule.tree, p.leaf_terms[index]) if rule.threshold is not None else None
-            if parts:
-                self._thresholds[index] = rule.threshold  # type: ignore[assignment]
-                for t, w in parts:
-                    self._bounds.setdefault(t, []).append((index, w))
         self._bound_keys = self._bounds.keys()
 
     def clause(self, index: int) -> Callable[[Context], RootResult]:
@@ -168,18 +153,52 @@ def _case_ok(words: list[str], first: int, case: tuple[tuple[str, ...], bool]) -
     return found == list(written)
 
 
-def _build(watchlist: WatchList, backend: str, cache: CompiledCache | None) -> tuple[Program, dict[str, Scanner]]:
+Tables = tuple[dict[str, tuple[tuple[int, int, tuple[int, ...]], ...]], dict[int, list[tuple[int, float]]],
+               dict[int, float]]
+
+
+def _tables(program: Program, watchlist: WatchList) -> Tables:
+    """What scanning and candidate selection read per story, derived once per compiled list (and cached
+    with it: at 100k rules deriving it took ~2.8 s, longer than loading the cached program):
+
+    - per stream, pattern id -> (words - 1, how far before the hit's end its last word ends: 2 past a
+      whole-word pattern's closing space, 1 for a prefix, term ids);
+    - term -> (rule, weight) for the rules with a threshold that are an OR of terms, whose score bounds are
+      summed per story in one pass over the terms found, so most never need evaluating; and their
+      thresholds.
+    """
+    p = program
+    tables = {
+        stream: tuple((n - 1, 2 if text.endswith(" ") else 1, owners) for n, text, owners in zip(
+            p.pattern_words[stream], p.patterns[stream], p.pattern_terms[stream], strict=True))
+        for stream in STREAMS
+    }
+    bounds: dict[int, list[tuple[int, float]]] = {}
+    thresholds: dict[int, float] = {}
+    for index, rule in enumerate(watchlist.rules):
+        parts = bound_terms(rule.tree, p.leaf_terms[index]) if rule.threshold is not None else None
+        if parts:
+            thresholds[index] = rule.threshold  # type: ignore[assignment]
+            for t, w in parts:
+                bounds.setdefault(t, []).append((index, w))
+    return tables, bounds, thresholds
+
+
+def _build(
+    watchlist: WatchList, backend: str, cache: CompiledCache | None,
+) -> tuple[Program, dict[str, Scanner], Tables]:
     scanner_type: Callable[..., Scanner] = BACKENDS[backend]
-    key = f"{watchlist.digest}-{backend}"
+    key = f"{watchlist.digest}-{backend}-t1"  # -t1: the entry also holds the derived tables
     if cache is not None and watchlist.digest:
         stored = cache.get("engine", key)
         if stored is not None:
-            program, dumps = stored
+            program, dumps, derived = stored
             return program, {s: scanner_type(program.patterns[s], data=dumps.get(s)) if dumps.get(s)
-                             else scanner_type(program.patterns[s]) for s in STREAMS}
+                             else scanner_type(program.patterns[s]) for s in STREAMS}, derived
     program = compile_program(watchlist)
     scanners = {s: scanner_type(program.patterns[s]) for s in STREAMS}
+    derived = _tables(program, watchlist)
     total = sum(len(p) for p in program.patterns.values())
     if cache is not None and watchlist.digest and total >= CACHE_MIN_PATTERNS:
-        cache.put("engine", key, (program, {s: scanners[s].dump() for s in STREAMS}))
-    return program, scanners
+        cache.put("engine", key, (program, {s: scanners[s].dump() for s in STREAMS}, derived))
+    return program, scanners, derived
