@@ -90,6 +90,7 @@ class DeliverOutcomes(beam.DoFn):
     def start_bundle(self) -> None:
         self.positions: list[tuple[str, int, int]] = []
         self.alerts: list[Alert] = []
+        self.pending: set[str] = set()  # ids of self.alerts
         self.stories: list[EnrichedStory] = []
 
     def process(self, outcome: Any) -> Iterable[Any]:
@@ -108,15 +109,14 @@ class DeliverOutcomes(beam.DoFn):
                     metrics.STAGE_LATENCY.labels(stage).observe(seconds)
             write_unsynced(archive_path(self.archive, outcome), dumps(outcome) + b"\n")  # synced per bundle
             metrics.STORIES_OUT.inc()
-            pending = {a.id for a in self.alerts}
             for alert in alerts_for(outcome, self.watchlist):
                 with _SENT_LOCK:
                     seen = alert.id in self.sent
-                if seen or alert.id in pending:
+                if seen or alert.id in self.pending:
                     metrics.ALERTS_SUPPRESSED.inc()
                     continue
                 self.alerts.append(alert)
-                pending.add(alert.id)
+                self.pending.add(alert.id)
             self.stories.append(outcome)
         if position:
             self.positions.append(position)

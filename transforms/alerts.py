@@ -26,7 +26,6 @@ def headline(enriched: EnrichedStory) -> str:
 
 def alerts_for(enriched: EnrichedStory, watchlist: WatchList) -> list[Alert]:
     cluster_id = enriched.cluster.id if enriched.cluster else enriched.id
-    severity = {rule.id: rule.severity for rule in watchlist.rules}
     return [
         Alert(
             id=alert_id(cluster_id, match.rule),
@@ -34,7 +33,7 @@ def alerts_for(enriched: EnrichedStory, watchlist: WatchList) -> list[Alert]:
             story_id=enriched.id,
             cluster_id=cluster_id,
             title=headline(enriched),
-            severity=severity.get(match.rule, "medium"),
+            severity=watchlist.by_id[match.rule].severity if match.rule in watchlist.by_id else "medium",
             score=match.score,
             countries=tuple(c.code for c in enriched.countries),
             regions=enriched.regions,

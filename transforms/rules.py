@@ -28,6 +28,9 @@ CACHE_MIN_BYTES = 256 * 1024  # parsing a smaller file takes less time than unpi
 _DEFAULT = object()
 
 
+WATCHLIST_KIND = "watchlist2"  # 2: entries carry WatchList.by_id; older pickles lack it
+
+
 def load_watchlist_file(path: str | Path, *, strict: bool = True,
                         cache: CompiledCache | None | object = _DEFAULT) -> WatchList:
     """Read and parse a watch list file; large files are parsed once and then loaded from the cache."""
@@ -40,11 +43,11 @@ def load_watchlist_file(path: str | Path, *, strict: bool = True,
     if not isinstance(store, CompiledCache) or len(text) < CACHE_MIN_BYTES:
         return load_watchlist(text, str(p), strict=strict)
     key = hashlib.sha256(f"{digest(text)}\n{p}\n{strict}".encode()).hexdigest()
-    cached = store.get("watchlist", key)
+    cached = store.get(WATCHLIST_KIND, key)
     if isinstance(cached, WatchList):
         return cached
     watchlist = load_watchlist(text, str(p), strict=strict)
-    store.put("watchlist", key, watchlist)
+    store.put(WATCHLIST_KIND, key, watchlist)
     return watchlist
 
 

@@ -85,6 +85,10 @@ class WatchList:
     source: str
     digest: str = ""  # hash of the text the rules came from (and the language version)
     problems: tuple = field(default=())  # RuleErrors of rules skipped by a lenient load
+    by_id: dict[str, Rule] = field(init=False, repr=False, compare=False)  # derived: rule id -> rule
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_id", {rule.id: rule for rule in self.rules})
 
 
 def _reduce(self: object) -> tuple:
