@@ -12,7 +12,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from connectors import metrics
 from connectors.files import expand_paths
-from connectors.kafka import STORIES, Publisher, ensure_topics
+from connectors.kafka import STORIES, Publisher, ensure_topics, topic_specs
 from pipelines import streaming
 from pipelines.ingest import FolderWatcher, ingest_files
 from transforms.rules import WatchList
@@ -55,8 +55,6 @@ def _quiet_worker_shutdown(args: threading.ExceptHookArgs) -> None:
 
 
 def run(config: ServiceConfig) -> int:
-    from connectors.kafka import topic_specs
-
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda signum, _frame: (log.info("stopping", extra={"signal": signum}), stop.set()))
