@@ -31,8 +31,9 @@ class Matcher:
     def match(self, story: Story | EnrichedStory) -> tuple[RuleMatch, ...]:
         view = StoryView(story)
         ids = self._ids
-        return tuple([RuleMatch(ids[index], float(score), spans(view, occurrences), clause)
-                      for index, score, occurrences, clause in self.engine.fire(view)])
+        fired, sets = self.engine.fire_sets(view)
+        evidence = [_evidence(view, occurrences) for occurrences in sets]
+        return tuple([RuleMatch(ids[index], score, evidence[k], clause) for index, score, clause, k in fired])
 
 
 def to_match(rule: Rule, fired: Fired, view: StoryView) -> RuleMatch:
@@ -45,12 +46,14 @@ def spans(view: StoryView, occurrences: list[tuple[int, int, int]]) -> tuple[Spa
     memo = view.evidence
     key = occurrences[0] if len(occurrences) == 1 else frozenset(occurrences)
     known = memo.get(key)
-    if known is not None:
-        return known
-    result: tuple[Span, ...]
+    if known is None:
+        known = memo[key] = _evidence(view, occurrences)
+    return known
+
+
+def _evidence(view: StoryView, occurrences: list[tuple[int, int, int]] | tuple) -> tuple[Span, ...]:
     if len(occurrences) == 1:
-        memo[key] = result = (_span(view, occurrences[0])[1],)
-        return result
+        return (_span(view, occurrences[0])[1],)
     kept: list[Span] = []
     last_field, last_start, last_end = -1, 0, 0
     # (field, start, -end) orders the spans of distinct occurrences (never equal: text follows from them)
@@ -61,8 +64,7 @@ def spans(view: StoryView, occurrences: list[tuple[int, int, int]]) -> tuple[Spa
             continue
         kept.append(found)
         last_field, last_start, last_end = field, start, end
-    memo[key] = result = tuple(kept)
-    return result
+    return tuple(kept)
 
 
 def _span(view: StoryView, occ: tuple[int, int, int]) -> tuple[tuple[int, int, int], Span]:

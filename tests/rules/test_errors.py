@@ -7,6 +7,7 @@ import pytest
 
 from transforms.match import Matcher
 from transforms.records import Story
+from transforms.rulelang.engine import Engine
 from transforms.rules import RuleError, load_watchlist
 
 
@@ -60,6 +61,7 @@ def test_lenient_load_keeps_the_good_rules_and_reports_the_bad():
 def test_a_rule_that_fails_at_run_time_does_not_silence_the_others():
     watchlist = load_watchlist("rules:\n  - id: a\n    query: missile\n  - id: b\n    query: missile\n")
     matcher = Matcher(watchlist, cache=None)
+    matcher.engine = Engine(watchlist, cache=None, compiled=False)  # the reference engine's closures
     matcher.engine.clause(0)
 
     def broken(ctx):
@@ -68,3 +70,16 @@ def test_a_rule_that_fails_at_run_time_does_not_silence_the_others():
     matcher.engine._clauses[0] = broken
     assert [m.rule for m in matcher.match(Story(id="s", body="a missile"))] == ["b"]
     assert matcher.engine.failures == {"a": 1}
+
+
+def test_a_failing_compiled_core_falls_back_to_the_python_engine():
+    watchlist = load_watchlist("rules:\n  - id: a\n    query: missile\n")
+    matcher = Matcher(watchlist, cache=None)
+
+    class Broken:
+        def fire(self, *args):
+            raise RuntimeError("boom")
+
+    matcher.engine.native = Broken()
+    assert [m.rule for m in matcher.match(Story(id="s", body="a missile"))] == ["a"]
+    assert matcher.engine.failures == {"<compiled core>": 1}

@@ -9,13 +9,15 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from transforms.rulelang import native
 from transforms.rulelang.cache import CompiledCache
 from transforms.rulelang.evaluate import Context, RootResult, bound_terms, compile_root
 from transforms.rulelang.prefilter import BACKENDS, Scanner, default_backend
 from transforms.rulelang.program import STREAMS, Program, compile_program
-from transforms.rulelang.syntax import FORM, WatchList
+from transforms.rulelang.syntax import FORM, STEM, WatchList
 from transforms.rulelang.view import StoryView
 
+COMPILED_CORE = "<compiled core>"  # the failure counter's key for faults of the compiled core
 CACHE_MIN_PATTERNS = 2_000  # smaller lists compile in milliseconds: not worth a file
 
 
@@ -29,10 +31,13 @@ class Fired:
 
 class Engine:
     def __init__(self, watchlist: WatchList, backend: str | None = None,
-                 cache: CompiledCache | None = None) -> None:
+                 cache: CompiledCache | None = None, compiled: bool | None = None) -> None:
+        """``compiled``: use the compiled core (default: when built and not turned off, see native.py)."""
         self.watchlist = watchlist
         self.backend = backend or default_backend()
         self.program, self.scanners, derived = _build(watchlist, self.backend, cache)
+        use = native.wanted() if compiled is None else compiled
+        self.native = native.build(self.program, watchlist) if use else None
         self._clauses: list[Callable[[Context], RootResult] | None] = [None] * len(watchlist.rules)
         self.failures: Counter[str] = Counter()  # rule id -> evaluations that raised
         p = self.program
@@ -96,6 +101,14 @@ class Engine:
 
     def fire(self, view: StoryView) -> list[tuple[int, float, list[tuple[int, int, int]], str]]:
         """Like ``run``, as plain (rule index, score, occurrences, clause) tuples."""
+        if self.native is not None:
+            done = self._native_fire(view)
+            if done is not None:
+                compiled, sets = done
+                return [(index, score, list(sets[k]), clause) for index, score, clause, k in compiled]
+        return self._python_fire(view)
+
+    def _python_fire(self, view: StoryView) -> list[tuple[int, float, list[tuple[int, int, int]], str]]:
         ctx = Context(self.hits(view), view.facts)
         fired: list[tuple[int, float, list[tuple[int, int, int]], str]] = []
         add = fired.append
@@ -114,6 +127,34 @@ class Engine:
             if result is not None:  # the compiled root already gave None under the rule's threshold
                 add((index, result[0], result[1], clause))
         return fired
+
+    def fire_sets(self, view: StoryView) -> tuple[list[tuple[int, float, str, int]], list]:
+        """The rules that fire as (rule index, score, clause, k) and the occurrence sets they point to with
+        ``k``: rules that found the same words share one set, so their evidence is worked out once."""
+        if self.native is not None:
+            done = self._native_fire(view)
+            if done is not None:
+                return done
+        fired: list[tuple[int, float, str, int]] = []
+        sets: list = []
+        known: dict = {}
+        for index, score, occurrences, clause in self._python_fire(view):
+            key = frozenset(occurrences)
+            k = known.get(key)
+            if k is None:
+                k = known[key] = len(sets)
+                sets.append(occurrences)
+            fired.append((index, float(score), clause, k))
+        return fired, sets
+
+    def _native_fire(self, view: StoryView) -> tuple[list, list] | None:
+        """The compiled core's answer, or None when it failed (counted; the Python engine answers)."""
+        assert self.native is not None
+        try:
+            return self.native.fire(view.line(STEM), view.line(FORM), view.raw_line(), view.bounds[1:], view.facts)
+        except Exception:  # noqa: BLE001 - a fault in the core must not lose the story
+            self.failures[COMPILED_CORE] += 1
+            return None
 
     def below_threshold(self, hits: dict[int, list]) -> set[int]:
         """Rules sure to stay under their threshold: an OR of terms whose upper bound of the score, summed

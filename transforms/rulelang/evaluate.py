@@ -53,7 +53,7 @@ def compile_root(tree: Node, leaf_terms: tuple[tuple[int, ...], ...],
 
         return whole
     weight = tree.weight
-    if _simple_or(tree):
+    if simple_or(tree):
         return _simple_root(tree, build, leaf_terms, threshold)
     alternatives = [(build(arg), arg.text) for arg in tree.args]
 
@@ -72,7 +72,7 @@ def compile_root(tree: Node, leaf_terms: tuple[tuple[int, ...], ...],
     return root
 
 
-def _simple_or(tree: Node) -> bool:
+def simple_or(tree: Node) -> bool:
     """An OR of unscoped terms and aliases, none weighted below 0."""
     return (isinstance(tree, Op) and tree.kind == "OR" and tree.weight >= 0
             and all(isinstance(a, Leaf) and a.scope is None and a.weight >= 0 for a in tree.args))
@@ -81,7 +81,7 @@ def _simple_or(tree: Node) -> bool:
 def bound_terms(tree: Node, leaf_terms: tuple[tuple[int, ...], ...]) -> tuple[tuple[int, float], ...] | None:
     """For an OR of unscoped terms and aliases: (term id, weight) pairs whose sum of weight times the
     term's occurrences bounds the score from above (the bound the compiled root tests first); else None."""
-    if not _simple_or(tree):
+    if not simple_or(tree):
         return None
     assert isinstance(tree, Op)
     return tuple((t, arg.weight * tree.weight) for arg, tids in zip(tree.args, leaf_terms, strict=True) for t in tids)

@@ -56,9 +56,16 @@ class StoryView:
             if stream == STEM:
                 text = " " + " ".join(self.stem_keys) + " "
             else:  # case folding maps code points one by one, so the joined line folds as its words do
-                text = " " + " ".join(self.words) + " "
+                text = self.raw_line()
                 text = text.lower() if text.isascii() else text.casefold()
             found = self._lines[stream] = (text, None)
+        return found[0]
+
+    def raw_line(self) -> str:
+        """The words as written, joined like a key line (for exact-case terms)."""
+        found = self._lines.get("raw")
+        if found is None:
+            found = self._lines["raw"] = (" " + " ".join(self.words) + " ", None)
         return found[0]
 
     def starts(self, stream: str) -> list[int]:

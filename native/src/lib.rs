@@ -1,0 +1,784 @@
+//! The per-story hot path of wirewatch's rule engine, compiled: scan a story's two key lines for every
+//! literal pattern of a watch list, turn pattern hits into term occurrences, gather the rules anchored on
+//! the terms found and evaluate them. The semantics are those of `transforms/rulelang/evaluate.py` and
+//! `engine.py` to the last bit of every score (the same float operations in the same order); the Python
+//! engine stays the reference, and tests compare the two on real stories and generated ones.
+//!
+//! The watch list arrives as a "plan" of plain tuples built by `transforms/rulelang/native.py`.
+
+use std::sync::Mutex;
+
+use rustc_hash::FxHashMap;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+
+/// (field, first word, last word): fields are 0 title, 1 dateline, 2 body.
+type Occ = (u32, u32, u32);
+type Res = Option<(f64, Vec<Occ>)>;
+/// (score, occurrences, the clause that held)
+type FiredRule = (f64, Vec<Occ>, Py<PyString>);
+
+const FIELD_COUNT: i64 = 3;
+
+enum PredKind {
+    Country,
+    Region,
+    Lang,
+    Text(&'static str), // source, credit, publisher: the value as a word sequence of the fact
+}
+
+enum Node {
+    Leaf { scope: Option<u32>, weight: f64, tids: Vec<u32> },
+    Pred { kind: PredKind, value: String, weight: f64 },
+    Not { weight: f64, inner: Box<Node> },
+    And { weight: f64, args: Vec<Node> },
+    Or { weight: f64, args: Vec<Node> },
+    Near { weight: f64, distance: u32, ordered: bool, left: Box<Node>, right: Box<Node> },
+}
+
+/// How a rule's root is evaluated and how the clause that held is named (see evaluate.compile_root).
+enum Root {
+    /// Not an OR: the whole query, named by its text.
+    Whole { node: Node, text: Py<PyString> },
+    /// An OR of unscoped, non-negative leaves: per part (term ids, weight * root weight, text).
+    Simple { parts: Vec<(Vec<u32>, f64, Py<PyString>)> },
+    /// Any other OR: alternatives (node, text) and the root's weight.
+    Alternatives { weight: f64, args: Vec<(Node, Py<PyString>)> },
+}
+
+struct Rule {
+    root: Root,
+    threshold: Option<f64>,
+}
+
+const NO_FACT: u32 = u32::MAX;
+
+/// The literal patterns of one key stream as a trie over whole keys. A pattern " k1 k2 " matches where
+/// consecutive keys of the line are k1, k2; a prefix pattern " k1 k2" where k1 is a key and k2 starts
+/// the next one. Walking the keys of a line finds exactly what a multi-literal scan of the line does.
+struct Stream {
+    vocab: FxHashMap<Box<str>, u32>,        // whole key -> key id
+    children: FxHashMap<u64, u32>,          // node << 32 | key id -> node
+    ends: Vec<Vec<u32>>,                    // node -> whole-key patterns ending there
+    prefixes: FxHashMap<u32, PrefixSet>,    // node -> prefix patterns whose last key starts after it
+    owners: Vec<Vec<u32>>,                  // pattern id -> term ids
+    size: usize,
+}
+
+#[derive(Default)]
+struct PrefixSet {
+    lengths: Vec<usize>, // distinct byte lengths, ascending
+    patterns: FxHashMap<Box<str>, Vec<u32>>,
+}
+
+struct Facts {
+    country: Vec<String>,
+    region: Vec<String>,
+    lang: String,
+    source: String,
+    credit: String,
+    publisher: String,
+}
+
+/// Per-story working memory, reused: term id -> its occurrence list (valid when stamped this story).
+struct Scratch {
+    generation: u32,
+    terms: Vec<(u32, u32)>, // term id -> (generation, slot in lists)
+    lists: Vec<Vec<Occ>>,
+    found: Vec<u32>,
+    rule_stamp: Vec<u32>,
+    candidates: Vec<u32>,
+    patterns: Vec<(u32, u32, u32)>,
+}
+
+impl Scratch {
+    fn new(n_terms: usize, n_rules: usize) -> Self {
+        Scratch {
+            generation: 0,
+            terms: vec![(0, 0); n_terms],
+            lists: Vec::new(),
+            found: Vec::new(),
+            rule_stamp: vec![0; n_rules],
+            candidates: Vec::new(),
+            patterns: Vec::new(),
+        }
+    }
+}
+
+impl Core {
+    fn new_scratch(&self) -> Scratch {
+        Scratch::new(self.case.len(), self.rules.len())
+    }
+}
+
+struct Hits<'a> {
+    terms: &'a [(u32, u32)],
+    lists: &'a [Vec<Occ>],
+    generation: u32,
+}
+
+impl Hits<'_> {
+    #[inline]
+    fn get(&self, tid: u32) -> Option<&Vec<Occ>> {
+        let (stamp, slot) = self.terms[tid as usize];
+        if stamp == self.generation {
+            Some(&self.lists[slot as usize])
+        } else {
+            None
+        }
+    }
+}
+
+#[pyclass(frozen, module = "wirewatch_native")]
+struct Core {
+    streams: Vec<Stream>,
+    case: Vec<Option<(Vec<String>, bool)>>, // term id -> (written words, prefix) when case matters
+    anchors: Vec<Vec<u32>>,                 // term id -> rules anchored on it
+    always: Vec<u32>,
+    rules: Vec<Rule>,
+    rule_fact: Vec<u32>,                 // rule -> the fact id it requires (country or region), or NO_FACT
+    facts: FxHashMap<(String, String), u32>, // (country|region, value) -> fact id
+    scratch: Mutex<Scratch>,
+}
+
+fn build_node(obj: &Bound<'_, PyAny>) -> PyResult<Node> {
+    let t = obj.downcast::<PyTuple>()?;
+    let kind: i64 = t.get_item(0)?.extract()?;
+    Ok(match kind {
+        0 => {
+            let scope: i64 = t.get_item(1)?.extract()?;
+            if scope >= FIELD_COUNT {
+                return Err(PyValueError::new_err("leaf scope out of range"));
+            }
+            Node::Leaf {
+                scope: if scope < 0 { None } else { Some(scope as u32) },
+                weight: t.get_item(2)?.extract()?,
+                tids: t.get_item(3)?.extract()?,
+            }
+        }
+        1 => {
+            let pkind: String = t.get_item(1)?.extract()?;
+            let kind = match pkind.as_str() {
+                "country" => PredKind::Country,
+                "region" => PredKind::Region,
+                "lang" => PredKind::Lang,
+                "source" => PredKind::Text("source"),
+                "credit" => PredKind::Text("credit"),
+                "publisher" => PredKind::Text("publisher"),
+                other => return Err(PyValueError::new_err(format!("unknown predicate {other}"))),
+            };
+            Node::Pred { kind, value: t.get_item(2)?.extract()?, weight: t.get_item(3)?.extract()? }
+        }
+        2..=6 => {
+            let weight: f64 = t.get_item(1)?.extract()?;
+            let distance: u32 = t.get_item(2)?.extract()?;
+            let args_obj = t.get_item(3)?;
+            let mut args = Vec::new();
+            for a in args_obj.try_iter()? {
+                args.push(build_node(&a?)?);
+            }
+            match kind {
+                2 => {
+                    let inner = args.pop().ok_or_else(|| PyValueError::new_err("NOT needs one argument"))?;
+                    Node::Not { weight, inner: Box::new(inner) }
+                }
+                3 => Node::And { weight, args },
+                4 => Node::Or { weight, args },
+                _ => {
+                    if args.len() != 2 {
+                        return Err(PyValueError::new_err("NEAR needs two arguments"));
+                    }
+                    let right = args.pop().unwrap();
+                    let left = args.pop().unwrap();
+                    Node::Near { weight, distance, ordered: kind == 6, left: Box::new(left), right: Box::new(right) }
+                }
+            }
+        }
+        _ => return Err(PyValueError::new_err(format!("unknown node kind {kind}"))),
+    })
+}
+
+fn node_text(obj: &Bound<'_, PyAny>) -> PyResult<Py<PyString>> {
+    let t = obj.downcast::<PyTuple>()?;
+    t.get_item(t.len() - 1)?.extract()
+}
+
+fn build_rule(obj: &Bound<'_, PyAny>) -> PyResult<Rule> {
+    // (mode, threshold, root node, simple parts)
+    let t = obj.downcast::<PyTuple>()?;
+    let mode: i64 = t.get_item(0)?.extract()?;
+    let threshold: Option<f64> = t.get_item(1)?.extract()?;
+    let node_obj = t.get_item(2)?;
+    let root = match mode {
+        0 => Root::Whole { node: build_node(&node_obj)?, text: node_text(&node_obj)? },
+        1 => Root::Simple { parts: t.get_item(3)?.extract()? },
+        2 => {
+            let nt = node_obj.downcast::<PyTuple>()?;
+            let weight: f64 = nt.get_item(1)?.extract()?;
+            let mut args = Vec::new();
+            for a in nt.get_item(3)?.try_iter()? {
+                let a = a?;
+                args.push((build_node(&a)?, node_text(&a)?));
+            }
+            Root::Alternatives { weight, args }
+        }
+        _ => return Err(PyValueError::new_err(format!("unknown root mode {mode}"))),
+    };
+    Ok(Rule { root, threshold })
+}
+
+fn build_stream(obj: &Bound<'_, PyAny>) -> PyResult<Stream> {
+    let (patterns, owners): (Vec<String>, Vec<Vec<u32>>) = obj.extract()?;
+    if owners.len() != patterns.len() {
+        return Err(PyValueError::new_err("stream tables differ in length"));
+    }
+    let mut stream = Stream {
+        vocab: FxHashMap::default(),
+        children: FxHashMap::default(),
+        ends: vec![Vec::new()],
+        prefixes: FxHashMap::default(),
+        owners,
+        size: patterns.len(),
+    };
+    for (pid, pattern) in patterns.iter().enumerate() {
+        let body = pattern
+            .strip_prefix(' ')
+            .ok_or_else(|| PyValueError::new_err(format!("pattern {pattern:?} does not start a key")))?;
+        let (whole, last) = match body.strip_suffix(' ') {
+            Some(keys) => (keys, None),
+            None => match body.rsplit_once(' ') {
+                Some((keys, last)) => (keys, Some(last)),
+                None => ("", Some(body)),
+            },
+        };
+        let mut node = 0u32;
+        for key in whole.split(' ').filter(|k| !k.is_empty()) {
+            let next_id = stream.vocab.len() as u32;
+            let kid = *stream.vocab.entry(key.into()).or_insert(next_id);
+            let next_node = stream.ends.len() as u32;
+            let child = *stream.children.entry((node as u64) << 32 | kid as u64).or_insert(next_node);
+            if child == next_node {
+                stream.ends.push(Vec::new());
+            }
+            node = child;
+        }
+        match last {
+            None => stream.ends[node as usize].push(pid as u32),
+            Some(prefix) if !prefix.is_empty() => {
+                let set = stream.prefixes.entry(node).or_default();
+                if !set.lengths.contains(&prefix.len()) {
+                    set.lengths.push(prefix.len());
+                    set.lengths.sort_unstable();
+                }
+                set.patterns.entry(prefix.into()).or_default().push(pid as u32);
+            }
+            Some(_) => return Err(PyValueError::new_err(format!("pattern {pattern:?} has an empty prefix"))),
+        }
+    }
+    Ok(stream)
+}
+
+impl Stream {
+    /// (first key, last key, pattern id) of every pattern found in `line`, by first key.
+    fn scan(&self, line: &str, out: &mut Vec<(u32, u32, u32)>) {
+        out.clear();
+        if self.size == 0 {
+            return;
+        }
+        let inner = line.strip_prefix(' ').unwrap_or(line);
+        let inner = inner.strip_suffix(' ').unwrap_or(inner);
+        if inner.is_empty() {
+            return;
+        }
+        let keys: Vec<&str> = inner.split(' ').collect();
+        let ids: Vec<Option<u32>> = keys.iter().map(|k| self.vocab.get(*k).copied()).collect();
+        for i in 0..keys.len() {
+            let mut node = 0u32;
+            for j in i..keys.len() {
+                if let Some(set) = self.prefixes.get(&node) {
+                    let key = keys[j];
+                    for &n in &set.lengths {
+                        if n > key.len() {
+                            break;
+                        }
+                        if let Some(found) = key.get(..n).and_then(|p| set.patterns.get(p)) {
+                            out.extend(found.iter().map(|&pid| (i as u32, j as u32, pid)));
+                        }
+                    }
+                }
+                let Some(kid) = ids[j] else { break };
+                let Some(&child) = self.children.get(&((node as u64) << 32 | kid as u64)) else { break };
+                node = child;
+                out.extend(self.ends[node as usize].iter().map(|&pid| (i as u32, j as u32, pid)));
+            }
+        }
+    }
+}
+
+fn case_ok(raw: &[&str], first: usize, written: &[String], prefix: bool) -> bool {
+    let n = written.len();
+    if first + n > raw.len() || n == 0 {
+        return false;
+    }
+    let found = &raw[first..first + n];
+    if prefix {
+        found[..n - 1].iter().zip(&written[..n - 1]).all(|(a, b)| *a == b) && found[n - 1].starts_with(written[n - 1].as_str())
+    } else {
+        found.iter().zip(written).all(|(a, b)| *a == b)
+    }
+}
+
+fn within(left: &[Occ], right: &[Occ], n: u32, ordered: bool) -> Vec<Occ> {
+    let mut out = Vec::new();
+    for &(fa, a0, a1) in left {
+        for &(fb, b0, b1) in right {
+            if fa != fb || (a0 == b0 && a1 == b1) {
+                continue;
+            }
+            let gap = if b0 > a1 {
+                b0 - a1 - 1
+            } else if a0 > b1 && !ordered {
+                a0 - b1 - 1
+            } else {
+                continue;
+            };
+            if gap <= n {
+                out.push((fa, a0.min(b0), a1.max(b1)));
+            }
+        }
+    }
+    out
+}
+
+struct Eval<'a, 'py> {
+    hits: Hits<'a>,
+    facts_obj: &'a Bound<'py, PyDict>,
+    facts: Option<Facts>,
+}
+
+impl Eval<'_, '_> {
+    fn facts(&mut self) -> PyResult<&Facts> {
+        if self.facts.is_none() {
+            let d = self.facts_obj;
+            let strings = |key: &str| -> PyResult<Vec<String>> {
+                match d.get_item(key)? {
+                    Some(v) => {
+                        let mut out = Vec::new();
+                        for x in v.try_iter()? {
+                            out.push(x?.extract()?);
+                        }
+                        Ok(out)
+                    }
+                    None => Ok(Vec::new()),
+                }
+            };
+            let text = |key: &str| -> PyResult<String> {
+                match d.get_item(key)? {
+                    Some(v) => v.extract(),
+                    None => Ok(String::new()),
+                }
+            };
+            self.facts = Some(Facts {
+                country: strings("country")?,
+                region: strings("region")?,
+                lang: text("lang")?,
+                source: text("source")?,
+                credit: text("credit")?,
+                publisher: text("publisher")?,
+            });
+        }
+        Ok(self.facts.as_ref().unwrap())
+    }
+
+    fn leaf(&self, scope: Option<u32>, weight: f64, tids: &[u32]) -> Res {
+        if tids.len() == 1 && scope.is_none() {
+            let occs = self.hits.get(tids[0])?;
+            return Some((weight * occs.len() as f64, occs.clone()));
+        }
+        let mut occs: Vec<Occ> = Vec::new();
+        for &t in tids {
+            if let Some(found) = self.hits.get(t) {
+                occs.extend_from_slice(found);
+            }
+        }
+        if let Some(field) = scope {
+            occs.retain(|o| o.0 == field);
+        }
+        if occs.is_empty() {
+            return None;
+        }
+        if tids.len() > 1 {
+            occs.sort_unstable();
+            occs.dedup();
+        }
+        Some((weight * occs.len() as f64, occs))
+    }
+
+    fn node(&mut self, node: &Node) -> PyResult<Res> {
+        Ok(match node {
+            Node::Leaf { scope, weight, tids } => self.leaf(*scope, *weight, tids),
+            Node::Pred { kind, value, weight } => {
+                let facts = self.facts()?;
+                let holds = match kind {
+                    PredKind::Country => facts.country.iter().any(|c| c == value),
+                    PredKind::Region => facts.region.iter().any(|c| c == value),
+                    PredKind::Lang => {
+                        let lang = facts.lang.as_str();
+                        lang.split('-').next() == value.split('-').next() && (!value.contains('-') || lang == value)
+                    }
+                    PredKind::Text(key) => {
+                        let fact = match *key {
+                            "source" => &facts.source,
+                            "credit" => &facts.credit,
+                            _ => &facts.publisher,
+                        };
+                        fact.contains(&format!(" {value} "))
+                    }
+                };
+                if holds { Some((*weight, Vec::new())) } else { None }
+            }
+            Node::Not { weight, inner } => {
+                if self.node(inner)?.is_some() {
+                    None
+                } else {
+                    Some((if *weight == 1.0 { 0.0 } else { *weight }, Vec::new()))
+                }
+            }
+            Node::And { weight, args } => {
+                let mut score = 0.0;
+                let mut occs = Vec::new();
+                for arg in args {
+                    match self.node(arg)? {
+                        None => return Ok(None),
+                        Some((s, o)) => {
+                            score += s;
+                            occs.extend(o);
+                        }
+                    }
+                }
+                Some((weight * score, occs))
+            }
+            Node::Or { weight, args } => {
+                let mut score = 0.0;
+                let mut occs = Vec::new();
+                let mut held = false;
+                for arg in args {
+                    if let Some((s, o)) = self.node(arg)? {
+                        held = true;
+                        score += s;
+                        occs.extend(o);
+                    }
+                }
+                if held { Some((weight * score, occs)) } else { None }
+            }
+            Node::Near { weight, distance, ordered, left, right } => {
+                let Some((_, a)) = self.node(left)? else { return Ok(None) };
+                let Some((_, b)) = self.node(right)? else { return Ok(None) };
+                let pairs = within(&a, &b, *distance, *ordered);
+                if pairs.is_empty() { None } else { Some((weight * pairs.len() as f64, pairs)) }
+            }
+        })
+    }
+
+    /// (score, occurrences, clause) when the rule fires.
+    fn rule(&mut self, py: Python<'_>, rule: &Rule) -> PyResult<Option<FiredRule>> {
+        let threshold = rule.threshold;
+        match &rule.root {
+            Root::Whole { node, text } => Ok(match self.node(node)? {
+                Some((score, occs)) if threshold.is_none_or(|t| score >= t) => Some((score, occs, text.clone_ref(py))),
+                _ => None,
+            }),
+            Root::Alternatives { weight, args } => {
+                let mut score = 0.0;
+                let mut occs = Vec::new();
+                let mut held: Vec<&Py<PyString>> = Vec::new();
+                for (arg, text) in args {
+                    if let Some((s, o)) = self.node(arg)? {
+                        held.push(text);
+                        score += s;
+                        occs.extend(o);
+                    }
+                }
+                if held.is_empty() || threshold.is_some_and(|t| weight * score < t) {
+                    return Ok(None);
+                }
+                Ok(Some((weight * score, occs, joined(py, &held)?)))
+            }
+            Root::Simple { parts } => {
+                if let Some(t) = threshold {
+                    let mut bound = 0.0; // in flat order, as the Python engine adds it
+                    for (tids, w, _) in parts {
+                        for &tid in tids {
+                            if let Some(found) = self.hits.get(tid) {
+                                bound += w * found.len() as f64;
+                            }
+                        }
+                    }
+                    if bound < t {
+                        return Ok(None);
+                    }
+                }
+                let mut score = 0.0;
+                let mut occs = Vec::new();
+                let mut held: Vec<&Py<PyString>> = Vec::new();
+                for (tids, w, text) in parts {
+                    let start = occs.len();
+                    for &tid in tids {
+                        if let Some(found) = self.hits.get(tid) {
+                            occs.extend_from_slice(found);
+                        }
+                    }
+                    if occs.len() == start {
+                        continue;
+                    }
+                    if tids.len() > 1 {
+                        let mut part = occs.split_off(start);
+                        part.sort_unstable();
+                        part.dedup();
+                        occs.extend(part);
+                    }
+                    score += w * (occs.len() - start) as f64;
+                    held.push(text);
+                }
+                if held.is_empty() || threshold.is_some_and(|t| score < t) {
+                    return Ok(None);
+                }
+                Ok(Some((score, occs, joined(py, &held)?)))
+            }
+        }
+    }
+}
+
+/// The clauses that held, named as the Python engine names them: "a OR b".
+fn joined(py: Python<'_>, held: &[&Py<PyString>]) -> PyResult<Py<PyString>> {
+    if held.len() == 1 {
+        return Ok(held[0].clone_ref(py));
+    }
+    let mut text = String::new();
+    for (i, part) in held.iter().enumerate() {
+        if i > 0 {
+            text.push_str(" OR ");
+        }
+        text.push_str(part.bind(py).to_str()?);
+    }
+    Ok(PyString::new(py, &text).unbind())
+}
+
+#[pymethods]
+impl Core {
+    /// `plan`: (term count, [stem stream, form stream], case rows, anchor rows, always, rules, rule facts);
+    /// see native.py.
+    #[new]
+    fn new(plan: &Bound<'_, PyTuple>) -> PyResult<Self> {
+        let n_terms: usize = plan.get_item(0)?.extract()?;
+        let mut streams = Vec::new();
+        for s in plan.get_item(1)?.try_iter()? {
+            streams.push(build_stream(&s?)?);
+        }
+        let mut case: Vec<Option<(Vec<String>, bool)>> = (0..n_terms).map(|_| None).collect();
+        let case_rows: Vec<(usize, Vec<String>, bool)> = plan.get_item(2)?.extract()?;
+        for (tid, written, prefix) in case_rows {
+            *case.get_mut(tid).ok_or_else(|| PyValueError::new_err("case term out of range"))? = Some((written, prefix));
+        }
+        let mut anchors: Vec<Vec<u32>> = vec![Vec::new(); n_terms];
+        let anchor_rows: Vec<(usize, Vec<u32>)> = plan.get_item(3)?.extract()?;
+        for (tid, rules) in anchor_rows {
+            *anchors.get_mut(tid).ok_or_else(|| PyValueError::new_err("anchor term out of range"))? = rules;
+        }
+        let always: Vec<u32> = plan.get_item(4)?.extract()?;
+        let mut rules = Vec::new();
+        for r in plan.get_item(5)?.try_iter()? {
+            rules.push(build_rule(&r?)?);
+        }
+        let n_rules = rules.len();
+        let mut facts: FxHashMap<(String, String), u32> = FxHashMap::default();
+        let mut rule_fact = vec![NO_FACT; n_rules];
+        let fact_rows: Vec<(String, String, Vec<usize>)> = plan.get_item(6)?.extract()?;
+        for (kind, value, of_rules) in fact_rows {
+            let next = facts.len() as u32;
+            let id = *facts.entry((kind, value)).or_insert(next);
+            for r in of_rules {
+                *rule_fact.get_mut(r).ok_or_else(|| PyValueError::new_err("fact rule out of range"))? = id;
+            }
+        }
+        let check = |tid: u32| -> PyResult<()> {
+            if (tid as usize) < n_terms { Ok(()) } else { Err(PyValueError::new_err("term id out of range")) }
+        };
+        for s in &streams {
+            for owners in &s.owners {
+                owners.iter().try_for_each(|&t| check(t))?;
+            }
+        }
+        if anchors.iter().flatten().chain(&always).any(|&r| r as usize >= n_rules) {
+            return Err(PyValueError::new_err("rule index out of range"));
+        }
+        fn node_terms(node: &Node, out: &mut Vec<u32>) {
+            match node {
+                Node::Leaf { tids, .. } => out.extend(tids),
+                Node::Pred { .. } => {}
+                Node::Not { inner, .. } => node_terms(inner, out),
+                Node::And { args, .. } | Node::Or { args, .. } => args.iter().for_each(|a| node_terms(a, out)),
+                Node::Near { left, right, .. } => {
+                    node_terms(left, out);
+                    node_terms(right, out);
+                }
+            }
+        }
+        let mut used = Vec::new();
+        for rule in &rules {
+            match &rule.root {
+                Root::Whole { node, .. } => node_terms(node, &mut used),
+                Root::Simple { parts } => parts.iter().for_each(|(tids, _, _)| used.extend(tids)),
+                Root::Alternatives { args, .. } => args.iter().for_each(|(n, _)| node_terms(n, &mut used)),
+            }
+        }
+        used.into_iter().try_for_each(check)?;
+        let scratch = Mutex::new(Scratch::new(n_terms, n_rules));
+        Ok(Core { streams, case, anchors, always, rules, rule_fact, facts, scratch })
+    }
+
+    /// The rules that fire on one story: ([(rule index, score, clause, set), ...] in rule order, sets), where
+    /// `sets[set]` is the rule's occurrences (field, first word, last word), sorted and without repeats;
+    /// rules with the same occurrences share a set. `stem_line` and `form_line` are the story's key lines
+    /// (" k1 k2 ... "), `raw` its words as written joined the same way (for exact-case terms), `bounds` the
+    /// word index where the dateline and the body start, `facts` the story view's facts.
+    fn fire<'py>(
+        &self,
+        py: Python<'py>,
+        stem_line: &str,
+        form_line: &str,
+        raw: &str,
+        bounds: (u32, u32),
+        facts: &Bound<'py, PyDict>,
+    ) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
+        // The working memory is reused; a second thread arriving meanwhile gets its own (never waits
+        // for the lock while holding the GIL).
+        let mut guard = self.scratch.try_lock().ok();
+        let mut own;
+        let s = match guard.as_deref_mut() {
+            Some(s) => s,
+            None => {
+                own = self.new_scratch();
+                &mut own
+            }
+        };
+        s.generation = s.generation.wrapping_add(1);
+        if s.generation == 0 {
+            s.terms.iter_mut().for_each(|x| x.0 = 0);
+            s.rule_stamp.iter_mut().for_each(|x| *x = 0);
+            s.generation = 1;
+        }
+        let gen = s.generation;
+        s.found.clear();
+        let mut used_lists = 0usize;
+        let mut raw_words: Option<Vec<&str>> = None;
+        let (b1, b2) = bounds;
+        let mut found_patterns = std::mem::take(&mut s.patterns);
+        for (stream, line) in self.streams.iter().zip([stem_line, form_line]) {
+            stream.scan(line, &mut found_patterns);
+            for &(first, last, pid) in &found_patterns {
+                let field = if first < b1 { 0 } else if first < b2 { 1 } else { 2 };
+                let occ = (field, first, last);
+                for &tid in &stream.owners[pid as usize] {
+                    let t = tid as usize;
+                    if let Some((written, prefix)) = &self.case[t] {
+                        let words = raw_words.get_or_insert_with(|| {
+                            let inner = raw.strip_prefix(' ').unwrap_or(raw);
+                            let inner = inner.strip_suffix(' ').unwrap_or(inner);
+                            if inner.is_empty() { Vec::new() } else { inner.split(' ').collect() }
+                        });
+                        if !case_ok(words, first as usize, written, *prefix) {
+                            continue;
+                        }
+                    }
+                    let (stamp, slot) = s.terms[t];
+                    if stamp != gen {
+                        s.terms[t] = (gen, used_lists as u32);
+                        if used_lists == s.lists.len() {
+                            s.lists.push(Vec::new());
+                        }
+                        s.lists[used_lists].clear();
+                        s.lists[used_lists].push(occ);
+                        used_lists += 1;
+                        s.found.push(tid);
+                    } else {
+                        let list = &mut s.lists[slot as usize];
+                        if list.last() != Some(&occ) {
+                            list.push(occ);
+                        }
+                    }
+                }
+            }
+        }
+        s.patterns = found_patterns;
+        // The facts this story has, as ids: rules that require another country or region cannot hold.
+        let mut story_facts: Vec<u32> = Vec::new();
+        if !self.facts.is_empty() {
+            for kind in ["country", "region"] {
+                if let Some(values) = facts.get_item(kind)? {
+                    for v in values.try_iter()? {
+                        let v: String = v?.extract()?;
+                        if let Some(&id) = self.facts.get(&(kind.to_string(), v)) {
+                            story_facts.push(id);
+                        }
+                    }
+                }
+            }
+        }
+        s.candidates.clear();
+        let rule_fact = &self.rule_fact;
+        let consider = |r: u32, stamps: &mut Vec<u32>, out: &mut Vec<u32>| {
+            let ri = r as usize;
+            if stamps[ri] != gen {
+                stamps[ri] = gen;
+                let need = rule_fact[ri];
+                if need == NO_FACT || story_facts.contains(&need) {
+                    out.push(r);
+                }
+            }
+        };
+        for &r in &self.always {
+            consider(r, &mut s.rule_stamp, &mut s.candidates);
+        }
+        for &tid in &s.found {
+            for &r in &self.anchors[tid as usize] {
+                consider(r, &mut s.rule_stamp, &mut s.candidates);
+            }
+        }
+        s.candidates.sort_unstable();
+        let out = PyList::empty(py);
+        let sets = PyList::empty(py);
+        let mut set_ids: FxHashMap<Vec<Occ>, usize> = FxHashMap::default();
+        let mut eval = Eval { hits: Hits { terms: &s.terms, lists: &s.lists, generation: gen }, facts_obj: facts, facts: None };
+        for &r in &s.candidates {
+            if let Some((score, mut occs, clause)) = eval.rule(py, &self.rules[r as usize])? {
+                occs.sort_unstable();
+                occs.dedup();
+                let next = set_ids.len();
+                let set = match set_ids.get(&occs) {
+                    Some(&k) => k,
+                    None => {
+                        let items = occs.iter().map(|o| PyTuple::new(py, [o.0, o.1, o.2])).collect::<PyResult<Vec<_>>>()?;
+                        sets.append(PyTuple::new(py, items)?)?;
+                        set_ids.insert(occs, next);
+                        next
+                    }
+                };
+                out.append((r, score, clause, set))?;
+            }
+        }
+        Ok((out, sets))
+    }
+
+    /// Patterns per stream, for tests and diagnostics.
+    fn pattern_counts(&self) -> Vec<usize> {
+        self.streams.iter().map(|s| s.size).collect()
+    }
+}
+
+#[pymodule]
+fn wirewatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Core>()?;
+    Ok(())
+}
