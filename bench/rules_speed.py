@@ -10,6 +10,8 @@ Rules are generated from the corpus's own vocabulary, drawn uniformly over disti
 1% of stories, while word pairs may be made of such words), in nine shapes: phrases, alias sets
 shared by many rules, prefixes, NEAR/ONEAR, field scopes, NOT, weights with thresholds, exact-case
 names, and country/region predicates. Each size runs in fresh processes (cold, then from the cache).
+The rule engine's compiled core is used when built (scripts/bootstrap); WIREWATCH_NATIVE=0 measures the
+pure-Python engine.
 """
 
 from __future__ import annotations
@@ -158,6 +160,7 @@ def child(rules: str, cache_dir: str, stories_path: str) -> None:
         db.scan(t, match_event_handler=on_hit)
     raw_s = time.process_time() - c0
     print(json.dumps({
+        "engine": "compiled core" if matcher.engine.native is not None else "python",
         "rules": len(watchlist.rules), "patterns": sum(len(p) for p in engine.program.patterns.values()),
         "compile_s": compile_s, "match_s": match_s, "match_wall_s": match_wall_s, "first_s": first_s, "stories": len(enriched),
         "stories_per_s": len(enriched) / match_s, "matches": matches,
@@ -206,7 +209,7 @@ def main() -> None:
                 runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
             cold, warm = runs
             ratio = warm["match_s"] / warm["raw_s"] if warm["raw_s"] else float("nan")
-            print(f"{size:>7} rules ({cold['patterns']} patterns, {rules.stat().st_size / 1e6:.1f} MB YAML): "
+            print(f"{size:>7} rules, {warm['engine']} ({cold['patterns']} patterns, {rules.stat().st_size / 1e6:.1f} MB YAML): "
                   f"compile {cold['compile_s']:.1f} s cold, {warm['compile_s']:.2f} s cached; "
                   f"{warm['stories_per_s']:,.0f} stories/s by CPU time, steady state ({warm['stories'] / warm['match_wall_s']:,.0f} "
                   f"by wall clock; first pass {warm['stories'] / warm['first_s']:,.0f}); "

@@ -11,8 +11,23 @@ import gc
 import os
 import pickle
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No garbage collection inside: a large watch list is millions of small objects made at once, and each
+    full collection meanwhile walks all of them (0.9 s a time with 100,000 rules loaded)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class CompiledCache:
@@ -23,16 +38,11 @@ class CompiledCache:
         return self.root / f"{kind}-{key}.pickle"
 
     def get(self, kind: str, key: str) -> Any | None:
-        enabled = gc.isenabled()
-        gc.disable()  # millions of small objects: collections during the load would cost seconds
         try:
-            with open(self.path(kind, key), "rb") as fh:
+            with paused_gc(), open(self.path(kind, key), "rb") as fh:
                 return pickle.load(fh)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
             return None  # absent or stale: compile again
-        finally:
-            if enabled:
-                gc.enable()
 
     def put(self, kind: str, key: str, value: Any) -> None:
         try:

@@ -4,13 +4,15 @@ need no term), and evaluate only those."""
 
 from __future__ import annotations
 
+import gc
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from transforms.rulelang import native
-from transforms.rulelang.cache import CompiledCache
+from transforms.rulelang.cache import CompiledCache, paused_gc
 from transforms.rulelang.evaluate import Context, RootResult, bound_terms, compile_root
 from transforms.rulelang.prefilter import BACKENDS, Scanner, default_backend
 from transforms.rulelang.program import STREAMS, Program, compile_program
@@ -32,23 +34,68 @@ class Fired:
 class Engine:
     def __init__(self, watchlist: WatchList, backend: str | None = None,
                  cache: CompiledCache | None = None, compiled: bool | None = None) -> None:
-        """``compiled``: use the compiled core (default: when built and not turned off, see native.py)."""
+        """``compiled``: use the compiled core (default: when built and not turned off, see native.py).
+        With it, the Python engine's tables (the reference, used by ``hits``, ``explain`` and as the
+        fallback) are loaded only when first needed."""
         self.watchlist = watchlist
         self.backend = backend or default_backend()
-        self.program, self.scanners, derived = _build(watchlist, self.backend, cache)
-        use = native.wanted() if compiled is None else compiled
-        self.native = native.build(self.program, watchlist) if use else None
+        self._cache = cache
+        self._program: Program | None = None
         self._clauses: list[Callable[[Context], RootResult] | None] = [None] * len(watchlist.rules)
         self.failures: Counter[str] = Counter()  # rule id -> evaluations that raised
-        p = self.program
+        use = native.wanted() if compiled is None else compiled
+        with paused_gc():
+            self.native = self._build_native() if use else None
+            if self.native is None:
+                self._load()
+        if self.size >= CACHE_MIN_PATTERNS:
+            # A large list is millions of objects that live as long as the process: out of the collector's
+            # sight, a full collection no longer walks them all (0.9 s each at 100,000 rules).
+            gc.freeze()
+
+    @property
+    def size(self) -> int:
+        """Literal patterns in the compiled list."""
+        if self.native is not None:
+            return sum(self.native.pattern_counts())
+        return sum(len(p) for p in self.program.patterns.values())
+
+    @property
+    def program(self) -> Program:
+        if self._program is None:
+            self._load()
+        assert self._program is not None
+        return self._program
+
+    def _load(self) -> None:
+        """The Python engine's program, scanners and tables (compiled, or from the cache)."""
+        if self._program is not None:
+            return
+        program, self.scanners, derived = _build(self.watchlist, self.backend, self._cache)
         tables, self._bounds, self._thresholds = derived
         self._streams = [
-            (stream, self.scanners[stream], tables[stream], p.case if stream == FORM else {})
-            for stream in STREAMS if p.patterns[stream]
+            (stream, self.scanners[stream], tables[stream], program.case if stream == FORM else {})
+            for stream in STREAMS if program.patterns[stream]
         ]
-        self._anchor_keys = p.anchors.keys()
-        self._second_keys = p.second.keys()
+        self._anchor_keys = program.anchors.keys()
+        self._second_keys = program.second.keys()
         self._bound_keys = self._bounds.keys()
+        self._program = program
+
+    def _build_native(self) -> Any:
+        """The compiled core, from the plan cached for this list when there is one."""
+        cache, digest = self._cache, self.watchlist.digest
+        key = f"{digest}-plan-n1"
+        plan = cache.get("engine", key) if cache is not None and digest else None
+        if plan is not None:
+            try:
+                return native.core(plan)
+            except (ValueError, TypeError, IndexError):
+                pass  # a stale or damaged entry: build it again
+        core, plan = native.build(self.program, self.watchlist)
+        if cache is not None and digest and native.plan_size(plan) >= CACHE_MIN_PATTERNS:
+            cache.put("engine", key, plan)
+        return core
 
     def clause(self, index: int) -> Callable[[Context], RootResult]:
         fn = self._clauses[index]
@@ -59,6 +106,7 @@ class Engine:
 
     def hits(self, view: StoryView) -> dict[int, list[tuple[int, int, int]]]:
         """Term id -> occurrences (field, first word, last word)."""
+        self._load()
         hits: dict[int, list[tuple[int, int, int]]] = {}
         get = hits.get
         b1, b2 = view.bounds[1], view.bounds[2]
@@ -159,6 +207,7 @@ class Engine:
     def below_threshold(self, hits: dict[int, list]) -> set[int]:
         """Rules sure to stay under their threshold: an OR of terms whose upper bound of the score, summed
         here term by term with a margin far above rounding, is less than the threshold."""
+        self._load()
         bound: dict[int, float] = {}
         get = bound.get
         bounds = self._bounds
@@ -232,10 +281,16 @@ def _build(
     key = f"{watchlist.digest}-{backend}-t1"  # -t1: the entry also holds the derived tables
     if cache is not None and watchlist.digest:
         stored = cache.get("engine", key)
-        if stored is not None:
+        if isinstance(stored, tuple) and len(stored) == 3 and isinstance(stored[0], Program):
             program, dumps, derived = stored
-            return program, {s: scanner_type(program.patterns[s], data=dumps.get(s)) if dumps.get(s)
-                             else scanner_type(program.patterns[s]) for s in STREAMS}, derived
+            loaded: dict[str, Scanner] | None
+            try:
+                loaded = {s: scanner_type(program.patterns[s], data=dumps.get(s)) if dumps.get(s)
+                          else scanner_type(program.patterns[s]) for s in STREAMS}
+            except Exception:  # noqa: BLE001 - a damaged database (the scanner's own error type): compile again
+                loaded = None
+            if loaded is not None:
+                return program, loaded, derived
     program = compile_program(watchlist)
     scanners = {s: scanner_type(program.patterns[s]) for s in STREAMS}
     derived = _tables(program, watchlist)
