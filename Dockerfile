@@ -1,6 +1,14 @@
-# wirewatch image: the Python package plus Beam's Prism runner built from the Go module proxy.
+# wirewatch image: the Python package, the rule engine's compiled core, and Beam's Prism runner built
+# from the Go module proxy.
 FROM golang:1.24-bookworm AS prism
 RUN GOBIN=/out go install github.com/apache/beam/sdks/v2/go/cmd/prism@v2.77.0
+
+# The rule engine's compiled core (native/): an abi3 wheel for CPython 3.11+, built with maturin.
+FROM rust:1-bookworm AS native
+RUN apt-get update && apt-get install -y --no-install-recommends python3-venv \
+    && python3 -m venv /maturin && /maturin/bin/pip install --no-cache-dir "maturin>=1.5,<2"
+COPY native /src/native
+RUN /maturin/bin/maturin build --release --manifest-path /src/native/Cargo.toml -o /wheels
 
 FROM python:3.11-slim-bookworm
 WORKDIR /app
@@ -10,6 +18,8 @@ COPY transforms transforms
 COPY pipelines pipelines
 COPY seeds seeds
 RUN pip install --no-cache-dir .
+COPY --from=native /wheels /wheels
+RUN pip install --no-cache-dir /wheels/*.whl
 COPY --from=prism /out/prism /usr/local/bin/prism
 ENV WIREWATCH_PRISM=/usr/local/bin/prism
 EXPOSE 9108

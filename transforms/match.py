@@ -4,12 +4,10 @@ spans and the clause that fired. The engine lives in ``transforms.rulelang``."""
 
 from __future__ import annotations
 
-from operator import itemgetter
-
 from transforms.records import EnrichedStory, RuleMatch, Span, Story
 from transforms.rulelang.cache import CompiledCache, default_cache
 from transforms.rulelang.engine import Engine, Fired
-from transforms.rulelang.syntax import Rule, WatchList
+from transforms.rulelang.syntax import FIELDS, Rule, WatchList
 from transforms.rulelang.view import StoryView
 
 _DEFAULT = object()
@@ -31,8 +29,8 @@ class Matcher:
     def match(self, story: Story | EnrichedStory) -> tuple[RuleMatch, ...]:
         view = StoryView(story)
         ids = self._ids
-        fired, sets = self.engine.fire_sets(view)
-        evidence = [_evidence(view, occurrences) for occurrences in sets]
+        fired, sets = self.engine.fire_sets(view, spans=True)
+        evidence = [_spans(view, triples) for triples in sets]
         return tuple([RuleMatch(ids[index], score, evidence[k], clause) for index, score, clause, k in fired])
 
 
@@ -43,37 +41,25 @@ def to_match(rule: Rule, fired: Fired, view: StoryView) -> RuleMatch:
 def spans(view: StoryView, occurrences: list[tuple[int, int, int]]) -> tuple[Span, ...]:
     """Evidence spans in field order, keeping the outermost of nested ones ("withdraw troops", not also
     "troops")."""
-    memo = view.evidence
-    key = occurrences[0] if len(occurrences) == 1 else frozenset(occurrences)
-    known = memo.get(key)
+    key = frozenset(occurrences)
+    known = view.memo.get(key)
     if known is None:
-        known = memo[key] = _evidence(view, occurrences)
+        known = view.memo[key] = _spans(view, view.evidence(occurrences))
     return known
 
 
-def _evidence(view: StoryView, occurrences: list[tuple[int, int, int]] | tuple) -> tuple[Span, ...]:
-    if len(occurrences) == 1:
-        return (_span(view, occurrences[0])[1],)
-    kept: list[Span] = []
-    last_field, last_start, last_end = -1, 0, 0
-    # (field, start, -end) orders the spans of distinct occurrences (never equal: text follows from them)
-    for (field, start, negative_end), found in sorted([_span(view, occ) for occ in set(occurrences)],
-                                                      key=itemgetter(0)):
-        end = -negative_end
-        if field == last_field and last_start <= start and end <= last_end:
-            continue
-        kept.append(found)
-        last_field, last_start, last_end = field, start, end
-    return tuple(kept)
-
-
-def _span(view: StoryView, occ: tuple[int, int, int]) -> tuple[tuple[int, int, int], Span]:
-    """((field, start, -end), Span) of one occurrence, made once per story."""
-    found = view.entries.get(occ)
-    if found is None:
-        name, start, end, text = view.span(*occ)
-        found = view.entries[occ] = ((occ[0], start, -end), Span(name, start, end, text))
-    return found
+def _spans(view: StoryView, triples: tuple[tuple[int, int, int], ...]) -> tuple[Span, ...]:
+    """Span records for (field, start, end) triples, each made once per story."""
+    made = view.entries
+    out = []
+    for triple in triples:
+        found = made.get(triple)
+        if found is None:
+            field, start, end = triple
+            name = FIELDS[field]
+            found = made[triple] = Span(name, start, end, (getattr(view.story, name) or "")[start:end])
+        out.append(found)
+    return tuple(out)
 
 
 def rule_by_id(watchlist: WatchList, rule_id: str) -> Rule:

@@ -329,6 +329,74 @@ fn case_ok(raw: &[&str], first: usize, written: &[String], prefix: bool) -> bool
     }
 }
 
+/// The words of a key line as written (" w1 w2 ... ").
+fn split_raw(raw: &str) -> Vec<&str> {
+    let inner = raw.strip_prefix(' ').unwrap_or(raw);
+    let inner = inner.strip_suffix(' ').unwrap_or(inner);
+    if inner.is_empty() { Vec::new() } else { inner.split(' ').collect() }
+}
+
+const SEPARATOR: &str = "\x1f"; // between fields in the word sequence (view.SEPARATOR)
+
+/// Where each word is in its field, in characters (Python's string offsets): (start, end). Words follow
+/// each other in the text with only non-word characters between them, except a possessive 's that the
+/// word split dropped (a word that stops right before an apostrophe and an s never continues: the
+/// split would have taken them into the word otherwise).
+fn word_offsets(words: &[&str], bounds: (u32, u32, u32), texts: [Option<&str>; 3]) -> PyResult<Vec<(u32, u32)>> {
+    let mut out = vec![(0u32, 0u32); words.len()];
+    let starts = [bounds.0 as usize, bounds.1 as usize, bounds.2 as usize];
+    for field in 0..3 {
+        let first = starts[field];
+        let mut last = if field < 2 { starts[field + 1] } else { words.len() };
+        last = last.min(words.len());
+        while last > first && words[last - 1] == SEPARATOR {
+            last -= 1;
+        }
+        if first >= last {
+            continue;
+        }
+        let text = texts[field].ok_or_else(|| PyValueError::new_err("a field with words has no text"))?;
+        let (mut at, mut chars) = (0usize, 0usize); // byte and character position in text
+        for (k, word) in words[first..last].iter().enumerate() {
+            let found = text[at..].find(word).ok_or_else(|| PyValueError::new_err("a word is not in its field"))?;
+            chars += text[at..at + found].chars().count();
+            let length = word.chars().count();
+            out[first + k] = (chars as u32, (chars + length) as u32);
+            at += found + word.len();
+            chars += length;
+            let rest = &text[at..];
+            for quote in ["'", "\u{2019}"] {
+                if let Some(after) = rest.strip_prefix(quote) {
+                    if after.starts_with(['s', 'S']) {
+                        at += quote.len() + 1;
+                        chars += 2;
+                    }
+                    break;
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// An occurrence set's evidence as the Python engine gives it (match.spans): (field, start, end) per
+/// occurrence in field order, by start, longest first, without spans nested in the one kept before.
+fn evidence(occs: &[Occ], offsets: &[(u32, u32)]) -> Vec<(u32, u32, u32)> {
+    let mut spans: Vec<(u32, u32, u32)> =
+        occs.iter().map(|&(field, first, last)| (field, offsets[first as usize].0, offsets[last as usize].1)).collect();
+    spans.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then(b.2.cmp(&a.2)));
+    let mut kept: Vec<(u32, u32, u32)> = Vec::with_capacity(spans.len());
+    for span in spans {
+        if let Some(&(field, start, end)) = kept.last() {
+            if span.0 == field && start <= span.1 && span.2 <= end {
+                continue;
+            }
+        }
+        kept.push(span);
+    }
+    kept
+}
+
 fn within(left: &[Occ], right: &[Occ], n: u32, ordered: bool) -> Vec<Occ> {
     let mut out = Vec::new();
     for &(fa, a0, a1) in left {
@@ -643,6 +711,8 @@ impl Core {
     /// rules with the same occurrences share a set. `stem_line` and `form_line` are the story's key lines
     /// (" k1 k2 ... "), `raw` its words as written joined the same way (for exact-case terms), `bounds` the
     /// word index where the dateline and the body start, `facts` the story view's facts.
+    #[pyo3(signature = (stem_line, form_line, raw, bounds, facts, texts=None))]
+    #[allow(clippy::too_many_arguments)]
     fn fire<'py>(
         &self,
         py: Python<'py>,
@@ -651,6 +721,7 @@ impl Core {
         raw: &str,
         bounds: (u32, u32),
         facts: &Bound<'py, PyDict>,
+        texts: Option<(Option<String>, Option<String>, Option<String>)>,
     ) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
         // The working memory is reused; a second thread arriving meanwhile gets its own (never waits
         // for the lock while holding the GIL).
@@ -683,11 +754,7 @@ impl Core {
                 for &tid in &stream.owners[pid as usize] {
                     let t = tid as usize;
                     if let Some((written, prefix)) = &self.case[t] {
-                        let words = raw_words.get_or_insert_with(|| {
-                            let inner = raw.strip_prefix(' ').unwrap_or(raw);
-                            let inner = inner.strip_suffix(' ').unwrap_or(inner);
-                            if inner.is_empty() { Vec::new() } else { inner.split(' ').collect() }
-                        });
+                        let words = raw_words.get_or_insert_with(|| split_raw(raw));
                         if !case_ok(words, first as usize, written, *prefix) {
                             continue;
                         }
@@ -750,6 +817,7 @@ impl Core {
         let out = PyList::empty(py);
         let sets = PyList::empty(py);
         let mut set_ids: FxHashMap<Vec<Occ>, usize> = FxHashMap::default();
+        let mut offsets: Option<Vec<(u32, u32)>> = None; // word -> (start, end) in its field's characters
         let mut eval = Eval { hits: Hits { terms: &s.terms, lists: &s.lists, generation: gen }, facts_obj: facts, facts: None };
         for &r in &s.candidates {
             if let Some((score, mut occs, clause)) = eval.rule(py, &self.rules[r as usize])? {
@@ -759,7 +827,19 @@ impl Core {
                 let set = match set_ids.get(&occs) {
                     Some(&k) => k,
                     None => {
-                        let items = occs.iter().map(|o| PyTuple::new(py, [o.0, o.1, o.2])).collect::<PyResult<Vec<_>>>()?;
+                        let items = match &texts {
+                            None => occs.iter().map(|o| PyTuple::new(py, [o.0, o.1, o.2])).collect::<PyResult<Vec<_>>>()?,
+                            Some((title, dateline, body)) => {
+                                if offsets.is_none() {
+                                    let words = raw_words.get_or_insert_with(|| split_raw(raw));
+                                    offsets = Some(word_offsets(words, (0, b1, b2), [title.as_deref(), dateline.as_deref(), body.as_deref()])?);
+                                }
+                                evidence(&occs, offsets.as_ref().unwrap())
+                                    .into_iter()
+                                    .map(|o| PyTuple::new(py, [o.0, o.1, o.2]))
+                                    .collect::<PyResult<Vec<_>>>()?
+                            }
+                        };
                         sets.append(PyTuple::new(py, items)?)?;
                         set_ids.insert(occs, next);
                         next

@@ -48,6 +48,21 @@ def test_the_default_list_matches_the_same(enrich, seed_text):
     assert fired > 60  # the paraphrases do fire: the comparison is not between two empty results
 
 
+def test_evidence_offsets_around_possessives_and_folding():
+    rules = ["s", "korea", "band", '"s band"', "ICBM", "missile", "Istan*", "straße", "O'Brien"]
+    python, compiled = pair(load_watchlist("rules:\n" + "".join(
+        f"  - id: r{i}\n    query: {json.dumps(q)}\n" for i, q in enumerate(rules))))
+    texts = ["Korea's s-band", "Korea’s S-band and O'Brien's s", "İstanbul: the ﬀ ICBM, Straße's missile's s"]
+    for text in texts:
+        story = Story(id="s", title=text, dateline="Seoul's s", body=f"{text}\n\n{text}")
+        found = compiled.match(story)
+        assert found == python.match(story), text
+        assert len(found) >= 3
+        for match in found:
+            for span in match.spans:
+                assert span.text and getattr(story, span.field)[span.start : span.end] == span.text
+
+
 def test_compiled_core_is_used_by_default_and_can_be_turned_off(monkeypatch):
     assert Engine(default_watchlist(), cache=None).native is not None
     monkeypatch.setenv("WIREWATCH_NATIVE", "0")
@@ -125,7 +140,11 @@ def _combine(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
 
 query = st.recursive(leaf, _combine, max_leaves=6)
 rule = st.tuples(query, st.lists(query, max_size=3), st.sampled_from([None, 0.5, 1, 2, 3]))
-text = st.lists(st.one_of(word, st.sampled_from([",", ".", "Korea's", "—", "DF-41", "\n"])), max_size=30).map(" ".join)
+# Also what tests the evidence offsets: possessives (dropped from the word) next to a word "s", curly
+# apostrophes, letters that fold to two (ß, ﬀ) and that change length when lower-cased (İ).
+text = st.lists(st.one_of(word, st.sampled_from([",", ".", "Korea's", "—", "DF-41", "\n", "Korea's s-band",
+                                                 "Korea’s S.", "s", "'s", "O'Brien's", "the ﬀ missile", "İstanbul ICBM",
+                                                 "troops'", "rock'n'roll"])), max_size=30).map(" ".join)
 
 
 def watchlist_text(rules: list[tuple[str, list[str], float | None]]) -> str:

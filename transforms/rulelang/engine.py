@@ -176,11 +176,12 @@ class Engine:
                 add((index, result[0], result[1], clause))
         return fired
 
-    def fire_sets(self, view: StoryView) -> tuple[list[tuple[int, float, str, int]], list]:
+    def fire_sets(self, view: StoryView, spans: bool = False) -> tuple[list[tuple[int, float, str, int]], list]:
         """The rules that fire as (rule index, score, clause, k) and the occurrence sets they point to with
-        ``k``: rules that found the same words share one set, so their evidence is worked out once."""
+        ``k``: rules that found the same words share one set, so their evidence is worked out once. With
+        ``spans``, each set is its evidence instead: (field, start, end) in characters (StoryView.evidence)."""
         if self.native is not None:
-            done = self._native_fire(view)
+            done = self._native_fire(view, spans)
             if done is not None:
                 return done
         fired: list[tuple[int, float, str, int]] = []
@@ -191,15 +192,17 @@ class Engine:
             k = known.get(key)
             if k is None:
                 k = known[key] = len(sets)
-                sets.append(occurrences)
+                sets.append(view.evidence(occurrences) if spans else occurrences)
             fired.append((index, float(score), clause, k))
         return fired, sets
 
-    def _native_fire(self, view: StoryView) -> tuple[list, list] | None:
+    def _native_fire(self, view: StoryView, spans: bool = False) -> tuple[list, list] | None:
         """The compiled core's answer, or None when it failed (counted; the Python engine answers)."""
         assert self.native is not None
+        story = view.story
         try:
-            return self.native.fire(view.line(STEM), view.line(FORM), view.raw_line(), view.bounds[1:], view.facts)
+            return self.native.fire(view.line(STEM), view.line(FORM), view.raw_line(), view.bounds[1:], view.facts,
+                                    (story.title, story.dateline, story.body) if spans else None)
         except Exception:  # noqa: BLE001 - a fault in the core must not lose the story
             self.failures[COMPILED_CORE] += 1
             return None

@@ -16,7 +16,7 @@ SEPARATOR = "\x1f"  # a key no pattern contains: phrases never run from one fiel
 
 
 class StoryView:
-    __slots__ = ("_form", "_lines", "_starts", "bounds", "entries", "evidence", "facts", "spans", "stem_keys", "story", "words")
+    __slots__ = ("_form", "_lines", "_starts", "bounds", "entries", "facts", "memo", "spans", "stem_keys", "story", "words")
 
     def __init__(self, item: Story | EnrichedStory) -> None:
         enriched = item if isinstance(item, EnrichedStory) else None
@@ -39,8 +39,8 @@ class StoryView:
         self.facts = _facts(story, enriched)
         self._starts: dict[int, list[int]] = {}
         self.spans: dict[Any, Any] = {}  # memo of (field, start, end, text) per occurrence
-        self.entries: dict[Any, Any] = {}  # memo of an occurrence's evidence span, for transforms.match
-        self.evidence: dict[Any, Any] = {}  # memo of a match's evidence per set of occurrences: rules share terms
+        self.entries: dict[Any, Any] = {}  # memo of the Span per (field, start, end), for transforms.match
+        self.memo: dict[Any, Any] = {}  # memo of a match's evidence per set of occurrences: rules share terms
 
     @property
     def form_keys(self) -> list[str]:
@@ -83,6 +83,17 @@ class StoryView:
             found.pop()
             self._lines[stream] = (text, found)
         return found
+
+    def evidence(self, occurrences: list[tuple[int, int, int]] | tuple) -> tuple[tuple[int, int, int], ...]:
+        """(field, start, end) in characters per occurrence, in field order, by start, longest first, without
+        a span nested in the one kept before it ("withdraw troops", not also "troops")."""
+        spans = sorted({self.span(*occ)[1:3] + (occ[0],) for occ in occurrences}, key=lambda s: (s[2], s[0], -s[1]))
+        kept: list[tuple[int, int, int]] = []
+        for start, end, field in spans:
+            if kept and kept[-1][0] == field and kept[-1][1] <= start and end <= kept[-1][2]:
+                continue
+            kept.append((field, start, end))
+        return tuple(kept)
 
     def field_of(self, index: int) -> int:
         b = self.bounds
