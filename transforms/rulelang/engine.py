@@ -4,7 +4,6 @@ need no term), and evaluate only those."""
 
 from __future__ import annotations
 
-import gc
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -44,14 +43,11 @@ class Engine:
         self._clauses: list[Callable[[Context], RootResult] | None] = [None] * len(watchlist.rules)
         self.failures: Counter[str] = Counter()  # rule id -> evaluations that raised
         use = native.wanted() if compiled is None else compiled
-        with paused_gc():
+        with paused_gc() as pause:
             self.native = self._build_native() if use else None
             if self.native is None:
                 self._load()
-        if self.size >= CACHE_MIN_PATTERNS:
-            # A large list is millions of objects that live as long as the process: out of the collector's
-            # sight, a full collection no longer walks them all (0.9 s each at 100,000 rules).
-            gc.freeze()
+            pause.freeze = self.size >= CACHE_MIN_PATTERNS  # a large list lives as long as the process
 
     @property
     def size(self) -> int:
