@@ -851,6 +851,18 @@ impl Core {
         Ok((out, sets))
     }
 
+    /// Pattern hits in a story's two key lines, found and counted only: what the per-story scan costs
+    /// (bench/rules_speed.py compares it with Hyperscan's scan of the same lines).
+    fn scan_count(&self, stem_line: &str, form_line: &str) -> usize {
+        let mut found = Vec::new();
+        let mut total = 0;
+        for (stream, line) in self.streams.iter().zip([stem_line, form_line]) {
+            stream.scan(line, &mut found);
+            total += found.len();
+        }
+        total
+    }
+
     /// Patterns per stream, for tests and diagnostics.
     fn pattern_counts(&self) -> Vec<usize> {
         self.streams.iter().map(|s| s.size).collect()
