@@ -87,7 +87,7 @@ class Parsed:
     errors: list[str] = field(default_factory=list)
 
 
-def parse(body: bytes, url: str, headers: dict, fetched: datetime) -> Parsed:
+def parse(body: bytes, url: str, headers: dict, fetched: datetime, hint: str = "auto") -> Parsed:
     return Parsed([Story(id=m.decode(), body="", url=url, fetched=fetched) for m in _GUID.findall(body)])
 
 

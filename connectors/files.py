@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import orjson
-import xxhash
 
 from connectors.formats import read_document
 from connectors.sniff import sniff
@@ -50,10 +49,8 @@ def read_path(path: str) -> Iterator[Story | DeadLetter]:
         return
     if Path(path).suffix.lower() in JSONL_SUFFIXES:
         yield from parse_jsonl(data, path)
-    elif (kind := sniff(data, path)) == "wiretext":
-        yield from parse_wire_text(data, path)
-    else:  # a feed or a wire format
-        yield from read_document(data, path, kind)
+    else:  # a feed, a wire format, or a plain wire-text page (as in seeds/)
+        yield from read_document(data, path, sniff(data, path))
 
 
 def _decode(data: bytes, origin: str) -> str | DeadLetter:
@@ -64,21 +61,6 @@ def _decode(data: bytes, origin: str) -> str | DeadLetter:
             origin, "decode", f"not UTF-8: {exc.reason} at byte {exc.start}",
             raw=data[:RAW_EXCERPT].decode("utf-8", "backslashreplace"),
         )
-
-
-def parse_wire_text(data: bytes, path: str) -> Iterator[Story | DeadLetter]:
-    """A plain wire-text page (as in seeds/): the whole file is one story; its id hashes the raw bytes."""
-    text = _decode(data, f"{path}:0")
-    if isinstance(text, DeadLetter):
-        yield text
-        return
-    yield Story(
-        id=xxhash.xxh3_64_hexdigest(data),
-        body=text,
-        source=Path(path).name,
-        format="wiretext",
-        origin=f"{path}:0",
-    )
 
 
 def parse_jsonl(data: bytes, path: str) -> Iterator[Story | DeadLetter]:

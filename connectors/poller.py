@@ -1,7 +1,7 @@
 """One poll cycle: fetch every due feed concurrently, parse what changed, keep only new stories.
 
-The parser is injected (``parse(body, url, headers, fetched) -> object with .stories and .errors``), so
-this module does not depend on any feed format. One feed's failure never affects another: every problem
+The parser is injected (``parse(body, url, headers, fetched, format hint) -> object with .stories and
+.errors``), so this module does not depend on any feed format. One feed's failure never affects another: every problem
 becomes a ``FeedError`` in the result, and the feed's state records it and backs off.
 """
 
@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import random
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from connectors.feedconfig import FeedConfig
 from connectors.http import HttpClient
@@ -21,7 +22,7 @@ from connectors.pollstate import MAX_SEEN, FeedState, due_feeds, state_for
 from connectors.pollstep import after_failure, after_items, after_unchanged
 from transforms.records import DeadLetter
 
-ParseFn = Callable[[bytes, str, dict, datetime], Any]
+ParseFn = Callable[[bytes, str, dict, datetime, str], Any]  # (body, url, headers, fetched, format hint)
 RAW_LIMIT = 2000
 
 
@@ -156,7 +157,9 @@ async def _parse_body(
 ) -> _Outcome:
     raw = result.body[:RAW_LIMIT].decode("utf-8", "replace")
     try:
-        parsed = await asyncio.to_thread(parse, result.body, result.final_url, result.header_map(), result.fetched)
+        parsed = await asyncio.to_thread(
+            parse, result.body, result.final_url, result.header_map(), result.fetched, feed.format
+        )
         stories = tuple(parsed.stories)
         problems = tuple(parsed.errors)
     except Exception as exc:  # the parser's failure is this feed's parse error, not the cycle's

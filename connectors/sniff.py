@@ -18,6 +18,7 @@ NEWSMLG2_ROOTS = {
 _ROOT = re.compile(
     rb"\A(?:\s|<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^\[>]|\[.*?\])*>)*<(?:[\w.-]+:)?([\w.-]+)", re.S | re.I
 )
+_HTML_DOCTYPE = re.compile(rb"<!DOCTYPE\s+html[\s>]", re.I)
 FEED_SUFFIXES = {".rss", ".atom", ".rdf", ".xml", ".feed"}
 
 
@@ -66,6 +67,6 @@ def _xml_kind(head: bytes) -> str:
         return "newsml1"
     if lowered == "nitf":
         return "nitf"
-    if lowered == "html":
-        return "html"
+    if lowered in ("html", "head", "body") or _HTML_DOCTYPE.search(head[:1024]):
+        return "html"  # HTML5 lets a page (a login or error page, often) leave out <html>
     return "xml"

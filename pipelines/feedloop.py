@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime, timezone
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Mapping
 
 from connectors import metrics
 from connectors.feedconfig import load_feeds
@@ -24,9 +24,10 @@ log = logging.getLogger("wirewatch.feeds")
 IDLE_S = 1.0
 
 
-def parse_fetched(body: bytes, url: str, headers: Mapping[str, str], fetched: datetime) -> ParseResult:
-    """Any feed or wire document fetched over HTTP (sniffed by content)."""
-    return parse_document(body, origin=url, url=url, headers=headers, fetched=fetched)
+def parse_fetched(body: bytes, url: str, headers: Mapping[str, str], fetched: datetime,
+                  hint: str = "auto") -> ParseResult:
+    """Any feed or wire document fetched over HTTP: the feed's configured format, else sniffed by content."""
+    return parse_document(body, origin=url, url=url, headers=headers, fetched=fetched, hint=hint)
 
 
 class FeedLoop:
@@ -39,7 +40,7 @@ class FeedLoop:
         self._stop = threading.Event()
 
     def cycle(self) -> None:
-        now = datetime.now(timezone.utc)  # the poll clock, read at the edge
+        now = datetime.now(UTC)  # the poll clock, read at the edge
         result = poll_cycle(self.feeds.feeds, self.states, parse_fetched, self.client, now)
         for story in result.stories:
             self.publisher.story(story)

@@ -21,6 +21,8 @@ def test_sniff_by_content() -> None:
     assert sniff(b"\x16\x16\x01W1\x1fx\n\x02text\x03") == "anpa1312"
     assert sniff(b"\x01eca1 4 i 1  dpa 1\r\n\x02Head =\n") == "iptc7901"
     assert sniff(b"SEOUL (Reuters) - plain wire text") == "wiretext"
+    assert sniff(b"<!doctype html><title>Sign in</title>") == "html"  # HTML5 without <html>
+    assert sniff(b"<?xml version='1.0'?><!DOCTYPE rss SYSTEM 'x.dtd'><rss version='0.91'/>") == "feed"
 
 
 def test_seed_style_text_stays_wiretext(tmp_path: Path) -> None:
@@ -65,3 +67,24 @@ def test_bare_guid_is_scoped_by_feed_and_stable() -> None:
     a1, a2 = parse_feed(feed(b"https://a.example/"), None, {}, None), parse_feed(feed(b"https://a.example/"), None, {}, None)
     b = parse_feed(feed(b"https://b.example/"), None, {}, None)
     assert a1.stories[0].id == a2.stories[0].id != b.stories[0].id
+
+
+def test_a_feeds_configured_format_picks_its_parser() -> None:
+    from connectors.formats import parse_document
+
+    page = b"SEOUL (Reuters) - North Korea fired an intercontinental ballistic missile on Friday.\n"
+    sniffed = parse_document(page, origin="http://wire/1", url="http://wire/1")
+    assert not sniffed.stories  # sniffed alone, a fetched body that is not markup goes to the feed parser
+    [story] = parse_document(page, origin="http://wire/1", url="http://wire/1", hint="text").stories
+    assert story.format == "wiretext" and story.body == page.decode()
+    feed = (DATA / "feeds" / "rss-parser-guardian.rss").read_bytes()
+    assert len(parse_document(feed, origin="u", hint="rss").stories) == 55
+    [letter] = parse_document(b"<!doctype html><title>Log in</title>", origin="u", hint="rss").errors
+    assert "HTML" in letter.reason and "configured as rss" in letter.reason
+
+
+def test_every_configurable_format_names_a_parser() -> None:
+    from connectors.feedconfig import FORMATS
+    from connectors.formats import HINTS
+
+    assert tuple(HINTS) == FORMATS

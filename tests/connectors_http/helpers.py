@@ -40,7 +40,7 @@ class LineParser:
     def __init__(self) -> None:
         self.calls: list[str] = []
 
-    def __call__(self, body: bytes, url: str, headers: dict, fetched: datetime) -> Parsed:
+    def __call__(self, body: bytes, url: str, headers: dict, fetched: datetime, hint: str = "auto") -> Parsed:
         self.calls.append(url)
         text = body.decode("utf-8")
         if text.lstrip().lower().startswith(("<!doctype html", "<html")):

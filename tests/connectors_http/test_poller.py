@@ -148,14 +148,15 @@ def test_credentials_and_headers_are_sent(server: LocalServer, tmp_path: Path) -
     assert server.requests[0].headers["x-client"] == "ww"
 
 
-def test_parse_receives_body_url_headers_and_fetch_time(server: LocalServer) -> None:
+def test_parse_receives_body_url_headers_fetch_time_and_format(server: LocalServer) -> None:
     got = {}
 
-    def parse(body, url, headers, fetched):
-        got.update(body=body, url=url, headers=headers, fetched=fetched)
+    def parse(body, url, headers, fetched, hint):
+        got.update(body=body, url=url, headers=headers, fetched=fetched, hint=hint)
         return Parsed([])
 
     server.routes["/f"] = lambda h: send(h, 200, b"x|y\n", {"Content-Type": "application/rss+xml"})
-    poll_cycle([FeedConfig("f", server.url("/f"))], {}, parse, client(), NOW)
+    poll_cycle([FeedConfig("f", server.url("/f"), format="anpa1312")], {}, parse, client(), NOW)
     assert got["body"] == b"x|y\n" and got["url"] == server.url("/f") and got["fetched"] == NOW
     assert got["headers"]["content-type"] == "application/rss+xml"
+    assert got["hint"] == "anpa1312"
