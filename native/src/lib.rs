@@ -381,9 +381,10 @@ fn word_offsets(words: &[&str], bounds: (u32, u32, u32), texts: [Option<&str>; 3
 
 /// An occurrence set's evidence as the Python engine gives it (match.spans): (field, start, end) per
 /// occurrence in field order, by start, longest first, without spans nested in the one kept before.
-fn evidence(occs: &[Occ], offsets: &[(u32, u32)]) -> Vec<(u32, u32, u32)> {
+fn evidence(occs: &[Occ], offsets: &[(u32, u32)]) -> PyResult<Vec<(u32, u32, u32)>> {
+    let at = |word: u32| offsets.get(word as usize).ok_or_else(|| PyValueError::new_err("an occurrence past the last word"));
     let mut spans: Vec<(u32, u32, u32)> =
-        occs.iter().map(|&(field, first, last)| (field, offsets[first as usize].0, offsets[last as usize].1)).collect();
+        occs.iter().map(|&(field, first, last)| Ok((field, at(first)?.0, at(last)?.1))).collect::<PyResult<_>>()?;
     spans.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then(b.2.cmp(&a.2)));
     let mut kept: Vec<(u32, u32, u32)> = Vec::with_capacity(spans.len());
     for span in spans {
@@ -394,7 +395,7 @@ fn evidence(occs: &[Occ], offsets: &[(u32, u32)]) -> Vec<(u32, u32, u32)> {
         }
         kept.push(span);
     }
-    kept
+    Ok(kept)
 }
 
 fn within(left: &[Occ], right: &[Occ], n: u32, ordered: bool) -> Vec<Occ> {
@@ -834,7 +835,7 @@ impl Core {
                                     let words = raw_words.get_or_insert_with(|| split_raw(raw));
                                     offsets = Some(word_offsets(words, (0, b1, b2), [title.as_deref(), dateline.as_deref(), body.as_deref()])?);
                                 }
-                                evidence(&occs, offsets.as_ref().unwrap())
+                                evidence(&occs, offsets.as_ref().unwrap())?
                                     .into_iter()
                                     .map(|o| PyTuple::new(py, [o.0, o.1, o.2]))
                                     .collect::<PyResult<Vec<_>>>()?
@@ -872,5 +873,8 @@ impl Core {
 #[pymodule]
 fn wirewatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Core>()?;
+    // A bug that panics surfaces as this exception (a BaseException): the engine catches it and answers
+    // in Python for that story.
+    m.add("PanicException", m.py().get_type::<pyo3::panic::PanicException>())?;
     Ok(())
 }

@@ -83,3 +83,20 @@ def test_a_failing_compiled_core_falls_back_to_the_python_engine():
     matcher.engine.native = Broken()
     assert [m.rule for m in matcher.match(Story(id="s", body="a missile"))] == ["a"]
     assert matcher.engine.failures == {"<compiled core>": 1}
+
+
+def test_a_panic_in_the_compiled_core_falls_back_too():
+    from transforms.rulelang import native
+
+    if not native.available():
+        pytest.skip("the compiled core is not built")
+    watchlist = load_watchlist("rules:\n  - id: a\n    query: missile\n")
+    matcher = Matcher(watchlist, cache=None)
+
+    class Panicking:
+        def fire(self, *args):
+            raise native.wirewatch_native.PanicException("index out of bounds")
+
+    matcher.engine.native = Panicking()
+    assert [m.rule for m in matcher.match(Story(id="s", body="a missile"))] == ["a"]
+    assert matcher.engine.failures == {"<compiled core>": 1}

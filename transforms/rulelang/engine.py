@@ -199,7 +199,7 @@ class Engine:
         try:
             return self.native.fire(view.line(STEM), view.line(FORM), view.raw_line(), view.bounds[1:], view.facts,
                                     (story.title, story.dateline, story.body) if spans else None)
-        except Exception:  # noqa: BLE001 - a fault in the core must not lose the story
+        except native.FAULTS:  # a fault in the core must not lose the story
             self.failures[COMPILED_CORE] += 1
             return None
 
