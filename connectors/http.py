@@ -161,6 +161,7 @@ class HttpClient:
         s = self.settings
         first = split_url(url)
         current, seen = first, {first.url}
+        permanent = True
         budget = s.total_timeout
         while True:
             extra = [*headers, *origin_headers] if current.origin == first.origin else []
@@ -197,6 +198,7 @@ class HttpClient:
                     )
                 seen.add(nxt.url)
                 redirects.append(nxt.url)
+                permanent = permanent and head.status in (301, 308)
                 current = nxt
                 continue
             if head.status == 304 or 200 <= head.status < 300:
@@ -210,6 +212,7 @@ class HttpClient:
                     elapsed=time.monotonic() - started,
                     fetched=self._clock(),
                     redirects=tuple(redirects),
+                    permanent=permanent,
                 )
             raise _status_failure(head, self._clock())
 

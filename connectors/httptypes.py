@@ -71,6 +71,12 @@ class FetchResult:
     elapsed: float  # seconds, all hops
     fetched: datetime
     redirects: tuple[str, ...] = ()
+    permanent: bool = False  # every redirect hop was 301 or 308: the resource moved for good
+
+    @property
+    def moved_to(self) -> str | None:
+        """Where the resource now lives, when it was permanently redirected."""
+        return self.final_url if self.redirects and self.permanent else None
 
     @property
     def not_modified(self) -> bool:

@@ -8,6 +8,7 @@ becomes a ``FeedError`` in the result, and the feed's state records it and backs
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import random
 from collections.abc import Callable, Iterable, Mapping
@@ -16,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from connectors.feedconfig import FeedConfig
-from connectors.http import HttpClient
+from connectors.http import HttpClient, split_url
 from connectors.httptypes import FetchError, FetchResult
 from connectors.pollstate import MAX_SEEN, FeedState, due_feeds, state_for
 from connectors.pollstep import after_failure, after_items, after_unchanged
@@ -126,8 +127,41 @@ async def _poll_feed(
     max_seen: int,
 ) -> _Outcome:
     result = await client.fetch(
-        feed.url, validators=state.validators, headers=feed.headers, origin_headers=feed.auth_headers()
+        state.moved_to or feed.url, validators=state.validators, headers=feed.headers,
+        origin_headers=feed.auth_headers(),
     )
+    outcome = await _fetched(feed, state, parse, result, now, rng, max_seen)
+    moved = _moved_to(feed, state, result)
+    if moved != outcome.state.moved_to:
+        outcome = dataclasses.replace(outcome, state=dataclasses.replace(outcome.state, moved_to=moved))
+    return outcome
+
+
+def _moved_to(feed: FeedConfig, state: FeedState, result: FetchResult | FetchError) -> str | None:
+    """Where to poll the feed next time, if not at its configured URL. A permanent redirect is followed
+    for good only within the configured origin, or for a feed without credentials (they must never go to
+    an origin the configuration did not name). A moved URL that answers 404 or 410 is dropped."""
+    if isinstance(result, FetchError):
+        return None if result.status in (404, 410) else state.moved_to
+    moved = result.moved_to
+    if moved is None:
+        return state.moved_to if not result.redirects else None
+    if moved == feed.url:
+        return None
+    if feed.auth_headers() and split_url(moved).origin != split_url(feed.url).origin:
+        return None
+    return moved
+
+
+async def _fetched(
+    feed: FeedConfig,
+    state: FeedState,
+    parse: ParseFn,
+    result: FetchResult | FetchError,
+    now: datetime,
+    rng: random.Random,
+    max_seen: int,
+) -> _Outcome:
     if isinstance(result, FetchError):
         error = FeedError(
             feed.name, feed.url, "fetch", f"{result.kind}: {result.reason}", result.retriable, result.status

@@ -42,6 +42,7 @@ class FeedState:
     watched_since: datetime | None = None
     updates: tuple[datetime, ...] = ()  # when polls found new items, oldest first, at most MAX_UPDATES
     last_error: str | None = None
+    moved_to: str | None = None  # where a 301/308 sent the feed: polled there instead of ``url``
 
     @property
     def validators(self) -> Validators:
@@ -61,6 +62,7 @@ class FeedState:
             "watched_since": _iso(self.watched_since),
             "updates": [_iso(t) for t in self.updates],
             "last_error": self.last_error,
+            "moved_to": self.moved_to,
         }
 
     @classmethod
@@ -78,6 +80,7 @@ class FeedState:
             watched_since=_time(data.get("watched_since")),
             updates=tuple(t for t in (_time(u) for u in data.get("updates", ())) if t is not None),
             last_error=data.get("last_error"),
+            moved_to=data.get("moved_to"),
         )
 
 

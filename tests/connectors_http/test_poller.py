@@ -160,3 +160,34 @@ def test_parse_receives_body_url_headers_fetch_time_and_format(server: LocalServ
     assert got["body"] == b"x|y\n" and got["url"] == server.url("/f") and got["fetched"] == NOW
     assert got["headers"]["content-type"] == "application/rss+xml"
     assert got["hint"] == "anpa1312"
+
+
+def test_a_permanently_moved_feed_is_polled_at_its_new_url(server: LocalServer, tmp_path: Path) -> None:
+    server.routes["/old"] = lambda h: send(h, 301, headers={"Location": "/new"})
+    server.routes["/new"] = Feed("a")
+    feeds = [FeedConfig("news", server.url("/old"), min_interval=60)]
+    first = poll_cycle(feeds, {}, LineParser(), client(), NOW)
+    assert [s.id for s in first.stories] == ["a"] and first.states["news"].moved_to == server.url("/new")
+    path = tmp_path / "state.json"
+    save_states(path, first.states)  # the new address survives a restart
+    second = poll_cycle(feeds, load_states(path), LineParser(), client(), NOW + timedelta(hours=1))
+    assert server.paths() == ["/old", "/new", "/new"] and second.not_modified == 1
+
+    server.routes["/new"] = lambda h: send(h, 410, b"gone")  # the new address dies: back to the configured one
+    third = poll_cycle(feeds, second.states, LineParser(), client(), NOW + timedelta(hours=2))
+    assert third.states["news"].moved_to is None and server.paths()[-1] == "/new"
+
+
+def test_temporary_redirects_and_foreign_origins_with_credentials_do_not_move_a_feed(server: LocalServer) -> None:
+    from connectors.feedconfig import Credentials
+
+    with LocalServer({"/feed": Feed("b")}) as other:
+        server.routes["/temp"] = lambda h: send(h, 302, headers={"Location": "/feed"})
+        server.routes["/feed"] = Feed("a")
+        server.routes["/away"] = lambda h: send(h, 308, headers={"Location": other.url("/feed")})
+        feeds = [FeedConfig("temp", server.url("/temp")),
+                 FeedConfig("away", server.url("/away"), credentials=Credentials("bearer", secret="t0k3n"))]
+        out = poll_cycle(feeds, {}, LineParser(), client(), NOW)
+        assert len(out.stories) == 2 and not out.errors
+        assert out.states["temp"].moved_to is None and out.states["away"].moved_to is None
+        assert all("authorization" not in r.headers for r in other.requests)  # never sent off-origin either
