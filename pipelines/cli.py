@@ -10,11 +10,11 @@ from pathlib import Path
 
 import orjson
 
-from transforms.rules import RuleError, WatchList, default_watchlist, load_watchlist_file
+from transforms.rules import RuleError, WatchList, default_watchlist, load_watchlist_files
 
 
-def _watchlist(path: str | None) -> WatchList:
-    return load_watchlist_file(path) if path else default_watchlist()
+def _watchlist(paths: list[str] | None) -> WatchList:
+    return load_watchlist_files(paths) if paths else default_watchlist()
 
 
 def _read_jsonl(path: Path) -> list[dict]:
@@ -134,7 +134,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _service_args(p: argparse.ArgumentParser) -> None:
     _kafka_args(p)
-    p.add_argument("--rules", metavar="FILE", help="watch list YAML (default: the built-in list)")
+    p.add_argument("--rules", metavar="FILE", action="append",
+                   help="watch list YAML, repeatable (e.g. one per language; default: the built-in list)")
     p.add_argument("--archive", default="archive", metavar="DIR", help="where enriched stories are archived")
     p.add_argument("--metrics-port", type=int, default=9108, help="port for /metrics and /health (0: any free port)")
     p.add_argument("--metrics-host", default="127.0.0.1", help="address for /metrics and /health (0.0.0.0 in containers)")
@@ -148,14 +149,16 @@ def parser() -> argparse.ArgumentParser:
     r = sub.add_parser("replay", help="bounded Beam run over saved files and folders")
     r.add_argument("paths", nargs="+", metavar="PATH", help="wire-text files, JSONL files, or folders of them")
     r.add_argument("--out", required=True, metavar="DIR", help="writes stories.jsonl, alerts.jsonl, archive/ here")
-    r.add_argument("--rules", metavar="FILE", help="watch list YAML (default: the built-in list)")
+    r.add_argument("--rules", metavar="FILE", action="append",
+                   help="watch list YAML, repeatable (e.g. one per language; default: the built-in list)")
     r.add_argument("-q", "--quiet", action="store_true", help="print counts only, not each alert")
     r.set_defaults(func=cmd_replay)
 
     e = sub.add_parser("enrich", help="enrich JSONL stories: one output line per input line, same id")
     e.add_argument("input", metavar="IN.jsonl")
     e.add_argument("-o", "--output", required=True, metavar="OUT.jsonl")
-    e.add_argument("--rules", metavar="FILE", help="watch list YAML (default: the built-in list)")
+    e.add_argument("--rules", metavar="FILE", action="append",
+                   help="watch list YAML, repeatable (e.g. one per language; default: the built-in list)")
     e.set_defaults(func=cmd_enrich)
 
     i = sub.add_parser("ingest", help="publish stories from files, folders or polled feeds to Kafka")

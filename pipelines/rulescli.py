@@ -14,24 +14,26 @@ import orjson
 def add_commands(sub: argparse._SubParsersAction) -> None:
     b = sub.add_parser("backtest", help="run a watch list over saved files: hits per rule, samples, diff")
     b.add_argument("paths", nargs="+", metavar="PATH", help="wire-text files, JSONL files, or folders of them")
-    b.add_argument("--rules", required=True, metavar="FILE", help="the watch list to test")
-    b.add_argument("--against", metavar="OLD", help="an older watch list to compare with")
+    b.add_argument("--rules", required=True, metavar="FILE", action="append",
+                   help="the watch list to test (repeatable: several files are one list)")
+    b.add_argument("--against", metavar="OLD", action="append", help="an older watch list to compare with (repeatable)")
     b.add_argument("--samples", type=int, default=3, help="sample matches shown per rule (default 3)")
     b.add_argument("--json", metavar="OUT", help="also write the full report as JSON here")
     b.set_defaults(func=cmd_backtest)
 
     e = sub.add_parser("explain", help="why each rule did or did not fire for one story")
-    e.add_argument("--rules", metavar="FILE", help="watch list YAML (default: the built-in list)")
+    e.add_argument("--rules", metavar="FILE", action="append",
+                   help="watch list YAML, repeatable (default: the built-in list)")
     e.add_argument("--story", required=True, metavar="ID|FILE", help="a story file, or a story id found in PATHs")
     e.add_argument("paths", nargs="*", metavar="PATH", help="where to look the story id up")
     e.add_argument("--all", action="store_true", help="show the clause tree of every evaluated rule")
     e.set_defaults(func=cmd_explain)
 
 
-def _watchlist(path: str | None):
-    from transforms.rules import default_watchlist, load_watchlist_file
+def _watchlist(paths: list[str] | None):
+    from transforms.rules import default_watchlist, load_watchlist_files
 
-    return load_watchlist_file(path) if path else default_watchlist()
+    return load_watchlist_files(paths) if paths else default_watchlist()
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:
@@ -46,8 +48,8 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         run_backtest(files, new, old, out)
         records = [orjson.loads(line) for line in out.read_bytes().splitlines() if line.strip()]
     summary = backtest.report(records, args.samples)
-    print(f"rules: {args.rules} ({len(new.rules)} rules)" + (
-        f" against {args.against} ({len(old.rules)} rules)" if old else "") + f"; files: {len(files)}")
+    print(f"rules: {new.source} ({len(new.rules)} rules)" + (
+        f" against {old.source} ({len(old.rules)} rules)" if old else "") + f"; files: {len(files)}")
     print(backtest.render(summary, args.samples))
     if args.json:
         Path(args.json).write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2))

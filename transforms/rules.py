@@ -51,6 +51,28 @@ def load_watchlist_file(path: str | Path, *, strict: bool = True,
     return watchlist
 
 
+def load_watchlist_files(paths: list[str] | tuple[str, ...], *, strict: bool = True,
+                         cache: CompiledCache | None | object = _DEFAULT) -> WatchList:
+    """Several watch list files as one (say one per language: each file has its own ``language``)."""
+    lists = [load_watchlist_file(p, strict=strict, cache=cache) for p in paths]
+    return lists[0] if len(lists) == 1 else merge_watchlists(lists)
+
+
+def merge_watchlists(lists: list[WatchList]) -> WatchList:
+    """One list with every rule of ``lists``, in order; a rule id used twice is an error naming both."""
+    where: dict[str, WatchList] = {}
+    for watchlist in lists:
+        for rule in watchlist.rules:
+            if rule.id in where:
+                raise RuleError(watchlist.source, rule.line, 1,
+                                f"rule id {rule.id!r} is also in {where[rule.id].source} (ids must be unique)")
+            where[rule.id] = watchlist
+    combined = hashlib.sha256("\n".join(w.digest for w in lists).encode()).hexdigest()
+    return WatchList(tuple(r for w in lists for r in w.rules), ", ".join(w.source for w in lists),
+                     combined if all(w.digest for w in lists) else "",
+                     tuple(p for w in lists for p in w.problems))
+
+
 DEFAULT_WATCHLIST = Path(__file__).parent / "data" / "watchlist.yaml"
 
 
@@ -59,6 +81,8 @@ def default_watchlist() -> WatchList:
 
 
 __all__ = [
+    "load_watchlist_files",
+    "merge_watchlists",
     "DEFAULT_WATCHLIST",
     "SEVERITIES",
     "Leaf",

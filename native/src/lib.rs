@@ -636,14 +636,17 @@ fn joined(py: Python<'_>, held: &[&Py<PyString>]) -> PyResult<Py<PyString>> {
 
 #[pymethods]
 impl Core {
-    /// `plan`: (term count, [stem stream, form stream], case rows, anchor rows, always, rules, rule facts);
-    /// see native.py.
+    /// `plan`: (term count, streams (stem, form, other languages' stems), case rows, anchor rows, always,
+    /// rules, rule facts, stream names); see native.py.
     #[new]
     fn new(plan: &Bound<'_, PyTuple>) -> PyResult<Self> {
         let n_terms: usize = plan.get_item(0)?.extract()?;
         let mut streams = Vec::new();
         for s in plan.get_item(1)?.try_iter()? {
             streams.push(build_stream(&s?)?);
+        }
+        if streams.len() < 2 {
+            return Err(PyValueError::new_err("a plan has at least the stem and form streams"));
         }
         let mut case: Vec<Option<(Vec<String>, bool)>> = (0..n_terms).map(|_| None).collect();
         let case_rows: Vec<(usize, Vec<String>, bool)> = plan.get_item(2)?.extract()?;
@@ -712,7 +715,7 @@ impl Core {
     /// rules with the same occurrences share a set. `stem_line` and `form_line` are the story's key lines
     /// (" k1 k2 ... "), `raw` its words as written joined the same way (for exact-case terms), `bounds` the
     /// word index where the dateline and the body start, `facts` the story view's facts.
-    #[pyo3(signature = (stem_line, form_line, raw, bounds, facts, texts=None))]
+    #[pyo3(signature = (stem_line, form_line, raw, bounds, facts, texts=None, extra=Vec::new()))]
     #[allow(clippy::too_many_arguments)]
     fn fire<'py>(
         &self,
@@ -723,7 +726,15 @@ impl Core {
         bounds: (u32, u32),
         facts: &Bound<'py, PyDict>,
         texts: Option<(Option<String>, Option<String>, Option<String>)>,
+        extra: Vec<String>,
     ) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
+        if extra.len() + 2 != self.streams.len() {
+            return Err(PyValueError::new_err(format!(
+                "{} key lines for {} streams (stem, form, then one per other language)",
+                extra.len() + 2,
+                self.streams.len()
+            )));
+        }
         // The working memory is reused; a second thread arriving meanwhile gets its own (never waits
         // for the lock while holding the GIL).
         let mut guard = self.scratch.try_lock().ok();
@@ -747,7 +758,8 @@ impl Core {
         let mut raw_words: Option<Vec<&str>> = None;
         let (b1, b2) = bounds;
         let mut found_patterns = std::mem::take(&mut s.patterns);
-        for (stream, line) in self.streams.iter().zip([stem_line, form_line]) {
+        let lines = [stem_line, form_line].into_iter().chain(extra.iter().map(String::as_str));
+        for (stream, line) in self.streams.iter().zip(lines) {
             stream.scan(line, &mut found_patterns);
             for &(first, last, pid) in &found_patterns {
                 let field = if first < b1 { 0 } else if first < b2 { 1 } else { 2 };

@@ -63,3 +63,20 @@ def test_report_without_old_rules_has_no_diff():
     summary = report([{"id": "1", "new": {"r": {"score": 1, "clause": "x", "context": "[x]"}}}])
     assert summary == {"stories": 1, "against": False, "rules": {"r": {
         "hits": 1, "old_hits": 0, "samples": [{"id": "1", "clause": "x", "context": "[x]"}], "gained": [], "lost": []}}}
+
+
+def test_backtest_takes_one_watch_list_per_language(tmp_path):
+    from tests.rules.test_multilingual import ENGLISH, FRENCH
+
+    stories = tmp_path / "s.jsonl"
+    stories.write_bytes(orjson.dumps({"id": "fr1", "body": "Moscou annonce le retrait de ses troupes."}) + b"\n"
+                        + orjson.dumps({"id": "en1", "body": "Russia will withdraw its troops."}) + b"\n")
+    english, french = tmp_path / "watch.en.yaml", tmp_path / "watch.fr.yaml"
+    english.write_text(ENGLISH, encoding="utf-8")
+    french.write_text(FRENCH, encoding="utf-8")
+    out = tmp_path / "report.json"
+    done = wirewatch("backtest", "--rules", str(english), "--rules", str(french), "--json", str(out), str(stories))
+    assert done.returncode == 0, done.stderr
+    rules = orjson.loads(out.read_bytes())["rules"]
+    assert rules["troop-withdrawal"]["hits"] == 1 and rules["retrait-troupes"]["hits"] == 1
+    assert [s["id"] for s in rules["retrait-troupes"]["samples"]] == ["fr1"]

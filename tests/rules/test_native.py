@@ -18,7 +18,7 @@ from transforms.match import Matcher
 from transforms.records import CountryTag, EnrichedStory, Story
 from transforms.rulelang import native
 from transforms.rulelang.engine import Engine
-from transforms.rules import default_watchlist, load_watchlist
+from transforms.rules import default_watchlist, load_watchlist, merge_watchlists
 
 if not native.available():
     if os.environ.get("WIREWATCH_REQUIRE_NATIVE") == "1":
@@ -147,8 +147,8 @@ text = st.lists(st.one_of(word, st.sampled_from([",", ".", "Korea's", "—", "DF
                                                  "troops'", "rock'n'roll"])), max_size=30).map(" ".join)
 
 
-def watchlist_text(rules: list[tuple[str, list[str], float | None]]) -> str:
-    lines = ["aliases:", '  weapons: "missile | ICBM | Hwasong* | \\"arms transfer\\""', "  army: [troops, =forces]",
+def watchlist_text(rules: list[tuple[str, list[str], float | None]], language: str = "en") -> str:
+    lines = [f"language: {language}", "aliases:", '  weapons: "missile | ICBM | Hwasong* | \\"arms transfer\\""', "  army: [troops, =forces]",
              "rules:"]
     for i, (first, more, threshold) in enumerate(rules):
         q = " OR ".join([first, *more])  # a root OR: exercises the per-alternative clause naming
@@ -161,12 +161,16 @@ def watchlist_text(rules: list[tuple[str, list[str], float | None]]) -> str:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     rules=st.lists(rule, min_size=1, max_size=8),
+    languages=st.lists(st.sampled_from(["en", "fr", "de"]), min_size=1, max_size=2),
     stories=st.lists(st.tuples(text, text, text, st.sets(st.sampled_from(["KP", "RU", "US"])),
                                st.sets(st.sampled_from(["Eastern Asia", "Eastern Europe"])),
                                st.sampled_from([None, "en", "en-GB", "fr"])), min_size=1, max_size=4),
 )
-def test_generated_lists_match_the_same(rules, stories):
-    watchlist = load_watchlist(watchlist_text(rules), strict=False)
+def test_generated_lists_match_the_same(rules, languages, stories):
+    """One list, or one per language merged (the French and German stems are extra streams)."""
+    lists = [load_watchlist(watchlist_text(rules, language), f"{k}.yaml", strict=False)
+             for k, language in enumerate(dict.fromkeys(languages))]
+    watchlist = merge_watchlists([_renamed(w, k) for k, w in enumerate(lists)])
     if not watchlist.rules:
         return
     python, compiled = pair(watchlist)
@@ -175,6 +179,14 @@ def test_generated_lists_match_the_same(rules, stories):
                       credit="AP", publisher="VOA News", language=language)
         enriched = EnrichedStory(story, tuple(CountryTag(c, 1.0) for c in sorted(countries)), tuple(sorted(regions)))
         assert compiled.match(enriched) == python.match(enriched)
+
+
+def _renamed(watchlist, k: int):
+    """The same rules with ids unique across the merged files."""
+    import dataclasses
+
+    rules = tuple(dataclasses.replace(r, id=f"{r.id}-l{k}") for r in watchlist.rules)
+    return dataclasses.replace(watchlist, rules=rules)
 
 
 @pytest.mark.skipif(not CORPUS.exists(), reason="needs ../shared/corpora (the Reuters-21578 stories)")

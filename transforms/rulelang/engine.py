@@ -14,7 +14,7 @@ from transforms.rulelang import native
 from transforms.rulelang.cache import CompiledCache, paused_gc
 from transforms.rulelang.evaluate import Context, RootResult, bound_terms, compile_root
 from transforms.rulelang.prefilter import BACKENDS, Scanner, default_backend
-from transforms.rulelang.program import STREAMS, Program, compile_program
+from transforms.rulelang.program import Program, compile_program
 from transforms.rulelang.syntax import FORM, STEM, WatchList
 from transforms.rulelang.view import StoryView
 
@@ -40,6 +40,7 @@ class Engine:
         self.backend = backend or default_backend()
         self._cache = cache
         self._program: Program | None = None
+        self._extra_streams: tuple[str, ...] = ()  # the compiled core's streams after stem and form
         self._clauses: list[Callable[[Context], RootResult] | None] = [None] * len(watchlist.rules)
         self.failures: Counter[str] = Counter()  # rule id -> evaluations that raised
         use = native.wanted() if compiled is None else compiled
@@ -71,7 +72,7 @@ class Engine:
         tables, self._bounds, self._thresholds = derived
         self._streams = [
             (stream, self.scanners[stream], tables[stream], program.case if stream == FORM else {})
-            for stream in STREAMS if program.patterns[stream]
+            for stream in program.streams if program.patterns[stream]
         ]
         self._anchor_keys = program.anchors.keys()
         self._second_keys = program.second.keys()
@@ -81,14 +82,17 @@ class Engine:
     def _build_native(self) -> Any:
         """The compiled core, from the plan cached for this list when there is one."""
         cache, digest = self._cache, self.watchlist.digest
-        key = f"{digest}-plan-n1"
+        key = f"{digest}-plan-n2"
         plan = cache.get("engine", key) if cache is not None and digest else None
         if plan is not None:
             try:
-                return native.core(plan)
+                core = native.core(plan)
+                self._extra_streams = native.extra_streams(plan)
+                return core
             except (ValueError, TypeError, IndexError):
                 pass  # a stale or damaged entry: build it again
         core, plan = native.build(self.program, self.watchlist)
+        self._extra_streams = native.extra_streams(plan)
         if cache is not None and digest and native.plan_size(plan) >= CACHE_MIN_PATTERNS:
             cache.put("engine", key, plan)
         return core
@@ -198,7 +202,8 @@ class Engine:
         story = view.story
         try:
             return self.native.fire(view.line(STEM), view.line(FORM), view.raw_line(), view.bounds[1:], view.facts,
-                                    (story.title, story.dateline, story.body) if spans else None)
+                                    (story.title, story.dateline, story.body) if spans else None,
+                                    [view.line(s) for s in self._extra_streams])
         except native.FAULTS:  # a fault in the core must not lose the story
             self.failures[COMPILED_CORE] += 1
             return None
@@ -260,7 +265,7 @@ def _tables(program: Program, watchlist: WatchList) -> Tables:
     tables = {
         stream: tuple((n - 1, 2 if text.endswith(" ") else 1, owners) for n, text, owners in zip(
             p.pattern_words[stream], p.patterns[stream], p.pattern_terms[stream], strict=True))
-        for stream in STREAMS
+        for stream in p.streams
     }
     bounds: dict[int, list[tuple[int, float]]] = {}
     thresholds: dict[int, float] = {}
@@ -277,7 +282,7 @@ def _build(
     watchlist: WatchList, backend: str, cache: CompiledCache | None,
 ) -> tuple[Program, dict[str, Scanner], Tables]:
     scanner_type: Callable[..., Scanner] = BACKENDS[backend]
-    key = f"{watchlist.digest}-{backend}-t1"  # -t1: the entry also holds the derived tables
+    key = f"{watchlist.digest}-{backend}-t2"  # -t2: with the derived tables and the list's streams
     if cache is not None and watchlist.digest:
         stored = cache.get("engine", key)
         if isinstance(stored, tuple) and len(stored) == 3 and isinstance(stored[0], Program):
@@ -285,15 +290,15 @@ def _build(
             loaded: dict[str, Scanner] | None
             try:
                 loaded = {s: scanner_type(program.patterns[s], data=dumps.get(s)) if dumps.get(s)
-                          else scanner_type(program.patterns[s]) for s in STREAMS}
+                          else scanner_type(program.patterns[s]) for s in program.streams}
             except Exception:  # noqa: BLE001 - a damaged database (the scanner's own error type): compile again
                 loaded = None
             if loaded is not None:
                 return program, loaded, derived
     program = compile_program(watchlist)
-    scanners = {s: scanner_type(program.patterns[s]) for s in STREAMS}
+    scanners = {s: scanner_type(program.patterns[s]) for s in program.streams}
     derived = _tables(program, watchlist)
     total = sum(len(p) for p in program.patterns.values())
     if cache is not None and watchlist.digest and total >= CACHE_MIN_PATTERNS:
-        cache.put("engine", key, (program, {s: scanners[s].dump() for s in STREAMS}, derived))
+        cache.put("engine", key, (program, {s: scanners[s].dump() for s in program.streams}, derived))
     return program, scanners, derived

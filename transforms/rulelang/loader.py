@@ -1,6 +1,7 @@
 """Watch-list YAML to rules. Every problem names file, line and column (1-based) and what to do about it.
 
     version: 1
+    language: en                      # optional (ISO 639-1): the stemmer for the list's terms
     aliases:
       icbm: ICBM | "intercontinental ballistic missile" | Hwasong*   # an expression, or a YAML list of terms
     rules:
@@ -22,13 +23,13 @@ import yaml
 
 from transforms.rulelang.errors import QueryError, RuleError
 from transforms.rulelang.parser import Parser, parse_alias
-from transforms.rulelang.syntax import SEVERITIES, Rule, Term, WatchList
+from transforms.rulelang.syntax import LANGUAGES, SEVERITIES, Rule, Term, WatchList
 from transforms.rulelang.terms import make_term
 
-LANGUAGE_VERSION = "2"  # part of every digest: a new language version never reuses old compiled forms
+LANGUAGE_VERSION = "3"  # part of every digest: a new language version never reuses old compiled forms
 RULE_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 ALIAS_NAME = re.compile(r"[A-Za-z_][\w-]*")
-TOP_KEYS = ("version", "aliases", "rules")
+TOP_KEYS = ("version", "language", "aliases", "rules")
 RULE_KEYS = ("id", "version", "name", "description", "severity", "query", "threshold")
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster composing
 
@@ -91,7 +92,8 @@ def _number(src: _Source, node: yaml.Node, what: str, kind: type) -> float:
         raise src.error(node, f"{what} must be a {'whole ' if kind is int else ''}number, not {text!r}") from None
 
 
-def _aliases(src: _Source, node: yaml.Node, strict: bool, problems: list) -> dict[str, tuple[Term, ...]]:
+def _aliases(src: _Source, node: yaml.Node, strict: bool, problems: list,
+             language: str) -> dict[str, tuple[Term, ...]]:
     aliases: dict[str, tuple[Term, ...]] = {}
     for name, (key, value) in _mapping(src, node, "'aliases'").items():
         try:
@@ -102,13 +104,13 @@ def _aliases(src: _Source, node: yaml.Node, strict: bool, problems: list) -> dic
                 for item in value.value:
                     text = _scalar(src, item, f"a term of alias {name!r}")
                     try:
-                        terms.extend(_list_item(text, aliases))
+                        terms.extend(_list_item(text, aliases, language))
                     except QueryError as exc:
                         raise RuleError(src.path, *src.in_scalar(item, exc.column), exc.message) from None
                 aliases[name] = tuple(dict.fromkeys(terms))
             elif isinstance(value, yaml.ScalarNode) and str(value.value).strip():
                 try:
-                    aliases[name] = parse_alias(str(value.value), aliases)
+                    aliases[name] = parse_alias(str(value.value), aliases, language)
                 except QueryError as exc:
                     raise RuleError(src.path, *src.in_scalar(value, exc.column), exc.message) from None
             else:
@@ -120,7 +122,7 @@ def _aliases(src: _Source, node: yaml.Node, strict: bool, problems: list) -> dic
     return aliases
 
 
-def _list_item(text: str, aliases: dict[str, tuple[Term, ...]]) -> tuple[Term, ...]:
+def _list_item(text: str, aliases: dict[str, tuple[Term, ...]], language: str) -> tuple[Term, ...]:
     """One item of an alias list: a term (a bare phrase needs no quotes), ``case:TERM`` or ``@alias``."""
     body = text.strip()
     if body.startswith("@"):
@@ -129,12 +131,13 @@ def _list_item(text: str, aliases: dict[str, tuple[Term, ...]]) -> tuple[Term, .
         return aliases[body[1:]]
     case = body.startswith("case:")
     try:
-        return (make_term(body[5:] if case else body, case=case),)
+        return (make_term(body[5:] if case else body, case=case, language=language),)
     except ValueError as exc:
         raise QueryError(0, str(exc)) from None
 
 
-def _rule(src: _Source, item: yaml.Node, aliases: dict[str, tuple[Term, ...]], seen: set[str]) -> Rule:
+def _rule(src: _Source, item: yaml.Node, aliases: dict[str, tuple[Term, ...]], seen: set[str],
+          language: str) -> Rule:
     fields = _mapping(src, item, "a rule")
     for required in ("id", "query"):
         if required not in fields:
@@ -156,7 +159,7 @@ def _rule(src: _Source, item: yaml.Node, aliases: dict[str, tuple[Term, ...]], s
     qnode = fields["query"][1]
     query = _scalar(src, qnode, "'query'")
     try:
-        tree = Parser(query, aliases).parse()
+        tree = Parser(query, aliases, language).parse()
     except QueryError as exc:
         raise RuleError(src.path, *src.in_scalar(qnode, exc.column), f"{exc.message} (rule {rid!r})") from None
     name = _scalar(src, fields["name"][1], "'name'") if "name" in fields else rid
@@ -180,14 +183,20 @@ def load_watchlist(text: str, path: str = "<rules>", *, strict: bool = True) -> 
         if key_text not in TOP_KEYS:
             raise src.error(key, f"unknown key {key_text!r} (expected {', '.join(TOP_KEYS)})")
     problems: list[RuleError] = []
-    aliases = _aliases(src, top["aliases"][1], strict, problems) if "aliases" in top else {}
+    language = "en"
+    if "language" in top:
+        language = _scalar(src, top["language"][1], "'language'").strip().casefold()
+        if language not in LANGUAGES:
+            raise src.error(top["language"][1], f"language {language!r} has no stemmer here (one of: "
+                            f"{', '.join(sorted(LANGUAGES))})")
+    aliases = _aliases(src, top["aliases"][1], strict, problems, language) if "aliases" in top else {}
     if "rules" not in top or not isinstance(top["rules"][1], yaml.SequenceNode):
         raise src.error(top["rules"][1] if "rules" in top else root, "'rules' must be a list of rules")
     rules: list[Rule] = []
     seen: set[str] = set()
     for item in top["rules"][1].value:
         try:
-            rules.append(_rule(src, item, aliases, seen))
+            rules.append(_rule(src, item, aliases, seen, language))
         except RuleError as exc:
             if strict:
                 raise

@@ -11,7 +11,7 @@ from typing import Any
 
 from transforms.rulelang.cache import paused_gc
 from transforms.rulelang.evaluate import simple_or
-from transforms.rulelang.program import STREAMS, Program
+from transforms.rulelang.program import Program
 from transforms.rulelang.syntax import FIELDS, Leaf, Node, Op, Pred, WatchList
 
 try:
@@ -51,6 +51,11 @@ def core(plan_: tuple) -> Any:
     return wirewatch_native.Core(plan_)
 
 
+def extra_streams(plan_: tuple) -> tuple[str, ...]:
+    """The streams after stem and form (other languages' stems), in the order ``fire`` takes their lines."""
+    return tuple(plan_[7][2:])
+
+
 def plan_size(plan_: tuple) -> int:
     """Patterns in a plan."""
     return sum(len(patterns) for patterns, _ in plan_[1])
@@ -58,10 +63,11 @@ def plan_size(plan_: tuple) -> int:
 
 def plan(program: Program, watchlist: WatchList) -> tuple:
     """What the compiled core is built from: (term count, per stream (patterns, term ids per pattern),
-    case rows, anchor rows, always, per rule (mode, threshold, root node, simple parts), and the rules
-    that require a country or region, per fact)."""
+    case rows, anchor rows, always, per rule (mode, threshold, root node, simple parts), the rules
+    that require a country or region, per fact, and the stream names: stem, form, then other languages'
+    stems, whose key lines ``fire`` takes after the first two)."""
     streams = [(list(program.patterns[stream]), [list(owners) for owners in program.pattern_terms[stream]])
-               for stream in STREAMS]
+               for stream in program.streams]
     rules: list[tuple] = []
     for index, rule in enumerate(watchlist.rules):
         leaf_terms = program.leaf_terms[index]
@@ -81,6 +87,7 @@ def plan(program: Program, watchlist: WatchList) -> tuple:
         sorted(program.always),
         rules,
         [(kind, value, sorted(rules_)) for (kind, value), rules_ in program.by_fact.items()],
+        list(program.streams),
     )
 
 

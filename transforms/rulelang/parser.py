@@ -75,8 +75,8 @@ def tokenize(query: str) -> list[Token]:
 class Parser:
     """One query (or alias expression) against the aliases defined so far."""
 
-    def __init__(self, query: str, aliases: dict[str, tuple[Term, ...]]) -> None:
-        self.query, self.aliases = query, aliases
+    def __init__(self, query: str, aliases: dict[str, tuple[Term, ...]], language: str = "en") -> None:
+        self.query, self.aliases, self.language = query, aliases, language
         self.tokens = tokenize(query)
         self.i = 0
         self.scope: str | None = None
@@ -225,7 +225,7 @@ class Parser:
                 raise self.error(f"unknown alias {tok.value!r} ({hint})", tok)
             return Leaf(terms, tok.value, self.scope, text=self.text(first))
         try:
-            term = make_term(tok.value, case=case)
+            term = make_term(tok.value, case=case, language=self.language)
         except ValueError as exc:
             raise self.error(str(exc), tok) from None
         return Leaf((term,), tok.value, self.scope, text=self.text(first))
@@ -254,9 +254,9 @@ def _predicate_value(kind: str, value: str, tok: Token) -> str:
     return " ".join(w.casefold() for w in re.findall(r"\w+", value))
 
 
-def parse_alias(expression: str, aliases: dict[str, tuple[Term, ...]]) -> tuple[Term, ...]:
+def parse_alias(expression: str, aliases: dict[str, tuple[Term, ...]], language: str = "en") -> tuple[Term, ...]:
     """An alias written as ``ICBM | "intercontinental ballistic missile" | Hwasong* | @other``."""
-    parser = Parser(expression, aliases)
+    parser = Parser(expression, aliases, language)
     node = parser.parse()
     found: list[Term] = []
     stack = [node]

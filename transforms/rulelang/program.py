@@ -18,12 +18,13 @@ from transforms.rulelang.syntax import (
     leaves,
 )
 
-STREAMS = (STEM, FORM)
+STREAMS = (STEM, FORM)  # always scanned; a list in another language adds its stem stream after these
 
 
 @dataclass(frozen=True, slots=True)
 class Program:
     digest: str
+    streams: tuple[str, ...]  # STREAMS, then the stem streams of other languages
     patterns: dict[str, tuple[str, ...]]  # stream -> literal patterns (" k1 k2 " or " k1 k2" for a prefix)
     pattern_terms: dict[str, tuple[tuple[int, ...], ...]]  # stream -> pattern id -> term ids
     pattern_words: dict[str, tuple[int, ...]]  # stream -> pattern id -> number of words
@@ -107,9 +108,10 @@ def compile_program(watchlist: WatchList) -> Program:
         for term in sets[0]:
             anchors.setdefault(tid(term), []).append(index)
 
-    patterns: dict[str, dict[str, int]] = {s: {} for s in STREAMS}
-    owners: dict[str, list[list[int]]] = {s: [] for s in STREAMS}
-    nwords: dict[str, list[int]] = {s: [] for s in STREAMS}
+    streams = STREAMS + tuple(sorted({t.stream for t in terms} - set(STREAMS)))
+    patterns: dict[str, dict[str, int]] = {s: {} for s in streams}
+    owners: dict[str, list[list[int]]] = {s: [] for s in streams}
+    nwords: dict[str, list[int]] = {s: [] for s in streams}
     case = {}
     for term_id, term in enumerate(terms):
         table = patterns[term.stream]
@@ -125,9 +127,10 @@ def compile_program(watchlist: WatchList) -> Program:
             case[term_id] = (term.case, term.prefix)
     return Program(
         digest=watchlist.digest,
-        patterns={s: tuple(patterns[s]) for s in STREAMS},
-        pattern_terms={s: tuple(tuple(dict.fromkeys(o)) for o in owners[s]) for s in STREAMS},
-        pattern_words={s: tuple(nwords[s]) for s in STREAMS},
+        streams=streams,
+        patterns={s: tuple(patterns[s]) for s in streams},
+        pattern_terms={s: tuple(tuple(dict.fromkeys(o)) for o in owners[s]) for s in streams},
+        pattern_words={s: tuple(nwords[s]) for s in streams},
         case=case,
         anchors={t: frozenset(r) for t, r in anchors.items()},
         always=frozenset(always),

@@ -15,7 +15,29 @@ REGIONS = (
     "Sub-Saharan Africa", "Western Asia", "Western Europe",
 )
 
-STEM, FORM = "stem", "form"  # the two key streams a story is scanned as
+STEM, FORM = "stem", "form"  # the key streams every story is scanned as: English stems, case-folded forms
+# A watch list in another language scans one more stream, its Snowball stems: "stem:fr", "stem:de", ...
+# ISO 639-1 code -> Snowball algorithm.
+LANGUAGES = {
+    "ar": "arabic", "ca": "catalan", "cs": "czech", "da": "danish", "de": "german", "el": "greek",
+    "en": "english", "es": "spanish", "et": "estonian", "eu": "basque", "fa": "persian", "fi": "finnish",
+    "fr": "french", "ga": "irish", "hi": "hindi", "hu": "hungarian", "hy": "armenian", "id": "indonesian",
+    "it": "italian", "lt": "lithuanian", "ne": "nepali", "nl": "dutch", "no": "norwegian", "pl": "polish",
+    "pt": "portuguese", "ro": "romanian", "ru": "russian", "sr": "serbian", "sv": "swedish", "ta": "tamil",
+    "tr": "turkish", "yi": "yiddish",
+}
+
+
+def stem_stream(language: str) -> str:
+    """The key stream of a watch list's language: English is ``stem``."""
+    return STEM if language == "en" else f"{STEM}:{language}"
+
+
+def stream_language(stream: str) -> str | None:
+    """The language of a stem stream ("en" for ``stem``); None for ``form``."""
+    if stream == STEM:
+        return "en"
+    return stream.split(":", 1)[1] if stream.startswith(STEM + ":") else None
 
 
 @dataclass(frozen=True, slots=True)

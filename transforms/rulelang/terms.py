@@ -8,7 +8,7 @@ import itertools
 from functools import lru_cache
 
 from transforms.rulelang import words
-from transforms.rulelang.syntax import FORM, STEM, Term
+from transforms.rulelang.syntax import FORM, STEM, Term, stem_stream
 
 MAX_PATTERNS = 64  # per term: a phrase whose every word inflects could explode
 
@@ -34,9 +34,12 @@ def inflected_stems(word: str) -> tuple[str, ...]:
     return (own, *sorted(stems))
 
 
-def make_term(text: str, *, case: bool = False) -> Term:
+def make_term(text: str, *, case: bool = False, language: str = "en") -> Term:
     """``word``/``"a phrase"``: every inflection; ``=word``: this form only; ``word*``: prefix of the last
-    word; ``case``: the written capitalisation only (``ICBM`` but not "icbm"). Raises ValueError."""
+    word; ``case``: the written capitalisation only (``ICBM`` but not "icbm"). Raises ValueError.
+
+    In a ``language`` other than English, a word's inflections are what its Snowball stem covers there
+    (no lemma table): ``retrait``/``retraits``, ``troupe``/``troupes``."""
     body = text.strip()
     exact = body.startswith("=")
     body = body.lstrip("=").strip()
@@ -54,6 +57,8 @@ def make_term(text: str, *, case: bool = False) -> Term:
     if case or exact or prefix:
         keys = tuple(words.fold(w) for w in written)
         return Term(text, FORM, (keys,), prefix, tuple(written) if case else None)
+    if language != "en":
+        return Term(text, stem_stream(language), (tuple(words.stem_in(w, language) for w in written),))
     choices = [inflected_stems(w) for w in written]
     patterns = tuple(itertools.islice(itertools.product(*choices), MAX_PATTERNS))
     return Term(text, STEM, patterns)

@@ -10,7 +10,7 @@ from typing import Any
 
 from transforms.records import EnrichedStory, Story
 from transforms.rulelang import words
-from transforms.rulelang.syntax import FIELDS, STEM
+from transforms.rulelang.syntax import FIELDS, FORM, STEM, stream_language
 
 SEPARATOR = "\x1f"  # a key no pattern contains: phrases never run from one field into the next
 
@@ -55,11 +55,18 @@ class StoryView:
         if found is None:
             if stream == STEM:
                 text = " " + " ".join(self.stem_keys) + " "
+            elif stream != FORM:  # another language's stems
+                text = " " + " ".join(self._keys_in(stream)) + " "
             else:  # case folding maps code points one by one, so the joined line folds as its words do
                 text = self.raw_line()
                 text = text.lower() if text.isascii() else text.casefold()
             found = self._lines[stream] = (text, None)
         return found[0]
+
+    def _keys_in(self, stream: str) -> list[str]:
+        language = stream_language(stream)
+        assert language is not None
+        return words.stem_keys_in(self.words, language)
 
     def raw_line(self) -> str:
         """The words as written, joined like a key line (for exact-case terms)."""
@@ -75,6 +82,8 @@ class StoryView:
             lengths: Iterable[int]
             if stream == STEM:
                 lengths = map(len, self.stem_keys)
+            elif stream != FORM:
+                lengths = map(len, self._keys_in(stream))
             elif all(map(str.isascii, self.words)):  # not text.isascii(): "ﬀ" folds to "ff"
                 lengths = map(len, self.words)
             else:

@@ -64,6 +64,39 @@ def _learn(ws: list[str]) -> None:
             _key_stem[w] = stem(w)
 
 
+_stemmers: dict[str, object] = {}
+_key_stem_in: dict[str, dict[str, str]] = {}
+
+
+def stem_in(word: str, language: str) -> str:
+    """The case-folded Snowball stem of ``word`` in ``language`` (an ISO 639-1 code of syntax.LANGUAGES)."""
+    if language == "en":
+        return stem_key(word)
+    stemmer = _stemmers.get(language)
+    if stemmer is None:
+        import snowballstemmer
+
+        from transforms.rulelang.syntax import LANGUAGES
+
+        stemmer = _stemmers[language] = snowballstemmer.stemmer(LANGUAGES[language])
+    return stemmer.stemWord(word.casefold())  # type: ignore[attr-defined]
+
+
+def stem_keys_in(ws: list[str], language: str) -> list[str]:
+    """The stemmed keys of ``ws`` in ``language``, from a bounded cache per language."""
+    if language == "en":
+        return stem_keys(ws)
+    cache = _key_stem_in.setdefault(language, {})
+    try:
+        return list(map(cache.__getitem__, ws))
+    except KeyError:
+        if len(cache) > 500_000:
+            cache.clear()
+        for w in set(ws).difference(cache):
+            cache[w] = stem_in(w, language)
+        return list(map(cache.__getitem__, ws))
+
+
 def fold(word: str) -> str:
     key = _fold_cache.get(word)
     if key is None:
