@@ -7,13 +7,17 @@ import dataclasses
 import html
 import re
 import unicodedata
-from html.parser import HTMLParser
 
 from transforms import furniture
+from transforms.htmltext import SKIP_TAGS, html_to_text
 from transforms.records import Story
 
+__all__ = ["LOOKS_HTML", "SKIP_TAGS", "clean_text", "html_to_text", "normalize"]
+
 _STRAY_ESCAPE = re.compile(r"\\(?=[’‘'\"“”`])")
-LOOKS_HTML = re.compile(r"<(p|br|div|span|a|li|ul|ol|h[1-6]|em|strong|b|i|img|figure|table|blockquote)\b[^>]*>", re.I)
+LOOKS_HTML = re.compile(
+    r"<(p|br|div|span|a|li|ul|ol|h[1-6]|em|strong|b|i|img|figure|table|blockquote)\b[^>]*>", re.IGNORECASE
+)
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 # "Seoul, South Korea —" alone on a line.
 _DATELINE_LINE = re.compile(r"(?P<place>[A-Z][\w.'’ -]{1,40}(?:, ?[A-Z][\w.'’ -]{1,40}){0,2})\s*[—–-]+")
@@ -24,38 +28,6 @@ _DATELINE_LEAD = re.compile(
     r"(?P<place2>[A-Z][A-Za-z.'’ -]{1,40}(?:, ?[A-Z][A-Za-z0-9.'’ -]{1,40}){0,2}?)\s*"
     r"\((?P<agency2>[^()]{2,40})\)\s*-"
 )
-_BLOCK_TAGS = {"p", "br", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote", "figure", "section"}
-SKIP_TAGS = {"script", "style", "noscript", "nav", "footer", "aside", "form", "button"}
-
-
-class _TextExtractor(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag in SKIP_TAGS:
-            self._skip += 1
-        elif tag in _BLOCK_TAGS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in SKIP_TAGS:
-            self._skip = max(0, self._skip - 1)
-        elif tag in _BLOCK_TAGS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.parts.append(data)
-
-
-def html_to_text(text: str) -> str:
-    parser = _TextExtractor()
-    parser.feed(text)
-    parser.close()
-    return "".join(parser.parts)
 
 
 def clean_text(text: str) -> str:
