@@ -1,8 +1,9 @@
-"""A fast path for the common feed: well-formed UTF-8 RSS 2.0 or Atom 1.0, read with lxml.
+"""A fast path for the common feed: well-formed RSS 2.0 or Atom 1.0, read with lxml from the UTF-8 bytes
+feedparser's own encoding step gives (connectors.fastfeed_scan.prepare).
 
 It builds the few fields ``connectors.feeds`` reads from feedparser's answer (feed title, link, language;
 per entry title, summary, content, id, link, dates, authors), following feedparser's rules for them. On
-anything it does not model (another encoding, a DOCTYPE, xml:base or xml:lang, XHTML or non-plain
+anything it does not model (an encoding feedparser cannot name, a DOCTYPE, xml:base or xml:lang, XHTML or non-plain
 markup, a duplicate field, an element feedparser has a handler for) it returns None and the caller uses
 feedparser, so both paths always give the same Stories.
 """
@@ -10,7 +11,8 @@ feedparser, so both paths always give the same Stories.
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from feedparser.api import StrictFeedParser
 from feedparser.datetimes import _parse_date
@@ -32,8 +34,6 @@ _MATTERS = frozenset({
     "title", "link", "description", "guid", "pubdate", "dc_date", "content_encoded", "itunes_summary",
 })
 _NAMESPACES = {uri.lower(): prefix for uri, prefix in _FeedParserMixin.namespaces.items()}
-_XML_TYPES = {"application/xml", "application/rss+xml", "application/atom+xml", "application/rdf+xml"}
-_DECLARATION = re.compile(rb"\A<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
 # Keys of feedparser's answer that feeds.py reads: an unknown element must never land on one of them.
 _READ = frozenset({
     "title", "title_detail", "summary", "summary_detail", "content", "id", "link", "guidislink", "author",
@@ -55,60 +55,61 @@ _ATOM_TYPES = {None: "text/plain", "text": "text/plain", "html": "text/html"}
 
 def parse(body: bytes, headers: Mapping[str, str]) -> FeedParserDict | None:
     """feedparser's answer for the fields we read, or None when only feedparser can say. Never raises."""
-    if not _plain_bytes(body, headers) or fastfeed_scan.declines_at_sight(body):
-        return None
     try:
-        root = parse_xml(body)
-        if root.getroottree().docinfo.doctype:
-            return None
-        base = make_safe_absolute_uri("", headers.get("content-location", "")) or ""
-        lang = root.attrib.pop(_XML_LANG, None)  # the one xml:lang modelled: the whole document's
-        _key(root)  # refuses any other xml:lang, and xml:base, on the root too
-        reader = _Reader(base, (lang or "").replace("_", "-") or None)
-        answer = None
-        if root.tag == "rss" and root.get("version", "").startswith("2."):
-            answer = reader.rss(root)
-        elif root.tag == f"{_ATOM_TAG}feed" and not _VERSION_URIS & {uri.lower() for uri in root.nsmap.values()}:
-            answer = reader.atom(root)
-        if not answer or not answer["entries"]:
-            return None  # feedparser words the empty cases
-        for entry in answer["entries"]:
-            _check_bare_summary(entry)
-        return answer
+        return _answer(body, headers)
     except (Decline, ParseError):
         return None
-    except Exception:  # a surprise in the fast path costs speed, never a story
+    except Exception:  # noqa: BLE001 (a surprise in the fast path costs speed, never a story)
         return None
+
+
+def decline_reason(body: bytes, headers: Mapping[str, str]) -> str | None:
+    """Why ``parse`` leaves ``body`` to feedparser (for reports), or None when it answers."""
+    try:
+        _answer(body, headers)
+    except Decline as decline:
+        return str(decline)
+    except ParseError:
+        return "not well-formed for lxml"
+    except Exception as exc:  # noqa: BLE001 (reported, as parse would swallow it)
+        return f"surprise: {type(exc).__name__}"
     return None
 
 
-def _plain_bytes(body: bytes, headers: Mapping[str, str]) -> bool:
-    """UTF-8 by every sign feedparser looks at: BOM, declaration, and the HTTP headers it honours."""
-    if "content-language" in headers:
-        return False
-    kind = headers.get("content-type")
-    if kind is not None:
-        media, _, params = kind.partition(";")
-        charset = re.search(r"charset\s*=\s*\"?([^\s;\"]+)", params, re.I)
-        if media.strip().lower() not in _XML_TYPES or (charset and charset[1].lower() != "utf-8"):
-            return False
-    head = body[3:] if body.startswith(b"\xef\xbb\xbf") else body
-    if not head.startswith(b"<"):
-        return False
-    if head.startswith(b"<?xml"):
-        declared = _DECLARATION.match(head)
-        if declared and declared[1].lower() != b"utf-8":
-            return False
-    return True
+def _answer(body: bytes, headers: Mapping[str, str]) -> FeedParserDict:
+    data, state = fastfeed_scan.prepare(body, headers)
+    sighted = fastfeed_scan.declines_at_sight(data)
+    if sighted:
+        raise Decline(sighted)
+    root = parse_xml(data)
+    if root.getroottree().docinfo.doctype:
+        raise Decline("DOCTYPE")
+    base = make_safe_absolute_uri("", headers.get("content-location", "")) or ""
+    lang = root.attrib.pop(_XML_LANG, None)  # the one xml:lang modelled: the whole document's
+    _key(root)  # refuses any other xml:lang, and xml:base, on the root too
+    reader = _Reader(base, (lang or "").replace("_", "-") or None)
+    if root.tag == "rss" and root.get("version", "").startswith("2."):
+        answer = reader.rss(root)
+    elif root.tag == f"{_ATOM_TAG}feed" and not _VERSION_URIS & {uri.lower() for uri in root.nsmap.values()}:
+        answer = reader.atom(root)
+    else:
+        raise Decline(f"root {root.tag} version {root.get('version')}")
+    if not answer["entries"]:
+        raise Decline("no entries")  # feedparser words the empty cases
+    for entry in answer["entries"]:
+        _check_bare_summary(entry)
+    if state.get("bozo"):  # the encoding step's complaint (an overridden charset, a non-XML media type)
+        answer["bozo"], answer["bozo_exception"] = True, state["bozo_exception"]
+    return answer
 
 
 def _check_bare_summary(entry: dict[str, Any]) -> None:
     """A summary copied from HTML content has no type, so feeds.py cleans it as text: feedparser's sanitized
     markup would then reach the Story as it is, and only markup clean_text converts anyway is safe."""
     summary = entry.get("summary")
-    if summary and "summary_detail" not in entry and ("<" in summary or ">" in summary):
-        if not LOOKS_HTML.search(summary):
-            raise Decline("summary copied from markup clean_text would keep")
+    markup = summary and ("<" in summary or ">" in summary)
+    if markup and "summary_detail" not in entry and not LOOKS_HTML.search(summary):
+        raise Decline("summary copied from markup clean_text would keep")
 
 
 def _key(element: Any) -> str:
