@@ -1,5 +1,5 @@
-"""A fast path for the common feed: well-formed RSS 2.0 or Atom 1.0, read with lxml from the UTF-8 bytes
-feedparser's own encoding step gives (connectors.fastfeed_scan.prepare).
+"""A fast path for the common feed: well-formed RSS 2.0, RSS 1.0 / 0.90 (RDF) or Atom 1.0, read with lxml
+from the UTF-8 bytes feedparser's own encoding step gives (connectors.fastfeed_scan.prepare).
 
 It builds the few fields ``connectors.feeds`` reads from feedparser's answer (feed title, link, language;
 per entry title, summary, content, id, link, dates, authors), following feedparser's rules for them. On
@@ -29,9 +29,14 @@ from transforms.normalize import LOOKS_HTML
 ATOM = "http://www.w3.org/2005/Atom"
 _ATOM_TAG = f"{{{ATOM}}}"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-_VERSION_URIS = {"http://purl.org/rss/1.0/", "http://my.netscape.com/rdf/simple/0.9/"}  # feedparser's version hints
+RSS10 = "http://purl.org/rss/1.0/"
+RSS090 = "http://my.netscape.com/rdf/simple/0.9/"
+_VERSION_URIS = {RSS10, RSS090}  # feedparser's version hints
+_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+_RDF_ABOUT = f"{{{_RDF}}}about"
 _MATTERS = frozenset({
     "title", "link", "description", "guid", "pubdate", "dc_date", "content_encoded", "itunes_summary",
+    "dcterms_issued", "dcterms_created", "dcterms_modified",
 })
 _NAMESPACES = {uri.lower(): prefix for uri, prefix in _FeedParserMixin.namespaces.items()}
 # Keys of feedparser's answer that feeds.py reads: an unknown element must never land on one of them.
@@ -47,7 +52,8 @@ _RSS_CHANNEL_IGNORED = frozenset({
 _RSS_BOXES = {"image": {"title", "url", "link", "width", "height", "description"},
               "textinput": {"title", "description", "name", "link"},
               "skiphours": {"hour"}, "skipdays": {"day"}}
-_RSS_ITEM_IGNORED = frozenset({"category", "comments", "enclosure", "source", "dc_subject"})
+# dc:publisher and dc:rights fill publisher and rights, which feeds.py does not read.
+_RSS_ITEM_IGNORED = frozenset({"category", "comments", "enclosure", "source", "dc_subject", "dc_publisher", "dc_rights"})
 _ATOM_FEED_IGNORED = frozenset({"updated", "published", "subtitle", "rights", "generator", "icon", "logo", "category"})
 _PERSON = {"name": "name", "email": "email", "uri": "href"}
 _ATOM_TYPES = {None: "text/plain", "text": "text/plain", "html": "text/html"}
@@ -88,9 +94,12 @@ def _answer(body: bytes, headers: Mapping[str, str]) -> FeedParserDict:
     lang = root.attrib.pop(_XML_LANG, None)  # the one xml:lang modelled: the whole document's
     _key(root)  # refuses any other xml:lang, and xml:base, on the root too
     reader = _Reader(base, (lang or "").replace("_", "-") or None)
-    if root.tag == "rss" and root.get("version", "").startswith("2."):
+    declared = {uri.lower() for uri in root.nsmap.values()}
+    if root.tag == "rss" and root.get("version", "").startswith("2.") and not _VERSION_URIS & declared:
         answer = reader.rss(root)
-    elif root.tag == f"{_ATOM_TAG}feed" and not _VERSION_URIS & {uri.lower() for uri in root.nsmap.values()}:
+    elif root.tag == f"{{{_RDF}}}RDF":
+        answer = reader.rdf(root, _rdf_version(root.nsmap))
+    elif root.tag == f"{_ATOM_TAG}feed" and not _VERSION_URIS & declared:
         answer = reader.atom(root)
     else:
         raise Decline(f"root {root.tag} version {root.get('version')}")
@@ -101,6 +110,17 @@ def _answer(body: bytes, headers: Mapping[str, str]) -> FeedParserDict:
     if state.get("bozo"):  # the encoding step's complaint (an overridden charset, a non-XML media type)
         answer["bozo"], answer["bozo_exception"] = True, state["bozo_exception"]
     return answer
+
+
+def _rdf_version(nsmap: Mapping[str | None, str]) -> str:
+    """feedparser's version for an RDF document: the first version namespace it sees names it, so the root
+    must declare exactly one (RSS 0.90 only as the default namespace)."""
+    hints = [(prefix, uri.lower()) for prefix, uri in nsmap.items() if uri.lower() in _VERSION_URIS | {ATOM.lower()}]
+    if hints == [(None, RSS090)]:
+        return "rss090"
+    if len(hints) == 1 and hints[0][1] == RSS10:
+        return "rss10"
+    raise Decline(f"RDF with version namespaces {hints}")
 
 
 def _check_bare_summary(entry: dict[str, Any]) -> None:
@@ -159,6 +179,11 @@ class _Reader:
     def __init__(self, base: str, lang: str | None) -> None:
         self.base = base
         self.lang = lang
+        self.home = "\0"  # the tag prefix of an RDF document's own RSS namespace, whose elements are plain
+
+    def _namespaced(self, tag: str) -> bool:
+        """Whether feedparser files the element under a namespace prefix (not for RSS 1.0's own elements)."""
+        return tag[0] == "{" and not tag.startswith(self.home)
 
     def _feed(self) -> dict[str, Any]:
         return {"language": self.lang} if self.lang else {}
@@ -172,11 +197,52 @@ class _Reader:
             raise Decline("rss without exactly one channel")
         feed = self._feed()
         entries: list[dict[str, Any]] = []
+        self._channel(channels[0], feed, entries)
+        return FeedParserDict(version="rss20", bozo=False, feed=feed, entries=entries)
+
+    def rdf(self, root: Any, version: str) -> FeedParserDict:
+        """RSS 1.0 or 0.90: channel, then items, image and textinput beside it under rdf:RDF."""
+        self.home = f"{{{RSS10 if version == 'rss10' else RSS090}}}"
+        feed = self._feed()
+        entries: list[dict[str, Any]] = []
+        channel = False
+        for child in root:
+            key = _key(child)
+            if self._namespaced(child.tag) or set(child.attrib) - {_RDF_ABOUT}:
+                raise Decline(f"{child.tag} or its attributes under rdf:RDF")
+            if key == "channel" and not channel:
+                channel = True
+                self._channel(child, feed, entries)
+            elif key == "item":
+                entries.append(self._rss_item(child))
+            elif key in ("image", "textinput") and channel:  # before the channel its title would hide the feed's
+                self._box(child, key)
+            else:
+                raise Decline(f"{key} under rdf:RDF")
+        return FeedParserDict(version=version, bozo=False, feed=feed, entries=entries)
+
+    def _box(self, element: Any, key: str) -> None:
+        for part in element:
+            if _key(part) not in _RSS_BOXES[key]:
+                raise Decline(f"{key} holds {part.tag}")
+            _leaf(part)
+
+    def _rdf_items(self, element: Any) -> None:
+        """A channel's rdf:Seq of rdf:li references: elements feedparser has no handler for and ignores."""
+        if element.attrib or len(element) != 1 or _key(element[0]) != "rdf_seq" or element[0].attrib:
+            raise Decline("channel items that are not one rdf:Seq")
+        for part in element[0]:
+            if _key(part) != "rdf_li" or len(part):
+                raise Decline("rdf:Seq holding more than rdf:li references")
+
+    def _channel(self, channel: Any, feed: dict[str, Any], entries: list[dict[str, Any]]) -> None:
+        if set(channel.attrib) - {_RDF_ABOUT}:
+            raise Decline("channel with attributes")
         seen: set[str] = set()
         summary = False
-        for child in channels[0]:
+        for child in channel:
             key = _key(child)
-            namespaced = child.tag[0] == "{"
+            namespaced = self._namespaced(child.tag)
             if key == "item" and not namespaced:
                 entries.append(self._rss_item(child))
                 continue
@@ -209,13 +275,11 @@ class _Reader:
             elif key in _RSS_CHANNEL_IGNORED:
                 _leaf(child)
             elif key in _RSS_BOXES:
-                for part in child:
-                    if _key(part) not in _RSS_BOXES[key]:
-                        raise Decline(f"{key} holds {part.tag}")
-                    _leaf(part)
+                self._box(child, key)
+            elif key == "items" and self.home != "\0":
+                self._rdf_items(child)
             else:
                 _other(child, key)
-        return FeedParserDict(version="rss20", bozo=False, feed=feed, entries=entries)
 
     def _rss_title(self, element: Any) -> tuple[str, str]:
         value = text(_leaf(element))
@@ -234,11 +298,15 @@ class _Reader:
 
     def _rss_item(self, item: Any) -> dict[str, Any]:
         entry: dict[str, Any] = {}
+        if item.attrib:  # feedparser takes rdf:about for the id, in any RSS; lastmod and href set other fields
+            if set(item.attrib) - {_RDF_ABOUT}:
+                raise Decline("item with attributes")
+            entry["id"] = item.get(_RDF_ABOUT)
         seen: set[str] = set()
         has_content = False  # feedparser's hasContent: whether a later summary still overwrites
         for child in item:
             key = _key(child)
-            namespaced = child.tag[0] == "{"
+            namespaced = self._namespaced(child.tag)
             mark = child.tag if namespaced else key
             if mark in seen and key in _MATTERS:
                 raise Decline(f"second item {key}")
@@ -256,8 +324,14 @@ class _Reader:
                 self._rss_author(entry, child)
             elif key == "dc_language":  # sets the entry's language key, which we do not read
                 _leaf(child)
-            elif key == "dc_date":
+            elif key in ("dc_date", "dcterms_modified"):
                 self._date(entry, "updated", child)
+            elif key == "dcterms_issued":  # feedparser's published, like pubDate: the last one wins
+                self._date(entry, "published", child)
+            elif key == "dcterms_created":
+                self._date(entry, "created", child)
+            elif key == "dc_title" and entry.get("title"):  # feedparser drops a later title at the same depth
+                _leaf(child)
             elif namespaced and key not in _RSS_ITEM_IGNORED:
                 if not fastfeed_ext.skips(child, key, _key, _other, bool(entry.get("title"))):
                     _other(child, key)

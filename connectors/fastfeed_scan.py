@@ -23,7 +23,7 @@ from connectors.fastvalues import Decline
 _MARKS = (b"xml:base=", b"&lt;script", b"<script", b"&lt;iframe", b'"xhtml"', b"'xhtml'")
 _FIRST_ELEMENT = re.compile(rb"<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
 _COMMENT = re.compile(rb"<!--.*?-->", re.DOTALL)
-_ROOTS = (b"rss", b"feed")
+_ROOTS = (b"rss", b"feed", b"RDF")
 
 
 def prepare(body: bytes, headers: Mapping[str, str]) -> tuple[bytes, dict[str, Any]]:
@@ -42,8 +42,8 @@ def prepare(body: bytes, headers: Mapping[str, str]) -> tuple[bytes, dict[str, A
 
 
 def declines_at_sight(body: bytes) -> str | None:
-    """Why the fast path would surely decline ``body`` (a root other than rss or feed: RSS 1.0, RSS 0.9
-    wrapped in RDF, HTML; or one of the marks above), or None."""
+    """Why the fast path would surely decline ``body`` (a root other than rss, feed or rdf:RDF: HTML, CDF,
+    an Atom entry alone; or one of the marks above), or None."""
     head = body[:8192]
     root = _FIRST_ELEMENT.search(_COMMENT.sub(b"", head) if b"<!--" in head else head)
     if root is None or root[2] not in _ROOTS:

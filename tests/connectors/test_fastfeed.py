@@ -213,3 +213,59 @@ def test_undeclared_utf8_with_a_location_reads_as_feedparser_does() -> None:
     data = ("<rss version='2.0'><channel><title>F</title><item><title>café &#8217;x</title>"
             "<description>d</description></item></channel></rss>").encode()
     assert _stories(data, True)[0]["title"] == _stories(data, False)[0]["title"] == "cafÃ© ’x"
+
+
+RDF_ITEM_PARTS = [
+    "<title>{t}</title>", "<title></title>", "<link>/a?b=1&amp;c=2</link>", "<description>{s}</description>",
+    "<dc:title>{s}</dc:title>", "<dc:date>2024-01-02T03:04:05Z</dc:date>", "<dc:creator>Ann</dc:creator>",
+    "<dc:publisher>P</dc:publisher>", "<dc:rights>R</dc:rights>", "<dc:subject>S</dc:subject>",
+    "<dc:identifier>id:1</dc:identifier>", "<dcterms:issued>2024-02-03T04:05:06Z</dcterms:issued>",
+    "<dcterms:modified>2024-03-04T05:06:07Z</dcterms:modified>", "<content:encoded>{s}</content:encoded>",
+    "<guid>g/1</guid>", "<prism:section>X</prism:section>",
+]
+RDF_SIDES = [
+    "<image rdf:about='i'><title>I</title><url>i.png</url><link>/</link></image>",
+    "<textinput rdf:about='t'><title>T</title><description>D</description><name>q</name><link>/s</link></textinput>",
+]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rss090=st.booleans(), before=st.lists(st.sampled_from(RDF_SIDES), max_size=1),
+    after=st.lists(st.sampled_from(RDF_SIDES), max_size=2),
+    items=st.lists(st.lists(st.sampled_from(RDF_ITEM_PARTS), min_size=1, max_size=6), min_size=1, max_size=3),
+    about=st.booleans(), title=TEXT, summary=TEXT,
+)
+def test_fast_path_agrees_on_generated_rdf(
+    rss090: bool, before: list[str], after: list[str], items: list[list[str]], about: bool, title: str,
+    summary: str,
+) -> None:
+    """RSS 1.0 and 0.90: items beside the channel, rdf:about ids, Dublin Core dates, titles and the rest."""
+    from xml.sax.saxutils import escape
+
+    fill = {"t": escape(title), "s": escape(summary)}
+    home = "http://my.netscape.com/rdf/simple/0.9/" if rss090 else "http://purl.org/rss/1.0/"
+    body = (
+        f"<rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#' xmlns='{home}' "
+        "xmlns:dc='http://purl.org/dc/elements/1.1/' xmlns:dcterms='http://purl.org/dc/terms/' "
+        "xmlns:content='http://purl.org/rss/1.0/modules/content/' xmlns:prism='http://prismstandard.org/x/'>"
+        + "".join(before) + "<channel rdf:about='/c'><title>F</title><link>/home</link><description>D</description>"
+        "<items><rdf:Seq><rdf:li rdf:resource='/1'/></rdf:Seq></items></channel>" + "".join(after)
+        + "".join(
+            (f"<item rdf:about='/i/{n}'>" if about else "<item>") + "".join(p.format(**fill) for p in parts) + "</item>"
+            for n, parts in enumerate(items)
+        )
+        + "</rdf:RDF>"
+    )
+    data = body.encode("utf-8")
+    if fastfeed.parse(data, {"content-location": BASE}) is not None:
+        assert _stories(data, True) == _stories(data, False)
+
+
+def test_fast_path_answers_plain_rdf() -> None:
+    data = (b"<rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#' xmlns='http://purl.org/rss/1.0/'>"
+            b"<channel rdf:about='/c'><title>F</title><link>/</link><description>D</description></channel>"
+            b"<item rdf:about='/i/1'><title>One</title><link>/1</link><description>d</description></item></rdf:RDF>")
+    assert fastfeed.parse(data, {}) is not None
+    assert _stories(data, True) == _stories(data, False)
+    assert _stories(data, True)[0]["format"] == "rss10"
