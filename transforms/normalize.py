@@ -19,6 +19,8 @@ LOOKS_HTML = re.compile(
     r"<(p|br|div|span|a|li|ul|ol|h[1-6]|em|strong|b|i|img|figure|table|blockquote)\b[^>]*>", re.IGNORECASE
 )
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_ODD_SPACES = re.compile(r"[\t\u00a0\u2000-\u200b\u202f\u205f\u3000]")  # _SPACES less the plain space
+_SPACE_RUNS = re.compile(r"  +")
 # "Seoul, South Korea —" alone on a line.
 _DATELINE_LINE = re.compile(r"(?P<place>[A-Z][\w.'’ -]{1,40}(?:, ?[A-Z][\w.'’ -]{1,40}){0,2})\s*[—–-]+")
 # "SEOUL (Reuters) - text", "WASHINGTON, Nov 4 (AP) — text", "SEOUL, South Korea — text".
@@ -37,10 +39,19 @@ def clean_text(text: str) -> str:
     elif "&" in text:
         text = html.unescape(text)
     text = unicodedata.normalize("NFC", text)
-    text = _STRAY_ESCAPE.sub("", text)
+    if "\\" in text:
+        text = _STRAY_ESCAPE.sub("", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    lines = (line.strip() for line in _squeeze(text).split("\n"))
     return "\n".join(line for line in lines if line)
+
+
+def _squeeze(text: str) -> str:
+    """Each run of _SPACES as one space. _SPACES never matches a line break, so this equals squeezing line by
+    line; text with plain spaces only needs just its runs of two or more replaced (the common case, faster)."""
+    if _ODD_SPACES.search(text):
+        return _SPACES.sub(" ", text)
+    return _SPACE_RUNS.sub(" ", text) if "  " in text else text
 
 
 def _place(text: str) -> str:
