@@ -38,6 +38,7 @@ _TAG = re.compile(
 # A comment both the sanitizer (which keeps it) and html_to_text (which drops it) read alike: no markup or
 # double hyphen inside, where the two HTML parsers could disagree on where it ends.
 _COMMENT = re.compile(r"<!--(?:[^<>-]|-(?!-))*-->")
+_RISKY_AMPERSAND = re.compile(r"&(?:[A-Za-z]|#[0-9xX])")
 _REF = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|([A-Za-z][A-Za-z0-9]*));")
 _CP1252 = re.compile("[\x80-\x9f]")
 _ENTITY_NAMES = frozenset(name2codepoint) | {"apos"}
@@ -80,6 +81,8 @@ def plain_html(value: str) -> str:
         for ref in _REF.finditer(outside):
             if ref[1] and ref[1] not in _ENTITY_NAMES:
                 raise Decline(f"unknown entity &{ref[1]};")
-        if outside.count("&") != len(_REF.findall(outside)):
-            raise Decline("bare ampersand in markup")
+        # feedparser's sanitizer passes a bare ampersand through verbatim before a space, a digit, punctuation
+        # or the end ("1&1", "Mac & i"); before a name or a number it may complete it into a reference.
+        if outside.count("&") != len(_REF.findall(outside)) and _RISKY_AMPERSAND.search(_REF.sub("", outside)):
+            raise Decline("bare ampersand before a name or number in markup")
     return value
