@@ -29,6 +29,7 @@ from transforms.normalize import LOOKS_HTML
 ATOM = "http://www.w3.org/2005/Atom"
 _ATOM_TAG = f"{{{ATOM}}}"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_RSS_VERSIONS = {"0.91": "rss091u", "0.92": "rss092", "0.93": "rss093", "0.94": "rss094"}
 RSS10 = "http://purl.org/rss/1.0/"
 RSS090 = "http://my.netscape.com/rdf/simple/0.9/"
 _VERSION_URIS = {RSS10, RSS090}  # feedparser's version hints
@@ -95,8 +96,8 @@ def _answer(body: bytes, headers: Mapping[str, str]) -> FeedParserDict:
     _key(root)  # refuses any other xml:lang, and xml:base, on the root too
     reader = _Reader(base, (lang or "").replace("_", "-") or None)
     declared = {uri.lower() for uri in root.nsmap.values()}
-    if root.tag == "rss" and root.get("version", "").startswith("2.") and not _VERSION_URIS & declared:
-        answer = reader.rss(root)
+    if _is_rss(root.tag) and not _VERSION_URIS & declared and not set(root.attrib) - {"version"}:
+        answer = reader.rss(root, _rss_version(root.get("version", "")))
     elif root.tag == f"{{{_RDF}}}RDF":
         answer = reader.rdf(root, _rdf_version(root.nsmap))
     elif root.tag == f"{_ATOM_TAG}feed" and not _VERSION_URIS & declared:
@@ -110,6 +111,16 @@ def _answer(body: bytes, headers: Mapping[str, str]) -> FeedParserDict:
     if state.get("bozo"):  # the encoding step's complaint (an overridden charset, a non-XML media type)
         answer["bozo"], answer["bozo_exception"] = True, state["bozo_exception"]
     return answer
+
+
+def _is_rss(tag: str) -> bool:
+    """An rss root, bare or in a UserLand namespace (feedparser files those elements as plain RSS)."""
+    return tag == "rss" or (tag.endswith("}rss") and "backend.userland.com/rss" in tag.lower())
+
+
+def _rss_version(declared: str) -> str:
+    """feedparser's version for an rss root's version attribute (0.9x, 2.x, or unknown)."""
+    return _RSS_VERSIONS.get(declared) or ("rss20" if declared.startswith("2.") else "rss")
 
 
 def _rdf_version(nsmap: Mapping[str | None, str]) -> str:
@@ -191,14 +202,16 @@ class _Reader:
     def _detail(self, kind: str, value: str) -> dict[str, Any]:
         return {"type": kind, "language": self.lang, "base": self.base, "value": value}
 
-    def rss(self, root: Any) -> FeedParserDict:
+    def rss(self, root: Any, version: str) -> FeedParserDict:
+        if root.tag[0] == "{":  # a UserLand namespace: its elements are plain RSS
+            self.home = root.tag.partition("}")[0] + "}"
         channels = [child for child in root if _key(child) == "channel"]
         if len(channels) != 1 or len(root) != 1:
             raise Decline("rss without exactly one channel")
         feed = self._feed()
         entries: list[dict[str, Any]] = []
         self._channel(channels[0], feed, entries)
-        return FeedParserDict(version="rss20", bozo=False, feed=feed, entries=entries)
+        return FeedParserDict(version=version, bozo=False, feed=feed, entries=entries)
 
     def rdf(self, root: Any, version: str) -> FeedParserDict:
         """RSS 1.0 or 0.90: channel, then items, image and textinput beside it under rdf:RDF."""

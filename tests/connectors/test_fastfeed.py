@@ -284,3 +284,17 @@ def test_fast_path_agrees_on_ampersands(text: str) -> None:
         assert _stories(data, True) == _stories(data, False)
     if text in ("1&amp;1 Ionos", "Mac &amp; i"):  # the common harmless shapes must be answered
         assert fastfeed.parse(data, {}) is not None
+
+
+@pytest.mark.parametrize("root", [
+    "<rss version='2.0'>", "<rss version='0.91'>", "<rss version='0.92'>", "<rss>", "<rss version='1.5'>",
+    "<rss version='2.0' xmlns='http://backend.userland.com/rss2'>", "<rss xmlns='http://backend.userland.com/rss'>",
+    "<rss version='2.0' xmlns:r='http://purl.org/rss/1.0/'>", "<rss version='2.0' xmlns:a='http://www.w3.org/2005/Atom'>",
+])
+def test_fast_path_names_rss_versions_as_feedparser_does(root: str) -> None:
+    data = (f"{root}<channel><title>F</title><link>/</link><item><title>T</title><link>/1</link>"
+            "<description>D</description></item></channel></rss>").encode()
+    if fastfeed.parse(data, {"content-location": BASE}) is not None:
+        assert _stories(data, True) == _stories(data, False)
+    if "purl.org" not in root:
+        assert fastfeed.parse(data, {}) is not None
