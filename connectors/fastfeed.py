@@ -253,11 +253,13 @@ class _Reader:
             raise Decline("channel with attributes")
         seen: set[str] = set()
         summary = False
+        titled = False  # feedparser's title_depth: a later title at this depth is dropped, until a box or item
         for child in channel:
             key = _key(child)
             namespaced = self._namespaced(child.tag)
             if key == "item" and not namespaced:
                 entries.append(self._rss_item(child))
+                titled = False
                 continue
             mark = child.tag if namespaced else key
             if mark in seen and key in ("title", "description", "itunes_summary"):
@@ -272,11 +274,14 @@ class _Reader:
                 summary = True
             elif key == "itunes_author" or (namespaced and key in _RSS_CHANNEL_IGNORED):
                 _leaf(child)  # itunes:author is the feed's author, which we do not read
+            elif key == "dc_title" and titled:
+                _leaf(child)
             elif namespaced:
-                if not fastfeed_ext.skips(child, key, _key, _other, False):
+                if not fastfeed_ext.skips(child, key, _key, _other, titled):
                     _other(child, key)
             elif key == "title":
                 feed["title"] = self._rss_title(child)[0]
+                titled = bool(feed["title"])
             elif key == "link":  # the last one wins, as in feedparser
                 if child.attrib:
                     raise Decline("channel link with attributes")
@@ -289,6 +294,7 @@ class _Reader:
                 _leaf(child)
             elif key in _RSS_BOXES:
                 self._box(child, key)
+                titled = False
             elif key == "items" and self.home != "\0":
                 self._rdf_items(child)
             else:

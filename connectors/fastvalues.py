@@ -7,6 +7,7 @@ markup is accepted only in a plain shape where sanitizing cannot change the text
 
 from __future__ import annotations
 
+import html
 import re
 from html.entities import name2codepoint
 
@@ -38,7 +39,8 @@ _TAG = re.compile(
 # A comment both the sanitizer (which keeps it) and html_to_text (which drops it) read alike: no markup or
 # double hyphen inside, where the two HTML parsers could disagree on where it ends.
 _COMMENT = re.compile(r"<!--(?:[^<>-]|-(?!-))*-->")
-_RISKY_AMPERSAND = re.compile(r"&(?:[A-Za-z]|#[0-9xX])")
+_BARE = re.compile(r"&(?!#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]*;)")
+_SGML_NAME = re.compile(r"[a-zA-Z][-.a-zA-Z0-9]*")  # the name sgmllib reads after '&' (its entityref)
 _REF = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|([A-Za-z][A-Za-z0-9]*));")
 _CP1252 = re.compile("[\x80-\x9f]")
 _ENTITY_NAMES = frozenset(name2codepoint) | {"apos"}
@@ -81,8 +83,25 @@ def plain_html(value: str) -> str:
         for ref in _REF.finditer(outside):
             if ref[1] and ref[1] not in _ENTITY_NAMES:
                 raise Decline(f"unknown entity &{ref[1]};")
-        # feedparser's sanitizer passes a bare ampersand through verbatim before a space, a digit, punctuation
-        # or the end ("1&1", "Mac & i"); before a name or a number it may complete it into a reference.
-        if outside.count("&") != len(_REF.findall(outside)) and _RISKY_AMPERSAND.search(_REF.sub("", outside)):
-            raise Decline("bare ampersand before a name or number in markup")
+    if "&" in value and value.count("&") != len(_REF.findall(value)):
+        _check_bare_ampersands(value)
     return value
+
+
+def _check_bare_ampersands(value: str) -> None:
+    """Decline unless every bare ampersand reads alike in feedparser's value and ours, as clean() sees them.
+
+    feedparser's sanitizer (sgmllib) keeps a bare '&' verbatim unless a name follows it and then another
+    character: a known entity name gains its ';' (``&hellip`` becomes ``&hellip;``), an unknown one is
+    escaped (``&Lease`` becomes ``&amp;Lease``). clean() unescapes both texts alike only when html.unescape
+    leaves our ``&name`` as it is (it reads ``&copyx`` as ``©x``), so those are the safe ones."""
+    for bare in _BARE.finditer(value):
+        start = bare.end()
+        name = _SGML_NAME.match(value, start)
+        if name is None or name.end() == len(value):
+            continue  # no name, or a name at the very end: kept verbatim
+        if name[0] in _ENTITY_NAMES:
+            raise Decline(f"bare &{name[0]} the sanitizer completes")
+        window = re.match(r"&[^&<]{0,40}", value[bare.start():])[0]  # html.unescape reads no further
+        if html.unescape(window) != window:
+            raise Decline(f"bare &{name[0]} that html.unescape reads as a reference")
