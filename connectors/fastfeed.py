@@ -29,6 +29,7 @@ from transforms.normalize import LOOKS_HTML
 ATOM = "http://www.w3.org/2005/Atom"
 _ATOM_TAG = f"{{{ATOM}}}"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 _RSS_VERSIONS = {"0.91": "rss091u", "0.92": "rss092", "0.93": "rss093", "0.94": "rss094"}
 RSS10 = "http://purl.org/rss/1.0/"
 RSS090 = "http://my.netscape.com/rdf/simple/0.9/"
@@ -93,7 +94,11 @@ def _answer(body: bytes, headers: Mapping[str, str]) -> FeedParserDict:
         raise Decline("DOCTYPE")
     base = make_safe_absolute_uri("", headers.get("content-location", "")) or ""
     lang = root.attrib.pop(_XML_LANG, None)  # the one xml:lang modelled: the whole document's
-    _key(root)  # refuses any other xml:lang, and xml:base, on the root too
+    declared_base = root.attrib.pop(_XML_BASE, None)  # likewise the one xml:base
+    if declared_base is not None:  # feedparser's rule for an element's base; an empty one keeps the old
+        chosen = declared_base or base
+        base = (make_safe_absolute_uri(base, chosen) or base) if base else join_url(base, chosen)
+    _key(root)  # refuses any other xml:lang or xml:base, and plain lang or base attributes, on the root too
     reader = _Reader(base, (lang or "").replace("_", "-") or None)
     declared = {uri.lower() for uri in root.nsmap.values()}
     if _is_rss(root.tag) and not _VERSION_URIS & declared and not set(root.attrib) - {"version"}:

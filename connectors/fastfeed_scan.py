@@ -19,8 +19,9 @@ from feedparser.sanitizer import replace_doctype
 
 from connectors.fastvalues import Decline
 
-# xml:base anywhere, markup feedparser's sanitizer must strip, and Atom XHTML content.
-_MARKS = (b"xml:base=", b"&lt;script", b"<script", b"&lt;iframe", b'"xhtml"', b"'xhtml'")
+# Markup feedparser's sanitizer must strip with its content, and Atom XHTML content. (xml:base is read on
+# the root alone: a second one marks a document the walk would refuse.)
+_MARKS = (b"&lt;iframe", b'"xhtml"', b"'xhtml'")
 _FIRST_ELEMENT = re.compile(rb"<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
 _COMMENT = re.compile(rb"<!--.*?-->", re.DOTALL)
 _ROOTS = (b"rss", b"feed", b"RDF")
@@ -51,4 +52,6 @@ def declines_at_sight(body: bytes) -> str | None:
     for mark in _MARKS:
         if mark in body:
             return f"{mark.decode('ascii')} in the document"
+    if body.count(b"xml:base=") > 1:
+        return "xml:base below the root"
     return None

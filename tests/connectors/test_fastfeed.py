@@ -72,7 +72,9 @@ def test_garbage_never_raises_in_fast_path(prefix: bytes, middle: bytes, suffix:
 PIECES = [*"ab <>&;#x1/p\"'é’-", "\u0092", "<p>", "</p>", "<b>", "&amp;", "&nbsp;", "&#8217;", "<br/>", "<script>",
           "&foo;", "<sup>", "Ã©", "<s>", "</s>", "<dl>", "<dd>", "</br>", "</img>", "<!--", "-->", "<!-- c -->",
           "<video src='v.mp4'>", "<font color='red'>", "<textarea>", "AT&T", "1&1", "& ", "&copy ", "&#12 ", "&#x",
-          "&;", "&&", "&ampx;", "&copyx", "&Lease", "&hellip", "&apos", "&#65", "&#x41"]
+          "&;", "&&", "&ampx;", "&copyx", "&Lease", "&hellip", "&apos", "&#65", "&#x41",
+          "<script async src='x.js' charset='utf-8'></script>", "<style>p{x:1}</style>", "<SCRIPT>1</SCRIPT>",
+          "<script src='x'/>", "<script>a&amp;b</script>", "</script>", "<style>"]
 TEXT = st.lists(st.sampled_from(PIECES), max_size=20).map("".join)
 
 
@@ -300,3 +302,46 @@ def test_fast_path_names_rss_versions_as_feedparser_does(root: str) -> None:
         assert _stories(data, True) == _stories(data, False)
     if "purl.org" not in root:
         assert fastfeed.parse(data, {}) is not None
+
+
+@pytest.mark.parametrize("declared", ["", "#fragment", "/other/", "http://a.example/b/", "javascript:x", "../up/", "?q=1"])
+@pytest.mark.parametrize("url", [None, BASE])
+@pytest.mark.parametrize("atom", [False, True])
+def test_fast_path_reads_a_root_xml_base_as_feedparser_does(declared: str, url: str | None, atom: bool) -> None:
+    if atom:
+        body = (f"<feed xmlns='http://www.w3.org/2005/Atom' xml:base='{declared}'><title>F</title><link href='home'/>"
+                "<entry><id>e/1</id><title>T</title><link href='p/1'/><summary>S</summary></entry></feed>")
+    else:
+        body = (f"<rss version='2.0' xml:base='{declared}'><channel><title>F</title><link>home</link><item>"
+                "<title>T</title><link>p/1</link><guid>g/1</guid><description>S</description></item></channel></rss>")
+    data = body.encode()
+    location = {"content-location": url} if url else {}
+    assert fastfeed.parse(data, location) is not None
+    assert _stories(data, True, url) == _stories(data, False, url)
+
+
+def test_fast_path_leaves_xml_base_below_the_root_to_feedparser() -> None:
+    data = (b"<feed xmlns='http://www.w3.org/2005/Atom'><title>F</title><entry xml:base='http://b.example/'>"
+            b"<id>e/1</id><title>T</title><link href='p/1'/></entry></feed>")
+    assert fastfeed.parse(data, {}) is None
+
+
+def test_fast_path_answers_markup_with_an_empty_script() -> None:
+    """Embedded tweets carry <script async src=...></script>; the sanitizer drops it, html_to_text skips it."""
+    data = (b"<feed xmlns='http://www.w3.org/2005/Atom'><title>F</title><entry><id>e/1</id><title>T</title>"
+            b"<content type='html'>&lt;p&gt;Tweet&lt;/p&gt;&lt;script async src='https://x.example/w.js' "
+            b"charset='utf-8'&gt;&lt;/script&gt;&lt;p&gt;after&lt;/p&gt;</content></entry></feed>")
+    assert fastfeed.parse(data, {}) is not None
+    assert _stories(data, True) == _stories(data, False)
+
+
+@pytest.mark.parametrize("markup", [
+    "a&lt;script src='x'/&gt;b&lt;/script&gt;c", "a&lt;script&gt;1 &amp;amp;&amp;amp; 2&lt;/script&gt;c",
+    "a&lt;script&gt;x&lt;b&gt;y&lt;/b&gt;&lt;/script&gt;c", "a&lt;style&gt;p{}&lt;/style&gt;b", "a&lt;scriptx&gt;&lt;/scriptx&gt;",
+    "a&lt;SCRIPT type='t'&gt;&lt;/script &gt;b",
+])
+def test_fast_path_agrees_on_script_and_style(markup: str) -> None:
+    data = (f"<rss version='2.0'><channel><title>F</title><item><title>t</title><description>{markup}</description>"
+            "</item></channel></rss>").encode()
+    if fastfeed.parse(data, {"content-location": BASE}) is not None:
+        assert _stories(data, True) == _stories(data, False)
