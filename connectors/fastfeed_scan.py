@@ -19,9 +19,9 @@ from feedparser.sanitizer import replace_doctype
 
 from connectors.fastvalues import Decline
 
-# Markup feedparser's sanitizer must strip with its content, and Atom XHTML content. (xml:base is read on
-# the root alone: a second one marks a document the walk would refuse.)
-_MARKS = (b"&lt;iframe", b'"xhtml"', b"'xhtml'")
+# Atom XHTML content. (xml:base is read on the root alone: a second one marks a document the walk would
+# refuse.)
+_MARKS = (b'"xhtml"', b"'xhtml'")
 _FIRST_ELEMENT = re.compile(rb"<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
 _COMMENT = re.compile(rb"<!--.*?-->", re.DOTALL)
 _ROOTS = (b"rss", b"feed", b"RDF")

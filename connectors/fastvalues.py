@@ -43,8 +43,12 @@ _BARE = re.compile(r"&(?!#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]
 _SGML_NAME = re.compile(r"[a-zA-Z][-.a-zA-Z0-9]*")  # the name sgmllib reads after '&' (its entityref)
 # A script or style element with plain text inside (no markup, no reference): the sanitizer drops it whole
 # and html_to_text skips its text, so both read the text around it alike. Not self-closing: the sanitizer
-# would then drop everything after it.
-_DROPPED_ELEMENT = re.compile(r"<(script|style)(?=[ \t\n\r\f>])[^<>]*(?<!/)>[^<&]*</\1[ \t\n\r\f]*>", re.IGNORECASE)
+# would then drop everything after it. An empty iframe (an embedded video) is dropped by both as well.
+_DROPPED_ELEMENT = re.compile(
+    r"<(script|style)(?=[ \t\n\r\f>])[^<>]*(?<!/)>[^<&]*</\1[ \t\n\r\f]*>"
+    r"|<iframe(?=[ \t\n\r\f>])[^<>]*(?<!/)></iframe[ \t\n\r\f]*>",
+    re.IGNORECASE,
+)
 _REF = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|([A-Za-z][A-Za-z0-9]*));")
 _CP1252 = re.compile("[\x80-\x9f]")
 _ENTITY_NAMES = frozenset(name2codepoint) | {"apos"}
@@ -71,7 +75,7 @@ def plain_html(value: str) -> str:
         rest = []
         last = 0
         markup = _COMMENT.sub("", value) if "<!--" in value else value
-        if "<s" in markup or "<S" in markup:
+        if "<s" in markup or "<S" in markup or "<i" in markup or "<I" in markup:
             markup = _DROPPED_ELEMENT.sub("", markup)
         for tag in _TAG.finditer(markup):
             name = tag[2].lower()

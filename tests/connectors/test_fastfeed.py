@@ -74,7 +74,8 @@ PIECES = [*"ab <>&;#x1/p\"'é’-", "\u0092", "<p>", "</p>", "<b>", "&amp;", "&n
           "<video src='v.mp4'>", "<font color='red'>", "<textarea>", "AT&T", "1&1", "& ", "&copy ", "&#12 ", "&#x",
           "&;", "&&", "&ampx;", "&copyx", "&Lease", "&hellip", "&apos", "&#65", "&#x41",
           "<script async src='x.js' charset='utf-8'></script>", "<style>p{x:1}</style>", "<SCRIPT>1</SCRIPT>",
-          "<script src='x'/>", "<script>a&amp;b</script>", "</script>", "<style>"]
+          "<script src='x'/>", "<script>a&amp;b</script>", "</script>", "<style>", "<iframe src='v'></iframe>",
+          "<iframe src='v'>", "</iframe>"]
 TEXT = st.lists(st.sampled_from(PIECES), max_size=20).map("".join)
 
 
@@ -338,10 +339,19 @@ def test_fast_path_answers_markup_with_an_empty_script() -> None:
 @pytest.mark.parametrize("markup", [
     "a&lt;script src='x'/&gt;b&lt;/script&gt;c", "a&lt;script&gt;1 &amp;amp;&amp;amp; 2&lt;/script&gt;c",
     "a&lt;script&gt;x&lt;b&gt;y&lt;/b&gt;&lt;/script&gt;c", "a&lt;style&gt;p{}&lt;/style&gt;b", "a&lt;scriptx&gt;&lt;/scriptx&gt;",
-    "a&lt;SCRIPT type='t'&gt;&lt;/script &gt;b",
+    "a&lt;SCRIPT type='t'&gt;&lt;/script &gt;b", "a&lt;iframe src='v' width='5' allowfullscreen&gt;&lt;/iframe&gt;b",
+    "a&lt;iframe src='v'&gt;inside&lt;/iframe&gt;b&lt;p&gt;c&lt;/p&gt;", "a&lt;iframe src='v'/&gt;b&lt;p&gt;c&lt;/p&gt;",
 ])
 def test_fast_path_agrees_on_script_and_style(markup: str) -> None:
     data = (f"<rss version='2.0'><channel><title>F</title><item><title>t</title><description>{markup}</description>"
             "</item></channel></rss>").encode()
     if fastfeed.parse(data, {"content-location": BASE}) is not None:
         assert _stories(data, True) == _stories(data, False)
+
+
+def test_fast_path_answers_markup_with_an_empty_iframe() -> None:
+    data = (b"<rss version='2.0'><channel><title>F</title><item><title>T</title><description>&lt;p&gt;Watch"
+            b"&lt;/p&gt;&lt;iframe src='https://v.example/e/1' width='560' allowfullscreen&gt;&lt;/iframe&gt;"
+            b"</description></item></channel></rss>")
+    assert fastfeed.parse(data, {}) is not None
+    assert _stories(data, True) == _stories(data, False)
