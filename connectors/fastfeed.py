@@ -36,9 +36,14 @@ RSS090 = "http://my.netscape.com/rdf/simple/0.9/"
 _VERSION_URIS = {RSS10, RSS090}  # feedparser's version hints
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _RDF_ABOUT = f"{{{_RDF}}}about"
+# The date elements feedparser files under each date field of an item (its handlers are aliases).
+_ITEM_DATES = {
+    "pubdate": "published", "published": "published", "issued": "published", "dcterms_issued": "published",
+    "dc_date": "updated", "updated": "updated", "modified": "updated", "dcterms_modified": "updated",
+    "created": "created", "dcterms_created": "created",
+}
 _MATTERS = frozenset({
-    "title", "link", "description", "guid", "pubdate", "dc_date", "content_encoded", "itunes_summary",
-    "dcterms_issued", "dcterms_created", "dcterms_modified",
+    "title", "link", "description", "guid", "content_encoded", "itunes_summary", *_ITEM_DATES,
 })
 _NAMESPACES = {uri.lower(): prefix for uri, prefix in _FeedParserMixin.namespaces.items()}
 # Keys of feedparser's answer that feeds.py reads: an unknown element must never land on one of them.
@@ -179,14 +184,12 @@ def _leaf(element: Any) -> str:
 
 
 def _other(element: Any, key: str) -> None:
-    """An element we do not read: fine only if feedparser has no handler for it and it is a plain leaf."""
-    if (
-        key in _READ
-        or hasattr(StrictFeedParser, "_start_" + key)
-        or hasattr(StrictFeedParser, "_end_" + key)
-        or len(element)
-    ):
+    """An element we do not read: fine only if feedparser has no handler for it or anything inside it (it then
+    files each one's text under its own name, which feeds.py never reads)."""
+    if key in _READ or hasattr(StrictFeedParser, "_start_" + key) or hasattr(StrictFeedParser, "_end_" + key):
         raise Decline(f"element {key} may feed a field we read")
+    for child in element:
+        _other(child, _key(child))
 
 
 class _Reader:
@@ -348,12 +351,8 @@ class _Reader:
                 self._rss_author(entry, child)
             elif key == "dc_language":  # sets the entry's language key, which we do not read
                 _leaf(child)
-            elif key in ("dc_date", "dcterms_modified"):
-                self._date(entry, "updated", child)
-            elif key == "dcterms_issued":  # feedparser's published, like pubDate: the last one wins
-                self._date(entry, "published", child)
-            elif key == "dcterms_created":
-                self._date(entry, "created", child)
+            elif key in _ITEM_DATES:  # the last one of each field wins, as in feedparser
+                self._date(entry, _ITEM_DATES[key], child)
             elif key == "dc_title" and entry.get("title"):  # feedparser drops a later title at the same depth
                 _leaf(child)
             elif namespaced and key not in _RSS_ITEM_IGNORED:
@@ -369,8 +368,6 @@ class _Reader:
             elif key == "guid":
                 attributes = {name.lower(): value for name, value in child.attrib.items()}
                 self._id(entry, _leaf(child), attributes.get("ispermalink", "true") == "true")
-            elif key == "pubdate":
-                self._date(entry, "published", child)
             elif key == "author":
                 self._rss_author(entry, child)
             elif key in _RSS_ITEM_IGNORED:

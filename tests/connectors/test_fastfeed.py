@@ -108,6 +108,10 @@ ITEM_PARTS = [
     "<media:group><media:content url='m.mp4'/><media:credit>C</media:credit></media:group>",
     "<media:title>{s}</media:title>", "<media:thumbnail url='t.png'/>", "<georss:point>1 2</georss:point>",
     "<itunes:subtitle>{t}</itunes:subtitle>", "<guid>g/1</guid>", "<link>/a?b=1&amp;c=2</link>",
+    "<updated>2024-01-02T03:04:05Z</updated>", "<modified>2024-01-03T03:04:05Z</modified>", "<issued>bad</issued>",
+    "<created>2024-01-04T03:04:05Z</created>", "<pubDate>Tue, 02 Jan 2024 03:04:05 GMT</pubDate>",
+    "<dc:date>2024-01-05T03:04:05Z</dc:date>", "<custom><a>x</a><b><c>{t}</c></b></custom>",
+    "<custom k='v'>text<d>{s}</d></custom>", "<custom><title>{t}</title></custom>", "<nested-field>{t}</nested-field>",
 ]
 CHANNEL_PARTS = [
     "<title>F</title>", "<link>/one</link>", "<link>/two</link>", "<language>en</language>",
@@ -353,5 +357,18 @@ def test_fast_path_answers_markup_with_an_empty_iframe() -> None:
     data = (b"<rss version='2.0'><channel><title>F</title><item><title>T</title><description>&lt;p&gt;Watch"
             b"&lt;/p&gt;&lt;iframe src='https://v.example/e/1' width='560' allowfullscreen&gt;&lt;/iframe&gt;"
             b"</description></item></channel></rss>")
+    assert fastfeed.parse(data, {}) is not None
+    assert _stories(data, True) == _stories(data, False)
+
+
+@pytest.mark.parametrize("dates", [
+    "<updated>2024-01-02T00:00:00Z</updated><created>2023-05-06T00:00:00Z</created>",
+    "<created>2023-05-06T00:00:00Z</created><modified>2024-01-02T00:00:00Z</modified>",
+    "<issued>2022-01-01T00:00:00Z</issued><dc:date>2024-01-02T00:00:00Z</dc:date>",
+    "<pubDate>Tue, 02 Jan 2024 03:04:05 GMT</pubDate><dcterms:issued>not a date</dcterms:issued>",
+])
+def test_fast_path_files_item_dates_as_feedparser_does(dates: str) -> None:
+    data = ("<rss version='2.0' xmlns:dc='http://purl.org/dc/elements/1.1/' xmlns:dcterms='http://purl.org/dc/terms/'>"
+            f"<channel><title>F</title><item><title>T</title>{dates}</item></channel></rss>").encode()
     assert fastfeed.parse(data, {}) is not None
     assert _stories(data, True) == _stories(data, False)
