@@ -46,6 +46,8 @@ _MATTERS = frozenset({
     "title", "link", "description", "guid", "content_encoded", "itunes_summary", *_ITEM_DATES,
 })
 _NAMESPACES = {uri.lower(): prefix for uri, prefix in _FeedParserMixin.namespaces.items()}
+_KEYS: dict[str, str] = {}  # element tag to feedparser's name, where the document's prefixes do not matter
+_ENTITY_NAME = re.compile("&([A-Za-z0-9_]+);")
 # Keys of feedparser's answer that feeds.py reads: an unknown element must never land on one of them.
 _READ = frozenset({
     "title", "title_detail", "summary", "summary_detail", "content", "id", "link", "guidislink", "author",
@@ -54,13 +56,15 @@ _READ = frozenset({
 })
 _RSS_CHANNEL_IGNORED = frozenset({
     "copyright", "managingeditor", "webmaster", "pubdate", "lastbuilddate", "category", "generator", "docs",
-    "ttl", "rating", "cloud", "dc_date", "dc_creator", "dc_publisher", "dc_rights", "dc_subject",
+    "ttl", "rating", "cloud", "dc_date", "dc_creator", "dc_publisher", "dc_rights", "dc_subject", "subtitle",
 })
 _RSS_BOXES = {"image": {"title", "url", "link", "width", "height", "description"},
               "textinput": {"title", "description", "name", "link"},
               "skiphours": {"hour"}, "skipdays": {"day"}}
-# dc:publisher and dc:rights fill publisher and rights, which feeds.py does not read.
-_RSS_ITEM_IGNORED = frozenset({"category", "comments", "enclosure", "source", "dc_subject", "dc_publisher", "dc_rights"})
+# dc:publisher, dc:rights and subtitle fill publisher, rights and subtitle, which feeds.py does not read.
+_RSS_ITEM_IGNORED = frozenset({
+    "category", "comments", "enclosure", "source", "dc_subject", "dc_publisher", "dc_rights", "subtitle",
+})
 _ATOM_FEED_IGNORED = frozenset({"updated", "published", "subtitle", "rights", "generator", "icon", "logo", "category"})
 _PERSON = {"name": "name", "email": "email", "uri": "href"}
 _ATOM_TYPES = {None: "text/plain", "text": "text/plain", "html": "text/html"}
@@ -156,25 +160,42 @@ def _check_bare_summary(entry: dict[str, Any]) -> None:
 def _key(element: Any) -> str:
     """The name feedparser dispatches on: its own prefix for a namespace it knows, else the document's."""
     tag = element.tag
-    if not isinstance(tag, str):
-        raise Decline("entity reference or other non-element node")
     if element.attrib:
         for name in element.attrib:
             local = name.rpartition("}")[2].lower()
             if local in ("base", "lang"):
                 raise Decline("xml:base or xml:lang")
+    key = _KEYS.get(tag)
+    if key is not None:
+        return key
+    if not isinstance(tag, str):
+        raise Decline("entity reference or other non-element node")
+    key = _key_of(tag, element.prefix)
+    if tag[0] != "{" or _NAMESPACES.get(_namespace(tag)) is not None:
+        _KEYS[tag] = key  # a name that does not depend on the document's prefix
+    return key
+
+
+def _namespace(tag: str) -> str:
+    lowered = tag[1:].partition("}")[0].lower()
+    return "http://backend.userland.com/rss" if "backend.userland.com/rss" in lowered else lowered
+
+
+def _key_of(tag: str, given: str | None) -> str:
     if tag[0] != "{":
         return tag.lower()
     uri, _, local = tag[1:].partition("}")
-    lowered = uri.lower()
-    if "backend.userland.com/rss" in lowered:
-        lowered = "http://backend.userland.com/rss"
-    prefix = _NAMESPACES.get(lowered)
+    prefix = _NAMESPACES.get(_namespace(tag))
     if prefix is None:
-        prefix = element.prefix
+        prefix = given
         if not prefix:
             raise Decline(f"element in unknown default namespace {uri}")
     return f"{prefix}_{local.lower()}" if prefix else local.lower()
+
+
+def _bare_entities(link: str) -> str:
+    """What feedparser's link handling leaves of an entity-like '&name;' in a link: '&name'."""
+    return _ENTITY_NAME.sub(r"&\g<1>", link) if "&" in link else link
 
 
 def _leaf(element: Any) -> str:
@@ -293,7 +314,7 @@ class _Reader:
             elif key == "link":  # the last one wins, as in feedparser
                 if child.attrib:
                     raise Decline("channel link with attributes")
-                feed["link"] = re.sub("&([A-Za-z0-9_]+);", r"&\g<1>", self._url(_leaf(child)))
+                feed["link"] = _bare_entities(self._url(_leaf(child)))
             elif key == "description":
                 if summary:  # feedparser would take it for content, and carry that into the first item
                     raise Decline("channel description after itunes:summary")
@@ -364,7 +385,7 @@ class _Reader:
                 entry["title_detail"] = self._detail(kind, value)
             elif key == "link":
                 value = self._url(_leaf(child)).replace("&amp;", "&")
-                entry["link"] = re.sub("&([A-Za-z0-9_]+);", r"&\g<1>", value)
+                entry["link"] = _bare_entities(value)
             elif key == "guid":
                 attributes = {name.lower(): value for name, value in child.attrib.items()}
                 self._id(entry, _leaf(child), attributes.get("ispermalink", "true") == "true")

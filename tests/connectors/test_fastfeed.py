@@ -112,10 +112,12 @@ ITEM_PARTS = [
     "<created>2024-01-04T03:04:05Z</created>", "<pubDate>Tue, 02 Jan 2024 03:04:05 GMT</pubDate>",
     "<dc:date>2024-01-05T03:04:05Z</dc:date>", "<custom><a>x</a><b><c>{t}</c></b></custom>",
     "<custom k='v'>text<d>{s}</d></custom>", "<custom><title>{t}</title></custom>", "<nested-field>{t}</nested-field>",
+    "<subtitle>{s}</subtitle>",
 ]
 CHANNEL_PARTS = [
     "<title>F</title>", "<link>/one</link>", "<link>/two</link>", "<language>en</language>",
     "<dc:language>fr</dc:language>", "<description>D</description>", "<itunes:summary>S</itunes:summary>",
+    "<subtitle>{t}</subtitle>", "<dc:title>DT</dc:title>", "<image><title>I</title><url>i.png</url></image>",
     "<itunes:author>A</itunes:author>", "<itunes:category text='a'><itunes:category text='b'/></itunes:category>",
     "<itunes:owner><itunes:name>N</itunes:name><itunes:email>e@x</itunes:email></itunes:owner>",
     "<media:thumbnail url='t.png'/>", "<itunes:image href='i.png'/>",
