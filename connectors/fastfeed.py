@@ -377,8 +377,7 @@ class _Reader:
             elif key == "dc_title" and entry.get("title"):  # feedparser drops a later title at the same depth
                 _leaf(child)
             elif namespaced and key not in _RSS_ITEM_IGNORED:
-                if not fastfeed_ext.skips(child, key, _key, _other, bool(entry.get("title"))):
-                    _other(child, key)
+                self._extension(entry, child, key)
             elif key == "title":
                 value, kind = self._rss_title(child)
                 entry["title"] = value
@@ -534,6 +533,29 @@ class _Reader:
                 self._person(child)
             elif key in ("category", "rights"):
                 _leaf(child)
-            elif not fastfeed_ext.skips(child, key, _key, _other, bool(entry.get("title"))):
-                _other(child, key)
+            else:
+                self._extension(entry, child, key)
         return entry
+
+    def _extension(self, entry: dict[str, Any], element: Any, key: str) -> None:
+        """A namespaced element of an entry: media:description (at any depth in Media RSS boxes), an
+        extension feedparser files away, or else an element we must not have."""
+        def plain(child: Any, inner: str) -> None:
+            if inner == "media_description":
+                self._media_description(entry, child)
+            else:
+                _other(child, inner)
+
+        if key == "media_description":
+            self._media_description(entry, element)
+        elif not fastfeed_ext.skips(element, key, _key, plain, bool(entry.get("title"))):
+            _other(element, key)
+
+    def _media_description(self, entry: dict[str, Any], element: Any) -> None:
+        """feedparser reads media:description as a description: the summary, typed HTML, of an entry that has
+        none yet. Beside another summary or content its depth decides what is kept, so that is declined."""
+        if "summary" in entry or "content" in entry or element.attrib:
+            raise Decline("media:description beside another summary or content, or with attributes")
+        value = plain_html(text(_leaf(element)))
+        entry["summary"] = value
+        entry["summary_detail"] = self._detail("text/html", value)

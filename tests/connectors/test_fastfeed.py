@@ -112,7 +112,9 @@ ITEM_PARTS = [
     "<created>2024-01-04T03:04:05Z</created>", "<pubDate>Tue, 02 Jan 2024 03:04:05 GMT</pubDate>",
     "<dc:date>2024-01-05T03:04:05Z</dc:date>", "<custom><a>x</a><b><c>{t}</c></b></custom>",
     "<custom k='v'>text<d>{s}</d></custom>", "<custom><title>{t}</title></custom>", "<nested-field>{t}</nested-field>",
-    "<subtitle>{s}</subtitle>",
+    "<subtitle>{s}</subtitle>", "<media:description>{s}</media:description>",
+    "<media:group><media:content url='v'><media:description>{s}</media:description></media:content></media:group>",
+    "<media:description type='plain'>{t}</media:description>",
 ]
 CHANNEL_PARTS = [
     "<title>F</title>", "<link>/one</link>", "<link>/two</link>", "<language>en</language>",
@@ -154,7 +156,8 @@ def test_fast_path_agrees_on_generated_extensions(
         "<title type='html'>{t}</title>", "<summary type='html'>{s}</summary>", "<content type='html'>{s}</content>",
         "<author><name>N</name><gd:image src='x.png'/></author>", "<media:title>{t}</media:title>",
         "<media:group><media:thumbnail url='t.png'/><media:title>{t}</media:title></media:group>",
-        "<link href='/p'/>", "<updated>2024-01-02T03:04:05Z</updated>",
+        "<link href='/p'/>", "<updated>2024-01-02T03:04:05Z</updated>", "<media:description>{s}</media:description>",
+        "<media:group><media:title>{t}</media:title><media:description>{s}</media:description></media:group>",
     ]), min_size=1, max_size=6),
     title=TEXT, summary=TEXT,
 )
@@ -374,3 +377,27 @@ def test_fast_path_files_item_dates_as_feedparser_does(dates: str) -> None:
             f"<channel><title>F</title><item><title>T</title>{dates}</item></channel></rss>").encode()
     assert fastfeed.parse(data, {}) is not None
     assert _stories(data, True) == _stories(data, False)
+
+
+def test_fast_path_answers_a_youtube_style_media_description() -> None:
+    data = (b"<feed xmlns='http://www.w3.org/2005/Atom' xmlns:media='http://search.yahoo.com/mrss/'><title>F</title>"
+            b"<entry><id>yt:1</id><title>Video</title><media:group><media:title>Video</media:title>"
+            b"<media:description>What it is about &amp; more</media:description></media:group></entry></feed>")
+    assert fastfeed.parse(data, {}) is not None
+    assert _stories(data, True) == _stories(data, False)
+    assert _stories(data, True)[0]["summary"] == "What it is about & more"
+
+
+@pytest.mark.parametrize("parts", [
+    "<description>&lt;p&gt;D&lt;/p&gt;</description><media:group><media:description>M</media:description></media:group>",
+    "<content:encoded>&lt;p&gt;C&lt;/p&gt;</content:encoded><media:description>M</media:description>",
+    "<media:description>M</media:description><description>D</description>",
+    "<media:group><media:description>M</media:description></media:group><description>D</description>",
+    "<media:description>M</media:description><media:description>N</media:description>",
+])
+def test_fast_path_agrees_on_media_description_beside_other_summaries(parts: str) -> None:
+    data = ("<rss version='2.0' xmlns:media='http://search.yahoo.com/mrss/' "
+            "xmlns:content='http://purl.org/rss/1.0/modules/content/'><channel><title>F</title><item><title>T</title>"
+            f"{parts}</item></channel></rss>").encode()
+    if fastfeed.parse(data, {"content-location": BASE}) is not None:
+        assert _stories(data, True) == _stories(data, False)
