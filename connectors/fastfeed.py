@@ -213,6 +213,16 @@ def _other(element: Any, key: str) -> None:
         _other(child, _key(child))
 
 
+class _Context:
+    """Just enough of a feedparser parser for its author-detail step: the entry being built."""
+
+    def __init__(self, entry: dict[str, Any]) -> None:
+        self.entry = entry
+
+    def _get_context(self) -> dict[str, Any]:
+        return self.entry
+
+
 class _Reader:
     """One document's walk. Each entry is a plain dict with feedparser's keys for the fields we read."""
 
@@ -426,11 +436,13 @@ class _Reader:
         entry[field + "_parsed"] = _parse_date(value)
 
     def _rss_author(self, entry: dict[str, Any], element: Any) -> None:
+        """feedparser's author: a new author detail, the text as the author, then its own split of an e-mail
+        address out of the text (its _sync_author_detail, called on this entry)."""
         value = text(_leaf(element))
-        if "@" in value:
-            raise Decline("author with an e-mail address (feedparser splits it)")
-        entry.setdefault("authors", []).append({"name": value} if value else {})
+        entry.setdefault("authors", []).append({"name": value} if value and "@" not in value else {})
         entry["author"] = value
+        if "@" in value:
+            _FeedParserMixin._sync_author_detail(_Context(entry))  # type: ignore[arg-type]
 
     def atom(self, root: Any) -> FeedParserDict:
         feed = self._feed()

@@ -14,6 +14,7 @@ from html.entities import name2codepoint
 from feedparser.html import _BaseHTMLProcessor, _cp1252
 from feedparser.mixin import _FeedParserMixin
 from feedparser.sanitizer import _HTMLSanitizer
+from feedparser.sgml import sgmllib
 from feedparser.urls import _urljoin
 
 from transforms.normalize import SKIP_TAGS
@@ -40,7 +41,6 @@ _TAG = re.compile(
 # double hyphen inside, where the two HTML parsers could disagree on where it ends.
 _COMMENT = re.compile(r"<!--(?:[^<>-]|-(?!-))*-->")
 _BARE = re.compile(r"&(?!#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]*;)")
-_SGML_NAME = re.compile(r"[a-zA-Z][-.a-zA-Z0-9]*")  # the name sgmllib reads after '&' (its entityref)
 # A script or style element with plain text inside (no markup, no reference): the sanitizer drops it whole
 # and html_to_text skips its text, so both read the text around it alike. Not self-closing: the sanitizer
 # would then drop everything after it. An empty iframe (an embedded video) is dropped by both as well.
@@ -102,16 +102,16 @@ def _check_bare_ampersands(value: str) -> None:
     """Decline unless every bare ampersand reads alike in feedparser's value and ours, as clean() sees them.
 
     feedparser's sanitizer (sgmllib) keeps a bare '&' verbatim unless a name follows it and then another
-    character: a known entity name gains its ';' (``&hellip`` becomes ``&hellip;``), an unknown one is
-    escaped (``&Lease`` becomes ``&amp;Lease``). clean() unescapes both texts alike only when html.unescape
-    leaves our ``&name`` as it is (it reads ``&copyx`` as ``©x``), so those are the safe ones."""
+    character (its entityref pattern, backtracking over '-' and '.'): a known entity name gains its ';'
+    (``&hellip`` becomes ``&hellip;``), an unknown one is escaped (``&Lease`` becomes ``&amp;Lease``).
+    clean() unescapes both texts alike only when html.unescape leaves our ``&name`` as it is (it reads
+    ``&copyx`` as ``©x``), so those are the safe ones."""
     for bare in _BARE.finditer(value):
-        start = bare.end()
-        name = _SGML_NAME.match(value, start)
-        if name is None or name.end() == len(value):
-            continue  # no name, or a name at the very end: kept verbatim
-        if name[0] in _ENTITY_NAMES:
-            raise Decline(f"bare &{name[0]} the sanitizer completes")
+        name = sgmllib.entityref.match(value, bare.start())  # the sanitizer's own reading
+        if name is None:
+            continue  # kept verbatim
+        if name[1] in _ENTITY_NAMES:
+            raise Decline(f"bare &{name[1]} the sanitizer completes")
         window = re.match(r"&[^&<]{0,40}", value[bare.start():])[0]  # html.unescape reads no further
         if html.unescape(window) != window:
-            raise Decline(f"bare &{name[0]} that html.unescape reads as a reference")
+            raise Decline(f"bare &{name[1]} that html.unescape reads as a reference")

@@ -112,7 +112,8 @@ ITEM_PARTS = [
     "<created>2024-01-04T03:04:05Z</created>", "<pubDate>Tue, 02 Jan 2024 03:04:05 GMT</pubDate>",
     "<dc:date>2024-01-05T03:04:05Z</dc:date>", "<custom><a>x</a><b><c>{t}</c></b></custom>",
     "<custom k='v'>text<d>{s}</d></custom>", "<custom><title>{t}</title></custom>", "<nested-field>{t}</nested-field>",
-    "<subtitle>{s}</subtitle>", "<media:description>{s}</media:description>",
+    "<subtitle>{s}</subtitle>", "<media:description>{s}</media:description>", "<author>jo@x.example (Jo)</author>",
+    "<dc:creator>Ann &lt;ann@x.example&gt;</dc:creator>", "<itunes:author>a@b.example</itunes:author>", "<author>@jo</author>",
     "<media:group><media:content url='v'><media:description>{s}</media:description></media:content></media:group>",
     "<media:description type='plain'>{t}</media:description>",
 ]
@@ -289,6 +290,7 @@ def test_fast_path_answers_plain_rdf() -> None:
     "x &amp;foo; y", "fin &amp;", "&amp;&amp;x", "<p>a &amp;copyx b</p>", "&amp;lt;b&amp;gt;1&amp;1",
     "x &amp;Lease y", "x &amp;hellip y", "x &amp;hellip", "x &amp;hellip&lt;b&gt;y&lt;/b&gt;", "x &amp;apos y",
     "&amp;hellip&lt;!-- c --&gt;", "x &amp;#65 y", "x &amp;#x41 y", "&lt;a href='?a=1&amp;copy=2'&gt;x&lt;/a&gt;",
+    "&amp;copyx-", "x &amp;hellip-", "&amp;Lease.", "&amp;Lease-x",
 ])
 def test_fast_path_agrees_on_ampersands(text: str) -> None:
     """A bare ampersand reaches feedparser's sanitizer; only where it stays verbatim may the fast path answer."""
@@ -401,3 +403,15 @@ def test_fast_path_agrees_on_media_description_beside_other_summaries(parts: str
             f"{parts}</item></channel></rss>").encode()
     if fastfeed.parse(data, {"content-location": BASE}) is not None:
         assert _stories(data, True) == _stories(data, False)
+
+
+@pytest.mark.parametrize("author", [
+    "jo@x.example (Jo Smith)", "Jo Smith (jo@x.example)", "jo@x.example", "Jo <jo@x.example>", "@jo", "a@b",
+])
+def test_fast_path_splits_author_addresses_as_feedparser_does(author: str) -> None:
+    from xml.sax.saxutils import escape
+
+    data = (f"<rss version='2.0'><channel><title>F</title><item><title>T</title><author>{escape(author)}</author>"
+            "</item></channel></rss>").encode()
+    assert fastfeed.parse(data, {}) is not None
+    assert _stories(data, True) == _stories(data, False)
