@@ -77,6 +77,8 @@ def plain_html(value: str) -> str:
         markup = _COMMENT.sub("", value) if "<!--" in value else value
         if "<s" in markup or "<S" in markup or "<i" in markup or "<I" in markup:
             markup = _DROPPED_ELEMENT.sub("", markup)
+            if not markup.strip():  # the sanitizer leaves nothing: an empty title or summary is another story
+                raise Decline("markup the sanitizer empties")
         for tag in _TAG.finditer(markup):
             name = tag[2].lower()
             if name not in _PLAIN_TAGS or (tag[1] and name in _DROPPED_BREAKS):

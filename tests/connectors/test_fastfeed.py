@@ -360,6 +360,16 @@ def test_fast_path_agrees_on_script_and_style(markup: str) -> None:
         assert _stories(data, True) == _stories(data, False)
 
 
+def test_fast_path_leaves_a_title_the_sanitizer_empties_to_feedparser() -> None:
+    """feedparser keeps a later media:title when the sanitized title is empty (its title_depth rule)."""
+    data = (b"<feed xmlns='http://www.w3.org/2005/Atom' xmlns:media='http://search.yahoo.com/mrss/'><title>F</title>"
+            b"<entry><id>e/1</id><title type='html'>&lt;script src='x.js'&gt;&lt;/script&gt;</title>"
+            b"<media:title>Media title</media:title></entry></feed>")
+    if fastfeed.parse(data, {}) is not None:
+        assert _stories(data, True) == _stories(data, False)
+    assert _stories(data, False)[0]["title"] == "Media title"
+
+
 def test_fast_path_answers_markup_with_an_empty_iframe() -> None:
     data = (b"<rss version='2.0'><channel><title>F</title><item><title>T</title><description>&lt;p&gt;Watch"
             b"&lt;/p&gt;&lt;iframe src='https://v.example/e/1' width='560' allowfullscreen&gt;&lt;/iframe&gt;"
