@@ -304,7 +304,7 @@ class _Reader:
             if mark in seen and key in ("title", "description", "itunes_summary"):
                 raise Decline(f"second channel {key}")
             seen.add(mark)
-            if namespaced and key == "link":  # atom:link in RSS: harmless unless it is an alternate
+            if namespaced and key == "link" and child.attrib:  # atom:link in RSS: harmless unless an alternate
                 self._side_link(child)
             elif key in ("language", "dc_language"):  # the last one wins, as in feedparser
                 feed["language"] = text(_leaf(child))
@@ -315,7 +315,7 @@ class _Reader:
                 _leaf(child)  # itunes:author is the feed's author, which we do not read
             elif key == "dc_title" and titled:
                 _leaf(child)
-            elif namespaced:
+            elif namespaced and key != "link":
                 if not fastfeed_ext.skips(child, key, _key, _other, titled):
                     _other(child, key)
             elif key == "title":
@@ -369,7 +369,7 @@ class _Reader:
             if mark in seen and key in _MATTERS:
                 raise Decline(f"second item {key}")
             seen.add(mark)
-            if namespaced and key == "link":
+            if namespaced and key == "link" and child.attrib:  # without attributes it is a plain link
                 self._side_link(child)
             elif key == "content_encoded":
                 has_content = True
@@ -386,7 +386,7 @@ class _Reader:
                 self._date(entry, _ITEM_DATES[key], child)
             elif key == "dc_title" and entry.get("title"):  # feedparser drops a later title at the same depth
                 _leaf(child)
-            elif namespaced and key not in _RSS_ITEM_IGNORED:
+            elif namespaced and key not in _RSS_ITEM_IGNORED and key != "link":
                 self._extension(entry, child, key)
             elif key == "title":
                 value, kind = self._rss_title(child)
