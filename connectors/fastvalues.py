@@ -72,21 +72,16 @@ def text(value: str | None) -> str:
 def plain_html(value: str) -> str:
     """``value`` unchanged when it is markup feedparser's sanitizer would leave textually alike; else Decline."""
     if "<" in value or ">" in value:
-        rest = []
-        last = 0
         markup = _COMMENT.sub("", value) if "<!--" in value else value
         if "<s" in markup or "<S" in markup or "<i" in markup or "<I" in markup:
             markup = _DROPPED_ELEMENT.sub("", markup)
             if not markup.strip():  # the sanitizer leaves nothing: an empty title or summary is another story
                 raise Decline("markup the sanitizer empties")
-        for tag in _TAG.finditer(markup):
-            name = tag[2].lower()
-            if name not in _PLAIN_TAGS or (tag[1] and name in _DROPPED_BREAKS):
-                raise Decline(f"markup <{tag[1]}{tag[2]}> needs feedparser's sanitizer")
-            rest.append(markup[last:tag.start()])
-            last = tag.end()
-        rest.append(markup[last:])
-        outside = "".join(rest)
+        for closing, name, _, _ in set(_TAG.findall(markup)):
+            lowered = name.lower()
+            if lowered not in _PLAIN_TAGS or (closing and lowered in _DROPPED_BREAKS):
+                raise Decline(f"markup <{closing}{name}> needs feedparser's sanitizer")
+        outside = _TAG.sub("", markup)
         if "<" in outside or ">" in outside:
             raise Decline("markup that is not a plain tag")
     else:
