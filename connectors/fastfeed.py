@@ -20,7 +20,7 @@ from feedparser.mixin import _FeedParserMixin
 from feedparser.urls import make_safe_absolute_uri
 from feedparser.util import FeedParserDict
 
-from connectors import fastfeed_ext, fastfeed_scan
+from connectors import fastfeed_ext, fastfeed_scan, fastxhtml
 from connectors.fastvalues import Decline, join_url, looks_like_html, plain_html, text
 from connectors.parsed import ParseError
 from connectors.safexml import parse_xml
@@ -67,6 +67,7 @@ _RSS_ITEM_IGNORED = frozenset({
 })
 _ATOM_FEED_IGNORED = frozenset({"updated", "published", "subtitle", "rights", "generator", "icon", "logo", "category"})
 _PERSON = {"name": "name", "email": "email", "uri": "href"}
+_ATOM_TEXTS = frozenset(f"{_ATOM_TAG}{name}" for name in ("title", "summary", "content"))
 _ATOM_TYPES = {None: "text/plain", "text": "text/plain", "html": "text/html"}
 
 
@@ -477,10 +478,15 @@ class _Reader:
             raise Decline(f"{tag}: not Atom 1.0 in an Atom 1.0 feed")
         return key
 
-    def _typed(self, element: Any) -> tuple[str, str]:
+    def _typed(self, element: Any, xhtml: bool = False) -> tuple[str, str]:
+        """An Atom text construct: text, html, or (in entries, where feeds.py reads it as HTML) xhtml."""
         kind = _ATOM_TYPES.get(element.get("type"))
+        if xhtml and element.get("type") == "xhtml":
+            kind = "application/xhtml+xml"
         if kind is None or len(element.attrib) > ("type" in element.attrib):
             raise Decline(f"{element.tag} with type {element.get('type')!r} or other attributes")
+        if kind == "application/xhtml+xml":
+            return plain_html(text(fastxhtml.markup(element))), kind
         value = text(_leaf(element))
         return (plain_html(value) if kind == "text/html" else value), kind
 
@@ -509,6 +515,8 @@ class _Reader:
         entry: dict[str, Any] = {}
         seen: set[str] = set()
         for child in element:
+            if child.tag in _ATOM_TEXTS:  # its base only resolves links inside its markup, which no Story keeps
+                child.attrib.pop(_XML_BASE, None)
             key = self._atom_key(child)
             if key in seen and key not in ("link", "author", "contributor", "category"):
                 raise Decline(f"second entry {key}")
@@ -516,7 +524,7 @@ class _Reader:
             if key == "id":
                 self._id(entry, _leaf(child), True)
             elif key == "title":
-                value, kind = self._typed(child)
+                value, kind = self._typed(child, xhtml=True)
                 entry["title"] = value
                 entry["title_detail"] = self._detail(kind, value)
             elif key == "link":
@@ -526,11 +534,11 @@ class _Reader:
             elif key == "summary":
                 if "summary" in entry and "content" not in entry:
                     raise Decline("summary after summary")
-                value, kind = self._typed(child)
+                value, kind = self._typed(child, xhtml=True)
                 entry["summary"] = value
                 entry["summary_detail"] = self._detail(kind, value)
             elif key == "content":
-                value, kind = self._typed(child)
+                value, kind = self._typed(child, xhtml=True)
                 entry["content"] = [self._detail(kind, value)]
                 entry.setdefault("summary", value)
             elif key == "author":

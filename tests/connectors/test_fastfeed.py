@@ -442,3 +442,55 @@ def test_fast_path_reads_an_atom_link_without_attributes_as_a_link(parts: str) -
             assert _stories(data, True) == _stories(data, False)
         else:  # only a second atom:link in one item may decline (a repeated element)
             assert place == "item" and parts.count("atom:link") > 2
+
+
+XHTML_PIECES = [
+    "a", " b ", "&amp; c", "&lt;d&gt;", "é", "Ã©", "<p>", "</p>", "<br/>", "<b>x</b>", "<a href='/r'>l</a>",
+    "<img src='i.png' alt='pic'/>", "<span title='é'>t</span>", "<!-- c -->", "<script>s</script>",
+    "<nav>n</nav>", "<div>", "</div>", "<svg xmlns='http://www.w3.org/2000/svg'><g/></svg>",
+    "<p xml:lang='fr'>f</p>", "<table><tr><td>1</td></tr></table>", "<ul><li>i</li></ul>", "<pre>  x  </pre>",
+]
+
+
+def _balanced(pieces: list[str]) -> str:
+    """Pieces with <p>/<div> opened and closed in order: unbalanced ones are dropped so the XML parses."""
+    out, stack = [], []
+    for piece in pieces:
+        if piece in ("<p>", "<div>"):
+            stack.append(piece[1:-1])
+        elif piece in ("</p>", "</div>"):
+            if not stack or stack[-1] != piece[2:-1]:
+                continue
+            stack.pop()
+        out.append(piece)
+    return "".join(out) + "".join(f"</{name}>" for name in reversed(stack))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    pieces=st.lists(st.sampled_from(XHTML_PIECES), max_size=12), wrap=st.booleans(),
+    element=st.sampled_from(["content", "summary", "title"]), base=st.sampled_from(["", " xml:base='/b/'"]),
+)
+def test_fast_path_agrees_on_generated_xhtml(pieces: list[str], wrap: bool, element: str, base: str) -> None:
+    inner = _balanced(pieces)
+    body = ("<feed xmlns='http://www.w3.org/2005/Atom'><title>F</title><entry><id>urn:x:1</id><title>T</title>"
+            f"<{element} type='xhtml'{base}>" + (f"<div xmlns='http://www.w3.org/1999/xhtml'>{inner}</div>" if wrap
+            else f"<x:div xmlns:x='http://www.w3.org/1999/xhtml'>{inner}</x:div>")
+            + f"</{element}></entry></feed>")
+    if element == "title":  # the entry's title is the generated one
+        body = body.replace("<title>T</title>", "", 1)
+    data = body.encode("utf-8")
+    if fastfeed.parse(data, {"content-location": BASE}) is not None:
+        assert _stories(data, True) == _stories(data, False)
+
+
+@pytest.mark.parametrize("inner", [
+    "<p>One &amp; two</p><p>Three<br/>four</p>", "<table><tr><td><a href='/x'>Link</a></td><td>text</td></tr></table>",
+    "plain <b>bold</b> text",
+])
+def test_fast_path_answers_xhtml_content(inner: str) -> None:
+    data = ("<feed xmlns='http://www.w3.org/2005/Atom'><title>F</title><entry><id>urn:x:1</id><title>T</title>"
+            f"<content type='xhtml' xml:base='/b/'><div xmlns='http://www.w3.org/1999/xhtml'>{inner}</div></content>"
+            "</entry></feed>").encode()
+    assert fastfeed.parse(data, {}) is not None
+    assert _stories(data, True) == _stories(data, False)

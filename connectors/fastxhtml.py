@@ -1,0 +1,76 @@
+"""Atom XHTML content (``type="xhtml"``) as markup whose text reads as feedparser's, for the fast feed path.
+
+feedparser rebuilds XHTML content as markup (each element as ``<name attrs>...</name>``, text escaped, the
+wrapping ``div`` removed), then sanitizes it, and feeds.py keeps only the text of that (html_to_text:
+text, a line break at each block tag, no text from skipped tags). This module writes the same elements
+and text without attributes, which reads as the same text once the fast path's markup checks
+(connectors.fastvalues.plain_html) confirm the sanitizer would keep every tag. Anything outside the XHTML
+namespace (SVG, MathML), processing instructions, xml:base or xml:lang inside, non-ASCII attribute
+values (they take part in feedparser's Latin-1 repair of the whole markup) and content with no text at
+all decline.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from xml.sax.saxutils import escape
+
+from feedparser.html import _BaseHTMLProcessor
+from lxml import etree
+
+from connectors.fastvalues import Decline
+
+XHTML = "{http://www.w3.org/1999/xhtml}"
+_VOID = frozenset(_BaseHTMLProcessor.elements_no_end_tag)
+_TAGS = re.compile("<[^>]*>")
+
+
+def markup(element: Any) -> str:
+    """The markup of an Atom text construct of type xhtml (its children), or Decline."""
+    inner = _unwrapped(element)
+    parts = [escape(inner.text or "")]
+    _write(inner, parts)
+    value = "".join(parts)
+    if not _TAGS.sub("", value).strip():  # empty once rebuilt: feedparser's emptiness rules differ
+        raise Decline("XHTML content without text")
+    return value
+
+
+def _unwrapped(element: Any) -> Any:
+    """feedparser drops a div that wraps the whole content; its line breaks do not change the text."""
+    children = list(element)
+    if (
+        len(children) == 1 and children[0].tag == f"{XHTML}div" and not (element.text or "").strip()
+        and not (children[0].tail or "").strip()
+    ):
+        _check(children[0])
+        return children[0]
+    return element
+
+
+def _check(node: Any) -> None:
+    for name, value in node.attrib.items():
+        if name.rpartition("}")[2].lower() in ("base", "lang") or not value.isascii():
+            raise Decline("xml:base, xml:lang or a non-ASCII attribute inside XHTML content")
+
+
+def _write(node: Any, parts: list[str]) -> None:
+    for child in node:
+        tag = child.tag
+        if tag is etree.Comment:  # the strict parser has no comment handler: gone
+            parts.append(escape(child.tail or ""))
+            continue
+        if not isinstance(tag, str) or not tag.startswith(XHTML):
+            raise Decline(f"{tag!r} inside XHTML content")
+        _check(child)
+        name = tag[len(XHTML):].lower()
+        parts.append(f"<{name}>")
+        if name in _VOID:
+            if len(child) or (child.text or "").strip():
+                raise Decline(f"void element {name} with content")
+        else:
+            parts.append(escape(child.text or ""))
+            _write(child, parts)
+            parts.append(f"</{name}>")
+        parts.append(escape(child.tail or ""))
