@@ -16,6 +16,7 @@ import re
 from typing import Any
 from xml.sax.saxutils import escape
 
+from feedparser.api import StrictFeedParser
 from feedparser.html import _BaseHTMLProcessor
 from lxml import etree
 
@@ -65,6 +66,8 @@ def _write(node: Any, parts: list[str]) -> None:
             raise Decline(f"{tag!r} inside XHTML content")
         _check(child)
         name = tag[len(XHTML):].lower()
+        if hasattr(StrictFeedParser, f"_end_xhtml_{name}"):  # its end tag runs a handler (body ends content)
+            raise Decline(f"xhtml:{name} inside XHTML content")
         parts.append(f"<{name}>")
         if name in _VOID:
             if len(child) or (child.text or "").strip():
