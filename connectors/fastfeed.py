@@ -20,7 +20,7 @@ from feedparser.mixin import _FeedParserMixin
 from feedparser.urls import make_safe_absolute_uri
 from feedparser.util import FeedParserDict
 
-from connectors import fastfeed_ext, fastfeed_scan, fastxhtml
+from connectors import fastfeed_ext, fastfeed_scan, fastloose, fastxhtml
 from connectors.fastvalues import Decline, join_url, looks_like_html, plain_html, text
 from connectors.parsed import ParseError
 from connectors.safexml import parse_xml
@@ -109,7 +109,10 @@ def _answer(body: bytes, headers: Mapping[str, str]) -> FeedParserDict:
         chosen = declared_base or base
         base = (make_safe_absolute_uri(base, chosen) or base) if base else join_url(base, chosen)
     _key(root)  # refuses any other xml:lang or xml:base, and plain lang or base attributes, on the root too
-    reader = _Reader(base, (lang or "").replace("_", "-") or None)
+    reader = _Reader(base, (lang or "").replace("_", "-") or None, state.get("loose", False))
+    reader.raw_quotes = state.get("raw_quotes", False)
+    if reader.loose:
+        fastloose.check_tree(root)
     declared = {uri.lower() for uri in root.nsmap.values()}
     if _is_rss(root.tag) and not _VERSION_URIS & declared and not set(root.attrib) - {"version"}:
         answer = reader.rss(root, _rss_version(root.get("version", "")))
@@ -227,10 +230,19 @@ class _Context:
 class _Reader:
     """One document's walk. Each entry is a plain dict with feedparser's keys for the fields we read."""
 
-    def __init__(self, base: str, lang: str | None) -> None:
+    def __init__(self, base: str, lang: str | None, loose: bool = False) -> None:
         self.base = base
         self.lang = lang
+        self.loose = loose  # feedparser's loose parser reads this document: see connectors.fastloose
+        self.raw_quotes = False  # in a loose-parsed document, whether every quote is written as itself
         self.home = "\0"  # the tag prefix of an RDF document's own RSS namespace, whose elements are plain
+
+    def _value(self, value: str) -> str:
+        """A value feedparser does not read as content (link, id, date, author, language)."""
+        return fastloose.plain(value, self.raw_quotes) if self.loose else value
+
+    def _attribute(self, value: str | None) -> str | None:
+        return fastloose.attribute(value) if self.loose and value is not None else value
 
     def _namespaced(self, tag: str) -> bool:
         """Whether feedparser files the element under a namespace prefix (not for RSS 1.0's own elements)."""
@@ -308,7 +320,7 @@ class _Reader:
             if namespaced and key == "link" and child.attrib:  # atom:link in RSS: harmless unless an alternate
                 self._side_link(child)
             elif key in ("language", "dc_language"):  # the last one wins, as in feedparser
-                feed["language"] = text(_leaf(child))
+                feed["language"] = self._value(text(_leaf(child)))
             elif key == "itunes_summary":  # feedparser keeps it as the feed's summary
                 _leaf(child)
                 summary = True
@@ -347,12 +359,12 @@ class _Reader:
         return value, "text/plain"
 
     def _url(self, value: str) -> str:
-        value = text(value)
+        value = self._value(text(value))
         return join_url(self.base, value) if value else value
 
     def _side_link(self, element: Any) -> None:
-        rel = (element.get("rel") or "alternate").lower()
-        if rel == "alternate" or element.get("href") is None or len(element):
+        rel = (self._attribute(element.get("rel")) or "alternate").lower()
+        if rel == "alternate" or self._attribute(element.get("href")) is None or len(element):
             raise Decline("atom:link that may set the link")
 
     def _rss_item(self, item: Any) -> dict[str, Any]:
@@ -397,7 +409,7 @@ class _Reader:
                 value = self._url(_leaf(child)).replace("&amp;", "&")
                 entry["link"] = _bare_entities(value)
             elif key == "guid":
-                attributes = {name.lower(): value for name, value in child.attrib.items()}
+                attributes = {name.lower(): self._attribute(value) for name, value in child.attrib.items()}
                 self._id(entry, _leaf(child), attributes.get("ispermalink", "true") == "true")
             elif key == "author":
                 self._rss_author(entry, child)
@@ -425,21 +437,21 @@ class _Reader:
         return has_content
 
     def _id(self, context: dict[str, Any], raw: str, permalink: bool) -> None:
-        value = self._url(raw) if permalink else text(raw)
+        value = self._url(raw) if permalink else self._value(text(raw))
         context["id"] = value
         context.setdefault("guidislink", permalink and "link" not in context)
         if permalink:
             context.setdefault("link", value)
 
     def _date(self, entry: dict[str, Any], field: str, element: Any) -> None:
-        value = text(_leaf(element))
+        value = self._value(text(_leaf(element)))
         entry[field] = value
         entry[field + "_parsed"] = _parse_date(value)
 
     def _rss_author(self, entry: dict[str, Any], element: Any) -> None:
         """feedparser's author: a new author detail, the text as the author, then its own split of an e-mail
         address out of the text (its _sync_author_detail, called on this entry)."""
-        value = text(_leaf(element))
+        value = self._value(text(_leaf(element)))
         entry.setdefault("authors", []).append({"name": value} if value and "@" not in value else {})
         entry["author"] = value
         if "@" in value:
@@ -491,12 +503,12 @@ class _Reader:
         return (plain_html(value) if kind == "text/html" else value), kind
 
     def _link(self, context: dict[str, Any], element: Any) -> None:
-        href = element.get("href")
+        href = self._attribute(element.get("href"))
         if href is None or "url" in element.attrib or "uri" in element.attrib or len(element):
             raise Decline("atom link without a plain href")
-        rel = (element.get("rel") or "alternate").lower()
+        rel = (self._attribute(element.get("rel")) or "alternate").lower()
         default = "application/atom+xml" if rel == "self" else "text/html"
-        kind = _FeedParserMixin.map_content_type((element.get("type") or default).lower())
+        kind = _FeedParserMixin.map_content_type((self._attribute(element.get("type")) or default).lower())
         if rel == "alternate" and kind in _FeedParserMixin.html_types:
             context["link"] = join_url(self.base, href)
 
@@ -508,7 +520,7 @@ class _Reader:
             if field is None:  # an extension (gd:image): fine where feedparser stores it under its own key
                 _other(part, key)
             else:
-                person[field] = text(_leaf(part))
+                person[field] = self._value(text(_leaf(part)))
         return person
 
     def _atom_entry(self, element: Any) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 feedparser converts every document to UTF-8 (BOM, HTTP charset, XML declaration, fallbacks) and strips
 the DOCTYPE before its XML parser sees it. ``prepare`` calls those same feedparser steps, so the fast path
 reads exactly the bytes feedparser's strict parser reads, in any encoding, and carries the bozo flag the
-conversion raised. A declined document is parsed again by feedparser, so a decline found only after lxml
+conversion raised (or, for a misplaced declaration, the bytes its loose parser reads: connectors.fastloose). A declined document is parsed again by feedparser, so a decline found only after lxml
 has built the tree costs that parse for nothing: ``declines_at_sight`` finds the commonest (a root the
 fast path does not read) from the first bytes; a false alarm only sends a document to feedparser.
 """
@@ -17,6 +17,7 @@ from typing import Any
 from feedparser.encodings import convert_to_utf8
 from feedparser.sanitizer import replace_doctype
 
+from connectors import fastloose
 from connectors.fastvalues import Decline
 
 _FIRST_ELEMENT = re.compile(rb"<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
@@ -36,6 +37,10 @@ def prepare(body: bytes, headers: Mapping[str, str]) -> tuple[bytes, dict[str, A
     version, data, entities = replace_doctype(data)
     if version or entities:
         raise Decline("DOCTYPE")
+    loose = fastloose.misplaced(data, headers)
+    if loose is not None:  # feedparser's loose parser reads it: connectors.fastloose has the rules
+        data, state["bozo_exception"], state["raw_quotes"] = loose
+        state["bozo"] = state["loose"] = True
     return data, state
 
 
