@@ -490,15 +490,19 @@ class _Reader:
             raise Decline(f"{tag}: not Atom 1.0 in an Atom 1.0 feed")
         return key
 
-    def _typed(self, element: Any, xhtml: bool = False) -> tuple[str, str]:
-        """An Atom text construct: text, html, or (in entries, where feeds.py reads it as HTML) xhtml."""
+    def _typed(self, element: Any, xhtml: bool = False, svg: bool = False) -> tuple[str, str]:
+        """An Atom text construct: text, html, or (in entries, where feeds.py reads it as HTML) xhtml, with
+        inline SVG where feedparser will not copy the markup to a summary read as text."""
         kind = _ATOM_TYPES.get(element.get("type"))
         if xhtml and element.get("type") == "xhtml":
             kind = "application/xhtml+xml"
         if kind is None or len(element.attrib) > ("type" in element.attrib):
             raise Decline(f"{element.tag} with type {element.get('type')!r} or other attributes")
         if kind == "application/xhtml+xml":
-            return plain_html(text(fastxhtml.markup(element))), kind
+            value, elided = fastxhtml.markup(element)
+            if elided and not (svg or LOOKS_HTML.search(value)):
+                raise Decline("inline SVG in XHTML copied to a summary read as text")
+            return plain_html(text(value)), kind
         value = text(_leaf(element))
         return (plain_html(value) if kind == "text/html" else value), kind
 
@@ -536,7 +540,7 @@ class _Reader:
             if key == "id":
                 self._id(entry, _leaf(child), True)
             elif key == "title":
-                value, kind = self._typed(child, xhtml=True)
+                value, kind = self._typed(child, xhtml=True, svg=True)
                 entry["title"] = value
                 entry["title_detail"] = self._detail(kind, value)
             elif key == "link":
@@ -546,11 +550,11 @@ class _Reader:
             elif key == "summary":
                 if "summary" in entry and "content" not in entry:
                     raise Decline("summary after summary")
-                value, kind = self._typed(child, xhtml=True)
+                value, kind = self._typed(child, xhtml=True, svg=True)
                 entry["summary"] = value
                 entry["summary_detail"] = self._detail(kind, value)
             elif key == "content":
-                value, kind = self._typed(child, xhtml=True)
+                value, kind = self._typed(child, xhtml=True, svg="summary" in entry)
                 entry["content"] = [self._detail(kind, value)]
                 entry.setdefault("summary", value)
             elif key == "author":

@@ -75,8 +75,10 @@ def plain_html(value: str) -> str:
         markup = _COMMENT.sub("", value) if "<!--" in value else value
         if "<s" in markup or "<S" in markup or "<i" in markup or "<I" in markup:
             markup = _DROPPED_ELEMENT.sub("", markup)
-            if not markup.strip():  # the sanitizer leaves nothing: an empty title or summary is another story
-                raise Decline("markup the sanitizer empties")
+            # The sanitized value must keep a tag: clean() reads a value with none as text (one unescape
+            # fewer), and an empty one is another story (an empty title lets a later one in).
+            if "<" not in _DROPPED_ELEMENT.sub("", value) or not markup.strip():
+                raise Decline("markup the sanitizer leaves without a tag")
         for closing, name, _, _ in set(_TAG.findall(markup)):
             lowered = name.lower()
             if lowered not in _PLAIN_TAGS or (closing and lowered in _DROPPED_BREAKS):

@@ -21,21 +21,32 @@ from feedparser.html import _BaseHTMLProcessor
 from lxml import etree
 
 from connectors.fastvalues import Decline
+from transforms.htmltext import BLOCK_TAGS, SKIP_TAGS
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
 _VOID = frozenset(_BaseHTMLProcessor.elements_no_end_tag)
 _TAGS = re.compile("<[^>]*>")
+_SVG = "{http://www.w3.org/2000/svg}"
+_SVG_ROOT = f"{_SVG}svg"
+# SVG element names html_to_text or the sanitizer would read as more than inline text holders.
+_SVG_REFUSED = BLOCK_TAGS | SKIP_TAGS | {"title", "textarea", "xmp", "iframe", "noembed", "noframes", "plaintext",
+                                        "applet", "br", "foreignobject"}
 
 
-def markup(element: Any) -> str:
-    """The markup of an Atom text construct of type xhtml (its children), or Decline."""
+def markup(element: Any) -> tuple[str, bool]:
+    """The markup of an Atom text construct of type xhtml (its children), or Decline; and whether inline
+    SVG was written as its text alone. That is right wherever the value is read as HTML, not where
+    feedparser copies it to a summary that feeds.py reads as plain text (its SVG tags would stay there
+    unless the text holds a tag clean_text takes for HTML): the caller decides."""
     inner = _unwrapped(element)
     parts = [escape(inner.text or "")]
-    _write(inner, parts)
+    svg = _write(inner, parts)
     value = "".join(parts)
     if not _TAGS.sub("", value).strip():  # empty once rebuilt: feedparser's emptiness rules differ
         raise Decline("XHTML content without text")
-    return value
+    if svg and "<" not in value:  # feedparser's keeps the SVG tags: clean() must read both as markup
+        raise Decline("XHTML content that is inline SVG alone")
+    return value, svg
 
 
 def _unwrapped(element: Any) -> Any:
@@ -56,11 +67,17 @@ def _check(node: Any) -> None:
             raise Decline("xml:base, xml:lang or a non-ASCII attribute inside XHTML content")
 
 
-def _write(node: Any, parts: list[str]) -> None:
+def _write(node: Any, parts: list[str]) -> bool:
+    svg = False
     for child in node:
         tag = child.tag
         if tag is etree.Comment:  # the strict parser has no comment handler: gone
             parts.append(escape(child.tail or ""))
+            continue
+        if tag == _SVG_ROOT:  # inline SVG: only its text is left once sanitized and read as HTML
+            parts.append(escape(_svg_text(child)))
+            parts.append(escape(child.tail or ""))
+            svg = True
             continue
         if not isinstance(tag, str) or not tag.startswith(XHTML):
             raise Decline(f"{tag!r} inside XHTML content")
@@ -74,6 +91,25 @@ def _write(node: Any, parts: list[str]) -> None:
                 raise Decline(f"void element {name} with content")
         else:
             parts.append(escape(child.text or ""))
-            _write(child, parts)
+            svg = _write(child, parts) or svg
             parts.append(f"</{name}>")
         parts.append(escape(child.tail or ""))
+    return svg
+
+
+def _svg_text(node: Any) -> str:
+    """The text of an inline SVG subtree: feedparser keeps its data (the sanitizer drops or keeps the SVG
+    tags, never their text, and none of the allowed names is a block or skipped tag for html_to_text)."""
+    _check(node)
+    pieces = [node.text or ""]
+    for child in node:
+        if child.tag is etree.Comment:
+            pieces.append(child.tail or "")
+            continue
+        if not isinstance(child.tag, str) or not child.tag.startswith(_SVG):
+            raise Decline(f"{child.tag!r} inside inline SVG")
+        if child.tag[len(_SVG):].lower() in _SVG_REFUSED:
+            raise Decline(f"svg:{child.tag[len(_SVG):]} inside inline SVG")
+        pieces.append(_svg_text(child))
+        pieces.append(child.tail or "")
+    return "".join(pieces)

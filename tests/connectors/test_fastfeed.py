@@ -364,6 +364,7 @@ def test_fast_path_answers_markup_with_an_empty_script() -> None:
     "a&lt;script src='x'/&gt;b&lt;/script&gt;c", "a&lt;script&gt;1 &amp;amp;&amp;amp; 2&lt;/script&gt;c",
     "a&lt;script&gt;x&lt;b&gt;y&lt;/b&gt;&lt;/script&gt;c", "a&lt;style&gt;p{}&lt;/style&gt;b", "a&lt;scriptx&gt;&lt;/scriptx&gt;",
     "a&lt;SCRIPT type='t'&gt;&lt;/script &gt;b", "a&lt;iframe src='v' width='5' allowfullscreen&gt;&lt;/iframe&gt;b",
+    "&amp;#x&amp;#65&lt;script async src='x.js'&gt;&lt;/script&gt;", "&amp;#x&amp;#65&lt;script&gt;&lt;/script&gt;&lt;b&gt;",
     "a&lt;iframe src='v'&gt;inside&lt;/iframe&gt;b&lt;p&gt;c&lt;/p&gt;", "a&lt;iframe src='v'/&gt;b&lt;p&gt;c&lt;/p&gt;",
 ])
 def test_fast_path_agrees_on_script_and_style(markup: str) -> None:
@@ -459,6 +460,7 @@ XHTML_PIECES = [
     "a", " b ", "&amp; c", "&lt;d&gt;", "é", "Ã©", "<p>", "</p>", "<br/>", "<b>x</b>", "<a href='/r'>l</a>",
     "<img src='i.png' alt='pic'/>", "<span title='é'>t</span>", "<!-- c -->", "<script>s</script>",
     "<nav>n</nav>", "<div>", "</div>", "<svg xmlns='http://www.w3.org/2000/svg'><g/></svg>",
+    "<svg xmlns='http://www.w3.org/2000/svg'><text x='1'>s &amp; t</text><desc>d</desc></svg>",
     "<p xml:lang='fr'>f</p>", "<table><tr><td>1</td></tr></table>", "<ul><li>i</li></ul>", "<pre>  x  </pre>",
 ]
 
@@ -541,3 +543,18 @@ def test_fast_path_reads_loose_documents_only_where_values_agree(item: str, answ
     assert (fastfeed.parse(data, {}) is not None) == answered
     assert _stories(data, True, None) == _stories(data, False, None)
     assert any("not at start" in story.get("note", "") for story in _stories(data, True, None))
+
+
+@pytest.mark.parametrize(("summary", "inner"), [
+    ("", "<p>Logo</p><svg xmlns='http://www.w3.org/2000/svg'><text>S</text><path d='M0'/></svg> after"),
+    ("", "<svg xmlns='http://www.w3.org/2000/svg'><desc><abbr>foo</abbr></desc></svg>"),
+    ("", "<svg xmlns='http://www.w3.org/2000/svg'><desc>foo</desc></svg> bar"),
+    ("<summary>S</summary>", "<svg xmlns='http://www.w3.org/2000/svg'><desc>foo</desc></svg> bar"),
+])
+def test_fast_path_agrees_on_inline_svg(summary: str, inner: str) -> None:
+    """Inline SVG reads as its text where the XHTML is read as HTML; a bare summary copy must keep markup."""
+    data = ("<feed xmlns='http://www.w3.org/2005/Atom'><title>F</title><entry><id>urn:x:1</id><title>T</title>"
+            f"{summary}<content type='xhtml'><div xmlns='http://www.w3.org/1999/xhtml'>{inner}</div></content>"
+            "</entry></feed>").encode()
+    if fastfeed.parse(data, {}) is not None:
+        assert _stories(data, True) == _stories(data, False)
