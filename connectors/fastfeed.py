@@ -21,7 +21,14 @@ from feedparser.urls import make_safe_absolute_uri
 from feedparser.util import FeedParserDict
 
 from connectors import fastfeed_ext, fastfeed_scan, fastloose, fastxhtml
-from connectors.fastvalues import Decline, join_url, looks_like_html, plain_html, text
+from connectors.fastvalues import (
+    Decline,
+    join_url,
+    looks_like_html,
+    plain_html,
+    sanitized_copy,
+    text,
+)
 from connectors.parsed import ParseError
 from connectors.safexml import parse_xml
 from transforms.normalize import LOOKS_HTML
@@ -125,7 +132,7 @@ def _answer(body: bytes, headers: Mapping[str, str]) -> FeedParserDict:
     if not answer["entries"]:
         raise Decline("no entries")  # feedparser words the empty cases
     for entry in answer["entries"]:
-        _check_bare_summary(entry)
+        _check_bare_summary(entry, reader)
     if state.get("bozo"):  # the encoding step's complaint (an overridden charset, a non-XML media type)
         answer["bozo"], answer["bozo_exception"] = True, state["bozo_exception"]
     return answer
@@ -152,13 +159,20 @@ def _rdf_version(nsmap: Mapping[str | None, str]) -> str:
     raise Decline(f"RDF with version namespaces {hints}")
 
 
-def _check_bare_summary(entry: dict[str, Any]) -> None:
-    """A summary copied from HTML content has no type, so feeds.py cleans it as text: feedparser's sanitized
-    markup would then reach the Story as it is, and only markup clean_text converts anyway is safe."""
+def _check_bare_summary(entry: dict[str, Any], reader: _Reader) -> None:
+    """A summary copied from content has no type, so feeds.py cleans it as text: feedparser's markup then
+    reaches the Story as it is unless clean_text takes it for HTML. Plain-text content is copied as it is;
+    HTML content is copied sanitized, so that summary becomes feedparser's own sanitizer output."""
     summary = entry.get("summary")
     markup = summary and ("<" in summary or ">" in summary)
     if markup and "summary_detail" not in entry and not LOOKS_HTML.search(summary):
-        raise Decline("summary copied from markup clean_text would keep")
+        copied = reader.copies.get(id(entry))
+        if copied is None or copied[0] is not summary:
+            raise Decline("summary copied from markup clean_text would keep")
+        if copied[1] == "text/html":
+            entry["summary"] = sanitized_copy(summary, reader.base)
+        elif copied[1] != "text/plain":
+            raise Decline("summary copied from XHTML markup clean_text would keep")
 
 
 def _key(element: Any) -> str:
@@ -235,6 +249,7 @@ class _Reader:
         self.lang = lang
         self.loose = loose  # feedparser's loose parser reads this document: see connectors.fastloose
         self.raw_quotes = False  # in a loose-parsed document, whether every quote is written as itself
+        self.copies: dict[int, tuple[str, str]] = {}  # id(entry): the content value copied to its summary, type
         self.home = "\0"  # the tag prefix of an RDF document's own RSS namespace, whose elements are plain
 
     def _value(self, value: str) -> str:
@@ -388,6 +403,8 @@ class _Reader:
                 has_content = True
                 value = plain_html(text(_leaf(child)))
                 entry.setdefault("content", []).append(self._detail("text/html", value))
+                if "summary" not in entry:
+                    self.copies[id(entry)] = (value, "text/html")
                 entry.setdefault("summary", value)
             elif key in ("description", "itunes_summary"):
                 has_content = self._rss_summary(entry, child, key, has_content)
@@ -531,8 +548,8 @@ class _Reader:
         entry: dict[str, Any] = {}
         seen: set[str] = set()
         for child in element:
-            if child.tag in _ATOM_TEXTS:  # its base only resolves links inside its markup, which no Story keeps
-                child.attrib.pop(_XML_BASE, None)
+            based = child.tag in _ATOM_TEXTS and child.attrib.pop(_XML_BASE, None) is not None
+            # (an Atom text construct's base only resolves links inside its markup, which no Story keeps)
             key = self._atom_key(child)
             if key in seen and key not in ("link", "author", "contributor", "category"):
                 raise Decline(f"second entry {key}")
@@ -556,6 +573,8 @@ class _Reader:
             elif key == "content":
                 value, kind = self._typed(child, xhtml=True, svg="summary" in entry)
                 entry["content"] = [self._detail(kind, value)]
+                if "summary" not in entry and not based:
+                    self.copies[id(entry)] = (value, kind)
                 entry.setdefault("summary", value)
             elif key == "author":
                 person = self._person(child)

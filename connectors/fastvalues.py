@@ -13,9 +13,9 @@ from html.entities import name2codepoint
 
 from feedparser.html import _BaseHTMLProcessor, _cp1252
 from feedparser.mixin import _FeedParserMixin
-from feedparser.sanitizer import _HTMLSanitizer
+from feedparser.sanitizer import _HTMLSanitizer, _sanitize_html
 from feedparser.sgml import sgmllib
-from feedparser.urls import _urljoin
+from feedparser.urls import _urljoin, resolve_relative_uris
 
 from transforms.normalize import SKIP_TAGS
 
@@ -114,3 +114,20 @@ def _check_bare_ampersands(value: str) -> None:
         window = re.match(r"&[^&<]{0,40}", value[bare.start():])[0]  # html.unescape reads no further
         if html.unescape(window) != window:
             raise Decline(f"bare &{name[1]} that html.unescape reads as a reference")
+
+
+def sanitized_copy(value: str, base: str) -> str:
+    """feedparser's own output for HTML content ``value`` (relative links resolved, sanitized), where it
+    reaches a Story as markup: the summary it copies from content. Its later Latin-1 repair and Windows-1252
+    mapping must have nothing to do, which is checked."""
+    out = _sanitize_html(resolve_relative_uris(value, base, "utf-8", "text/html"), "utf-8", "text/html")
+    if _CP1252.search(out):
+        raise Decline("sanitized markup with C1 characters")
+    if not out.isascii():
+        try:
+            out.encode("iso-8859-1").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            pass
+        else:
+            raise Decline("sanitized markup feedparser would repair as mis-decoded UTF-8")
+    return out

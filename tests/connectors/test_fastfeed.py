@@ -558,3 +558,16 @@ def test_fast_path_agrees_on_inline_svg(summary: str, inner: str) -> None:
             "</entry></feed>").encode()
     if fastfeed.parse(data, {}) is not None:
         assert _stories(data, True) == _stories(data, False)
+
+
+@pytest.mark.parametrize("markup", [
+    "&lt;pre style=\"white-space: pre-wrap; width: 81ex;\"&gt;Parse podcast categories&lt;/pre&gt;",
+    "&lt;q cite='/quoted'&gt;q&lt;/q&gt; and &lt;code&gt;x &amp;amp; y&lt;/code&gt;", "&lt;sup onclick='x()'&gt;2&lt;/sup&gt;",
+])
+@pytest.mark.parametrize("url", [None, BASE])
+def test_fast_path_copies_content_to_the_summary_as_feedparser_sanitizes_it(markup: str, url: str | None) -> None:
+    """The summary copied from content is read as plain text: it must be feedparser's own sanitized markup."""
+    data = ("<feed xmlns='http://www.w3.org/2005/Atom'><title>F</title><entry><id>urn:x:1</id><title>T</title>"
+            f"<content type='html'>{markup}</content></entry></feed>").encode()
+    assert fastfeed.parse(data, {"content-location": url} if url else {}) is not None
+    assert _stories(data, True, url) == _stories(data, False, url)
