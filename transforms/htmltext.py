@@ -63,34 +63,40 @@ def parser_text(text: str) -> str:
 
 def simple_text(text: str) -> str | None:
     """HTMLParser's answer for markup of the simple shape, or None when ``text`` has any other shape."""
+    if "<" not in text:
+        return unescape(text) if "&" in text else text
+    # split() gives the text between tokens and each token's groups: closing slash, name, attributes, the
+    # self-closing slash (all None for a comment).
+    pieces = _TOKEN.split(text)
+    datas = pieces[0::5]
+    if "<" in "".join(datas):
+        return None
     parts: list[str] = []
     skip = 0
-    last = 0
-    for token in _TOKEN.finditer(text):
-        data = text[last:token.start()]
-        if "<" in data:
-            return None
+    for index in range(1, len(pieces), 5):
+        data = datas[index // 5]
         if data and not skip:
             parts.append(unescape(data) if "&" in data else data)
-        last = token.end()
-        name = token[2]
+        name = pieces[index + 1]
         if name is None:  # a comment
             continue
         name = name.lower()
-        closing, empty = token[1], token[4]
-        if name in _RAW_TEXT and not closing:
-            return None
-        if closing and (empty or token[3]):
-            return None  # an end tag with attributes or a slash: HTMLParser's tolerant branch
-        # HTMLParser reads <tag/> as a start tag followed by an end tag.
-        for is_end in (True,) if closing else (False, True) if empty else (False,):
+        closing, empty = pieces[index], pieces[index + 3]
+        if closing:
+            if empty or pieces[index + 2]:
+                return None  # an end tag with attributes or a slash: HTMLParser's tolerant branch
             if name in SKIP_TAGS:
-                skip = max(0, skip - 1) if is_end else skip + 1
+                skip = max(0, skip - 1)
             elif name in BLOCK_TAGS:
                 parts.append("\n")
-    data = text[last:]
-    if "<" in data:
-        return None
+        elif name in _RAW_TEXT:
+            return None
+        elif name in SKIP_TAGS:
+            if not empty:  # HTMLParser reads <tag/> as a start tag followed by an end tag
+                skip += 1
+        elif name in BLOCK_TAGS:
+            parts.append("\n\n" if empty else "\n")
+    data = datas[-1]
     if data and not skip:
         parts.append(unescape(data) if "&" in data else data)
     return "".join(parts)
