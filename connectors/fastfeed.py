@@ -119,7 +119,7 @@ def _answer(body: bytes, headers: Mapping[str, str]) -> FeedParserDict:
     reader = _Reader(base, (lang or "").replace("_", "-") or None, state.get("loose", False))
     reader.raw_quotes = state.get("raw_quotes", False)
     if reader.loose:
-        fastloose.check_tree(root)
+        fastloose.check_tree(root, data)
     declared = {uri.lower() for uri in root.nsmap.values()}
     if _is_rss(root.tag) and not _VERSION_URIS & declared and not set(root.attrib) - {"version"}:
         answer = reader.rss(root, _rss_version(root.get("version", "")))

@@ -73,10 +73,13 @@ def _strict_failure(data: bytes, headers: Mapping[str, str]) -> Exception:
     raise Decline("a misplaced declaration the strict parser accepted")
 
 
-def check_tree(root: Any) -> None:
-    """Namespaces that mean one thing throughout, and no RSS 1.0."""
+def check_tree(root: Any, data: bytes) -> None:
+    """Namespaces that mean one thing throughout, and no RSS 1.0. When the bytes hold "xmlns" no more often
+    than the root declares namespaces, nothing below it declares any, and the walk is not needed."""
     if root.tag.startswith("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"):
         raise Decline("RSS 1.0 through the loose parser")
+    if data.count(b"xmlns") == len(root.nsmap):  # every declaration holds "xmlns"; text may add more
+        return
     bound: dict[str | None, str] = {}
     default = root.nsmap.get(None)
     for element in root.iter():
