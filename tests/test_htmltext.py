@@ -16,7 +16,8 @@ PIECES = [
     "<script>", "</script>", "<style>", "<title>", "<textarea>", "<form/>", "</footer>", "<aside>", "<button x>",
     "<!-- c -->", "<!--", "-->", "<!---->", "<!-->", "<!", "<?x?>", "<![CDATA[x]]>", "&amp;", "&amp", "&#8217;",
     "&#x27;", "&nbsp;", "&foo;", "&#", "&#;", "<p/ >", "</p x>", "</p/>", "<h1>", "</H1>", "<li", "<b\u00a0c>",
-    "<x:y>", "<a-b>", "<p\ta='1'\nb=\"2\">", "<p a=='1'>", "<p a='1'b='2'>",
+    "<x:y>", "<a-b>", "<p\ta='1'\nb=\"2\">", "<p a=='1'>", "<p a='1'b='2'>", "</script >", "<iframe src='v'>",
+    "</iframe>", "<script async src='x'>", "</title>", "<noscript>", "</noscript>", "<style/>", "</SCRIPT>",
 ]
 MARKUP = st.lists(st.sampled_from(PIECES), max_size=25).map("".join)
 
@@ -40,9 +41,17 @@ def test_simple_reader_answers_common_markup(markup: str, expected: str) -> None
     assert simple_text(markup) == expected == parser_text(markup)
 
 
+@pytest.mark.parametrize(("markup", "expected"), [
+    ("<p>a</p><script async src='x.js'></script><p>b</p>", "\na\n\nb\n"), ("a<iframe src='v'>in</iframe>b", "ainb"),
+    ("<title>t</title>", "t"), ("<nav><style>p{}</style>n</nav>x", "x"),
+])
+def test_simple_reader_answers_plain_raw_text_elements(markup: str, expected: str) -> None:
+    assert simple_text(markup) == expected == parser_text(markup)
+
+
 @pytest.mark.parametrize("markup", [
-    "a < b", "<script>x<y</script>", "<a href=bare>x</a>", "<![CDATA[x]]>", "</p class='x'>", "<title>t</title>",
-    "<!-->", "<p a='1'b='2'>",
+    "a < b", "<script>x<y</script>", "<a href=bare>x</a>", "<![CDATA[x]]>", "</p class='x'>", "<script>a&amp;b</script>",
+    "<!-->", "<p a='1'b='2'>", "<script/>", "<script>x</style>",
 ])
 def test_simple_reader_leaves_other_shapes_to_htmlparser(markup: str) -> None:
     assert simple_text(markup) is None

@@ -16,8 +16,9 @@ BLOCK_TAGS = frozenset({
     "p", "br", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote", "figure", "section",
 })
 SKIP_TAGS = frozenset({"script", "style", "noscript", "nav", "footer", "aside", "form", "button"})
-# Elements whose content HTMLParser reads as raw or escapable raw text, in any Python version (3.14 added
-# several): the simple reader refuses them, so it never has to know where their content ends.
+# Elements whose content HTMLParser reads as raw or escapable raw text, in some Python version (3.14 added
+# several): the simple reader takes them only holding plain text (no markup, no reference) up to their
+# plain end tag, which every version reads alike.
 _RAW_TEXT = frozenset({
     "script", "style", "xmp", "iframe", "noembed", "noframes", "noscript", "textarea", "title", "plaintext",
 })
@@ -73,8 +74,20 @@ def simple_text(text: str) -> str | None:
         return None
     parts: list[str] = []
     skip = 0
+    raw = ""  # the raw-text element whose end tag comes next
     for index in range(1, len(pieces), 5):
         data = datas[index // 5]
+        if raw:  # its text, then its plain end tag: no markup, no reference, read alike by every version
+            if "&" in data or pieces[index] != "/" or (pieces[index + 1] or "").lower() != raw:
+                return None
+            if pieces[index + 2] or pieces[index + 3]:
+                return None
+            if data and not skip:
+                parts.append(data)
+            if raw in SKIP_TAGS:
+                skip = max(0, skip - 1)
+            raw = ""
+            continue
         if data and not skip:
             parts.append(unescape(data) if "&" in data else data)
         name = pieces[index + 1]
@@ -90,7 +103,11 @@ def simple_text(text: str) -> str | None:
             elif name in BLOCK_TAGS:
                 parts.append("\n")
         elif name in _RAW_TEXT:
-            return None
+            if empty:  # HTMLParser versions differ on a self-closed raw-text element
+                return None
+            raw = name
+            if name in SKIP_TAGS:
+                skip += 1
         elif name in SKIP_TAGS:
             if not empty:  # HTMLParser reads <tag/> as a start tag followed by an end tag
                 skip += 1
