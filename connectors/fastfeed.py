@@ -445,7 +445,9 @@ class _Reader:
             value, kind = self._rss_title(element)
             entry.setdefault("content", []).append(self._detail(kind, value))
             return True
-        if key == "description":
+        if key == "description" and len(element):  # markup as elements: feedparser turns it into XHTML
+            value, kind = plain_html(text(fastxhtml.inline_markup(element))), "application/xhtml+xml"
+        elif key == "description":
             value, kind = plain_html(text(_leaf(element))), "text/html"
         else:
             value, kind = self._rss_title(element)

@@ -1,4 +1,5 @@
-"""Atom XHTML content (``type="xhtml"``) as markup whose text reads as feedparser's, for the fast feed path.
+"""Atom XHTML content (``type="xhtml"``), and RSS descriptions written as elements, as markup whose text
+reads as feedparser's, for the fast feed path.
 
 feedparser rebuilds XHTML content as markup (each element as ``<name attrs>...</name>``, text escaped, the
 wrapping ``div`` removed), then sanitizes it, and feeds.py keeps only the text of that (html_to_text:
@@ -49,6 +50,23 @@ def markup(element: Any) -> tuple[str, bool]:
     return value, svg
 
 
+def inline_markup(element: Any) -> str:
+    """An RSS description written as elements rather than escaped markup, as feedparser reads it: its first
+    element that is not a div turns the content into XHTML, which it then rebuilds like Atom's (text before
+    that element stays as written). A leading div, whose end tag feedparser drops or keeps depending on
+    what follows, and elements whose end tag runs a feedparser handler decline."""
+    lead = element.text or ""
+    first = element[0]
+    if "<" in lead or ">" in lead or not isinstance(first.tag, str) or first.tag.lower() == "div":
+        raise Decline("an RSS description whose markup feedparser reads unevenly")
+    parts = [lead]
+    _write(element, parts, namespace="")
+    value = "".join(parts)
+    if not _TAGS.sub("", value).strip():
+        raise Decline("RSS description markup without text")
+    return value
+
+
 def _unwrapped(element: Any) -> Any:
     """feedparser drops a div that wraps the whole content; its line breaks do not change the text."""
     children = list(element)
@@ -67,31 +85,34 @@ def _check(node: Any) -> None:
             raise Decline("xml:base, xml:lang or a non-ASCII attribute inside XHTML content")
 
 
-def _write(node: Any, parts: list[str]) -> bool:
+def _write(node: Any, parts: list[str], namespace: str = XHTML) -> bool:
+    """Each child as feedparser rebuilds it (elements of ``namespace``, whose end-tag handlers are named with
+    feedparser's prefix for it); whether inline SVG was written as its text."""
+    handler = "_end_xhtml_" if namespace == XHTML else "_end_"
     svg = False
     for child in node:
         tag = child.tag
         if tag is etree.Comment:  # the strict parser has no comment handler: gone
             parts.append(escape(child.tail or ""))
             continue
-        if tag == _SVG_ROOT:  # inline SVG: only its text is left once sanitized and read as HTML
+        if tag == _SVG_ROOT and namespace == XHTML:  # inline SVG: only its text is left once sanitized
             parts.append(escape(_svg_text(child)))
             parts.append(escape(child.tail or ""))
             svg = True
             continue
-        if not isinstance(tag, str) or not tag.startswith(XHTML):
-            raise Decline(f"{tag!r} inside XHTML content")
+        if not isinstance(tag, str) or not tag.startswith(namespace) or (not namespace and tag[0] == "{"):
+            raise Decline(f"{tag!r} inside markup feedparser rebuilds")
         _check(child)
-        name = tag[len(XHTML):].lower()
-        if hasattr(StrictFeedParser, f"_end_xhtml_{name}"):  # its end tag runs a handler (body ends content)
-            raise Decline(f"xhtml:{name} inside XHTML content")
+        name = tag[len(namespace):].lower()
+        if hasattr(StrictFeedParser, handler + name):  # its end tag runs a handler (xhtml:body ends content)
+            raise Decline(f"{name} inside markup feedparser rebuilds")
         parts.append(f"<{name}>")
         if name in _VOID:
             if len(child) or (child.text or "").strip():
                 raise Decline(f"void element {name} with content")
         else:
             parts.append(escape(child.text or ""))
-            svg = _write(child, parts) or svg
+            svg = _write(child, parts, namespace) or svg
             parts.append(f"</{name}>")
         parts.append(escape(child.tail or ""))
     return svg

@@ -571,3 +571,36 @@ def test_fast_path_copies_content_to_the_summary_as_feedparser_sanitizes_it(mark
             f"<content type='html'>{markup}</content></entry></feed>").encode()
     assert fastfeed.parse(data, {"content-location": url} if url else {}) is not None
     assert _stories(data, True, url) == _stories(data, False, url)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    lead=st.sampled_from(["", "Intro ", "a &amp; b ", "x &lt;y&gt; ", "  "]),
+    pieces=st.lists(st.sampled_from(XHTML_PIECES), min_size=1, max_size=10), url=st.sampled_from([None, BASE]),
+)
+def test_fast_path_agrees_on_rss_descriptions_written_as_elements(lead: str, pieces: list[str], url: str | None) -> None:
+    """feedparser turns a description holding elements into XHTML at its first element that is not a div."""
+    inner = lead + _balanced(pieces)
+    body = (f"<rss version='2.0'><channel><title>F</title><item><title>T</title><description>{inner}</description>"
+            "</item></channel></rss>")
+    try:
+        from lxml import etree
+
+        etree.fromstring(body.encode())
+    except etree.XMLSyntaxError:
+        return
+    _agree(body, False, url)
+
+
+@pytest.mark.parametrize("inner", [
+    "<table><tr><td><a href='/x'>Link</a></td><td>submitted by <a href='/u'>u</a></td></tr></table>",
+    "Lead &amp; text <b>bold</b><br/>after", "<p>x</p><details><summary>S</summary>D</details>",
+    "<p>x</p><source>s</source>", "<div>lead</div><p>p</p>",
+])
+def test_fast_path_answers_rss_descriptions_written_as_elements(inner: str) -> None:
+    data = (f"<rss version='2.0'><channel><title>F</title><item><title>T</title><description>{inner}</description>"
+            "</item></channel></rss>").encode()
+    if "summary" not in inner and "source" not in inner and "div" not in inner:
+        assert fastfeed.parse(data, {}) is not None
+    if fastfeed.parse(data, {}) is not None:
+        assert _stories(data, True) == _stories(data, False)
