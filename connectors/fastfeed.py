@@ -1,11 +1,14 @@
-"""A fast path for the common feed: well-formed RSS 2.0, RSS 1.0 / 0.90 (RDF) or Atom 1.0, read with lxml
-from the UTF-8 bytes feedparser's own encoding step gives (connectors.fastfeed_scan.prepare).
+"""A fast path for the common feed: well-formed RSS 0.9x / 2.0, RSS 1.0 / 0.90 (RDF) or Atom 1.0, read with
+lxml from the UTF-8 bytes feedparser's own encoding step gives (connectors.fastfeed_scan.prepare), also
+where feedparser's loose parser reads it for a misplaced declaration (connectors.fastloose).
 
 It builds the few fields ``connectors.feeds`` reads from feedparser's answer (feed title, link, language;
-per entry title, summary, content, id, link, dates, authors), following feedparser's rules for them. On
-anything it does not model (an encoding feedparser cannot name, a DOCTYPE, xml:base or xml:lang, XHTML or non-plain
-markup, a duplicate field, an element feedparser has a handler for) it returns None and the caller uses
-feedparser, so both paths always give the same Stories.
+per entry title, summary, content, id, link, dates, authors), following feedparser's rules for them;
+markup is checked against its sanitizer (connectors.fastvalues) and XHTML rebuilt as it does
+(connectors.fastxhtml). On anything it does not model (an encoding feedparser cannot name, a DOCTYPE,
+xml:base or xml:lang below the root, markup its sanitizer would change, a duplicate field, an element
+feedparser has a handler for) it returns None and the caller uses feedparser, so both paths give the
+same Stories. ``decline_reason`` says why, for reports.
 """
 
 from __future__ import annotations
