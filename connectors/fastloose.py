@@ -14,7 +14,8 @@ with references or CDATA it keeps or unescapes differently:
 * attribute values keep raw line breaks and some references, so the ones read must be plain ASCII
   without those characters or whitespace;
 * names follow the prefixes as written, so every prefix (and the default namespace) must mean one
-  namespace throughout the document, and RSS 1.0 (rdf:about) is left out.
+  namespace throughout the document, and RSS 1.0 (rdf:about) is left out;
+* it first rewrites the raw text a little (see ``_check_rewrites``), which matters inside CDATA only.
 
 ``misplaced`` finds the case; ``check_tree``, ``plain`` and ``attribute`` (used by the readers) enforce
 the rules above.
@@ -39,6 +40,9 @@ _KEPT_AS_WRITTEN = frozenset("&<>\"'")
 _ESCAPED = frozenset("&<>")
 # The quote references sgmllib passes on as written (named, or the exact numbers feedparser keeps).
 _QUOTE_REFERENCES = re.compile(rb"&(?:quot|apos|#3[49]|#[xX]2[27]);")
+_CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.DOTALL)
+_DECLARATION_OPEN = re.compile(r"<!(?!DOCTYPE|--|\[)", re.IGNORECASE)  # the loose parser's own patterns
+_SHORT_TAG = re.compile(r"<([^<>\s]+?)\s*/>")
 
 
 def misplaced(data: bytes, headers: Mapping[str, str]) -> tuple[bytes, Exception, bool] | None:
@@ -50,7 +54,20 @@ def misplaced(data: bytes, headers: Mapping[str, str]) -> tuple[bytes, Exception
     found = _MISPLACED.match(data, len(_NEW_DECLARATION))
     if found is None:
         return None
+    _check_rewrites(data.decode("utf-8", "replace"))
     return data[found.end():], _strict_failure(data, headers), _QUOTE_REFERENCES.search(data) is None
+
+
+def _check_rewrites(text: str) -> None:
+    """The loose parser first rewrites the whole text (its _BaseHTMLProcessor.feed): '&#39;' and '&#34;'
+    become quotes (inside attribute values too), '<!' not opening a DOCTYPE, comment or CDATA becomes
+    '&lt;!', and '<name/>' becomes '<name />' or '<name></name>'. Outside CDATA sections that changes
+    nothing a well-formed document means; inside them it changes the text, so those decline."""
+    if "&#39;" in text or "&#34;" in text:
+        raise Decline("quote references the loose parser rewrites")
+    for section in _CDATA.finditer(text):
+        if _DECLARATION_OPEN.search(section[1]) or _SHORT_TAG.search(section[1]):
+            raise Decline("CDATA text the loose parser rewrites")
 
 
 def _strict_failure(data: bytes, headers: Mapping[str, str]) -> Exception:
