@@ -449,6 +449,8 @@ class _Reader:
             entry.setdefault("content", []).append(self._detail(kind, value))
             return True
         if key == "description" and len(element):  # markup as elements: feedparser turns it into XHTML
+            if self.loose:  # the loose parser rebuilds it from text as written: not modelled
+                raise Decline("markup as elements in a loose-parsed document")
             value, kind = plain_html(text(fastxhtml.inline_markup(element))), "application/xhtml+xml"
         elif key == "description":
             value, kind = plain_html(text(_leaf(element))), "text/html"
@@ -521,6 +523,8 @@ class _Reader:
         if kind is None or len(element.attrib) > ("type" in element.attrib):
             raise Decline(f"{element.tag} with type {element.get('type')!r} or other attributes")
         if kind == "application/xhtml+xml":
+            if self.loose:  # the loose parser rebuilds it from text as written: not modelled
+                raise Decline("XHTML in a loose-parsed document")
             value, elided = fastxhtml.markup(element)
             if elided and not (svg or LOOKS_HTML.search(value)):
                 raise Decline("inline SVG in XHTML copied to a summary read as text")
