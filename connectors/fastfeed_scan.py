@@ -1,26 +1,54 @@
-"""A look at the raw bytes that tells, before any parsing, that the fast feed path would decline.
+"""The bytes the fast feed path reads, and a look at them that tells, before any parsing, that it would decline.
 
-A declined document is parsed again by feedparser, so a decline found only after lxml has built the tree
-costs that parse for nothing. These marks are ones the fast path always refuses; a false alarm (the mark
-in plain text) only sends a document to feedparser, which is always correct.
+feedparser converts every document to UTF-8 (BOM, HTTP charset, XML declaration, fallbacks) and strips
+the DOCTYPE before its XML parser sees it. ``prepare`` calls those same feedparser steps, so the fast path
+reads exactly the bytes feedparser's strict parser reads, in any encoding, and carries the bozo flag the
+conversion raised (or, for a misplaced declaration, the bytes its loose parser reads: connectors.fastloose). A declined document is parsed again by feedparser, so a decline found only after lxml
+has built the tree costs that parse for nothing: ``declines_at_sight`` finds the commonest (a root the
+fast path does not read) from the first bytes; a false alarm only sends a document to feedparser.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
-# xml:base anywhere, markup feedparser's sanitizer must strip, and Atom XHTML content.
-_MARKS = (b"xml:base=", b"&lt;script", b"<script", b"&lt;iframe", b'"xhtml"', b"'xhtml'")
+from feedparser.encodings import convert_to_utf8
+from feedparser.sanitizer import replace_doctype
+
+from connectors import fastloose
+from connectors.fastvalues import Decline
+
 _FIRST_ELEMENT = re.compile(rb"<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
 _COMMENT = re.compile(rb"<!--.*?-->", re.DOTALL)
-_ROOTS = (b"rss", b"feed")
+_ROOTS = (b"rss", b"feed", b"RDF")
 
 
-def declines_at_sight(body: bytes) -> bool:
-    """True when the fast path would surely decline ``body``: a root other than rss or feed (RSS 1.0, RSS
-    0.9 wrapped in RDF, HTML), or one of the marks above."""
+def prepare(body: bytes, headers: Mapping[str, str]) -> tuple[bytes, dict[str, Any]]:
+    """feedparser's UTF-8 bytes for ``body`` and the bozo state the conversion left. Declines where
+    feedparser would not use its strict parser (unknown encoding) or would read a DOCTYPE or a language header."""
+    if "content-language" in headers:
+        raise Decline("Content-Language header")
+    state: dict[str, Any] = {}
+    data = convert_to_utf8(dict(headers), body, state)
+    if not state.get("encoding"):
+        raise Decline("encoding unknown to feedparser")
+    version, data, entities = replace_doctype(data)
+    if version or entities:
+        raise Decline("DOCTYPE")
+    loose = fastloose.misplaced(data, headers)
+    if loose is not None:  # feedparser's loose parser reads it: connectors.fastloose has the rules
+        data, state["bozo_exception"], state["raw_quotes"] = loose
+        state["bozo"] = state["loose"] = True
+    return data, state
+
+
+def declines_at_sight(body: bytes) -> str | None:
+    """Why the fast path would surely decline ``body`` (a root other than rss, feed or rdf:RDF: HTML, CDF,
+    an Atom entry alone), or None."""
     head = body[:8192]
     root = _FIRST_ELEMENT.search(_COMMENT.sub(b"", head) if b"<!--" in head else head)
     if root is None or root[2] not in _ROOTS:
-        return True
-    return any(mark in body for mark in _MARKS)
+        return f"root element {root[2].decode('ascii', 'replace') if root else None}"
+    return None

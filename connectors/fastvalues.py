@@ -7,13 +7,15 @@ markup is accepted only in a plain shape where sanitizing cannot change the text
 
 from __future__ import annotations
 
+import html
 import re
 from html.entities import name2codepoint
 
 from feedparser.html import _BaseHTMLProcessor, _cp1252
 from feedparser.mixin import _FeedParserMixin
-from feedparser.sanitizer import _HTMLSanitizer
-from feedparser.urls import _urljoin
+from feedparser.sanitizer import _HTMLSanitizer, _sanitize_html
+from feedparser.sgml import sgmllib
+from feedparser.urls import _urljoin, resolve_relative_uris
 
 from transforms.normalize import SKIP_TAGS
 
@@ -38,6 +40,15 @@ _TAG = re.compile(
 # A comment both the sanitizer (which keeps it) and html_to_text (which drops it) read alike: no markup or
 # double hyphen inside, where the two HTML parsers could disagree on where it ends.
 _COMMENT = re.compile(r"<!--(?:[^<>-]|-(?!-))*-->")
+_BARE = re.compile(r"&(?!#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]*;)")
+# A script or style element with plain text inside (no markup, no reference): the sanitizer drops it whole
+# and html_to_text skips its text, so both read the text around it alike. Not self-closing: the sanitizer
+# would then drop everything after it. An empty iframe (an embedded video) is dropped by both as well.
+_DROPPED_ELEMENT = re.compile(
+    r"<(script|style)(?=[ \t\n\r\f>])[^<>]*(?<!/)>[^<&]*</\1[ \t\n\r\f]*>"
+    r"|<iframe(?=[ \t\n\r\f>])[^<>]*(?<!/)></iframe[ \t\n\r\f]*>",
+    re.IGNORECASE,
+)
 _REF = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|([A-Za-z][A-Za-z0-9]*));")
 _CP1252 = re.compile("[\x80-\x9f]")
 _ENTITY_NAMES = frozenset(name2codepoint) | {"apos"}
@@ -61,17 +72,18 @@ def text(value: str | None) -> str:
 def plain_html(value: str) -> str:
     """``value`` unchanged when it is markup feedparser's sanitizer would leave textually alike; else Decline."""
     if "<" in value or ">" in value:
-        rest = []
-        last = 0
         markup = _COMMENT.sub("", value) if "<!--" in value else value
-        for tag in _TAG.finditer(markup):
-            name = tag[2].lower()
-            if name not in _PLAIN_TAGS or (tag[1] and name in _DROPPED_BREAKS):
-                raise Decline(f"markup <{tag[1]}{tag[2]}> needs feedparser's sanitizer")
-            rest.append(markup[last:tag.start()])
-            last = tag.end()
-        rest.append(markup[last:])
-        outside = "".join(rest)
+        if "<s" in markup or "<S" in markup or "<i" in markup or "<I" in markup:
+            markup = _DROPPED_ELEMENT.sub("", markup)
+            # The sanitized value must keep a tag: clean() reads a value with none as text (one unescape
+            # fewer), and an empty one is another story (an empty title lets a later one in).
+            if "<" not in _DROPPED_ELEMENT.sub("", value) or not markup.strip():
+                raise Decline("markup the sanitizer leaves without a tag")
+        for closing, name, _, _ in set(_TAG.findall(markup)):
+            lowered = name.lower()
+            if lowered not in _PLAIN_TAGS or (closing and lowered in _DROPPED_BREAKS):
+                raise Decline(f"markup <{closing}{name}> needs feedparser's sanitizer")
+        outside = _TAG.sub("", markup)
         if "<" in outside or ">" in outside:
             raise Decline("markup that is not a plain tag")
     else:
@@ -80,6 +92,42 @@ def plain_html(value: str) -> str:
         for ref in _REF.finditer(outside):
             if ref[1] and ref[1] not in _ENTITY_NAMES:
                 raise Decline(f"unknown entity &{ref[1]};")
-        if outside.count("&") != len(_REF.findall(outside)):
-            raise Decline("bare ampersand in markup")
+    if "&" in value and value.count("&") != len(_REF.findall(value)):
+        _check_bare_ampersands(value)
     return value
+
+
+def _check_bare_ampersands(value: str) -> None:
+    """Decline unless every bare ampersand reads alike in feedparser's value and ours, as clean() sees them.
+
+    feedparser's sanitizer (sgmllib) keeps a bare '&' verbatim unless a name follows it and then another
+    character (its entityref pattern, backtracking over '-' and '.'): a known entity name gains its ';'
+    (``&hellip`` becomes ``&hellip;``), an unknown one is escaped (``&Lease`` becomes ``&amp;Lease``).
+    clean() unescapes both texts alike only when html.unescape leaves our ``&name`` as it is (it reads
+    ``&copyx`` as ``©x``), so those are the safe ones."""
+    for bare in _BARE.finditer(value):
+        name = sgmllib.entityref.match(value, bare.start())  # the sanitizer's own reading
+        if name is None:
+            continue  # kept verbatim
+        if name[1] in _ENTITY_NAMES:
+            raise Decline(f"bare &{name[1]} the sanitizer completes")
+        window = re.match(r"&[^&<]{0,40}", value[bare.start():])[0]  # html.unescape reads no further
+        if html.unescape(window) != window:
+            raise Decline(f"bare &{name[1]} that html.unescape reads as a reference")
+
+
+def sanitized_copy(value: str, base: str) -> str:
+    """feedparser's own output for HTML content ``value`` (relative links resolved, sanitized), where it
+    reaches a Story as markup: the summary it copies from content. Its later Latin-1 repair and Windows-1252
+    mapping must have nothing to do, which is checked."""
+    out = _sanitize_html(resolve_relative_uris(value, base, "utf-8", "text/html"), "utf-8", "text/html")
+    if _CP1252.search(out):
+        raise Decline("sanitized markup with C1 characters")
+    if not out.isascii():
+        try:
+            out.encode("iso-8859-1").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            pass
+        else:
+            raise Decline("sanitized markup feedparser would repair as mis-decoded UTF-8")
+    return out

@@ -1,4 +1,4 @@
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from transforms.normalize import clean_text, normalize
@@ -49,3 +49,15 @@ def test_normalize_never_crashes_and_is_idempotent(text):
     once = normalize(Story(id="x", body=text))
     assert normalize(once) == once
     assert "\\’" not in once.body
+
+
+@settings(max_examples=300)
+@given(st.lists(st.sampled_from(["a", "b", " ", "  ", " ", "\n", "\t", "\u00a0", "\u2009", "\u3000", "\r\n", "\r", "\x0b"]),
+                max_size=30).map("".join))
+@example("a  b\n  c   d ")
+@example("a\t b\u00a0 \u3000c")
+def test_clean_text_squeezes_spaces_as_line_by_line(text):
+    from transforms.normalize import _SPACES
+
+    lines = (_SPACES.sub(" ", line).strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    assert clean_text(text) == "\n".join(line for line in lines if line)
