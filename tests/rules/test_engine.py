@@ -68,6 +68,9 @@ def test_a_corrupt_cache_entry_is_recompiled(tmp_path, monkeypatch):
     for entry in tmp_path.glob("engine-*.pickle"):
         entry.write_bytes(pickle.dumps((1, "a pickle of the wrong shape")))
     assert Matcher(watchlist, cache=cache).match(Story(id="s", body="an ICBM"))
+    for entry in tmp_path.glob("engine-*.pickle"):
+        entry.write_bytes(pickle.dumps((-1, [], [], [], [], [], [], [])))  # a negative count
+    assert Matcher(watchlist, cache=cache).match(Story(id="s", body="an ICBM"))
 
 
 def test_parsed_watch_list_files_are_cached(tmp_path, monkeypatch):

@@ -89,7 +89,7 @@ class Engine:
                 core = native.core(plan)
                 self._extra_streams = native.extra_streams(plan)
                 return core
-            except (ValueError, TypeError, IndexError):
+            except (ValueError, TypeError, IndexError, OverflowError):
                 pass  # a stale or damaged entry: build it again
         core, plan = native.build(self.program, self.watchlist)
         self._extra_streams = native.extra_streams(plan)
