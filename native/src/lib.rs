@@ -20,6 +20,7 @@ type Res = Option<(f64, Vec<Occ>)>;
 type FiredRule = (f64, Vec<Occ>, Py<PyString>);
 
 const FIELD_COUNT: i64 = 3;
+const PLAN_VERSION: u32 = 2;
 
 enum PredKind {
     Country,
@@ -885,6 +886,9 @@ impl Core {
 #[pymodule]
 fn wirewatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Core>()?;
+    // The plan and call format this build understands; transforms/rulelang/native.py checks it, so a
+    // stale build left in an environment is not used (the Python engine answers instead).
+    m.add("PLAN_VERSION", PLAN_VERSION)?;
     // A bug that panics surfaces as this exception (a BaseException): the engine catches it and answers
     // in Python for that story.
     m.add("PanicException", m.py().get_type::<pyo3::panic::PanicException>())?;

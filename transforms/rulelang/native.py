@@ -14,9 +14,13 @@ from transforms.rulelang.evaluate import simple_or
 from transforms.rulelang.program import Program
 from transforms.rulelang.syntax import FIELDS, Leaf, Node, Op, Pred, WatchList
 
+PLAN_VERSION = 2  # the plan and call format this module makes; native/src/lib.rs has the same number
+
 try:
     import wirewatch_native  # type: ignore[import-untyped]
 except ImportError:  # pragma: no cover - exercised where the core was not built
+    wirewatch_native = None
+if getattr(wirewatch_native, "PLAN_VERSION", None) != PLAN_VERSION:  # a stale build (scripts/bootstrap rebuilds)
     wirewatch_native = None
 
 # What a fault inside the core raises: its errors, and a Rust panic (a BaseException, not an Exception).
