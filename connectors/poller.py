@@ -1,8 +1,8 @@
 """One poll cycle: fetch every due feed concurrently, parse what changed, keep only new stories.
 
 The parser is injected (``parse(body, url, headers, fetched, format hint) -> object with .stories and
-.errors``), so this module does not depend on any feed format. One feed's failure never affects another: every problem
-becomes a ``FeedError`` in the result, and the feed's state records it and backs off.
+.errors``), so this module does not depend on any feed format. One feed's failure never affects another:
+every problem becomes a ``FeedError`` in the result, and the feed's state records it and backs off.
 """
 
 from __future__ import annotations

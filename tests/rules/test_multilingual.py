@@ -9,7 +9,12 @@ from transforms.match import Matcher
 from transforms.records import Story
 from transforms.rulelang import native
 from transforms.rulelang.engine import Engine
-from transforms.rules import RuleError, load_watchlist, load_watchlist_files, merge_watchlists
+from transforms.rules import (
+    RuleError,
+    load_watchlist,
+    load_watchlist_files,
+    merge_watchlists,
+)
 
 FRENCH = """
 language: fr

@@ -142,14 +142,14 @@ query = st.recursive(leaf, _combine, max_leaves=6)
 rule = st.tuples(query, st.lists(query, max_size=3), st.sampled_from([None, 0.5, 1, 2, 3]))
 # Also what tests the evidence offsets: possessives (dropped from the word) next to a word "s", curly
 # apostrophes, letters that fold to two (ß, ﬀ) and that change length when lower-cased (İ).
-text = st.lists(st.one_of(word, st.sampled_from([",", ".", "Korea's", "—", "DF-41", "\n", "Korea's s-band",
-                                                 "Korea’s S.", "s", "'s", "O'Brien's", "the ﬀ missile", "İstanbul ICBM",
-                                                 "troops'", "rock'n'roll"])), max_size=30).map(" ".join)
+PIECES = [",", ".", "Korea's", "—", "DF-41", "\n", "Korea's s-band", "Korea’s S.", "s", "'s", "O'Brien's",
+          "the ﬀ missile", "İstanbul ICBM", "troops'", "rock'n'roll"]
+text = st.lists(st.one_of(word, st.sampled_from(PIECES)), max_size=30).map(" ".join)
 
 
 def watchlist_text(rules: list[tuple[str, list[str], float | None]], language: str = "en") -> str:
-    lines = [f"language: {language}", "aliases:", '  weapons: "missile | ICBM | Hwasong* | \\"arms transfer\\""', "  army: [troops, =forces]",
-             "rules:"]
+    lines = [f"language: {language}", "aliases:", '  weapons: "missile | ICBM | Hwasong* | \\"arms transfer\\""',
+             "  army: [troops, =forces]", "rules:"]
     for i, (first, more, threshold) in enumerate(rules):
         q = " OR ".join([first, *more])  # a root OR: exercises the per-alternative clause naming
         lines += [f"  - id: r{i}", f"    query: {json.dumps(q if i % 2 else first)}"]

@@ -24,7 +24,9 @@ if getattr(wirewatch_native, "PLAN_VERSION", None) != PLAN_VERSION:  # a stale b
     wirewatch_native = None
 
 # What a fault inside the core raises: its errors, and a Rust panic (a BaseException, not an Exception).
-FAULTS: tuple[type[BaseException], ...] = (Exception, wirewatch_native.PanicException) if wirewatch_native else (Exception,)
+FAULTS: tuple[type[BaseException], ...] = (
+    (Exception, wirewatch_native.PanicException) if wirewatch_native else (Exception,)
+)
 
 OPS = {"NOT": 2, "AND": 3, "OR": 4, "NEAR": 5, "ONEAR": 6}
 WHOLE, SIMPLE, ALTERNATIVES = 0, 1, 2  # how a rule's root is evaluated (see evaluate.compile_root)

@@ -73,7 +73,9 @@ class AhoCorasickScanner:
         return None  # rebuilding is as fast as loading
 
 
-BACKENDS: dict[str, type[HyperscanScanner | AhoCorasickScanner]] = {"hyperscan": HyperscanScanner, "ahocorasick": AhoCorasickScanner}
+BACKENDS: dict[str, type[HyperscanScanner | AhoCorasickScanner]] = {
+    "hyperscan": HyperscanScanner, "ahocorasick": AhoCorasickScanner,
+}
 
 
 def default_backend() -> str:

@@ -16,7 +16,8 @@ SEPARATOR = "\x1f"  # a key no pattern contains: phrases never run from one fiel
 
 
 class StoryView:
-    __slots__ = ("_form", "_lines", "_starts", "bounds", "entries", "facts", "memo", "spans", "stem_keys", "story", "words")
+    __slots__ = ("_form", "_lines", "_starts", "bounds", "entries", "facts", "memo", "spans", "stem_keys", "story",
+                 "words")
 
     def __init__(self, item: Story | EnrichedStory) -> None:
         enriched = item if isinstance(item, EnrichedStory) else None
