@@ -34,12 +34,12 @@ _SVG_REFUSED = BLOCK_TAGS | SKIP_TAGS | {"title", "textarea", "xmp", "iframe", "
                                         "applet", "br", "foreignobject"}
 
 
-def markup(element: Any) -> tuple[str, bool]:
-    """The markup of an Atom text construct of type xhtml (its children), or Decline; and whether inline
-    SVG was written as its text alone. That is right wherever the value is read as HTML, not where
+def markup(element: Any, unwrap: bool = True) -> tuple[str, bool]:
+    """The markup of an Atom text construct of type xhtml (its children, without a wrapping div where
+    ``unwrap``: Atom 1.0), or Decline; and whether inline SVG was written as its text alone. That is right wherever the value is read as HTML, not where
     feedparser copies it to a summary that feeds.py reads as plain text (its SVG tags would stay there
     unless the text holds a tag clean_text takes for HTML): the caller decides."""
-    inner = _unwrapped(element)
+    inner = _unwrapped(element) if unwrap else element
     parts = [escape(inner.text or "")]
     svg = _write(inner, parts)
     value = "".join(parts)
