@@ -14,7 +14,7 @@ same Stories. ``decline_reason`` says why, for reports.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from feedparser.datetimes import _parse_date
@@ -108,6 +108,7 @@ def _answer(body: bytes, headers: Mapping[str, str]) -> FeedParserDict:
     element_key(root)  # refuses any other xml:lang or xml:base, and plain lang or base attributes, on the root too
     reader = _Reader(base, (lang or "").replace("_", "-") or None, state.get("loose", False))
     reader.raw_quotes = state.get("raw_quotes", False)
+    reader.scoping = b"xml:lang" in data or b"xml:base" in data  # (the xml prefix cannot be renamed)
     if reader.loose:
         fastloose.check_tree(root, data)
     declared = {uri.lower() for uri in root.nsmap.values()}
@@ -200,6 +201,7 @@ class _Reader(AtomReader):
         # id(entry): the content value copied to its summary, its type and base
         self.copies: dict[int, tuple[str, str, str]] = {}
         self.sanitized: set[int] = set()  # ids of values that are already feedparser's sanitizer output
+        self.scoping = True  # whether any element below the root may carry xml:base or xml:lang
         self.home = "\0"  # the tag prefix of an RDF document's own RSS namespace, whose elements are plain
 
     def _html(self, value: str) -> str:
@@ -231,10 +233,13 @@ class _Reader(AtomReader):
             if declared is not None:
                 self.base = scoped_base(self.base, declared)
 
-    def _scoped(self, parent: Any) -> Iterator[Any]:
-        """Each child of ``parent``, its own xml:lang and xml:base in force while the caller reads it. As the
-        child ends feedparser gives back the parent's language, and the parent's base only when that is not
-        empty: otherwise a child's xml:base outlives it, for the elements after it."""
+    def _scoped(self, parent: Any) -> Iterable[Any]:
+        """Each child of ``parent``, its own xml:lang and xml:base in force while the caller reads it."""
+        return self._scoping(parent) if self.scoping else parent
+
+    def _scoping(self, parent: Any) -> Iterator[Any]:
+        """As the child ends feedparser gives back the parent's language, and the parent's base only when that
+        is not empty: otherwise a child's xml:base outlives it, for the elements after it."""
         base, lang = self.base, self.lang  # the parent's, as feedparser's stacks hold them
         for child in parent:
             self._enter(child)

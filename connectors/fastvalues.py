@@ -15,8 +15,9 @@ from feedparser.html import _BaseHTMLProcessor, _cp1252
 from feedparser.mixin import _FeedParserMixin
 from feedparser.sanitizer import _HTMLSanitizer, _sanitize_html
 from feedparser.sgml import sgmllib
-from feedparser.urls import _urljoin, resolve_relative_uris
+from feedparser.urls import resolve_relative_uris
 
+from connectors.urljoin import feedparser_join
 from transforms.normalize import SKIP_TAGS
 
 
@@ -25,7 +26,7 @@ class Decline(Exception):
 
 
 looks_like_html = _FeedParserMixin.looks_like_html
-join_url = _urljoin
+join_url = feedparser_join
 
 # Tags feedparser's sanitizer keeps with their text, and our html_to_text reads like feedparser's output:
 # every acceptable element but the form controls (their text is not prose) and our skipped tags.

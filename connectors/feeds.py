@@ -11,13 +11,13 @@ import io
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
-from urllib.parse import urljoin
 
 import feedparser
 
 from connectors import fastfeed, jsonfeed
 from connectors.parsed import ParsedItem, ParseResult, clean, from_struct, pick_id
 from connectors.safexml import entity_risk
+from connectors.urljoin import join
 from transforms.records import Story
 
 # feedparser's version names to ours; the 0.9x family is one format for us.
@@ -163,6 +163,6 @@ def _absolute(link: object, base: str | None) -> str | None:
         return None
     link = link.strip()
     try:
-        return urljoin(base, link) if base else link
+        return join(base, link)
     except ValueError:
         return link
