@@ -17,7 +17,6 @@ from feedparser.util import FeedParserDict
 from connectors import fastfeed_ext, fastxhtml
 from connectors.fastkeys import NAMESPACES, key, leaf, other
 from connectors.fastvalues import Decline, join_url, plain_html, text
-from transforms.normalize import LOOKS_HTML
 
 ATOM10 = "http://www.w3.org/2005/Atom"
 ATOM03 = "http://purl.org/atom/ns#"
@@ -46,7 +45,6 @@ class AtomReader:
 
     base: str
     loose: bool
-    copies: dict[int, tuple[str, str, str]]
     home = f"{{{ATOM10}}}"  # the tag prefix of the document's Atom namespace
     version = "atom10"
 
@@ -100,18 +98,15 @@ class AtomReader:
         kind = _FeedParserMixin.map_content_type(declared or "text/plain")
         return kind if kind in _TYPES_03 and (xhtml or kind != _XHTML) else None
 
-    def _typed(self, element: Any, xhtml: bool = False, svg: bool = False) -> tuple[str, str]:
-        """An Atom text construct: text, html, or (in entries, where feeds.py reads it as HTML) xhtml, with
-        inline SVG where feedparser will not copy the markup to a summary read as text."""
+    def _typed(self, element: Any, xhtml: bool = False) -> tuple[str, str]:
+        """An Atom text construct: text, html, or (in entries, where feeds.py reads it as HTML) xhtml."""
         kind = self._kind(element, xhtml)
         if kind is None:
             raise Decline(f"{element.tag} with type {element.get('type')!r} or other attributes")
         if kind == _XHTML:
             if self.loose:  # the loose parser rebuilds it from text as written: not modelled
                 raise Decline("XHTML in a loose-parsed document")
-            value, elided = fastxhtml.markup(element, unwrap=self.version == "atom10")
-            if elided and not (svg or LOOKS_HTML.search(value)):
-                raise Decline("inline SVG in XHTML copied to a summary read as text")
+            value = fastxhtml.markup(element, unwrap=self.version == "atom10")
             return plain_html(text(value)), kind
         value = text(leaf(element))
         return (self._html(value) if kind == "text/html" else value), kind  # type: ignore[attr-defined]
@@ -149,7 +144,7 @@ class AtomReader:
             if name == "id":
                 self._id(entry, leaf(child), True)  # type: ignore[attr-defined]
             elif name == "title":
-                value, kind = self._typed(child, xhtml=True, svg=True)
+                value, kind = self._typed(child, xhtml=True)
                 entry["title"] = value
                 entry["title_detail"] = self._detail(kind, value)  # type: ignore[attr-defined]
             elif name == "link":
@@ -159,14 +154,12 @@ class AtomReader:
             elif name == "summary":
                 if "summary" in entry and "content" not in entry:
                     raise Decline("summary after summary")
-                value, kind = self._typed(child, xhtml=True, svg=True)
+                value, kind = self._typed(child, xhtml=True)
                 entry["summary"] = value
                 entry["summary_detail"] = self._detail(kind, value)  # type: ignore[attr-defined]
             elif name == "content":
-                value, kind = self._typed(child, xhtml=True, svg="summary" in entry)
+                value, kind = self._typed(child, xhtml=True)
                 entry["content"] = [self._detail(kind, value)]  # type: ignore[attr-defined]
-                if "summary" not in entry:
-                    self.copies[id(entry)] = (value, kind, self.base)
                 entry.setdefault("summary", value)
             elif name == "author":
                 person = self._person(child)

@@ -36,7 +36,6 @@ from connectors.fastvalues import (
 )
 from connectors.parsed import ParseError
 from connectors.safexml import parse_xml
-from transforms.normalize import LOOKS_HTML
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
@@ -53,12 +52,13 @@ _ITEM_DATES = {
     "created": "created", "dcterms_created": "created",
 }
 _MATTERS = frozenset({
-    "title", "link", "description", "guid", "content_encoded", "itunes_summary", *_ITEM_DATES,
+    "title", "link", "description", "guid", "content_encoded", "fullitem", "itunes_summary", *_ITEM_DATES,
 })
 _ENTITY_NAME = re.compile("&([A-Za-z0-9_]+);")
 _RSS_CHANNEL_IGNORED = frozenset({
     "copyright", "managingeditor", "webmaster", "pubdate", "lastbuilddate", "category", "generator", "docs",
     "ttl", "rating", "cloud", "dc_date", "dc_creator", "dc_publisher", "dc_rights", "dc_subject", "subtitle",
+    "dcterms_issued", "dcterms_created", "dcterms_modified",  # the feed's own dates, which feeds.py does not read
 })
 _RSS_BOXES = {"image": {"title", "url", "link", "width", "height", "description"},
               "textinput": {"title", "description", "name", "link"},
@@ -124,8 +124,6 @@ def _answer(body: bytes, headers: Mapping[str, str]) -> FeedParserDict:
         raise Decline(f"root {root.tag} version {root.get('version')}")
     if not answer["entries"]:
         raise Decline("no entries")  # feedparser words the empty cases
-    for entry in answer["entries"]:
-        _check_bare_summary(entry, reader)
     if state.get("bozo"):  # the encoding step's complaint (an overridden charset, a non-XML media type)
         answer["bozo"], answer["bozo_exception"] = True, state["bozo_exception"]
     return answer
@@ -159,22 +157,6 @@ def _rdf_version(nsmap: Mapping[str | None, str]) -> str:
     raise Decline(f"RDF with version namespaces {hints}")
 
 
-def _check_bare_summary(entry: dict[str, Any], reader: _Reader) -> None:
-    """A summary copied from content has no type, so feeds.py cleans it as text: feedparser's markup then
-    reaches the Story as it is unless clean_text takes it for HTML. Plain-text content is copied as it is;
-    HTML content is copied sanitized, so that summary becomes feedparser's own sanitizer output."""
-    summary = entry.get("summary")
-    markup = summary and ("<" in summary or ">" in summary)
-    if markup and "summary_detail" not in entry and not LOOKS_HTML.search(summary):
-        copied = reader.copies.get(id(entry))
-        if copied is None or copied[0] is not summary:
-            raise Decline("summary copied from markup clean_text would keep")
-        if copied[1] == "text/html" and id(summary) not in reader.sanitized:
-            entry["summary"] = sanitized_copy(summary, copied[2])
-        elif copied[1] != "text/plain":
-            raise Decline("summary copied from XHTML markup clean_text would keep")
-
-
 def _bare_entities(link: str) -> str:
     """What feedparser's link handling leaves of an entity-like '&name;' in a link: '&name'."""
     return _ENTITY_NAME.sub(r"&\g<1>", link) if "&" in link else link
@@ -198,9 +180,6 @@ class _Reader(AtomReader):
         self.lang = lang
         self.loose = loose  # feedparser's loose parser reads this document: see connectors.fastloose
         self.raw_quotes = False  # in a loose-parsed document, whether every quote is written as itself
-        # id(entry): the content value copied to its summary, its type and base
-        self.copies: dict[int, tuple[str, str, str]] = {}
-        self.sanitized: set[int] = set()  # ids of values that are already feedparser's sanitizer output
         self.scoping = True  # whether any element below the root may carry xml:base or xml:lang
         self.home = "\0"  # the tag prefix of an RDF document's own RSS namespace, whose elements are plain
 
@@ -218,7 +197,6 @@ class _Reader(AtomReader):
         exact = sanitized_copy(value, self.base)
         if not exact:
             raise Decline("markup the sanitizer empties") from None
-        self.sanitized.add(id(exact))
         return exact
 
     def _enter(self, element: Any) -> None:
@@ -395,12 +373,12 @@ class _Reader(AtomReader):
             seen.add(mark)
             if namespaced and key == "link" and child.attrib:  # without attributes it is a plain link
                 self._side_link(child)
-            elif key == "content_encoded":
+            elif key in ("content_encoded", "fullitem"):  # one handler in feedparser
+                if child.attrib:  # a type or mode would retype the content
+                    raise Decline(f"{key} with attributes")
                 has_content = True
                 value = self._html(text(leaf(child)))
                 entry.setdefault("content", []).append(self._detail("text/html", value))
-                if "summary" not in entry:
-                    self.copies[id(entry)] = (value, "text/html", self.base)
                 entry.setdefault("summary", value)
             elif key in ("description", "itunes_summary"):
                 has_content = self._rss_summary(entry, child, key, has_content)

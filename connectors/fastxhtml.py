@@ -34,11 +34,10 @@ _SVG_REFUSED = BLOCK_TAGS | SKIP_TAGS | {"title", "textarea", "xmp", "iframe", "
                                         "applet", "br", "foreignobject"}
 
 
-def markup(element: Any, unwrap: bool = True) -> tuple[str, bool]:
+def markup(element: Any, unwrap: bool = True) -> str:
     """The markup of an Atom text construct of type xhtml (its children, without a wrapping div where
-    ``unwrap``: Atom 1.0), or Decline; and whether inline SVG was written as its text alone. That is right wherever the value is read as HTML, not where
-    feedparser copies it to a summary that feeds.py reads as plain text (its SVG tags would stay there
-    unless the text holds a tag clean_text takes for HTML): the caller decides."""
+    ``unwrap``: Atom 1.0), or Decline. Inline SVG is written as its text alone, which reads as feedparser's
+    wherever the value is read as HTML: feeds.py reads every XHTML value so, copies to a summary included."""
     inner = _unwrapped(element) if unwrap else element
     parts = [escape(inner.text or "")]
     svg = _write(inner, parts)
@@ -47,7 +46,7 @@ def markup(element: Any, unwrap: bool = True) -> tuple[str, bool]:
         raise Decline("XHTML content without text")
     if svg and "<" not in value:  # feedparser's keeps the SVG tags: clean() must read both as markup
         raise Decline("XHTML content that is inline SVG alone")
-    return value, svg
+    return value
 
 
 def inline_markup(element: Any) -> str:

@@ -102,10 +102,10 @@ def _entry(
     entry: Any, result: ParseResult, base: str | None, fetched: datetime | None, origin: str, source: str | None,
 ) -> ParsedItem | None:
     title = clean(entry.get("title"), _is_html(entry.get("title_detail"))) or clean(entry.get("media_title"))
-    raw_summary = (entry.get("summary"), _is_html(entry.get("summary_detail")))
+    contents = [c for c in entry.get("content") or () if isinstance(c, Mapping) and c.get("value")]
+    raw_summary = (entry.get("summary"), _summary_is_html(entry, contents))
     cleaned_summary = clean(*raw_summary)
     summary = cleaned_summary or clean(entry.get("media_description"))
-    contents = [c for c in entry.get("content") or () if isinstance(c, Mapping) and c.get("value")]
     longest = max(contents, key=lambda c: len(c["value"])) if contents else None
     body = None
     if longest:  # the summary is often a copy of the content: clean it once
@@ -140,6 +140,17 @@ def _entry(
         origin=origin,
     )
     return ParsedItem(story, guid=guid)
+
+
+def _summary_is_html(entry: Any, contents: list[Mapping[str, Any]]) -> bool:
+    """Whether the summary is markup. feedparser copies content to a missing summary without its type, so a
+    summary with no detail that equals a content value has that content's type: read as text, an HTML copy
+    would keep tags clean_text does not spot (``<aside>``) as literal text in the Story."""
+    detail = entry.get("summary_detail")
+    if detail is not None:
+        return _is_html(detail)
+    summary = entry.get("summary")
+    return any(c["value"] == summary and _is_html(c) for c in contents)
 
 
 def _is_html(detail: object) -> bool:
