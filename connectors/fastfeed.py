@@ -52,7 +52,8 @@ _ITEM_DATES = {
     "created": "created", "dcterms_created": "created",
 }
 _MATTERS = frozenset({
-    "title", "link", "description", "guid", "content_encoded", "fullitem", "itunes_summary", *_ITEM_DATES,
+    "title", "link", "description", "guid", "content_encoded", "fullitem", "body", "xhtml_body", "itunes_summary",
+    *_ITEM_DATES,
 })
 _ENTITY_NAME = re.compile("&([A-Za-z0-9_]+);")
 _RSS_CHANNEL_IGNORED = frozenset({
@@ -380,6 +381,8 @@ class _Reader(AtomReader):
                 value = self._html(text(leaf(child)))
                 entry.setdefault("content", []).append(self._detail("text/html", value))
                 entry.setdefault("summary", value)
+            elif key in ("body", "xhtml_body"):  # XHTML content, which (unlike content:encoded) leaves
+                self._rss_body(entry, child, key)  # a later description free to become content too
             elif key in ("description", "itunes_summary"):
                 has_content = self._rss_summary(entry, child, key, has_content)
             elif key in ("dc_creator", "itunes_author"):
@@ -409,6 +412,16 @@ class _Reader(AtomReader):
             else:
                 other(child, key)
         return entry
+
+    def _rss_body(self, entry: dict[str, Any], element: Any, key: str) -> None:
+        """An item's ``body`` or ``xhtml:body``: feedparser rebuilds its elements as XHTML content (no wrapping
+        div dropped, as in RSS it never is) and copies that to a missing summary."""
+        if element.attrib or self.loose:  # a type would retype it; the loose parser rebuilds it otherwise
+            raise Decline(f"{key} with attributes or in a loose-parsed document")
+        rebuilt = fastxhtml.markup(element, unwrap=False, namespace=fastxhtml.XHTML if key == "xhtml_body" else "")
+        value = plain_html(text(rebuilt))
+        entry.setdefault("content", []).append(self._detail("application/xhtml+xml", value))
+        entry.setdefault("summary", value)
 
     def _rss_summary(self, entry: dict[str, Any], element: Any, key: str, has_content: bool) -> bool:
         """description or itunes:summary, by feedparser's rule: a second summary before any content becomes

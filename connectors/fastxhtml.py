@@ -34,13 +34,14 @@ _SVG_REFUSED = BLOCK_TAGS | SKIP_TAGS | {"title", "textarea", "xmp", "iframe", "
                                         "applet", "br", "foreignobject"}
 
 
-def markup(element: Any, unwrap: bool = True) -> str:
+def markup(element: Any, unwrap: bool = True, namespace: str = XHTML) -> str:
     """The markup of an Atom text construct of type xhtml (its children, without a wrapping div where
-    ``unwrap``: Atom 1.0), or Decline. Inline SVG is written as its text alone, which reads as feedparser's
+    ``unwrap``: Atom 1.0), or of an RSS item's body (its children in ``namespace``: XHTML, or none for a
+    plain ``body``), or Decline. Inline SVG is written as its text alone, which reads as feedparser's
     wherever the value is read as HTML: feeds.py reads every XHTML value so, copies to a summary included."""
     inner = _unwrapped(element) if unwrap else element
     parts = [escape(inner.text or "")]
-    svg = _write(inner, parts)
+    svg = _write(inner, parts, namespace)
     value = "".join(parts)
     if not _TAGS.sub("", value).strip():  # empty once rebuilt: feedparser's emptiness rules differ
         raise Decline("XHTML content without text")

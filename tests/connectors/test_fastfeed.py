@@ -530,6 +530,33 @@ def test_fast_path_agrees_on_generated_xhtml(pieces: list[str], wrap: bool, elem
         assert _stories(data, True) == _stories(data, False)
 
 
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    pieces=st.lists(st.sampled_from(XHTML_PIECES), max_size=12), xhtml=st.booleans(),
+    around=st.sampled_from(["", "<description>D</description>", "<content:encoded>C</content:encoded>"]),
+    first=st.booleans(), version=st.sampled_from(["0.3", "1.0"]),
+)
+def test_fast_path_agrees_on_generated_rss_and_atom03_bodies(
+    pieces: list[str], xhtml: bool, around: str, first: bool, version: str,
+) -> None:
+    """An RSS item's body or xhtml:body (XHTML content, its div kept), beside a description or content:encoded
+    in either order; and Atom 0.3's XHTML, whose wrapping div feedparser keeps too."""
+    inner = _balanced(pieces)
+    if version == "0.3":
+        body = ("<feed version='0.3' xmlns='http://purl.org/atom/ns#'><title>F</title><entry><title>T</title>"
+                f"<content type='application/xhtml+xml' mode='xml'><div xmlns='http://www.w3.org/1999/xhtml'>{inner}"
+                "</div></content></entry></feed>")
+    else:
+        element = (f"<body xmlns='http://www.w3.org/1999/xhtml'>{inner}</body>" if xhtml else
+                   f"<body>{inner.replace(' xmlns=', ' data-x=')}</body>")
+        parts = (element, around) if first else (around, element)
+        body = ("<rss version='2.0' xmlns:content='http://purl.org/rss/1.0/modules/content/'><channel><title>F</title>"
+                f"<item><title>T</title>{''.join(parts)}</item></channel></rss>")
+    data = body.encode("utf-8")
+    if fastfeed.parse(data, {"content-location": BASE}) is not None:
+        assert _stories(data, True) == _stories(data, False)
+
+
 @pytest.mark.parametrize("inner", [
     "<p>One &amp; two</p><p>Three<br/>four</p>", "<table><tr><td><a href='/x'>Link</a></td><td>text</td></tr></table>",
     "plain <b>bold</b> text",
