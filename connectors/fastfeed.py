@@ -365,10 +365,12 @@ class _Reader(AtomReader):
             entry["id"] = item.get(_RDF_ABOUT)
         seen: set[str] = set()
         has_content = False  # feedparser's hasContent: whether a later summary still overwrites
+        home = self.home
         for child in self._scoped(item):
             key = element_key(child)
-            namespaced = self._namespaced(child.tag)
-            mark = child.tag if namespaced else key
+            tag = child.tag
+            namespaced = tag[0] == "{" and not tag.startswith(home)  # self._namespaced, inline: the hot loop
+            mark = tag if namespaced else key
             if mark in seen and key in _MATTERS:
                 raise Decline(f"second item {key}")
             seen.add(mark)

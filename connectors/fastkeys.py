@@ -29,8 +29,9 @@ def key(element: Any) -> str:
     """The name feedparser dispatches on: its own prefix for a namespace it knows, else the document's.
     Refuses xml:base and xml:lang (and plain base or lang attributes): the readers model only the root's."""
     tag = element.tag
-    if element.attrib:
-        for name in element.attrib:
+    names = element.keys()
+    if names:
+        for name in names:
             local = name.rpartition("}")[2].lower()
             if local in ("base", "lang"):
                 raise Decline("xml:base or xml:lang")

@@ -52,12 +52,19 @@ def test_normalize_never_crashes_and_is_idempotent(text):
 
 
 @settings(max_examples=300)
-@given(st.lists(st.sampled_from(["a", "b", " ", "  ", " ", "\n", "\t", "\u00a0", "\u2009", "\u3000", "\r\n", "\r", "\x0b"]),
+@given(st.lists(st.sampled_from(["a", "b", " ", "  ", " ", "\n", "\t", "\u00a0", "\u2009", "\u3000", "\r\n", "\r", "\x0b",
+                                 "e\u0301", "\u00e9", "\x85", "\u2028"]),
                 max_size=30).map("".join))
 @example("a  b\n  c   d ")
 @example("a\t b\u00a0 \u3000c")
+@example("e\u0301")
 def test_clean_text_squeezes_spaces_as_line_by_line(text):
+    """The reference: NFC, then each line squeezed and stripped, empty lines dropped (the fast paths for
+    ASCII and one-line text must agree with it)."""
+    import unicodedata
+
     from transforms.normalize import _SPACES
 
-    lines = (_SPACES.sub(" ", line).strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    text_nfc = unicodedata.normalize("NFC", text)
+    lines = (_SPACES.sub(" ", line).strip() for line in text_nfc.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     assert clean_text(text) == "\n".join(line for line in lines if line)

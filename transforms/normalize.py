@@ -38,12 +38,16 @@ def clean_text(text: str) -> str:
         text = html_to_text(text)
     elif "&" in text:
         text = html.unescape(text)
-    text = unicodedata.normalize("NFC", text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
     if "\\" in text:
         text = _STRAY_ESCAPE.sub("", text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = (line.strip() for line in _squeeze(text).split("\n"))
-    return "\n".join(line for line in lines if line)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _squeeze(text)
+    if "\n" not in text:  # one line (most titles and short summaries)
+        return text.strip()
+    return "\n".join([line for line in map(str.strip, text.split("\n")) if line])
 
 
 def _squeeze(text: str) -> str:
