@@ -1,8 +1,9 @@
 """The fast feed path's Atom reader: Atom 1.0, and Atom 0.3 (with 0.1 and 0.2, which feedparser reads alike).
 
-The two differ, for the fields we read, where feedparser says they do: an Atom 0.3 text construct is typed
-with a MIME type (``text/html``) and a ``mode`` (``escaped`` or ``xml``; ``base64`` is declined), and its
-XHTML keeps the wrapping ``div`` that feedparser drops only in Atom 1.0. Both versions share feedparser's
+The two differ, for the fields we read, where feedparser says they do: Atom 0.3's XHTML keeps the wrapping
+``div`` that feedparser drops only in Atom 1.0. feedparser types a text construct of either version alike:
+``text``, ``html`` or ``xhtml``, or a MIME type (``text/html``), with a ``mode`` (``escaped`` or ``xml``;
+``base64`` is declined). Both versions share feedparser's
 handlers, so ``issued``, ``modified`` and ``created`` are the published, updated and created dates and a
 person's ``url`` or ``homepage`` is its link in either.
 """
@@ -23,8 +24,7 @@ ATOM03 = "http://purl.org/atom/ns#"
 _XHTML = "application/xhtml+xml"
 # feedparser's version for an Atom 0.x root's version attribute; any other value is plain "atom".
 _OLD_VERSIONS = {"0.1": "atom01", "0.2": "atom02", "0.3": "atom03"}
-_TYPES_10 = {None: "text/plain", "text": "text/plain", "html": "text/html"}
-_TYPES_03 = frozenset({"text/plain", "text/html", _XHTML})  # after feedparser's map_content_type
+_TYPES = frozenset({"text/plain", "text/html", _XHTML})  # after feedparser's map_content_type
 _FEED_IGNORED = frozenset({
     "updated", "published", "subtitle", "rights", "generator", "icon", "logo", "category",
     "modified", "issued", "created", "tagline", "copyright", "info",  # Atom 0.3's names and extras
@@ -85,18 +85,16 @@ class AtomReader:
         return name
 
     def _kind(self, element: Any, xhtml: bool) -> str | None:
-        """The content type feedparser gives a text construct, or None where the fast path does not model it."""
+        """The content type feedparser gives a text construct, or None where the fast path does not model it.
+        Both versions go through feedparser's mapping (``html`` is ``text/html``, an Atom 0.3 MIME type is
+        itself); a ``mode`` of base64, or a type feedparser would decode as base64, is declined."""
         attributes = element.attrib
         declared = attributes.get("type")
-        if self.version == "atom10":
-            if len(attributes) > (declared is not None):
-                return None
-            return _XHTML if xhtml and declared == "xhtml" else _TYPES_10.get(declared)
         mode = attributes.get("mode")
         if len(attributes) > (declared is not None) + (mode is not None) or mode not in (None, "escaped", "xml"):
-            return None  # base64, or attributes we do not read
-        kind = _FeedParserMixin.map_content_type(declared or "text/plain")
-        return kind if kind in _TYPES_03 and (xhtml or kind != _XHTML) else None
+            return None
+        kind = _FeedParserMixin.map_content_type(declared if declared is not None else "text/plain")
+        return kind if kind in _TYPES and (xhtml or kind != _XHTML) else None
 
     def _typed(self, element: Any, xhtml: bool = False) -> tuple[str, str]:
         """An Atom text construct: text, html, or (in entries, where feeds.py reads it as HTML) xhtml."""

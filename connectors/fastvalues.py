@@ -80,11 +80,12 @@ def plain_html(value: str) -> str:
             # fewer), and an empty one is another story (an empty title lets a later one in).
             if "<" not in _DROPPED_ELEMENT.sub("", value) or not markup.strip():
                 raise Decline("markup the sanitizer leaves without a tag")
-        for closing, name, _, _ in set(_TAG.findall(markup)):
+        pieces = _TAG.split(markup)  # text, then each tag's four groups and the text after it
+        for closing, name in set(zip(pieces[1::5], pieces[2::5])):
             lowered = name.lower()
             if lowered not in _PLAIN_TAGS or (closing and lowered in _DROPPED_BREAKS):
                 raise Decline(f"markup <{closing}{name}> needs feedparser's sanitizer")
-        outside = _TAG.sub("", markup)
+        outside = "".join(pieces[0::5])
         if "<" in outside or ">" in outside:
             raise Decline("markup that is not a plain tag")
     else:
