@@ -269,7 +269,7 @@ class _Reader(AtomReader):
                 channel = True
                 self._channel(child, feed, entries)
             elif key == "item":
-                entries.append(self._rss_item(child))
+                entries += self._rss_item(child)
             elif key in ("image", "textinput") and channel:  # before the channel its title would hide the feed's
                 self._box(child, key)
             else:
@@ -300,7 +300,7 @@ class _Reader(AtomReader):
             key = element_key(child)
             namespaced = self._namespaced(child.tag)
             if key == "item" and not namespaced:
-                entries.append(self._rss_item(child))
+                entries += self._rss_item(child)
                 titled = False
                 continue
             mark = child.tag if namespaced else key
@@ -357,8 +357,12 @@ class _Reader(AtomReader):
         if rel == "alternate" or self._attribute(element.get("href")) is None or len(element):
             raise Decline("atom:link that may set the link")
 
-    def _rss_item(self, item: Any) -> dict[str, Any]:
+    def _rss_item(self, item: Any) -> list[dict[str, Any]]:
+        """The item's entry, and an empty one after it for an empty ``<item/>`` nested inside (a FeedBurner
+        fault): feedparser starts a new entry there and, once that ends, files what follows in the outer
+        item under the feed, so that must be elements feedparser has no handler for."""
         entry: dict[str, Any] = {}
+        entries = [entry]
         if item.attrib:  # feedparser takes rdf:about for the id, in any RSS; lastmod and href set other fields
             if set(item.attrib) - {_RDF_ABOUT}:
                 raise Decline("item with attributes")
@@ -371,6 +375,14 @@ class _Reader(AtomReader):
             tag = child.tag
             namespaced = tag[0] == "{" and not tag.startswith(home)  # self._namespaced, inline: the hot loop
             mark = tag if namespaced else key
+            if len(entries) > 1:  # after a nested item: feed-level, where only unhandled elements are harmless
+                other(child, key)
+                continue
+            if key == "item" and not namespaced:
+                if len(child) or child.attrib or (child.text or "").strip():
+                    raise Decline("an item inside an item")
+                entries.append({})
+                continue
             if mark in seen and key in _MATTERS:
                 raise Decline(f"second item {key}")
             seen.add(mark)
@@ -413,7 +425,7 @@ class _Reader(AtomReader):
                 leaf(child)
             else:
                 other(child, key)
-        return entry
+        return entries
 
     def _rss_body(self, entry: dict[str, Any], element: Any, key: str) -> None:
         """An item's ``body`` or ``xhtml:body``: feedparser rebuilds its elements as XHTML content (no wrapping

@@ -714,3 +714,21 @@ def test_fast_path_types_text_constructs_as_feedparser_does(version: str, elemen
     plain = (kind is None or kind.lower() in ("text", "html", "xhtml", "text/html", "text/plain",
                                               "application/xhtml+xml"))
     assert answered == (plain and mode != "base64"), fastfeed.decline_reason(data, {})
+
+
+@pytest.mark.parametrize(("after", "answered"), [
+    ("", True), ("<fb:origLink>http://x.example/o</fb:origLink>", True), ("<title>Late</title>", False),
+    ("<item/>", False), ("<guid>g</guid>", False),
+])
+@pytest.mark.parametrize("nested", ["<item/>", "<item></item>", "<item> </item>", "<item><title>N</title></item>"])
+def test_fast_path_reads_an_empty_item_nested_in_an_item_as_feedparser_does(after: str, answered: bool,
+                                                                             nested: str) -> None:
+    """A FeedBurner fault: feedparser starts an empty entry at the nested item, then files the rest of the outer
+    item under the feed. The fast path models that where what follows cannot reach a field we read."""
+    data = ("<rss version='2.0' xmlns:fb='http://rssnamespace.org/feedburner/ext/1.0'><channel><title>F</title>"
+            f"<item><title>T</title><link>http://x.example/1</link>{nested}{after}</item>"
+            "<item><title>U</title></item></channel></rss>").encode()
+    parsed = fastfeed.parse(data, {})
+    if parsed is not None:
+        assert _stories(data, True) == _stories(data, False)
+    assert (parsed is not None) == (answered and "N" not in nested)
