@@ -482,6 +482,11 @@ class _Reader(AtomReader):
     def _extension(self, entry: dict[str, Any], element: Any, key: str) -> None:
         """A namespaced element of an entry: media:description (at any depth in Media RSS boxes), an
         extension feedparser files away, or else an element we must not have."""
+        if key in fastfeed_ext.LEAVES:  # the common case (itunes:duration, media:thumbnail), without the call
+            if len(element):
+                raise Decline(f"{key} with child elements")
+            return
+
         def plain(child: Any, inner: str) -> None:
             if inner == "media_description":
                 self._media_description(entry, child)
