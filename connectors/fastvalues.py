@@ -106,11 +106,14 @@ def _check_bare_ampersands(value: str) -> None:
     character (its entityref pattern, backtracking over '-' and '.'): a known entity name gains its ';'
     (``&hellip`` becomes ``&hellip;``), an unknown one is escaped (``&Lease`` becomes ``&amp;Lease``).
     clean() unescapes both texts alike only when html.unescape leaves our ``&name`` as it is (it reads
-    ``&copyx`` as ``©x``), so those are the safe ones."""
+    ``&copyx`` as ``©x``), so those are the safe ones. A name ending in '-' or '.' then ';' (which the
+    stricter reference pattern misses) loses that ';' to the sanitizer: declined."""
     for bare in _BARE.finditer(value):
         name = sgmllib.entityref.match(value, bare.start())  # the sanitizer's own reading
         if name is None:
             continue  # kept verbatim
+        if name[0][-1] == ";":  # its end takes the ';' ("&Lease-;" becomes "&amp;Lease-")
+            raise Decline(f"bare &{name[1]}; the sanitizer ends at its ';'")
         if name[1] in _ENTITY_NAMES:
             raise Decline(f"bare &{name[1]} the sanitizer completes")
         window = re.match(r"&[^&<]{0,40}", value[bare.start():])[0]  # html.unescape reads no further
