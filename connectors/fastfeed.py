@@ -1,14 +1,16 @@
-"""A fast path for the common feed: well-formed RSS 0.9x / 2.0, RSS 1.0 / 0.90 (RDF) or Atom 1.0, read with
-lxml from the UTF-8 bytes feedparser's own encoding step gives (connectors.fastfeed_scan.prepare), also
-where feedparser's loose parser reads it for a misplaced declaration (connectors.fastloose).
+"""A fast path for the common feed: well-formed RSS 0.9x / 2.0, RSS 1.0 / 0.90 (RDF) or Atom 1.0 / 0.3
+(connectors.fastatom), read with lxml from the UTF-8 bytes feedparser's own encoding step gives
+(connectors.fastfeed_scan.prepare), also where feedparser's loose parser reads it for a misplaced
+declaration (connectors.fastloose).
 
 It builds the few fields ``connectors.feeds`` reads from feedparser's answer (feed title, link, language;
-per entry title, summary, content, id, link, dates, authors), following feedparser's rules for them;
-markup is checked against its sanitizer (connectors.fastvalues) and XHTML rebuilt as it does
-(connectors.fastxhtml). On anything it does not model (an encoding feedparser cannot name, a DOCTYPE,
-xml:base or xml:lang below the root, markup its sanitizer would change, a duplicate field, an element
-feedparser has a handler for) it returns None and the caller uses feedparser, so both paths give the
-same Stories. ``decline_reason`` says why, for reports.
+per entry title, summary, content, id, link, dates, authors), following feedparser's rules for them:
+xml:base and xml:lang scoped as its stacks scope them, markup checked against its sanitizer
+(connectors.fastvalues) or else put through that sanitizer, XHTML rebuilt as it does (connectors.fastxhtml).
+On anything it does not model (an encoding feedparser cannot name, a DOCTYPE, markup its sanitizer would
+change in a loose-parsed document, a duplicate field, an element feedparser has a handler for) it returns
+None and the caller uses feedparser, so both paths give the same Stories. ``decline_reason`` says why,
+for reports.
 """
 
 from __future__ import annotations

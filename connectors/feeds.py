@@ -43,9 +43,9 @@ def parse_feed(
 
     ``fast`` (the default) lets connectors.fastfeed answer the well-formed feeds it models, with Stories
     identical to feedparser's on the corpus, and falls back to feedparser elsewhere. Measured
-    (bench/feed_parse_speed.py, 6 runs on a shared 2-core machine): it answers 80% of the real-world feeds
-    (98% of their entries), 4.75-5.44x feedparser overall there (median 5.2x) and 3.3-3.7x on the whole
-    corpus (3.2-3.4x on a quiet machine), whose feedparser test fragments it mostly declines. ``fast=False``
+    (bench/feed_parse_speed.py, six runs): it answers 84% of the feed files giving stories (96% of their
+    entries), 5.34-5.50x feedparser's entries/s on the whole shared corpus and 6.05-6.43x on its
+    real-world folders. ``fast=False``
     is feedparser alone."""
     origin = origin or url or "<feed>"
     if jsonfeed.looks_like_json(body):
