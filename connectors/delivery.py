@@ -102,7 +102,8 @@ class DeliverOutcomes(beam.DoFn):
             log.warning("dead letter", extra={"origin": outcome.origin, "stage": outcome.stage, "reason": outcome.reason})
         else:
             story = outcome.story
-            for stage, a, b in (("feed", story.published, story.fetched), ("ingest", story.fetched, story.produced),
+            published = None if story.undated else story.published  # a stand-in fetch time says nothing of the feed
+            for stage, a, b in (("feed", published, story.fetched), ("ingest", story.fetched, story.produced),
                                 ("pipeline", story.produced, now)):
                 seconds = _seconds(a, b)
                 if seconds is not None and seconds >= 0:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit, urlunsplit
 from datetime import datetime, timedelta, timezone
 
@@ -48,6 +48,14 @@ class ParseResult:
     title: str | None = None  # feed title or wire provider
     link: str | None = None
     language: str | None = None
+
+    def add(self, story: Story, guid: str | None = None, version: int | None = None, *, no_date: str) -> None:
+        """Keep ``story``. One whose source gave no usable publication time takes its fetch time instead (none
+        in a replay, which reads no clock), is flagged ``undated``, and ``no_date`` is noted."""
+        if story.published is None:
+            self.notes.append(no_date)
+            story = replace(story, published=story.fetched, undated=True)
+        self.items.append(ParsedItem(story, guid, version))
 
     @property
     def stories(self) -> list[Story]:

@@ -39,6 +39,7 @@ def alerts_for(enriched: EnrichedStory, watchlist: WatchList) -> list[Alert]:
             regions=enriched.regions,
             spans=match.spans,
             published=enriched.story.published,
+            undated=enriched.story.undated,
         )
         for match in enriched.matches
     ]

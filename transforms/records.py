@@ -84,6 +84,7 @@ class Story:
     produced: datetime | None = None  # when it entered Kafka (the record's timestamp)
     format: str | None = None
     origin: str | None = None  # where the raw bytes are: "path:line" or "topic/partition@offset"
+    undated: bool = False  # the source gave no usable date: ``published`` is the fetch time (None in a replay)
 
     def __post_init__(self) -> None:
         if not self.id:
@@ -105,6 +106,7 @@ class Story:
             "authors": list(self.authors),
             "language": self.language,
             "published": _iso(self.published),
+            "undated": self.undated,
             "fetched": _iso(self.fetched),
             "produced": _iso(self.produced),
             "format": self.format,
@@ -130,6 +132,7 @@ class Story:
             body=data["body"],
             authors=tuple(str(a) for a in authors),
             published=parse_time(data.get("published")),
+            undated=data.get("undated") is True,
             fetched=parse_time(data.get("fetched")),
             produced=parse_time(data.get("produced")),
             **text,
@@ -205,6 +208,7 @@ class EnrichedStory:
             "credit": s.credit,
             "publisher": s.publisher,
             "published": _iso(s.published),
+            "undated": s.undated,
             "source": s.source,
             "url": s.url,
             "countries": [c.to_dict() for c in self.countries],
@@ -230,6 +234,7 @@ class Alert:
     spans: tuple[Span, ...] = ()
     published: datetime | None = None  # the story's publication time
     alerted: datetime | None = None  # when the always-on service delivered it (None in replays)
+    undated: bool = False  # the story's source gave no date: ``published`` is its fetch time
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -244,6 +249,7 @@ class Alert:
             "regions": list(self.regions),
             "spans": [s.to_dict() for s in self.spans],
             "published": _iso(self.published),
+            "undated": self.undated,
             "alerted": _iso(self.alerted),
         }
 

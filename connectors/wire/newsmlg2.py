@@ -46,7 +46,8 @@ def parse_newsmlg2(
             if item is None:
                 result.fail(item_origin, f"NewsML-G2 {kind} has no headline, description or text", body)
             else:
-                result.items.append(item)
+                result.add(item.story, item.guid, item.version,
+                           no_date=f"{item_origin}: no publication time with a timezone")
     if not items:
         result.fail(origin, "NewsML-G2 newsMessage carries no items", body)
     return result
@@ -71,8 +72,6 @@ def _item(
     for name in ("firstCreated", "contentCreated", "versionCreated"):
         node = child(meta, name) if name != "contentCreated" else child(content, name)
         published = published or wire_time(node.text if node is not None else None)
-    if published is None:
-        result.notes.append(f"{origin}: no publication time with a timezone")
     language = attr(child(content, "language"), "tag") or lang(el)
     story = Story(
         id=pick_id(guid, None, None, title, summary, body),

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from lxml import etree
 
-from connectors.parsed import ParseError, ParseResult, ParsedItem, clean, pick_id, wire_time
+from connectors.parsed import ParseError, ParseResult, clean, pick_id, wire_time
 from connectors.safexml import parse_xml
 from connectors.wire.xmltools import attr, child, children, descendants, lang, local, text
 from transforms.records import Story
@@ -37,8 +37,6 @@ def parse_nitf(body: bytes, fetched: datetime | None = None, *, origin: str, sou
         published = published or wire_time(attr(child(docdata, name), "norm"))
     if published is None:
         published = wire_time(attr(child(head, "pubdata"), "date.publication"))
-    if published is None:
-        result.notes.append(f"{origin}: no publication time with a timezone")
     distributor = text(child(bhead, "distributor"))
     holder = attr(child(docdata, "doc.copyright"), "holder")
     publisher = attr(child(head, "pubdata"), "name") or holder
@@ -67,7 +65,7 @@ def parse_nitf(body: bytes, fetched: datetime | None = None, *, origin: str, sou
         format="nitf",
         origin=origin,
     )
-    result.items.append(ParsedItem(story, guid=doc_id))
+    result.add(story, doc_id, no_date=f"{origin}: no publication time with a timezone")
     return result
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
+
 from connectors.feeds import parse_feed
+from connectors.formats import parse_document
 from connectors.files import read_path
 from connectors.sniff import sniff
 from transforms.records import DeadLetter, Story
@@ -88,3 +92,36 @@ def test_every_configurable_format_names_a_parser() -> None:
     from connectors.formats import HINTS
 
     assert tuple(HINTS) == FORMATS
+
+
+@pytest.mark.parametrize("kind", ["rss", "atom", "json", "ninjs", "nitf"])
+def test_an_undated_story_takes_its_fetch_time_flagged(kind: str) -> None:
+    """The issue's rule for missing dates: the fetch time, flagged. A dated story keeps its own date; in a
+    replay (no fetch time, no clock read) an undated story stays without one, still flagged."""
+    documents = {
+        "rss": (b"<rss version='2.0'><channel><title>F</title><item><title>Undated</title></item>"
+                b"<item><title>Dated</title><pubDate>Tue, 02 Jan 2024 03:04:05 GMT</pubDate></item></channel></rss>"),
+        "atom": (b"<feed xmlns='http://www.w3.org/2005/Atom'><title>F</title><entry><id>urn:x:1</id>"
+                 b"<title>Undated</title></entry><entry><id>urn:x:2</id><title>Dated</title>"
+                 b"<updated>2024-01-02T03:04:05Z</updated></entry></feed>"),
+        "json": (b'{"version": "https://jsonfeed.org/version/1.1", "title": "F", "items": ['
+                 b'{"id": "1", "title": "Undated", "content_text": "u"},'
+                 b'{"id": "2", "title": "Dated", "content_text": "d", "date_published": "2024-01-02T03:04:05Z"}]}'),
+        "ninjs": (b'[{"uri": "urn:x:1", "headline": "Undated", "body_text": "u"},'
+                  b'{"uri": "urn:x:2", "headline": "Dated", "body_text": "d", "versioncreated": "2024-01-02T03:04:05Z"}]'),
+        "nitf": (b"<nitf><head><title>Undated</title></head><body><body.head><hedline><hl1>Undated</hl1></hedline>"
+                 b"</body.head><body.content><p>u</p></body.content></body></nitf>"),
+    }
+    filename = {"json": "f.json", "ninjs": "n.json", "nitf": "n.xml"}.get(kind, "f.xml")
+    fetched = datetime(2024, 5, 6, 7, 8, 9, tzinfo=timezone.utc)
+    for when in (fetched, None):
+        result = parse_document(documents[kind], origin="t:0", filename=filename, fetched=when,
+                                kind="ninjs" if kind == "ninjs" else None)
+        assert not result.errors, result.errors
+        undated = [s for s in result.stories if s.title == "Undated"]
+        dated = [s for s in result.stories if s.title == "Dated"]
+        assert len(undated) == 1 and undated[0].undated and undated[0].published == when
+        assert undated[0].to_dict()["undated"] is True and Story.from_dict(undated[0].to_dict()) == undated[0]
+        assert any("no publication" in note or "no machine-readable" in note for note in result.notes)
+        for story in dated:
+            assert not story.undated and story.published == datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
