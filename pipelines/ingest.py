@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import threading
 from dataclasses import dataclass
@@ -39,7 +38,7 @@ def ingest_files(files: Iterable[str], publisher: Publisher, counts: IngestCount
                 counts.dead_letters += 1
                 log.warning("dead letter", extra={"origin": item.origin, "stage": item.stage, "reason": item.reason})
             else:
-                publisher.story(dataclasses.replace(item, fetched=item.fetched or fetched))
+                publisher.story(item.fetched_at(fetched))
                 counts.stories += 1
                 metrics.STORIES_PUBLISHED.inc()
     publisher.flush()

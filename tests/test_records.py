@@ -67,3 +67,16 @@ def test_unsynced_writes_then_one_filesystem_sync(tmp_path):
     files = sorted(p.name for p in (tmp_path / "dt=2024-11-04").iterdir())
     assert files == ["0.json", "1.json", "2.json"]  # no temporary files left behind
     assert (tmp_path / "dt=2024-11-04" / "0.json").read_bytes() == b'{"again": 1}\n'
+
+
+def test_fetched_at_sets_the_fetch_time_and_an_undated_storys_stand_in():
+    when = datetime(2024, 5, 6, 7, 8, 9, tzinfo=timezone.utc)
+    earlier = datetime(2024, 5, 1, tzinfo=timezone.utc)
+    undated = Story(id="u", body="b", undated=True)
+    assert undated.fetched_at(when) == Story(id="u", body="b", undated=True, published=when, fetched=when)
+    dated = Story(id="d", body="b", published=earlier)
+    assert dated.fetched_at(when) == Story(id="d", body="b", published=earlier, fetched=when)
+    kept = Story(id="k", body="b", undated=True, published=earlier, fetched=earlier)
+    assert kept.fetched_at(when) == kept  # a story fetched before keeps its times
+    data = loads(dumps(undated.fetched_at(when)))
+    assert data["undated"] is True and data["published"] == "2024-05-06T07:08:09Z"

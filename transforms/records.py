@@ -92,6 +92,13 @@ class Story:
         for name in ("published", "fetched", "produced"):
             object.__setattr__(self, name, _utc(getattr(self, name)))
 
+    def fetched_at(self, when: datetime) -> Story:
+        """This story as read at ``when`` (a clock read at the I/O edge): that is its fetch time unless it has
+        one, and for an undated story without a date also its stand-in publication time."""
+        fetched = self.fetched or when
+        published = fetched if self.undated and self.published is None else self.published
+        return dataclasses.replace(self, fetched=fetched, published=published)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
