@@ -17,6 +17,7 @@ from feedparser.util import FeedParserDict
 
 from connectors import fastfeed_ext, fastxhtml
 from connectors.fastkeys import NAMESPACES, key, leaf, other
+from connectors.fastreader import Reader
 from connectors.fastvalues import Decline, join_url, plain_html, text
 
 ATOM10 = "http://www.w3.org/2005/Atom"
@@ -39,22 +40,18 @@ def old_version(declared: str | None) -> str:
     return _OLD_VERSIONS.get(declared or "", "atom")
 
 
-class AtomReader:
-    """The Atom half of connectors.fastfeed's reader (it supplies ``_feed``, ``_id``, ``_date``, ``_detail``,
-    ``_value``, ``_attribute`` and ``_extension``). ``atom`` reads one feed element of either version."""
+class AtomReader(Reader):
+    """The Atom half of connectors.fastfeed's reader: ``atom`` reads one feed element of either version."""
 
-    base: str
-    loose: bool
-    home = f"{{{ATOM10}}}"  # the tag prefix of the document's Atom namespace
     version = "atom10"
 
     def atom(self, root: Any, version: str = "atom10") -> FeedParserDict:
         self.version = version
         self.home = f"{{{ATOM10}}}" if version == "atom10" else f"{{{ATOM03}}}"
-        feed = self._feed()  # type: ignore[attr-defined]
+        feed = self._feed()
         entries: list[dict[str, Any]] = []
         seen: set[str] = set()
-        for child in self._scoped(root):  # type: ignore[attr-defined]
+        for child in self._scoped(root):
             name = self._atom_key(child)
             if name == "entry":
                 entries.append(self._atom_entry(child))
@@ -67,7 +64,7 @@ class AtomReader:
             elif name == "link":
                 self._link(feed, child)
             elif name == "id":
-                self._id(feed, leaf(child), True)  # type: ignore[attr-defined]
+                self._id(feed, leaf(child), True)
             elif name in ("author", "contributor"):
                 self._person(child)
             elif name in _FEED_IGNORED:
@@ -107,15 +104,15 @@ class AtomReader:
             value = fastxhtml.markup(element, unwrap=self.version == "atom10")
             return plain_html(text(value)), kind
         value = text(leaf(element))
-        return (self._html(value) if kind == "text/html" else value), kind  # type: ignore[attr-defined]
+        return (self._html(value) if kind == "text/html" else value), kind
 
     def _link(self, context: dict[str, Any], element: Any) -> None:
-        href = self._attribute(element.get("href"))  # type: ignore[attr-defined]
+        href = self._attribute(element.get("href"))
         if href is None or "url" in element.attrib or "uri" in element.attrib or len(element):
             raise Decline("atom link without a plain href")
-        rel = (self._attribute(element.get("rel")) or "alternate").lower()  # type: ignore[attr-defined]
+        rel = (self._attribute(element.get("rel")) or "alternate").lower()
         default = "application/atom+xml" if rel == "self" else "text/html"
-        declared = self._attribute(element.get("type")) or default  # type: ignore[attr-defined]
+        declared = self._attribute(element.get("type")) or default
         kind = _FeedParserMixin.map_content_type(declared.lower())
         if rel == "alternate" and kind in _FeedParserMixin.html_types:
             context["link"] = join_url(self.base, href)
@@ -128,36 +125,36 @@ class AtomReader:
             if field is None:  # an extension (gd:image): fine where feedparser stores it under its own key
                 other(part, name)
             else:
-                person[field] = self._value(text(leaf(part)))  # type: ignore[attr-defined]
+                person[field] = self._value(text(leaf(part)))
         return person
 
     def _atom_entry(self, element: Any) -> dict[str, Any]:
         entry: dict[str, Any] = {}
         seen: set[str] = set()
-        for child in self._scoped(element):  # type: ignore[attr-defined]
+        for child in self._scoped(element):
             name = self._atom_key(child)
             if name in seen and name not in ("link", "author", "contributor", "category"):
                 raise Decline(f"second entry {name}")
             seen.add(name)
             if name == "id":
-                self._id(entry, leaf(child), True)  # type: ignore[attr-defined]
+                self._id(entry, leaf(child), True)
             elif name == "title":
                 value, kind = self._typed(child, xhtml=True)
                 entry["title"] = value
-                entry["title_detail"] = self._detail(kind, value)  # type: ignore[attr-defined]
+                entry["title_detail"] = self._detail(kind, value)
             elif name == "link":
                 self._link(entry, child)
             elif name in _DATES:  # the last one of each field wins, as in feedparser
-                self._date(entry, _DATES[name], child)  # type: ignore[attr-defined]
+                self._date(entry, _DATES[name], child)
             elif name == "summary":
                 if "summary" in entry and "content" not in entry:
                     raise Decline("summary after summary")
                 value, kind = self._typed(child, xhtml=True)
                 entry["summary"] = value
-                entry["summary_detail"] = self._detail(kind, value)  # type: ignore[attr-defined]
+                entry["summary_detail"] = self._detail(kind, value)
             elif name == "content":
                 value, kind = self._typed(child, xhtml=True)
-                entry["content"] = [self._detail(kind, value)]  # type: ignore[attr-defined]
+                entry["content"] = [self._detail(kind, value)]
                 entry.setdefault("summary", value)
             elif name == "author":
                 person = self._person(child)
@@ -172,5 +169,5 @@ class AtomReader:
             elif name in ("category", "rights", "copyright"):
                 leaf(child)
             else:
-                self._extension(entry, child, name)  # type: ignore[attr-defined]
+                self._extension(entry, child, name)
         return entry

@@ -108,7 +108,8 @@ def test_an_undated_story_takes_its_fetch_time_flagged(kind: str) -> None:
                  b'{"id": "1", "title": "Undated", "content_text": "u"},'
                  b'{"id": "2", "title": "Dated", "content_text": "d", "date_published": "2024-01-02T03:04:05Z"}]}'),
         "ninjs": (b'[{"uri": "urn:x:1", "headline": "Undated", "body_text": "u"},'
-                  b'{"uri": "urn:x:2", "headline": "Dated", "body_text": "d", "versioncreated": "2024-01-02T03:04:05Z"}]'),
+                  b'{"uri": "urn:x:2", "headline": "Dated", "body_text": "d",'
+                  b' "versioncreated": "2024-01-02T03:04:05Z"}]'),
         "nitf": (b"<nitf><head><title>Undated</title></head><body><body.head><hedline><hl1>Undated</hl1></hedline>"
                  b"</body.head><body.content><p>u</p></body.content></body></nitf>"),
     }

@@ -380,7 +380,8 @@ def test_fast_path_scopes_xml_base_and_lang_below_the_root_as_feedparser_does(
             f"<item{next(at)}><guid{next(at)}>g/{n}</guid><title{next(at)}>T{n}</title><link{next(at)}>p/{n}</link>"
             f"<description{next(at)}>{escaped}</description></item>"
             for n in (1, 2))
-        body = f"<rss version='2.0'><channel><title{next(at)}>F</title><link{next(at)}>home</link>{items}</channel></rss>"
+        body = (f"<rss version='2.0'><channel><title{next(at)}>F</title><link{next(at)}>home</link>{items}"
+                "</channel></rss>")
     data = body.encode()
     location = {"content-location": url} if url else {}
     assert fastfeed.parse(data, location) is not None, fastfeed.decline_reason(data, location)

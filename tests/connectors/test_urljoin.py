@@ -22,8 +22,8 @@ ODD = st.tuples(
 NEAR = st.tuples(
     st.sampled_from(["http://", "https://"]),
     st.sampled_from(["example.org", "a-b.example", "example.org:8080", "example.org:", "x"]),
-    st.lists(st.sampled_from(["/", "/a", "/b.html", "/..", "/.", "//", ";p", ";", "?", "?q=1", "#", "#f", "&", "%20", "é"]),
-             max_size=5).map("".join),
+    st.lists(st.sampled_from(["/", "/a", "/b.html", "/..", "/.", "//", ";p", ";", "?", "?q=1", "#", "#f", "&", "%20",
+                              "é"]), max_size=5).map("".join),
 ).map("".join)
 URLS = st.one_of(ODD, NEAR)
 BASES = st.sampled_from(["", "http://example.org/feeds/x.xml", "https://a.example/b/", "ftp://f.example/",
