@@ -31,8 +31,8 @@ _ITEM_DATES = {
     "created": "created", "dcterms_created": "created",
 }
 _MATTERS = frozenset({
-    "title", "link", "description", "guid", "content_encoded", "fullitem", "body", "xhtml_body", "itunes_summary",
-    *_ITEM_DATES,
+    "title", "link", "description", "dc_description", "guid", "content_encoded", "fullitem", "body", "xhtml_body",
+    "itunes_summary", *_ITEM_DATES,
 })
 _ENTITY_NAME = re.compile("&([A-Za-z0-9_]+);")
 _RSS_CHANNEL_IGNORED = frozenset({
@@ -241,8 +241,8 @@ class RssReader(Reader):
                 entry.setdefault("summary", value)
             elif key in ("body", "xhtml_body"):  # XHTML content, which (unlike content:encoded) leaves
                 self._rss_body(entry, child, key)  # a later description free to become content too
-            elif key in ("description", "itunes_summary"):
-                has_content = self._rss_summary(entry, child, key, has_content)
+            elif key in ("description", "dc_description", "itunes_summary"):  # dc:description is description
+                has_content = self._rss_summary(entry, child, "description" if key[0] == "d" else key, has_content)
             elif key in ("dc_creator", "itunes_author"):
                 self._rss_author(entry, child)
             elif key == "dc_language":  # sets the entry's language key, which we do not read

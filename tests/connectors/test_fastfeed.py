@@ -114,6 +114,7 @@ ITEM_PARTS = [
     "<title>{t}</title>", "<title></title>", "<description>{s}</description>", "<itunes:summary>{t}</itunes:summary>",
     "<content:encoded>{s}</content:encoded>", "<itunes:author>Ann</itunes:author>", "<author>Bo</author>",
     "<dc:language>de</dc:language>", "<itunes:duration>1:00</itunes:duration>", "<itunes:image href='i.png'/>",
+    "<dc:description>{s}</dc:description>",
     "<itunes:keywords>a, b</itunes:keywords>", "<itunes:explicit>no</itunes:explicit>",
     "<media:content url='m.mp3'><media:title>{t}</media:title><media:thumbnail url='t.png'/></media:content>",
     "<media:group><media:content url='m.mp4'/><media:credit>C</media:credit></media:group>",
