@@ -39,6 +39,8 @@ _RSS_CHANNEL_IGNORED = frozenset({
     "copyright", "managingeditor", "webmaster", "pubdate", "lastbuilddate", "category", "generator", "docs",
     "ttl", "rating", "cloud", "dc_date", "dc_creator", "dc_publisher", "dc_rights", "dc_subject", "subtitle",
     "dcterms_issued", "dcterms_created", "dcterms_modified",  # the feed's own dates, which feeds.py does not read
+    "author",  # the feed's author (as managingEditor)
+    "itunes_email",  # outside itunes:owner feedparser keeps it nowhere
 })
 _RSS_BOXES = {"image": {"title", "url", "link", "width", "height", "description"},
               "textinput": {"title", "description", "name", "link"},

@@ -139,7 +139,8 @@ CHANNEL_PARTS = [
     "<itunes:author>A</itunes:author>", "<itunes:category text='a'><itunes:category text='b'/></itunes:category>",
     "<itunes:owner><itunes:name>N</itunes:name><itunes:email>e@x</itunes:email></itunes:owner>",
     "<media:thumbnail url='t.png'/>", "<itunes:image href='i.png'/>", "<atom:link>/a/side</atom:link>",
-    "<atom:link rel='self' href='/self'/>", "<itunes:author>O'Neill</itunes:author>",
+    "<atom:link rel='self' href='/self'/>", "<itunes:author>O'Neill</itunes:author>", "<author>a@x (A)</author>",
+    "<itunes:email>e@x</itunes:email>", "<managingEditor>m@x</managingEditor>",
 ]
 
 
