@@ -44,7 +44,7 @@ def parse_feed(
     ``fast`` (the default) lets connectors.fastfeed answer the well-formed feeds it models, with Stories
     identical to feedparser's on the corpus, and falls back to feedparser elsewhere. Measured
     (bench/feed_parse_speed.py, six runs): it answers 84% of the feed files giving stories (96% of their
-    entries), 5.34-5.50x feedparser's entries/s on the whole shared corpus and 6.05-6.43x on its
+    entries), 5.20-5.52x feedparser's entries/s on the whole shared corpus and 6.19-6.40x on its
     real-world folders. ``fast=False``
     is feedparser alone."""
     origin = origin or url or "<feed>"
