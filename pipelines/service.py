@@ -98,6 +98,8 @@ def run(config: ServiceConfig) -> int:
         for loop in loops:
             loop.stop()
         threading.excepthook = _quiet_worker_shutdown
+        # Beam's data plane logs the streams the cancel closes as an error; in an orderly stop it is not one.
+        logging.getLogger("apache_beam.runners.worker.data_plane").setLevel(logging.CRITICAL)
         try:
             result.cancel()
         except Exception:  # already ended
