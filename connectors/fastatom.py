@@ -45,9 +45,11 @@ class AtomReader(Reader):
 
     version = "atom10"
 
-    def atom(self, root: Any, version: str = "atom10") -> FeedParserDict:
+    def atom(self, root: Any, version: str = "atom10", namespace: str = ATOM10) -> FeedParserDict:
+        """A feed element in ``namespace`` (Atom 1.0's, Atom 0.3's, or none: a bare ``<feed>``, which
+        feedparser reads as Atom of the version its attribute names, or plain "atom")."""
         self.version = version
-        self.home = f"{{{ATOM10}}}" if version == "atom10" else f"{{{ATOM03}}}"
+        self.home = f"{{{namespace}}}" if namespace else ""
         feed = self._feed()
         entries: list[dict[str, Any]] = []
         seen: set[str] = set()
@@ -77,8 +79,11 @@ class AtomReader(Reader):
         """feedparser's name for an element of an Atom feed; another Atom version's element is declined."""
         name = key(element)
         tag = element.tag
-        if tag[0] != "{" or (not tag.startswith(self.home) and NAMESPACES.get(tag[1:].partition("}")[0].lower()) == ""):
-            raise Decline(f"{tag}: not {self.version} in an {self.version} feed")
+        if tag[0] != "{":
+            if self.home:  # a plain element in a namespaced feed
+                raise Decline(f"{tag}: not {self.version} in an {self.version} feed")
+        elif not (self.home and tag.startswith(self.home)) and NAMESPACES.get(tag[1:].partition("}")[0].lower()) == "":
+            raise Decline(f"{tag}: another Atom's element in an {self.version} feed")
         return name
 
     def _kind(self, element: Any, xhtml: bool) -> str | None:
@@ -101,7 +106,8 @@ class AtomReader(Reader):
         if kind == _XHTML:
             if self.loose:  # the loose parser rebuilds it from text as written: not modelled
                 raise Decline("XHTML in a loose-parsed document")
-            value = fastxhtml.markup(element, unwrap=self.version == "atom10")
+            # (in a bare <feed>, XHTML written without a namespace is read as XHTML all the same)
+            value = fastxhtml.markup(element, self.version == "atom10", fastxhtml.XHTML if self.home else "")
             return plain_html(text(value)), kind
         value = text(leaf(element))
         return (self._html(value) if kind == "text/html" else value), kind

@@ -80,7 +80,9 @@ def _answer(body: bytes, headers: Mapping[str, str]) -> FeedParserDict:
     elif root.tag == f"{{{ATOM10}}}feed" and not VERSION_URIS & declared:
         answer = reader.atom(root)
     elif root.tag == f"{{{ATOM03}}}feed" and not (VERSION_URIS | {ATOM10.lower()}) & declared:
-        answer = reader.atom(root, old_version(root.get("version")))
+        answer = reader.atom(root, old_version(root.get("version")), ATOM03)
+    elif root.tag == "feed" and not (VERSION_URIS | {ATOM10.lower()}) & declared:
+        answer = reader.atom(root, old_version(root.get("version")), "")
     else:
         raise Decline(f"root {root.tag} version {root.get('version')}")
     if not answer["entries"]:
