@@ -62,14 +62,18 @@ def rss_version(declared: str) -> str:
 
 
 def rdf_version(nsmap: Mapping[str | None, str]) -> str:
-    """feedparser's version for an RDF document: the first version namespace it sees names it, so the root
-    must declare exactly one (RSS 0.90 only as the default namespace)."""
-    hints = [(prefix, uri.lower()) for prefix, uri in nsmap.items() if uri.lower() in VERSION_URIS | {ATOM10.lower()}]
-    if hints == [(None, RSS090)]:
-        return "rss090"
-    if len(hints) == 1 and hints[0][1] == RSS10:
-        return "rss10"
-    raise Decline(f"RDF with version namespaces {hints}")
+    """feedparser's version for an RDF document: the first version namespace declared names it (RSS 1.0's
+    under any prefix, RSS 0.90's only as the default namespace, Atom's). lxml keeps the root's declarations
+    in document order, the order feedparser's SAX parser reports them; a document Atom names is declined."""
+    for prefix, uri in nsmap.items():
+        lowered = uri.lower()
+        if lowered == RSS10:
+            return "rss10"
+        if lowered == RSS090 and prefix is None:
+            return "rss090"
+        if lowered == ATOM10.lower():
+            break
+    raise Decline(f"RDF not named RSS 1.0 or 0.90 by its first version namespace: {dict(nsmap)}")
 
 
 def _bare_entities(link: str) -> str:

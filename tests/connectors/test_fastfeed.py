@@ -301,6 +301,32 @@ def test_fast_path_answers_plain_rdf() -> None:
     assert _stories(data, True)[0]["format"] == "rss10"
 
 
+RSS10_NS, RSS090_NS = "http://purl.org/rss/1.0/", "http://my.netscape.com/rdf/simple/0.9/"
+ATOM_NS = "http://www.w3.org/2005/Atom"
+DC = "http://purl.org/dc/elements/1.1/"
+
+
+@pytest.mark.parametrize(("declarations", "version"), [
+    ([(None, RSS10_NS), ("atom", ATOM_NS)], "rss10"), ([("atom", ATOM_NS), (None, RSS10_NS)], None),
+    ([(None, RSS090_NS), ("r", RSS10_NS)], "rss090"), ([("r", RSS10_NS), (None, RSS090_NS)], "rss10"),
+    ([("z", RSS090_NS), (None, RSS10_NS)], "rss10"), ([(None, RSS090_NS)], "rss090"), ([("dc", DC)], None),
+])
+def test_fast_path_names_rdf_by_the_first_version_namespace(declarations: list, version: str | None) -> None:
+    """feedparser names an RDF document by the first version namespace declared on it (in document order)."""
+    xmlns = "".join(f" xmlns{':' + prefix if prefix else ''}='{uri}'" for prefix, uri in declarations)
+    home = next((prefix for prefix, uri in declarations if uri == (RSS090_NS if version == "rss090" else RSS10_NS)),
+                None)
+    tag = f"{home}:" if home else ""
+    data = (f"<rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#'{xmlns}><{tag}channel rdf:about='/c'>"
+            f"<{tag}title>F</{tag}title></{tag}channel><{tag}item rdf:about='/i/1'><{tag}title>One</{tag}title>"
+            f"<{tag}link>http://x.example/1</{tag}link></{tag}item></rdf:RDF>").encode()
+    answered = fastfeed.parse(data, {}) is not None
+    assert answered == (version is not None), fastfeed.decline_reason(data, {})
+    if answered:
+        assert _stories(data, True) == _stories(data, False)
+        assert _stories(data, True)[0]["format"] == {"rss10": "rss10", "rss090": "rss09x"}[version]
+
+
 @pytest.mark.parametrize("text", [
     "1&amp;1 Ionos", "Mac &amp; i", "AT&amp;T", "a &amp;copyx b", "a &amp;copy b", "&amp;#12 z", "&amp;ampx; q",
     "x &amp;foo; y", "fin &amp;", "&amp;&amp;x", "<p>a &amp;copyx b</p>", "&amp;lt;b&amp;gt;1&amp;1",
