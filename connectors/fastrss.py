@@ -30,8 +30,9 @@ _ITEM_DATES = {
     "dc_date": "updated", "updated": "updated", "modified": "updated", "dcterms_modified": "updated",
     "created": "created", "dcterms_created": "created",
 }
+# A second guid is fine: its id replaces the first, as in feedparser, and guidislink and link stay the first's.
 _MATTERS = frozenset({
-    "title", "link", "description", "dc_description", "guid", "content_encoded", "fullitem", "body", "xhtml_body",
+    "title", "link", "description", "dc_description", "content_encoded", "fullitem", "body", "xhtml_body",
     "itunes_summary", *_ITEM_DATES,
 })
 _ENTITY_NAME = re.compile("&([A-Za-z0-9_]+);")

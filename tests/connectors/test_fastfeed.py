@@ -119,7 +119,7 @@ ITEM_PARTS = [
     "<media:content url='m.mp3'><media:title>{t}</media:title><media:thumbnail url='t.png'/></media:content>",
     "<media:group><media:content url='m.mp4'/><media:credit>C</media:credit></media:group>",
     "<media:title>{s}</media:title>", "<media:thumbnail url='t.png'/>", "<georss:point>1 2</georss:point>",
-    "<itunes:subtitle>{t}</itunes:subtitle>", "<guid>g/1</guid>", "<link>/a?b=1&amp;c=2</link>",
+    "<itunes:subtitle>{t}</itunes:subtitle>", "<guid>g/1</guid>", "<guid isPermaLink='false'>h/2</guid>", "<link>/a?b=1&amp;c=2</link>",
     "<updated>2024-01-02T03:04:05Z</updated>", "<modified>2024-01-03T03:04:05Z</modified>", "<issued>bad</issued>",
     "<created>2024-01-04T03:04:05Z</created>", "<pubDate>Tue, 02 Jan 2024 03:04:05 GMT</pubDate>",
     "<dc:date>2024-01-05T03:04:05Z</dc:date>", "<custom><a>x</a><b><c>{t}</c></b></custom>",
