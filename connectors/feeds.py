@@ -43,8 +43,8 @@ def parse_feed(
 
     ``fast`` (the default) lets connectors.fastfeed answer the well-formed feeds it models, with Stories
     identical to feedparser's on the corpus, and falls back to feedparser elsewhere. Measured
-    (bench/feed_parse_speed.py, six runs): it answers 84% of the feed files giving stories (96% of their
-    entries), 5.20-5.52x feedparser's entries/s on the whole shared corpus and 6.19-6.40x on its
+    (bench/feed_parse_speed.py, six runs): it answers 85% of the feed files giving stories (96% of their
+    entries), 5.17-5.46x feedparser's entries/s on the whole shared corpus and 6.00-6.55x on its
     real-world folders. ``fast=False``
     is feedparser alone."""
     origin = origin or url or "<feed>"
