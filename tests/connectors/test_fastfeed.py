@@ -17,7 +17,7 @@ from connectors.feeds import parse_feed
 from connectors.sniff import sniff
 
 REAL_WORLD = ("rss-parser", "feed-rs", "miniflux", "node-feedparser")
-MIN_ACCEPTED = 0.80  # of the real-world feed files giving stories; 0.81 measured here (0.84 in the bench, no base)
+MIN_ACCEPTED = 0.80  # of the real-world feed files giving stories; 0.84 measured here (0.87 in the bench, no base)
 BASE = "http://example.org/feeds/x.xml"
 
 
