@@ -122,9 +122,9 @@ def _check_bare_ampersands(value: str) -> None:
 
 
 def sanitized_copy(value: str, base: str) -> str:
-    """feedparser's own output for HTML content ``value`` (relative links resolved, sanitized), where it
-    reaches a Story as markup: the summary it copies from content. Its later Latin-1 repair and Windows-1252
-    mapping must have nothing to do, which is checked."""
+    """feedparser's own output for an HTML value (relative links resolved against ``base``, sanitized): what
+    the fast path takes where ``plain_html`` cannot promise the sanitizer leaves the text alike. Its later
+    Latin-1 repair and Windows-1252 mapping must have nothing to do, which is checked."""
     out = _sanitize_html(resolve_relative_uris(value, base, "utf-8", "text/html"), "utf-8", "text/html")
     if _CP1252.search(out):
         raise Decline("sanitized markup with C1 characters")
