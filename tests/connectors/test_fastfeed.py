@@ -28,6 +28,16 @@ def _stories(body: bytes, fast: bool, url: str | None = BASE, headers: dict | No
     ] + [{"note": note} for note in result.notes]
 
 
+def _answered_alike(data: bytes, url: str | None = BASE, location: dict | None = None) -> list[dict]:
+    """The fast path answers ``data`` (given the ``location`` headers, none by default), and both paths give
+    the same Stories reading it at ``url``; those Stories."""
+    location = location or {}
+    assert fastfeed.parse(data, location) is not None, fastfeed.decline_reason(data, location)
+    stories = _stories(data, True, url)
+    assert stories == _stories(data, False, url)
+    return stories
+
+
 LOOSE = "\n<?xml version='1.0' encoding='utf-8'?>"  # whitespace first: feedparser's loose parser reads it
 
 
@@ -232,9 +242,7 @@ def test_fast_path_answers_declared_encodings(encoding: str, word: str) -> None:
     text = (f"<?xml version='1.0' encoding='{encoding}'?><rss version='2.0'><channel><title>F</title><item>"
             f"<title>{word}</title><description>d</description></item></channel></rss>")
     data = text.encode(encoding)
-    assert fastfeed.parse(data, {}) is not None
-    assert _stories(data, True) == _stories(data, False)
-    assert _stories(data, True)[0]["title"] == word
+    assert _answered_alike(data)[0]["title"] == word
 
 
 def test_undeclared_utf8_with_a_location_reads_as_feedparser_does() -> None:
@@ -296,9 +304,7 @@ def test_fast_path_answers_plain_rdf() -> None:
     data = (b"<rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#' xmlns='http://purl.org/rss/1.0/'>"
             b"<channel rdf:about='/c'><title>F</title><link>/</link><description>D</description></channel>"
             b"<item rdf:about='/i/1'><title>One</title><link>/1</link><description>d</description></item></rdf:RDF>")
-    assert fastfeed.parse(data, {}) is not None
-    assert _stories(data, True) == _stories(data, False)
-    assert _stories(data, True)[0]["format"] == "rss10"
+    assert _answered_alike(data)[0]["format"] == "rss10"
 
 
 RSS10_NS, RSS090_NS = "http://purl.org/rss/1.0/", "http://my.netscape.com/rdf/simple/0.9/"
@@ -372,8 +378,7 @@ def test_fast_path_reads_a_root_xml_base_as_feedparser_does(declared: str, url: 
                 "<title>T</title><link>p/1</link><guid>g/1</guid><description>S</description></item></channel></rss>")
     data = body.encode()
     location = {"content-location": url} if url else {}
-    assert fastfeed.parse(data, location) is not None
-    assert _stories(data, True, url) == _stories(data, False, url)
+    _answered_alike(data, url, location)
 
 
 SCOPES = st.one_of(
@@ -412,8 +417,7 @@ def test_fast_path_scopes_xml_base_and_lang_below_the_root_as_feedparser_does(
                 "</channel></rss>")
     data = body.encode()
     location = {"content-location": url} if url else {}
-    assert fastfeed.parse(data, location) is not None, fastfeed.decline_reason(data, location)
-    assert _stories(data, True, url) == _stories(data, False, url)
+    _answered_alike(data, url, location)
 
 
 def test_fast_path_answers_markup_with_an_empty_script() -> None:
@@ -421,8 +425,7 @@ def test_fast_path_answers_markup_with_an_empty_script() -> None:
     data = (b"<feed xmlns='http://www.w3.org/2005/Atom'><title>F</title><entry><id>e/1</id><title>T</title>"
             b"<content type='html'>&lt;p&gt;Tweet&lt;/p&gt;&lt;script async src='https://x.example/w.js' "
             b"charset='utf-8'&gt;&lt;/script&gt;&lt;p&gt;after&lt;/p&gt;</content></entry></feed>")
-    assert fastfeed.parse(data, {}) is not None
-    assert _stories(data, True) == _stories(data, False)
+    _answered_alike(data)
 
 
 @pytest.mark.parametrize("markup", [
@@ -453,8 +456,7 @@ def test_fast_path_answers_markup_with_an_empty_iframe() -> None:
     data = (b"<rss version='2.0'><channel><title>F</title><item><title>T</title><description>&lt;p&gt;Watch"
             b"&lt;/p&gt;&lt;iframe src='https://v.example/e/1' width='560' allowfullscreen&gt;&lt;/iframe&gt;"
             b"</description></item></channel></rss>")
-    assert fastfeed.parse(data, {}) is not None
-    assert _stories(data, True) == _stories(data, False)
+    _answered_alike(data)
 
 
 @pytest.mark.parametrize("dates", [
@@ -466,17 +468,14 @@ def test_fast_path_answers_markup_with_an_empty_iframe() -> None:
 def test_fast_path_files_item_dates_as_feedparser_does(dates: str) -> None:
     data = ("<rss version='2.0' xmlns:dc='http://purl.org/dc/elements/1.1/' xmlns:dcterms='http://purl.org/dc/terms/'>"
             f"<channel><title>F</title><item><title>T</title>{dates}</item></channel></rss>").encode()
-    assert fastfeed.parse(data, {}) is not None
-    assert _stories(data, True) == _stories(data, False)
+    _answered_alike(data)
 
 
 def test_fast_path_answers_a_youtube_style_media_description() -> None:
     data = (b"<feed xmlns='http://www.w3.org/2005/Atom' xmlns:media='http://search.yahoo.com/mrss/'><title>F</title>"
             b"<entry><id>yt:1</id><title>Video</title><media:group><media:title>Video</media:title>"
             b"<media:description>What it is about &amp; more</media:description></media:group></entry></feed>")
-    assert fastfeed.parse(data, {}) is not None
-    assert _stories(data, True) == _stories(data, False)
-    assert _stories(data, True)[0]["summary"] == "What it is about & more"
+    assert _answered_alike(data)[0]["summary"] == "What it is about & more"
 
 
 @pytest.mark.parametrize("parts", [
@@ -502,8 +501,7 @@ def test_fast_path_splits_author_addresses_as_feedparser_does(author: str) -> No
 
     data = (f"<rss version='2.0'><channel><title>F</title><item><title>T</title><author>{escape(author)}</author>"
             "</item></channel></rss>").encode()
-    assert fastfeed.parse(data, {}) is not None
-    assert _stories(data, True) == _stories(data, False)
+    _answered_alike(data)
 
 
 @pytest.mark.parametrize("parts", [
@@ -597,8 +595,7 @@ def test_fast_path_answers_xhtml_content(inner: str) -> None:
     data = ("<feed xmlns='http://www.w3.org/2005/Atom'><title>F</title><entry><id>urn:x:1</id><title>T</title>"
             f"<content type='xhtml' xml:base='/b/'><div xmlns='http://www.w3.org/1999/xhtml'>{inner}</div></content>"
             "</entry></feed>").encode()
-    assert fastfeed.parse(data, {}) is not None
-    assert _stories(data, True) == _stories(data, False)
+    _answered_alike(data)
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -647,7 +644,7 @@ def test_fast_path_reads_loose_documents_only_where_values_agree(item: str, answ
     ("<summary>S</summary>", "<svg xmlns='http://www.w3.org/2000/svg'><desc>foo</desc></svg> bar"),
 ])
 def test_fast_path_agrees_on_inline_svg(summary: str, inner: str) -> None:
-    """Inline SVG reads as its text where the XHTML is read as HTML; a bare summary copy must keep markup."""
+    """Inline SVG reads as its text wherever the XHTML is read as HTML, a summary copied from it included."""
     data = ("<feed xmlns='http://www.w3.org/2005/Atom'><title>F</title><entry><id>urn:x:1</id><title>T</title>"
             f"{summary}<content type='xhtml'><div xmlns='http://www.w3.org/1999/xhtml'>{inner}</div></content>"
             "</entry></feed>").encode()
@@ -666,9 +663,7 @@ def test_a_summary_copied_from_html_content_is_read_as_html(markup: str, url: st
     content's HTML (raw in the fast path, sanitized in feedparser's), so no tag reaches the Story."""
     data = ("<feed xmlns='http://www.w3.org/2005/Atom'><title>F</title><entry><id>urn:x:1</id><title>T</title>"
             f"<content type='html'>{markup}</content></entry></feed>").encode()
-    assert fastfeed.parse(data, {"content-location": url} if url else {}) is not None
-    stories = _stories(data, True, url)
-    assert stories == _stories(data, False, url)
+    stories = _answered_alike(data, url, {"content-location": url} if url else {})
     assert "<" not in stories[0]["summary"] and stories[0]["summary"] == stories[0]["body"]
 
 
