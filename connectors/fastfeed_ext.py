@@ -15,13 +15,13 @@ from typing import Any
 from connectors.fastvalues import Decline
 
 # Handled elements that must be leaves (their handlers push a value into a key we do not read).
-LEAVES = frozenset({
+_LEAVES = frozenset({
     "itunes_image", "itunes_link", "itunes_explicit", "itunes_block", "itunes_keywords", "itunes_subtitle",
     "media_thumbnail", "media_credit", "media_rating", "media_restriction", "media_license", "media_player",
     "media_category", "media_keywords", "georss_point", "georss_line", "georss_polygon", "georss_box",
 })
 _OWNER_PARTS = frozenset({"itunes_name", "itunes_email"})  # handled, but filed under publisher in an owner
-_MEDIA_INNER = frozenset(key for key in LEAVES if key.startswith("media_")) | {"media_title"}
+_MEDIA_INNER = frozenset(key for key in _LEAVES if key.startswith("media_")) | {"media_title"}
 # Handled containers and the elements each may hold (nothing inside them reaches our fields either).
 _BOXES: dict[str, frozenset[str]] = {
     "itunes_category": frozenset({"itunes_category"}),
@@ -29,6 +29,15 @@ _BOXES: dict[str, frozenset[str]] = {
     "media_content": _MEDIA_INNER,
     "media_group": _MEDIA_INNER | {"media_content"},
 }
+
+
+def leaf(element: Any, key: str, titled: bool) -> bool:
+    """True when ``element`` is one of the handled leaves (checked to have no children), else False."""
+    if key in _LEAVES or (key == "media_title" and titled):
+        if len(element):
+            raise Decline(f"{key} with child elements")
+        return True
+    return False
 
 
 def skips(
@@ -39,9 +48,7 @@ def skips(
 
     ``titled`` says the entry already has a non-empty title: feedparser then drops a ``media:title`` at the
     same depth or deeper (its title_depth rule), so it is harmless too."""
-    if key in LEAVES or (key == "media_title" and titled):
-        if len(element):
-            raise Decline(f"{key} with child elements")
+    if leaf(element, key, titled):
         return True
     allowed = _BOXES.get(key)
     if allowed is None:

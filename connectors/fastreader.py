@@ -113,9 +113,8 @@ class Reader:
     def _extension(self, entry: dict[str, Any], element: Any, key: str) -> None:
         """A namespaced element of an entry: media:description (at any depth in Media RSS boxes), an
         extension feedparser files away, or else an element we must not have."""
-        if key in fastfeed_ext.LEAVES:  # the common case (itunes:duration, media:thumbnail), without the call
-            if len(element):
-                raise Decline(f"{key} with child elements")
+        titled = bool(entry.get("title"))
+        if fastfeed_ext.leaf(element, key, titled):  # the common case (itunes:duration), before the closure
             return
 
         def plain(child: Any, inner: str) -> None:
@@ -126,7 +125,7 @@ class Reader:
 
         if key == "media_description":
             self._media_description(entry, element)
-        elif not fastfeed_ext.skips(element, key, element_key, plain, bool(entry.get("title"))):
+        elif not fastfeed_ext.skips(element, key, element_key, plain, titled):
             other(element, key)
 
     def _media_description(self, entry: dict[str, Any], element: Any) -> None:
