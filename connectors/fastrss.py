@@ -220,11 +220,10 @@ class RssReader(Reader):
             entry["id"] = item.get(_RDF_ABOUT)
         seen: set[str] = set()
         has_content = False  # feedparser's hasContent: whether a later summary still overwrites
-        home = self.home
         for child in self._scoped(item):
             key = element_key(child)
             tag = child.tag
-            namespaced = tag[0] == "{" and not tag.startswith(home)  # self._namespaced, inline: the hot loop
+            namespaced = self._namespaced(tag)
             mark = tag if namespaced else key
             if len(entries) > 1:  # after a nested item: feed-level, where only unhandled elements are harmless
                 other(child, key)
@@ -249,7 +248,8 @@ class RssReader(Reader):
             elif key in ("body", "xhtml_body"):  # XHTML content, which (unlike content:encoded) leaves
                 self._rss_body(entry, child, key)  # a later description free to become content too
             elif key in ("description", "dc_description", "itunes_summary"):  # dc:description is description
-                has_content = self._rss_summary(entry, child, "description" if key[0] == "d" else key, has_content)
+                summary_key = "description" if key == "dc_description" else key
+                has_content = self._rss_summary(entry, child, summary_key, has_content)
             elif key in ("dc_creator", "itunes_author"):
                 self._rss_author(entry, child)
             elif key == "dc_language":  # sets the entry's language key, which we do not read
