@@ -17,7 +17,7 @@ from feedparser.util import FeedParserDict
 
 from connectors import fastfeed_ext, fastxhtml
 from connectors.fastkeys import NAMESPACES, key, leaf, other
-from connectors.fastreader import Reader
+from connectors.fastreader import ITEM_DATES, Reader
 from connectors.fastvalues import Decline, join_url, plain_html, text
 
 ATOM10 = "http://www.w3.org/2005/Atom"
@@ -30,8 +30,7 @@ _FEED_IGNORED = frozenset({
     "updated", "published", "subtitle", "rights", "generator", "icon", "logo", "category",
     "modified", "issued", "created", "tagline", "copyright", "info",  # Atom 0.3's names and extras
 })
-_DATES = {"published": "published", "issued": "published", "updated": "updated", "modified": "updated",
-          "created": "created"}
+_DATES = {name: ITEM_DATES[name] for name in ("published", "issued", "updated", "modified", "created")}
 _PERSON = {"name": "name", "email": "email", "uri": "href", "url": "href", "homepage": "href"}
 
 

@@ -18,6 +18,12 @@ from connectors.fastvalues import Decline, join_url, plain_html, sanitized_copy,
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+# The date elements feedparser files under each date field of an item (its handlers are aliases).
+ITEM_DATES = {
+    "pubdate": "published", "published": "published", "issued": "published", "dcterms_issued": "published",
+    "dc_date": "updated", "updated": "updated", "modified": "updated", "dcterms_modified": "updated",
+    "created": "created", "dcterms_created": "created",
+}
 
 
 def scoped_base(base: str, declared: str) -> str:

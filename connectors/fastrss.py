@@ -15,7 +15,7 @@ from connectors import fastfeed_ext, fastxhtml
 from connectors.fastatom import ATOM10
 from connectors.fastkeys import key as element_key
 from connectors.fastkeys import leaf, other
-from connectors.fastreader import Reader
+from connectors.fastreader import ITEM_DATES, Reader
 from connectors.fastvalues import Decline, looks_like_html, plain_html, text
 
 _RSS_VERSIONS = {"0.91": "rss091u", "0.92": "rss092", "0.93": "rss093", "0.94": "rss094"}
@@ -24,16 +24,10 @@ RSS090 = "http://my.netscape.com/rdf/simple/0.9/"
 VERSION_URIS = {RSS10, RSS090}  # feedparser's version hints
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _RDF_ABOUT = f"{{{RDF}}}about"
-# The date elements feedparser files under each date field of an item (its handlers are aliases).
-_ITEM_DATES = {
-    "pubdate": "published", "published": "published", "issued": "published", "dcterms_issued": "published",
-    "dc_date": "updated", "updated": "updated", "modified": "updated", "dcterms_modified": "updated",
-    "created": "created", "dcterms_created": "created",
-}
 # A second guid is fine: its id replaces the first, as in feedparser, and guidislink and link stay the first's.
 _MATTERS = frozenset({
     "title", "link", "description", "dc_description", "content_encoded", "fullitem", "body", "xhtml_body",
-    "itunes_summary", *_ITEM_DATES,
+    "itunes_summary", *ITEM_DATES,
 })
 _ENTITY_NAME = re.compile("&([A-Za-z0-9_]+);")
 _RSS_CHANNEL_IGNORED = frozenset({
@@ -254,8 +248,8 @@ class RssReader(Reader):
                 self._rss_author(entry, child)
             elif key == "dc_language":  # sets the entry's language key, which we do not read
                 leaf(child)
-            elif key in _ITEM_DATES:  # the last one of each field wins, as in feedparser
-                self._date(entry, _ITEM_DATES[key], child)
+            elif key in ITEM_DATES:  # the last one of each field wins, as in feedparser
+                self._date(entry, ITEM_DATES[key], child)
             elif key == "dc_title" and entry.get("title"):  # feedparser drops a later title at the same depth
                 leaf(child)
             elif namespaced and key not in _RSS_ITEM_IGNORED and key != "link":
