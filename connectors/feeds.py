@@ -92,7 +92,7 @@ def parse_feed(
         if item is None:
             result.fail(entry_origin, f"entry {number} has no title, summary or content", repr(dict(entry)))
         else:
-            result.add(item.story, item.guid, no_date=f"entry {number}: no publication date")
+            result.add(item, no_date=f"entry {number}: no publication date")
     return result
 
 

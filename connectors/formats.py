@@ -10,7 +10,7 @@ import xxhash
 
 from connectors.feeds import parse_feed
 from connectors.jsonfeed import parse_json_feed
-from connectors.parsed import ParseResult
+from connectors.parsed import ParsedItem, ParseResult
 from connectors.sniff import sniff
 from connectors.wire.anpa import parse_anpa
 from connectors.wire.iptc7901 import parse_iptc7901
@@ -88,7 +88,7 @@ def parse_wire_text(body: bytes, *, origin: str, source: str | None = None,
         return result
     story = Story(id=xxhash.xxh3_64_hexdigest(body), body=text, source=source, format="wiretext", origin=origin,
                   fetched=fetched)
-    result.add(story, no_date=f"{origin}: wire text carries no machine-readable publication time")
+    result.add(ParsedItem(story), no_date=f"{origin}: wire text carries no machine-readable publication time")
     return result
 
 

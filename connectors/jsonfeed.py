@@ -8,7 +8,7 @@ from urllib.parse import urljoin
 
 import orjson
 
-from connectors.parsed import ParseResult, clean, pick_id
+from connectors.parsed import ParseResult, ParsedItem, clean, pick_id
 from transforms.records import RecordError, Story, parse_time
 
 VERSION_PREFIX = "https://jsonfeed.org/version/"
@@ -61,7 +61,7 @@ def parse_json_feed(
         if story is None:
             result.fail(item_origin, f"item {number} has no title, summary or content", repr(item))
             continue
-        result.add(story, _text(item.get("id")), no_date=f"item {number}: no publication date")
+        result.add(ParsedItem(story, guid=_text(item.get("id"))), no_date=f"item {number}: no publication date")
     return result
 
 

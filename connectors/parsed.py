@@ -49,13 +49,14 @@ class ParseResult:
     link: str | None = None
     language: str | None = None
 
-    def add(self, story: Story, guid: str | None = None, version: int | None = None, *, no_date: str) -> None:
-        """Keep ``story``. One whose source gave no usable publication time takes its fetch time instead (none
-        in a replay, which reads no clock), is flagged ``undated``, and ``no_date`` is noted."""
+    def add(self, item: ParsedItem, *, no_date: str) -> None:
+        """Keep ``item``. A story whose source gave no usable publication time takes its fetch time instead
+        (none in a replay, which reads no clock), is flagged ``undated``, and ``no_date`` is noted."""
+        story = item.story
         if story.published is None:
             self.notes.append(no_date)
-            story = replace(story, published=story.fetched, undated=True)
-        self.items.append(ParsedItem(story, guid, version))
+            item = replace(item, story=replace(story, published=story.fetched, undated=True))
+        self.items.append(item)
 
     @property
     def stories(self) -> list[Story]:

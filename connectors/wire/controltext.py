@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from typing import Callable
 
-from connectors.parsed import ParseResult
+from connectors.parsed import ParsedItem, ParseResult
 from transforms.records import Story
 
 SOH, STX, ETX, EOT = "\x01", "\x02", "\x03", "\x04"
@@ -61,5 +61,5 @@ def parse_messages(
         if story is None:
             result.fail(item_origin, f"{label} message {number} has no text", message)
             continue
-        result.add(story, no_date=f"{item_origin}: {no_time}")
+        result.add(ParsedItem(story), no_date=f"{item_origin}: {no_time}")
     return result

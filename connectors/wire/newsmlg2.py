@@ -46,8 +46,7 @@ def parse_newsmlg2(
             if item is None:
                 result.fail(item_origin, f"NewsML-G2 {kind} has no headline, description or text", body)
             else:
-                result.add(item.story, item.guid, item.version,
-                           no_date=f"{item_origin}: no publication time with a timezone")
+                result.add(item, no_date=f"{item_origin}: no publication time with a timezone")
     if not items:
         result.fail(origin, "NewsML-G2 newsMessage carries no items", body)
     return result

@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from connectors.parsed import ParseResult, clean, pick_id, wire_time
+from connectors.parsed import ParseResult, ParsedItem, clean, pick_id, wire_time
 from transforms.records import Story
 
 TEXT_TYPES = {None, "", "text", "composite"}
@@ -46,7 +46,7 @@ def parse_ninjs(body: bytes, fetched: datetime | None = None, *, origin: str, so
         if kind not in TEXT_TYPES:
             result.notes.append(f"{item_origin}: a {kind} item; its text is its caption")
         version = str(item.get("version") or "")
-        result.add(story, _uri(item), int(version) if version.isdigit() else None,
+        result.add(ParsedItem(story, guid=_uri(item), version=int(version) if version.isdigit() else None),
                    no_date=f"{item_origin}: no publication time with a timezone")
     return result
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from lxml import etree
 
-from connectors.parsed import ParseError, ParseResult, clean, pick_id, wire_time
+from connectors.parsed import ParseError, ParseResult, ParsedItem, clean, pick_id, wire_time
 from connectors.safexml import parse_xml
 from connectors.wire.xmltools import attr, child, children, descendants, lang, local, text
 from transforms.records import Story
@@ -65,7 +65,7 @@ def parse_nitf(body: bytes, fetched: datetime | None = None, *, origin: str, sou
         format="nitf",
         origin=origin,
     )
-    result.add(story, doc_id, no_date=f"{origin}: no publication time with a timezone")
+    result.add(ParsedItem(story, guid=doc_id), no_date=f"{origin}: no publication time with a timezone")
     return result
 
 
