@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ctypes
 import os
-import tempfile
+import secrets
 from collections import defaultdict
 from pathlib import Path
 from typing import Any, Iterable
@@ -15,9 +15,20 @@ import xxhash
 from transforms.records import EnrichedStory, dumps
 
 
+def _create_temporary(target: Path) -> tuple[int, Path]:
+    """A new hidden file beside ``target``, opened for writing with mode 0666 less the umask (the mode any
+    other new file gets; tempfile.mkstemp would force 0600 on every archive and output file)."""
+    while True:
+        tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666), tmp
+        except FileExistsError:  # a 48-bit random clash: draw again
+            continue
+
+
 def _replace(target: Path, data: bytes, fsync: bool) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    fd, tmp = _create_temporary(target)
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
@@ -26,7 +37,7 @@ def _replace(target: Path, data: bytes, fsync: bool) -> None:
                 os.fsync(out.fileno())
         os.replace(tmp, target)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 

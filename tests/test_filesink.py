@@ -1,0 +1,51 @@
+"""Output files get the mode any new file gets (0666 less the umask), not a temporary file's 0600."""
+
+from __future__ import annotations
+
+import os
+import stat
+from datetime import UTC, datetime
+
+import pytest
+
+from connectors.filesink import write_archive, write_atomic, write_jsonl, write_unsynced
+from transforms.records import EnrichedStory, Story
+
+
+@pytest.fixture
+def umask():
+    """Sets the process umask for one test and restores it after."""
+    saved = os.umask(0o022)
+    os.umask(saved)
+
+    def set_umask(value: int) -> None:
+        os.umask(value)
+
+    yield set_umask
+    os.umask(saved)
+
+
+def mode(path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+@pytest.mark.parametrize("mask, expected", [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
+def test_written_files_follow_the_umask(tmp_path, umask, mask, expected):
+    umask(mask)
+    write_atomic(tmp_path / "a.json", b"{}")
+    write_unsynced(tmp_path / "b.json", b"{}")
+    write_jsonl(tmp_path / "c.jsonl", [{"x": 1}])
+    story = Story(id="s1", body="Troops withdrew.", published=datetime(2026, 1, 2, tzinfo=UTC))
+    archived = write_archive(tmp_path / "archive", [EnrichedStory(story)])
+    for path in [tmp_path / "a.json", tmp_path / "b.json", tmp_path / "c.jsonl", *archived]:
+        assert mode(path) == expected, path
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "archive", "b.json", "c.jsonl"]  # no leftovers
+
+
+def test_replacing_a_file_keeps_no_temporary_behind(tmp_path, umask):
+    umask(0o022)
+    target = tmp_path / "state.json"
+    for n in range(3):
+        write_atomic(target, str(n).encode())
+    assert target.read_bytes() == b"2" and mode(target) == 0o644
+    assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
