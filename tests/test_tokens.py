@@ -1,3 +1,7 @@
+import sys
+import threading
+
+import snowballstemmer
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -39,3 +43,57 @@ def test_prefix_patterns_match_word_starts_only():
 
 def test_phrase_keys_stem_each_word():
     assert phrase_keys("withdrawal of troops", stemmed=True) == ("withdraw", "of", "troop")
+
+
+def made_up_words(n: int, tag: str) -> list[str]:
+    """``n`` distinct words no story or test has used (so no cache knows them), with common endings that
+    send the stemmer down its longer paths."""
+    endings = ["ing", "ations", "ness", "fully", "ies", "ement", "izational", "ed", "s", "ousness", "alli"]
+    out = []
+    for i in range(n):
+        k, root = i, ""
+        while True:
+            root += "bcdfghklmnprstvz"[k % 16] + "aeiou"[k % 5]
+            k //= 16
+            if not k:
+                break
+        out.append(f"q{tag}{root}{endings[i % len(endings)]}")
+    return out
+
+
+def in_threads(fn, inputs: list) -> list:
+    """``fn`` of each input, each in its own thread, started together and switching as often as the
+    interpreter allows (so a shared mutable stemmer is interleaved mid-word). Errors are returned."""
+    results: list = [None] * len(inputs)
+    barrier = threading.Barrier(len(inputs))
+
+    def work(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = fn(inputs[i])
+        except Exception as exc:  # noqa: BLE001 - reported by the test
+            results[i] = exc
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(len(inputs))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    return results
+
+
+def test_stemming_in_threads_gives_the_single_thread_stems_and_keeps_the_cache_clean():
+    reference = snowballstemmer.stemmer("english")  # private to this thread
+    lists = [made_up_words(1500, tag) for tag in "abcdefgh"]
+    results = in_threads(lambda ws: [stem(w) for w in ws], lists)
+    errors = [r for r in results if isinstance(r, Exception)]
+    assert not errors, errors[:3]
+    wrong = [(w, s) for ws, got in zip(lists, results) for w, s in zip(ws, got) if s != reference.stemWord(w)]
+    assert not wrong, wrong[:5]
+    # and what the threads left in the cache is right too
+    assert [stem(w) for ws in lists for w in ws] == [reference.stemWord(w) for ws in lists for w in ws]

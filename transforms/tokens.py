@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import bisect
 import re
+import threading
 from dataclasses import dataclass
-from typing import Generic, Iterable, Iterator, Sequence, TypeVar
+from typing import Any, Generic, Iterable, Iterator, Sequence, TypeVar
 
 import ahocorasick
 import snowballstemmer
@@ -14,8 +15,12 @@ import snowballstemmer
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
 _POSSESSIVE = re.compile(r"['’][sS]$")
 
-_stemmer = snowballstemmer.stemmer("english")
-_stem_cache: dict[str, str] = {}
+CACHE_MAX = 500_000  # entries in a word cache: bounded memory on an endless stream (emptied when full)
+# A Snowball stemmer keeps the word it is working on inside the object, so one shared between threads mixes
+# their words up (wrong stems, IndexError): each thread gets its own. The caches below only ever receive a
+# value computed from its own key, so they hold right values whatever the threads do.
+_local = threading.local()
+_stem_cache: dict[str, str] = {}  # case-folded word -> English stem
 
 P = TypeVar("P")
 
@@ -39,15 +44,34 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
+def snowball(algorithm: str) -> Any:
+    """This thread's Snowball stemmer for ``algorithm`` ("english", "french", ...), made on first use."""
+    try:
+        return _local.stemmers[algorithm]
+    except AttributeError:
+        _local.stemmers = {}
+    except KeyError:
+        pass
+    made = _local.stemmers[algorithm] = snowballstemmer.stemmer(algorithm)
+    return made
+
+
 def stem(word: str) -> str:
     """Case-folded Snowball (Porter2) stem; memoised because news vocabularies repeat."""
     key = word.casefold()
     cached = _stem_cache.get(key)
     if cached is None:
-        cached = _stemmer.stemWord(key)
-        if len(_stem_cache) < 500_000:
-            _stem_cache[key] = cached
+        cached = snowball("english").stemWord(key)
+        remember(_stem_cache, key, cached)
     return cached
+
+
+def remember(cache: dict[str, str], key: str, value: str) -> None:
+    """Put ``value`` in a bounded word cache, emptying it first when full. Another thread may empty it at any
+    time, so a reader falls back to computing and never counts on finding what was put in."""
+    if len(cache) >= CACHE_MAX:
+        cache.clear()
+    cache[key] = value
 
 
 def keys(tokens: Sequence[Token], stemmed: bool) -> list[str]:

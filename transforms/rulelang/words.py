@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import re
 
-from transforms.tokens import stem
+from transforms.tokens import remember, snowball, stem
 
 WORD = re.compile(r"\w+(?:['’]\w+)*")
 # The same words with a trailing possessive 's consumed but not captured: "Korea's" gives "Korea".
 _WORD_NO_POSSESSIVE = re.compile(r"(\w+(?:['’](?![sS]\b(?!['’]\w))\w+)*)(?:['’][sS]\b(?!['’]\w))?")
 
+# Word as written -> key. Each cache only ever receives the key computed from its own word, and a reader
+# never counts on finding what it put in (another thread may have emptied the cache since): it computes.
 _fold_cache: dict[str, str] = {}
 _stem_cache: dict[str, str] = {}
-_key_fold: dict[str, str] = {}
-_key_stem: dict[str, str] = {}
+_stem_in_cache: dict[str, dict[str, str]] = {}  # language -> word -> stem key
 
 
 def split(text: str) -> list[str]:
@@ -28,81 +29,63 @@ def starts(text: str) -> list[int]:
 
 
 def keys(ws: list[str]) -> tuple[list[str], list[str]]:
-    """Case-folded and stemmed keys of ``ws``, from caches filled only with the words not seen before."""
-    _learn(ws)
-    return list(map(_key_fold.__getitem__, ws)), list(map(_key_stem.__getitem__, ws))
+    """Case-folded and stemmed keys of ``ws``."""
+    return fold_keys(ws), stem_keys(ws)
+
+
+def fold_keys(ws: list[str]) -> list[str]:
+    try:
+        return list(map(_fold_cache.__getitem__, ws))
+    except KeyError:
+        return [fold(w) for w in ws]
 
 
 def stem_keys(ws: list[str]) -> list[str]:
     """The stemmed keys of ``ws``. In a long run almost every word was seen before, so the lookup is tried
-    first and the caches are filled only when it fails."""
+    first and words are stemmed one by one only when it fails."""
     try:
-        return list(map(_key_stem.__getitem__, ws))
+        return list(map(_stem_cache.__getitem__, ws))
     except KeyError:
-        _learn(ws)
-        return list(map(_key_stem.__getitem__, ws))
+        return [stem_key(w) for w in ws]
 
 
 def fold_lengths(ws: list[str]) -> list[int]:
     """The length of each word's case-folded key (``ß`` folds to ``ss``)."""
-    try:
-        return list(map(len, map(_key_fold.__getitem__, ws)))
-    except KeyError:
-        _learn(ws)
-        return list(map(len, map(_key_fold.__getitem__, ws)))
-
-
-def _learn(ws: list[str]) -> None:
-    missing = set(ws).difference(_key_stem)
-    if missing:
-        if len(_key_stem) > 500_000:  # bounded memory on an endless stream
-            _key_stem.clear()
-            _key_fold.clear()
-            missing = set(ws)
-        for w in missing:
-            _key_fold[w] = w.casefold()
-            _key_stem[w] = stem(w)
-
-
-_stemmers: dict[str, object] = {}
-_key_stem_in: dict[str, dict[str, str]] = {}
+    return list(map(len, fold_keys(ws)))
 
 
 def stem_in(word: str, language: str) -> str:
     """The case-folded Snowball stem of ``word`` in ``language`` (an ISO 639-1 code of syntax.LANGUAGES)."""
     if language == "en":
         return stem_key(word)
-    stemmer = _stemmers.get(language)
-    if stemmer is None:
-        import snowballstemmer
+    from transforms.rulelang.syntax import LANGUAGES
 
-        from transforms.rulelang.syntax import LANGUAGES
-
-        stemmer = _stemmers[language] = snowballstemmer.stemmer(LANGUAGES[language])
-    return stemmer.stemWord(word.casefold())  # type: ignore[attr-defined]
+    return snowball(LANGUAGES[language]).stemWord(word.casefold())  # type: ignore[no-any-return]
 
 
 def stem_keys_in(ws: list[str], language: str) -> list[str]:
     """The stemmed keys of ``ws`` in ``language``, from a bounded cache per language."""
     if language == "en":
         return stem_keys(ws)
-    cache = _key_stem_in.setdefault(language, {})
+    cache = _stem_in_cache.setdefault(language, {})
     try:
         return list(map(cache.__getitem__, ws))
     except KeyError:
-        if len(cache) > 500_000:
-            cache.clear()
-        for w in set(ws).difference(cache):
-            cache[w] = stem_in(w, language)
-        return list(map(cache.__getitem__, ws))
+        out = []
+        for w in ws:
+            key = cache.get(w)
+            if key is None:
+                key = stem_in(w, language)
+                remember(cache, w, key)
+            out.append(key)
+        return out
 
 
 def fold(word: str) -> str:
     key = _fold_cache.get(word)
     if key is None:
         key = word.casefold()
-        if len(_fold_cache) < 500_000:
-            _fold_cache[word] = key
+        remember(_fold_cache, word, key)
     return key
 
 
@@ -110,6 +93,5 @@ def stem_key(word: str) -> str:
     key = _stem_cache.get(word)
     if key is None:
         key = stem(word)
-        if len(_stem_cache) < 500_000:
-            _stem_cache[word] = key
+        remember(_stem_cache, word, key)
     return key
