@@ -142,8 +142,19 @@ def _service_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--prism", metavar="PATH", help="Beam Prism runner binary (default: built by scripts/bootstrap)")
 
 
+def _version() -> str:
+    """The installed distribution's version (pyproject.toml), as pip recorded it."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("wirewatch")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="wirewatch", description="News monitoring: dedupe, geotag, watch-list alerts.")
+    p.add_argument("--version", action="version", version=f"wirewatch {_version()}")
     sub = p.add_subparsers(dest="command", required=True)
 
     r = sub.add_parser("replay", help="bounded Beam run over saved files and folders")
@@ -185,8 +196,20 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Like ``parse_args``, but an unknown option after a subcommand is reported with that subcommand's
+    usage: argparse hands a subcommand's leftovers back to the top-level parser, whose usage says nothing
+    about the subcommand's options."""
+    top = parser()
+    args, extra = top.parse_known_args(argv)
+    if extra:
+        sub = next(a for a in top._actions if isinstance(a, argparse._SubParsersAction))
+        sub.choices[args.command].error(f"unrecognized arguments: {' '.join(extra)}")  # exits 2
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    args = parse_args(argv)
     # Beam's import warns about optional Google Cloud clients we never use; keep stderr for real problems.
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     try:

@@ -121,3 +121,23 @@ def test_a_broken_rule_file_is_a_clear_error(tmp_path):
 @pytest.mark.parametrize("command", ["replay", "enrich"])
 def test_help(command):
     assert wirewatch(command, "--help").returncode == 0
+
+
+def test_version_comes_from_the_installed_package():
+    from importlib.metadata import version
+
+    result = wirewatch("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"wirewatch {version('wirewatch')}"
+
+
+@pytest.mark.parametrize("args, usage, extra", [
+    (["replay", "x", "--out", "y", "--bogus"], "usage: wirewatch replay ", "--bogus"),
+    (["backtest", "--rules", "r.yaml", "x", "--nope", "1"], "usage: wirewatch backtest ", "--nope 1"),
+    (["ingest", "--once", "--oops"], "usage: wirewatch ingest ", "--oops"),
+])
+def test_a_wrong_flag_prints_the_subcommands_usage(args, usage, extra):
+    result = wirewatch(*args)
+    assert result.returncode == 2
+    assert result.stderr.startswith(usage), result.stderr
+    assert f"error: unrecognized arguments: {extra}" in result.stderr
