@@ -23,7 +23,8 @@ def _read_jsonl(path: Path) -> list[dict]:
     return [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
 
 
-def _report_dead(path: Path) -> int:
+def report_dead_letters(path: Path) -> int:
+    """Each dead letter in ``path`` on stderr as ``wirewatch: origin: stage: reason``; returns how many."""
     dead = _read_jsonl(path)
     for d in dead:
         print(f"wirewatch: {d['origin']}: {d['stage']}: {d['reason']}", file=sys.stderr)
@@ -35,7 +36,7 @@ def summarize(stories_path: Path, alerts_path: Path, dead_path: Path, show_alert
     alerts = _read_jsonl(alerts_path)
     duplicates = sum(1 for s in stories if (s.get("cluster") or {}).get("duplicate_of"))
     clusters = len({(s.get("cluster") or {}).get("id", s["id"]) for s in stories})
-    dead = _report_dead(dead_path)
+    dead = report_dead_letters(dead_path)
     lines = [
         f"stories: {len(stories)} in {clusters} clusters ({duplicates} duplicates)",
         f"alerts: {len(alerts)}",

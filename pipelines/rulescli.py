@@ -19,6 +19,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--against", metavar="OLD", action="append", help="an older watch list to compare with (repeatable)")
     b.add_argument("--samples", type=int, default=3, help="sample matches shown per rule (default 3)")
     b.add_argument("--json", metavar="OUT", help="also write the full report as JSON here")
+    b.add_argument("--deadletter", metavar="FILE",
+                   help="also keep the dead letters (inputs that could not be read or scored) here as JSONL")
     b.set_defaults(func=cmd_backtest)
 
     e = sub.add_parser("explain", help="why each rule did or did not fire for one story")
@@ -38,26 +40,34 @@ def _watchlist(paths: list[str] | None):
 
 def cmd_backtest(args: argparse.Namespace) -> int:
     from connectors.files import expand_paths
+    from pipelines.cli import report_dead_letters
     from transforms.rulelang import backtest
 
     new = _watchlist(args.rules)
     old = _watchlist(args.against) if args.against else None
     files = expand_paths(args.paths)
     with tempfile.TemporaryDirectory(prefix="wirewatch-backtest-") as tmp:
-        out = Path(tmp) / "matches.jsonl"
-        run_backtest(files, new, old, out)
+        out, dead_path = Path(tmp) / "matches.jsonl", Path(tmp) / "deadletter.jsonl"
+        run_backtest(files, new, old, out, dead_path)
         records = [orjson.loads(line) for line in out.read_bytes().splitlines() if line.strip()]
+        dead = [orjson.loads(line) for line in dead_path.read_bytes().splitlines() if line.strip()]
+        report_dead_letters(dead_path)  # each on stderr, as replay lists them
+        if args.deadletter:
+            Path(args.deadletter).write_bytes(dead_path.read_bytes())
     summary = backtest.report(records, args.samples)
     print(f"rules: {new.source} ({len(new.rules)} rules)" + (
         f" against {old.source} ({len(old.rules)} rules)" if old else "") + f"; files: {len(files)}")
     print(backtest.render(summary, args.samples))
+    print(f"dead letters: {len(dead)}" + (f" (see {args.deadletter})" if dead and args.deadletter else ""))
     if args.json:
+        summary["dead_letters"] = [{k: d.get(k) for k in ("origin", "stage", "reason")} for d in dead]
         Path(args.json).write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2))
     return 0
 
 
-def run_backtest(files: list[str], new, old, out: Path) -> None:
-    """The bounded Beam run: read, normalize, geotag, match with both lists, one record per story."""
+def run_backtest(files: list[str], new, old, out: Path, dead_out: Path) -> None:
+    """The bounded Beam run: read, normalize, geotag, match with both lists, one record per story; every
+    input that could not be read or scored goes to ``dead_out``."""
     import apache_beam as beam
 
     from connectors.beamio import ReadStories, WriteJsonLines
@@ -67,17 +77,20 @@ def run_backtest(files: list[str], new, old, out: Path) -> None:
     from transforms.rulelang.backtest import story_record
 
     with beam.Pipeline(options=bounded.options()) as p:
-        stories, _ = p | "ReadStories" >> ReadStories(files)
-        normalized, _ = stories | "NormalizeStories" >> NormalizeStories()
+        stories, dead_read = p | "ReadStories" >> ReadStories(files)
+        normalized, dead_normalize = stories | "NormalizeStories" >> NormalizeStories()
         pairs = normalized | "OwnCluster" >> beam.Map(lambda s: (s, Cluster(s.id)))
-        classified, _ = pairs | "ClassifyRegions" >> ClassifyRegions()
+        classified, dead_classify = pairs | "ClassifyRegions" >> ClassifyRegions()
+        dead = [dead_read, dead_normalize, dead_classify]
         if old is not None:
-            old_matched, _ = classified | "MatchOldRules" >> MatchRules(old)
+            old_matched, dead_old = classified | "MatchOldRules" >> MatchRules(old)
+            dead.append(dead_old)
             olds = old_matched | "OldById" >> beam.Map(lambda e: (e.id, e.matches))
             keyed = old_matched | "ClearOldMatches" >> beam.Map(lambda e: dataclasses.replace(e, matches=()))
         else:
             keyed, olds = classified, None
-        matched, _ = keyed | "MatchNewRules" >> MatchRules(new)
+        matched, dead_new = keyed | "MatchNewRules" >> MatchRules(new)
+        dead.append(dead_new)
         if olds is not None:
             records = (
                 {"new": matched | "NewById" >> beam.Map(lambda e: (e.id, e)), "old": olds}
@@ -87,6 +100,18 @@ def run_backtest(files: list[str], new, old, out: Path) -> None:
         else:
             records = matched | "Record" >> beam.Map(lambda e: story_record(e, None))
         _ = records | "WriteRecords" >> WriteJsonLines(str(out), lambda r: str(r["id"]))
+        _ = (
+            tuple(dead)
+            | "FlattenDeadLetters" >> beam.Flatten()
+            | "WriteDeadLetters" >> WriteJsonLines(str(dead_out), _dead_order)
+        )
+
+
+def _dead_order(dead) -> tuple:
+    """File, then line number as a number (``a.jsonl:10`` after ``a.jsonl:9``), then stage and reason."""
+    path, _, line = dead.origin.rpartition(":")
+    where = (path, int(line)) if line.isdigit() else (dead.origin, 0)
+    return (where, dead.stage, dead.reason)
 
 
 def _find_stories(story: str, paths: list[str]):

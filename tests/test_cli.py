@@ -141,3 +141,22 @@ def test_a_wrong_flag_prints_the_subcommands_usage(args, usage, extra):
     assert result.returncode == 2
     assert result.stderr.startswith(usage), result.stderr
     assert f"error: unrecognized arguments: {extra}" in result.stderr
+
+
+def test_backtest_reports_the_files_and_lines_it_could_not_read(tmp_path):
+    stories = tmp_path / "s.jsonl"
+    stories.write_bytes(b'{"id": "a", "body": "Showers helped the cocoa crop."}\nnot json\n{"id": "c"}\n')
+    (tmp_path / "empty.txt").write_bytes(b"")
+    report, kept = tmp_path / "report.json", tmp_path / "dead.jsonl"
+    result = wirewatch("backtest", "--rules", str(ROOT / "transforms/data/watchlist.yaml"), str(stories),
+                       str(tmp_path / "empty.txt"), str(SEED), "--json", str(report), "--deadletter", str(kept))
+    assert result.returncode == 0, result.stderr
+    expected = [(f"{tmp_path}/empty.txt:0", "file is empty"), (f"{stories}:2", "not JSON"),
+                (f"{stories}:3", "missing required field(s): body")]  # in file, then line order
+    for origin, reason in expected:
+        assert f"wirewatch: {origin}: " in result.stderr and reason in result.stderr
+    assert f"dead letters: 3 (see {kept})" in result.stdout
+    listed = orjson.loads(report.read_bytes())["dead_letters"]
+    assert [(d["origin"], d["reason"][:len(r)]) for d, (_, r) in zip(listed, expected, strict=True)] == expected
+    assert [d["origin"] for d in rows(kept)] == [origin for origin, _ in expected]
+    assert orjson.loads(report.read_bytes())["stories"] == 2  # the good line and the seed were still scored
