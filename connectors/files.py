@@ -12,14 +12,11 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-import orjson
-
 from connectors.formats import read_document
 from connectors.sniff import sniff
-from transforms.records import DeadLetter, RecordError, Story
+from transforms.records import DeadLetter, Story, excerpt, story_from_json
 
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
-RAW_EXCERPT = 2000  # characters of the offending input kept in a dead letter
 
 
 def expand_paths(paths: Iterable[str | os.PathLike]) -> list[str]:
@@ -44,6 +41,12 @@ def read_path(path: str) -> Iterator[Story | DeadLetter]:
     except OSError as exc:
         yield DeadLetter(f"{path}:0", "read", f"cannot read file: {exc.strerror or exc}", retriable=True)
         return
+    yield from read_data(data, path)
+
+
+def read_data(data: bytes, path: str) -> Iterator[Story | DeadLetter]:
+    """The stories in ``data``, the bytes already read from ``path`` (a drop folder reads a file once, to
+    hash exactly what it ingests)."""
     if not data.strip():
         yield DeadLetter(f"{path}:0", "read", "file is empty")
         return
@@ -59,7 +62,7 @@ def _decode(data: bytes, origin: str) -> str | DeadLetter:
     except UnicodeDecodeError as exc:
         return DeadLetter(
             origin, "decode", f"not UTF-8: {exc.reason} at byte {exc.start}",
-            raw=data[:RAW_EXCERPT].decode("utf-8", "backslashreplace"),
+            raw=excerpt(data),
         )
 
 
@@ -73,14 +76,8 @@ def parse_jsonl(data: bytes, path: str) -> Iterator[Story | DeadLetter]:
         if isinstance(text, DeadLetter):
             yield text
             continue
-        try:
-            record = orjson.loads(text)
-        except orjson.JSONDecodeError as exc:
-            yield DeadLetter(origin, "parse", f"not JSON: {exc}", raw=text[:RAW_EXCERPT])
+        story = story_from_json(text, origin, stage="parse")
+        if isinstance(story, DeadLetter):
+            yield story
             continue
-        try:
-            story = Story.from_dict(record)
-        except RecordError as exc:
-            yield DeadLetter(origin, "parse", str(exc), raw=text[:RAW_EXCERPT])
-            continue
-        yield dataclasses.replace(story, origin=origin, format=story.format or "jsonl")
+        yield dataclasses.replace(story, format=story.format or "jsonl")

@@ -24,7 +24,9 @@ log = logging.getLogger(__name__)
 STORIES = "wirewatch.stories"
 ALERTS = "wirewatch.alerts"
 DEADLETTER = "wirewatch.deadletter"
+GROUP = "wirewatch-process"
 ENV_BOOTSTRAP = "WIREWATCH_KAFKA"
+ENV_TOPIC_PREFIX = "WIREWATCH_TOPIC_PREFIX"
 WEEK_MS = 7 * 24 * 3600 * 1000
 
 
@@ -41,17 +43,50 @@ class KafkaConfigError(ValueError):
 
 
 @dataclass(frozen=True)
+class Topics:
+    """The topic names and the processing group's name. A prefix lets several systems (or test runs) share
+    one broker without touching each other's data; the names after it are the contract."""
+
+    prefix: str = ""
+
+    @property
+    def stories(self) -> str:
+        return self.prefix + STORIES
+
+    @property
+    def alerts(self) -> str:
+        return self.prefix + ALERTS
+
+    @property
+    def deadletter(self) -> str:
+        return self.prefix + DEADLETTER
+
+    @property
+    def group(self) -> str:
+        return self.prefix + GROUP
+
+    @classmethod
+    def from_env(cls, explicit: str | None = None) -> "Topics":
+        """``--topic-prefix`` if given, else ``$WIREWATCH_TOPIC_PREFIX``, else none."""
+        prefix = explicit if explicit is not None else os.environ.get(ENV_TOPIC_PREFIX, "")
+        if prefix and not all(c.isalnum() or c in "._-" for c in prefix):
+            raise KafkaConfigError(f"topic prefix {prefix!r} may hold only letters, digits, '.', '_' and '-'")
+        return cls(prefix)
+
+
+@dataclass(frozen=True)
 class TopicSpec:
     name: str
     partitions: int
     configs: dict[str, str] = field(default_factory=dict)
 
 
-def topic_specs(story_partitions: int = 3) -> list[TopicSpec]:
+def topic_specs(story_partitions: int = 3, topics: Topics | None = None) -> list[TopicSpec]:
+    topics = topics or Topics.from_env()
     return [
-        TopicSpec(STORIES, story_partitions, {"retention.ms": str(WEEK_MS), "max.message.bytes": "8388608"}),
-        TopicSpec(ALERTS, 1, {"cleanup.policy": "compact,delete", "retention.ms": str(4 * WEEK_MS)}),
-        TopicSpec(DEADLETTER, 1, {"retention.ms": str(4 * WEEK_MS), "max.message.bytes": "8388608"}),
+        TopicSpec(topics.stories, story_partitions, {"retention.ms": str(WEEK_MS), "max.message.bytes": "8388608"}),
+        TopicSpec(topics.alerts, 1, {"cleanup.policy": "compact,delete", "retention.ms": str(4 * WEEK_MS)}),
+        TopicSpec(topics.deadletter, 1, {"retention.ms": str(4 * WEEK_MS), "max.message.bytes": "8388608"}),
     ]
 
 
@@ -102,11 +137,33 @@ def ensure_topics(bootstrap: str, specs: Iterable[TopicSpec] | None = None) -> d
     return described
 
 
+class KafkaRefused(RuntimeError):
+    """Kafka refused records for good (too large, not authorised): resending cannot help. Not retriable."""
+
+    retriable = False
+
+    def __init__(self, message: str, records: list[tuple[str, str, bytes]]) -> None:
+        super().__init__(message)
+        self.records = records
+
+
+@dataclass
+class _Pending:
+    future: Any
+    topic: str
+    key: str
+    value: bytes
+
+
 class Publisher:
     """Idempotent, acks=all producer for stories, alerts and dead letters. ``flush()`` returns only when
-    every record sent so far is durably acknowledged, and raises if any was refused."""
+    every record sent so far is durably acknowledged. When the broker is away it raises KafkaUnavailable
+    (retriable) and keeps the records: those that failed are sent again, so flushing again after the broker
+    is back delivers everything. Records Kafka refuses for good raise KafkaRefused, once."""
 
-    def __init__(self, bootstrap: str, client_id: str = "wirewatch", **overrides: Any) -> None:
+    def __init__(self, bootstrap: str, client_id: str = "wirewatch", topics: Topics | None = None,
+                 **overrides: Any) -> None:
+        self.topics = topics or Topics.from_env()
         config = {
             "bootstrap_servers": bootstrap,
             "client_id": client_id,
@@ -121,43 +178,71 @@ class Publisher:
             self._producer = KafkaProducer(**config)
         except kafka_errors.KafkaError as exc:
             raise KafkaUnavailable(f"cannot reach Kafka at {bootstrap}: {exc}") from exc
-        self._pending: list[Any] = []
+        self._pending: list[_Pending] = []
         self._lock = threading.Lock()  # ingest threads (files, drop folders, feeds) share one publisher
         self.sent = 0
 
-    def _send(self, topic: str, key: str, value: bytes) -> None:
+    def send(self, topic: str, key: str, value: bytes) -> None:
+        """Queue one record; raises KafkaTimeoutError (retriable) when the broker's metadata cannot be had."""
         future = self._producer.send(topic, key=key.encode(), value=value)
         with self._lock:
-            self._pending.append(future)
+            self._pending.append(_Pending(future, topic, key, value))
             self.sent += 1
 
     def story(self, story: Story) -> None:
-        self._send(STORIES, story.id, dumps(story))
+        self.send(self.topics.stories, story.id, dumps(story))
 
     def alert(self, alert: Alert) -> None:
-        self._send(ALERTS, alert.id, dumps(alert))
+        self.send(self.topics.alerts, alert.id, dumps(alert))
 
     def dead_letter(self, dead: DeadLetter) -> None:
-        self._send(DEADLETTER, dead.origin, dumps(dead))
+        self.send(self.topics.deadletter, dead.origin, dumps(dead))
 
     def flush(self, timeout: float = 60.0) -> None:
         with self._lock:
             pending, self._pending = self._pending, []
         try:
             self._producer.flush(timeout=timeout)
-            for future in pending:
-                future.get(timeout=0)
-        except kafka_errors.KafkaError as exc:
-            with self._lock:
-                self._pending.extend(f for f in pending if not f.is_done)
-            raise KafkaUnavailable(f"Kafka did not acknowledge every record: {exc}") from exc
+        except kafka_errors.KafkaError:
+            pass  # some records are still on their way: sorted out below
+        waiting, failed, refused = [], [], []
+        for item in pending:
+            if not item.future.is_done:
+                waiting.append(item)
+            elif item.future.failed():
+                (failed if _retriable(item.future.exception) else refused).append(item)
+        resent = []
+        for item in failed:  # delivery timed out while the broker was away: send it again
+            try:
+                resent.append(_Pending(self._producer.send(item.topic, key=item.key.encode(), value=item.value),
+                                       item.topic, item.key, item.value))
+            except kafka_errors.KafkaError:
+                resent.append(item)  # keep the failed future: it is sent again on the next flush
+        with self._lock:
+            self._pending[:0] = waiting + resent
+        if refused:
+            reasons = sorted({repr(item.future.exception)[:200] for item in refused})
+            raise KafkaRefused(f"Kafka refused {len(refused)} record(s): {'; '.join(reasons)}",
+                               [(i.topic, i.key, i.value) for i in refused])
+        if waiting or failed:
+            errors = sorted({repr(i.future.exception)[:200] for i in failed}) or ["no acknowledgement in time"]
+            raise KafkaUnavailable(f"Kafka did not acknowledge {len(waiting) + len(failed)} record(s) yet: "
+                                   f"{'; '.join(errors)}")
 
     def close(self, timeout: float = 30.0) -> None:
-        self.flush(timeout)
-        self._producer.close(timeout=timeout)
+        try:
+            self.flush(timeout)
+        finally:
+            self._producer.close(timeout=timeout)
 
     def __enter__(self) -> "Publisher":
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _retriable(exc: BaseException | None) -> bool:
+    if isinstance(exc, kafka_errors.KafkaError):
+        return bool(exc.retriable) or isinstance(exc, kafka_errors.KafkaConnectionError)
+    return True  # unknown: better sent twice (alerts and stories are idempotent by id) than lost

@@ -12,7 +12,6 @@ from datetime import datetime, timezone
 from typing import Any, Iterator
 
 import apache_beam as beam
-import orjson
 from apache_beam import pvalue
 from apache_beam.io.restriction_trackers import OffsetRange, OffsetRestrictionTracker
 from apache_beam.io.watermark_estimators import WalltimeWatermarkEstimator
@@ -23,7 +22,7 @@ from kafka import KafkaConsumer, TopicPartition
 from connectors import metrics
 from connectors.kafka import KafkaConfigError
 from connectors.offsets import REGISTRY as IN_FLIGHT
-from transforms.records import DeadLetter, RecordError, Story
+from transforms.records import DeadLetter, Story, story_from_json
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +30,6 @@ END = 2**63 - 1  # an unbounded partition: the range never ends
 POLL_MS = 200
 IDLE_RESUME_S = 0.1
 MAX_RECORDS = 100  # per poll: smaller bundles deliver (and commit) sooner
-RAW_EXCERPT = 2000
 DEAD = "deadletter"
 
 
@@ -144,6 +142,9 @@ class ReadKafkaPartitions(beam.DoFn):
             WalltimeWatermarkEstimator.default_provider()
         ),
     ) -> Iterator[KafkaRecord]:
+        if IN_FLIGHT.draining.is_set():  # the service is stopping: claim nothing new, let the rest finish
+            tracker.defer_remainder(Duration.of(IDLE_RESUME_S))
+            return
         key = (element.topic, element.partition)
         tp = TopicPartition(*key)
         consumer = self._consumer(*key)
@@ -172,13 +173,14 @@ class ReadKafkaPartitions(beam.DoFn):
 def decode_record(record: KafkaRecord) -> Story | DeadLetter:
     """A story record's JSON value -> Story, with its Kafka position as origin and its timestamp as
     ``produced``; a value that is not a story -> DeadLetter."""
-    raw = (record.value or b"")[:RAW_EXCERPT]
+    story = story_from_json(record.value, record.position)
+    if isinstance(story, DeadLetter) or story.produced is not None:
+        return story
     try:
-        story = Story.from_dict(orjson.loads(record.value or b""))
-    except (orjson.JSONDecodeError, RecordError) as exc:
-        return DeadLetter(record.position, "decode", str(exc), raw=raw.decode("utf-8", "backslashreplace"))
-    produced = datetime.fromtimestamp(record.timestamp_ms / 1000, tz=timezone.utc)
-    return dataclasses.replace(story, origin=record.position, produced=story.produced or produced)
+        produced = datetime.fromtimestamp(record.timestamp_ms / 1000, tz=timezone.utc)
+    except (OverflowError, OSError, ValueError):  # a broker or client gave no usable timestamp
+        return story
+    return dataclasses.replace(story, produced=produced)
 
 
 def _split(record: KafkaRecord) -> Any:

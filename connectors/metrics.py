@@ -19,6 +19,14 @@ ALERTS_SUPPRESSED = Counter(
 )
 DEAD_LETTERS = Counter("wirewatch_dead_letters_total", "Dead letters", ["stage"], registry=REGISTRY)
 CONSUMER_LAG = Gauge("wirewatch_consumer_lag", "Records in Kafka not yet committed", ["partition"], registry=REGISTRY)
+FAULT_RETRIES = Counter(
+    "wirewatch_fault_retries_total", "Retries of a step through a transient fault (broker down, disk full)", ["kind"],
+    registry=REGISTRY,
+)
+FAULTS_ACTIVE = Gauge("wirewatch_fault_active", "1 while a transient fault of this kind persists", ["kind"], registry=REGISTRY)
+PIPELINE_RESTARTS = Counter(
+    "wirewatch_pipeline_restarts_total", "Times the service restarted its streaming job after it ended", registry=REGISTRY
+)
 STAGE_LATENCY = Histogram(
     "wirewatch_stage_latency_seconds",
     "Time between a story's stage timestamps",

@@ -17,9 +17,23 @@ Partition = tuple[str, int]
 class InFlight:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._pending: dict[Partition, set[int]] = defaultdict(set)  # emitted, not yet durably delivered
-        self._next: dict[Partition, int] = {}  # one past the highest offset emitted
-        self._committed: dict[Partition, int] = {}
+        self.draining = threading.Event()  # set: readers claim no new records, so the work in flight ends
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything (a new job re-reads from the committed offsets)."""
+        with self._lock:
+            self._pending: dict[Partition, set[int]] = defaultdict(set)  # emitted, not yet durably delivered
+            self._next: dict[Partition, int] = {}  # one past the highest offset emitted
+            self._committed: dict[Partition, int] = {}
+        self.draining.clear()
+
+    def idle(self) -> bool:
+        """Nothing in flight, and every partition's commit point committed: a drain is complete."""
+        with self._lock:
+            if any(self._pending.values()):
+                return False
+            return all(self._committed.get(p, -1) >= n for p, n in self._next.items())
 
     def emitted(self, partition: Partition, offset: int) -> None:
         with self._lock:

@@ -1,24 +1,36 @@
 """``wirewatch run``: ingest and the streaming pipeline in one process, with /metrics and /health on a
-local port, structured logs, and a clean stop on SIGTERM or SIGINT. Wiring only."""
+local port, structured logs, and an orderly stop on SIGTERM or SIGINT (drain, commit, exit 0).
+
+The service supervises its job: faults that clear are retried inside the pipeline's steps
+(connectors/faults.py); if the job ends anyway, or Prism dies, both are started again with backoff. Wiring
+only."""
 
 from __future__ import annotations
 
 import logging
 import signal
 import threading
+import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 
 from connectors import metrics
+from connectors.faults import FAULTS, Backoff
 from connectors.files import expand_paths
-from connectors.kafka import STORIES, Publisher, ensure_topics, topic_specs
+from connectors.kafka import Publisher, Topics, ensure_topics, topic_specs
+from connectors.offsets import REGISTRY as IN_FLIGHT
 from pipelines import streaming
 from pipelines.ingest import FolderWatcher, ingest_files
+from pipelines.prism import PrismProcess
 from transforms.rules import WatchList
 
 log = logging.getLogger("wirewatch.service")
 LAG_EVERY_S = 5.0
+TICK_S = 0.5
+ENDED = ("FAILED", "CANCELLED", "DONE", "STOPPED", "UNKNOWN")
+HEALTHY_AFTER_S = 300.0  # a job that ran this long before it failed restarts without the longer backoff
 
 
 @dataclass
@@ -33,12 +45,16 @@ class ServiceConfig:
     metrics_host: str = "127.0.0.1"
     prism: str | None = None
     story_partitions: int = 3
+    topics: Topics = field(default_factory=Topics.from_env)
+    drain_timeout: float = 30.0  # seconds a stop waits for the work in flight to be delivered and committed
+    restart_backoff: Backoff = field(default_factory=lambda: Backoff(first=1.0, cap=60.0))
 
 
-def update_lag(bootstrap: str, group: str) -> dict[int, int]:
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+def update_lag(bootstrap: str, topics: Topics) -> dict[int, int]:
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=topics.group, enable_auto_commit=False,
+                             request_timeout_ms=5000)
     try:
-        tps = [TopicPartition(STORIES, p) for p in sorted(consumer.partitions_for_topic(STORIES) or ())]
+        tps = [TopicPartition(topics.stories, p) for p in sorted(consumer.partitions_for_topic(topics.stories) or ())]
         ends = consumer.end_offsets(tps)
         lag = {tp.partition: ends[tp] - (consumer.committed(tp) or 0) for tp in tps}
     finally:
@@ -54,57 +70,163 @@ def _quiet_worker_shutdown(args: threading.ExceptHookArgs) -> None:
     log.debug("worker thread ended during shutdown", extra={"error": repr(args.exc_value)[:300]})
 
 
-def run(config: ServiceConfig) -> int:
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda signum, _frame: (log.info("stopping", extra={"signal": signum}), stop.set()))
+class Job:
+    """The streaming job and the Prism process it runs on; ``state`` never raises."""
 
-    ensure_topics(config.bootstrap, topic_specs(config.story_partitions))
-    result = streaming.start(config.bootstrap, config.watchlist, config.archive, config.prism)
+    def __init__(self, config: ServiceConfig) -> None:
+        self.config = config
+        self.prism = PrismProcess(streaming.prism_binary(config.prism))
+        self.result: Any = None
+        self.started = 0.0
 
-    def health() -> tuple[bool, str]:
-        state = str(result.state)
-        return state == "RUNNING" and not stop.is_set(), f"pipeline {state.lower()}"
+    def start(self) -> None:
+        if not self.prism.alive():
+            self.prism.start()
+        c = self.config
+        self.result = streaming.start(c.bootstrap, c.watchlist, c.archive, self.prism.endpoint, c.topics)
+        self.started = time.monotonic()
 
-    server = metrics.serve(config.metrics_port, health, host=config.metrics_host)
-    log.info("service up", extra={"bootstrap": config.bootstrap, "metrics": f"http://127.0.0.1:{server.server_port}/metrics"})
-    publisher = Publisher(config.bootstrap, client_id="wirewatch-ingest")
-    watcher = FolderWatcher(config.watch, publisher)
-    watcher.skip_existing()
-    loops = [watcher]
-    if config.feeds:
-        from pipelines.feedloop import FeedLoop
-
-        loops.append(FeedLoop(config.feeds, None, publisher))
-    threads = [threading.Thread(target=loop.run, name=type(loop).__name__, daemon=True) for loop in loops]
-    for thread in threads:
-        thread.start()
-    exit_code = 0
-    try:
-        if config.paths:
-            counts = ingest_files(expand_paths(config.paths), publisher)
-            log.info("ingested", extra={"files": counts.files, "stories": counts.stories, "dead_letters": counts.dead_letters})
-        while not stop.wait(LAG_EVERY_S):
-            state = str(result.state)
-            if state in ("FAILED", "CANCELLED", "DONE", "STOPPED"):
-                log.error("pipeline ended", extra={"state": state})
-                exit_code = 1
-                break
-            try:
-                update_lag(config.bootstrap, streaming.GROUP)
-            except Exception:
-                log.warning("consumer lag unavailable", exc_info=True)
-    finally:
-        for loop in loops:
-            loop.stop()
-        threading.excepthook = _quiet_worker_shutdown
-        # Beam's data plane logs the streams the cancel closes as an error; in an orderly stop it is not one.
-        logging.getLogger("apache_beam.runners.worker.data_plane").setLevel(logging.CRITICAL)
+    @property
+    def state(self) -> str:
+        if self.result is None:
+            return "NOT STARTED"
+        if not self.prism.alive():
+            return "FAILED"
         try:
-            result.cancel()
-        except Exception:  # already ended
-            pass
-        publisher.close()
-        server.shutdown()
-        log.info("service stopped")
-    return exit_code
+            return str(self.result.state)
+        except Exception:  # the job service's channel is gone: the job with it
+            return "UNKNOWN"
+
+    def cancel(self) -> None:
+        self.prism.stopping.set()
+        if self.result is not None:
+            try:
+                self.result.cancel()
+            except Exception:  # already ended
+                pass
+            self.result = None
+
+    def close(self) -> None:
+        self.cancel()
+        self.prism.stop()
+
+
+class Service:
+    def __init__(self, config: ServiceConfig) -> None:
+        self.config = config
+        self.stop = threading.Event()
+        self.job = Job(config)
+        self.restarts = 0
+
+    def health(self) -> tuple[bool, str]:
+        state = self.job.state
+        lines = [f"pipeline {state.lower()}"]
+        lines += [f"retrying {f.kind} since {f.since.isoformat(timespec='seconds')} ({f.attempts} attempts): {f.error}"
+                  for f in FAULTS.active()]
+        ok = state == "RUNNING" and not self.stop.is_set() and not FAULTS.active()
+        return ok, "\n".join(lines)
+
+    def _start_job(self) -> None:
+        """Start the job, retrying with backoff (Kafka away, Prism slow to come up) until it runs or a stop."""
+        attempt = 0
+        while not self.stop.is_set():
+            try:
+                self.job.start()
+                return
+            except Exception as exc:
+                attempt += 1
+                delay = self.config.restart_backoff.delay(attempt)
+                log.error("pipeline did not start; retrying", extra={"error": f"{type(exc).__name__}: {exc}"[:500],
+                                                                    "retry_in_s": round(delay, 1)})
+                self.job.close()
+                self.stop.wait(delay)
+
+    def _supervise(self) -> None:
+        """Restart the job when it ends without being asked to, with backoff that resets after a good run."""
+        state = self.job.state
+        if state not in ENDED and state != "NOT STARTED":
+            return
+        ran = time.monotonic() - self.job.started
+        self.restarts = 1 if ran >= HEALTHY_AFTER_S else self.restarts + 1
+        delay = self.config.restart_backoff.delay(self.restarts)
+        metrics.PIPELINE_RESTARTS.inc()
+        log.error("pipeline ended; restarting", extra={"state": state, "ran_s": round(ran, 1),
+                                                       "restart": self.restarts, "retry_in_s": round(delay, 1)})
+        self.job.close()
+        if not self.stop.wait(delay):
+            self._start_job()
+
+    def _drain(self) -> None:
+        """Claim nothing new, wait until what was read is delivered and committed, then cancel the job."""
+        IN_FLIGHT.draining.set()
+        deadline = time.monotonic() + self.config.drain_timeout
+        while not IN_FLIGHT.idle() and time.monotonic() < deadline and self.job.state == "RUNNING":
+            time.sleep(0.1)
+        if IN_FLIGHT.idle():
+            log.info("drained: everything read was delivered and committed")
+        else:
+            log.warning("stopping before the work in flight was delivered; it is read again at the next start",
+                        extra={"waited_s": self.config.drain_timeout})
+        FAULTS.stopping.set()  # a step still waiting out a fault gives up: nothing of it is committed
+        # From here on, the runner's streams close under Beam's worker threads: expected, not errors.
+        threading.excepthook = _quiet_worker_shutdown
+        for name in ("apache_beam.runners.worker", "apache_beam.runners.portability"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+        self.job.close()
+
+    def run(self) -> int:
+        config = self.config
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, self._on_signal)
+        ensure_topics(config.bootstrap, topic_specs(config.story_partitions, config.topics))
+        server = metrics.serve(config.metrics_port, self.health, host=config.metrics_host)
+        publisher = Publisher(config.bootstrap, client_id="wirewatch-ingest", topics=config.topics)
+        watcher = FolderWatcher(config.watch, publisher)
+        watcher.skip_existing()
+        loops: list[Any] = [watcher]
+        if config.feeds:
+            from pipelines.feedloop import FeedLoop
+
+            loops.append(FeedLoop(config.feeds, None, publisher))
+        try:
+            self._start_job()
+            log.info("service up", extra={"bootstrap": config.bootstrap,
+                                          "metrics": f"http://{config.metrics_host}:{server.server_port}/metrics"})
+            threads = [threading.Thread(target=loop.run, name=type(loop).__name__, daemon=True) for loop in loops]
+            for thread in threads:
+                thread.start()
+            if config.paths and not self.stop.is_set():
+                counts = ingest_files(expand_paths(config.paths), publisher)
+                log.info("ingested", extra={"files": counts.files, "stories": counts.stories,
+                                            "dead_letters": counts.dead_letters})
+            next_lag = 0.0
+            while not self.stop.wait(TICK_S):
+                self._supervise()
+                if time.monotonic() >= next_lag:
+                    next_lag = time.monotonic() + LAG_EVERY_S
+                    try:
+                        update_lag(config.bootstrap, config.topics)
+                    except Exception as exc:
+                        log.warning("consumer lag unavailable", extra={"error": f"{type(exc).__name__}: {exc}"[:300]})
+        finally:
+            for loop in loops:
+                loop.stop()
+            self._drain()
+            try:
+                publisher.close()
+            except Exception as exc:
+                log.warning("ingest publisher closed with records unacknowledged",
+                            extra={"error": f"{type(exc).__name__}: {exc}"[:300]})
+            server.shutdown()
+            log.info("service stopped")
+        return 0
+
+    def _on_signal(self, signum: int, _frame: Any) -> None:
+        if self.stop.is_set():
+            return
+        log.info("stopping", extra={"signal": signal.Signals(signum).name})
+        self.stop.set()
+
+
+def run(config: ServiceConfig) -> int:
+    return Service(config).run()

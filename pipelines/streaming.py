@@ -1,5 +1,6 @@
 """The always-on pipeline: Kafka -> enrich -> alerts, archive and dead letters, on Beam's Prism runner
-(streaming, LOOPBACK workers in this process). Wiring only."""
+(streaming, LOOPBACK workers in this process; Prism itself is a child process, see pipelines/prism.py).
+Wiring only."""
 
 from __future__ import annotations
 
@@ -13,12 +14,13 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from connectors.delivery import DeliverOutcomes
-from connectors.kafka import STORIES
+from connectors.kafka import GROUP, Topics
 from connectors.kafka_source import ReadStoriesFromKafka, committed_stories
+from connectors.offsets import REGISTRY as IN_FLIGHT
 from transforms.ptransforms import AssignClustersOnline, ClassifyRegions, MatchRules, NormalizeStories
 from transforms.rules import WatchList
 
-GROUP = "wirewatch-process"
+__all__ = ["GROUP", "RunnerNotFound", "build", "options", "prism_binary", "start"]
 # Cluster heads the online dedupe index keeps (~2 KB each: ~200 MB), and so how far back a republished
 # story is still recognised: about a day at 100,000 stories a day.
 DEDUPE_CAPACITY = 100_000
@@ -42,30 +44,33 @@ def prism_binary(explicit: str | None = None) -> str:
     )
 
 
-def options(prism: str) -> PipelineOptions:
+def options(job_endpoint: str) -> PipelineOptions:
     logging.getLogger("apache_beam").setLevel(logging.WARNING)
     return PipelineOptions([
         "--runner=PrismRunner",
-        f"--prism_location={prism}",
+        f"--job_endpoint={job_endpoint}",  # the Prism process the service started and owns
         "--environment_type=LOOPBACK",  # Python workers run in this process: metrics and offsets are shared
         "--streaming",
         "--job_server_timeout=31536000",  # Beam's default (300 s) ends the job-status stream after 5 minutes
     ])
 
 
-def build(p: beam.Pipeline, bootstrap: str, watchlist: WatchList, archive: str, group: str = GROUP) -> None:
-    warmup = functools.partial(committed_stories, bootstrap, STORIES, group, DEDUPE_CAPACITY)
-    stories, dead_decode = p | "ReadStories" >> ReadStoriesFromKafka(bootstrap, STORIES, group)
+def build(p: beam.Pipeline, bootstrap: str, watchlist: WatchList, archive: str, topics: Topics) -> None:
+    warmup = functools.partial(committed_stories, bootstrap, topics.stories, topics.group, DEDUPE_CAPACITY)
+    stories, dead_decode = p | "ReadStories" >> ReadStoriesFromKafka(bootstrap, topics.stories, topics.group)
     normalized, dead_normalize = stories | "NormalizeStories" >> NormalizeStories()
-    clustered, dead_dedupe = normalized | "DedupeStories" >> AssignClustersOnline(bootstrap, warmup, DEDUPE_CAPACITY)
+    clustered, dead_dedupe = normalized | "DedupeStories" >> AssignClustersOnline(
+        name=f"{bootstrap}/{topics.stories}", warmup=warmup, capacity=DEDUPE_CAPACITY)
     classified, dead_classify = clustered | "ClassifyRegions" >> ClassifyRegions()
     enriched, dead_match = classified | "MatchRules" >> MatchRules(watchlist)
     outcomes = (enriched, dead_decode, dead_normalize, dead_dedupe, dead_classify, dead_match) | beam.Flatten()
-    _ = outcomes | "DeliverOutcomes" >> beam.ParDo(DeliverOutcomes(bootstrap, watchlist, archive, group))
+    _ = outcomes | "DeliverOutcomes" >> beam.ParDo(DeliverOutcomes(bootstrap, watchlist, archive, topics))
 
 
-def start(bootstrap: str, watchlist: WatchList, archive: str, prism: str | None = None, group: str = GROUP):
-    """Start the streaming job and return its PipelineResult (cancel() stops it)."""
-    p = beam.Pipeline(options=options(prism_binary(prism)))
-    build(p, bootstrap, watchlist, archive, group)
+def start(bootstrap: str, watchlist: WatchList, archive: str, job_endpoint: str, topics: Topics):
+    """Start the streaming job on the Prism at ``job_endpoint`` and return its PipelineResult. Offsets still
+    in flight from an earlier job of this process are forgotten: the new job re-reads from the commits."""
+    IN_FLIGHT.reset()
+    p = beam.Pipeline(options=options(job_endpoint))
+    build(p, bootstrap, watchlist, archive, topics)
     return p.run()

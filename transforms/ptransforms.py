@@ -19,17 +19,33 @@ from transforms.gazetteer import default_gazetteer
 from transforms.geotag import classify
 from transforms.match import Matcher
 from transforms.normalize import normalize
-from transforms.records import Cluster, DeadLetter, EnrichedStory, Story
+from transforms.records import Cluster, DeadLetter, EnrichedStory, Story, dumps, excerpt
 from transforms.rules import WatchList
 
 DEAD = "deadletter"
 
 
-def _origin(element: Any) -> str:
+def _story_of(element: Any) -> Any:
     story = element.story if isinstance(element, EnrichedStory) else element
-    if isinstance(story, tuple):
-        story = story[0]
+    return story[0] if isinstance(story, tuple) and story else story
+
+
+def _origin(element: Any) -> str:
+    story = _story_of(element)
     return getattr(story, "origin", None) or getattr(story, "id", None) or repr(element)[:200]
+
+
+def _raw(element: Any) -> str | None:
+    """The story a stage failed on, as the JSON a replay or a re-publish can start from again."""
+    story = _story_of(element)
+    try:
+        return excerpt(dumps(story)) if isinstance(story, Story) else excerpt(repr(element))
+    except Exception:  # e.g. text orjson refuses (lone surrogates): keep what repr can show
+        return excerpt(repr(element))
+
+
+def _dead(element: Any, stage: str, exc: Exception) -> DeadLetter:
+    return DeadLetter(_origin(element), stage, f"{type(exc).__name__}: {exc}"[:500], raw=_raw(element))
 
 
 class _Guarded(beam.DoFn):
@@ -46,8 +62,7 @@ class _Guarded(beam.DoFn):
         try:
             yield self.fn(element)  # type: ignore[misc]
         except Exception as exc:  # one bad story must not stop the job: it becomes data
-            reason = f"{type(exc).__name__}: {exc}"
-            yield pvalue.TaggedOutput(DEAD, DeadLetter(_origin(element), self.stage, reason))
+            yield pvalue.TaggedOutput(DEAD, _dead(element, self.stage, exc))
 
 
 def _guarded(pcoll: beam.PCollection, label: str, stage: str, make: Callable) -> tuple:
@@ -102,8 +117,11 @@ class _AssignOnline(beam.DoFn):
             if self.name not in _INDEXES:
                 index = ClusterIndex(capacity=self.capacity)
                 for story in self.warmup() if self.warmup else ():
-                    story = normalize(story)
-                    index.assign(story.id, fingerprint(story))
+                    try:
+                        story = normalize(story)
+                        index.assign(story.id, fingerprint(story))
+                    except Exception:  # it was dead-lettered when it first came through; skip it here too
+                        continue
                 _INDEXES[self.name] = (index, threading.Lock())
         self.index, self.lock = _INDEXES[self.name]
 
@@ -111,7 +129,7 @@ class _AssignOnline(beam.DoFn):
         try:
             fp = fingerprint(story)
         except Exception as exc:  # one bad story must not stop the job: it becomes data
-            yield pvalue.TaggedOutput(DEAD, DeadLetter(_origin(story), "dedupe", f"{type(exc).__name__}: {exc}"))
+            yield pvalue.TaggedOutput(DEAD, _dead(story, "dedupe", exc))
             return
         with self.lock:
             cluster = self.index.assign(story.id, fp)

@@ -41,10 +41,13 @@ def parse_time(value: Any) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise RecordError(f"time {value!r} is not ISO 8601") from exc
+        raise RecordError(f"time {value[:64]!r} is not ISO 8601") from exc
     if parsed.tzinfo is None:
-        raise RecordError(f"time {value!r} has no timezone")
-    return parsed.astimezone(timezone.utc)
+        raise RecordError(f"time {value[:64]!r} has no timezone")
+    try:
+        return parsed.astimezone(timezone.utc)
+    except OverflowError as exc:  # e.g. 0001-01-01T00:00:00+01:00 is before datetime.min in UTC
+        raise RecordError(f"time {value[:64]!r} is out of range") from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,14 +133,18 @@ class Story:
             raise RecordError(f"missing required field(s): {', '.join(missing)}")
         if not isinstance(data["body"], str):
             raise RecordError("field 'body' must be a string")
+        if isinstance(data["id"], (dict, list, bool)):
+            raise RecordError(f"field 'id' must be text or a number, got {type(data['id']).__name__}")
         text = {key: _opt_str(data, key) for key in _TEXT_FIELDS}
         authors = data.get("authors") or ()
         if isinstance(authors, str):
             authors = (authors,)
+        if not isinstance(authors, (list, tuple)) or not all(isinstance(a, str) for a in authors):
+            raise RecordError("field 'authors' must be a list of names (or one name)")
         return cls(
             id=str(data["id"]),
             body=data["body"],
-            authors=tuple(str(a) for a in authors),
+            authors=tuple(authors),
             published=parse_time(data.get("published")),
             undated=data.get("undated") is True,
             fetched=parse_time(data.get("fetched")),
@@ -278,6 +285,35 @@ class DeadLetter:
         return dataclasses.asdict(self)
 
 
+RAW_EXCERPT = 2000  # characters of the offending input a dead letter keeps
+
+
+def excerpt(data: bytes | str | None, limit: int = RAW_EXCERPT) -> str | None:
+    """The start of some offending input as text, for a dead letter's ``raw`` (undecodable bytes escaped)."""
+    if data is None:
+        return None
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogatepass")
+    return data[:limit].decode("utf-8", "backslashreplace")
+
+
+def story_from_json(data: bytes | str | None, origin: str, stage: str = "decode") -> Story | DeadLetter:
+    """The one guarded decode of a story's JSON form (a Kafka value, a JSONL line, an HTTP body): a Story,
+    or a DeadLetter with the offending bytes whatever went wrong. It never raises."""
+    try:
+        if not data:
+            raise RecordError("empty record (a tombstone or a blank value)")
+        record = orjson.loads(data)
+        return dataclasses.replace(Story.from_dict(record), origin=origin)
+    except orjson.JSONDecodeError as exc:
+        reason = f"not JSON: {exc}"
+    except RecordError as exc:
+        reason = str(exc)
+    except Exception as exc:  # any other failure on hostile input is still the input's fault, and data
+        reason = f"{type(exc).__name__}: {exc}"
+    return DeadLetter(origin, stage, reason[:500], raw=excerpt(data))
+
+
 def dumps(record: Any) -> bytes:
     """One record as compact JSON bytes (no newline), keys in a stable order."""
     return orjson.dumps(record.to_dict() if hasattr(record, "to_dict") else record)
@@ -288,6 +324,6 @@ def loads(data: bytes | str) -> Any:
 
 
 __all__ = [
-    "Alert", "Cluster", "CountryTag", "DeadLetter", "EnrichedStory", "RecordError", "RuleMatch", "Span",
-    "Story", "dumps", "loads", "parse_time",
+    "Alert", "Cluster", "CountryTag", "DeadLetter", "EnrichedStory", "RAW_EXCERPT", "RecordError", "RuleMatch",
+    "Span", "Story", "dumps", "excerpt", "loads", "parse_time", "story_from_json",
 ]

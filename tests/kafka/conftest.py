@@ -6,14 +6,13 @@ from __future__ import annotations
 import os
 import socket
 import time
+import uuid
 
 import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka import errors as kafka_errors
 
-from connectors.kafka import ALERTS, DEADLETTER, STORIES, ensure_topics
-
-TOPICS = [STORIES, ALERTS, DEADLETTER]
+from connectors.kafka import ENV_TOPIC_PREFIX, Topics, ensure_topics
 
 
 @pytest.fixture(scope="session")
@@ -27,23 +26,29 @@ def bootstrap() -> str:
 
 
 @pytest.fixture
-def fresh_topics(bootstrap: str) -> str:
-    """Deletes the wirewatch topics and the pipeline's consumer group, then lets the code under test create
-    them again: each test starts from an empty system."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
-    try:
-        existing = set(admin.list_topics()) & set(TOPICS)
-        if existing:
-            admin.delete_topics(list(existing), timeout_ms=30000)
-        deadline = time.monotonic() + 30
-        while set(admin.list_topics()) & set(TOPICS) and time.monotonic() < deadline:
-            time.sleep(0.2)
+def topics(bootstrap: str, monkeypatch: pytest.MonkeyPatch) -> Topics:
+    """Topic and group names of this test's own (a random prefix), also for the services it starts: tests
+    never touch another test's data, nor the topics of whatever broker $WIREWATCH_KAFKA names."""
+    prefix = f"test-{uuid.uuid4().hex[:12]}."
+    monkeypatch.setenv(ENV_TOPIC_PREFIX, prefix)
+    yours = Topics(prefix)
+    yield yours
+    try:  # tidy up this test's own topics and group only; a leftover is harmless, so no waiting
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000)
         try:
-            admin.delete_groups(["wirewatch-process"])
-        except kafka_errors.KafkaError:
-            pass  # no such group yet
-    finally:
-        admin.close()
+            mine = [t for t in admin.list_topics() if t.startswith(prefix)]
+            if mine:
+                admin.delete_topics(mine, timeout_ms=10000)
+            admin.delete_groups([yours.group])
+        finally:
+            admin.close()
+    except kafka_errors.KafkaError:
+        pass
+
+
+@pytest.fixture
+def fresh_topics(bootstrap: str, topics: Topics) -> str:
+    """The broker's address, with this test's own empty topics (see ``topics``)."""
     return bootstrap
 
 
@@ -51,7 +56,11 @@ def read_all(bootstrap: str, topic: str) -> list:
     """Every record now in ``topic`` (all partitions), oldest first per partition."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
     try:
-        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        partitions = consumer.partitions_for_topic(topic)
+        if not partitions:  # just created by another client: its metadata may lag a moment
+            time.sleep(0.5)
+            partitions = consumer.partitions_for_topic(topic)
+        tps = [TopicPartition(topic, p) for p in sorted(partitions or ())]
         if not tps:
             return []
         ends = consumer.end_offsets(tps)
@@ -59,7 +68,9 @@ def read_all(bootstrap: str, topic: str) -> list:
         consumer.seek_to_beginning(*tps)
         records = []
         deadline = time.monotonic() + 30
-        while any(consumer.position(tp) < ends[tp] for tp in tps) and time.monotonic() < deadline:
+        while any(consumer.position(tp) < ends[tp] for tp in tps):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"read_all({topic}): not at the end of the topic after 30 s")
             for batch in consumer.poll(timeout_ms=500).values():
                 records.extend(batch)
         return records
@@ -83,4 +94,4 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-__all__ = ["ensure_topics", "free_port", "read_all", "wait_for"]
+__all__ = ["Topics", "ensure_topics", "free_port", "read_all", "wait_for"]

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import orjson
 
-from connectors.kafka import STORIES
 from tests.conftest import ROOT
 from tests.kafka.conftest import read_all
 
@@ -55,7 +54,7 @@ def ingest(config: Path, state: Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120, env=env)
 
 
-def test_feed_polling_into_kafka(fresh_topics, tmp_path):
+def test_feed_polling_into_kafka(fresh_topics, topics, tmp_path):
     server = ThreadingHTTPServer(("127.0.0.1", 0), Feed)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     Feed.requests = []
@@ -69,14 +68,14 @@ def test_feed_polling_into_kafka(fresh_topics, tmp_path):
     try:
         first = ingest(config, state)
         assert first.returncode == 0, first.stderr
-        stories = [orjson.loads(r.value) for r in read_all(fresh_topics, STORIES)]
+        stories = [orjson.loads(r.value) for r in read_all(fresh_topics, topics.stories)]
         assert sorted(s["title"] for s in stories) == ["Ceasefire talks", "Missile test"]
         assert all(s["published"].startswith("2024-11-04T") and s["url"] for s in stories)
         assert state.exists()
         time.sleep(1.2)  # the feed's interval: due again
         second = ingest(config, state)
         assert second.returncode == 0, second.stderr
-        assert len(read_all(fresh_topics, STORIES)) == 2  # nothing re-published
+        assert len(read_all(fresh_topics, topics.stories)) == 2  # nothing re-published
         assert Feed.requests == [None, '"v1"']  # the restart asked conditionally, from the saved state
     finally:
         server.shutdown()

@@ -14,9 +14,9 @@ import orjson
 import pytest
 from kafka import KafkaConsumer, TopicPartition
 
-from connectors.kafka import ALERTS, STORIES, Publisher, ensure_topics
+from connectors.kafka import Publisher, Topics, ensure_topics
 from pipelines.ingest import ingest_files
-from pipelines.streaming import GROUP, RunnerNotFound, prism_binary
+from pipelines.streaming import RunnerNotFound, prism_binary
 from tests.conftest import DATA, ROOT, SEED
 from tests.kafka.conftest import free_port, read_all, wait_for
 
@@ -45,13 +45,14 @@ def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> int:
 
 
 def alerts(bootstrap: str) -> list[dict]:
-    return [orjson.loads(r.value) for r in read_all(bootstrap, ALERTS)]
+    return [orjson.loads(r.value) for r in read_all(bootstrap, Topics.from_env().alerts)]
 
 
 def lag(bootstrap: str) -> int:
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=GROUP, enable_auto_commit=False)
+    topics = Topics.from_env()
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=topics.group, enable_auto_commit=False)
     try:
-        tps = [TopicPartition(STORIES, p) for p in consumer.partitions_for_topic(STORIES) or ()]
+        tps = [TopicPartition(topics.stories, p) for p in consumer.partitions_for_topic(topics.stories) or ()]
         ends = consumer.end_offsets(tps)
         return sum(ends[tp] - (consumer.committed(tp) or 0) for tp in tps)
     finally:
