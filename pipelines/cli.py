@@ -82,8 +82,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from connectors.files import expand_paths
     from pipelines.ingest import ingest_files
 
-    if not args.paths and not args.config:
-        print("wirewatch ingest: give PATH... or --config FILE", file=sys.stderr)
+    if not args.paths and not args.config and not args.watch:
+        print("wirewatch ingest: give PATH..., --watch DIR or --config FILE", file=sys.stderr)
+        return 2
+    if args.once and args.watch:
+        print("wirewatch ingest: --once applies to --config only; a drop folder is watched until stopped",
+              file=sys.stderr)
         return 2
     bootstrap = bootstrap_servers(args.bootstrap)
     ensure_topics(bootstrap)
@@ -92,21 +96,44 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             counts = ingest_files(expand_paths(args.paths), publisher)
             print(f"ingested {counts.stories} stories from {counts.files} files into Kafka at {bootstrap}; "
                   f"dead letters: {counts.dead_letters}")
-        if args.config:
+        if args.config and args.once:
             from pipelines import logs
             from pipelines.feedloop import FeedLoop
 
             logs.setup()
-            loop = FeedLoop(args.config, args.state, publisher)
-            if args.once:
-                loop.cycle()
-            else:
-                import signal
-
-                for sig in (signal.SIGTERM, signal.SIGINT):
-                    signal.signal(sig, lambda *_: loop.stop())
-                loop.run()
+            FeedLoop(args.config, args.state, publisher).cycle()
+        elif args.config or args.watch:
+            _run_loops(args, publisher)
     return 0
+
+
+def _run_loops(args: argparse.Namespace, publisher) -> None:
+    """Drop-folder watching and feed polling, each in its thread, until SIGTERM or SIGINT."""
+    import signal
+    import threading
+
+    from pipelines import logs
+    from pipelines.ingest import FolderWatcher
+
+    logs.setup()
+    loops: list = []
+    if args.watch:
+        loops.append(FolderWatcher(args.watch, publisher, quiet=args.quiet_period, state_dir=args.drop_state))
+    if args.config:
+        from pipelines.feedloop import FeedLoop
+
+        loops.append(FeedLoop(args.config, args.state, publisher))
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    threads = [threading.Thread(target=loop.run, name=type(loop).__name__, daemon=True) for loop in loops]
+    for thread in threads:
+        thread.start()
+    stop.wait()
+    for loop in loops:
+        loop.stop()
+    for thread in threads:
+        thread.join()
 
 
 def cmd_process(args: argparse.Namespace) -> int:
@@ -131,6 +158,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         prism=args.prism,
     )
     return service.run(config)
+
+
+def _drop_args(p: argparse.ArgumentParser) -> None:
+    from connectors.dropfolder import DEFAULT_QUIET_S
+
+    p.add_argument("--watch", action="append", default=[], metavar="DIR",
+                   help="drop folder to watch until stopped (repeatable); see the README for how to drop files")
+    p.add_argument("--quiet-period", type=float, default=DEFAULT_QUIET_S, metavar="SECONDS",
+                   help=f"a dropped file is taken once unchanged this long (default {DEFAULT_QUIET_S:g})")
+    p.add_argument("--drop-state", metavar="DIR",
+                   help="where to remember what each drop folder delivered (default: a dot-file in the folder)")
 
 
 def _service_args(p: argparse.ArgumentParser) -> None:
@@ -178,6 +216,7 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("--config", metavar="FILE", help="feed list YAML: poll these feeds until stopped")
     i.add_argument("--state", metavar="FILE", help="poll state file (default: next to --config)")
     i.add_argument("--once", action="store_true", help="with --config: one poll cycle, then exit")
+    _drop_args(i)
     _kafka_args(i)
     i.set_defaults(func=cmd_ingest)
 
