@@ -12,7 +12,8 @@ from pathlib import Path
 
 from transforms.rulelang.cache import CompiledCache, default_cache
 from transforms.rulelang.errors import RuleError
-from transforms.rulelang.loader import digest, load_watchlist
+from transforms.rulelang.limits import LIMITS, Limits
+from transforms.rulelang.loader import digest, load_watchlist, too_big
 from transforms.rulelang.syntax import (
     SEVERITIES,
     Leaf,
@@ -32,21 +33,29 @@ WATCHLIST_KIND = "watchlist2"  # 2: entries carry WatchList.by_id; older pickles
 
 
 def load_watchlist_file(path: str | Path, *, strict: bool = True,
-                        cache: CompiledCache | None | object = _DEFAULT) -> WatchList:
-    """Read and parse a watch list file; large files are parsed once and then loaded from the cache."""
+                        cache: CompiledCache | None | object = _DEFAULT, limits: Limits = LIMITS) -> WatchList:
+    """Read and parse a watch list file; large files are parsed once and then loaded from the cache. A file
+    over the size limit is refused before any of it is parsed (or more of it read than the limit)."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        with p.open("rb") as fh:
+            data = fh.read(limits.file_bytes + 1)
+        if len(data) > limits.file_bytes:
+            size = p.stat().st_size if p.is_file() else len(data)
+            raise RuleError(str(p), 1, 1, too_big(size, limits))
+        text = data.decode("utf-8")
+        if "\r" in text:  # universal newlines, as a file read as text has them
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
     except (OSError, UnicodeDecodeError) as exc:
         raise RuleError(str(p), 1, 1, f"cannot read the watch list: {exc}") from exc
     store = default_cache() if cache is _DEFAULT else cache
     if not isinstance(store, CompiledCache) or len(text) < CACHE_MIN_BYTES:
-        return load_watchlist(text, str(p), strict=strict)
-    key = hashlib.sha256(f"{digest(text)}\n{p}\n{strict}".encode()).hexdigest()
+        return load_watchlist(text, str(p), strict=strict, limits=limits)
+    key = hashlib.sha256(f"{digest(text)}\n{p}\n{strict}\n{limits}".encode()).hexdigest()
     cached = store.get(WATCHLIST_KIND, key)
     if isinstance(cached, WatchList):
         return cached
-    watchlist = load_watchlist(text, str(p), strict=strict)
+    watchlist = load_watchlist(text, str(p), strict=strict, limits=limits)
     store.put(WATCHLIST_KIND, key, watchlist)
     return watchlist
 
@@ -82,6 +91,8 @@ def default_watchlist() -> WatchList:
 
 __all__ = [
     "load_watchlist_files",
+    "LIMITS",
+    "Limits",
     "merge_watchlists",
     "DEFAULT_WATCHLIST",
     "SEVERITIES",

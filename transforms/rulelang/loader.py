@@ -11,6 +11,9 @@
         severity: high                # low | medium | high | critical (default medium)
         query: "@icbm AND NOT title:defence"
         threshold: 2                  # optional: the query's score must reach it
+
+The file is read as a stream: each rule is parsed as soon as it is read, and its YAML is then dropped. Limits
+(limits.py) bound the file's size, its rules, and each query's nesting and terms.
 """
 
 from __future__ import annotations
@@ -21,17 +24,19 @@ import re
 
 import yaml
 
+from transforms.rulelang.cache import paused_gc
 from transforms.rulelang.errors import QueryError, RuleError
+from transforms.rulelang.limits import LIMITS, Limits
 from transforms.rulelang.parser import Parser, parse_alias
 from transforms.rulelang.syntax import LANGUAGES, SEVERITIES, Rule, Term, WatchList
 from transforms.rulelang.terms import make_term
+from transforms.rulelang.yamlstream import Events
 
 LANGUAGE_VERSION = "3"  # part of every digest: a new language version never reuses old compiled forms
 RULE_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 ALIAS_NAME = re.compile(r"[A-Za-z_][\w-]*")
 TOP_KEYS = ("version", "language", "aliases", "rules")
 RULE_KEYS = ("id", "version", "name", "description", "severity", "query", "threshold")
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster composing
 
 
 def digest(text: str) -> str:
@@ -43,11 +48,13 @@ class _Source:
 
     def __init__(self, text: str, path: str) -> None:
         self.text, self.path = text, path
-        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self._starts: list[int] | None = None
 
     def at(self, index: int) -> tuple[int, int]:
-        line = bisect.bisect_right(self.starts, index) - 1
-        return line + 1, index - self.starts[line] + 1
+        if self._starts is None:  # only an error needs it
+            self._starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        line = bisect.bisect_right(self._starts, index) - 1
+        return line + 1, index - self._starts[line] + 1
 
     def mark(self, node: yaml.Node) -> tuple[int, int]:
         return node.start_mark.line + 1, node.start_mark.column + 1
@@ -93,7 +100,7 @@ def _number(src: _Source, node: yaml.Node, what: str, kind: type) -> float:
 
 
 def _aliases(src: _Source, node: yaml.Node, strict: bool, problems: list,
-             language: str) -> dict[str, tuple[Term, ...]]:
+             language: str, limits: Limits) -> dict[str, tuple[Term, ...]]:
     aliases: dict[str, tuple[Term, ...]] = {}
     for name, (key, value) in _mapping(src, node, "'aliases'").items():
         try:
@@ -107,10 +114,12 @@ def _aliases(src: _Source, node: yaml.Node, strict: bool, problems: list,
                         terms.extend(_list_item(text, aliases, language))
                     except QueryError as exc:
                         raise RuleError(src.path, *src.in_scalar(item, exc.column), exc.message) from None
+                    if len(terms) > limits.alias_terms:
+                        raise src.error(item, f"alias {name!r} has more than {limits.alias_terms:,} terms: split it")
                 aliases[name] = tuple(dict.fromkeys(terms))
             elif isinstance(value, yaml.ScalarNode) and str(value.value).strip():
                 try:
-                    aliases[name] = parse_alias(str(value.value), aliases, language)
+                    aliases[name] = parse_alias(str(value.value), aliases, language, limits)
                 except QueryError as exc:
                     raise RuleError(src.path, *src.in_scalar(value, exc.column), exc.message) from None
             else:
@@ -137,7 +146,7 @@ def _list_item(text: str, aliases: dict[str, tuple[Term, ...]], language: str) -
 
 
 def _rule(src: _Source, item: yaml.Node, aliases: dict[str, tuple[Term, ...]], seen: set[str],
-          language: str) -> Rule:
+          language: str, limits: Limits) -> Rule:
     fields = _mapping(src, item, "a rule")
     for required in ("id", "query"):
         if required not in fields:
@@ -159,46 +168,171 @@ def _rule(src: _Source, item: yaml.Node, aliases: dict[str, tuple[Term, ...]], s
     qnode = fields["query"][1]
     query = _scalar(src, qnode, "'query'")
     try:
-        tree = Parser(query, aliases, language).parse()
+        tree = Parser(query, aliases, language, limits).parse()
     except QueryError as exc:
         raise RuleError(src.path, *src.in_scalar(qnode, exc.column), f"{exc.message} (rule {rid!r})") from None
     name = _scalar(src, fields["name"][1], "'name'") if "name" in fields else rid
     return Rule(rid, name, severity, query, tree, version, threshold, src.mark(item)[0])
 
 
-def load_watchlist(text: str, path: str = "<rules>", *, strict: bool = True) -> WatchList:
+def load_watchlist(text: str, path: str = "<rules>", *, strict: bool = True, limits: Limits = LIMITS) -> WatchList:
     """Parse a watch list. Strict (the default): the first problem raises RuleError. Lenient: a bad alias
-    or rule is left out and reported in ``WatchList.problems``, so it never silences the others."""
-    src = _Source(text, path)
-    try:
-        root = yaml.compose(text, Loader=_LOADER)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise RuleError(path, line, column, f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
-    if root is None:
-        raise RuleError(path, 1, 1, "the watch list is empty (expected 'rules:')")
-    top = _mapping(src, root, "the watch list")
-    for key_text, (key, _) in top.items():
-        if key_text not in TOP_KEYS:
-            raise src.error(key, f"unknown key {key_text!r} (expected {', '.join(TOP_KEYS)})")
-    problems: list[RuleError] = []
-    language = "en"
-    if "language" in top:
-        language = _scalar(src, top["language"][1], "'language'").strip().casefold()
-        if language not in LANGUAGES:
-            raise src.error(top["language"][1], f"language {language!r} has no stemmer here (one of: "
-                            f"{', '.join(sorted(LANGUAGES))})")
-    aliases = _aliases(src, top["aliases"][1], strict, problems, language) if "aliases" in top else {}
-    if "rules" not in top or not isinstance(top["rules"][1], yaml.SequenceNode):
-        raise src.error(top["rules"][1] if "rules" in top else root, "'rules' must be a list of rules")
-    rules: list[Rule] = []
-    seen: set[str] = set()
-    for item in top["rules"][1].value:
+    or rule is left out and reported in ``WatchList.problems``, so it never silences the others. Crossing
+    a limit on the file (its size, its number of rules) is an error in both."""
+    if len(text) > limits.file_bytes // 4 and len(text.encode("utf-8", "surrogatepass")) > limits.file_bytes:
+        raise RuleError(path, 1, 1, too_big(len(text.encode("utf-8", "surrogatepass")), limits))
+    with paused_gc():  # a large list is millions of objects made at once: collections would walk them all
         try:
-            rules.append(_rule(src, item, aliases, seen, language))
+            return _Load(text, path, strict, limits, stream=True).run()
+        except _Restart:
+            return _Load(text, path, strict, limits, stream=False).run()
+
+
+def too_big(size: int, limits: Limits) -> str:
+    return (f"the watch list is {size:,} bytes, over the limit of {limits.file_bytes:,}: split it into several "
+            "files (--rules a.yaml --rules b.yaml)")
+
+
+class _Restart(Exception):
+    """Read as a stream, the rules came before the aliases or language they depend on: read it whole."""
+
+
+class _Load:
+    """One reading of a watch list. Streamed, each rule is parsed as soon as it has been read; whole (when
+    ``aliases`` or ``language`` follow the rules), the file is composed first. Either way the problems
+    are reported in the same order: YAML, the top-level keys, language, aliases, then the rules."""
+
+    def __init__(self, text: str, path: str, strict: bool, limits: Limits, stream: bool) -> None:
+        self.src = _Source(text, path)
+        self.text, self.strict, self.limits, self.stream = text, strict, limits, stream
+        self.problems: list[RuleError] = []
+        self.rules: list[Rule] = []
+        self.seen: set[str] = set()
+        self.rule_error: RuleError | None = None  # the first bad rule (strict): raised after the file's own problems
+        self.setup_done: tuple[str, dict[str, tuple[Term, ...]]] | RuleError | None = None
+        self.count = 0
+        self.streamed = False
+
+    def run(self) -> WatchList:
+        src, path = self.src, self.src.path
+        top: dict[str, tuple[yaml.Node, yaml.Node]] | None = None
+        try:
+            events = Events(self.text)
+            first = events.root()
+            if first is None:
+                raise RuleError(path, 1, 1, "the watch list is empty (expected 'rules:')")
+            if self.stream and isinstance(first, yaml.MappingStartEvent) and first.anchor is None:
+                root, top = self.read_top(first, events)
+            else:
+                root = events.node(first)
+            events.end()
+        except yaml.YAMLError as exc:
+            raise yaml_error(path, exc) from None
+        if top is None:
+            top = _mapping(src, root, "the watch list")
+        for key_text, (key, _) in top.items():
+            if key_text not in TOP_KEYS:
+                raise src.error(key, f"unknown key {key_text!r} (expected {', '.join(TOP_KEYS)})")
+        language, aliases = self.setup(top)
+        if "rules" not in top or not isinstance(top["rules"][1], yaml.SequenceNode):
+            raise src.error(top["rules"][1] if "rules" in top else root, "'rules' must be a list of rules")
+        if not self.streamed:
+            for item in top["rules"][1].value:
+                self.rule(item, language, aliases)
+        if self.rule_error is not None:
+            raise self.rule_error
+        return WatchList(tuple(self.rules), path, digest(self.text), tuple(self.problems))
+
+    def read_top(self, first: yaml.Event,
+                 events: Events) -> tuple[yaml.MappingNode, dict[str, tuple[yaml.Node, yaml.Node]]]:
+        """The root mapping's keys and values, the rules parsed as they are read."""
+        root = yaml.MappingNode(first.tag, [], first.start_mark, None, first.flow_style)
+        top: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        while True:
+            event = events.next()
+            if isinstance(event, yaml.MappingEndEvent):
+                root.end_mark = event.end_mark
+                return root, top
+            key = events.node(event)
+            name = str(key.value)
+            event = events.next()
+            if self.streamed and name in ("rules", "aliases", "language"):
+                raise _Restart  # after the rules they apply to, or a second list of rules
+            if name == "rules" and isinstance(event, yaml.SequenceStartEvent) and event.anchor is None:
+                rules = yaml.SequenceNode(event.tag, [], event.start_mark, None, event.flow_style)
+                top[name] = (key, rules)
+                self.streamed = True
+                self.read_rules(top, rules, events)
+            else:
+                top[name] = (key, events.node(event))
+
+    def read_rules(self, top: dict[str, tuple[yaml.Node, yaml.Node]], rules: yaml.SequenceNode,
+                   events: Events) -> None:
+        """Each rule of the list as it is read; its nodes are dropped once it is parsed."""
+        try:
+            language, aliases = self.setup(top)
+            ready = True
+        except RuleError:  # raised again after any problem of the file's that comes first; no rule is read
+            ready = False
+        while True:
+            event = events.next()
+            if isinstance(event, yaml.SequenceEndEvent):
+                rules.end_mark = event.end_mark
+                return
+            item = events.node(event)
+            if ready:
+                self.rule(item, language, aliases)
+
+    def setup(self, top: dict[str, tuple[yaml.Node, yaml.Node]]) -> tuple[str, dict[str, tuple[Term, ...]]]:
+        """The list's language and aliases (worked out once; a problem with them is raised each time)."""
+        if self.setup_done is None:
+            try:
+                self.setup_done = self._setup(top)
+            except RuleError as exc:
+                self.setup_done = exc
+        if isinstance(self.setup_done, RuleError):
+            raise self.setup_done
+        return self.setup_done
+
+    def _setup(self, top: dict[str, tuple[yaml.Node, yaml.Node]]) -> tuple[str, dict[str, tuple[Term, ...]]]:
+        src = self.src
+        language = "en"
+        if "language" in top:
+            language = _scalar(src, top["language"][1], "'language'").strip().casefold()
+            if language not in LANGUAGES:
+                raise src.error(top["language"][1], f"language {language!r} has no stemmer here (one of: "
+                                f"{', '.join(sorted(LANGUAGES))})")
+        aliases = (_aliases(src, top["aliases"][1], self.strict, self.problems, language, self.limits)
+                   if "aliases" in top else {})
+        return language, aliases
+
+    def rule(self, item: yaml.Node, language: str, aliases: dict[str, tuple[Term, ...]]) -> None:
+        self.count += 1
+        if self.count > self.limits.rules:
+            raise self.src.error(item, f"more than {self.limits.rules:,} rules in one file: split it into several "
+                                       "files (--rules a.yaml --rules b.yaml)")
+        if self.rule_error is not None:
+            return  # strict, and a rule was bad already
+        try:
+            self.rules.append(_rule(self.src, item, aliases, self.seen, language, self.limits))
         except RuleError as exc:
-            if strict:
-                raise
-            problems.append(exc)
-    return WatchList(tuple(rules), path, digest(text), tuple(problems))
+            if self.strict:
+                self.rule_error = exc
+            else:
+                self.problems.append(exc)
+
+
+def yaml_error(path: str, exc: yaml.YAMLError) -> RuleError:
+    """A YAML syntax error where it can be fixed: a quote or bracket never closed is reported where it
+    opened (the parser only notices at the end of the file)."""
+    problem = str(getattr(exc, "problem", None) or exc)
+    context = str(getattr(exc, "context", None) or "")
+    mark, opened = getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)
+    if opened is not None and context.startswith("while scanning a quoted scalar"):
+        return RuleError(path, opened.line + 1, opened.column + 1,
+                         "not valid YAML: the quote that opens here is never closed")
+    if opened is not None and context and problem == "found unexpected end of stream":
+        return RuleError(path, opened.line + 1, opened.column + 1,
+                         f"not valid YAML: {problem} {context} that starts here")
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    return RuleError(path, line, column, f"not valid YAML: {problem}")

@@ -12,7 +12,9 @@
     field    := title | dateline | body
     predicate:= country | region | source | credit | publisher | lang
 
-Problems raise QueryError with the column (0-based) in the query and what was expected.
+Problems raise QueryError with the column (0-based) in the query and what was expected, also when the
+query crosses a limit (limits.py): nesting (the parser recurses once per level), terms written, and terms
+with the aliases expanded.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import difflib
 import re
 
 from transforms.rulelang.errors import QueryError
+from transforms.rulelang.limits import LIMITS, Limits
 from transforms.rulelang.syntax import (
     FIELDS,
     PREDICATES,
@@ -75,11 +78,15 @@ def tokenize(query: str) -> list[Token]:
 class Parser:
     """One query (or alias expression) against the aliases defined so far."""
 
-    def __init__(self, query: str, aliases: dict[str, tuple[Term, ...]], language: str = "en") -> None:
-        self.query, self.aliases, self.language = query, aliases, language
+    def __init__(self, query: str, aliases: dict[str, tuple[Term, ...]], language: str = "en",
+                 limits: Limits = LIMITS) -> None:
+        self.query, self.aliases, self.language, self.limits = query, aliases, language, limits
         self.tokens = tokenize(query)
         self.i = 0
         self.scope: str | None = None
+        self.depth = 0  # levels of nesting open here
+        self.written = 0  # terms and predicates so far
+        self.expanded = 0  # terms so far, an alias counting all of its terms
 
     # -- helpers
     def peek(self) -> Token | None:
@@ -99,6 +106,25 @@ class Parser:
 
     def text(self, first: int) -> str:
         return self.query[self.tokens[first].start : self.tokens[self.i - 1].end]
+
+    def deeper(self, tok: Token) -> None:
+        """One more level of nesting, opened at ``tok``; the caller closes it (``self.depth -= 1``)."""
+        self.depth += 1
+        if self.depth > self.limits.depth:
+            raise QueryError(tok.start, f"nested more than {self.limits.depth} levels deep (each '(', NOT, field "
+                                        "scope and NEAR/ONEAR link is a level)")
+
+    def count(self, tok: Token, terms: int) -> None:
+        """A term or predicate written at ``tok``, standing for ``terms`` terms."""
+        self.written += 1
+        self.expanded += terms
+        limits = self.limits
+        if self.written > limits.query_terms:
+            raise QueryError(tok.start, f"more than {limits.query_terms:,} terms in one query: put long lists of "
+                                        "terms in an alias")
+        if self.expanded > limits.rule_terms:
+            raise QueryError(tok.start, f"more than {limits.rule_terms:,} terms, counting all the terms of the "
+                                        "aliases used: split it")
 
     # -- grammar
     def parse(self) -> Node:
@@ -139,22 +165,27 @@ class Parser:
     def parse_unary(self) -> Node:
         if self.is_word("NOT"):
             first = self.i
+            self.deeper(self.tokens[first])
             self.i += 1
             inner = self.parse_unary()
+            self.depth -= 1
             return Op("NOT", (inner,), text=self.text(first))
         return self.parse_near()
 
     def parse_near(self) -> Node:
         first = self.i
         node = self.parse_weighted()
+        outer = self.depth
         while (tok := self.peek()) is not None and tok.kind == "near":
             kind, n = tok.value.split("/")
+            self.deeper(tok)  # a chain nests: (a NEAR b) NEAR c
             self.i += 1
             right = self.parse_weighted()
             for side in (node, right):
                 if isinstance(side, Pred) or (isinstance(side, Op) and side.kind == "NOT"):
                     raise QueryError(self.tokens[first].start, f"{kind}/{n} needs words on both sides, not {side.text!r}")
             node = Op(kind, (node, right), int(n), text=self.text(first))
+        self.depth = outer
         return node
 
     def parse_weighted(self) -> Node:
@@ -176,16 +207,19 @@ class Parser:
             if self.scope and self.scope != name:
                 raise self.error(f"'{name}:' inside '{self.scope}:' can never match", tok)
             outer, self.scope = self.scope, name
+            self.deeper(tok)
             try:
                 node = self.parse_scoped()
             finally:
                 self.scope = outer
+            self.depth -= 1
             return dataclasses.replace(node, text=self.text(first))
         if name in PREDICATES:
             value_tok = self.peek()
             if value_tok is None or value_tok.kind not in ("word", "phrase"):
                 raise self.error(f"'{name}:' needs a value, e.g. {name}:{_EXAMPLE[name]}")
             self.i += 1
+            self.count(value_tok, 0)
             value = _predicate_value(name, value_tok.value.strip('"'), value_tok)
             return Pred(name, value, text=self.text(first))
         if name in MODIFIERS:
@@ -202,12 +236,14 @@ class Parser:
         if tok is None:
             raise self.error("expected a term or '(' but the query ended")
         if tok.kind == "lp":
+            self.deeper(tok)
             self.i += 1
             first = self.i - 1
             node = self.parse_or()
             if self.kind() != "rp":
                 raise self.error(f"expected ')' to close the '(' at column {tok.start + 1}")
             self.i += 1
+            self.depth -= 1
             return dataclasses.replace(node, text=self.text(first)) if isinstance(node, Op) else node
         if tok.kind in ("word", "phrase") and tok.value not in OPERATORS:
             self.i += 1
@@ -223,7 +259,9 @@ class Parser:
                 hint = f"did you mean {', '.join('@' + c for c in close)}?" if close else (
                     f"known: {', '.join(sorted(self.aliases)) or 'none'}")
                 raise self.error(f"unknown alias {tok.value!r} ({hint})", tok)
+            self.count(tok, len(terms))
             return Leaf(terms, tok.value, self.scope, text=self.text(first))
+        self.count(tok, 1)
         try:
             term = make_term(tok.value, case=case, language=self.language)
         except ValueError as exc:
@@ -254,9 +292,10 @@ def _predicate_value(kind: str, value: str, tok: Token) -> str:
     return " ".join(w.casefold() for w in re.findall(r"\w+", value))
 
 
-def parse_alias(expression: str, aliases: dict[str, tuple[Term, ...]], language: str = "en") -> tuple[Term, ...]:
+def parse_alias(expression: str, aliases: dict[str, tuple[Term, ...]], language: str = "en",
+                limits: Limits = LIMITS) -> tuple[Term, ...]:
     """An alias written as ``ICBM | "intercontinental ballistic missile" | Hwasong* | @other``."""
-    parser = Parser(expression, aliases, language)
+    parser = Parser(expression, aliases, language, dataclasses.replace(limits, rule_terms=limits.alias_terms))
     node = parser.parse()
     found: list[Term] = []
     stack = [node]
