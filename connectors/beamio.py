@@ -9,6 +9,7 @@ from apache_beam import pvalue
 
 from connectors.filesink import write_archive, write_jsonl
 from connectors.files import read_path
+from connectors.readtally import ReadTally
 from transforms.records import DeadLetter
 
 DEAD = "deadletter"
@@ -18,18 +19,28 @@ def _split(item: Any) -> Any:
     return pvalue.TaggedOutput(DEAD, item) if isinstance(item, DeadLetter) else item
 
 
-class ReadStories(beam.PTransform):
-    """File paths -> (stories, dead letters). Each file is read whole by one worker."""
+def _read_file(path: str, tally: ReadTally | None) -> Any:
+    for item in read_path(path):
+        if tally is not None and not isinstance(item, DeadLetter):
+            tally.story()
+        yield _split(item)
+    if tally is not None:
+        tally.file_done()
 
-    def __init__(self, files: list[str]) -> None:
+
+class ReadStories(beam.PTransform):
+    """File paths -> (stories, dead letters). Each file is read whole by one worker; with a ``tally``, the
+    files and stories read are counted there (for a progress line)."""
+
+    def __init__(self, files: list[str], tally: ReadTally | None = None) -> None:
         super().__init__()
-        self.files = files
+        self.files, self.tally = files, tally
 
     def expand(self, pbegin: beam.pvalue.PBegin) -> tuple:
         out = (
             pbegin
             | "ListFiles" >> beam.Create(self.files)
-            | "ParseFiles" >> beam.FlatMap(lambda path: (_split(i) for i in read_path(path))).with_outputs(
+            | "ParseFiles" >> beam.FlatMap(_read_file, self.tally).with_outputs(
                 DEAD, main="stories"
             )
         )

@@ -11,6 +11,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from connectors.beamio import ReadStories, WriteArchive, WriteJsonLines
 from connectors.files import expand_paths
+from connectors.readtally import ReadTally
 from transforms.dedupe import story_order
 from transforms.ptransforms import EnrichStories
 from transforms.records import Alert, DeadLetter, EnrichedStory
@@ -54,11 +55,12 @@ def _enriched_by_input(e: EnrichedStory) -> tuple:
 
 
 def run(paths: list[str], outputs: Outputs, watchlist: WatchList, *, keep_input_order: bool = False,
-        runner: str = BOUNDED_RUNNER) -> None:
-    """Read ``paths``, enrich, and write the outputs named in ``outputs``; returns when the run is done."""
+        runner: str = BOUNDED_RUNNER, tally: ReadTally | None = None) -> None:
+    """Read ``paths``, enrich, and write the outputs named in ``outputs``; returns when the run is done.
+    ``tally`` counts the files and stories read, for a progress line (pipelines/progress.py)."""
     files = expand_paths(paths)
     with beam.Pipeline(options=options(runner)) as p:
-        stories, dead_read = p | "ReadStories" >> ReadStories(files)
+        stories, dead_read = p | "ReadStories" >> ReadStories(files, tally)
         enriched, alerts, dead_enrich = stories | "EnrichStories" >> EnrichStories(watchlist)
         order = _enriched_by_input if keep_input_order else _enriched_by_time
         _ = enriched | "WriteStories" >> WriteJsonLines(str(outputs.stories), order)

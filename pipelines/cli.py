@@ -53,22 +53,29 @@ def summarize(stories_path: Path, alerts_path: Path, dead_path: Path, show_alert
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
+    from connectors.files import expand_paths
     from pipelines import bounded
+    from pipelines.progress import read_progress
 
     out = Path(args.out)
     outputs = bounded.Outputs(out / "stories.jsonl", out / "alerts.jsonl", out / "deadletter.jsonl", out / "archive")
-    bounded.run(args.paths, outputs, _watchlist(args.rules))
+    watchlist = _watchlist(args.rules)
+    with read_progress(len(expand_paths(args.paths)), "replay") as tally:
+        bounded.run(args.paths, outputs, watchlist, tally=tally)
     print(summarize(outputs.stories, outputs.alerts, outputs.deadletter, show_alerts=not args.quiet))
     return 0
 
 
 def cmd_enrich(args: argparse.Namespace) -> int:
     from pipelines import bounded
+    from pipelines.progress import read_progress
 
     out = Path(args.output)
     alerts = out.with_name(out.name.removesuffix(".jsonl") + ".alerts.jsonl")
     dead = out.with_name(out.name.removesuffix(".jsonl") + ".deadletter.jsonl")
-    bounded.run([args.input], bounded.Outputs(out, alerts, dead), _watchlist(args.rules), keep_input_order=True)
+    watchlist = _watchlist(args.rules)
+    with read_progress(1, "enrich") as tally:
+        bounded.run([args.input], bounded.Outputs(out, alerts, dead), watchlist, keep_input_order=True, tally=tally)
     print(summarize(out, alerts, dead, show_alerts=False), file=sys.stderr)
     return 0
 

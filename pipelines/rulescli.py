@@ -10,6 +10,8 @@ from pathlib import Path
 
 import orjson
 
+from connectors.readtally import ReadTally
+
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     b = sub.add_parser("backtest", help="run a watch list over saved files: hits per rule, samples, diff")
@@ -41,6 +43,7 @@ def _watchlist(paths: list[str] | None):
 def cmd_backtest(args: argparse.Namespace) -> int:
     from connectors.files import expand_paths
     from pipelines.cli import report_dead_letters
+    from pipelines.progress import read_progress
     from transforms.rulelang import backtest
 
     new = _watchlist(args.rules)
@@ -48,7 +51,8 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     files = expand_paths(args.paths)
     with tempfile.TemporaryDirectory(prefix="wirewatch-backtest-") as tmp:
         out, dead_path = Path(tmp) / "matches.jsonl", Path(tmp) / "deadletter.jsonl"
-        run_backtest(files, new, old, out, dead_path)
+        with read_progress(len(files), "backtest") as tally:
+            run_backtest(files, new, old, out, dead_path, tally)
         records = [orjson.loads(line) for line in out.read_bytes().splitlines() if line.strip()]
         dead = [orjson.loads(line) for line in dead_path.read_bytes().splitlines() if line.strip()]
         report_dead_letters(dead_path)  # each on stderr, as replay lists them
@@ -65,9 +69,9 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_backtest(files: list[str], new, old, out: Path, dead_out: Path) -> None:
+def run_backtest(files: list[str], new, old, out: Path, dead_out: Path, tally: ReadTally | None = None) -> None:
     """The bounded Beam run: read, normalize, geotag, match with both lists, one record per story; every
-    input that could not be read or scored goes to ``dead_out``."""
+    input that could not be read or scored goes to ``dead_out``. ``tally`` counts what was read."""
     import apache_beam as beam
 
     from connectors.beamio import ReadStories, WriteJsonLines
@@ -77,7 +81,7 @@ def run_backtest(files: list[str], new, old, out: Path, dead_out: Path) -> None:
     from transforms.rulelang.backtest import story_record
 
     with beam.Pipeline(options=bounded.options()) as p:
-        stories, dead_read = p | "ReadStories" >> ReadStories(files)
+        stories, dead_read = p | "ReadStories" >> ReadStories(files, tally)
         normalized, dead_normalize = stories | "NormalizeStories" >> NormalizeStories()
         pairs = normalized | "OwnCluster" >> beam.Map(lambda s: (s, Cluster(s.id)))
         classified, dead_classify = pairs | "ClassifyRegions" >> ClassifyRegions()
