@@ -40,6 +40,7 @@ from transforms.rules import WatchList
 
 log = logging.getLogger("wirewatch.delivery")
 
+FLUSH_TIMEOUT_S = 10.0  # then the wait goes on as a fault the service reports, not as one silent call
 MAX_SENT_IDS = 500_000  # ~60 MB of ids; the compacted alerts topic stays the record of what was sent
 
 
@@ -123,14 +124,16 @@ class DeliverOutcomes(beam.DoFn):
         self.durability = durability
 
     def setup(self) -> None:
-        self.publisher = Publisher(self.bootstrap, client_id="wirewatch-delivery", topics=self.topics,
-                                   delivery_timeout_ms=600_000)  # ride out a broker restart before resending
-        self.committer = KafkaConsumer(bootstrap_servers=self.bootstrap, group_id=self.topics.group,
-                                       enable_auto_commit=False)
+        # A worker may set up a new instance while the broker is away: wait for it rather than fail the job.
+        self.publisher = retry("kafka", lambda: Publisher(
+            self.bootstrap, client_id="wirewatch-delivery", topics=self.topics,
+            delivery_timeout_ms=600_000))  # ride out a broker restart inside the producer before resending
+        self.committer = retry("kafka", lambda: KafkaConsumer(
+            bootstrap_servers=self.bootstrap, group_id=self.topics.group, enable_auto_commit=False))
         key = (self.bootstrap, self.topics.alerts)
         with _SENT_LOCK:
             if key not in _SENT:
-                _SENT[key] = SentIds(sent_alert_ids(self.bootstrap, self.topics.alerts))
+                _SENT[key] = SentIds(retry("kafka", lambda: sent_alert_ids(self.bootstrap, self.topics.alerts)))
                 log.info("alerts sent before: %d", len(_SENT[key]))
         self.sent = _SENT[key]
 
@@ -147,7 +150,6 @@ class DeliverOutcomes(beam.DoFn):
             outcome = self._archive(outcome, now)
         if isinstance(outcome, DeadLetter):
             retry("kafka", lambda: self.publisher.dead_letter(outcome))
-            metrics.DEAD_LETTERS.labels(outcome.stage).inc()
             log.warning("dead letter", extra={"origin": outcome.origin, "stage": outcome.stage, "reason": outcome.reason})
         if position:
             self.positions.append(position)
@@ -201,7 +203,7 @@ class DeliverOutcomes(beam.DoFn):
 
     def _flush(self) -> None:
         try:
-            retry("kafka", self.publisher.flush)
+            retry("kafka", lambda: self.publisher.flush(timeout=FLUSH_TIMEOUT_S))
         except KafkaRefused as exc:  # refused for good (e.g. too large): resending cannot help; say so loudly
             for topic, key, value in exc.records:
                 log.error("record refused by Kafka", extra={"topic": topic, "key": key, "reason": str(exc),

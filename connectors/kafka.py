@@ -11,12 +11,14 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from kafka import KafkaAdminClient, KafkaProducer
 from kafka import errors as kafka_errors
 
+from connectors import metrics
 from transforms.records import Alert, DeadLetter, Story, dumps
 
 log = logging.getLogger(__name__)
@@ -181,6 +183,7 @@ class Publisher:
         self._pending: list[_Pending] = []
         self._lock = threading.Lock()  # ingest threads (files, drop folders, feeds) share one publisher
         self.sent = 0
+        _OPEN.add(self)
 
     def send(self, topic: str, key: str, value: bytes) -> None:
         """Queue one record; raises KafkaTimeoutError (retriable) when the broker's metadata cannot be had."""
@@ -197,6 +200,7 @@ class Publisher:
 
     def dead_letter(self, dead: DeadLetter) -> None:
         self.send(self.topics.deadletter, dead.origin, dumps(dead))
+        metrics.DEAD_LETTERS.labels(dead.stage).inc()  # every dead letter of the process: ingest's and the pipeline's
 
     def flush(self, timeout: float = 60.0) -> None:
         with self._lock:
@@ -233,13 +237,39 @@ class Publisher:
         try:
             self.flush(timeout)
         finally:
-            self._producer.close(timeout=timeout)
+            _close_producer(self._producer, timeout)
 
     def __enter__(self) -> "Publisher":
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+_OPEN: "weakref.WeakSet[Publisher]" = weakref.WeakSet()
+
+
+def close_publishers(timeout: float = 5.0) -> None:
+    """Close every publisher of this process (a stopping service: its pipeline's workers were cancelled
+    without tearing down), saying so for any that had records unacknowledged."""
+    for publisher in list(_OPEN):
+        try:
+            publisher.close(timeout)
+        except Exception as exc:
+            log.warning("a publisher closed with records unacknowledged; they were not committed",
+                        extra={"error": f"{type(exc).__name__}: {exc}"[:300]})
+
+
+def _close_producer(producer: KafkaProducer, timeout: float) -> None:
+    try:
+        producer.close(timeout=timeout)
+    except kafka_errors.KafkaError:
+        # kafka-python's close raises when its own flush times out (the broker is away). What was not
+        # acknowledged was not committed either, so it is read again at the next start: close for good.
+        sender = getattr(producer, "_sender", None)
+        if sender is not None:
+            sender.force_close()
+        producer._closed = True  # noqa: SLF001 (its close() gave up half-way; the atexit hook is gone)
 
 
 def _retriable(exc: BaseException | None) -> bool:

@@ -20,6 +20,7 @@ from apache_beam.utils.timestamp import Duration
 from kafka import KafkaConsumer, TopicPartition
 
 from connectors import metrics
+from connectors.faults import is_transient, retry
 from connectors.kafka import KafkaConfigError
 from connectors.offsets import REGISTRY as IN_FLIGHT
 from transforms.records import DeadLetter, Story, story_from_json
@@ -147,12 +148,19 @@ class ReadKafkaPartitions(beam.DoFn):
             return
         key = (element.topic, element.partition)
         tp = TopicPartition(*key)
-        consumer = self._consumer(*key)
+        consumer = retry("kafka", lambda: self._consumer(*key))  # the broker may be away: wait, do not fail
         start = tracker.current_restriction().start
         if self._next.get(key) != start:
             consumer.seek(tp, start)
             self._next[key] = start
-        batch = consumer.poll(timeout_ms=POLL_MS, max_records=MAX_RECORDS).get(tp, [])
+        try:
+            batch = consumer.poll(timeout_ms=POLL_MS, max_records=MAX_RECORDS).get(tp, [])
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            log.debug("poll failed; trying again", extra={"error": repr(exc)[:300]})
+            tracker.defer_remainder(Duration.of(IDLE_RESUME_S))
+            return
         for record in batch:
             if record.offset < start:  # the log was truncated under us and the consumer reset: skip
                 continue

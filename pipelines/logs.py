@@ -37,3 +37,6 @@ def setup(level: int | str | None = None) -> None:
     logging.getLogger("wirewatch").setLevel(level)
     for name in ("connectors", "pipelines", "transforms"):
         logging.getLogger(name).setLevel(level)
+    # kafka-python logs every failed connection of an outage, several a second; the service reports an
+    # outage itself (one line when it starts, one when it clears, and /health meanwhile). Debug shows them.
+    logging.getLogger("kafka").setLevel(logging.DEBUG if str(level) == "DEBUG" else logging.CRITICAL)

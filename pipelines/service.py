@@ -19,7 +19,7 @@ from kafka import KafkaConsumer, TopicPartition
 from connectors import metrics
 from connectors.faults import FAULTS, Backoff
 from connectors.files import expand_paths
-from connectors.kafka import Publisher, Topics, ensure_topics, topic_specs
+from connectors.kafka import Publisher, Topics, close_publishers, ensure_topics, topic_specs
 from connectors.offsets import REGISTRY as IN_FLIGHT
 from pipelines import streaming
 from pipelines.ingest import FolderWatcher, ingest_files
@@ -173,6 +173,7 @@ class Service:
         for name in ("apache_beam.runners.worker", "apache_beam.runners.portability"):
             logging.getLogger(name).setLevel(logging.CRITICAL)
         self.job.close()
+        close_publishers()
 
     def run(self) -> int:
         config = self.config

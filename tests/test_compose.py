@@ -35,6 +35,7 @@ def test_compose_wires_wirewatch_to_a_single_node_kraft_kafka():
     assert app["environment"][ENV_BOOTSTRAP] == "kafka:9092"
     assert app["depends_on"]["kafka"]["condition"] == "service_healthy"
     assert app["command"][:2] == ["wirewatch", "run"]
+    assert app["restart"] == kafka["restart"] == "unless-stopped"  # the process itself is supervised too
     assert (ROOT / "Dockerfile").is_file()
     # every flag the compose command passes must exist in the command line
     from pipelines.cli import parser

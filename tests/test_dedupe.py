@@ -62,6 +62,24 @@ def test_capacity_bounds_memory():
     assert len(index) == 10
 
 
+def _notice(i: int) -> Story:
+    return Story(id=f"s{i}", body=f"Agency report {i}: the harbour authority of port {i} reopened berth {i * 3} "
+                                  f"after repairs that took {i + 2} weeks, officials told reporters on Tuesday.")
+
+
+def test_eviction_forgets_the_oldest_clusters_first_and_all_their_traces():
+    index = ClusterIndex(capacity=10)
+    for i in range(30):
+        index.assign(f"s{i}", fingerprint(_notice(i)))
+    copy = lambda i: fingerprint(Story(id=f"copy{i}", body=_notice(i).body))  # noqa: E731
+    assert index.assign("copy29", copy(29)).duplicate_of == "s29"  # the newest are remembered
+    assert index.assign("copy20", copy(20)).duplicate_of == "s20"
+    assert index.assign("copy0", copy(0)).duplicate_of is None  # the oldest are forgotten, exact hash too
+    heads = set(index._heads)
+    assert len(index._exact) <= 10 and set(index._exact.values()) <= heads
+    assert {h for members in index._bands.values() for h in members} <= heads
+
+
 def test_the_seed_and_its_reuters_copy_cluster(seed_text):
     from tests.conftest import DATA
 

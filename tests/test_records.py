@@ -1,10 +1,11 @@
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.records import DeadLetter, RecordError, Span, Story, dumps, loads, parse_time
+from transforms.records import DeadLetter, RecordError, Span, Story, dumps, loads, parse_time, story_from_json
 
 
 def test_story_round_trips_through_json():
@@ -80,3 +81,44 @@ def test_fetched_at_sets_the_fetch_time_and_an_undated_storys_stand_in():
     assert kept.fetched_at(when) == kept  # a story fetched before keeps its times
     data = loads(dumps(undated.fetched_at(when)))
     assert data["undated"] is True and data["published"] == "2024-05-06T07:08:09Z"
+
+
+# The one guarded decode: whatever JSON (or not JSON) arrives, a Story or a dead letter with its bytes.
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=5),
+    max_leaves=12,
+)
+_fields = st.fixed_dictionaries({}, optional={
+    key: _json for key in ("id", "body", "title", "authors", "published", "fetched", "produced", "undated",
+                           "summary", "url", "credit", "origin")
+})
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(_json, _fields))
+def test_story_from_json_never_raises_on_any_json(value):
+    data = json.dumps(value, ensure_ascii=False).encode()  # stdlib: also integers past 64 bits
+    result = story_from_json(data, "t/0@1")
+    if isinstance(result, DeadLetter):
+        assert result.origin == "t/0@1" and result.reason
+        assert result.raw == data[:2000].decode()
+    else:
+        assert isinstance(result, Story) and result.id and isinstance(result.body, str)
+        assert result.origin == "t/0@1"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300))
+def test_story_from_json_never_raises_on_any_bytes(data):
+    result = story_from_json(data, "f.jsonl:3")
+    assert isinstance(result, (Story, DeadLetter))
+
+
+def test_story_from_json_poison_shapes_are_dead_letters():
+    for data in (b'{"id":"p","body":"x y z","authors":5}', b'{"id":"y","body":"x","published":"0001-01-01T00:00:00+01:00"}',
+                 b"null", b"42", b"[1,2,3]", b'{"id":"s","body":"\\ud800"}', b"[" * 5000 + b"]" * 5000, b"", None,
+                 b'{"id":{"a":1},"body":"x"}'):
+        result = story_from_json(data, "x")
+        assert isinstance(result, DeadLetter), data[:40] if data else data
+        assert result.stage == "decode"
