@@ -150,3 +150,28 @@ def test_archive_disk_full_for_thirty_seconds(fresh_topics, small_disk, tmp_path
     finally:
         assert stop(service) == 0, log.read_text()[-3000:]
     check_exactly_once(fresh_topics, archive)
+
+
+def test_the_service_restarts_its_job_when_the_runner_dies(fresh_topics, tmp_path):
+    from tests.kafka.test_shutdown import children
+
+    ensure_topics(fresh_topics)
+    archive, log, metrics_port = tmp_path / "archive", tmp_path / "service.log", free_port()
+    with Publisher(fresh_topics) as publisher:
+        ingest_files([str(backlog(tmp_path, 200))], publisher)
+    service = start("process", "--archive", str(archive), "--metrics-port", str(metrics_port), log=log)
+    try:
+        wait_for(lambda: lag(fresh_topics) == 0, timeout=120, what="the backlog processed")
+        prism = [p for p in children(service.pid) if b"prism" in Path(f"/proc/{p}/cmdline").read_bytes()]
+        assert prism
+        os.kill(prism[0], signal.SIGKILL)  # the runner dies: the job with it
+        wait_for(lambda: '"msg":"pipeline ended; restarting"' in log.read_text(), timeout=30, what="the restart")
+        with Publisher(fresh_topics) as publisher:
+            ingest_files([str(backlog(tmp_path, 250))], publisher)  # 50 new stories, 200 copies
+        wait_for(lambda: lag(fresh_topics) == 0, timeout=120, what="new stories processed by the restarted job")
+        wait_for(lambda: health(metrics_port) == "pipeline running", timeout=30, what="/health after the restart")
+        assert service.poll() is None
+        assert "wirewatch_pipeline_restarts_total 1.0" in get(f"http://127.0.0.1:{metrics_port}/metrics")[1]
+    finally:
+        assert stop(service) == 0, log.read_text()[-3000:]
+    check_exactly_once(fresh_topics, archive, 250)
