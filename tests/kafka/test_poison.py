@@ -4,13 +4,19 @@ the same records (its dedupe warm-up re-reads them)."""
 
 from __future__ import annotations
 
+import os
 import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import orjson
 from kafka import KafkaProducer
 
+from tests.conftest import ROOT
 from tests.kafka.conftest import ensure_topics, read_all, wait_for
 from tests.kafka.test_service import alerts, lag, start, stop
+from tests.test_poison_replay import LINES
 
 POISON: dict[str, bytes | None] = {
     "authors-not-a-list": b'{"id":"p","body":"x y z","authors":5}',
@@ -80,3 +86,15 @@ def test_poison_records_become_dead_letters_and_the_service_stays_up(fresh_topic
             if value:  # the record's bytes, excerpted, in the dead letter
                 assert letter["raw"] and letter["raw"].startswith(value.decode("utf-8", "backslashreplace")[:40]), name
     assert len(by_offset) == 1  # the one published again after the restart
+
+
+def test_ingest_of_poison_lines_exits_zero_with_dead_letters(fresh_topics, topics, tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(b"\n".join(LINES) + b"\n")
+    exe = Path(sys.executable).with_name("wirewatch")
+    done = subprocess.run([str(exe), "ingest", str(src)], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "dead letters: 8" in done.stdout
+    assert len(read_all(fresh_topics, topics.stories)) == 2
+    assert len(read_all(fresh_topics, topics.deadletter)) == 8
