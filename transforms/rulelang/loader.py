@@ -127,7 +127,7 @@ def _aliases(src: _Source, node: yaml.Node, strict: bool, problems: list,
         except RuleError as exc:
             if strict:
                 raise
-            problems.append(exc)
+            problems.append(exc.with_traceback(None))  # its frames would keep the whole file alive
     return aliases
 
 
@@ -317,9 +317,9 @@ class _Load:
             self.rules.append(_rule(self.src, item, aliases, self.seen, language, self.limits))
         except RuleError as exc:
             if self.strict:
-                self.rule_error = exc
+                self.rule_error = exc.with_traceback(None)
             else:
-                self.problems.append(exc)
+                self.problems.append(exc.with_traceback(None))
 
 
 def yaml_error(path: str, exc: yaml.YAMLError) -> RuleError:
