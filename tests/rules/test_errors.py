@@ -18,6 +18,8 @@ from transforms.rules import RuleError, load_watchlist
     # a YAML quote never closed: where it opens, not at the end of the file where the parser notices
     ("rules:\n  - id: a\n    query: \"x AND open\n  - id: b\n    query: y\n", (3, 12), "quote that opens here"),
     ("rules:\n  - id: a\n    query: 'x AND open\n  - id: b\n    query: y\n", (3, 12), "quote that opens here"),
+    ("rules:\n  - id: a\n    query: \"x AND open\n---\nrules: []\n", (3, 12), "quote that opens here"),
+    ("rules:\n  - id: a\n    query: \"x\\q\"\n", (3, 14), "unknown escape character (in a quoted scalar"),
     ("rules:\n  - id: a\n    query: 'x AND cuntry:KP'\n", (3, 19), "unknown field or predicate 'cuntry'"),
     ("rules:\n  - id: a\n    query: 'x AND country:Korea'\n", (3, 27), "ISO 3166-1 alpha-2"),
     ("rules:\n  - id: a\n    query: 'x AND region:\"East Asia\"'\n", (3, 26), "did you mean 'Eastern Asia'"),

@@ -323,16 +323,18 @@ class _Load:
 
 
 def yaml_error(path: str, exc: yaml.YAMLError) -> RuleError:
-    """A YAML syntax error where it can be fixed: a quote or bracket never closed is reported where it
-    opened (the parser only notices at the end of the file)."""
+    """A YAML syntax error where it can be fixed. A quote (or a bracket, a block) never closed is reported
+    where it opens: the parser only notices at the end of the file, or at the next document marker."""
     problem = str(getattr(exc, "problem", None) or exc)
     context = str(getattr(exc, "context", None) or "")
     mark, opened = getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)
-    if opened is not None and context.startswith("while scanning a quoted scalar"):
-        return RuleError(path, opened.line + 1, opened.column + 1,
-                         "not valid YAML: the quote that opens here is never closed")
-    if opened is not None and context and problem == "found unexpected end of stream":
-        return RuleError(path, opened.line + 1, opened.column + 1,
-                         f"not valid YAML: {problem} {context} that starts here")
+    what = re.sub(r"^while (?:scanning|parsing) ", "", context)
+    if opened is not None and context and problem in ("found unexpected end of stream",
+                                                      "found unexpected document indicator"):
+        message = ("the quote that opens here is never closed" if "quoted scalar" in what
+                   else f"{what} that starts here never ends ({problem})")
+        return RuleError(path, opened.line + 1, opened.column + 1, f"not valid YAML: {message}")
     line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    if opened is not None and context:
+        problem += f" (in {what} that starts at line {opened.line + 1}, column {opened.column + 1})"
     return RuleError(path, line, column, f"not valid YAML: {problem}")
