@@ -103,6 +103,18 @@ def test_terms_per_alias_and_per_rule_with_aliases_counted():
     assert (err.line, err.column) == (6, COLUMN + len("@big OR ")) and "more than 7 terms" in err.message
 
 
+def test_a_term_too_long_for_the_scanner_is_refused():
+    phrase = " ".join(f"w{i}" for i in range(20_000))  # Hyperscan refused its pattern: "exceeds limit"
+    err = refused(one_rule(f'x OR "{phrase}"'))
+    assert (err.line, err.column) == (3, COLUMN + 5) and "a term of more than 1,000 characters" in err.message
+    err = refused(f"aliases:\n  a: [x, {phrase}]\nrules: []\n")
+    assert (err.line, err.column) == (2, 10) and "a term of more than" in err.message
+    at_limit = "w" * LIMITS.term_chars
+    watchlist = load_watchlist(one_rule(f"x OR {at_limit}"), "w.yaml")
+    assert [m.rule for m in Matcher(watchlist, cache=None).match(Story(id="s", body=f"a {at_limit}."))] == ["a"]
+    assert [f.rule for f in Engine(watchlist, cache=None, compiled=False).run(StoryView(Story(id="s", body=at_limit)))]
+
+
 def test_rules_per_file_strict_and_lenient():
     text = "rules:\n" + "".join(f"  - id: r{i}\n    query: w{i}\n" for i in range(4))
     assert len(load_watchlist(text, "w.yaml", limits=Limits(rules=4)).rules) == 4

@@ -15,6 +15,14 @@ class Limits:
     query_terms: int = 10_000  # terms and predicates written in one query or alias expression
     alias_terms: int = 100_000  # terms in one alias
     rule_terms: int = 100_000  # terms of one rule, each use of an alias counting all of its terms
+    term_chars: int = 1_000  # one term as written (the scanner's patterns have a length limit)
+
+
+def long_term(text: str, limits: Limits) -> str | None:
+    """What is wrong with a term as written that is too long, or None."""
+    if len(text) <= limits.term_chars:
+        return None
+    return f"a term of more than {limits.term_chars:,} characters ({len(text):,}): shorten it"
 
 
 LIMITS = Limits()

@@ -26,7 +26,7 @@ import yaml
 
 from transforms.rulelang.cache import paused_gc
 from transforms.rulelang.errors import QueryError, RuleError
-from transforms.rulelang.limits import LIMITS, Limits
+from transforms.rulelang.limits import LIMITS, Limits, long_term
 from transforms.rulelang.parser import Parser, parse_alias
 from transforms.rulelang.syntax import LANGUAGES, SEVERITIES, Rule, Term, WatchList
 from transforms.rulelang.terms import make_term
@@ -111,7 +111,7 @@ def _aliases(src: _Source, node: yaml.Node, strict: bool, problems: list,
                 for item in value.value:
                     text = _scalar(src, item, f"a term of alias {name!r}")
                     try:
-                        terms.extend(_list_item(text, aliases, language))
+                        terms.extend(_list_item(text, aliases, language, limits))
                     except QueryError as exc:
                         raise RuleError(src.path, *src.in_scalar(item, exc.column), exc.message) from None
                     if len(terms) > limits.alias_terms:
@@ -131,7 +131,8 @@ def _aliases(src: _Source, node: yaml.Node, strict: bool, problems: list,
     return aliases
 
 
-def _list_item(text: str, aliases: dict[str, tuple[Term, ...]], language: str) -> tuple[Term, ...]:
+def _list_item(text: str, aliases: dict[str, tuple[Term, ...]], language: str,
+               limits: Limits) -> tuple[Term, ...]:
     """One item of an alias list: a term (a bare phrase needs no quotes), ``case:TERM`` or ``@alias``."""
     body = text.strip()
     if body.startswith("@"):
@@ -139,6 +140,8 @@ def _list_item(text: str, aliases: dict[str, tuple[Term, ...]], language: str) -
             raise QueryError(0, f"unknown alias {body!r} (aliases must be defined before they are used)")
         return aliases[body[1:]]
     case = body.startswith("case:")
+    if (problem := long_term(body, limits)) is not None:
+        raise QueryError(0, problem)
     try:
         return (make_term(body[5:] if case else body, case=case, language=language),)
     except ValueError as exc:

@@ -24,7 +24,7 @@ import difflib
 import re
 
 from transforms.rulelang.errors import QueryError
-from transforms.rulelang.limits import LIMITS, Limits
+from transforms.rulelang.limits import LIMITS, Limits, long_term
 from transforms.rulelang.syntax import (
     FIELDS,
     PREDICATES,
@@ -262,6 +262,8 @@ class Parser:
             self.count(tok, len(terms))
             return Leaf(terms, tok.value, self.scope, text=self.text(first))
         self.count(tok, 1)
+        if (problem := long_term(tok.value, self.limits)) is not None:
+            raise self.error(problem, tok)
         try:
             term = make_term(tok.value, case=case, language=self.language)
         except ValueError as exc:
