@@ -22,12 +22,13 @@ _DEFAULT = object()
 @dataclass(frozen=True, slots=True)
 class Caps:
     """What one story's matches may carry: a story that matches thousands of rules would otherwise become
-    as many alerts and a record of hundreds of kilobytes. What is cut is logged and counted
-    (``Matcher.cut``); the record keeps its shape."""
+    as many alerts and a record of any size. What is cut is logged and counted (``Matcher.cut``); the
+    record keeps its shape. The defaults sit above what normal work needs (docs/rules.md says how they were
+    chosen: bench/match_caps.py)."""
 
-    matches: int = 100  # per story (so alerts too): the most severe kept, then the highest scores, then file order
+    matches: int = 1_000  # per story (so alerts too): the most severe kept, then the highest scores, then file order
     spans_per_match: int = 20  # evidence spans of one match: the first in field order (title, dateline, body)
-    spans: int = 200  # evidence spans of one story over all its matches; each match keeps at least one
+    spans: int = 2_000  # evidence spans of one story over all its matches; each match keeps at least one
 
     def __post_init__(self) -> None:
         if min(self.matches, self.spans_per_match) < 1 or self.spans < self.matches:
