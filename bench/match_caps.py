@@ -58,7 +58,8 @@ def main() -> None:
                                   ("spans a match", spans_per_match)):
                 print(f"  {name}: {label}: median {percentile(values, 0.5)}, 99th percentile "
                       f"{percentile(values, 0.99)}, 99.9th {percentile(values, 0.999)}, max {max(values, default=0)}")
-            print(f"  {name}: over the caps: {sum(n > CAPS.matches for n in per_story)} stories by matches, "
+            print(f"  {name}: {sum(per_story):,} matches; over the caps: {sum(n > CAPS.matches for n in per_story)} "
+                  "stories by matches, "
                   f"{sum(n > CAPS.spans for n in spans_per_story)} by spans, "
                   f"{sum(n > CAPS.spans_per_match for n in spans_per_match)} matches by spans")
 
