@@ -119,3 +119,28 @@ def test_the_file_s_own_problems_come_before_a_bad_rule(tail, message):
 def test_a_bad_language_comes_before_a_bad_rule_and_stops_the_rules_being_read():
     with pytest.raises(RuleError, match="has no stemmer"):
         load_watchlist("language: xx\nrules:\n  - id: a\n    query: 'x AND ('\n", "w.yaml", strict=False)
+
+
+def test_a_rule_s_yaml_is_dropped_once_the_rule_is_parsed(monkeypatch):
+    """What keeps a large list's memory low: while rule k is parsed, the nodes of rules before it are gone."""
+    import weakref
+
+    from transforms.rulelang import loader
+
+    seen: list[weakref.ref] = []
+    alive_before: list[int] = []
+    parse = loader._rule
+
+    def watched(src, item, *args):
+        alive_before.append(sum(ref() is not None for ref in seen))
+        seen.append(weakref.ref(item))
+        return parse(src, item, *args)
+
+    monkeypatch.setattr(loader, "_rule", watched)
+    text = "rules:\n" + "".join(f"  - id: r{i}\n    query: w{i}\n" for i in range(50))
+    assert len(load_watchlist(text, "w.yaml").rules) == 50
+    assert alive_before == [0] * 50
+    seen.clear()
+    alive_before.clear()
+    whole(text)  # read whole, the nodes live until the end
+    assert alive_before == list(range(50))
