@@ -9,6 +9,7 @@ and ``*.part`` / ``*.tmp``. What was ingested comes from the folder's ledger (co
 from __future__ import annotations
 
 import os
+import stat as stat_mode
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,7 +56,7 @@ def list_folder(folder: Path) -> Listing | None:
                 st = os.stat(path)
             except OSError:  # gone since the listing, or a dangling link
                 continue
-            if not os.path.isfile(path):
+            if not stat_mode.S_ISREG(st.st_mode):
                 continue
             if is_temporary(name):
                 temporary.add((st.st_dev, st.st_ino))
