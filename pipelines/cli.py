@@ -167,12 +167,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     return service.run(config)
 
 
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 86400:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 86400 seconds")
+    return value
+
+
 def _drop_args(p: argparse.ArgumentParser) -> None:
     from connectors.dropfolder import DEFAULT_QUIET_S
 
     p.add_argument("--watch", action="append", default=[], metavar="DIR",
                    help="drop folder to watch until stopped (repeatable); see the README for how to drop files")
-    p.add_argument("--quiet-period", type=float, default=DEFAULT_QUIET_S, metavar="SECONDS",
+    p.add_argument("--quiet-period", type=_seconds, default=DEFAULT_QUIET_S, metavar="SECONDS",
                    help=f"a dropped file is taken once unchanged this long (default {DEFAULT_QUIET_S:g})")
     p.add_argument("--drop-state", metavar="DIR",
                    help="where to remember what each drop folder delivered (default: a dot-file in the folder)")
