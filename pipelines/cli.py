@@ -82,6 +82,14 @@ def cmd_enrich(args: argparse.Namespace) -> int:
 
 def _kafka_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bootstrap", metavar="HOST:PORT", help="Kafka broker (default: $WIREWATCH_KAFKA)")
+    p.add_argument("--topic-prefix", metavar="PREFIX",
+                   help="put PREFIX before every topic and group name (default: $WIREWATCH_TOPIC_PREFIX, else none)")
+
+
+def _topics(args: argparse.Namespace):
+    from connectors.kafka import Topics
+
+    return Topics.from_env(args.topic_prefix)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -97,8 +105,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     bootstrap = bootstrap_servers(args.bootstrap)
-    ensure_topics(bootstrap)
-    with Publisher(bootstrap, client_id="wirewatch-ingest") as publisher:
+    from connectors.kafka import topic_specs
+
+    topics = _topics(args)
+    ensure_topics(bootstrap, topic_specs(topics=topics))
+    with Publisher(bootstrap, client_id="wirewatch-ingest", topics=topics) as publisher:
         if args.paths:
             counts = ingest_files(expand_paths(args.paths), publisher)
             print(f"ingested {counts.stories} stories from {counts.files} files into Kafka at {bootstrap}; "
@@ -144,7 +155,9 @@ def _run_loops(args: argparse.Namespace, publisher) -> None:
 
 
 def cmd_process(args: argparse.Namespace) -> int:
-    args.paths, args.watch, args.config = [], [], None
+    from connectors.dropfolder import DEFAULT_QUIET_S
+
+    args.paths, args.watch, args.config, args.quiet_period, args.drop_state = [], [], None, DEFAULT_QUIET_S, None
     return cmd_run(args)
 
 
@@ -163,6 +176,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         metrics_port=args.metrics_port,
         metrics_host=args.metrics_host,
         prism=args.prism,
+        drop_quiet=args.quiet_period,
+        drop_state=args.drop_state,
+        topics=_topics(args),
     )
     return service.run(config)
 
@@ -240,8 +256,8 @@ def parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="ingest and process in one always-on service")
     r.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to ingest at start")
-    r.add_argument("--watch", action="append", default=[], metavar="DIR", help="drop folder to watch (repeatable)")
     r.add_argument("--config", metavar="FILE", help="feed list YAML to poll")
+    _drop_args(r)
     _service_args(r)
     r.set_defaults(func=cmd_run)
     from pipelines import rulescli  # backtest, explain

@@ -14,6 +14,7 @@ from pathlib import Path
 from connectors import metrics
 from connectors.dropfolder import DEFAULT_QUIET_S, Candidate, DropFolder, open_folder
 from connectors.dropstate import content_hash
+from connectors.faults import retry
 from connectors.files import read_data, read_path
 from connectors.kafka import Publisher
 from transforms.records import DeadLetter, Story
@@ -33,11 +34,12 @@ def publish_items(items: Iterable[Story | DeadLetter], publisher: Publisher, cou
     """Stories to their topic stamped with the ``fetched`` time; dead letters to theirs and to the log."""
     for item in items:
         if isinstance(item, DeadLetter):
-            publisher.dead_letter(item)
+            retry("kafka", lambda: publisher.dead_letter(item))  # the broker may be away: wait for it
             counts.dead_letters += 1
             log.warning("dead letter", extra={"origin": item.origin, "stage": item.stage, "reason": item.reason})
         else:
-            publisher.story(item.fetched_at(fetched))
+            story = item.fetched_at(fetched)
+            retry("kafka", lambda: publisher.story(story))
             counts.stories += 1
             metrics.STORIES_PUBLISHED.inc()
 
@@ -49,7 +51,7 @@ def ingest_files(files: Iterable[str], publisher: Publisher, counts: IngestCount
     for path in files:
         counts.files += 1
         publish_items(read_path(path), publisher, counts, datetime.now(UTC))  # "fetched", read at the edge
-    publisher.flush()
+    retry("kafka", publisher.flush)
     return counts
 
 
@@ -73,10 +75,6 @@ class FolderWatcher:
             if not folder.folder.is_dir():
                 log.warning("drop folder missing; watching for it", extra={"folder": str(folder.folder)})
 
-    def skip_existing(self) -> None:
-        """No longer skips anything: files present at start are ingested unless the ledger says they were.
-        Kept only while pipelines/service.py still calls it."""
-
     def poll_once(self) -> None:
         now = self.clock()
         taken: list[tuple[DropFolder, Candidate, str]] = []
@@ -87,7 +85,7 @@ class FolderWatcher:
                 if digest is not None:
                     taken.append((folder, candidate, digest))
         if taken or self.counts.dead_letters != before[2]:
-            self.publisher.flush()
+            retry("kafka", self.publisher.flush)  # the ledger moves only after Kafka acknowledged
         for folder, candidate, digest in taken:
             folder.ingested(candidate, digest)
         for folder in self.folders:

@@ -17,6 +17,7 @@ from typing import Any
 from kafka import KafkaConsumer, TopicPartition
 
 from connectors import metrics
+from connectors.dropfolder import DEFAULT_QUIET_S
 from connectors.faults import FAULTS, Backoff
 from connectors.files import expand_paths
 from connectors.kafka import Publisher, Topics, close_publishers, ensure_topics, topic_specs
@@ -45,6 +46,8 @@ class ServiceConfig:
     metrics_host: str = "127.0.0.1"
     prism: str | None = None
     story_partitions: int = 3
+    drop_quiet: float = DEFAULT_QUIET_S  # a dropped file is taken once unchanged this long
+    drop_state: str | None = None  # where drop folders' ledgers live (default: a dot-file in each folder)
     topics: Topics = field(default_factory=Topics.from_env)
     drain_timeout: float = 30.0  # seconds a stop waits for the work in flight to be delivered and committed
     restart_backoff: Backoff = field(default_factory=lambda: Backoff(first=1.0, cap=60.0))
@@ -182,8 +185,7 @@ class Service:
         ensure_topics(config.bootstrap, topic_specs(config.story_partitions, config.topics))
         server = metrics.serve(config.metrics_port, self.health, host=config.metrics_host)
         publisher = Publisher(config.bootstrap, client_id="wirewatch-ingest", topics=config.topics)
-        watcher = FolderWatcher(config.watch, publisher)
-        watcher.skip_existing()
+        watcher = FolderWatcher(config.watch, publisher, quiet=config.drop_quiet, state_dir=config.drop_state)
         loops: list[Any] = [watcher]
         if config.feeds:
             from pipelines.feedloop import FeedLoop
