@@ -10,19 +10,16 @@ fast path does not read) from the first bytes; a false alarm only sends a docume
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from feedparser.encodings import convert_to_utf8
 from feedparser.sanitizer import replace_doctype
 
-from connectors import fastloose
+from connectors import fastloose, xmlprolog
 from connectors.fastvalues import Decline
 
-_FIRST_ELEMENT = re.compile(rb"<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
-_COMMENT = re.compile(rb"<!--.*?-->", re.DOTALL)
-_ROOTS = (b"rss", b"feed", b"RDF")
+_ROOTS = ("rss", "feed", "RDF")
 
 
 def prepare(body: bytes, headers: Mapping[str, str]) -> tuple[bytes, dict[str, Any]]:
@@ -46,9 +43,8 @@ def prepare(body: bytes, headers: Mapping[str, str]) -> tuple[bytes, dict[str, A
 
 def declines_at_sight(body: bytes) -> str | None:
     """Why the fast path would surely decline ``body`` (a root other than rss, feed or rdf:RDF: HTML, CDF,
-    an Atom entry alone), or None."""
-    head = body[:8192]
-    root = _FIRST_ELEMENT.search(_COMMENT.sub(b"", head) if b"<!--" in head else head)
-    if root is None or root[2] not in _ROOTS:
-        return f"root element {root[2].decode('ascii', 'replace') if root else None}"
+    an Atom entry alone), or None. The root is found past a prolog of any length (connectors.xmlprolog)."""
+    root = xmlprolog.scan(body, strict=False).root
+    if root not in _ROOTS:
+        return f"root element {root}"
     return None

@@ -8,18 +8,23 @@ page, a truncated document) becomes one DeadLetter. Bad single entries become th
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 import feedparser
 
-from connectors import fastfeed, jsonfeed
+from connectors import fastfeed, jsonfeed, xmlprolog
 from connectors.parsed import ParsedItem, ParseResult, clean, from_struct, pick_id
 from connectors.safexml import entity_risk
 from connectors.urljoin import join
 from transforms.records import Story
 
+_FIRST_ELEMENT = re.compile(rb"<\w")  # where feedparser's head ends (sanitizer.replace_doctype)
+_LONG_SPACE = re.compile(rb"\s{17,}")
+_SMALL_HEAD = 4096  # bytes before the first element; feedparser reads a head this short quickly, however spaced
+_WIDE_HEAD_SPACE = _SMALL_HEAD  # bytes of long whitespace runs in a UTF-16 or -32 head: read quickly still
 # feedparser's version names to ours; the 0.9x family is one format for us.
 _FORMATS = {
     "rss090": "rss09x", "rss091n": "rss09x", "rss091u": "rss09x", "rss092": "rss09x", "rss093": "rss09x",
@@ -55,12 +60,16 @@ def parse_feed(
     if risk:
         result.fail(origin, risk, body)
         return result
+    data = _tame_head(body)  # what the parsers read; dead letters keep ``body`` as it came
+    if data is None:
+        result.fail(origin, f"over {_WIDE_HEAD_SPACE} bytes of whitespace before the first element; refused", body)
+        return result
     response_headers = {key.lower(): value for key, value in (headers or {}).items()}
     if url and "content-location" not in response_headers:
         response_headers["content-location"] = url  # the base for relative links when no xml:base says more
-    parsed = fastfeed.parse(body, response_headers) if fast else None
+    parsed = fastfeed.parse(data, response_headers) if fast else None
     try:
-        parsed = parsed or feedparser.parse(io.BytesIO(body), response_headers=response_headers)
+        parsed = parsed or feedparser.parse(io.BytesIO(data), response_headers=response_headers)
     except Exception as exc:  # noqa: BLE001 (feedparser promises not to raise; a bug there must not stop the run)
         result.fail(origin, f"feedparser failed: {type(exc).__name__}: {exc}", body)
         return result
@@ -94,6 +103,26 @@ def parse_feed(
         else:
             result.add(item, no_date=f"entry {number}: no publication date")
     return result
+
+
+def _tame_head(body: bytes) -> bytes | None:
+    """``body`` with the whitespace before its first element cut short where there is a lot of it, or None
+    for a UTF-16 or UTF-32 document with too much of it.
+
+    feedparser's DOCTYPE step (``sanitizer.replace_doctype``, also run by the fast path) matches a
+    line-anchored pattern over that head in time quadratic in its blank lines: a megabyte of newlines
+    before the root would hold a worker for hours. Whitespace there means nothing (outside a literal, and
+    a literal that long is refused by the entity check), so runs over 16 bytes keep their first 16."""
+    first = _FIRST_ELEMENT.search(body)
+    end = first.start() if first else len(body)
+    if end <= _SMALL_HEAD:
+        return body
+    wide = xmlprolog.ascii_view(body)
+    if wide is not body:  # UTF-16 or -32: feedparser reads it as UTF-8, so its head is measured there
+        first = _FIRST_ELEMENT.search(wide)
+        head = wide[:first.start() if first else len(wide)]
+        return body if sum(len(run) for run in _LONG_SPACE.findall(head)) <= _WIDE_HEAD_SPACE else None
+    return _LONG_SPACE.sub(lambda run: run[0][:16], body[:end]) + body[end:]
 
 
 def _entry(

@@ -11,21 +11,22 @@ import re
 
 from lxml import etree
 
+from connectors import xmlprolog
 from connectors.parsed import ParseError
 
 MAX_ENTITY_VALUE = 256  # characters; larger internal entities are the quadratic-blowup shape
-_DOCTYPE = re.compile(rb"<!DOCTYPE[^\[>]*\[(?P<subset>.*?)\]\s*>", re.S | re.I)
-_ENTITY = re.compile(rb"<!ENTITY\s+(?P<pe>%\s+)?(?P<name>[^\s]+)\s+(?P<rest>.*?)>", re.S)
+_ENTITY = re.compile(rb"\s+(?P<pe>%\s+)?(?P<name>[^\s]+)\s*(?P<rest>.*)", re.S)
 
 
 def entity_risk(body: bytes) -> str | None:
-    """Why the internal DTD subset is unsafe, or None. Plain short text entities are allowed."""
-    head = body[:65536]
-    if b"<!ENTITY" not in head and b"<!entity" not in head:
-        return None
-    doctype = _DOCTYPE.search(head)
-    subset = doctype["subset"] if doctype else head
-    for entity in _ENTITY.finditer(subset):
+    """Why the DOCTYPE's internal subset is unsafe, or None. Plain short text entities are allowed.
+
+    The whole prolog is read, however long (connectors.xmlprolog): padding before the DOCTYPE hides
+    nothing. Junk before the root does not end the read either, since a lenient parser reads past it."""
+    for declaration in xmlprolog.scan(body, strict=False).entities:
+        entity = _ENTITY.match(declaration)
+        if entity is None:
+            return "DOCTYPE declares an entity without a name; refused"
         rest = entity["rest"].strip()
         name = entity["name"].decode("ascii", "replace")
         if entity["pe"]:

@@ -7,18 +7,15 @@ from pathlib import PurePath
 
 import orjson
 
-from connectors import jsonfeed
+from connectors import jsonfeed, xmlprolog
 from connectors.wire import ninjs
 
 FEED_ROOTS = {"rss", "rdf", "feed", "channel"}
 NEWSMLG2_ROOTS = {
     "newsItem", "packageItem", "newsMessage", "conceptItem", "knowledgeItem", "planningItem", "catalogItem",
 }
-# The first element after the prolog (declaration, comments, processing instructions, DOCTYPE).
-_ROOT = re.compile(
-    rb"\A(?:\s|<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^\[>]|\[.*?\])*>)*<(?:[\w.-]+:)?([\w.-]+)", re.S | re.I
-)
-_HTML_DOCTYPE = re.compile(rb"<!DOCTYPE\s+html[\s>]", re.I)
+_HTML_DOCTYPE = re.compile(rb"html(?:\s|$)", re.I)  # a DOCTYPE's name and external id, as xmlprolog gives them
+_CONTENT = re.compile(rb"[^\xef\xbb\xbf \t\n\r\f\v]")  # the first byte that is neither whitespace nor a BOM's
 FEED_SUFFIXES = {".rss", ".atom", ".rdf", ".xml", ".feed"}
 
 
@@ -29,7 +26,8 @@ def sniff(body: bytes, filename: str | None = None) -> str:
     ``json`` is JSON that is neither JSON Feed nor ninjs."""
     suffix = PurePath(filename).suffix.lower() if filename else ""
     head = body[:4096].lstrip(b"\xef\xbb\xbf")
-    start = head.lstrip()
+    content = _CONTENT.search(body)  # past leading whitespace of any length
+    start = body[content.start():content.start() + 4096] if content else b""
     if start.startswith(b"\x16") or (start.startswith(b"\x01") and suffix == ".tst"):
         return "anpa1312"
     if start.startswith(b"\x01") and b"\x02" in head:
@@ -37,7 +35,7 @@ def sniff(body: bytes, filename: str | None = None) -> str:
     if start[:1] in (b"{", b"["):
         return _json_kind(body)
     if start.startswith(b"<") or suffix in FEED_SUFFIXES and b"<" in start[:200]:
-        return _xml_kind(head)
+        return _xml_kind(body)
     if start[:2] in (b"\xff\xfe", b"\xfe\xff") or head[:4] in (b"\x00\x00\x00<", b"<\x00\x00\x00"):
         return "feed"  # UTF-16/32 XML: feedparser detects the encoding
     return "wiretext"
@@ -55,9 +53,10 @@ def _json_kind(body: bytes) -> str:
     return "json"
 
 
-def _xml_kind(head: bytes) -> str:
-    match = _ROOT.match(head.lstrip())
-    root = match.group(1).decode("ascii", "replace") if match else ""
+def _xml_kind(body: bytes) -> str:
+    """The kind named by the root element, found past a prolog of any length (connectors.xmlprolog)."""
+    prolog = xmlprolog.scan(body)
+    root = prolog.root or ""
     lowered = root.lower()
     if lowered in FEED_ROOTS:
         return "feed"
@@ -67,6 +66,6 @@ def _xml_kind(head: bytes) -> str:
         return "newsml1"
     if lowered == "nitf":
         return "nitf"
-    if lowered in ("html", "head", "body") or _HTML_DOCTYPE.search(head[:1024]):
+    if lowered in ("html", "head", "body") or _HTML_DOCTYPE.match(prolog.doctype or b""):
         return "html"  # HTML5 lets a page (a login or error page, often) leave out <html>
     return "xml"

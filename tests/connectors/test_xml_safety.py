@@ -59,3 +59,91 @@ def test_plain_internal_entity_is_still_allowed() -> None:
             b"<title>x</title><guid isPermaLink='false'>&id;2006:/blog/</guid></item></channel></rss>")
     result = parse_document(body, origin="ok.xml:0", filename="ok.xml")
     assert not result.errors and len(result.items) == 1
+
+
+# Padding before (or inside) the DOCTYPE must hide nothing, however long: 70 KB once put it past a 64 KB head.
+PADDINGS = {
+    "comment-70KB": b"<!--" + b"p" * 70_000 + b"-->",
+    "comment-1MB": b"<!--" + b"<padding> " * 100_000 + b"-->",
+    "whitespace-1MB": b"\n" * 1_000_000,
+    "pis-70KB": b"<?pad x?>" * 8_000,
+    "comments-1MB": b"<!-- <rss> ]> -->\n" * 60_000,
+}
+SUBSET_ATTACKS = {  # (internal subset, entity to reference)
+    "billion-laughs": (LAUGHS, b"l9"),
+    "external": (b'<!ENTITY secret SYSTEM "file:///etc/passwd">', b"secret"),
+    "parameter": (b'<!ENTITY % ext SYSTEM "http://127.0.0.1:9/x.dtd"> %ext;', b"x"),
+}
+WORDS = {"billion-laughs": "nested entity", "external": "external entity", "parameter": "parameter entity"}
+
+
+@pytest.mark.parametrize("padding", sorted(PADDINGS))
+@pytest.mark.parametrize("attack", sorted(SUBSET_ATTACKS))
+@pytest.mark.parametrize("root", sorted(DOCS))
+@pytest.mark.parametrize("where", ["before-doctype", "inside-subset"])
+def test_padded_entity_attacks_become_dead_letters(padding: str, attack: str, root: str, where: str) -> None:
+    subset, ref = SUBSET_ATTACKS[attack]
+    pad = PADDINGS[padding]
+    if where == "inside-subset":
+        if padding.startswith("comments"):  # (a comment holding "]>" ends nothing inside the subset either)
+            pad = pad.replace(b"<rss>", b"")
+        prolog, subset = b'<?xml version="1.0"?>', pad + subset
+    else:
+        prolog = b'<?xml version="1.0"?>' + pad
+    body = prolog + b"<!DOCTYPE " + root.encode() + b" [" + subset + b"]>" + DOCS[root].replace(b"REF", ref)
+    result = parse_document(body, origin="bomb.xml:0", filename="bomb.xml")
+    assert not result.items
+    [letter] = result.errors
+    assert letter.stage == "parse" and "refused" in letter.reason and WORDS[attack] in letter.reason, letter.reason
+
+
+def test_a_padded_bomb_is_refused_by_every_xml_entry_point() -> None:
+    """The feed parser alone (as the poller calls it) and the wire parsers' XML reader refuse it too."""
+    from connectors.feeds import parse_feed
+    from connectors.parsed import ParseError
+    from connectors.safexml import parse_xml
+
+    body = (b'<?xml version="1.0"?>' + PADDINGS["comment-70KB"] + b"<!DOCTYPE rss [" + LAUGHS + b"]>"
+            + DOCS["rss"].replace(b"REF", b"l9"))
+    result = parse_feed(body, "http://example.org/feed")
+    assert not result.items and "nested entity" in result.errors[0].reason
+    with pytest.raises(ParseError, match="nested entity"):
+        parse_xml(body)
+
+
+@pytest.mark.parametrize(("subset", "word"), [
+    (b'<!ENTITY a ">&b;&b;">', "nested"),  # a ">" inside the value once ended the declaration early
+    (b'<!ATTLIST x y CDATA "]>"><!ENTITY s SYSTEM "file:///etc/passwd">', "external"),  # "]>" in a literal
+    (b'<!-- ]> --><!ENTITY s SYSTEM "file:///etc/passwd">', "external"),  # "]>" in a comment
+    (b"<?pi ]> ?><!ENTITY % p 'x'>", "parameter"),  # "]>" in a processing instruction
+    (b"%undeclared; <!ELEMENT x ANY><!ENTITY s PUBLIC '-//x' 'http://x.example/'>", "external"),
+    (b"<!entity s SYSTEM 'file:///etc/passwd'>", "external"),  # lower case: refused all the same
+    (b"<!ENTITY big '" + b"x" * 300 + b"'>", "300-byte"),
+])
+def test_every_declaration_of_the_subset_is_read_whatever_it_holds(subset: bytes, word: str) -> None:
+    body = b"<!DOCTYPE rss [" + subset + b"]>" + DOCS["rss"].replace(b"&REF;", b"x")
+    result = parse_document(body, origin="x.xml:0", filename="x.xml")
+    assert not result.items and word in result.errors[0].reason, result.errors
+
+
+@pytest.mark.parametrize("lead", [b"junk text ", b"</x>", b"<!-- a --> stray <!x> "])
+def test_junk_before_the_doctype_hides_nothing(lead: bytes) -> None:
+    """A lenient parser reads past junk before the root; the check does too."""
+    body = lead + b"<!DOCTYPE rss [" + LAUGHS + b"]>" + DOCS["rss"].replace(b"REF", b"l9")
+    result = parse_document(body, origin="x.xml:0", filename="x.xml")
+    assert not result.items and "nested entity" in result.errors[0].reason, result.errors
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+def test_a_wide_encoded_bomb_is_refused(codec: str) -> None:
+    text = ("<?xml version='1.0' encoding='" + codec + "'?><!DOCTYPE rss [" + LAUGHS.decode() + "]>"
+            + DOCS["rss"].decode().replace("REF", "l9"))
+    result = parse_document(text.encode(codec), origin="x.xml:0", filename="x.xml")
+    assert not result.items and "nested entity" in result.errors[0].reason, result.errors
+
+
+def test_padding_without_entities_is_harmless() -> None:
+    """A long prolog is not a fault in itself: the padded feed gives its story."""
+    body = b'<?xml version="1.0"?>' + PADDINGS["comment-1MB"] + DOCS["rss"].replace(b"&REF;", b"Title")
+    result = parse_document(body, origin="x.xml:0", filename="x.xml")
+    assert not result.errors and [s.title for s in result.stories] == ["Title"]
