@@ -1,8 +1,9 @@
 """RSS 0.9x / 1.0 / 2.0, Atom 0.3 / 1.0 and JSON Feed bytes to Stories, through feedparser on bytes only.
 
-feedparser's bozo flag is sorted in two: a feed with entries keeps them and notes the problem (a wrong
-encoding declaration, an undefined entity, a loose-parser fallback); a bozo feed without entries (an HTML
-page, a truncated document) becomes one DeadLetter. Bad single entries become their own DeadLetters.
+feedparser's bozo flag is sorted in three: a document cut short (connectors.truncated) keeps only its
+whole entries and becomes a DeadLetter saying where it ends; any other feed with entries keeps them and
+notes the problem (a wrong encoding declaration, an undefined entity, a loose-parser fallback); a bozo feed
+without entries (an HTML page) becomes one DeadLetter. Bad single entries become their own DeadLetters.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from typing import Any
 import feedparser
 
 from connectors import fastfeed, jsonfeed, xmlprolog
-from connectors.parsed import ParsedItem, ParseResult, clean, from_struct, pick_id
+from connectors.parsed import RAW_EXCERPT, ParsedItem, ParseResult, clean, from_struct, internal, pick_id
 from connectors.safexml import entity_risk
+from connectors.truncated import find_cut, whole_characters
 from connectors.urljoin import join
 from transforms.records import Story
 
@@ -65,18 +67,33 @@ def parse_feed(
         result.fail(origin, f"over {_WIDE_HEAD_SPACE} bytes of whitespace before the first element; refused", body)
         return result
     response_headers = {key.lower(): value for key, value in (headers or {}).items()}
+    data = whole_characters(data, response_headers)
     if url and "content-location" not in response_headers:
         response_headers["content-location"] = url  # the base for relative links when no xml:base says more
-    parsed = fastfeed.parse(data, response_headers) if fast else None
     try:
-        parsed = parsed or feedparser.parse(io.BytesIO(data), response_headers=response_headers)
+        parsed = _read(data, response_headers, fast)
+        problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
+        cut = find_cut(data, response_headers) if problem is not None else None
+        entries = parsed.entries
+        if cut is not None:  # the loose parser's last entry may be half an item: only whole ones are kept
+            found = len(entries)
+            if cut.closed is not None:  # the whole entries, read as the whole document would give them
+                parsed = _read(cut.closed, {**response_headers, "content-type": "application/xml; charset=utf-8"},
+                               fast)
+                entries = parsed.entries
+            else:
+                entries = entries[:cut.keep(found)]
     except Exception as exc:  # noqa: BLE001 (feedparser promises not to raise; a bug there must not stop the run)
-        result.fail(origin, f"feedparser failed: {type(exc).__name__}: {exc}", body)
+        result.fail(origin, internal("feedparser", exc), body)
         return result
     version = parsed.get("version") or ""
     result.format = _FORMATS.get(version, version or "unknown")
-    problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
-    if not parsed.entries:
+    if cut is not None:
+        tail = body[-RAW_EXCERPT:].decode("utf-8", "backslashreplace")[-RAW_EXCERPT:]  # the end, where it was cut
+        result.fail(origin, cut.reason(len(entries), found), tail)
+        if not entries:
+            return result
+    elif not entries:
         if problem is not None:
             result.fail(origin, f"not a usable feed: {type(problem).__name__}: {problem}", body)
         elif not version:
@@ -84,25 +101,31 @@ def parse_feed(
         else:
             result.fail(origin, f"{result.format} feed has no entries", body)
         return result
-    if problem is not None:
+    if problem is not None and cut is None:
         result.notes.append(f"survivable: {type(problem).__name__}: {problem}")
     feed = parsed.feed
     result.title = clean(feed.get("title"))
     result.link = _absolute(feed.get("link"), url)
     result.language = feed.get("language") or None
     base = result.link or url
-    for number, entry in enumerate(parsed.entries, start=1):
+    for number, entry in enumerate(entries, start=1):
         entry_origin = f"{origin}#{number}"
         try:
             item = _entry(entry, result, base, fetched, entry_origin, source or url)
         except Exception as exc:  # noqa: BLE001 (one odd entry must not lose the others)
-            result.fail(entry_origin, f"entry {number}: {type(exc).__name__}: {exc}", repr(dict(entry)))
+            result.fail(entry_origin, internal(f"entry {number}", exc), repr(dict(entry)))
             continue
         if item is None:
             result.fail(entry_origin, f"entry {number} has no title, summary or content", repr(dict(entry)))
         else:
             result.add(item, no_date=f"entry {number}: no publication date")
     return result
+
+
+def _read(data: bytes, headers: Mapping[str, str], fast: bool) -> Any:
+    """feedparser's answer for ``data``: the fast path's where it answers (``fast``), else feedparser's own."""
+    parsed = fastfeed.parse(data, headers) if fast else None
+    return parsed or feedparser.parse(io.BytesIO(data), response_headers=dict(headers))
 
 
 def _tame_head(body: bytes) -> bytes | None:

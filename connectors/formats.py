@@ -10,7 +10,7 @@ import xxhash
 
 from connectors.feeds import parse_feed
 from connectors.jsonfeed import parse_json_feed
-from connectors.parsed import ParsedItem, ParseResult
+from connectors.parsed import ParsedItem, ParseResult, internal
 from connectors.sniff import sniff
 from connectors.wire.anpa import parse_anpa
 from connectors.wire.iptc7901 import parse_iptc7901
@@ -73,7 +73,7 @@ def parse_document(
             return parse_json_feed(body, url, fetched, origin=origin, source=source)
         return parse_feed(body, url, headers, fetched, origin=origin, source=source)
     except Exception as exc:  # a parser bug must cost one document, never the run
-        result.fail(origin, f"{kind} parser failed: {type(exc).__name__}: {exc}", body)
+        result.fail(origin, internal(f"the {kind} parser", exc), body)
         return result
 
 

@@ -21,6 +21,15 @@ from transforms.records import DeadLetter, Story
 RAW_EXCERPT = 2000  # characters of the offending input kept in a dead letter
 
 
+INTERNAL = "internal error"  # begins the reason of a dead letter owed to a fault of ours, not of the input
+
+
+def internal(what: str, exc: BaseException) -> str:
+    """The reason for a dead letter caused by an exception in ``what`` (a parser, a library it calls) rather
+    than by a judgement on the input: marked, so that reports and tests tell the two apart."""
+    return f"{INTERNAL} in {what}: {type(exc).__name__}: {exc}"
+
+
 class ParseError(ValueError):
     """The bytes are not a document of the expected format. Not retriable: fetching again gives the same."""
 
