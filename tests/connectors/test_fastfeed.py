@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from connectors import fastfeed
 from connectors.feeds import parse_feed
 from connectors.sniff import sniff
+from tests.connectors.floors import Floor
 
 REAL_WORLD = ("rss-parser", "feed-rs", "miniflux", "node-feedparser")
 MIN_ACCEPTED = 0.80  # of the real-world feed files giving stories; 0.84 measured here (0.87 in the bench, no base)
@@ -41,13 +42,23 @@ def _answered_alike(data: bytes, url: str | None = BASE, location: dict | None =
 LOOSE = "\n<?xml version='1.0' encoding='utf-8'?>"  # whitespace first: feedparser's loose parser reads it
 
 
-def _agree(body: str, loose: bool, url: str | None, quotes: bool = False) -> None:
-    """Where the fast path answers (as is, or with the declaration misplaced), it agrees with feedparser."""
+def _agree(body: str, loose: bool, url: str | None, quotes: bool = False) -> bool:
+    """Where the fast path answers (as is, or with the declaration misplaced), it agrees with feedparser.
+    Whether it answered (a property test counts them: tests.connectors.floors)."""
     if quotes:  # quotes written as references, which feedparser's loose parser keeps as written in places
         body = body.replace("&apos;", "&#39;")
     data = ((LOOSE if loose else "") + body).encode("utf-8")
-    if fastfeed.parse(data, {"content-location": url} if url else {}) is not None:
-        assert _stories(data, True, url) == _stories(data, False, url)
+    return _alike_if_answered(data, url, {"content-location": url} if url else {})
+
+
+def _alike_if_answered(data: bytes, url: str | None = BASE, location: dict | None = None,
+                       headers: dict | None = None) -> bool:
+    """Whether the fast path answers ``data`` (given the ``location`` headers, the base URL's by default);
+    where it does, both paths give the same Stories reading it at ``url`` with the HTTP ``headers``."""
+    if fastfeed.parse(data, {"content-location": BASE} if location is None else location) is None:
+        return False
+    assert _stories(data, True, url, headers) == _stories(data, False, url, headers)
+    return True
 
 
 def _feed_files(root: Path) -> list[Path]:
@@ -85,10 +96,20 @@ SUFFIXES = [b"", b"</title></item></channel></rss>", b"</description></item></ch
             b"</title></entry></feed>", b"</content></entry></feed>"]
 
 
+GARBAGE = Floor(answered=8, declined=90)  # 26-33 and 267-274 of 300 measured
+
+
+@GARBAGE
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(prefix=st.sampled_from(PREFIXES), middle=st.binary(max_size=200), suffix=st.sampled_from(SUFFIXES))
-def test_garbage_never_raises_in_fast_path(prefix: bytes, middle: bytes, suffix: bytes) -> None:
-    fastfeed.parse(prefix + middle + suffix, {})
+def test_garbage_never_surprises_the_fast_path(prefix: bytes, middle: bytes, suffix: bytes) -> None:
+    """Whatever the bytes, the fast path answers as feedparser does or declines for a reason it knows:
+    ``parse`` swallows any exception (a surprise costs speed, never a story), so a surprise must show here."""
+    data = prefix + middle + suffix
+    reason = fastfeed.decline_reason(data, {})
+    assert reason is None or not reason.startswith("surprise"), reason
+    GARBAGE.count("declined", reason is not None)
+    GARBAGE.count("answered", _alike_if_answered(data, None, {}))
 
 
 PIECES = [*"ab <>&;#x1/p\"'é’-", "\u0092", "<p>", "</p>", "<b>", "&amp;", "&nbsp;", "&#8217;", "<br/>", "<script>",
@@ -102,6 +123,10 @@ PIECES = [*"ab <>&;#x1/p\"'é’-", "\u0092", "<p>", "</p>", "<b>", "&amp;", "&n
 TEXT = st.lists(st.sampled_from(PIECES), max_size=20).map("".join)
 
 
+ENTRIES = Floor(answered=45)  # 133-172 of 300 measured
+
+
+@ENTRIES
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(title=TEXT, summary=TEXT, atom=st.booleans(), loose=st.booleans(), url=st.sampled_from([None, BASE]))
 def test_fast_path_agrees_on_generated_entries(title: str, summary: str, atom: bool, loose: bool, url: str | None) -> None:
@@ -115,7 +140,7 @@ def test_fast_path_agrees_on_generated_entries(title: str, summary: str, atom: b
         body = (f"<rss version='2.0'><channel><title>F</title><link>/home</link><item><title>{escape(title)}</title>"
                 f"<description>{escape(summary)}</description><guid>a/1</guid>"
                 f"<pubDate>Tue, 02 Jan 2024 03:04:05 GMT</pubDate></item></channel></rss>")
-    _agree(body, loose, url)
+    ENTRIES.count("answered", _agree(body, loose, url))
 
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -154,6 +179,10 @@ CHANNEL_PARTS = [
 ]
 
 
+EXTENSIONS = Floor(answered=50)  # 156-214 of 800 measured
+
+
+@EXTENSIONS
 @settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])  # ~1 in 6 answered
 @given(
     channel=st.lists(st.sampled_from(CHANNEL_PARTS), max_size=6),
@@ -174,9 +203,13 @@ def test_fast_path_agrees_on_generated_extensions(
         + "".join("<item>" + "".join(part.format(**fill) for part in item) + "</item>" for item in items)
         + "</channel></rss>"
     )
-    _agree(body, loose, url, quotes)
+    EXTENSIONS.count("answered", _agree(body, loose, url, quotes))
 
 
+ATOM_EXTENSIONS = Floor(answered=10)  # 28-45 of 150 measured
+
+
+@ATOM_EXTENSIONS
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     parts=st.lists(st.sampled_from([
@@ -199,7 +232,7 @@ def test_fast_path_agrees_on_generated_atom_extensions(
         "xmlns:gd='http://schemas.google.com/g/2005'><title>F</title><entry><id>urn:x:1</id>"
         + "".join(part.format(**fill) for part in parts) + "</entry></feed>"
     )
-    _agree(body, loose, url)
+    ATOM_EXTENSIONS.count("answered", _agree(body, loose, url))
 
 
 ENCODINGS = ["utf-8", "iso-8859-1", "windows-1252", "windows-1251", "iso-8859-2", "gb2312", "utf-16", "koi8-r"]
@@ -209,6 +242,10 @@ HEADERS = [None, {"Content-Type": "application/rss+xml"}, {"Content-Type": "text
            {"Content-Type": "application/xml; charset=iso-8859-1"}, {"Content-Type": "text/html"}]
 
 
+ANY_ENCODING = Floor(answered=40)  # 123-139 of 400 measured
+
+
+@ANY_ENCODING
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(encoding=st.sampled_from(ENCODINGS), declared=st.booleans(), bom=st.booleans(), title=WORDS, summary=WORDS,
        url=st.sampled_from([None, BASE]), headers=st.sampled_from(HEADERS), space=st.sampled_from(["", "\n", " "]))
@@ -230,8 +267,7 @@ def test_fast_path_agrees_in_any_encoding(
         data = (b"\xef\xbb\xbf" + data) if encoding == "utf-8" else data  # utf-16 always carries its BOM
     location = {"content-location": url} if url else {}
     wanted = {**location, **{k.lower(): v for k, v in (headers or {}).items()}}
-    if fastfeed.parse(data, wanted) is not None:
-        assert _stories(data, True, url, headers) == _stories(data, False, url, headers)
+    ANY_ENCODING.count("answered", _alike_if_answered(data, url, wanted, headers))
 
 
 @pytest.mark.parametrize(("encoding", "word"), [
@@ -250,7 +286,7 @@ def test_undeclared_utf8_with_a_location_reads_as_feedparser_does() -> None:
     value mixing raw UTF-8 and a character reference keeps its mojibake there, so it must here."""
     data = ("<rss version='2.0'><channel><title>F</title><item><title>café &#8217;x</title>"
             "<description>d</description></item></channel></rss>").encode()
-    assert _stories(data, True)[0]["title"] == _stories(data, False)[0]["title"] == "cafÃ© ’x"
+    assert _answered_alike(data, BASE, {"content-location": BASE})[0]["title"] == "cafÃ© ’x"
 
 
 RDF_ITEM_PARTS = [
@@ -267,6 +303,10 @@ RDF_SIDES = [
 ]
 
 
+RDF_ITEMS = Floor(answered=15)  # 44-77 of 300 measured
+
+
+@RDF_ITEMS
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     rss090=st.booleans(), before=st.lists(st.sampled_from(RDF_SIDES), max_size=1),
@@ -295,9 +335,7 @@ def test_fast_path_agrees_on_generated_rdf(
         )
         + "</rdf:RDF>"
     )
-    data = body.encode("utf-8")
-    if fastfeed.parse(data, {"content-location": BASE}) is not None:
-        assert _stories(data, True) == _stories(data, False)
+    RDF_ITEMS.count("answered", _alike_if_answered(body.encode("utf-8")))
 
 
 def test_fast_path_answers_plain_rdf() -> None:
@@ -435,11 +473,10 @@ def test_fast_path_answers_markup_with_an_empty_script() -> None:
     "&amp;#x&amp;#65&lt;script async src='x.js'&gt;&lt;/script&gt;", "&amp;#x&amp;#65&lt;script&gt;&lt;/script&gt;&lt;b&gt;",
     "a&lt;iframe src='v'&gt;inside&lt;/iframe&gt;b&lt;p&gt;c&lt;/p&gt;", "a&lt;iframe src='v'/&gt;b&lt;p&gt;c&lt;/p&gt;",
 ])
-def test_fast_path_agrees_on_script_and_style(markup: str) -> None:
+def test_fast_path_answers_script_and_style_as_feedparser_does(markup: str) -> None:
     data = (f"<rss version='2.0'><channel><title>F</title><item><title>t</title><description>{markup}</description>"
             "</item></channel></rss>").encode()
-    if fastfeed.parse(data, {"content-location": BASE}) is not None:
-        assert _stories(data, True) == _stories(data, False)
+    _answered_alike(data, BASE, {"content-location": BASE})
 
 
 def test_fast_path_leaves_a_title_the_sanitizer_empties_to_feedparser() -> None:
@@ -447,9 +484,8 @@ def test_fast_path_leaves_a_title_the_sanitizer_empties_to_feedparser() -> None:
     data = (b"<feed xmlns='http://www.w3.org/2005/Atom' xmlns:media='http://search.yahoo.com/mrss/'><title>F</title>"
             b"<entry><id>e/1</id><title type='html'>&lt;script src='x.js'&gt;&lt;/script&gt;</title>"
             b"<media:title>Media title</media:title></entry></feed>")
-    if fastfeed.parse(data, {}) is not None:
-        assert _stories(data, True) == _stories(data, False)
-    assert _stories(data, False)[0]["title"] == "Media title"
+    assert fastfeed.parse(data, {}) is None
+    assert _stories(data, True) == _stories(data, False) and _stories(data, False)[0]["title"] == "Media title"
 
 
 def test_fast_path_answers_markup_with_an_empty_iframe() -> None:
@@ -478,19 +514,19 @@ def test_fast_path_answers_a_youtube_style_media_description() -> None:
     assert _answered_alike(data)[0]["summary"] == "What it is about & more"
 
 
-@pytest.mark.parametrize("parts", [
-    "<description>&lt;p&gt;D&lt;/p&gt;</description><media:group><media:description>M</media:description></media:group>",
-    "<content:encoded>&lt;p&gt;C&lt;/p&gt;</content:encoded><media:description>M</media:description>",
-    "<media:description>M</media:description><description>D</description>",
-    "<media:group><media:description>M</media:description></media:group><description>D</description>",
-    "<media:description>M</media:description><media:description>N</media:description>",
+@pytest.mark.parametrize(("parts", "answers"), [  # answers: the fast path must answer (else it may)
+    ("<description>&lt;p&gt;D&lt;/p&gt;</description><media:group><media:description>M</media:description>"
+     "</media:group>", False),
+    ("<content:encoded>&lt;p&gt;C&lt;/p&gt;</content:encoded><media:description>M</media:description>", False),
+    ("<media:description>M</media:description><description>D</description>", True),
+    ("<media:group><media:description>M</media:description></media:group><description>D</description>", True),
+    ("<media:description>M</media:description><media:description>N</media:description>", False),
 ])
-def test_fast_path_agrees_on_media_description_beside_other_summaries(parts: str) -> None:
+def test_fast_path_agrees_on_media_description_beside_other_summaries(parts: str, answers: bool) -> None:
     data = ("<rss version='2.0' xmlns:media='http://search.yahoo.com/mrss/' "
             "xmlns:content='http://purl.org/rss/1.0/modules/content/'><channel><title>F</title><item><title>T</title>"
             f"{parts}</item></channel></rss>").encode()
-    if fastfeed.parse(data, {"content-location": BASE}) is not None:
-        assert _stories(data, True) == _stories(data, False)
+    assert _alike_if_answered(data) or not answers, fastfeed.decline_reason(data, {"content-location": BASE})
 
 
 @pytest.mark.parametrize("author", [
@@ -542,6 +578,10 @@ def _balanced(pieces: list[str]) -> str:
     return "".join(out) + "".join(f"</{name}>" for name in reversed(stack))
 
 
+GENERATED_XHTML = Floor(answered=12)  # 36-58 of 300 measured
+
+
+@GENERATED_XHTML
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     pieces=st.lists(st.sampled_from(XHTML_PIECES), max_size=12), wrap=st.booleans(),
@@ -555,11 +595,13 @@ def test_fast_path_agrees_on_generated_xhtml(pieces: list[str], wrap: bool, elem
             + f"</{element}></entry></feed>")
     if element == "title":  # the entry's title is the generated one
         body = body.replace("<title>T</title>", "", 1)
-    data = body.encode("utf-8")
-    if fastfeed.parse(data, {"content-location": BASE}) is not None:
-        assert _stories(data, True) == _stories(data, False)
+    GENERATED_XHTML.count("answered", _alike_if_answered(body.encode("utf-8")))
 
 
+BODIES = Floor(answered=20)  # 60-77 of 300 measured
+
+
+@BODIES
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     pieces=st.lists(st.sampled_from(XHTML_PIECES), max_size=12), xhtml=st.booleans(),
@@ -582,9 +624,7 @@ def test_fast_path_agrees_on_generated_rss_and_atom03_bodies(
         parts = (element, around) if first else (around, element)
         body = ("<rss version='2.0' xmlns:content='http://purl.org/rss/1.0/modules/content/'><channel><title>F</title>"
                 f"<item><title>T</title>{''.join(parts)}</item></channel></rss>")
-    data = body.encode("utf-8")
-    if fastfeed.parse(data, {"content-location": BASE}) is not None:
-        assert _stories(data, True) == _stories(data, False)
+    BODIES.count("answered", _alike_if_answered(body.encode("utf-8")))
 
 
 @pytest.mark.parametrize("inner", [
@@ -598,6 +638,10 @@ def test_fast_path_answers_xhtml_content(inner: str) -> None:
     _answered_alike(data)
 
 
+LOOSE_FIELDS = Floor(answered=25)  # 78-91 of 400 measured
+
+
+@LOOSE_FIELDS
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     value=TEXT, cdata=st.booleans(), quotes=st.booleans(), url=st.sampled_from([None, BASE]),
@@ -617,7 +661,7 @@ def test_fast_path_agrees_on_loose_documents(value: str, cdata: bool, quotes: bo
             f"<channel><title>F</title><item><title>T</title><{field}>{inner}</{field}></item></channel></rss>")
     if field == "title":
         body = body.replace("<title>T</title>", "", 1)
-    _agree(body, True, url)
+    LOOSE_FIELDS.count("answered", _agree(body, True, url))
 
 
 @pytest.mark.parametrize(("item", "answered"), [
@@ -637,19 +681,18 @@ def test_fast_path_reads_loose_documents_only_where_values_agree(item: str, answ
     assert any("not at start" in story.get("note", "") for story in _stories(data, True, None))
 
 
-@pytest.mark.parametrize(("summary", "inner"), [
-    ("", "<p>Logo</p><svg xmlns='http://www.w3.org/2000/svg'><text>S</text><path d='M0'/></svg> after"),
-    ("", "<svg xmlns='http://www.w3.org/2000/svg'><desc><abbr>foo</abbr></desc></svg>"),
-    ("", "<svg xmlns='http://www.w3.org/2000/svg'><desc>foo</desc></svg> bar"),
-    ("<summary>S</summary>", "<svg xmlns='http://www.w3.org/2000/svg'><desc>foo</desc></svg> bar"),
+@pytest.mark.parametrize(("summary", "inner", "answers"), [  # answers: the fast path must answer (else it may)
+    ("", "<p>Logo</p><svg xmlns='http://www.w3.org/2000/svg'><text>S</text><path d='M0'/></svg> after", True),
+    ("", "<svg xmlns='http://www.w3.org/2000/svg'><desc><abbr>foo</abbr></desc></svg>", False),
+    ("", "<svg xmlns='http://www.w3.org/2000/svg'><desc>foo</desc></svg> bar", False),
+    ("<summary>S</summary>", "<svg xmlns='http://www.w3.org/2000/svg'><desc>foo</desc></svg> bar", False),
 ])
-def test_fast_path_agrees_on_inline_svg(summary: str, inner: str) -> None:
+def test_fast_path_agrees_on_inline_svg(summary: str, inner: str, answers: bool) -> None:
     """Inline SVG reads as its text wherever the XHTML is read as HTML, a summary copied from it included."""
     data = ("<feed xmlns='http://www.w3.org/2005/Atom'><title>F</title><entry><id>urn:x:1</id><title>T</title>"
             f"{summary}<content type='xhtml'><div xmlns='http://www.w3.org/1999/xhtml'>{inner}</div></content>"
             "</entry></feed>").encode()
-    if fastfeed.parse(data, {}) is not None:
-        assert _stories(data, True) == _stories(data, False)
+    assert _alike_if_answered(data, BASE, {}) or not answers, fastfeed.decline_reason(data, {})
 
 
 @pytest.mark.parametrize("markup", [
@@ -667,6 +710,10 @@ def test_a_summary_copied_from_html_content_is_read_as_html(markup: str, url: st
     assert "<" not in stories[0]["summary"] and stories[0]["summary"] == stories[0]["body"]
 
 
+DESCRIPTIONS = Floor(answered=25)  # 72-89 of 300 measured
+
+
+@DESCRIPTIONS
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     lead=st.sampled_from(["", "Intro ", "a &amp; b ", "x &lt;y&gt; ", "  "]),
@@ -683,7 +730,7 @@ def test_fast_path_agrees_on_rss_descriptions_written_as_elements(lead: str, pie
         etree.fromstring(body.encode())
     except etree.XMLSyntaxError:
         return
-    _agree(body, False, url)
+    DESCRIPTIONS.count("answered", _agree(body, False, url))
 
 
 @pytest.mark.parametrize("inner", [

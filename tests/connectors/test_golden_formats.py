@@ -35,3 +35,4 @@ def test_shared_corpus_file_matches_golden(golden: Path, shared_corpora: Path) -
 
 def test_every_copied_fixture_has_a_golden_file() -> None:
     assert COPIED and all(p.with_name(p.name + ".expected.json").exists() for p in COPIED)
+    assert SHARED_ONLY  # (the parametrized tests above would quietly be none)
