@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import skip_unless_required
 from transforms.match import Matcher
 from transforms.records import Story
 from transforms.rulelang.engine import Engine
@@ -94,7 +95,7 @@ def test_a_panic_in_the_compiled_core_falls_back_too():
     from transforms.rulelang import native
 
     if not native.available():
-        pytest.skip("the compiled core is not built")
+        skip_unless_required("the compiled core is not built", required_by="WIREWATCH_REQUIRE_NATIVE")
     watchlist = load_watchlist("rules:\n  - id: a\n    query: missile\n")
     matcher = Matcher(watchlist, cache=None)
 

@@ -5,7 +5,6 @@ generated rule files using every part of the language, and on corpus stories."""
 from __future__ import annotations
 
 import json
-import os
 import threading
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import skip_unless_required
 from tests.rules.test_paraphrases import NEGATIVE, POSITIVE
 from transforms.match import Matcher
 from transforms.records import CountryTag, EnrichedStory, Story
@@ -21,11 +21,8 @@ from transforms.rulelang.engine import Engine
 from transforms.rules import default_watchlist, load_watchlist, merge_watchlists
 
 if not native.available():
-    if os.environ.get("WIREWATCH_REQUIRE_NATIVE") == "1":
-        raise RuntimeError("WIREWATCH_REQUIRE_NATIVE=1 but wirewatch_native is not installed (scripts/bootstrap)")
-    pytest.skip("the compiled core is not built (needs cargo; scripts/bootstrap)", allow_module_level=True)
-
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "geo" / "reuters21578-train.jsonl"
+    skip_unless_required("the compiled core (wirewatch_native) is not built (needs cargo; scripts/bootstrap)",
+                         required_by="WIREWATCH_REQUIRE_NATIVE", module=True)
 
 
 def pair(watchlist) -> tuple[Matcher, Matcher]:
@@ -189,8 +186,7 @@ def _renamed(watchlist, k: int):
     return dataclasses.replace(watchlist, rules=rules)
 
 
-@pytest.mark.skipif(not CORPUS.exists(), reason="needs ../shared/corpora (the Reuters-21578 stories)")
-def test_a_generated_list_on_corpus_stories_matches_the_same():
+def test_a_generated_list_on_corpus_stories_matches_the_same(shared_corpora: Path):
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
@@ -200,7 +196,8 @@ def test_a_generated_list_on_corpus_stories_matches_the_same():
     from transforms.gazetteer import default_gazetteer
     from transforms.geotag import classify
 
-    stories = [s for s in parse_jsonl(CORPUS.read_bytes(), str(CORPUS)) if isinstance(s, Story)][:1500]
+    corpus = shared_corpora / "geo" / "reuters21578-train.jsonl"
+    stories = [s for s in parse_jsonl(corpus.read_bytes(), str(corpus)) if isinstance(s, Story)][:1500]
     gazetteer = default_gazetteer()
     enriched = [EnrichedStory(s, *classify(s, gazetteer)) for s in stories]
     watchlist = load_watchlist(rules_speed.generate(2000, rules_speed.vocabulary(stories)))
