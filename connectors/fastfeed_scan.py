@@ -5,7 +5,8 @@ the DOCTYPE before its XML parser sees it. ``prepare`` calls those same feedpars
 reads exactly the bytes feedparser's strict parser reads, in any encoding, and carries the bozo flag the
 conversion raised (or, for a misplaced declaration, the bytes its loose parser reads: connectors.fastloose). A declined document is parsed again by feedparser, so a decline found only after lxml
 has built the tree costs that parse for nothing: ``declines_at_sight`` finds the commonest (a root the
-fast path does not read) from the first bytes; a false alarm only sends a document to feedparser.
+fast path does not read) from the root element's name, before parsing; a false alarm only sends a document to
+feedparser.
 """
 
 from __future__ import annotations
