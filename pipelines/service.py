@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -71,6 +72,20 @@ def _quiet_worker_shutdown(args: threading.ExceptHookArgs) -> None:
     """Cancelling the job closes the runner's gRPC streams under Beam's worker threads; their
     "Stream removed" errors are the expected end of a stop, not news for the log."""
     log.debug("worker thread ended during shutdown", extra={"error": repr(args.exc_value)[:300]})
+
+
+class _QuietStream:
+    """Stands in for stderr once the job is being cancelled: Beam's worker threads print the tracebacks of
+    the bundles the cancel cuts short straight to stderr; after an orderly drain they are no news, so they
+    go to the debug log. Our own log handler keeps the real stderr."""
+
+    def write(self, text: str) -> int:
+        if text.strip():
+            log.debug("runner output during shutdown", extra={"text": text[:2000]})
+        return len(text)
+
+    def flush(self) -> None:
+        pass
 
 
 class Job:
@@ -173,6 +188,7 @@ class Service:
         FAULTS.stopping.set()  # a step still waiting out a fault gives up: nothing of it is committed
         # From here on, the runner's streams close under Beam's worker threads: expected, not errors.
         threading.excepthook = _quiet_worker_shutdown
+        sys.stderr = _QuietStream()  # type: ignore[assignment]
         for name in ("apache_beam.runners.worker", "apache_beam.runners.portability"):
             logging.getLogger(name).setLevel(logging.CRITICAL)
         self.job.close()
