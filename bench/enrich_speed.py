@@ -17,14 +17,14 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from connectors.files import parse_jsonl  # noqa: E402
-from pipelines import bounded  # noqa: E402
-from transforms.dedupe import cluster_in_order, fingerprint  # noqa: E402
-from transforms.enrich import Enricher, enrich_batch  # noqa: E402
-from transforms.geotag import classify  # noqa: E402
-from transforms.normalize import normalize  # noqa: E402
-from transforms.records import Story  # noqa: E402
-from transforms.rules import default_watchlist  # noqa: E402
+from wirewatch.connectors.files.read import parse_jsonl  # noqa: E402
+from wirewatch.pipelines import bounded  # noqa: E402
+from wirewatch.transforms.dedupe import cluster_in_order, fingerprint  # noqa: E402
+from wirewatch.transforms.enrich import Enricher, enrich_batch  # noqa: E402
+from wirewatch.transforms.geotag import classify  # noqa: E402
+from wirewatch.transforms.normalize import normalize  # noqa: E402
+from wirewatch.records import Story  # noqa: E402
+from wirewatch.transforms.rules import default_watchlist  # noqa: E402
 
 DEFAULT = ROOT.parent / "shared" / "corpora" / "geo" / "reuters21578-train.jsonl"
 

@@ -19,9 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from connectors import fastfeed
-from connectors.feeds import parse_feed
-from connectors.sniff import sniff
+from wirewatch.connectors.feeds.fast import path as fastfeed
+from wirewatch.connectors.feeds.feedparser_path import parse_feed
+from wirewatch.connectors.parsing.sniff import sniff
 
 ROUNDS = 5
 REAL_WORLD = ("rss-parser", "feed-rs", "miniflux", "node-feedparser")

@@ -16,10 +16,10 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from transforms.gazetteer import default_gazetteer  # noqa: E402
-from transforms.geotag import classify  # noqa: E402
-from transforms.normalize import normalize  # noqa: E402
-from transforms.records import Story  # noqa: E402
+from wirewatch.transforms.gazetteer import default_gazetteer  # noqa: E402
+from wirewatch.transforms.geotag import classify  # noqa: E402
+from wirewatch.transforms.normalize import normalize  # noqa: E402
+from wirewatch.records import Story  # noqa: E402
 
 DEFAULT = ROOT.parent / "shared" / "corpora" / "geo" / "reuters21578-train.jsonl"
 LABELS = {  # labels whose 1987 name is not a current country name

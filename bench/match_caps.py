@@ -28,12 +28,12 @@ def main() -> None:
     ap.add_argument("--corpus", default=None)
     args = ap.parse_args()
     from bench.rules_speed import DEFAULT, generate, vocabulary
-    from connectors.files import parse_jsonl
-    from transforms.gazetteer import default_gazetteer
-    from transforms.geotag import classify
-    from transforms.match import CAPS, Caps, Matcher
-    from transforms.records import EnrichedStory, Story
-    from transforms.rules import default_watchlist, load_watchlist_file
+    from wirewatch.connectors.files.read import parse_jsonl
+    from wirewatch.transforms.gazetteer import default_gazetteer
+    from wirewatch.transforms.geotag import classify
+    from wirewatch.transforms.match import CAPS, Caps, Matcher
+    from wirewatch.records import EnrichedStory, Story
+    from wirewatch.transforms.rules import default_watchlist, load_watchlist_file
 
     path = Path(args.corpus) if args.corpus else DEFAULT
     stories = [s for s in parse_jsonl(path.read_bytes(), str(path)) if isinstance(s, Story)]

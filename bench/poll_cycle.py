@@ -23,12 +23,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from connectors.feedconfig import FeedConfig  # noqa: E402
-from connectors.http import HttpClient  # noqa: E402
-from connectors.httptypes import FetchSettings  # noqa: E402
-from connectors.poller import poll_cycle  # noqa: E402
-from connectors.ssrf import AddressPolicy  # noqa: E402
-from transforms.records import Story  # noqa: E402
+from wirewatch.connectors.poll.config import FeedConfig  # noqa: E402
+from wirewatch.connectors.http.fetch import HttpClient  # noqa: E402
+from wirewatch.connectors.http.model import FetchSettings  # noqa: E402
+from wirewatch.connectors.poll.cycle import poll_cycle  # noqa: E402
+from wirewatch.connectors.http.ssrf import AddressPolicy  # noqa: E402
+from wirewatch.records import Story  # noqa: E402
 
 _GUID = re.compile(rb"<guid>([^<]+)</guid>")
 

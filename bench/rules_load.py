@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def child(rules: str) -> None:
     """One load in a fresh process; the checkout to measure is first on sys.path."""
-    from transforms.match import Matcher
-    from transforms.rules import load_watchlist_file
+    from wirewatch.transforms.match import Matcher
+    from wirewatch.transforms.rules import load_watchlist_file
 
     t0 = time.perf_counter()
     watchlist = load_watchlist_file(rules, cache=None)
@@ -59,8 +59,8 @@ def main() -> None:
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     from bench.rules_speed import DEFAULT, generate, vocabulary
-    from connectors.files import parse_jsonl
-    from transforms.records import Story
+    from wirewatch.connectors.files.read import parse_jsonl
+    from wirewatch.records import Story
 
     stories = [s for s in parse_jsonl(DEFAULT.read_bytes(), str(DEFAULT)) if isinstance(s, Story)]
     vocab = vocabulary(stories)

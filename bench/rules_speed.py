@@ -40,7 +40,7 @@ COUNTRIES = "US JP GB DE FR CN KP KR RU BR CA AU IN IT NL BE CH SE NO ES MX AR Z
 
 
 def vocabulary(stories: list) -> tuple[list[str], list[str], list[str]]:
-    from transforms.rulelang.words import split
+    from wirewatch.transforms.rulelang.words import split
 
     words, pairs, names = set(), set(), set()
     seen_in: Counter[str] = Counter()
@@ -117,9 +117,9 @@ def child(rules: str, cache_dir: str, stories_path: str) -> None:
     """One measurement in a fresh process: compile (cold or cached), then match every story."""
     import hyperscan
 
-    from transforms.match import Matcher
-    from transforms.rulelang.cache import CompiledCache
-    from transforms.rules import load_watchlist_file
+    from wirewatch.transforms.match import Matcher
+    from wirewatch.transforms.rulelang.cache import CompiledCache
+    from wirewatch.transforms.rules import load_watchlist_file
 
     enriched = pickle.loads(Path(stories_path).read_bytes())
     base = rss_mb()
@@ -139,14 +139,14 @@ def child(rules: str, cache_dir: str, stories_path: str) -> None:
         matches += len(matcher.match(e))
     match_wall_s, match_s = time.perf_counter() - t0, time.process_time() - c0
     engine = matcher.engine
-    from transforms.rulelang.view import StoryView
+    from wirewatch.transforms.rulelang.view import StoryView
 
     for e in enriched[:2000]:
         view = StoryView(e)
         candidates += len(engine.candidates(engine.hits(view), view.facts))
     # the per-story scan of the key lines: the compiled core's key-trie walk and Hyperscan's scan (the
     # Python engine's prefilter, with its per-hit callback), the same lines, the same patterns
-    from transforms.rulelang.syntax import FORM, STEM
+    from wirewatch.transforms.rulelang.syntax import FORM, STEM
 
     lines = [(v.line(STEM), v.line(FORM)) for v in map(StoryView, enriched)]
     scan = {}
@@ -196,10 +196,10 @@ def main() -> None:
     if args.child:
         child(*args.child)
         return
-    from connectors.files import parse_jsonl
-    from transforms.gazetteer import default_gazetteer
-    from transforms.geotag import classify
-    from transforms.records import EnrichedStory, Story
+    from wirewatch.connectors.files.read import parse_jsonl
+    from wirewatch.transforms.gazetteer import default_gazetteer
+    from wirewatch.transforms.geotag import classify
+    from wirewatch.records import EnrichedStory, Story
 
     path = Path(args.corpus)
     stories = [s for s in parse_jsonl(path.read_bytes(), str(path)) if isinstance(s, Story)]

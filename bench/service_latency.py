@@ -25,8 +25,8 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from connectors.kafka import ALERTS, STORIES, ensure_topics  # noqa: E402
-from pipelines.streaming import GROUP  # noqa: E402
+from wirewatch.connectors.kafka.topics import ALERTS, STORIES, ensure_topics  # noqa: E402
+from wirewatch.pipelines.streaming import GROUP  # noqa: E402
 
 
 def reset(bootstrap: str) -> None:

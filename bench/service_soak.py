@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.service_latency import running_service, story  # noqa: E402
-from connectors.kafka import STORIES  # noqa: E402
+from wirewatch.connectors.kafka.topics import STORIES  # noqa: E402
 
 
 def rss_mb(pid: int) -> float:

@@ -9,13 +9,13 @@ from pathlib import Path
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from connectors.beamio import ReadStories, WriteArchive, WriteJsonLines
-from connectors.files import expand_paths
-from connectors.readtally import ReadTally
-from transforms.dedupe import story_order
-from transforms.ptransforms import EnrichStories
-from transforms.records import Alert, DeadLetter, EnrichedStory
-from transforms.rules import WatchList
+from wirewatch.connectors.files.beamio import ReadStories, WriteArchive, WriteJsonLines
+from wirewatch.connectors.files.read import expand_paths
+from wirewatch.connectors.files.readtally import ReadTally
+from wirewatch.transforms.dedupe import story_order
+from wirewatch.transforms.ptransforms import EnrichStories
+from wirewatch.records import Alert, DeadLetter, EnrichedStory
+from wirewatch.transforms.rules import WatchList
 
 BOUNDED_RUNNER = "FnApiRunner"  # named explicitly: the default DirectRunner tries to download Prism first
 

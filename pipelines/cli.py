@@ -10,7 +10,7 @@ from pathlib import Path
 
 import orjson
 
-from transforms.rules import RuleError, WatchList, default_watchlist, load_watchlist_files
+from wirewatch.transforms.rules import RuleError, WatchList, default_watchlist, load_watchlist_files
 
 
 def _watchlist(paths: list[str] | None) -> WatchList:
@@ -53,9 +53,9 @@ def summarize(stories_path: Path, alerts_path: Path, dead_path: Path, show_alert
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    from connectors.files import expand_paths
-    from pipelines import bounded
-    from pipelines.progress import read_progress
+    from wirewatch.connectors.files.read import expand_paths
+    from wirewatch.pipelines import bounded
+    from wirewatch.pipelines.progress import read_progress
 
     out = Path(args.out)
     outputs = bounded.Outputs(out / "stories.jsonl", out / "alerts.jsonl", out / "deadletter.jsonl", out / "archive")
@@ -67,8 +67,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def cmd_enrich(args: argparse.Namespace) -> int:
-    from pipelines import bounded
-    from pipelines.progress import read_progress
+    from wirewatch.pipelines import bounded
+    from wirewatch.pipelines.progress import read_progress
 
     out = Path(args.output)
     alerts = out.with_name(out.name.removesuffix(".jsonl") + ".alerts.jsonl")
@@ -87,15 +87,15 @@ def _kafka_args(p: argparse.ArgumentParser) -> None:
 
 
 def _topics(args: argparse.Namespace):
-    from connectors.kafka import Topics
+    from wirewatch.connectors.kafka.topics import Topics
 
     return Topics.from_env(args.topic_prefix)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from connectors.kafka import Publisher, bootstrap_servers, ensure_topics
-    from connectors.files import expand_paths
-    from pipelines.ingest import ingest_files
+    from wirewatch.connectors.kafka.topics import Publisher, bootstrap_servers, ensure_topics
+    from wirewatch.connectors.files.read import expand_paths
+    from wirewatch.pipelines.ingest import ingest_files
 
     if not args.paths and not args.config and not args.watch:
         print("wirewatch ingest: give PATH..., --watch DIR or --config FILE", file=sys.stderr)
@@ -105,7 +105,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     bootstrap = bootstrap_servers(args.bootstrap)
-    from connectors.kafka import topic_specs
+    from wirewatch.connectors.kafka.topics import topic_specs
 
     topics = _topics(args)
     ensure_topics(bootstrap, topic_specs(topics=topics))
@@ -115,8 +115,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             print(f"ingested {counts.stories} stories from {counts.files} files into Kafka at {bootstrap}; "
                   f"dead letters: {counts.dead_letters}")
         if args.config and args.once:
-            from pipelines import logs
-            from pipelines.feedloop import FeedLoop
+            from wirewatch.pipelines import logs
+            from wirewatch.pipelines.feedloop import FeedLoop
 
             logs.setup()
             FeedLoop(args.config, args.state, publisher).cycle()
@@ -130,15 +130,15 @@ def _run_loops(args: argparse.Namespace, publisher) -> None:
     import signal
     import threading
 
-    from pipelines import logs
-    from pipelines.ingest import FolderWatcher
+    from wirewatch.pipelines import logs
+    from wirewatch.pipelines.ingest import FolderWatcher
 
     logs.setup()
     loops: list = []
     if args.watch:
         loops.append(FolderWatcher(args.watch, publisher, quiet=args.quiet_period, state_dir=args.drop_state))
     if args.config:
-        from pipelines.feedloop import FeedLoop
+        from wirewatch.pipelines.feedloop import FeedLoop
 
         loops.append(FeedLoop(args.config, args.state, publisher))
     stop = threading.Event()
@@ -155,15 +155,16 @@ def _run_loops(args: argparse.Namespace, publisher) -> None:
 
 
 def cmd_process(args: argparse.Namespace) -> int:
-    from connectors.dropfolder import DEFAULT_QUIET_S
+    from wirewatch.connectors.files.dropfolder import DEFAULT_QUIET_S
 
     args.paths, args.watch, args.config, args.quiet_period, args.drop_state = [], [], None, DEFAULT_QUIET_S, None
     return cmd_run(args)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from connectors.kafka import bootstrap_servers
-    from pipelines import logs, service
+    from wirewatch.connectors.kafka.topics import bootstrap_servers
+    from wirewatch.pipelines import logs
+    from wirewatch.pipelines import service
 
     logs.setup()
     config = service.ServiceConfig(
@@ -191,7 +192,7 @@ def _seconds(text: str) -> float:
 
 
 def _drop_args(p: argparse.ArgumentParser) -> None:
-    from connectors.dropfolder import DEFAULT_QUIET_S
+    from wirewatch.connectors.files.dropfolder import DEFAULT_QUIET_S
 
     p.add_argument("--watch", action="append", default=[], metavar="DIR",
                    help="drop folder to watch until stopped (repeatable); see the README for how to drop files")
@@ -260,7 +261,7 @@ def parser() -> argparse.ArgumentParser:
     _drop_args(r)
     _service_args(r)
     r.set_defaults(func=cmd_run)
-    from pipelines import rulescli  # backtest, explain
+    from wirewatch.pipelines import rulescli  # backtest, explain
 
     rulescli.add_commands(sub)
     return p

@@ -10,15 +10,15 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from connectors import metrics
-from connectors.feedconfig import load_feeds
-from connectors.formats import parse_document
-from connectors.http import HttpClient
-from connectors.kafka import Publisher
-from connectors.parsed import ParseResult
-from connectors.poller import poll_cycle
-from connectors.pollstate import load_states, save_states
-from connectors.ssrf import AddressPolicy
+from wirewatch.connectors.health import metrics
+from wirewatch.connectors.poll.config import load_feeds
+from wirewatch.connectors.parsing.dispatch import parse_document
+from wirewatch.connectors.http.fetch import HttpClient
+from wirewatch.connectors.kafka.topics import Publisher
+from wirewatch.connectors.parsing.results import ParseResult
+from wirewatch.connectors.poll.cycle import poll_cycle
+from wirewatch.connectors.poll.state import load_states, save_states
+from wirewatch.connectors.http.ssrf import AddressPolicy
 
 log = logging.getLogger("wirewatch.feeds")
 IDLE_S = 1.0

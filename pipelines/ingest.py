@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from connectors import metrics
-from connectors.dropfolder import DEFAULT_QUIET_S, Candidate, DropFolder, open_folder
-from connectors.dropstate import content_hash
-from connectors.faults import retry
-from connectors.files import read_data, read_path
-from connectors.kafka import Publisher
-from transforms.records import DeadLetter, Story
+from wirewatch.connectors.health import metrics
+from wirewatch.connectors.files.dropfolder import DEFAULT_QUIET_S, Candidate, DropFolder, open_folder
+from wirewatch.connectors.files.dropstate import content_hash
+from wirewatch.connectors.health.faults import retry
+from wirewatch.connectors.files.read import read_data, read_path
+from wirewatch.connectors.kafka.topics import Publisher
+from wirewatch.records import DeadLetter, Story
 
 log = logging.getLogger("wirewatch.ingest")
 

@@ -13,7 +13,7 @@ from typing import TextIO
 
 from tqdm import tqdm
 
-from connectors.readtally import ReadTally
+from wirewatch.connectors.files.readtally import ReadTally
 
 DELAY_S = 3.0  # a run shorter than this prints nothing
 REFRESH_S = 0.25

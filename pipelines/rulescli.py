@@ -10,7 +10,7 @@ from pathlib import Path
 
 import orjson
 
-from connectors.readtally import ReadTally
+from wirewatch.connectors.files.readtally import ReadTally
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -35,16 +35,16 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _watchlist(paths: list[str] | None):
-    from transforms.rules import default_watchlist, load_watchlist_files
+    from wirewatch.transforms.rules import default_watchlist, load_watchlist_files
 
     return load_watchlist_files(paths) if paths else default_watchlist()
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:
-    from connectors.files import expand_paths
-    from pipelines.cli import report_dead_letters
-    from pipelines.progress import read_progress
-    from transforms.rulelang import backtest
+    from wirewatch.connectors.files.read import expand_paths
+    from wirewatch.pipelines.cli import report_dead_letters
+    from wirewatch.pipelines.progress import read_progress
+    from wirewatch.transforms.rulelang import backtest
 
     new = _watchlist(args.rules)
     old = _watchlist(args.against) if args.against else None
@@ -74,11 +74,11 @@ def run_backtest(files: list[str], new, old, out: Path, dead_out: Path, tally: R
     input that could not be read or scored goes to ``dead_out``. ``tally`` counts what was read."""
     import apache_beam as beam
 
-    from connectors.beamio import ReadStories, WriteJsonLines
-    from pipelines import bounded
-    from transforms.ptransforms import ClassifyRegions, MatchRules, NormalizeStories
-    from transforms.records import Cluster
-    from transforms.rulelang.backtest import story_record
+    from wirewatch.connectors.files.beamio import ReadStories, WriteJsonLines
+    from wirewatch.pipelines import bounded
+    from wirewatch.transforms.ptransforms import ClassifyRegions, MatchRules, NormalizeStories
+    from wirewatch.records import Cluster
+    from wirewatch.transforms.rulelang.backtest import story_record
 
     with beam.Pipeline(options=bounded.options()) as p:
         stories, dead_read = p | "ReadStories" >> ReadStories(files, tally)
@@ -119,8 +119,8 @@ def _dead_order(dead) -> tuple:
 
 
 def _find_stories(story: str, paths: list[str]):
-    from connectors.files import expand_paths, read_path
-    from transforms.records import Story
+    from wirewatch.connectors.files.read import expand_paths, read_path
+    from wirewatch.records import Story
 
     target = Path(story)
     if target.is_file():
@@ -138,13 +138,13 @@ def _find_stories(story: str, paths: list[str]):
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from transforms.gazetteer import default_gazetteer
-    from transforms.geotag import classify
-    from transforms.match import Matcher
-    from transforms.normalize import normalize
-    from transforms.records import EnrichedStory
-    from transforms.rulelang.explain import explain, render
-    from transforms.rulelang.view import StoryView
+    from wirewatch.transforms.gazetteer import default_gazetteer
+    from wirewatch.transforms.geotag import classify
+    from wirewatch.transforms.match import Matcher
+    from wirewatch.transforms.normalize import normalize
+    from wirewatch.records import EnrichedStory
+    from wirewatch.transforms.rulelang.explain import explain, render
+    from wirewatch.transforms.rulelang.view import StoryView
 
     watchlist = _watchlist(args.rules)
     matcher = Matcher(watchlist)

@@ -17,16 +17,16 @@ from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 
-from connectors import metrics
-from connectors.dropfolder import DEFAULT_QUIET_S
-from connectors.faults import FAULTS, Backoff
-from connectors.files import expand_paths
-from connectors.kafka import Publisher, Topics, close_publishers, ensure_topics, topic_specs
-from connectors.offsets import REGISTRY as IN_FLIGHT
-from pipelines import streaming
-from pipelines.ingest import FolderWatcher, ingest_files
-from pipelines.prism import PrismProcess
-from transforms.rules import WatchList
+from wirewatch.connectors.health import metrics
+from wirewatch.connectors.files.dropfolder import DEFAULT_QUIET_S
+from wirewatch.connectors.health.faults import FAULTS, Backoff
+from wirewatch.connectors.files.read import expand_paths
+from wirewatch.connectors.kafka.topics import Publisher, Topics, close_publishers, ensure_topics, topic_specs
+from wirewatch.connectors.kafka.offsets import REGISTRY as IN_FLIGHT
+from wirewatch.pipelines import streaming
+from wirewatch.pipelines.ingest import FolderWatcher, ingest_files
+from wirewatch.pipelines.prism import PrismProcess
+from wirewatch.transforms.rules import WatchList
 
 log = logging.getLogger("wirewatch.service")
 LAG_EVERY_S = 5.0
@@ -204,7 +204,7 @@ class Service:
         watcher = FolderWatcher(config.watch, publisher, quiet=config.drop_quiet, state_dir=config.drop_state)
         loops: list[Any] = [watcher]
         if config.feeds:
-            from pipelines.feedloop import FeedLoop
+            from wirewatch.pipelines.feedloop import FeedLoop
 
             loops.append(FeedLoop(config.feeds, None, publisher))
         try:

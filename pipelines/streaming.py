@@ -13,12 +13,12 @@ from pathlib import Path
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from connectors.delivery import DeliverOutcomes
-from connectors.kafka import GROUP, Topics
-from connectors.kafka_source import ReadStoriesFromKafka, committed_stories
-from connectors.offsets import REGISTRY as IN_FLIGHT
-from transforms.ptransforms import AssignClustersOnline, ClassifyRegions, MatchRules, NormalizeStories
-from transforms.rules import WatchList
+from wirewatch.connectors.sinks.delivery import DeliverOutcomes
+from wirewatch.connectors.kafka.topics import GROUP, Topics
+from wirewatch.connectors.kafka.source import ReadStoriesFromKafka, committed_stories
+from wirewatch.connectors.kafka.offsets import REGISTRY as IN_FLIGHT
+from wirewatch.transforms.ptransforms import AssignClustersOnline, ClassifyRegions, MatchRules, NormalizeStories
+from wirewatch.transforms.rules import WatchList
 
 __all__ = ["GROUP", "RunnerNotFound", "build", "options", "prism_binary", "start"]
 # Cluster heads the online dedupe index keeps (~2 KB each: ~200 MB), and so how far back a republished

@@ -22,8 +22,8 @@ NAMES = ("seeds.stories.json", "seeds.alerts.json")
 def replay(workdir: Path) -> tuple[dict[str, list], bytes]:
     """The stories and alerts of a bounded replay of seeds/ with the default watch list, by golden file name,
     and the dead letters (JSON lines) it wrote, which must be none."""
-    from pipelines import bounded
-    from transforms.rules import default_watchlist
+    from wirewatch.pipelines import bounded
+    from wirewatch.transforms.rules import default_watchlist
 
     outputs = bounded.Outputs(workdir / "stories.jsonl", workdir / "alerts.jsonl", workdir / "dead.jsonl")
     bounded.run([str(SEEDS)], outputs, default_watchlist())

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 import yaml
 
-from connectors.kafka import ENV_BOOTSTRAP
+from wirewatch.connectors.kafka.topics import ENV_BOOTSTRAP
 from tests.conftest import ROOT
 
 COMPOSE = ROOT / "docker-compose.yml"
@@ -38,7 +38,7 @@ def test_compose_wires_wirewatch_to_a_single_node_kraft_kafka():
     assert app["restart"] == kafka["restart"] == "unless-stopped"  # the process itself is supervised too
     assert (ROOT / "Dockerfile").is_file()
     # every flag the compose command passes must exist in the command line
-    from pipelines.cli import parser
+    from wirewatch.pipelines.cli import parser
 
     args = parser().parse_args(app["command"][1:])
     assert args.metrics_host == "0.0.0.0" and args.watch == ["/app/drop"]

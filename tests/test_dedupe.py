@@ -3,9 +3,9 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.dedupe import ClusterIndex, cluster_in_order, fingerprint, similarity
-from transforms.normalize import normalize
-from transforms.records import Story
+from wirewatch.transforms.dedupe import ClusterIndex, cluster_in_order, fingerprint, similarity
+from wirewatch.transforms.normalize import normalize
+from wirewatch.records import Story
 
 BASE = (
     "The central bank raised its key interest rate by a quarter point on Wednesday, citing stubborn inflation "

@@ -11,12 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from connectors import delivery, faults
-from connectors.delivery import DeliverOutcomes, Durability, SentIds
-from connectors.kafka import Topics
-from connectors.offsets import REGISTRY
-from transforms.records import Cluster, DeadLetter, EnrichedStory, RuleMatch, Story
-from transforms.rules import default_watchlist
+from wirewatch.connectors.sinks import delivery
+
+from wirewatch.connectors.health import faults
+from wirewatch.connectors.sinks.delivery import DeliverOutcomes, Durability, SentIds
+from wirewatch.connectors.kafka.topics import Topics
+from wirewatch.connectors.kafka.offsets import REGISTRY
+from wirewatch.records import Cluster, DeadLetter, EnrichedStory, RuleMatch, Story
+from wirewatch.transforms.rules import default_watchlist
 
 TOPICS = Topics("unit.")
 
@@ -126,7 +128,7 @@ def test_a_full_disk_and_a_broker_outage_are_waited_out(tmp_path):
             raise full.pop()
         delivery.write_unsynced(path, data)
 
-    from connectors.kafka import KafkaUnavailable
+    from wirewatch.connectors.kafka.topics import KafkaUnavailable
 
     step = make_step(tmp_path, calls, write=filling_write, fail_flush=[KafkaUnavailable("broker away")] * 2)
     run_bundle(step, [enriched(0)])

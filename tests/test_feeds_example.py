@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from connectors.feedconfig import load_feeds, parse_feeds
+from wirewatch.connectors.poll.config import load_feeds, parse_feeds
 from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "feeds.example.yaml"

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from connectors.filesink import write_archive, write_atomic, write_jsonl, write_unsynced
-from transforms.records import EnrichedStory, Story
+from wirewatch.connectors.sinks.files import write_archive, write_atomic, write_jsonl, write_unsynced
+from wirewatch.records import EnrichedStory, Story
 
 
 @pytest.fixture

@@ -1,9 +1,9 @@
 import pytest
 
-from transforms.gazetteer import default_gazetteer
-from transforms.geotag import classify, find_places
-from transforms.normalize import normalize
-from transforms.records import Story
+from wirewatch.transforms.gazetteer import default_gazetteer
+from wirewatch.transforms.geotag import classify, find_places
+from wirewatch.transforms.normalize import normalize
+from wirewatch.records import Story
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from transforms.htmltext import html_to_text, parser_text, simple_text
+from wirewatch.text import html_to_text, parser_text, simple_text
 
 PIECES = [
     *"ab <>&;#x1/=\"' \n\t\r", "\u00a0", "\x0b", "p", "br", "P", "</", "/>", "<p>", "</p>", "<P >", "<br/>", "<br />",

@@ -10,7 +10,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from pipelines.ingest import FolderWatcher, ingest_files
+from wirewatch.pipelines.ingest import FolderWatcher, ingest_files
 from tests.conftest import SEED
 
 
@@ -166,7 +166,7 @@ def test_nothing_is_remembered_until_kafka_acknowledged(drop):
 
 
 def test_a_file_that_changes_while_being_read_waits_again(drop):
-    from connectors.dropfolder import open_folder
+    from wirewatch.connectors.files.dropfolder import open_folder
 
     story = drop / "story.txt"
     story.write_text(STORY[:40])
@@ -182,7 +182,7 @@ def test_a_file_that_changes_while_being_read_waits_again(drop):
 
 
 def test_state_dir_holds_the_ledger_and_a_bad_ledger_is_a_clear_error(drop, tmp_path):
-    from connectors.dropstate import DropStateError
+    from wirewatch.connectors.files.dropstate import DropStateError
 
     (drop / "story.txt").write_text(STORY)
     clock, recorder = Clock(), Recorder()

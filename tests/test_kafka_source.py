@@ -2,9 +2,9 @@
 
 from apache_beam.io.restriction_trackers import OffsetRange
 
-from connectors.kafka_source import END, KafkaRecord, _PartitionTracker, decode_record, parse_position
-from connectors.offsets import InFlight
-from transforms.records import DeadLetter, Story
+from wirewatch.connectors.kafka.source import END, KafkaRecord, _PartitionTracker, decode_record, parse_position
+from wirewatch.connectors.kafka.offsets import InFlight
+from wirewatch.records import DeadLetter, Story
 
 
 def test_dynamic_splits_are_refused_and_checkpoints_allowed():

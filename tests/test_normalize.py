@@ -1,8 +1,8 @@
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from transforms.normalize import clean_text, normalize
-from transforms.records import Story
+from wirewatch.transforms.normalize import clean_text, normalize
+from wirewatch.records import Story
 
 FURNITURE = ["Reuters is a news agency founded in 1851", "Subscribe", "By:VOA", "Toronto, Canada", "\\’"]
 
@@ -63,7 +63,7 @@ def test_clean_text_squeezes_spaces_as_line_by_line(text):
     ASCII and one-line text must agree with it)."""
     import unicodedata
 
-    from transforms.normalize import _SPACES
+    from wirewatch.transforms.normalize import _SPACES
 
     text_nfc = unicodedata.normalize("NFC", text)
     lines = (_SPACES.sub(" ", line).strip() for line in text_nfc.replace("\r\n", "\n").replace("\r", "\n").split("\n"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import orjson
 
-from pipelines.cli import main
+from wirewatch.pipelines.cli import main
 
 LINES = [
     b'{"id":"good-1","body":"North Korea fired an intercontinental ballistic missile on Monday."}',

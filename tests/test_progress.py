@@ -9,8 +9,10 @@ import sys
 
 import pytest
 
-from connectors.readtally import ReadTally
-from pipelines import bounded, cli, progress
+from wirewatch.connectors.files.readtally import ReadTally
+from wirewatch.pipelines import bounded
+from wirewatch.pipelines import cli
+from wirewatch.pipelines import progress
 from tests.conftest import DATA, ROOT, SEED
 
 

@@ -2,10 +2,10 @@ import apache_beam as beam
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from transforms.enrich import Enricher, enrich_batch
-from transforms.ptransforms import EnrichStories, NormalizeStories, RaiseAlerts
-from transforms.records import Cluster, EnrichedStory, RuleMatch, Story
-from transforms.rules import default_watchlist
+from wirewatch.transforms.enrich import Enricher, enrich_batch
+from wirewatch.transforms.ptransforms import EnrichStories, NormalizeStories, RaiseAlerts
+from wirewatch.records import Cluster, EnrichedStory, RuleMatch, Story
+from wirewatch.transforms.rules import default_watchlist
 
 OPTIONS = ["--runner=FnApiRunner"]
 

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.records import DeadLetter, RecordError, Span, Story, dumps, loads, parse_time, story_from_json
+from wirewatch.records import DeadLetter, RecordError, Span, Story, dumps, loads, parse_time, story_from_json
 
 
 def test_story_round_trips_through_json():
@@ -59,7 +59,7 @@ def test_span_json_shape(text, a, b):
 
 
 def test_unsynced_writes_then_one_filesystem_sync(tmp_path):
-    from connectors.filesink import sync_filesystem, write_unsynced
+    from wirewatch.connectors.sinks.files import sync_filesystem, write_unsynced
 
     for i in range(3):
         write_unsynced(tmp_path / "dt=2024-11-04" / f"{i}.json", b"{}\n")

@@ -1,9 +1,9 @@
 import pytest
 
-from transforms.match import Matcher
-from transforms.normalize import normalize
-from transforms.records import Story
-from transforms.rules import RuleError, default_watchlist, load_watchlist
+from wirewatch.transforms.match import Matcher
+from wirewatch.transforms.normalize import normalize
+from wirewatch.records import Story
+from wirewatch.transforms.rules import RuleError, default_watchlist, load_watchlist
 
 GOOD = """
 aliases:

@@ -5,7 +5,7 @@ import snowballstemmer
 from hypothesis import given
 from hypothesis import strategies as st
 
-from transforms.tokens import PhraseIndex, keys, phrase_keys, stem, tokenize
+from wirewatch.transforms.tokens import PhraseIndex, keys, phrase_keys, stem, tokenize
 
 WORDS = st.text(alphabet="abcdefghij", min_size=1, max_size=6)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import xxhash
 
-from transforms.records import Alert, EnrichedStory
-from transforms.rules import WatchList
+from wirewatch.records import Alert, EnrichedStory
+from wirewatch.transforms.rules import WatchList
 
 TITLE_MAX = 160
 

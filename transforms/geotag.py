@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from transforms.gazetteer import ROLE_FIELDS, Gazetteer, Place
-from transforms.records import CountryTag, Span, Story
-from transforms.tokens import keys, tokenize
+from wirewatch.transforms.gazetteer import ROLE_FIELDS, Gazetteer, Place
+from wirewatch.records import CountryTag, Span, Story
+from wirewatch.transforms.tokens import keys, tokenize
 
 FIELD_WEIGHTS = {"dateline": 3.0, "title": 2.0, "body": 1.0}
 MIN_SCORE = 0.5

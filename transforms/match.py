@@ -9,11 +9,11 @@ import logging
 from collections import Counter
 from dataclasses import dataclass
 
-from transforms.records import EnrichedStory, RuleMatch, Span, Story
-from transforms.rulelang.cache import CompiledCache, default_cache
-from transforms.rulelang.engine import Engine, Fired
-from transforms.rulelang.syntax import FIELDS, SEVERITIES, Rule, WatchList
-from transforms.rulelang.view import StoryView
+from wirewatch.records import EnrichedStory, RuleMatch, Span, Story
+from wirewatch.transforms.rulelang.cache import CompiledCache, default_cache
+from wirewatch.transforms.rulelang.engine import Engine, Fired
+from wirewatch.transforms.rulelang.syntax import FIELDS, SEVERITIES, Rule, WatchList
+from wirewatch.transforms.rulelang.view import StoryView
 
 log = logging.getLogger("wirewatch.match")
 _DEFAULT = object()

@@ -8,9 +8,9 @@ import html
 import re
 import unicodedata
 
-from transforms import furniture
-from transforms.htmltext import SKIP_TAGS, html_to_text
-from transforms.records import Story
+from wirewatch.transforms import furniture
+from wirewatch.text import SKIP_TAGS, html_to_text
+from wirewatch.records import Story
 
 __all__ = ["LOOKS_HTML", "SKIP_TAGS", "clean_text", "html_to_text", "normalize"]
 

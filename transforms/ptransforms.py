@@ -13,14 +13,14 @@ from typing import Any, Callable, Iterable
 import apache_beam as beam
 from apache_beam import pvalue
 
-from transforms.alerts import alerts_for, first_alert
-from transforms.dedupe import ClusterIndex, cluster_in_order, fingerprint
-from transforms.gazetteer import default_gazetteer
-from transforms.geotag import classify
-from transforms.match import Matcher
-from transforms.normalize import normalize
-from transforms.records import Cluster, DeadLetter, EnrichedStory, Story, dumps, excerpt
-from transforms.rules import WatchList
+from wirewatch.transforms.alerts import alerts_for, first_alert
+from wirewatch.transforms.dedupe import ClusterIndex, cluster_in_order, fingerprint
+from wirewatch.transforms.gazetteer import default_gazetteer
+from wirewatch.transforms.geotag import classify
+from wirewatch.transforms.match import Matcher
+from wirewatch.transforms.normalize import normalize
+from wirewatch.records import Cluster, DeadLetter, EnrichedStory, Story, dumps, excerpt
+from wirewatch.transforms.rules import WatchList
 
 DEAD = "deadletter"
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from transforms.rulelang.cache import CompiledCache, default_cache
-from transforms.rulelang.errors import RuleError
-from transforms.rulelang.limits import LIMITS, Limits
-from transforms.rulelang.loader import digest, load_watchlist, too_big
-from transforms.rulelang.syntax import (
+from wirewatch.transforms.rulelang.cache import CompiledCache, default_cache
+from wirewatch.transforms.rulelang.errors import RuleError
+from wirewatch.transforms.rulelang.limits import LIMITS, Limits
+from wirewatch.transforms.rulelang.loader import digest, load_watchlist, too_big
+from wirewatch.transforms.rulelang.syntax import (
     SEVERITIES,
     Leaf,
     Node,

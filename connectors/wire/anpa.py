@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-from connectors.parsed import ParseResult, clean, content_id
-from connectors.wire import controltext
-from transforms.records import Story
+from wirewatch.connectors.parsing.results import ParseResult, clean, content_id
+from wirewatch.connectors.wire import controltext
+from wirewatch.records import Story
 
 _TRAILER = re.compile(r"(\d\d)-(\d\d)-(\d\d) (\d\d)(\d\d) ?GMT")
 _DATELINE = re.compile(r"^\s*(?P<place>[A-Z][A-Za-z .'’-]+(?:, [A-Z][A-Za-z .'’-]+)?) \((?P<agency>[A-Za-z ]{2,20})\) _")

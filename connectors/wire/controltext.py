@@ -6,8 +6,8 @@ import re
 from datetime import datetime
 from typing import Callable
 
-from connectors.parsed import ParsedItem, ParseResult
-from transforms.records import Story
+from wirewatch.connectors.parsing.results import ParsedItem, ParseResult
+from wirewatch.records import Story
 
 SOH, STX, ETX, EOT = "\x01", "\x02", "\x03", "\x04"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-from connectors.parsed import ParseResult, clean, content_id
-from connectors.wire import controltext
-from transforms.records import Story
+from wirewatch.connectors.parsing.results import ParseResult, clean, content_id
+from wirewatch.connectors.wire import controltext
+from wirewatch.records import Story
 
 _TRAILER = re.compile(r"(\d\d)(\d\d)(\d\d)\s+(?:GMT|UTC)\s+([A-Za-zäÄ]{3})[a-z]*\.?\s+(\d\d)\b")
 _MONTHS = {

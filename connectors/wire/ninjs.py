@@ -9,8 +9,8 @@ from typing import Any
 
 import orjson
 
-from connectors.parsed import ParseResult, ParsedItem, clean, pick_id, wire_time
-from transforms.records import Story
+from wirewatch.connectors.parsing.results import ParseResult, ParsedItem, clean, pick_id, wire_time
+from wirewatch.records import Story
 
 TEXT_TYPES = {None, "", "text", "composite"}
 

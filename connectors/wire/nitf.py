@@ -6,10 +6,10 @@ from datetime import datetime
 
 from lxml import etree
 
-from connectors.parsed import ParseError, ParseResult, ParsedItem, clean, pick_id, wire_time
-from connectors.safexml import parse_xml
-from connectors.wire.xmltools import attr, child, children, descendants, lang, local, text
-from transforms.records import Story
+from wirewatch.connectors.parsing.results import ParseError, ParseResult, ParsedItem, clean, pick_id, wire_time
+from wirewatch.connectors.parsing.safexml import parse_xml
+from wirewatch.connectors.wire.xmltools import attr, child, children, descendants, lang, local, text
+from wirewatch.records import Story
 
 
 def parse_nitf(body: bytes, fetched: datetime | None = None, *, origin: str, source: str | None = None) -> ParseResult:

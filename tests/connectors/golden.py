@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectors.parsed import ParseResult, ParsedItem
+from wirewatch.connectors.parsing.results import ParseResult, ParsedItem
 
 
 def _brief(item: ParsedItem) -> dict[str, Any]:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from connectors.files import expand_paths, read_path
-from transforms.records import DeadLetter, Story
+from wirewatch.connectors.files.read import expand_paths, read_path
+from wirewatch.records import DeadLetter, Story
 
 # folder: (files giving at least one story, at least) as measured when the parsers were written
 FOLDERS = {

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from connectors.feeds import parse_feed
-from connectors.formats import parse_document
-from connectors.files import read_path
-from connectors.sniff import sniff
-from transforms.records import DeadLetter, Story
+from wirewatch.connectors.feeds.feedparser_path import parse_feed
+from wirewatch.connectors.parsing.dispatch import parse_document
+from wirewatch.connectors.files.read import read_path
+from wirewatch.connectors.parsing.sniff import sniff
+from wirewatch.records import DeadLetter, Story
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -74,7 +74,7 @@ def test_bare_guid_is_scoped_by_feed_and_stable() -> None:
 
 
 def test_a_feeds_configured_format_picks_its_parser() -> None:
-    from connectors.formats import parse_document
+    from wirewatch.connectors.parsing.dispatch import parse_document
 
     page = b"SEOUL (Reuters) - North Korea fired an intercontinental ballistic missile on Friday.\n"
     sniffed = parse_document(page, origin="http://wire/1", url="http://wire/1")
@@ -88,8 +88,8 @@ def test_a_feeds_configured_format_picks_its_parser() -> None:
 
 
 def test_every_configurable_format_names_a_parser() -> None:
-    from connectors.feedconfig import FORMATS
-    from connectors.formats import HINTS
+    from wirewatch.connectors.poll.config import FORMATS
+    from wirewatch.connectors.parsing.dispatch import HINTS
 
     assert tuple(HINTS) == FORMATS
 

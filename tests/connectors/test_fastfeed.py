@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from connectors import fastfeed
-from connectors.feeds import parse_feed
-from connectors.sniff import sniff
+from wirewatch.connectors.feeds.fast import path as fastfeed
+from wirewatch.connectors.feeds.feedparser_path import parse_feed
+from wirewatch.connectors.parsing.sniff import sniff
 from tests.connectors.floors import Floor
 
 REAL_WORLD = ("rss-parser", "feed-rs", "miniflux", "node-feedparser")

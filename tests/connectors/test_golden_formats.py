@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.formats import parse_document
+from wirewatch.connectors.parsing.dispatch import parse_document
 from tests.connectors.golden import summary
 
 DATA = Path(__file__).resolve().parent.parent / "data"

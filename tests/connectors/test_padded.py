@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from connectors.formats import parse_document
-from connectors.sniff import sniff
+from wirewatch.connectors.parsing.dispatch import parse_document
+from wirewatch.connectors.parsing.sniff import sniff
 from tests.connectors.golden import summary
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -80,8 +80,8 @@ def test_feedparser_is_never_handed_a_long_blank_head(monkeypatch: pytest.Monkey
     took hours): the bytes both parsers read keep at most 16 whitespace bytes in a row there."""
     import feedparser.sanitizer
 
-    from connectors import fastfeed_scan
-    from connectors.feeds import parse_feed
+    from wirewatch.connectors.feeds.fast import scan as fastfeed_scan
+    from wirewatch.connectors.feeds.feedparser_path import parse_feed
 
     seen: list[bytes] = []
 

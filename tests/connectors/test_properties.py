@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from connectors.formats import parse_document
-from connectors.parsed import INTERNAL
-from connectors.sniff import sniff
+from wirewatch.connectors.parsing.dispatch import parse_document
+from wirewatch.connectors.parsing.results import INTERNAL
+from wirewatch.connectors.parsing.sniff import sniff
 from tests.connectors.floors import Floor
 
 KINDS = ["feed", "jsonfeed", "ninjs", "newsmlg2", "nitf", "anpa1312", "iptc7901"]

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from connectors.formats import parse_document
-from connectors.parsed import RAW_EXCERPT
-from connectors.sniff import sniff
+from wirewatch.connectors.parsing.dispatch import parse_document
+from wirewatch.connectors.parsing.results import RAW_EXCERPT
+from wirewatch.connectors.parsing.sniff import sniff
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 FEEDS = sorted(p for p in (DATA / "feeds").iterdir() if p.suffix in (".xml", ".rss", ".atom"))

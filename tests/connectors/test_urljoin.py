@@ -9,7 +9,7 @@ from feedparser.urls import _urljoin
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connectors.urljoin import feedparser_join, join, plain_absolute
+from wirewatch.connectors.feeds.urljoin import feedparser_join, join, plain_absolute
 
 # Characters a URL may hold, and the ones urlparse and urlunparse treat specially, weighted towards the latter.
 PIECES = st.sampled_from(["a", "Z", "0", "-", ".", "_", "~", "%", "%2F", "!", "$", "&", "'", "(", ")", "*", "+",

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from connectors.formats import parse_document
+from wirewatch.connectors.parsing.dispatch import parse_document
 
 LAUGHS = b"".join(
     b'<!ENTITY l%d "%s">' % (n, b"".join(b"&l%d;" % (n - 1) for _ in range(10)) if n else b"lol")
@@ -99,9 +99,9 @@ def test_padded_entity_attacks_become_dead_letters(padding: str, attack: str, ro
 
 def test_a_padded_bomb_is_refused_by_every_xml_entry_point() -> None:
     """The feed parser alone (as the poller calls it) and the wire parsers' XML reader refuse it too."""
-    from connectors.feeds import parse_feed
-    from connectors.parsed import ParseError
-    from connectors.safexml import parse_xml
+    from wirewatch.connectors.feeds.feedparser_path import parse_feed
+    from wirewatch.connectors.parsing.results import ParseError
+    from wirewatch.connectors.parsing.safexml import parse_xml
 
     body = (b'<?xml version="1.0"?>' + PADDINGS["comment-70KB"] + b"<!DOCTYPE rss [" + LAUGHS + b"]>"
             + DOCS["rss"].replace(b"REF", b"l9"))

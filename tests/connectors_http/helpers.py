@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from connectors.http import HttpClient
-from connectors.httptypes import FetchError, FetchResult, FetchSettings, Validators
-from connectors.ssrf import AddressPolicy
-from transforms.records import Story
+from wirewatch.connectors.http.fetch import HttpClient
+from wirewatch.connectors.http.model import FetchError, FetchResult, FetchSettings, Validators
+from wirewatch.connectors.http.ssrf import AddressPolicy
+from wirewatch.records import Story
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 LOCAL = AddressPolicy.allowing("127.0.0.1/32")

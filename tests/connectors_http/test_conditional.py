@@ -5,9 +5,9 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from connectors.feedconfig import FeedConfig
-from connectors.httptypes import FetchResult, Validators
-from connectors.poller import poll_cycle
+from wirewatch.connectors.poll.config import FeedConfig
+from wirewatch.connectors.http.model import FetchResult, Validators
+from wirewatch.connectors.poll.cycle import poll_cycle
 from tests.connectors_http.helpers import NOW, LineParser, client, fetch
 from tests.connectors_http.servers import Handler, LocalServer, send
 

@@ -7,7 +7,7 @@ from textwrap import dedent
 
 import pytest
 
-from connectors.feedconfig import ConfigError, load_feeds
+from wirewatch.connectors.poll.config import ConfigError, load_feeds
 
 GOOD = """\
 defaults:

@@ -9,7 +9,7 @@ import zlib
 
 import pytest
 
-from connectors.httptypes import FetchError, FetchResult
+from wirewatch.connectors.http.model import FetchError, FetchResult
 from tests.connectors_http.helpers import client, fetch
 from tests.connectors_http.servers import Handler, LocalServer, send, stream
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from connectors.feedconfig import FeedConfig
-from connectors.poller import poll_cycle
+from wirewatch.connectors.poll.config import FeedConfig
+from wirewatch.connectors.poll.cycle import poll_cycle
 from tests.connectors_http.helpers import NOW, LineParser, client
 from tests.connectors_http.servers import Handler, LocalServer, send
 

@@ -7,9 +7,9 @@ import random
 from datetime import timedelta
 from pathlib import Path
 
-from connectors.feedconfig import FeedConfig
-from connectors.pollstate import load_states, save_states
-from connectors.poller import poll_cycle
+from wirewatch.connectors.poll.config import FeedConfig
+from wirewatch.connectors.poll.state import load_states, save_states
+from wirewatch.connectors.poll.cycle import poll_cycle
 from tests.connectors_http.helpers import NOW, LineParser, Parsed, client
 from tests.connectors_http.servers import Handler, LocalServer, send
 
@@ -133,7 +133,7 @@ def test_backoff_grows_with_consecutive_failures_and_is_seeded(server: LocalServ
 
 
 def test_credentials_and_headers_are_sent(server: LocalServer, tmp_path: Path) -> None:
-    from connectors.feedconfig import load_feeds
+    from wirewatch.connectors.poll.config import load_feeds
 
     server.routes["/paid"] = Feed("w1")
     path = tmp_path / "feeds.yaml"
@@ -179,7 +179,7 @@ def test_a_permanently_moved_feed_is_polled_at_its_new_url(server: LocalServer, 
 
 
 def test_temporary_redirects_and_foreign_origins_with_credentials_do_not_move_a_feed(server: LocalServer) -> None:
-    from connectors.feedconfig import Credentials
+    from wirewatch.connectors.poll.config import Credentials
 
     with LocalServer({"/feed": Feed("b")}) as other:
         server.routes["/temp"] = lambda h: send(h, 302, headers={"Location": "/feed"})

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, strategies as st
 
-from connectors.feedconfig import FeedConfig
-from connectors.pollstate import FeedState, StateError, due_feeds, load_states, remember_ids, save_states, state_for
+from wirewatch.connectors.poll.config import FeedConfig
+from wirewatch.connectors.poll.state import FeedState, StateError, due_feeds, load_states, remember_ids, save_states, state_for
 from tests.connectors_http.helpers import NOW
 
 

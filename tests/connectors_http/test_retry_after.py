@@ -7,10 +7,10 @@ from datetime import datetime, timedelta, timezone
 
 from hypothesis import given, strategies as st
 
-from connectors.feedconfig import FeedConfig
-from connectors.httptypes import FetchError
-from connectors.poller import poll_cycle
-from connectors.retryafter import MAX_RETRY_AFTER, parse_retry_after
+from wirewatch.connectors.poll.config import FeedConfig
+from wirewatch.connectors.http.model import FetchError
+from wirewatch.connectors.poll.cycle import poll_cycle
+from wirewatch.connectors.http.retryafter import MAX_RETRY_AFTER, parse_retry_after
 from tests.connectors_http.helpers import NOW, LineParser, client, fetch
 from tests.connectors_http.servers import LocalServer, send
 

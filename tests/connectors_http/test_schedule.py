@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from hypothesis import given, strategies as st
 
-from connectors.schedule import adaptive_interval, backoff_delay, failure_delay
+from wirewatch.connectors.poll.schedule import adaptive_interval, backoff_delay, failure_delay
 from tests.connectors_http.helpers import NOW
 
 times = st.datetimes(

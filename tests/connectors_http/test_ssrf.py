@@ -11,9 +11,9 @@ import ipaddress
 
 import pytest
 
-from connectors.http import HttpClient, open_stream
-from connectors.httptypes import FetchError, FetchResult, FetchSettings
-from connectors.ssrf import AddressPolicy, address_problem
+from wirewatch.connectors.http.fetch import HttpClient, open_stream
+from wirewatch.connectors.http.model import FetchError, FetchResult, FetchSettings
+from wirewatch.connectors.http.ssrf import AddressPolicy, address_problem
 from tests.connectors_http.helpers import LOCAL, NOW, client, fetch
 from tests.connectors_http.servers import LocalServer, send
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from connectors.http import HttpClient
-from connectors.httptypes import FetchError, FetchResult, FetchSettings
-from connectors.ssrf import AddressPolicy
+from wirewatch.connectors.http.fetch import HttpClient
+from wirewatch.connectors.http.model import FetchError, FetchResult, FetchSettings
+from wirewatch.connectors.http.ssrf import AddressPolicy
 from tests.connectors_http.helpers import NOW
 
 BODY = b"<rss version='2.0'><channel><title>t</title></channel></rss>"

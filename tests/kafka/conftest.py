@@ -12,7 +12,7 @@ import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka import errors as kafka_errors
 
-from connectors.kafka import ENV_TOPIC_PREFIX, Topics, ensure_topics
+from wirewatch.connectors.kafka.topics import ENV_TOPIC_PREFIX, Topics, ensure_topics
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from connectors.kafka import Publisher, ensure_topics
-from pipelines.ingest import ingest_files
+from wirewatch.connectors.kafka.topics import Publisher, ensure_topics
+from wirewatch.pipelines.ingest import ingest_files
 from tests.conftest import ROOT
 from tests.kafka.conftest import free_port, wait_for
 from tests.kafka.test_service import alerts, get, lag, start, stop

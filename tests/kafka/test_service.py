@@ -14,9 +14,9 @@ import orjson
 import pytest
 from kafka import KafkaConsumer, TopicPartition
 
-from connectors.kafka import Publisher, Topics, ensure_topics
-from pipelines.ingest import ingest_files
-from pipelines.streaming import RunnerNotFound, prism_binary
+from wirewatch.connectors.kafka.topics import Publisher, Topics, ensure_topics
+from wirewatch.pipelines.ingest import ingest_files
+from wirewatch.pipelines.streaming import RunnerNotFound, prism_binary
 from tests.conftest import DATA, ROOT, SEED
 from tests.kafka.conftest import free_port, read_all, wait_for
 

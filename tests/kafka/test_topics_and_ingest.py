@@ -4,11 +4,11 @@ import orjson
 from kafka import KafkaAdminClient
 from kafka.admin import ConfigResource, ConfigResourceType
 
-from connectors.kafka import Publisher, ensure_topics
-from pipelines.ingest import ingest_files
+from wirewatch.connectors.kafka.topics import Publisher, ensure_topics
+from wirewatch.pipelines.ingest import ingest_files
 from tests.conftest import DATA, SEED
 from tests.kafka.conftest import read_all
-from transforms.records import Story
+from wirewatch.records import Story
 
 
 def test_topics_are_created_with_explicit_partitions_and_settings(fresh_topics, topics):

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import pytest
 
-from transforms.gazetteer import default_gazetteer
-from transforms.geotag import classify
-from transforms.match import Matcher
-from transforms.normalize import normalize
-from transforms.records import EnrichedStory, Story
-from transforms.rules import default_watchlist
+from wirewatch.transforms.gazetteer import default_gazetteer
+from wirewatch.transforms.geotag import classify
+from wirewatch.transforms.match import Matcher
+from wirewatch.transforms.normalize import normalize
+from wirewatch.records import EnrichedStory, Story
+from wirewatch.transforms.rules import default_watchlist
 
 
 @pytest.fixture(scope="session")

@@ -10,10 +10,10 @@ import logging
 import orjson
 import pytest
 
-from transforms.alerts import alerts_for
-from transforms.match import CAPS, Caps, Matcher
-from transforms.records import Cluster, EnrichedStory, Story
-from transforms.rules import SEVERITIES, load_watchlist
+from wirewatch.transforms.alerts import alerts_for
+from wirewatch.transforms.match import CAPS, Caps, Matcher
+from wirewatch.records import Cluster, EnrichedStory, Story
+from wirewatch.transforms.rules import SEVERITIES, load_watchlist
 
 RULES = 5_000
 

@@ -6,7 +6,7 @@ import orjson
 
 from tests.conftest import SEED, SEEDS
 from tests.test_cli import wirewatch
-from transforms.rulelang.backtest import report
+from wirewatch.transforms.rulelang.backtest import report
 
 OLD = "rules:\n  - id: icbm\n    query: case:ICBM\n  - id: cocoa\n    query: cocoa\n"
 STORIES = [

@@ -7,14 +7,14 @@ import pickle
 
 import pytest
 
-import transforms.rules as rules_module
+import wirewatch.transforms.rules as rules_module
 from tests.rules.test_paraphrases import NEGATIVE, POSITIVE
-from transforms.match import Matcher
-from transforms.records import Story
-from transforms.rulelang import engine as engine_module
-from transforms.rulelang.cache import CompiledCache
-from transforms.rulelang.prefilter import hyperscan
-from transforms.rules import default_watchlist, load_watchlist, load_watchlist_file
+from wirewatch.transforms.match import Matcher
+from wirewatch.records import Story
+from wirewatch.transforms.rulelang import engine as engine_module
+from wirewatch.transforms.rulelang.cache import CompiledCache
+from wirewatch.transforms.rulelang.prefilter import hyperscan
+from wirewatch.transforms.rules import default_watchlist, load_watchlist, load_watchlist_file
 
 TEXTS = [t for table in (POSITIVE, NEGATIVE) for texts in table.values() for t in texts]
 
@@ -32,7 +32,7 @@ def test_hyperscan_and_aho_corasick_find_the_same(seed_text):
 def test_only_candidate_rules_are_evaluated():
     text = "rules:\n" + "".join(f"  - id: r{i}\n    query: '\"term{i} x\" NEAR/3 y{i}'\n" for i in range(50))
     matcher = Matcher(load_watchlist(text), cache=None)
-    from transforms.rulelang.view import StoryView
+    from wirewatch.transforms.rulelang.view import StoryView
 
     view = StoryView(Story(id="s", body="term7 x and y7, term8 x"))
     hits = matcher.engine.hits(view)
@@ -84,7 +84,7 @@ def test_parsed_watch_list_files_are_cached(tmp_path, monkeypatch):
 
 
 def test_default_list_keeps_its_ids_and_fires_on_the_seed(seed_text, default_matcher):
-    from transforms.normalize import normalize
+    from wirewatch.transforms.normalize import normalize
 
     ids = [r.id for r in default_watchlist().rules]
     assert {"icbm", "troop-withdrawal", "arms-transfer"} <= set(ids) and len(ids) == len(set(ids))

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import skip_unless_required
-from transforms.match import Matcher
-from transforms.records import Story
-from transforms.rulelang.engine import Engine
-from transforms.rules import RuleError, load_watchlist
+from wirewatch.transforms.match import Matcher
+from wirewatch.records import Story
+from wirewatch.transforms.rulelang.engine import Engine
+from wirewatch.transforms.rules import RuleError, load_watchlist
 
 
 @pytest.mark.parametrize("text, where, message", [
@@ -92,7 +92,7 @@ def test_a_failing_compiled_core_falls_back_to_the_python_engine():
 
 
 def test_a_panic_in_the_compiled_core_falls_back_too():
-    from transforms.rulelang import native
+    from wirewatch.transforms.rulelang import native
 
     if not native.available():
         skip_unless_required("the compiled core is not built", required_by="WIREWATCH_REQUIRE_NATIVE")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from transforms.match import Matcher
-from transforms.records import CountryTag, EnrichedStory, Story
-from transforms.rules import load_watchlist
+from wirewatch.transforms.match import Matcher
+from wirewatch.records import CountryTag, EnrichedStory, Story
+from wirewatch.transforms.rules import load_watchlist
 
 
 def fired(rules: str, body: str, *, title: str | None = None, **facts) -> dict:
@@ -153,8 +153,8 @@ def test_possessive_is_not_part_of_the_word():
 from hypothesis import given
 from hypothesis import strategies as st
 
-from transforms.rulelang.words import split, starts
-from transforms.tokens import tokenize
+from wirewatch.transforms.rulelang.words import split, starts
+from wirewatch.transforms.tokens import tokenize
 
 
 @given(st.text(alphabet=st.sampled_from(list("ab's’ -.Z9é\n")), max_size=40))

@@ -10,12 +10,12 @@ import pytest
 
 from tests.conftest import SEEDS
 from tests.test_cli import wirewatch
-from transforms.match import Matcher
-from transforms.records import Story
-from transforms.rulelang.engine import Engine
-from transforms.rulelang.explain import explain
-from transforms.rulelang.view import StoryView
-from transforms.rules import LIMITS, Limits, RuleError, load_watchlist, load_watchlist_file
+from wirewatch.transforms.match import Matcher
+from wirewatch.records import Story
+from wirewatch.transforms.rulelang.engine import Engine
+from wirewatch.transforms.rulelang.explain import explain
+from wirewatch.transforms.rulelang.view import StoryView
+from wirewatch.transforms.rules import LIMITS, Limits, RuleError, load_watchlist, load_watchlist_file
 
 
 def one_rule(query: str) -> str:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from transforms.match import Matcher
-from transforms.records import Story
-from transforms.rulelang import native
-from transforms.rulelang.engine import Engine
-from transforms.rules import (
+from wirewatch.transforms.match import Matcher
+from wirewatch.records import Story
+from wirewatch.transforms.rulelang import native
+from wirewatch.transforms.rulelang.engine import Engine
+from wirewatch.transforms.rules import (
     RuleError,
     load_watchlist,
     load_watchlist_files,

@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 
 from tests.conftest import skip_unless_required
 from tests.rules.test_paraphrases import NEGATIVE, POSITIVE
-from transforms.match import Matcher
-from transforms.records import CountryTag, EnrichedStory, Story
-from transforms.rulelang import native
-from transforms.rulelang.engine import Engine
-from transforms.rules import default_watchlist, load_watchlist, merge_watchlists
+from wirewatch.transforms.match import Matcher
+from wirewatch.records import CountryTag, EnrichedStory, Story
+from wirewatch.transforms.rulelang import native
+from wirewatch.transforms.rulelang.engine import Engine
+from wirewatch.transforms.rules import default_watchlist, load_watchlist, merge_watchlists
 
 if not native.available():
     skip_unless_required("the compiled core (wirewatch_native) is not built (needs cargo; scripts/bootstrap)",
@@ -68,7 +68,7 @@ def test_compiled_core_is_used_by_default_and_can_be_turned_off(monkeypatch):
 
 def test_fire_keeps_the_occurrence_api():
     python, compiled = pair(load_watchlist('rules:\n  - id: r\n    query: \'troops NEAR/2 withdraw\'\n'))
-    from transforms.rulelang.view import StoryView
+    from wirewatch.transforms.rulelang.view import StoryView
 
     story = Story(id="s", body="Troops will withdraw; troops withdrew.")
     ours = compiled.engine.fire(StoryView(story))
@@ -192,9 +192,9 @@ def test_a_generated_list_on_corpus_stories_matches_the_same(shared_corpora: Pat
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
     import rules_speed
 
-    from connectors.files import parse_jsonl
-    from transforms.gazetteer import default_gazetteer
-    from transforms.geotag import classify
+    from wirewatch.connectors.files.read import parse_jsonl
+    from wirewatch.transforms.gazetteer import default_gazetteer
+    from wirewatch.transforms.geotag import classify
 
     corpus = shared_corpora / "geo" / "reuters21578-train.jsonl"
     stories = [s for s in parse_jsonl(corpus.read_bytes(), str(corpus)) if isinstance(s, Story)][:1500]

@@ -3,13 +3,13 @@ offsets follow the folded lengths, and a candidate filter over many large sets k
 
 from __future__ import annotations
 
-from transforms.match import Matcher
-from transforms.records import Story
-from transforms.rulelang import words
-from transforms.rulelang.engine import _without
-from transforms.rulelang.syntax import FORM, STEM
-from transforms.rulelang.view import StoryView
-from transforms.rules import load_watchlist
+from wirewatch.transforms.match import Matcher
+from wirewatch.records import Story
+from wirewatch.transforms.rulelang import words
+from wirewatch.transforms.rulelang.engine import _without
+from wirewatch.transforms.rulelang.syntax import FORM, STEM
+from wirewatch.transforms.rulelang.view import StoryView
+from wirewatch.transforms.rules import load_watchlist
 
 
 def _keys_line(keys: list[str]) -> tuple[str, list[int]]:

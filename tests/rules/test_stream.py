@@ -7,9 +7,9 @@ import pytest
 import yaml
 
 from tests.rules.test_errors import BROKEN
-from transforms.rulelang.loader import _Load
-from transforms.rulelang.yamlstream import LOADER, Events
-from transforms.rules import DEFAULT_WATCHLIST, RuleError, load_watchlist
+from wirewatch.transforms.rulelang.loader import _Load
+from wirewatch.transforms.rulelang.yamlstream import LOADER, Events
+from wirewatch.transforms.rules import DEFAULT_WATCHLIST, RuleError, load_watchlist
 
 DOCUMENTS = [
     DEFAULT_WATCHLIST.read_text(encoding="utf-8"),
@@ -125,7 +125,7 @@ def test_a_rule_s_yaml_is_dropped_once_the_rule_is_parsed(monkeypatch):
     """What keeps a large list's memory low: while rule k is parsed, the nodes of rules before it are gone."""
     import weakref
 
-    from transforms.rulelang import loader
+    from wirewatch.transforms.rulelang import loader
 
     seen: list[weakref.ref] = []
     alive_before: list[int] = []

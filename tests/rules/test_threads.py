@@ -6,8 +6,8 @@ from __future__ import annotations
 import snowballstemmer
 
 from tests.test_tokens import in_threads, made_up_words
-from transforms import tokens
-from transforms.rulelang import words
+from wirewatch.transforms import tokens
+from wirewatch.transforms.rulelang import words
 
 
 def test_word_keys_in_threads_are_the_single_thread_keys():

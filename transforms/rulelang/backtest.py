@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from transforms.records import EnrichedStory, RuleMatch
+from wirewatch.records import EnrichedStory, RuleMatch
 
 CONTEXT = 60  # characters each side of the evidence
 

@@ -10,13 +10,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from transforms.rulelang import native
-from transforms.rulelang.cache import CompiledCache, paused_gc
-from transforms.rulelang.evaluate import Context, RootResult, bound_terms, compile_root
-from transforms.rulelang.prefilter import BACKENDS, Scanner, default_backend
-from transforms.rulelang.program import Program, compile_program
-from transforms.rulelang.syntax import FORM, STEM, WatchList
-from transforms.rulelang.view import StoryView
+from wirewatch.transforms.rulelang import native
+from wirewatch.transforms.rulelang.cache import CompiledCache, paused_gc
+from wirewatch.transforms.rulelang.evaluate import Context, RootResult, bound_terms, compile_root
+from wirewatch.transforms.rulelang.prefilter import BACKENDS, Scanner, default_backend
+from wirewatch.transforms.rulelang.program import Program, compile_program
+from wirewatch.transforms.rulelang.syntax import FORM, STEM, WatchList
+from wirewatch.transforms.rulelang.view import StoryView
 
 COMPILED_CORE = "<compiled core>"  # the failure counter's key for faults of the compiled core
 CACHE_MIN_PATTERNS = 2_000  # smaller lists compile in milliseconds: not worth a file

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from transforms.rulelang.syntax import FIELDS, Leaf, Node, Op, Pred
+from wirewatch.transforms.rulelang.syntax import FIELDS, Leaf, Node, Op, Pred
 
 Result = tuple[float, list[tuple[int, int, int]]] | None
 Clause = Callable[["Context"], Result]

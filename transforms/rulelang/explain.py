@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from transforms.rulelang.engine import Engine
-from transforms.rulelang.evaluate import Context, compile_rule
-from transforms.rulelang.program import required
-from transforms.rulelang.syntax import FIELDS, Leaf, Node, Op, Pred
-from transforms.rulelang.view import StoryView
+from wirewatch.transforms.rulelang.engine import Engine
+from wirewatch.transforms.rulelang.evaluate import Context, compile_rule
+from wirewatch.transforms.rulelang.program import required
+from wirewatch.transforms.rulelang.syntax import FIELDS, Leaf, Node, Op, Pred
+from wirewatch.transforms.rulelang.view import StoryView
 
 
 @dataclass(frozen=True, slots=True)

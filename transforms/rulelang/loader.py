@@ -24,13 +24,13 @@ import re
 
 import yaml
 
-from transforms.rulelang.cache import paused_gc
-from transforms.rulelang.errors import QueryError, RuleError
-from transforms.rulelang.limits import LIMITS, Limits, long_term
-from transforms.rulelang.parser import Parser, parse_alias
-from transforms.rulelang.syntax import LANGUAGES, SEVERITIES, Rule, Term, WatchList
-from transforms.rulelang.terms import make_term
-from transforms.rulelang.yamlstream import Events
+from wirewatch.transforms.rulelang.cache import paused_gc
+from wirewatch.transforms.rulelang.errors import QueryError, RuleError
+from wirewatch.transforms.rulelang.limits import LIMITS, Limits, long_term
+from wirewatch.transforms.rulelang.parser import Parser, parse_alias
+from wirewatch.transforms.rulelang.syntax import LANGUAGES, SEVERITIES, Rule, Term, WatchList
+from wirewatch.transforms.rulelang.terms import make_term
+from wirewatch.transforms.rulelang.yamlstream import Events
 
 LANGUAGE_VERSION = "3"  # part of every digest: a new language version never reuses old compiled forms
 RULE_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")

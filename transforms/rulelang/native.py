@@ -9,10 +9,10 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-from transforms.rulelang.cache import paused_gc
-from transforms.rulelang.evaluate import simple_or
-from transforms.rulelang.program import Program
-from transforms.rulelang.syntax import FIELDS, Leaf, Node, Op, Pred, WatchList
+from wirewatch.transforms.rulelang.cache import paused_gc
+from wirewatch.transforms.rulelang.evaluate import simple_or
+from wirewatch.transforms.rulelang.program import Program
+from wirewatch.transforms.rulelang.syntax import FIELDS, Leaf, Node, Op, Pred, WatchList
 
 PLAN_VERSION = 2  # the plan and call format this module makes; native/src/lib.rs has the same number
 

@@ -23,9 +23,9 @@ import dataclasses
 import difflib
 import re
 
-from transforms.rulelang.errors import QueryError
-from transforms.rulelang.limits import LIMITS, Limits, long_term
-from transforms.rulelang.syntax import (
+from wirewatch.transforms.rulelang.errors import QueryError
+from wirewatch.transforms.rulelang.limits import LIMITS, Limits, long_term
+from wirewatch.transforms.rulelang.syntax import (
     FIELDS,
     PREDICATES,
     REGIONS,
@@ -35,7 +35,7 @@ from transforms.rulelang.syntax import (
     Pred,
     Term,
 )
-from transforms.rulelang.terms import make_term
+from wirewatch.transforms.rulelang.terms import make_term
 
 _TOKEN = re.compile(
     r"""\s*(?:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from transforms.rulelang.syntax import (
+from wirewatch.transforms.rulelang.syntax import (
     FORM,
     STEM,
     Leaf,

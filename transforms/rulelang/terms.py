@@ -7,8 +7,8 @@ from __future__ import annotations
 import itertools
 from functools import lru_cache
 
-from transforms.rulelang import words
-from transforms.rulelang.syntax import FORM, STEM, Term, stem_stream
+from wirewatch.transforms.rulelang import words
+from wirewatch.transforms.rulelang.syntax import FORM, STEM, Term, stem_stream
 
 MAX_PATTERNS = 64  # per term: a phrase whose every word inflects could explode
 

@@ -8,9 +8,9 @@ from collections.abc import Iterable
 from itertools import accumulate
 from typing import Any
 
-from transforms.records import EnrichedStory, Story
-from transforms.rulelang import words
-from transforms.rulelang.syntax import FIELDS, FORM, STEM, stream_language
+from wirewatch.records import EnrichedStory, Story
+from wirewatch.transforms.rulelang import words
+from wirewatch.transforms.rulelang.syntax import FIELDS, FORM, STEM, stream_language
 
 SEPARATOR = "\x1f"  # a key no pattern contains: phrases never run from one field into the next
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from transforms.tokens import remember, snowball, stem
+from wirewatch.transforms.tokens import remember, snowball, stem
 
 WORD = re.compile(r"\w+(?:['’]\w+)*")
 # The same words with a trailing possessive 's consumed but not captured: "Korea's" gives "Korea".
@@ -58,7 +58,7 @@ def stem_in(word: str, language: str) -> str:
     """The case-folded Snowball stem of ``word`` in ``language`` (an ISO 639-1 code of syntax.LANGUAGES)."""
     if language == "en":
         return stem_key(word)
-    from transforms.rulelang.syntax import LANGUAGES
+    from wirewatch.transforms.rulelang.syntax import LANGUAGES
 
     return snowball(LANGUAGES[language]).stemWord(word.casefold())  # type: ignore[no-any-return]
 

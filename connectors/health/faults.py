@@ -1,0 +1,124 @@
+"""Faults that clear on their own (a broker restart, a full disk, a permission put right): the always-on
+service retries the step that met one, with exponential backoff and jitter, and surfaces the fault while
+it lasts (a warning when it starts, /health and metrics while it lasts, a line when it clears). A fault
+that cannot clear (bad input, a bug) is raised at once."""
+
+from __future__ import annotations
+
+import errno
+import logging
+import random
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable, TypeVar
+
+from kafka import errors as kafka_errors
+
+from wirewatch.connectors.health import metrics
+
+log = logging.getLogger("wirewatch.faults")
+T = TypeVar("T")
+
+# errno values of conditions an operator or the system can clear while the service waits
+TRANSIENT_ERRNOS = frozenset({
+    errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS, errno.EIO, errno.EAGAIN, errno.EBUSY,
+    errno.EMFILE, errno.ENFILE, errno.ENOMEM, errno.ETIMEDOUT, errno.ESTALE,
+})
+_KAFKA_TRANSIENT = (kafka_errors.KafkaConnectionError, kafka_errors.KafkaTimeoutError, kafka_errors.BrokerNotAvailableError)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for faults worth waiting out: our errors that say so, Kafka's retriable errors, and file-system
+    errors such as a full disk or a permission refused."""
+    if isinstance(exc, kafka_errors.KafkaError):
+        return bool(exc.retriable) or isinstance(exc, _KAFKA_TRANSIENT)
+    if isinstance(exc, OSError) and exc.errno in TRANSIENT_ERRNOS:
+        return True
+    return getattr(exc, "retriable", None) is True
+
+
+class Stopping(RuntimeError):
+    """The service is stopping while a fault persists: the step gives up, and nothing it did is committed."""
+
+    retriable = True
+
+
+@dataclass(frozen=True)
+class Backoff:
+    first: float = 0.5
+    cap: float = 30.0
+    factor: float = 2.0
+    jitter: float = 0.2  # +- this fraction, so that many retrying steps do not hit a recovering broker at once
+
+    def delay(self, attempt: int, rand: Callable[[], float] = random.random) -> float:
+        base = min(self.cap, self.first * self.factor ** max(0, attempt - 1))
+        return base * (1 + self.jitter * (2 * rand() - 1))
+
+
+@dataclass(frozen=True)
+class Fault:
+    kind: str
+    error: str
+    since: datetime
+    attempts: int
+
+
+class Faults:
+    """The faults in progress, by kind ("kafka", "archive", ...), for /health and the logs."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._active: dict[str, Fault] = {}
+        self.stopping = threading.Event()
+
+    def failed(self, kind: str, exc: BaseException) -> Fault:
+        error = f"{type(exc).__name__}: {exc}"[:300]
+        with self._lock:
+            previous = self._active.get(kind)
+            fault = Fault(kind, error, previous.since if previous else datetime.now(timezone.utc),
+                          previous.attempts + 1 if previous else 1)
+            self._active[kind] = fault
+        metrics.FAULT_RETRIES.labels(kind).inc()
+        metrics.FAULTS_ACTIVE.labels(kind).set(1)
+        if previous is None:
+            log.warning("fault: retrying until it clears", extra={"fault": kind, "error": error})
+        return fault
+
+    def cleared(self, kind: str) -> None:
+        with self._lock:
+            fault = self._active.pop(kind, None)
+        if fault is not None:
+            metrics.FAULTS_ACTIVE.labels(kind).set(0)
+            seconds = (datetime.now(timezone.utc) - fault.since).total_seconds()
+            log.info("fault cleared", extra={"fault": kind, "attempts": fault.attempts, "seconds": round(seconds, 1)})
+
+    def active(self) -> list[Fault]:
+        with self._lock:
+            return sorted(self._active.values(), key=lambda f: f.kind)
+
+
+FAULTS = Faults()  # one per process, like the metrics registry it feeds
+
+
+def retry(kind: str, step: Callable[[], T], *, faults: Faults = FAULTS, backoff: Backoff = Backoff(),
+          sleep: Callable[[float], object] | None = None) -> T:
+    """``step()``, retried through transient faults until it succeeds; other errors are raised at once.
+    While the service is stopping, a persisting fault raises ``Stopping`` instead of waiting on."""
+    wait = sleep or (lambda seconds: faults.stopping.wait(seconds))
+    attempt = 0
+    while True:
+        try:
+            result = step()
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            attempt += 1
+            faults.failed(kind, exc)
+            if faults.stopping.is_set():
+                raise Stopping(f"stopping while {kind} is failing: {exc}") from exc
+            wait(backoff.delay(attempt))
+            continue
+        if attempt:
+            faults.cleared(kind)
+        return result

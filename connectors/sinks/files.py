@@ -1,0 +1,108 @@
+"""Output files: JSON Lines written atomically (temporary file, fsync, rename) and the date-partitioned
+story archive. Re-running into the same folder replaces files with identical content."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import secrets
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Iterable
+
+import xxhash
+
+from wirewatch.records import EnrichedStory, dumps
+
+
+def _create_temporary(target: Path) -> tuple[int, Path]:
+    """A new hidden file beside ``target``, opened for writing with mode 0666 less the umask (the mode any
+    other new file gets; tempfile.mkstemp would force 0600 on every archive and output file)."""
+    while True:
+        tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666), tmp
+        except FileExistsError:  # a 48-bit random clash: draw again
+            continue
+
+
+def _replace(target: Path, data: bytes, fsync: bool) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = _create_temporary(target)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            if fsync:
+                out.flush()
+                os.fsync(out.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_atomic(path: str | os.PathLike, data: bytes) -> None:
+    """Write, fsync, rename, fsync the folder: after a crash the file is either old or new, and durable."""
+    target = Path(path)
+    _replace(target, data, fsync=True)
+    dir_fd = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def write_unsynced(path: str | os.PathLike, data: bytes) -> None:
+    """Write via a temporary file and rename, without fsync: a crash never leaves a torn file, but the
+    file is durable only after ``sync_filesystem``. For many small files written in one batch."""
+    _replace(Path(path), data, fsync=False)
+
+
+_libc = ctypes.CDLL(None, use_errno=True) if hasattr(ctypes, "CDLL") else None
+
+
+def sync_filesystem(path: str | os.PathLike) -> None:
+    """Make everything written on ``path``'s file system durable: one syncfs(2) instead of an fsync per
+    file (sync(2) where syncfs is missing)."""
+    Path(path).mkdir(parents=True, exist_ok=True)
+    syncfs = getattr(_libc, "syncfs", None)
+    if syncfs is None:
+        os.sync()
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        if syncfs(fd) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, f"syncfs failed: {os.strerror(err)}", str(path))
+    finally:
+        os.close(fd)
+
+
+def jsonl_bytes(records: Iterable[Any]) -> bytes:
+    return b"".join(dumps(r) + b"\n" for r in records)
+
+
+def write_jsonl(path: str | os.PathLike, records: Iterable[Any]) -> int:
+    rows = list(records)
+    write_atomic(path, jsonl_bytes(rows))
+    return len(rows)
+
+
+def archive_partition(story: EnrichedStory) -> str:
+    published = story.story.published
+    return f"dt={published.date().isoformat()}" if published else "dt=undated"
+
+
+def write_archive(root: str | os.PathLike, stories: Iterable[EnrichedStory]) -> list[Path]:
+    """One file per date partition, named by the hash of the ids it holds: idempotent by story id."""
+    partitions: dict[str, list[EnrichedStory]] = defaultdict(list)
+    for story in stories:
+        partitions[archive_partition(story)].append(story)
+    written = []
+    for name, rows in sorted(partitions.items()):
+        rows.sort(key=lambda s: s.id)
+        digest = xxhash.xxh3_64_hexdigest("\n".join(s.id for s in rows).encode())
+        path = Path(root) / name / f"stories-{digest}.jsonl"
+        write_atomic(path, jsonl_bytes(rows))
+        written.append(path)
+    return written
