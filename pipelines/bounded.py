@@ -1,10 +1,12 @@
-"""Bounded runs (replay of saved files, enrich of JSONL) on Beam's FnApiRunner: wiring only."""
+"""Bounded runs (replay of saved files, enrich of JSONL) on Beam's FnApiRunner unless ``--runner`` says
+otherwise: wiring only."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
@@ -13,7 +15,7 @@ from wirewatch.connectors.files.beamio import ReadStories, WriteArchive, WriteJs
 from wirewatch.connectors.files.read import expand_paths
 from wirewatch.connectors.files.readtally import ReadTally
 from wirewatch.transforms.dedupe import story_order
-from wirewatch.transforms.ptransforms import EnrichStories
+from wirewatch.transforms.ptransforms import EnrichStories, RaiseAlerts
 from wirewatch.records import Alert, DeadLetter, EnrichedStory
 from wirewatch.transforms.rules import WatchList
 
@@ -28,22 +30,20 @@ class Outputs:
     archive: Path | None = None
 
 
-def options(runner: str = BOUNDED_RUNNER) -> PipelineOptions:
+def options(pipeline_args: Sequence[str] = ()) -> PipelineOptions:
+    """Beam options for a bounded run: ``pipeline_args`` as given on the command line (``--runner=...`` and
+    any other Beam option), on top of the default runner."""
     logging.getLogger("apache_beam").setLevel(logging.WARNING)
-    return PipelineOptions([f"--runner={runner}"])
-
-
-def _origin_key(origin: str) -> tuple[str, int]:
-    path, _, line = origin.rpartition(":")
-    return (path, int(line)) if line.isdigit() else (origin, 0)
+    return PipelineOptions([f"--runner={BOUNDED_RUNNER}", *pipeline_args])
 
 
 def _alert_key(alert: Alert) -> tuple[str, str]:
     return (alert.rule, alert.id)
 
 
-def _dead_key(dead: DeadLetter) -> tuple:
-    return (_origin_key(dead.origin), dead.stage, dead.reason)
+def dead_key(dead: DeadLetter) -> tuple:
+    """File, then line as a number (``a.jsonl:10`` after ``a.jsonl:9``), then stage and reason."""
+    return (dead.origin.sort_key(), dead.stage, dead.reason)
 
 
 def _enriched_by_time(e: EnrichedStory) -> tuple:
@@ -51,21 +51,23 @@ def _enriched_by_time(e: EnrichedStory) -> tuple:
 
 
 def _enriched_by_input(e: EnrichedStory) -> tuple:
-    return (_origin_key(e.story.origin or ""), e.id)
+    origin = e.story.origin
+    return (origin.sort_key() if origin else ("", -1, 0), e.id)
 
 
 def run(paths: list[str], outputs: Outputs, watchlist: WatchList, *, keep_input_order: bool = False,
-        runner: str = BOUNDED_RUNNER, tally: ReadTally | None = None) -> None:
+        pipeline_args: Sequence[str] = (), tally: ReadTally | None = None) -> None:
     """Read ``paths``, enrich, and write the outputs named in ``outputs``; returns when the run is done.
     ``tally`` counts the files and stories read, for a progress line (pipelines/progress.py)."""
     files = expand_paths(paths)
-    with beam.Pipeline(options=options(runner)) as p:
+    with beam.Pipeline(options=options(pipeline_args)) as p:
         stories, dead_read = p | "ReadStories" >> ReadStories(files, tally)
-        enriched, alerts, dead_enrich = stories | "EnrichStories" >> EnrichStories(watchlist)
+        enriched, dead_enrich = stories | "EnrichStories" >> EnrichStories(watchlist)
+        alerts = enriched | "RaiseAlerts" >> RaiseAlerts(watchlist)
         order = _enriched_by_input if keep_input_order else _enriched_by_time
         _ = enriched | "WriteStories" >> WriteJsonLines(str(outputs.stories), order)
         _ = alerts | "WriteAlerts" >> WriteJsonLines(str(outputs.alerts), _alert_key)
         dead = (dead_read, dead_enrich) | "FlattenDeadLetters" >> beam.Flatten()
-        _ = dead | "WriteDeadLetters" >> WriteJsonLines(str(outputs.deadletter), _dead_key)
+        _ = dead | "WriteDeadLetters" >> WriteJsonLines(str(outputs.deadletter), dead_key)
         if outputs.archive is not None:
             _ = enriched | "WriteArchive" >> WriteArchive(str(outputs.archive))

@@ -61,7 +61,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     outputs = bounded.Outputs(out / "stories.jsonl", out / "alerts.jsonl", out / "deadletter.jsonl", out / "archive")
     watchlist = _watchlist(args.rules)
     with read_progress(len(expand_paths(args.paths)), "replay") as tally:
-        bounded.run(args.paths, outputs, watchlist, tally=tally)
+        bounded.run(args.paths, outputs, watchlist, tally=tally, pipeline_args=args.pipeline_args)
     print(summarize(outputs.stories, outputs.alerts, outputs.deadletter, show_alerts=not args.quiet))
     return 0
 
@@ -75,7 +75,8 @@ def cmd_enrich(args: argparse.Namespace) -> int:
     dead = out.with_name(out.name.removesuffix(".jsonl") + ".deadletter.jsonl")
     watchlist = _watchlist(args.rules)
     with read_progress(1, "enrich") as tally:
-        bounded.run([args.input], bounded.Outputs(out, alerts, dead), watchlist, keep_input_order=True, tally=tally)
+        bounded.run([args.input], bounded.Outputs(out, alerts, dead), watchlist, keep_input_order=True, tally=tally,
+                    pipeline_args=args.pipeline_args)
     print(summarize(out, alerts, dead, show_alerts=False), file=sys.stderr)
     return 0
 
@@ -180,6 +181,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         drop_quiet=args.quiet_period,
         drop_state=args.drop_state,
         topics=_topics(args),
+        pipeline_args=args.pipeline_args,
     )
     return service.run(config)
 
@@ -202,6 +204,12 @@ def _drop_args(p: argparse.ArgumentParser) -> None:
                    help="where to remember what each drop folder delivered (default: a dot-file in the folder)")
 
 
+def runner_arg(p: argparse.ArgumentParser, default: str) -> None:
+    """``--runner``; any other Beam pipeline option (``--name=value``) is passed through to the pipeline too."""
+    p.add_argument("--runner", metavar="NAME",
+                   help=f"Beam runner (default: {default}); other Beam options (--name=value) pass through")
+
+
 def _service_args(p: argparse.ArgumentParser) -> None:
     _kafka_args(p)
     p.add_argument("--rules", metavar="FILE", action="append",
@@ -210,6 +218,7 @@ def _service_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--metrics-port", type=int, default=9108, help="port for /metrics and /health (0: any free port)")
     p.add_argument("--metrics-host", default="127.0.0.1", help="address for /metrics and /health (0.0.0.0 in containers)")
     p.add_argument("--prism", metavar="PATH", help="Beam Prism runner binary (default: built by scripts/bootstrap)")
+    runner_arg(p, "PrismRunner on a Prism the service starts; with --job_endpoint=HOST:PORT, that job service")
 
 
 def _version() -> str:
@@ -233,6 +242,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--rules", metavar="FILE", action="append",
                    help="watch list YAML, repeatable (e.g. one per language; default: the built-in list)")
     r.add_argument("-q", "--quiet", action="store_true", help="print counts only, not each alert")
+    runner_arg(r, "FnApiRunner")
     r.set_defaults(func=cmd_replay)
 
     e = sub.add_parser("enrich", help="enrich JSONL stories: one output line per input line, same id")
@@ -240,6 +250,7 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("-o", "--output", required=True, metavar="OUT.jsonl")
     e.add_argument("--rules", metavar="FILE", action="append",
                    help="watch list YAML, repeatable (e.g. one per language; default: the built-in list)")
+    runner_arg(e, "FnApiRunner")
     e.set_defaults(func=cmd_enrich)
 
     i = sub.add_parser("ingest", help="publish stories from files, folders or polled feeds to Kafka")
@@ -267,22 +278,56 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+PIPELINE_COMMANDS = {"replay", "enrich", "backtest", "explain", "process", "run"}
+
+
+def beam_option_names() -> set[str]:
+    """Every option Beam's pipeline options know (``--runner``, ``--direct_num_workers``, ...)."""
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    beam_parser = argparse.ArgumentParser(add_help=False)
+    seen, todo = set(), [PipelineOptions]
+    while todo:
+        cls = todo.pop()
+        for sub in cls.__subclasses__():
+            if sub not in seen:
+                seen.add(sub)
+                todo.append(sub)
+                try:
+                    sub._add_argparse_args(beam_parser)
+                except argparse.ArgumentError:  # an option two views both declare
+                    pass
+    return {s for action in beam_parser._actions for s in action.option_strings}
+
+
+def _beam_args(extra: list[str]) -> list[str] | None:
+    """``extra`` if every option in it is one of Beam's (passed through to the pipeline), else None."""
+    names = beam_option_names()
+    flags = [a.split("=", 1)[0] for a in extra if a.startswith("--")]
+    return extra if flags and all(f in names for f in flags) and extra[0].startswith("--") else None
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """Like ``parse_args``, but an unknown option after a subcommand is reported with that subcommand's
-    usage: argparse hands a subcommand's leftovers back to the top-level parser, whose usage says nothing
-    about the subcommand's options."""
+    """Like ``parse_args``, with two twists. Commands that run a pipeline pass Beam's own options through
+    to it (``--runner=...``, ``--direct_num_workers=2``, as Beam's examples do). Any other unknown option
+    is reported with the subcommand's usage: argparse hands a subcommand's leftovers back to the top-level
+    parser, whose usage says nothing about the subcommand's options."""
     top = parser()
     args, extra = top.parse_known_args(argv)
+    args.pipeline_args = [f"--runner={args.runner}"] if getattr(args, "runner", None) else []
     if extra:
-        sub = next(a for a in top._actions if isinstance(a, argparse._SubParsersAction))
-        sub.choices[args.command].error(f"unrecognized arguments: {' '.join(extra)}")  # exits 2
+        passed = _beam_args(extra) if args.command in PIPELINE_COMMANDS else None
+        if passed is None:
+            sub = next(a for a in top._actions if isinstance(a, argparse._SubParsersAction))
+            sub.choices[args.command].error(f"unrecognized arguments: {' '.join(extra)}")  # exits 2
+        args.pipeline_args += passed
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
     # Beam's import warns about optional Google Cloud clients we never use; keep stderr for real problems.
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+    args = parse_args(argv)
     try:
         return args.func(args)
     except RuleError as exc:

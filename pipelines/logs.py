@@ -34,9 +34,7 @@ def setup(level: int | str | None = None) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)
-    logging.getLogger("wirewatch").setLevel(level)
-    for name in ("connectors", "pipelines", "transforms"):
-        logging.getLogger(name).setLevel(level)
+    logging.getLogger("wirewatch").setLevel(level)  # every module of ours logs under wirewatch.*
     # kafka-python logs every failed connection of an outage, several a second; the service reports an
     # outage itself (one line when it starts, one when it clears, and /health meanwhile). Debug shows them.
     logging.getLogger("kafka").setLevel(logging.DEBUG if str(level) == "DEBUG" else logging.CRITICAL)

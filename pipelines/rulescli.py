@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import pickle
 import sys
 import tempfile
 from pathlib import Path
+from typing import Sequence
 
 import orjson
 
 from wirewatch.connectors.files.readtally import ReadTally
+from wirewatch.records import DeadLetter
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
+    from wirewatch.pipelines.cli import runner_arg
+
     b = sub.add_parser("backtest", help="run a watch list over saved files: hits per rule, samples, diff")
     b.add_argument("paths", nargs="+", metavar="PATH", help="wire-text files, JSONL files, or folders of them")
     b.add_argument("--rules", required=True, metavar="FILE", action="append",
@@ -23,6 +28,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--json", metavar="OUT", help="also write the full report as JSON here")
     b.add_argument("--deadletter", metavar="FILE",
                    help="also keep the dead letters (inputs that could not be read or scored) here as JSONL")
+    runner_arg(b, "FnApiRunner")
     b.set_defaults(func=cmd_backtest)
 
     e = sub.add_parser("explain", help="why each rule did or did not fire for one story")
@@ -31,6 +37,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--story", required=True, metavar="ID|FILE", help="a story file, or a story id found in PATHs")
     e.add_argument("paths", nargs="*", metavar="PATH", help="where to look the story id up")
     e.add_argument("--all", action="store_true", help="show the clause tree of every evaluated rule")
+    runner_arg(e, "FnApiRunner")
     e.set_defaults(func=cmd_explain)
 
 
@@ -52,7 +59,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="wirewatch-backtest-") as tmp:
         out, dead_path = Path(tmp) / "matches.jsonl", Path(tmp) / "deadletter.jsonl"
         with read_progress(len(files), "backtest") as tally:
-            run_backtest(files, new, old, out, dead_path, tally)
+            run_backtest(files, new, old, out, dead_path, tally, args.pipeline_args)
         records = [orjson.loads(line) for line in out.read_bytes().splitlines() if line.strip()]
         dead = [orjson.loads(line) for line in dead_path.read_bytes().splitlines() if line.strip()]
         report_dead_letters(dead_path)  # each on stderr, as replay lists them
@@ -69,37 +76,31 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_backtest(files: list[str], new, old, out: Path, dead_out: Path, tally: ReadTally | None = None) -> None:
-    """The bounded Beam run: read, normalize, geotag, match with both lists, one record per story; every
-    input that could not be read or scored goes to ``dead_out``. ``tally`` counts what was read."""
+def run_backtest(files: list[str], new, old, out: Path, dead_out: Path, tally: ReadTally | None = None,
+                 pipeline_args: Sequence[str] = ()) -> None:
+    """The bounded Beam run: read, enrich (each story its own cluster) with the new list, match the old one
+    too, one record per story; every input that could not be read or scored goes to ``dead_out``. ``tally``
+    counts what was read."""
     import apache_beam as beam
 
     from wirewatch.connectors.files.beamio import ReadStories, WriteJsonLines
     from wirewatch.pipelines import bounded
-    from wirewatch.transforms.ptransforms import ClassifyRegions, MatchRules, NormalizeStories
-    from wirewatch.records import Cluster
+    from wirewatch.transforms.ptransforms import NO_DEDUPE, EnrichStories, MatchRules
     from wirewatch.transforms.rulelang.backtest import story_record
 
-    with beam.Pipeline(options=bounded.options()) as p:
+    with beam.Pipeline(options=bounded.options(pipeline_args)) as p:
         stories, dead_read = p | "ReadStories" >> ReadStories(files, tally)
-        normalized, dead_normalize = stories | "NormalizeStories" >> NormalizeStories()
-        pairs = normalized | "OwnCluster" >> beam.Map(lambda s: (s, Cluster(s.id)))
-        classified, dead_classify = pairs | "ClassifyRegions" >> ClassifyRegions()
-        dead = [dead_read, dead_normalize, dead_classify]
+        matched, dead_enrich = stories | "EnrichStories" >> EnrichStories(new, NO_DEDUPE)
+        dead = [dead_read, dead_enrich]
         if old is not None:
-            old_matched, dead_old = classified | "MatchOldRules" >> MatchRules(old)
+            cleared = matched | "ClearNewMatches" >> beam.Map(lambda e: dataclasses.replace(e, matches=()))
+            old_matched, dead_old = cleared | "MatchOldRules" >> MatchRules(old)
             dead.append(dead_old)
-            olds = old_matched | "OldById" >> beam.Map(lambda e: (e.id, e.matches))
-            keyed = old_matched | "ClearOldMatches" >> beam.Map(lambda e: dataclasses.replace(e, matches=()))
-        else:
-            keyed, olds = classified, None
-        matched, dead_new = keyed | "MatchNewRules" >> MatchRules(new)
-        dead.append(dead_new)
-        if olds is not None:
             records = (
-                {"new": matched | "NewById" >> beam.Map(lambda e: (e.id, e)), "old": olds}
+                {"new": matched | "NewById" >> beam.Map(lambda e: (e.id, e)),
+                 "old": old_matched | "OldById" >> beam.Map(lambda e: (e.id, e.matches))}
                 | "JoinById" >> beam.CoGroupByKey()
-                | "Record" >> beam.Map(lambda kv: story_record(kv[1]["new"][0], tuple(kv[1]["old"][0])))
+                | "Record" >> beam.FlatMap(_joined_record)
             )
         else:
             records = matched | "Record" >> beam.Map(lambda e: story_record(e, None))
@@ -107,15 +108,16 @@ def run_backtest(files: list[str], new, old, out: Path, dead_out: Path, tally: R
         _ = (
             tuple(dead)
             | "FlattenDeadLetters" >> beam.Flatten()
-            | "WriteDeadLetters" >> WriteJsonLines(str(dead_out), _dead_order)
+            | "WriteDeadLetters" >> WriteJsonLines(str(dead_out), bounded.dead_key)
         )
 
 
-def _dead_order(dead) -> tuple:
-    """File, then line number as a number (``a.jsonl:10`` after ``a.jsonl:9``), then stage and reason."""
-    path, _, line = dead.origin.rpartition(":")
-    where = (path, int(line)) if line.isdigit() else (dead.origin, 0)
-    return (where, dead.stage, dead.reason)
+def _joined_record(kv: tuple) -> list[dict]:
+    """A story scored by both lists; one the old list failed on (a dead letter already) is not compared."""
+    from wirewatch.transforms.rulelang.backtest import story_record
+
+    new, old = kv[1]["new"], kv[1]["old"]
+    return [story_record(new[0], tuple(old[0]))] if new and old else []
 
 
 def _find_stories(story: str, paths: list[str]):
@@ -138,27 +140,51 @@ def _find_stories(story: str, paths: list[str]):
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from wirewatch.transforms.gazetteer import default_gazetteer
-    from wirewatch.transforms.geotag import classify
     from wirewatch.transforms.match import Matcher
-    from wirewatch.transforms.normalize import normalize
-    from wirewatch.records import EnrichedStory
     from wirewatch.transforms.rulelang.explain import explain, render
     from wirewatch.transforms.rulelang.view import StoryView
 
     watchlist = _watchlist(args.rules)
+    stories = _find_stories(args.story, args.paths)
+    enriched, dead = _enrich(stories, watchlist, getattr(args, "pipeline_args", ()))
+    for letter in dead:
+        print(f"wirewatch: {letter.message()}", file=sys.stderr)
     matcher = Matcher(watchlist)
-    gazetteer = default_gazetteer()
-    for raw in _find_stories(args.story, args.paths):
-        story = normalize(raw)
-        countries, regions = classify(story, gazetteer)
-        enriched = EnrichedStory(story, countries, regions)
+    for e in enriched:
+        story = e.story
         print(f"story {story.id}: {story.title or story.body[:80]!r}")
-        print(f"  countries: {', '.join(c.code for c in countries) or '-'}; regions: {', '.join(regions) or '-'}; "
+        print(f"  countries: {', '.join(c.code for c in e.countries) or '-'}; regions: {', '.join(e.regions) or '-'}; "
               f"source: {story.source or '-'}; credit: {story.credit or '-'}; lang: {story.language or '-'}")
-        explanations = explain(matcher.engine, StoryView(enriched))
-        shown = None if args.all else {e.rule for e in explanations if e.fired or e.score is not None}
+        explanations = explain(matcher.engine, StoryView(dataclasses.replace(e, matches=())))
+        shown = None if args.all else {x.rule for x in explanations if x.fired or x.score is not None}
         print(render(explanations, shown))
     for problem in watchlist.problems:
         print(f"wirewatch: skipped: {problem}", file=sys.stderr)
-    return 0
+    return 0 if enriched else 1
+
+
+def _keep(items: list, path: str) -> None:
+    Path(path).write_bytes(pickle.dumps(items))
+
+
+def _enrich(stories: list, watchlist, pipeline_args: Sequence[str]) -> tuple[list, list]:
+    """The stories through the same EnrichStories chain as every other mode (each its own cluster)."""
+    import apache_beam as beam
+
+    from wirewatch.pipelines import bounded
+    from wirewatch.transforms.ptransforms import NO_DEDUPE, EnrichStories
+
+    with tempfile.TemporaryDirectory(prefix="wirewatch-explain-") as tmp:
+        from wirewatch.connectors.files.beamio import WriteJsonLines
+
+        out, dead_out = Path(tmp) / "enriched.pickle", Path(tmp) / "dead.jsonl"
+        with beam.Pipeline(options=bounded.options(pipeline_args)) as p:
+            enriched, dead = (p | "Stories" >> beam.Create(stories)
+                              | "EnrichStories" >> EnrichStories(watchlist, NO_DEDUPE))
+            _ = enriched | "Collect" >> beam.combiners.ToList() | "Keep" >> beam.Map(_keep, str(out))
+            _ = dead | "WriteDeadLetters" >> WriteJsonLines(str(dead_out), bounded.dead_key)
+        found = pickle.loads(out.read_bytes()) if out.exists() else []
+        letters = [DeadLetter(**d) for d in map(orjson.loads, dead_out.read_bytes().splitlines())] \
+            if dead_out.exists() else []
+    order = {s.id: i for i, s in enumerate(stories)}
+    return sorted(found, key=lambda e: order.get(e.id, 0)), letters

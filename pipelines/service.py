@@ -52,6 +52,7 @@ class ServiceConfig:
     topics: Topics = field(default_factory=Topics.from_env)
     drain_timeout: float = 30.0  # seconds a stop waits for the work in flight to be delivered and committed
     restart_backoff: Backoff = field(default_factory=lambda: Backoff(first=1.0, cap=60.0))
+    pipeline_args: list[str] = field(default_factory=list)  # Beam options from the command line
 
 
 def update_lag(bootstrap: str, topics: Topics) -> dict[int, int]:
@@ -93,22 +94,24 @@ class Job:
 
     def __init__(self, config: ServiceConfig) -> None:
         self.config = config
-        self.prism = PrismProcess(streaming.prism_binary(config.prism))
+        external = streaming.external_job_service(config.pipeline_args)
+        self.prism = None if external else PrismProcess(streaming.prism_binary(config.prism))
         self.result: Any = None
         self.started = 0.0
 
     def start(self) -> None:
-        if not self.prism.alive():
+        if self.prism is not None and not self.prism.alive():
             self.prism.start()
         c = self.config
-        self.result = streaming.start(c.bootstrap, c.watchlist, c.archive, self.prism.endpoint, c.topics)
+        endpoint = self.prism.endpoint if self.prism is not None else None
+        self.result = streaming.start(c.bootstrap, c.watchlist, c.archive, endpoint, c.topics, c.pipeline_args)
         self.started = time.monotonic()
 
     @property
     def state(self) -> str:
         if self.result is None:
             return "NOT STARTED"
-        if not self.prism.alive():
+        if self.prism is not None and not self.prism.alive():
             return "FAILED"
         try:
             return str(self.result.state)
@@ -116,7 +119,8 @@ class Job:
             return "UNKNOWN"
 
     def cancel(self) -> None:
-        self.prism.stopping.set()
+        if self.prism is not None:
+            self.prism.stopping.set()
         if self.result is not None:
             try:
                 self.result.cancel()
@@ -126,7 +130,8 @@ class Job:
 
     def close(self) -> None:
         self.cancel()
-        self.prism.stop()
+        if self.prism is not None:
+            self.prism.stop()
 
 
 class Service:

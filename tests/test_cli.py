@@ -18,7 +18,7 @@ SEED_RULES = {"icbm", "troop-withdrawal", "arms-transfer"}
 
 def wirewatch(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     exe = shutil.which("wirewatch") or str(Path(sys.executable).with_name("wirewatch"))
-    cmd = [exe] if Path(exe).exists() else [sys.executable, "-m", "pipelines.cli"]
+    cmd = [exe] if Path(exe).exists() else [sys.executable, "-m", "wirewatch.pipelines.cli"]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run([*cmd, *args], capture_output=True, text=True, timeout=300, cwd=cwd, env=env)
 

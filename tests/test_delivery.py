@@ -1,7 +1,7 @@
-"""The delivery step's order of durability, with its Kafka and file-system collaborators replaced by fakes
-that record what happens: archive writes and dead letters, then the producer's flush, then one sync of the
-archive, and only then the offset commit. A failure before the commit commits nothing; a fault that clears
-is waited out."""
+"""The always-on chain's sinks in order, with their Kafka and file-system collaborators replaced by fakes that
+record what happens: archive writes then one sync, alerts then their flush, dead letters then their flush,
+and only then the offset commit. A failure before the commit commits nothing; a fault that clears is waited
+out; an alert is sent once per cluster and rule."""
 
 from __future__ import annotations
 
@@ -9,18 +9,29 @@ import errno
 import functools
 from pathlib import Path
 
+import apache_beam as beam
 import pytest
-
-from wirewatch.connectors.sinks import delivery
+from apache_beam.transforms.window import GlobalWindow
+from apache_beam.utils.timestamp import Timestamp
 
 from wirewatch.connectors.health import faults
-from wirewatch.connectors.sinks.delivery import DeliverOutcomes, Durability, SentIds
-from wirewatch.connectors.kafka.topics import Topics
+from wirewatch.connectors.kafka import commit
+from wirewatch.connectors.kafka.commit import CommitOffsets
 from wirewatch.connectors.kafka.offsets import REGISTRY
-from wirewatch.records import Cluster, DeadLetter, EnrichedStory, RuleMatch, Story
+from wirewatch.connectors.kafka.topics import KafkaUnavailable, Topics
+from wirewatch.connectors.sinks import alerts as alert_sink
+from wirewatch.connectors.sinks import archive as archive_sink
+from wirewatch.connectors.sinks import deadletters as dead_sink
+from wirewatch.connectors.sinks.alerts import PublishAlerts, SentIds
+from wirewatch.connectors.sinks.archive import ArchiveStories, Durability
+from wirewatch.connectors.sinks.deadletters import PublishDeadLetters
+from wirewatch.connectors.sinks.durable import PassOnWhenDurable
+from wirewatch.records import Cluster, DeadLetter, EnrichedStory, RuleMatch, Story, StoryAlerts
+from wirewatch.transforms.alerts import alerts_for
 from wirewatch.transforms.rules import default_watchlist
 
 TOPICS = Topics("unit.")
+WATCHLIST = default_watchlist()
 
 
 class FakePublisher:
@@ -31,7 +42,7 @@ class FakePublisher:
         self.calls.append(("alert", alert.id))
 
     def dead_letter(self, dead) -> None:
-        self.calls.append(("dead_letter", dead.origin))
+        self.calls.append(("dead_letter", str(dead.origin)))
 
     def flush(self, timeout: float = 60.0) -> None:
         if self.fail_flush:
@@ -48,54 +59,66 @@ class FakeCommitter:
         self.calls.append(("commit", sorted((tp.partition, om.offset) for tp, om in offsets.items())))
 
 
-def enriched(i: int, rule: str = "icbm") -> EnrichedStory:
+def outcome(i: int, rule: str = "icbm") -> StoryAlerts:
     story = Story(id=f"s{i}", body="North Korea fired an ICBM.", origin=f"{TOPICS.stories}/0@{i}")
-    return EnrichedStory(story, matches=(RuleMatch(rule, 2.0),), cluster=Cluster(f"s{i}"))
+    enriched = EnrichedStory(story, matches=(RuleMatch(rule, 2.0),), cluster=Cluster(f"s{i}"))
+    return StoryAlerts(enriched, tuple(alerts_for(enriched, WATCHLIST)))
 
 
-def make_step(tmp_path: Path, calls: list, *, write=None, sync=None, fail_flush=None) -> DeliverOutcomes:
+def make_chain(tmp_path: Path, calls: list, *, write=None, sync=None, fail_flush=None, sent=None) -> list:
     def recorded_write(path: Path, data: bytes) -> None:
         calls.append(("write", path.name))
-        (write or delivery.write_unsynced)(path, data)
+        (write or archive_sink.write_unsynced)(path, data)
 
     def recorded_sync(path: Path) -> None:
         calls.append(("sync",))
         (sync or (lambda p: None))(path)
 
-    step = DeliverOutcomes("unused:9092", default_watchlist(), str(tmp_path), TOPICS,
-                           Durability(write=recorded_write, sync=recorded_sync))
-    step.publisher = FakePublisher(calls, fail_flush)
-    step.committer = FakeCommitter(calls)
-    step.sent = SentIds()
-    return step
+    archive = ArchiveStories(str(tmp_path), Durability(write=recorded_write, sync=recorded_sync))
+    alerts = PublishAlerts("unused:9092", TOPICS)
+    alerts.publisher, alerts.sent = FakePublisher(calls, fail_flush), sent if sent is not None else SentIds()
+    dead = PublishDeadLetters("unused:9092", TOPICS)
+    dead.publisher = FakePublisher(calls)
+    committer = CommitOffsets("unused:9092", TOPICS)
+    committer.committer = FakeCommitter(calls)
+    return [archive, alerts, dead, committer]
+
+
+def run_bundle(steps: list, outcomes: list) -> None:
+    """One bundle through the chain as a fused stage runs it: each step's process, then its finish_bundle,
+    whose outputs the next step processes."""
+    for o in outcomes:
+        REGISTRY.emitted((TOPICS.stories, 0), o.origin.offset)
+    elements = list(outcomes)
+    for step in steps:
+        step.start_bundle()
+        out = []
+        for element in elements:
+            if isinstance(step, PassOnWhenDurable):
+                out.extend(step.process(element, timestamp=Timestamp(0), window=GlobalWindow()) or ())
+            else:
+                out.extend(step.process(element) or ())
+        out.extend(wv.value for wv in (step.finish_bundle() or ()))
+        elements = out
 
 
 @pytest.fixture(autouse=True)
 def fresh_registry(monkeypatch):
     REGISTRY.reset()
     quick = functools.partial(faults.retry, backoff=faults.Backoff(first=0.001, cap=0.002))
-    monkeypatch.setattr(delivery, "retry", quick)
+    for module in (archive_sink, alert_sink, dead_sink, commit):
+        monkeypatch.setattr(module, "retry", quick)
     yield
     REGISTRY.reset()
     faults.FAULTS.stopping.clear()
 
 
-def run_bundle(step: DeliverOutcomes, outcomes: list) -> None:
-    for o in outcomes:
-        origin = o.origin if isinstance(o, DeadLetter) else o.story.origin
-        REGISTRY.emitted((TOPICS.stories, 0), int(origin.rpartition("@")[2]))
-    step.start_bundle()
-    for o in outcomes:
-        step.process(o)
-    step.finish_bundle()
-
-
-def test_archive_then_flush_then_sync_then_commit(tmp_path):
+def test_archive_then_alerts_then_dead_letters_then_commit(tmp_path):
     calls: list = []
-    step = make_step(tmp_path, calls)
-    run_bundle(step, [enriched(0), DeadLetter(f"{TOPICS.stories}/0@1", "decode", "bad"), enriched(2)])
+    run_bundle(make_chain(tmp_path, calls),
+               [outcome(0), DeadLetter(f"{TOPICS.stories}/0@1", "decode", "bad"), outcome(2)])
     kinds = [c[0] for c in calls]
-    assert kinds == ["write", "dead_letter", "write", "alert", "alert", "flush", "sync", "commit"]
+    assert kinds == ["write", "write", "sync", "alert", "alert", "flush", "dead_letter", "flush", "commit"]
     assert calls[-1] == ("commit", [(0, 3)])
 
 
@@ -105,18 +128,16 @@ def test_a_failed_sync_commits_nothing(tmp_path):
     def broken_sync(path: Path) -> None:
         raise OSError(errno.EBADF, "sync failed for good")
 
-    step = make_step(tmp_path, calls, sync=broken_sync)
     with pytest.raises(OSError):
-        run_bundle(step, [enriched(0)])
-    assert not [c for c in calls if c[0] == "commit"]
+        run_bundle(make_chain(tmp_path, calls, sync=broken_sync), [outcome(0)])
+    assert not [c for c in calls if c[0] in ("commit", "alert")]
 
 
 def test_a_failed_flush_commits_nothing(tmp_path):
     calls: list = []
-    step = make_step(tmp_path, calls, fail_flush=[RuntimeError("broken producer")])
     with pytest.raises(RuntimeError):
-        run_bundle(step, [enriched(0)])
-    assert not [c for c in calls if c[0] in ("commit", "sync")]
+        run_bundle(make_chain(tmp_path, calls, fail_flush=[RuntimeError("broken producer")]), [outcome(0)])
+    assert not [c for c in calls if c[0] == "commit"]
 
 
 def test_a_full_disk_and_a_broker_outage_are_waited_out(tmp_path):
@@ -126,25 +147,32 @@ def test_a_full_disk_and_a_broker_outage_are_waited_out(tmp_path):
     def filling_write(path: Path, data: bytes) -> None:
         if full:
             raise full.pop()
-        delivery.write_unsynced(path, data)
+        archive_sink.write_unsynced(path, data)
 
-    from wirewatch.connectors.kafka.topics import KafkaUnavailable
-
-    step = make_step(tmp_path, calls, write=filling_write, fail_flush=[KafkaUnavailable("broker away")] * 2)
-    run_bundle(step, [enriched(0)])
+    chain = make_chain(tmp_path, calls, write=filling_write, fail_flush=[KafkaUnavailable("broker away")] * 2)
+    run_bundle(chain, [outcome(0)])
     kinds = [c[0] for c in calls]
     assert kinds.count("write") == 4 and kinds.count("flush failed") == 2
-    assert kinds[-3:] == ["flush", "sync", "commit"]
-    assert not faults.FAULTS.active()  # cleared once the step went through
+    assert kinds[-2:] == ["flush", "commit"]
+    assert not faults.FAULTS.active()  # cleared once the steps went through
     assert len(list(tmp_path.rglob("*.json"))) == 1
 
 
 def test_an_alert_is_sent_once_per_cluster_and_rule(tmp_path):
     calls: list = []
-    step = make_step(tmp_path, calls)
-    run_bundle(step, [enriched(0), enriched(0)])
-    run_bundle(step, [enriched(0)])
-    assert [c for c in calls if c[0] == "alert"] == [("alert", delivery.alerts_for(enriched(0), step.watchlist)[0].id)]
+    sent = SentIds()
+    run_bundle(make_chain(tmp_path, calls, sent=sent), [outcome(0), outcome(0)])
+    run_bundle(make_chain(tmp_path, calls, sent=sent), [outcome(0)])
+    assert [c for c in calls if c[0] == "alert"] == [("alert", outcome(0).alerts[0].id)]
+
+
+def test_a_story_json_cannot_carry_becomes_a_dead_letter_and_still_commits(tmp_path):
+    calls: list = []
+    bad = outcome(0)
+    story = Story(id="s0", body="lone \udc80 surrogate", origin=f"{TOPICS.stories}/0@0")
+    bad = StoryAlerts(EnrichedStory(story, cluster=Cluster("s0")), ())
+    run_bundle(make_chain(tmp_path, calls), [bad])
+    assert [c[0] for c in calls] == ["dead_letter", "flush", "commit"]
 
 
 def test_sent_ids_forget_the_oldest_first():
@@ -155,3 +183,16 @@ def test_sent_ids_forget_the_oldest_first():
     sent.add(["b"])  # sent again: now the newest
     sent.add(["e"])
     assert "c" not in sent and all(x in sent for x in "bde")
+
+
+def test_the_chain_passes_every_outcome_on_in_a_real_pipeline(tmp_path):
+    """The steps' finish_bundle outputs reach the next step on a real runner, not only in run_bundle."""
+    from apache_beam.testing.test_pipeline import TestPipeline
+    from apache_beam.testing.util import assert_that, equal_to
+
+    with TestPipeline(options=beam.options.pipeline_options.PipelineOptions(["--runner=FnApiRunner"])) as p:
+        out = (p | beam.Create([outcome(0), outcome(1)])
+               | beam.ParDo(ArchiveStories(str(tmp_path), Durability(sync=lambda path: None)))
+               | beam.Map(lambda o: o.story.id))
+        assert_that(out, equal_to(["s0", "s1"]))
+    assert len(list(tmp_path.rglob("*.json"))) == 2

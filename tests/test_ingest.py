@@ -37,7 +37,7 @@ def test_ingest_stamps_fetch_time_and_flushes(tmp_path):
     counts = ingest_files([str(SEED), str(bad)], recorder)
     assert (counts.files, counts.stories, counts.dead_letters) == (2, 2, 1)
     assert all(s.fetched is not None and s.fetched.tzinfo for s in recorder.stories)
-    assert recorder.dead[0].origin == f"{bad}:2"
+    assert str(recorder.dead[0].origin) == f"{bad}:2"
     assert recorder.flushes == 1
 
 

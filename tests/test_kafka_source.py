@@ -2,9 +2,9 @@
 
 from apache_beam.io.restriction_trackers import OffsetRange
 
-from wirewatch.connectors.kafka.source import END, KafkaRecord, _PartitionTracker, decode_record, parse_position
+from wirewatch.connectors.kafka.source import END, KafkaRecord, _PartitionTracker, decode_record
 from wirewatch.connectors.kafka.offsets import InFlight
-from wirewatch.records import DeadLetter, Story
+from wirewatch.records import DeadLetter, Origin, Story
 
 
 def test_dynamic_splits_are_refused_and_checkpoints_allowed():
@@ -17,16 +17,18 @@ def test_dynamic_splits_are_refused_and_checkpoints_allowed():
 
 def test_positions_round_trip():
     record = KafkaRecord("wirewatch.stories", 2, 1234, b"k", b"{}", 0)
-    assert parse_position(record.position) == ("wirewatch.stories", 2, 1234)
-    assert parse_position("file.jsonl:3") is None
+    assert record.origin.position == ("wirewatch.stories", 2, 1234)
+    assert Origin.parse(str(record.origin)) == record.origin
+    assert str(record.origin) == "wirewatch.stories/2@1234"
+    assert Origin.parse("file.jsonl:3").position is None
 
 
 def test_decode_gives_story_with_position_and_produced_time_or_dead_letter():
     good = decode_record(KafkaRecord("t", 0, 7, b"a", b'{"id": "a", "body": "x"}', 1_730_710_800_000))
-    assert isinstance(good, Story) and good.origin == "t/0@7"
+    assert isinstance(good, Story) and str(good.origin) == "t/0@7"
     assert good.produced.isoformat() == "2024-11-04T09:00:00+00:00"
     bad = decode_record(KafkaRecord("t", 0, 8, b"b", b"not json", 0))
-    assert isinstance(bad, DeadLetter) and bad.origin == "t/0@8" and bad.stage == "decode"
+    assert isinstance(bad, DeadLetter) and str(bad.origin) == "t/0@8" and bad.stage == "decode"
 
 
 def test_commit_point_never_passes_an_unfinished_offset():

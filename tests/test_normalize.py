@@ -63,7 +63,7 @@ def test_clean_text_squeezes_spaces_as_line_by_line(text):
     ASCII and one-line text must agree with it)."""
     import unicodedata
 
-    from wirewatch.transforms.normalize import _SPACES
+    from wirewatch.text import _SPACES
 
     text_nfc = unicodedata.normalize("NFC", text)
     lines = (_SPACES.sub(" ", line).strip() for line in text_nfc.replace("\r\n", "\n").replace("\r", "\n").split("\n"))

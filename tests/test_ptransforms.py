@@ -15,7 +15,7 @@ def test_normalize_stories_dead_letters_what_it_cannot_handle():
     with TestPipeline(argv=OPTIONS) as p:
         good, dead = p | beam.Create(stories) | NormalizeStories()
         assert_that(good | beam.Map(lambda s: (s.id, s.body, s.publisher)), equal_to([("a", "Text.", "VOA")]))
-        assert_that(dead | beam.Map(lambda d: (d.origin, d.stage, d.reason.split(":")[0])),
+        assert_that(dead | beam.Map(lambda d: (str(d.origin), d.stage, d.reason.split(":")[0])),
                     equal_to([("f.jsonl:2", "normalize", "TypeError")]), label="DeadLetters")
 
 
@@ -42,7 +42,8 @@ def test_beam_chain_agrees_with_the_in_process_chain(seed_text):
     wl = default_watchlist()
     expected_stories, expected_alerts = enrich_batch(stories, Enricher.create(wl))
     with TestPipeline(argv=OPTIONS) as p:
-        enriched, alerts, dead = p | beam.Create(stories) | EnrichStories(wl)
+        enriched, dead = p | beam.Create(stories) | EnrichStories(wl)
+        alerts = enriched | RaiseAlerts(wl)
         assert_that(enriched, equal_to(expected_stories), label="Stories")
         assert_that(alerts, equal_to(expected_alerts), label="Alerts")
         assert_that(dead, equal_to([]), label="Dead")
@@ -50,3 +51,21 @@ def test_beam_chain_agrees_with_the_in_process_chain(seed_text):
     assert clusters["copy"] == Cluster("copy") and clusters["seed"] == Cluster("copy", "copy")
     assert {a.rule for a in expected_alerts} >= {"icbm", "troop-withdrawal", "arms-transfer"}
     assert len({(a.rule, a.cluster_id) for a in expected_alerts}) == len(expected_alerts)
+
+
+def test_enrich_stories_every_dedupe_mode_and_the_alerts_per_story():
+    """The one composite in its three modes: batch and online put the copy in the seed's cluster, none
+    leaves every story its own; per-story alerts carry what each story raised."""
+    from wirewatch.transforms.ptransforms import NO_DEDUPE, Dedupe, RaiseAlertsPerStory
+    from tests.conftest import DATA, SEED
+
+    stories = [Story(id="seed", body=SEED.read_text()), Story(id="copy", body=(DATA / "seed-reuters-copy.txt").read_text())]
+    wl = default_watchlist()
+    for dedupe, together in ((Dedupe(), True), (Dedupe.online("t", None, 100), True), (NO_DEDUPE, False)):
+        with TestPipeline(argv=OPTIONS) as p:
+            enriched, dead = p | beam.Create(stories) | EnrichStories(wl, dedupe)
+            clusters = enriched | beam.Map(lambda e: e.cluster.id) | beam.combiners.Count.PerElement()
+            assert_that(clusters | beam.Map(lambda kv: kv[1]), equal_to([2] if together else [1, 1]))
+            per_story = enriched | RaiseAlertsPerStory(wl) | beam.Map(lambda sa: (sa.story.id, len(sa.alerts) > 0))
+            assert_that(per_story, equal_to([("seed", True), ("copy", True)]), label="PerStory")
+            assert_that(dead, equal_to([]), label="Dead")

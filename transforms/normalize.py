@@ -4,23 +4,14 @@ removed, dateline, credit (wire agency) and publisher (outlet) extracted."""
 from __future__ import annotations
 
 import dataclasses
-import html
 import re
-import unicodedata
 
 from wirewatch.transforms import furniture
-from wirewatch.text import SKIP_TAGS, html_to_text
+from wirewatch.text import LOOKS_HTML, SKIP_TAGS, clean_text, html_to_text
 from wirewatch.records import Story
 
 __all__ = ["LOOKS_HTML", "SKIP_TAGS", "clean_text", "html_to_text", "normalize"]
 
-_STRAY_ESCAPE = re.compile(r"\\(?=[’‘'\"“”`])")
-LOOKS_HTML = re.compile(
-    r"<(p|br|div|span|a|li|ul|ol|h[1-6]|em|strong|b|i|img|figure|table|blockquote)\b[^>]*>", re.IGNORECASE
-)
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
-_ODD_SPACES = re.compile(r"[\t\u00a0\u2000-\u200b\u202f\u205f\u3000]")  # _SPACES less the plain space
-_SPACE_RUNS = re.compile(r"  +")
 # "Seoul, South Korea —" alone on a line.
 _DATELINE_LINE = re.compile(r"(?P<place>[A-Z][\w.'’ -]{1,40}(?:, ?[A-Z][\w.'’ -]{1,40}){0,2})\s*[—–-]+")
 # "SEOUL (Reuters) - text", "WASHINGTON, Nov 4 (AP) — text", "SEOUL, South Korea — text".
@@ -30,32 +21,6 @@ _DATELINE_LEAD = re.compile(
     r"(?P<place2>[A-Z][A-Za-z.'’ -]{1,40}(?:, ?[A-Z][A-Za-z0-9.'’ -]{1,40}){0,2}?)\s*"
     r"\((?P<agency2>[^()]{2,40})\)\s*-"
 )
-
-
-def clean_text(text: str) -> str:
-    """Plain, NFC, one paragraph a line: HTML removed, entities decoded, stray escapes (``\\’``) repaired."""
-    if LOOKS_HTML.search(text):
-        text = html_to_text(text)
-    elif "&" in text:
-        text = html.unescape(text)
-    if not text.isascii():
-        text = unicodedata.normalize("NFC", text)
-    if "\\" in text:
-        text = _STRAY_ESCAPE.sub("", text)
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _squeeze(text)
-    if "\n" not in text:  # one line (most titles and short summaries)
-        return text.strip()
-    return "\n".join([line for line in map(str.strip, text.split("\n")) if line])
-
-
-def _squeeze(text: str) -> str:
-    """Each run of _SPACES as one space. _SPACES never matches a line break, so this equals squeezing line by
-    line; text with plain spaces only needs just its runs of two or more replaced (the common case, faster)."""
-    if _ODD_SPACES.search(text):
-        return _SPACES.sub(" ", text)
-    return _SPACE_RUNS.sub(" ", text) if "  " in text else text
 
 
 def _place(text: str) -> str:

@@ -19,7 +19,7 @@ from wirewatch.transforms.gazetteer import default_gazetteer
 from wirewatch.transforms.geotag import classify
 from wirewatch.transforms.match import Matcher
 from wirewatch.transforms.normalize import normalize
-from wirewatch.records import Cluster, DeadLetter, EnrichedStory, Story, dumps, excerpt
+from wirewatch.records import Cluster, DeadLetter, EnrichedStory, Story, StoryAlerts, dumps, excerpt
 from wirewatch.transforms.rules import WatchList
 
 DEAD = "deadletter"
@@ -186,7 +186,8 @@ class MatchRules(beam.PTransform):
 
 
 class RaiseAlerts(beam.PTransform):
-    """Enriched stories -> one alert per (story cluster, rule): later copies of a story raise no new alert."""
+    """Enriched stories -> one alert per (story cluster, rule): later copies of a story raise no new alert.
+    For bounded input, where the whole batch is there to choose the first alert of each id from."""
 
     def __init__(self, watchlist: WatchList) -> None:
         super().__init__()
@@ -203,21 +204,72 @@ class RaiseAlerts(beam.PTransform):
         )
 
 
-class EnrichStories(beam.PTransform):
-    """Raw stories -> (enriched stories, alerts, dead letters): the whole chain, named step by step."""
+class RaiseAlertsPerStory(beam.PTransform):
+    """Enriched stories -> each story with the alerts its matches raise (StoryAlerts), for an endless stream:
+    the sink that delivers them keeps a later copy's repeats from being sent again."""
 
     def __init__(self, watchlist: WatchList) -> None:
         super().__init__()
         self.watchlist = watchlist
 
+    def expand(self, stories: beam.PCollection) -> beam.PCollection:
+        watchlist = self.watchlist
+        return stories | "AlertsOfStory" >> beam.Map(lambda e: StoryAlerts(e, tuple(alerts_for(e, watchlist))))
+
+
+@dataclasses.dataclass(frozen=True)
+class Dedupe:
+    """How EnrichStories puts stories into clusters.
+
+    - ``batch``: the whole bounded input is fingerprinted, then clustered in a deterministic order (replays).
+    - ``online``: arrival order, against an index warmed from ``warmup()`` (the always-on stream).
+    - ``none``: every story is its own cluster (trying a watch list on stories one by one).
+    """
+
+    mode: str = "batch"
+    name: str = "default"  # online: the index shared by the process's workers
+    warmup: Callable[[], Iterable[Story]] | None = None
+    capacity: int = 1_000_000
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("batch", "online", "none"):
+            raise ValueError(f"dedupe mode {self.mode!r}: one of batch, online, none")
+
+    @classmethod
+    def online(cls, name: str, warmup: Callable[[], Iterable[Story]] | None, capacity: int) -> "Dedupe":
+        return cls("online", name, warmup, capacity)
+
+
+NO_DEDUPE = Dedupe("none")
+
+
+class EnrichStories(beam.PTransform):
+    """Raw stories -> (enriched stories, dead letters): normalize, dedupe, classify, match, step by step. The
+    one chain every mode runs (replay, enrich, backtest, explain, the streaming job); ``dedupe`` says how
+    clusters are assigned. Every stage's dead letters come out together."""
+
+    def __init__(self, watchlist: WatchList, dedupe: Dedupe = Dedupe()) -> None:
+        super().__init__()
+        self.watchlist, self.dedupe = watchlist, dedupe
+
     def expand(self, stories: beam.PCollection) -> tuple:
         normalized, dead_normalize = stories | "NormalizeStories" >> NormalizeStories()
-        clustered, dead_dedupe = normalized | "DedupeStories" >> DedupeStories()
+        d = self.dedupe
+        if d.mode == "batch":
+            clustered, dead_dedupe = normalized | "DedupeStories" >> DedupeStories()
+        elif d.mode == "online":
+            clustered, dead_dedupe = normalized | "DedupeStories" >> AssignClustersOnline(
+                name=d.name, warmup=d.warmup, capacity=d.capacity)
+        else:
+            clustered = normalized | "OwnClusters" >> beam.Map(lambda s: (s, Cluster(s.id)))
+            dead_dedupe = None
         classified, dead_classify = clustered | "ClassifyRegions" >> ClassifyRegions()
         enriched, dead_match = classified | "MatchRules" >> MatchRules(self.watchlist)
-        alerts = enriched | "RaiseAlerts" >> RaiseAlerts(self.watchlist)
-        dead = (dead_normalize, dead_dedupe, dead_classify, dead_match) | "FlattenDeadLetters" >> beam.Flatten()
-        return enriched, alerts, dead
+        dead = tuple(x for x in (dead_normalize, dead_dedupe, dead_classify, dead_match) if x is not None)
+        return enriched, dead | "FlattenDeadLetters" >> beam.Flatten()
 
 
-__all__ = ["AssignClustersOnline", "ClassifyRegions", "DedupeStories", "EnrichStories", "MatchRules", "NormalizeStories", "RaiseAlerts"]
+__all__ = [
+    "AssignClustersOnline", "ClassifyRegions", "Dedupe", "DedupeStories", "EnrichStories", "MatchRules",
+    "NO_DEDUPE", "NormalizeStories", "RaiseAlerts", "RaiseAlertsPerStory",
+]

@@ -13,11 +13,7 @@ from typing import Any, Mapping
 
 import orjson
 
-
-class RecordError(ValueError):
-    """A record could not be built from its JSON form. Not retriable: the input itself is wrong."""
-
-    retriable = False
+from wirewatch.errors import RecordError
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -48,6 +44,64 @@ def parse_time(value: Any) -> datetime | None:
         return parsed.astimezone(timezone.utc)
     except OverflowError as exc:  # e.g. 0001-01-01T00:00:00+01:00 is before datetime.min in UTC
         raise RecordError(f"time {value[:64]!r} is out of range") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a record's raw bytes are: a line of a file (line 0: the whole file), a URL, or a Kafka position
+    (``source`` is then the topic). Written in JSON and logs as ``path:line``, the URL, or
+    ``topic/partition@offset``; records accept that text where they take an origin."""
+
+    source: str
+    line: int | None = None
+    partition: int | None = None
+    offset: int | None = None
+
+    @classmethod
+    def file(cls, path: str, line: int = 0) -> "Origin":
+        return cls(str(path), line=line)
+
+    @classmethod
+    def kafka(cls, topic: str, partition: int, offset: int) -> "Origin":
+        return cls(topic, partition=partition, offset=offset)
+
+    @classmethod
+    def parse(cls, text: "str | Origin") -> "Origin":
+        """The text form back: ``t/2@15`` a Kafka position, ``path:12`` a file line, anything else a source."""
+        if isinstance(text, Origin):
+            return text
+        text = str(text)
+        topic, slash, rest = text.rpartition("/")
+        partition, at, offset = rest.partition("@")
+        if slash and at and partition.isdigit() and offset.isdigit():
+            return cls(topic, partition=int(partition), offset=int(offset))
+        path, colon, line = text.rpartition(":")
+        if colon and line.isdigit() and path:
+            return cls(path, line=int(line))
+        return cls(text)
+
+    @property
+    def position(self) -> tuple[str, int, int] | None:
+        """(topic, partition, offset) for a Kafka position, else None."""
+        if self.partition is None or self.offset is None:
+            return None
+        return self.source, self.partition, self.offset
+
+    def at_line(self, line: int) -> "Origin":
+        return Origin(self.source, line=line)
+
+    def sort_key(self) -> tuple[str, int, int]:
+        return (self.source, self.partition if self.partition is not None else -1,
+                self.offset if self.offset is not None else (self.line or 0))
+
+    def __str__(self) -> str:
+        if self.partition is not None and self.offset is not None:
+            return f"{self.source}/{self.partition}@{self.offset}"
+        return self.source if self.line is None else f"{self.source}:{self.line}"
+
+
+def _origin(value: "Origin | str | None") -> "Origin | None":
+    return None if value is None or value == "" else Origin.parse(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,12 +140,14 @@ class Story:
     fetched: datetime | None = None
     produced: datetime | None = None  # when it entered Kafka (the record's timestamp)
     format: str | None = None
-    origin: str | None = None  # where the raw bytes are: "path:line" or "topic/partition@offset"
+    origin: Origin | None = None  # where the raw bytes are (text is parsed: "path:line", "topic/partition@offset")
     undated: bool = False  # the source gave no usable date: ``published`` is the fetch time (None in a replay)
 
     def __post_init__(self) -> None:
         if not self.id:
             raise RecordError("story id is empty")
+        if self.origin is not None and not isinstance(self.origin, Origin):
+            object.__setattr__(self, "origin", _origin(self.origin))
         for name in ("published", "fetched", "produced"):
             object.__setattr__(self, name, _utc(getattr(self, name)))
 
@@ -120,7 +176,7 @@ class Story:
             "fetched": _iso(self.fetched),
             "produced": _iso(self.produced),
             "format": self.format,
-            "origin": self.origin,
+            "origin": None if self.origin is None else str(self.origin),
         }
 
     @classmethod
@@ -269,20 +325,37 @@ class Alert:
 
 
 @dataclass(frozen=True, slots=True)
+class StoryAlerts:
+    """An enriched story with the alerts it raised, delivered together on an endless stream."""
+
+    story: EnrichedStory
+    alerts: tuple[Alert, ...] = ()
+
+    @property
+    def origin(self) -> Origin | None:
+        return self.story.story.origin
+
+
+@dataclass(frozen=True, slots=True)
 class DeadLetter:
     """Input that could not become a story, or a story a stage could not process. Never dropped silently."""
 
-    origin: str  # "path:line" (line 0 = the whole file) or a Kafka position
+    origin: Origin  # where the input was (text is parsed: "path:line", line 0 = the whole file, or a Kafka position)
     stage: str  # read, decode, parse, normalize, ...
     reason: str
     raw: str | None = None  # the offending input, truncated to keep records small
     retriable: bool = False
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.origin, Origin):
+            object.__setattr__(self, "origin", Origin.parse(self.origin))
+
     def message(self) -> str:
         return f"{self.origin}: {self.stage}: {self.reason}"
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return {"origin": str(self.origin), "stage": self.stage, "reason": self.reason, "raw": self.raw,
+                "retriable": self.retriable}
 
 
 RAW_EXCERPT = 2000  # characters of the offending input a dead letter keeps
@@ -297,14 +370,14 @@ def excerpt(data: bytes | str | None, limit: int = RAW_EXCERPT) -> str | None:
     return data[:limit].decode("utf-8", "backslashreplace")
 
 
-def story_from_json(data: bytes | str | None, origin: str, stage: str = "decode") -> Story | DeadLetter:
+def story_from_json(data: bytes | str | None, origin: Origin | str, stage: str = "decode") -> Story | DeadLetter:
     """The one guarded decode of a story's JSON form (a Kafka value, a JSONL line, an HTTP body): a Story,
     or a DeadLetter with the offending bytes whatever went wrong. It never raises."""
     try:
         if not data:
             raise RecordError("empty record (a tombstone or a blank value)")
         record = orjson.loads(data)
-        return dataclasses.replace(Story.from_dict(record), origin=origin)
+        return dataclasses.replace(Story.from_dict(record), origin=Origin.parse(origin))
     except orjson.JSONDecodeError as exc:
         reason = f"not JSON: {exc}"
     except RecordError as exc:
@@ -324,6 +397,6 @@ def loads(data: bytes | str) -> Any:
 
 
 __all__ = [
-    "Alert", "Cluster", "CountryTag", "DeadLetter", "EnrichedStory", "RAW_EXCERPT", "RecordError", "RuleMatch",
-    "Span", "Story", "dumps", "excerpt", "loads", "parse_time", "story_from_json",
+    "Alert", "Cluster", "CountryTag", "DeadLetter", "Origin", "EnrichedStory", "RAW_EXCERPT", "RecordError", "RuleMatch",
+    "Span", "Story", "StoryAlerts", "dumps", "excerpt", "loads", "parse_time", "story_from_json",
 ]

@@ -1,4 +1,6 @@
-"""HTML to plain text: block tags become line breaks, skipped tags (scripts, navigation) lose their text.
+"""Text cleaning that parsers and transforms share: HTML to plain text (``html_to_text``: block tags become
+line breaks, skipped tags such as scripts and navigation lose their text) and ``clean_text`` (plain, NFC, one
+paragraph a line, stray escapes repaired).
 
 The reference reader is the standard library's HTMLParser. Most feed markup is a plain run of simple tags,
 text and entities, and for that shape a single regular-expression pass gives exactly the parser's answer
@@ -8,7 +10,9 @@ several times faster; anything else (a stray ``<``, an unquoted attribute, a raw
 
 from __future__ import annotations
 
+import html
 import re
+import unicodedata
 from html import unescape
 from html.parser import HTMLParser
 
@@ -123,3 +127,37 @@ def html_to_text(text: str) -> str:
     """Text of an HTML fragment: entities decoded, a line break for each block tag, skipped tags dropped."""
     simple = simple_text(text)
     return parser_text(text) if simple is None else simple
+
+
+_STRAY_ESCAPE = re.compile(r"\\(?=[’‘'\"“”`])")
+LOOKS_HTML = re.compile(
+    r"<(p|br|div|span|a|li|ul|ol|h[1-6]|em|strong|b|i|img|figure|table|blockquote)\b[^>]*>", re.IGNORECASE
+)
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_ODD_SPACES = re.compile(r"[\t\u00a0\u2000-\u200b\u202f\u205f\u3000]")  # _SPACES less the plain space
+_SPACE_RUNS = re.compile(r"  +")
+
+def clean_text(text: str) -> str:
+    """Plain, NFC, one paragraph a line: HTML removed, entities decoded, stray escapes (``\\’``) repaired."""
+    if LOOKS_HTML.search(text):
+        text = html_to_text(text)
+    elif "&" in text:
+        text = html.unescape(text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    if "\\" in text:
+        text = _STRAY_ESCAPE.sub("", text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _squeeze(text)
+    if "\n" not in text:  # one line (most titles and short summaries)
+        return text.strip()
+    return "\n".join([line for line in map(str.strip, text.split("\n")) if line])
+
+
+def _squeeze(text: str) -> str:
+    """Each run of _SPACES as one space. _SPACES never matches a line break, so this equals squeezing line by
+    line; text with plain spaces only needs just its runs of two or more replaced (the common case, faster)."""
+    if _ODD_SPACES.search(text):
+        return _SPACES.sub(" ", text)
+    return _SPACE_RUNS.sub(" ", text) if "  " in text else text

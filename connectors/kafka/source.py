@@ -23,7 +23,7 @@ from wirewatch.connectors.health import metrics
 from wirewatch.connectors.health.faults import is_transient, retry
 from wirewatch.connectors.kafka.topics import KafkaConfigError
 from wirewatch.connectors.kafka.offsets import REGISTRY as IN_FLIGHT
-from wirewatch.records import DeadLetter, Story, story_from_json
+from wirewatch.records import DeadLetter, Origin, Story, story_from_json
 
 log = logging.getLogger(__name__)
 
@@ -51,17 +51,8 @@ class KafkaRecord:
     timestamp_ms: int
 
     @property
-    def position(self) -> str:
-        return f"{self.topic}/{self.partition}@{self.offset}"
-
-
-def parse_position(origin: str) -> tuple[str, int, int] | None:
-    """"wirewatch.stories/2@1234" -> ("wirewatch.stories", 2, 1234); anything else -> None."""
-    topic, slash, rest = origin.rpartition("/")
-    partition, at, offset = rest.partition("@")
-    if not (slash and at and partition.isdigit() and offset.isdigit()):
-        return None
-    return topic, int(partition), int(offset)
+    def origin(self) -> Origin:
+        return Origin.kafka(self.topic, self.partition, self.offset)
 
 
 def partition_starts(bootstrap: str, topic: str, group: str) -> list[PartitionStart]:
@@ -181,7 +172,7 @@ class ReadKafkaPartitions(beam.DoFn):
 def decode_record(record: KafkaRecord) -> Story | DeadLetter:
     """A story record's JSON value -> Story, with its Kafka position as origin and its timestamp as
     ``produced``; a value that is not a story -> DeadLetter."""
-    story = story_from_json(record.value, record.position)
+    story = story_from_json(record.value, record.origin)
     if isinstance(story, DeadLetter) or story.produced is not None:
         return story
     try:

@@ -15,7 +15,8 @@ from datetime import datetime, timedelta, timezone
 
 import xxhash
 
-from wirewatch.transforms.normalize import clean_text, html_to_text
+from wirewatch.text import clean_text, html_to_text
+from wirewatch.errors import ParseError
 from wirewatch.records import DeadLetter, Story
 
 RAW_EXCERPT = 2000  # characters of the offending input kept in a dead letter
@@ -28,12 +29,6 @@ def internal(what: str, exc: BaseException) -> str:
     """The reason for a dead letter caused by an exception in ``what`` (a parser, a library it calls) rather
     than by a judgement on the input: marked, so that reports and tests tell the two apart."""
     return f"{INTERNAL} in {what}: {type(exc).__name__}: {exc}"
-
-
-class ParseError(ValueError):
-    """The bytes are not a document of the expected format. Not retriable: fetching again gives the same."""
-
-    retriable = False
 
 
 @dataclass(frozen=True, slots=True)

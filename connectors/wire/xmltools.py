@@ -6,7 +6,7 @@ from typing import Iterator
 
 from lxml import etree
 
-from wirewatch.transforms.normalize import clean_text
+from wirewatch.text import clean_text
 
 # Elements that end a paragraph when flattening XHTML or NITF body markup to text.
 _BLOCKS = {

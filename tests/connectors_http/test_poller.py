@@ -53,7 +53,7 @@ def test_one_cycle_returns_stories_and_error_records(server: LocalServer) -> Non
     assert by_feed["broken"].stage == "fetch" and by_feed["broken"].retriable and by_feed["broken"].status == 500
     assert by_feed["partial"].stage == "parse" and "line 2" in by_feed["partial"].reason  # survivable
     letter = html.to_dead_letter()
-    assert letter.origin == f"html {server.url('/html')}" and letter.stage == "parse" and not letter.retriable
+    assert str(letter.origin) == f"html {server.url('/html')}" and letter.stage == "parse" and not letter.retriable
     states = out.states
     assert states["html"].failures == 1 and states["html"].etag is None and states["html"].body_hash is None
     assert states["broken"].failures == 1 and states["broken"].next_poll >= NOW + timedelta(seconds=60)

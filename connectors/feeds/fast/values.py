@@ -18,7 +18,7 @@ from feedparser.sgml import sgmllib
 from feedparser.urls import resolve_relative_uris
 
 from wirewatch.connectors.feeds.urljoin import feedparser_join
-from wirewatch.transforms.normalize import SKIP_TAGS
+from wirewatch.text import SKIP_TAGS
 
 
 class Decline(Exception):
