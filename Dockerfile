@@ -13,6 +13,7 @@ RUN /maturin/bin/maturin build --release --manifest-path /src/native/Cargo.toml 
 FROM python:3.11-slim-bookworm
 WORKDIR /app
 COPY pyproject.toml README.md ./
+COPY wirewatch wirewatch
 COPY connectors connectors
 COPY transforms transforms
 COPY pipelines pipelines
