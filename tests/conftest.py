@@ -39,3 +39,7 @@ def shared_corpora() -> Path:
     if not corpora.is_dir():
         skip_unless_required(f"{corpora} is absent (third-party corpora are optional; set WIREWATCH_SHARED)")
     return corpora
+
+
+# The real-broker fixtures (bootstrap, topics, fresh_topics) for every test that talks to Kafka.
+from tests.kafkakit import bootstrap, fresh_topics, topics  # noqa: E402,F401
