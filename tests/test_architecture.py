@@ -46,8 +46,13 @@ def test_a_forbidden_import_breaks_the_contracts(tmp_path):
 def test_the_wheel_installs_one_import_name(tmp_path):
     """`pip install .` puts only `wirewatch` into site-packages: no top-level connectors/transforms/pipelines
     to collide with other packages; the folders are there as wirewatch.connectors and so on, as files."""
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w",
-                    str(tmp_path / "dist"), str(ROOT)], check=True, capture_output=True, timeout=600)
+    source = tmp_path / "source"  # a copy: building writes build/ and egg-info beside the sources
+    for name in ("wirewatch", "connectors", "transforms", "pipelines"):
+        shutil.copytree(ROOT / name, source / name, symlinks=True, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path / "dist"),
+                    str(source)], check=True, capture_output=True, timeout=600)
     wheel = next((tmp_path / "dist").glob("wirewatch-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     tops = {n.split("/")[0] for n in names}

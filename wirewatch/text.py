@@ -161,3 +161,13 @@ def _squeeze(text: str) -> str:
     if _ODD_SPACES.search(text):
         return _SPACES.sub(" ", text)
     return _SPACE_RUNS.sub(" ", text) if "  " in text else text
+
+
+def clean(value: object, html: bool = False) -> str | None:
+    """Clean text (HTML removed, NFC, one paragraph a line), or None when nothing is left. ``html`` says the
+    value is known to be markup, so even tags clean_text would not spot (``<sup>``) are removed."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    if html and "<" in value:
+        value = html_to_text(value)
+    return clean_text(value) or None

@@ -21,7 +21,11 @@ from wirewatch.connectors.feeds.fast import path as fastfeed
 from wirewatch.connectors.feeds import jsonfeed
 
 from wirewatch.connectors.parsing import prolog as xmlprolog
-from wirewatch.connectors.parsing.results import RAW_EXCERPT, ParsedItem, ParseResult, clean, from_struct, internal, pick_id
+from wirewatch.connectors.parsing.ids import pick_id
+from wirewatch.connectors.parsing.results import ParseResult, ParsedItem, internal
+from wirewatch.connectors.parsing.times import from_struct
+from wirewatch.records import RAW_EXCERPT
+from wirewatch.text import clean
 from wirewatch.connectors.parsing.safexml import entity_risk
 from wirewatch.connectors.parsing.truncated import find_cut, whole_characters
 from wirewatch.connectors.feeds.urljoin import join

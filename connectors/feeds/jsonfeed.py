@@ -8,7 +8,11 @@ from urllib.parse import urljoin
 
 import orjson
 
-from wirewatch.connectors.parsing.results import ParseResult, ParsedItem, clean, pick_id
+from wirewatch.connectors.parsing.ids import pick_id
+
+from wirewatch.connectors.parsing.results import ParseResult, ParsedItem
+
+from wirewatch.text import clean
 from wirewatch.records import RecordError, Story, parse_time
 
 VERSION_PREFIX = "https://jsonfeed.org/version/"

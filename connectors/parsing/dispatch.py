@@ -10,7 +10,7 @@ import xxhash
 
 from wirewatch.connectors.feeds.feedparser_path import parse_feed
 from wirewatch.connectors.feeds.jsonfeed import parse_json_feed
-from wirewatch.connectors.parsing.results import ParsedItem, ParseResult, internal
+from wirewatch.connectors.parsing.results import ParseResult, ParsedItem, internal
 from wirewatch.connectors.parsing.sniff import sniff
 from wirewatch.connectors.wire.anpa import parse_anpa
 from wirewatch.connectors.wire.iptc7901 import parse_iptc7901

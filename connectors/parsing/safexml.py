@@ -12,8 +12,7 @@ import re
 from lxml import etree
 
 from wirewatch.connectors.parsing import prolog as xmlprolog
-from wirewatch.connectors.parsing.results import ParseError
-
+from wirewatch.errors import ParseError
 MAX_ENTITY_VALUE = 256  # characters; larger internal entities are the quadratic-blowup shape
 _ENTITY = re.compile(rb"\s+(?P<pe>%\s+)?(?P<name>[^\s]+)\s*(?P<rest>.*)", re.S)
 

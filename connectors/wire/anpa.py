@@ -10,7 +10,11 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-from wirewatch.connectors.parsing.results import ParseResult, clean, content_id
+from wirewatch.connectors.parsing.ids import content_id
+
+from wirewatch.connectors.parsing.results import ParseResult
+
+from wirewatch.text import clean
 from wirewatch.connectors.wire import controltext
 from wirewatch.records import Story
 

@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from typing import Callable
 
-from wirewatch.connectors.parsing.results import ParsedItem, ParseResult
+from wirewatch.connectors.parsing.results import ParseResult, ParsedItem
 from wirewatch.records import Story
 
 SOH, STX, ETX, EOT = "\x01", "\x02", "\x03", "\x04"

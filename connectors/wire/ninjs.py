@@ -9,7 +9,13 @@ from typing import Any
 
 import orjson
 
-from wirewatch.connectors.parsing.results import ParseResult, ParsedItem, clean, pick_id, wire_time
+from wirewatch.connectors.parsing.ids import pick_id
+
+from wirewatch.connectors.parsing.results import ParseResult, ParsedItem
+
+from wirewatch.connectors.parsing.times import wire_time
+
+from wirewatch.text import clean
 from wirewatch.records import Story
 
 TEXT_TYPES = {None, "", "text", "composite"}

@@ -6,7 +6,15 @@ from datetime import datetime
 
 from lxml import etree
 
-from wirewatch.connectors.parsing.results import ParseError, ParseResult, ParsedItem, clean, pick_id, wire_time
+from wirewatch.connectors.parsing.ids import pick_id
+
+from wirewatch.connectors.parsing.results import ParseResult, ParsedItem
+
+from wirewatch.connectors.parsing.times import wire_time
+
+from wirewatch.errors import ParseError
+
+from wirewatch.text import clean
 from wirewatch.connectors.parsing.safexml import parse_xml
 from wirewatch.connectors.wire.xmltools import attr, child, children, descendants, lang, local, text
 from wirewatch.records import Story

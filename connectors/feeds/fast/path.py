@@ -28,7 +28,7 @@ from wirewatch.connectors.feeds.fast.keys import key as element_key
 from wirewatch.connectors.feeds.fast.reader import XML_BASE, XML_LANG, scoped_base
 from wirewatch.connectors.feeds.fast.rss import RDF, VERSION_URIS, RssReader, is_rss, rdf_version, rss_version
 from wirewatch.connectors.feeds.fast.values import Decline
-from wirewatch.connectors.parsing.results import ParseError
+from wirewatch.errors import ParseError
 from wirewatch.connectors.parsing.safexml import parse_xml
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from wirewatch.connectors.parsing.results import ParseResult, ParsedItem
-
-
 def _brief(item: ParsedItem) -> dict[str, Any]:
     data = item.story.to_dict()
     brief = {key: data[key] for key in ("id", "title", "url", "published", "credit", "language")}

@@ -100,7 +100,7 @@ def test_padded_entity_attacks_become_dead_letters(padding: str, attack: str, ro
 def test_a_padded_bomb_is_refused_by_every_xml_entry_point() -> None:
     """The feed parser alone (as the poller calls it) and the wire parsers' XML reader refuse it too."""
     from wirewatch.connectors.feeds.feedparser_path import parse_feed
-    from wirewatch.connectors.parsing.results import ParseError
+    from wirewatch.errors import ParseError
     from wirewatch.connectors.parsing.safexml import parse_xml
 
     body = (b'<?xml version="1.0"?>' + PADDINGS["comment-70KB"] + b"<!DOCTYPE rss [" + LAUGHS + b"]>"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from wirewatch.connectors.parsing.dispatch import parse_document
-from wirewatch.connectors.parsing.results import RAW_EXCERPT
+from wirewatch.records import RAW_EXCERPT
 from wirewatch.connectors.parsing.sniff import sniff
 from tests.conftest import DATA as TESTS_DATA
 
