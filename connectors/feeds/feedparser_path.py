@@ -16,12 +16,12 @@ from typing import Any
 
 import feedparser
 
+from wirewatch.connectors.feeds.entries import entry_story
 from wirewatch.connectors.feeds.fast import path as fastfeed
 
 from wirewatch.connectors.feeds import jsonfeed
 
 from wirewatch.connectors.parsing import prolog as xmlprolog
-from wirewatch.connectors.parsing.ids import pick_id
 from wirewatch.connectors.parsing.results import ParseResult, ParsedItem, internal
 from wirewatch.connectors.parsing.times import from_struct
 from wirewatch.records import RAW_EXCERPT
@@ -29,7 +29,6 @@ from wirewatch.text import clean
 from wirewatch.connectors.parsing.safexml import entity_risk
 from wirewatch.connectors.parsing.truncated import find_cut, whole_characters
 from wirewatch.connectors.feeds.urljoin import join
-from wirewatch.records import Story
 
 _FIRST_ELEMENT = re.compile(rb"<\w")  # where feedparser's head ends (sanitizer.replace_doctype)
 _LONG_SPACE = re.compile(rb"\s{17,}")
@@ -182,21 +181,9 @@ def _entry(
     language = None
     for detail in (entry.get("content") or [{}])[0], entry.get("summary_detail") or {}:
         language = language or (detail.get("language") if isinstance(detail, Mapping) else None)
-    story = Story(
-        id=pick_id(guid, result.link or base, link, title, summary, body),
-        body=body or summary or title or "",
-        title=title,
-        summary=summary,
-        url=link,
-        source=source or result.title,
-        publisher=result.title,
-        authors=_authors(entry),
-        language=language or result.language,
-        published=published,
-        fetched=fetched,
-        format=result.format,
-        origin=origin,
-    )
+    story = entry_story(result, guid=guid, scope=result.link or base, link=link, title=title, summary=summary,
+                        body=body, authors=_authors(entry), language=language, published=published,
+                        fetched=fetched, origin=origin, source=source)
     return ParsedItem(story, guid=guid)
 
 

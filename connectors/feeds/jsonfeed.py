@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
 
-import orjson
 
-from wirewatch.connectors.parsing.ids import pick_id
+from wirewatch.connectors.feeds.entries import entry_story
+from wirewatch.connectors.parsing.opening import json_or_fail
 
 from wirewatch.connectors.parsing.results import ParseResult, ParsedItem
 
@@ -31,10 +31,8 @@ def parse_json_feed(
     body: bytes, url: str | None, fetched: datetime | None, *, origin: str, source: str | None = None,
 ) -> ParseResult:
     result = ParseResult(format="jsonfeed")
-    try:
-        data = orjson.loads(body.lstrip(b"\xef\xbb\xbf"))
-    except orjson.JSONDecodeError as exc:
-        result.fail(origin, f"not JSON: {exc}", body)
+    data = json_or_fail(result, body, origin)
+    if result.errors:
         return result
     if not is_json_feed(data):
         result.fail(origin, "JSON but not a JSON Feed (no jsonfeed.org version)", body)
@@ -85,21 +83,9 @@ def _story(
         published = parse_time(_text(item.get("date_published")) or _text(item.get("date_modified")))
     except RecordError:
         published = None  # a date without a zone or not RFC 3339: noted by the caller as missing
-    return Story(
-        id=pick_id(_text(item.get("id")), base, link, title, summary, body),
-        body=body or summary or title or "",
-        title=title,
-        summary=summary,
-        url=link,
-        source=source or result.title,
-        publisher=result.title,
-        authors=_authors(item) or feed_authors,
-        language=_text(item.get("language")) or result.language,
-        published=published,
-        fetched=fetched,
-        format="jsonfeed",
-        origin=origin,
-    )
+    return entry_story(result, guid=_text(item.get("id")), scope=base, link=link, title=title, summary=summary,
+                       body=body, authors=_authors(item) or feed_authors, language=_text(item.get("language")),
+                       published=published, fetched=fetched, origin=origin, source=source)
 
 
 def _text(value: object) -> str | None:

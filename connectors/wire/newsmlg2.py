@@ -11,16 +11,15 @@ from datetime import datetime
 
 from lxml import etree
 
+from wirewatch.connectors.parsing.opening import xml_or_fail
 from wirewatch.connectors.parsing.ids import pick_id
 
 from wirewatch.connectors.parsing.results import ParseResult, ParsedItem
 
 from wirewatch.connectors.parsing.times import wire_time
 
-from wirewatch.errors import ParseError
 
 from wirewatch.text import clean
-from wirewatch.connectors.parsing.safexml import parse_xml
 from wirewatch.connectors.wire.xmltools import attr, child, children, descendants, lang, local, text
 from wirewatch.records import Story
 
@@ -32,10 +31,8 @@ def parse_newsmlg2(
     body: bytes, fetched: datetime | None = None, *, origin: str, source: str | None = None,
 ) -> ParseResult:
     result = ParseResult(format="newsmlg2")
-    try:
-        root = parse_xml(body)
-    except ParseError as exc:
-        result.fail(origin, str(exc), body)
+    root = xml_or_fail(result, body, origin)
+    if root is None:
         return result
     if local(root) == "newsMessage":
         result.title = _name(child(root, "header", "sender")) if child(root, "header") is not None else None

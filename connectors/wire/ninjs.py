@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import orjson
 
+from wirewatch.connectors.parsing.opening import json_or_fail
 from wirewatch.connectors.parsing.ids import pick_id
 
 from wirewatch.connectors.parsing.results import ParseResult, ParsedItem
@@ -28,10 +28,8 @@ def looks_like_ninjs(data: object) -> bool:
 
 def parse_ninjs(body: bytes, fetched: datetime | None = None, *, origin: str, source: str | None = None) -> ParseResult:
     result = ParseResult(format="ninjs")
-    try:
-        data = orjson.loads(body.lstrip(b"\xef\xbb\xbf"))
-    except orjson.JSONDecodeError as exc:
-        result.fail(origin, f"not JSON: {exc}", body)
+    data = json_or_fail(result, body, origin)
+    if result.errors:
         return result
     items = _items(data)
     if not items:

@@ -6,26 +6,23 @@ from datetime import datetime
 
 from lxml import etree
 
+from wirewatch.connectors.parsing.opening import xml_or_fail
 from wirewatch.connectors.parsing.ids import pick_id
 
 from wirewatch.connectors.parsing.results import ParseResult, ParsedItem
 
 from wirewatch.connectors.parsing.times import wire_time
 
-from wirewatch.errors import ParseError
 
 from wirewatch.text import clean
-from wirewatch.connectors.parsing.safexml import parse_xml
 from wirewatch.connectors.wire.xmltools import attr, child, children, descendants, lang, local, text
 from wirewatch.records import Story
 
 
 def parse_nitf(body: bytes, fetched: datetime | None = None, *, origin: str, source: str | None = None) -> ParseResult:
     result = ParseResult(format="nitf")
-    try:
-        root = parse_xml(body)
-    except ParseError as exc:
-        result.fail(origin, str(exc), body)
+    root = xml_or_fail(result, body, origin)
+    if root is None:
         return result
     if local(root) != "nitf":
         result.fail(origin, f"not NITF: root element is <{local(root)}>", body)
