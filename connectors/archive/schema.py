@@ -1,0 +1,124 @@
+"""One archive row per enriched story: the Arrow schema, and the conversions between rows and records.
+
+Nested fields (countries with their evidence, matches with their spans) are kept whole, so a row turns back
+into the same EnrichedStory; flat lists beside them (``country_codes``, ``rules``) are what queries filter on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timezone
+from typing import Any, Iterable, Mapping
+
+import pyarrow as pa
+
+from wirewatch.records import Cluster, CountryTag, EnrichedStory, Origin, RuleMatch, Span, Story, parse_time
+
+SPAN = pa.struct([("field", pa.string()), ("start", pa.int32()), ("end", pa.int32()), ("text", pa.string())])
+TIME = pa.timestamp("us", tz="UTC")
+
+SCHEMA = pa.schema([
+    ("id", pa.string()),
+    ("title", pa.string()),
+    ("summary", pa.string()),
+    ("body", pa.string()),
+    ("url", pa.string()),
+    ("source", pa.string()),
+    ("dateline", pa.string()),
+    ("credit", pa.string()),
+    ("publisher", pa.string()),
+    ("authors", pa.list_(pa.string())),
+    ("language", pa.string()),
+    ("format", pa.string()),
+    ("published", TIME),
+    ("undated", pa.bool_()),
+    ("fetched", TIME),
+    ("produced", TIME),
+    ("country_codes", pa.list_(pa.string())),
+    ("regions", pa.list_(pa.string())),
+    ("rules", pa.list_(pa.string())),
+    ("countries", pa.list_(pa.struct([("code", pa.string()), ("score", pa.float64()),
+                                      ("evidence", pa.list_(SPAN))]))),
+    ("matches", pa.list_(pa.struct([("rule", pa.string()), ("score", pa.float64()), ("clause", pa.string()),
+                                    ("spans", pa.list_(SPAN))]))),
+    ("cluster_id", pa.string()),
+    ("duplicate_of", pa.string()),
+    ("origin", pa.string()),  # where the story's bytes were: "topic/partition@offset" or "path:line"
+    ("kafka_topic", pa.string()),  # the Kafka position, when the story came from Kafka
+    ("kafka_partition", pa.int32()),
+    ("kafka_offset", pa.int64()),
+])
+COLUMNS = tuple(SCHEMA.names)
+
+
+def _span(s: Span) -> dict[str, Any]:
+    return {"field": s.field, "start": s.start, "end": s.end, "text": s.text}
+
+
+def row(enriched: EnrichedStory) -> dict[str, Any]:
+    """The archive row of one enriched story (its Kafka position from ``story.origin``, if it has one)."""
+    s = enriched.story
+    position = s.origin.position if s.origin else None
+    cluster = enriched.cluster
+    return {
+        "id": s.id, "title": s.title, "summary": s.summary, "body": s.body, "url": s.url, "source": s.source,
+        "dateline": s.dateline, "credit": s.credit, "publisher": s.publisher, "authors": list(s.authors),
+        "language": s.language, "format": s.format, "published": s.published, "undated": s.undated,
+        "fetched": s.fetched, "produced": s.produced,
+        "country_codes": [c.code for c in enriched.countries],
+        "regions": list(enriched.regions),
+        "rules": [m.rule for m in enriched.matches],
+        "countries": [{"code": c.code, "score": c.score, "evidence": [_span(e) for e in c.evidence]}
+                      for c in enriched.countries],
+        "matches": [{"rule": m.rule, "score": m.score, "clause": m.clause, "spans": [_span(x) for x in m.spans]}
+                    for m in enriched.matches],
+        "cluster_id": cluster.id if cluster else None,
+        "duplicate_of": cluster.duplicate_of if cluster else None,
+        "origin": None if s.origin is None else str(s.origin),
+        "kafka_topic": position[0] if position else None,
+        "kafka_partition": position[1] if position else None,
+        "kafka_offset": position[2] if position else None,
+    }
+
+
+def table(stories: Iterable[EnrichedStory]) -> pa.Table:
+    return pa.Table.from_pylist([row(e) for e in stories], schema=SCHEMA)
+
+
+def _spans(items: Iterable[Mapping[str, Any]] | None) -> tuple[Span, ...]:
+    return tuple(Span(str(x["field"]), int(x["start"]), int(x["end"]), str(x["text"])) for x in items or ())
+
+
+def _time(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value.astimezone(timezone.utc) if value is not None else None
+    return parse_time(value)
+
+
+def enriched(data: Mapping[str, Any]) -> EnrichedStory:
+    """An archive row (or an enriched story's JSON shape, ``EnrichedStory.to_dict``) back to the record."""
+    story = Story(
+        id=str(data["id"]), body=data.get("body") or "", title=data.get("title"), summary=data.get("summary"),
+        url=data.get("url"), source=data.get("source"), dateline=data.get("dateline"), credit=data.get("credit"),
+        publisher=data.get("publisher"), authors=tuple(data.get("authors") or ()), language=data.get("language"),
+        published=_time(data.get("published")), fetched=_time(data.get("fetched")),
+        produced=_time(data.get("produced")), format=data.get("format"), undated=bool(data.get("undated")),
+        origin=data.get("origin") or None,
+    )
+    cluster = data.get("cluster")  # the JSON shape nests it; a row has it flat
+    cluster_id = cluster.get("id") if isinstance(cluster, Mapping) else data.get("cluster_id")
+    duplicate_of = cluster.get("duplicate_of") if isinstance(cluster, Mapping) else data.get("duplicate_of")
+    return EnrichedStory(
+        story,
+        countries=tuple(CountryTag(str(c["code"]), float(c["score"]), _spans(c.get("evidence")))
+                        for c in data.get("countries") or ()),
+        regions=tuple(data.get("regions") or ()),
+        matches=tuple(RuleMatch(str(m["rule"]), float(m["score"]), _spans(m.get("spans")), m.get("clause"))
+                      for m in data.get("matches") or ()),
+        cluster=Cluster(str(cluster_id), duplicate_of) if cluster_id else None,
+    )
+
+
+def with_origin(story: EnrichedStory, origin: Origin) -> EnrichedStory:
+    """The same story, recorded as read from ``origin`` (e.g. the Kafka position in a JSON archive's file name)."""
+    return dataclasses.replace(story, story=dataclasses.replace(story.story, origin=origin))

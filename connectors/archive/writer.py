@@ -1,0 +1,171 @@
+"""Writing the Parquet archive: ``ParquetArchive(root).write(stories)`` and ``.compact()``.
+
+- Atomic: each file is written under a hidden temporary name, fsynced, renamed into place and its folder
+  fsynced (``connectors/sinks/files.write_atomic``); a crash leaves either no file or the whole file.
+- Idempotent by story id: a story whose id is already in its day folder is not written again, so a bundle
+  read twice from Kafka (after a crash before the commit) adds nothing. A batch is named by the ids it holds,
+  so writing the same batch again replaces its file (a replay with new rules rewrites its own files).
+- Compaction merges a day's small files into one (duplicates dropped), then removes them.
+
+One writer per archive at a time (compaction may run beside it). The writer remembers which ids each day
+folder holds, reading only the ``id`` column of files it has not seen, and rereads a folder when its listing
+changed (say, after a compaction by another process).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import xxhash
+
+from wirewatch.connectors.archive import schema
+from wirewatch.connectors.archive.layout import is_visible, partition_of, partitions, visible_files
+from wirewatch.connectors.sinks.files import write_atomic
+from wirewatch.records import EnrichedStory
+
+log = logging.getLogger("wirewatch.archive")
+
+FORMAT_VERSION = b"1"
+COMPRESSION = "zstd"
+ROW_GROUP_ROWS = 50_000
+SMALL_FILE_BYTES = 32 * 1024 * 1024  # files below this are merged by compact()
+STALE_TEMPORARY_S = 3600.0  # temporary files older than this are left over from a crash; compact() removes them
+_EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
+
+
+def encode(table: pa.Table) -> bytes:
+    """A table as the bytes of one Parquet file (zstd; the archive's format version in its metadata)."""
+    table = table.replace_schema_metadata({b"wirewatch.archive": FORMAT_VERSION})
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression=COMPRESSION, row_group_size=ROW_GROUP_ROWS)
+    return sink.getvalue().to_pybytes()
+
+
+def batch_name(prefix: str, ids: Iterable[str]) -> str:
+    return f"{prefix}-{xxhash.xxh3_64_hexdigest(chr(10).join(sorted(ids)).encode())}.parquet"
+
+
+def _story_order(story: EnrichedStory) -> tuple:
+    return (story.story.published or _EARLIEST, story.id)
+
+
+@dataclass
+class _Folder:
+    """The ids one day folder holds, by the file that holds them, as of the listing ``seen``."""
+
+    seen: frozenset[str] = frozenset()
+    owner: dict[str, str] = field(default_factory=dict)  # story id -> file name
+
+
+class ParquetArchive:
+    """The archive under ``root``. ``write_file`` makes one file durable (injectable for tests)."""
+
+    def __init__(self, root: str | os.PathLike, *, write_file: Callable[[Path, bytes], None] = write_atomic,
+                 cached_folders: int = 32) -> None:
+        self.root = Path(root)
+        self.write_file = write_file
+        self.cached_folders = cached_folders
+        self._folders: OrderedDict[str, _Folder] = OrderedDict()
+
+    def write(self, stories: Iterable[EnrichedStory]) -> list[Path]:
+        """Archive ``stories`` (the first of several with one id wins); returns the files written. Each day
+        folder gets at most one new file per call: write whole bundles, not single stories."""
+        batches: dict[str, dict[str, EnrichedStory]] = {}
+        for story in stories:
+            batches.setdefault(partition_of(story), {}).setdefault(story.id, story)
+        written = []
+        for partition, batch in sorted(batches.items()):
+            name = batch_name("part", batch)
+            folder = self._folder(partition)
+            fresh = sorted((s for i, s in batch.items() if folder.owner.get(i, name) == name), key=_story_order)
+            if not fresh:
+                continue
+            path = self.root / partition / name
+            self.write_file(path, encode(schema.table(fresh)))
+            for s in fresh:
+                folder.owner[s.id] = name
+            folder.seen = folder.seen | {name}
+            written.append(path)
+        return written
+
+    def compact(self, *, small_bytes: int = SMALL_FILE_BYTES, min_files: int = 2) -> list[Path]:
+        """Merge each day folder's small files into one (a story id kept once), then remove the small files
+        and any temporary file a crashed writer left. Returns the files written. Readers may see a story
+        twice in the moment between the write and the removals; queries count each id once."""
+        written = []
+        for folder in partitions(self.root):
+            _sweep_temporary(folder)
+            small = [p for p in visible_files(folder) if p.stat().st_size < small_bytes]
+            if len(small) < min_files:
+                continue
+            merged = _unique(pa.concat_tables([pq.read_table(p, schema=schema.SCHEMA) for p in small]))
+            order = pc.sort_indices(merged, [("published", "ascending"), ("id", "ascending")])
+            merged = merged.take(order)
+            path = folder / batch_name("compacted", merged.column("id").to_pylist())
+            self.write_file(path, encode(merged))
+            for p in small:
+                if p != path:
+                    p.unlink(missing_ok=True)
+            _sync_folder(folder)
+            written.append(path)
+            log.info("compacted", extra={"folder": folder.name, "files": len(small), "stories": merged.num_rows})
+        return written
+
+    def _folder(self, partition: str) -> _Folder:
+        """The folder's ids, brought up to date with its listing."""
+        folder = self._folders.pop(partition, None) or _Folder()
+        self._folders[partition] = folder  # most recently used last
+        while len(self._folders) > self.cached_folders:
+            self._folders.popitem(last=False)
+        path = self.root / partition
+        names = frozenset(n for n in (os.listdir(path) if path.is_dir() else ()) if is_visible(n))
+        if names != folder.seen:
+            gone = folder.seen - names
+            if gone:
+                folder.owner = {i: n for i, n in folder.owner.items() if n not in gone}
+            for name in sorted(names - folder.seen):
+                for story_id in _ids(path / name):
+                    folder.owner.setdefault(story_id, name)
+            folder.seen = names
+        return folder
+
+
+def _ids(path: Path) -> list[str]:
+    try:
+        return pq.read_table(path, columns=["id"]).column("id").to_pylist()
+    except (OSError, pa.ArrowException) as exc:  # vanished (compacted) or not ours: it holds no ids we know
+        log.warning("archive file unreadable; its ids are not known", extra={"file": str(path), "error": str(exc)[:300]})
+        return []
+
+
+def _unique(table: pa.Table) -> pa.Table:
+    """The first row of each story id."""
+    seen: set[str] = set()
+    keep = [i for i, story_id in enumerate(table.column("id").to_pylist())
+            if story_id not in seen and not seen.add(story_id)]  # type: ignore[func-returns-value]
+    return table if len(keep) == table.num_rows else table.take(pa.array(keep, pa.int64()))
+
+
+def _sweep_temporary(folder: Path, older_than_s: float = STALE_TEMPORARY_S) -> None:
+    cutoff = time.time() - older_than_s
+    for entry in os.scandir(folder):
+        if entry.name.startswith(".") and entry.name.endswith(".tmp") and entry.stat().st_mtime < cutoff:
+            Path(entry.path).unlink(missing_ok=True)
+
+
+def _sync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
