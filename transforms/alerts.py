@@ -5,6 +5,7 @@ from __future__ import annotations
 import xxhash
 
 from wirewatch.records import Alert, EnrichedStory
+from wirewatch.transforms.evidence import evidence
 from wirewatch.transforms.rules import WatchList
 
 TITLE_MAX = 160
@@ -26,6 +27,8 @@ def headline(enriched: EnrichedStory) -> str:
 
 def alerts_for(enriched: EnrichedStory, watchlist: WatchList) -> list[Alert]:
     cluster_id = enriched.cluster.id if enriched.cluster else enriched.id
+    story = enriched.story
+    fields = {"title": story.title, "summary": story.summary, "body": story.body, "dateline": story.dateline}
     return [
         Alert(
             id=alert_id(cluster_id, match.rule),
@@ -40,6 +43,11 @@ def alerts_for(enriched: EnrichedStory, watchlist: WatchList) -> list[Alert]:
             spans=match.spans,
             published=enriched.story.published,
             undated=enriched.story.undated,
+            url=story.url,
+            source=story.source,
+            publisher=story.publisher,
+            credit=story.credit,
+            evidence=evidence(fields, match.spans),
         )
         for match in enriched.matches
     ]

@@ -289,6 +289,24 @@ class EnrichedStory:
 
 
 @dataclass(frozen=True, slots=True)
+class Evidence:
+    """A sentence of the story that made a rule fire, with the matched words' ranges in it: what a person
+    reads in an alert e-mail without opening the story. ``marks`` are character offsets into ``text``."""
+
+    field: str
+    text: str
+    marks: tuple[tuple[int, int], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "text": self.text, "marks": [list(m) for m in self.marks]}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Evidence":
+        marks = tuple((int(m[0]), int(m[1])) for m in data.get("marks") or ())
+        return cls(str(data["field"]), str(data["text"]), marks)
+
+
+@dataclass(frozen=True, slots=True)
 class Alert:
     """One rule firing for one story cluster; ``id`` depends only on (cluster id, rule)."""
 
@@ -305,6 +323,11 @@ class Alert:
     published: datetime | None = None  # the story's publication time
     alerted: datetime | None = None  # when the always-on service delivered it (None in replays)
     undated: bool = False  # the story's source gave no date: ``published`` is its fetch time
+    url: str | None = None  # the story's link
+    source: str | None = None  # the story's feed or file name
+    publisher: str | None = None  # the outlet, e.g. "VOA"
+    credit: str | None = None  # the wire agency, e.g. "Reuters"
+    evidence: tuple[Evidence, ...] = ()  # the sentences the spans are in, for people to read
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -321,7 +344,47 @@ class Alert:
             "published": _iso(self.published),
             "undated": self.undated,
             "alerted": _iso(self.alerted),
+            "url": self.url,
+            "source": self.source,
+            "publisher": self.publisher,
+            "credit": self.credit,
+            "evidence": [e.to_dict() for e in self.evidence],
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Alert":
+        """Build from the JSON shape (records written before a field existed decode with its default)."""
+        if not isinstance(data, Mapping):
+            raise RecordError(f"an alert must be a JSON object, got {type(data).__name__}")
+        missing = [k for k in ("id", "rule", "story_id", "cluster_id") if not isinstance(data.get(k), str) or not data[k]]
+        if missing:
+            raise RecordError(f"missing required field(s): {', '.join(missing)}")
+        score = data.get("score", 0.0)
+        if isinstance(score, bool) or not isinstance(score, (int, float)):
+            raise RecordError("field 'score' must be a number")
+        try:
+            return cls(
+                id=data["id"], rule=data["rule"], story_id=data["story_id"], cluster_id=data["cluster_id"],
+                title=str(data.get("title") or ""), severity=str(data.get("severity") or "medium"),
+                score=float(score), countries=tuple(_strings(data, "countries")),
+                regions=tuple(_strings(data, "regions")),
+                spans=tuple(Span.from_dict(s) for s in data.get("spans") or ()),
+                published=parse_time(data.get("published")), alerted=parse_time(data.get("alerted")),
+                undated=data.get("undated") is True,
+                evidence=tuple(Evidence.from_dict(e) for e in data.get("evidence") or ()),
+                **{key: _opt_str(data, key) for key in ("url", "source", "publisher", "credit")},
+            )
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+            if isinstance(exc, RecordError):
+                raise
+            raise RecordError(f"malformed alert: {type(exc).__name__}: {exc}") from exc
+
+
+def _strings(data: Mapping[str, Any], key: str) -> list[str]:
+    value = data.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise RecordError(f"field {key!r} must be a list of text")
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -387,6 +450,22 @@ def story_from_json(data: bytes | str | None, origin: Origin | str, stage: str =
     return DeadLetter(origin, stage, reason[:500], raw=excerpt(data))
 
 
+def alert_from_json(data: bytes | str | None, origin: Origin | str) -> Alert | DeadLetter:
+    """The guarded decode of an alert's JSON form (a record of the alerts topic): an Alert, or a DeadLetter
+    with the offending bytes whatever went wrong. It never raises."""
+    try:
+        if not data:
+            raise RecordError("empty record (a tombstone or a blank value)")
+        return Alert.from_dict(orjson.loads(data))
+    except orjson.JSONDecodeError as exc:
+        reason = f"not JSON: {exc}"
+    except RecordError as exc:
+        reason = str(exc)
+    except Exception as exc:  # hostile input is the input's fault, and data
+        reason = f"{type(exc).__name__}: {exc}"
+    return DeadLetter(origin, "decode-alert", reason[:500], raw=excerpt(data))
+
+
 def dumps(record: Any) -> bytes:
     """One record as compact JSON bytes (no newline), keys in a stable order."""
     return orjson.dumps(record.to_dict() if hasattr(record, "to_dict") else record)
@@ -397,6 +476,7 @@ def loads(data: bytes | str) -> Any:
 
 
 __all__ = [
-    "Alert", "Cluster", "CountryTag", "DeadLetter", "Origin", "EnrichedStory", "RAW_EXCERPT", "RecordError", "RuleMatch",
-    "Span", "Story", "StoryAlerts", "dumps", "excerpt", "loads", "parse_time", "story_from_json",
+    "Alert", "Cluster", "CountryTag", "DeadLetter", "Evidence", "Origin", "EnrichedStory", "RAW_EXCERPT", "RecordError", "RuleMatch",
+    "Span", "Story", "StoryAlerts", "alert_from_json", "dumps", "excerpt", "loads", "parse_time",
+    "story_from_json",
 ]
