@@ -425,12 +425,19 @@ RAW_EXCERPT = 2000  # characters of the offending input a dead letter keeps
 
 
 def excerpt(data: bytes | str | None, limit: int = RAW_EXCERPT) -> str | None:
-    """The start of some offending input as text, for a dead letter's ``raw`` (undecodable bytes escaped)."""
+    """The start of some offending input as text, for a dead letter's ``raw``: the first ``limit`` characters
+    of text, or of bytes decoded as UTF-8 with what is not UTF-8 escaped (lone surrogates too, so that the
+    dead letter itself can always be written as JSON)."""
     if data is None:
         return None
-    if isinstance(data, str):
-        data = data.encode("utf-8", "surrogatepass")
-    return data[:limit].decode("utf-8", "backslashreplace")
+    if isinstance(data, bytes):
+        return data[:limit].decode("utf-8", "backslashreplace")
+    text = data[:limit]
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "surrogatepass").decode("utf-8", "backslashreplace")
+    return text
 
 
 def story_from_json(data: bytes | str | None, origin: Origin | str, stage: str = "decode") -> Story | DeadLetter:

@@ -199,7 +199,7 @@ class Publisher:
         self.send(self.topics.alerts, alert.id, dumps(alert))
 
     def dead_letter(self, dead: DeadLetter) -> None:
-        self.send(self.topics.deadletter, dead.origin, dumps(dead))
+        self.send(self.topics.deadletter, str(dead.origin), dumps(dead))
         metrics.DEAD_LETTERS.labels(dead.stage).inc()  # every dead letter of the process: ingest's and the pipeline's
 
     def flush(self, timeout: float = 60.0) -> None:
