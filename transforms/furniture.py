@@ -19,6 +19,8 @@ AGENCIES = {
     "anadolu": "Anadolu", "anadolu agency": "Anadolu", "pti": "PTI", "press trust of india": "PTI",
     "aap": "AAP", "australian associated press": "AAP", "pa": "PA", "pa media": "PA", "ani": "ANI",
     "kcna": "KCNA", "ntb": "NTB", "tt": "TT", "ritzau": "Ritzau", "stt": "STT", "europa press": "Europa Press",
+    "press association": "PA", "pa sport": "PA", "agencia efe": "EFE", "canadian press": "CP",
+    "the canadian press": "CP", "cp": "CP",
 }
 
 # Whole lines that are navigation or calls to action, never story text.
@@ -76,3 +78,94 @@ def is_outlet_name(name: str) -> bool:
     """A byline that names an outlet rather than a person: an acronym ("VOA") or "… News"/"Staff"."""
     words = name.split()
     return (len(words) == 1 and name.isupper() and 2 <= len(name) <= 8) or words[-1] in ("News", "Staff")
+
+
+# Reuters-style editor's notes on a line of their own: "(Adds comments, detail)", "(Updates with vote)".
+_EDITOR_NOTE = re.compile(
+    r"\((?:adds|updates?|recasts|corrects?|changes|rewrites|refiles?|repeats|fixes|removes|inserts|writes through"
+    r"|new throughout|combines|clarifies|re-?ledes?|tops|moves|amends|deletes|restores|edits|includes|with)\b"
+    r"[^()]{0,200}\)",
+    re.IGNORECASE,
+)
+# "UPDATE 2-", "REFILE-", "RPT-", "CORRECTED-" before a Reuters headline: versions, not words of the headline.
+_TITLE_TAG = re.compile(r"^(?:(?:UPDATE|REFILE|RPT|CORRECTED|CORRECTED-UPDATE|WRAPUP)\s*\d*\s*-\s*)+")
+# An ANPA/AP slug or keyword line: "BC-US--APNewsAlert,17", "AP-Top-Entertainment-Headlines,0176", "BC-BBN--Top Ten".
+_SLUG = re.compile(r"^\W*(?:BC-|[A-Z]{2,4}-[A-Z][\w-]*--?)|^\W*[A-Z][\w]*(?:-[\w]+){2,},\d+\W*$|,\d{1,4}\W*$")
+_JOB_TITLE = re.compile(
+    r"\b(?:writer|correspondent|editor|reporter|staff|photographer|columnist|contributor|producer|analyst)s?\b",
+    re.IGNORECASE,
+)
+_MONTHS = (r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|janv|févr|mars|avr|mai|juin|juil|août|sept|déc|"
+           r"gen|giu|lug|ago|set|ott|dic|ene|abr|dez|mär|okt|mrz)[a-zé]*\.?")
+# The date, time or agency that agencies put into a dateline after the place: "March 3", "01 Lug",
+# "2013-03-04 11:40:31 GMT+00:00", "(dpa)", "AAP".
+_DATELINE_TAIL = re.compile(
+    rf"(?:[\s,]+(?:{_MONTHS}\s*\d{{1,2}}(?:st|nd|rd|th)?|\d{{1,2}}\.?\s*{_MONTHS}|\d{{4}}-\d\d-\d\d|\d\d?:\d\d(?::\d\d)?"
+    rf"|gmt[+-]?[\d:]*|utc[+-]?[\d:]*|\d{{4}}|\([^()]{{1,40}}\)))+\s*$",
+    re.IGNORECASE,
+)
+_PLACE_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def is_editor_note(line: str) -> bool:
+    """An editor's note to clients ("(Adds comments, detail)"), never story text."""
+    return bool(_EDITOR_NOTE.fullmatch(line.strip()))
+
+
+def headline(title: str) -> str:
+    """A headline without the version tags agencies put before it ("UPDATE 2-Russia ..." -> "Russia ...")."""
+    return _TITLE_TAG.sub("", title).strip() or title
+
+
+def is_slug(title: str) -> bool:
+    """A wire slug or keyword line standing in for a headline ("BC-US--APNewsAlert,17")."""
+    return bool(_SLUG.search(title)) and len(title) <= 80
+
+
+def slug_text(slug: str) -> str:
+    """The words of a slug used as a headline when nothing better is there ("BC-WEA--Global Weather,466" ->
+    "Global Weather")."""
+    text = re.sub(r"^\W*(?:BC-)?(?:[A-Z]{2,4}-)?[A-Z]{2,4}--", "", slug.strip().split("^")[-1])
+    text = re.sub(r"^\W+|,\d*\W*$|\W+$", "", text)
+    return text or slug
+
+
+def credit(name: str | None) -> str | None:
+    """A credit that names an agency, canonical where known ("Thomson Reuters" -> "Reuters", "AP Sports
+    Writer" -> "AP", "Opta\\nSports" -> "Opta Sports"); None for what is no agency (a reporter's job title
+    without one, a table's headline, a sentence)."""
+    if not name:
+        return None
+    name = " ".join(name.split()).strip(" ,;:-–—")
+    known = agency(name)
+    if known:
+        return known
+    words = name.split()
+    for size in (3, 2, 1):  # an agency named inside it: "AP Sports Writer", "Reuters Television Ltd"
+        for i in range(len(words) - size + 1):
+            known = agency(" ".join(words[i:i + size]))
+            if known and (size > 1 or words[i].isupper() or words[i][:1].isupper() and len(words[i]) > 3):
+                return known
+    if not words or len(words) > 6 or _JOB_TITLE.search(name) or any(c.isdigit() for c in name):
+        return None
+    sentence_end = name[-1] in "!?\"'’" or name[-1] == "." and len(words[-1]) > 5
+    if len(words) > 1 and sum(w[:1].isupper() for w in words) * 2 < len(words):
+        return None  # words of a sentence, not of a name
+    if sentence_end or re.search(r"['’]s\b", name, re.IGNORECASE):
+        return None  # a sentence or a headline ("BASEBALL'S TOP TEN"), not an organisation
+    return name
+
+
+def dateline_place(text: str | None) -> str | None:
+    """The place of a dateline, without the date, time or agency after it ("LONDON, March 3" -> "LONDON",
+    "Sydney March 22 Aap" -> "Sydney"); None when no place is left (a timestamp)."""
+    if not text:
+        return None
+    place, before = " ".join(text.split()), ""
+    while place != before:  # the date and the agency come in either order
+        before = place
+        place = _DATELINE_TAIL.sub("", place).rstrip(" ,.-–—")
+        words = place.split(" ")
+        if len(words) > 1 and agency(words[-1]):
+            place = " ".join(words[:-1])
+    return place if _PLACE_WORD.search(place) else None

@@ -14,18 +14,22 @@ __all__ = ["LOOKS_HTML", "SKIP_TAGS", "clean_text", "html_to_text", "normalize"]
 
 # "Seoul, South Korea —" alone on a line.
 _DATELINE_LINE = re.compile(r"(?P<place>[A-Z][\w.'’ -]{1,40}(?:, ?[A-Z][\w.'’ -]{1,40}){0,2})\s*[—–-]+")
-# "SEOUL (Reuters) - text", "WASHINGTON, Nov 4 (AP) — text", "SEOUL, South Korea — text".
+# "SEOUL (Reuters) - text", "WASHINGTON, Nov 4 (AP) — text", "SEOUL, South Korea — text", "KYIV/MOSCOW,
+# March 3 (Reuters) -", AP's "BUENOS AIRES, Argentina (AP) _ text", EFE's "Tegucigalpa, Jan 2 (EFE).- text".
 _DATELINE_LEAD = re.compile(
-    r"(?P<place>[A-Z][A-Za-z.'’ -]{1,40}(?:, ?[A-Z][A-Za-z0-9.'’ -]{1,40}){0,2}?)\s*"
+    r"(?P<place>[A-Z][A-Za-z.'’/ -]{1,40}(?:, ?[A-Z][A-Za-z0-9.'’/ -]{1,40}){0,2}?)\s*"
     r"(?:\((?P<agency>[^()]{2,40})\))?\s*[—–]|"
-    r"(?P<place2>[A-Z][A-Za-z.'’ -]{1,40}(?:, ?[A-Z][A-Za-z0-9.'’ -]{1,40}){0,2}?)\s*"
-    r"\((?P<agency2>[^()]{2,40})\)\s*-"
+    r"(?P<place2>[A-Z][A-Za-z.'’/ -]{1,40}(?:, ?[A-Z][A-Za-z0-9.'’/ -]{1,40}){0,2}?)\s*"
+    r"\((?P<agency2>[^()]{2,40})\)\s*(?:\.?-|_(?= ))"
 )
+HEADLINE_MAX = 200  # characters: a longer line before the dateline is a paragraph, not a headline
+_SENTENCE_END = re.compile(r"[.!?:;,]['\"’”]?$")
 
 
 def _place(text: str) -> str:
-    """Tidy a dateline place: all-caps words title-cased ("SEOUL" -> "Seoul"), dashes trimmed."""
-    words = text.strip(" ,—–-").split(" ")
+    """Tidy a dateline place: all-caps words title-cased ("SEOUL" -> "Seoul", "KYIV/MOSCOW" -> "Kyiv/Moscow"),
+    dashes trimmed, a date or time after it dropped ("LONDON, March 3" -> "London")."""
+    words = (furniture.dateline_place(text) or "").strip(" ,—–-").split(" ")
     return " ".join(w.title() if w.isupper() and len(w) > 2 else w for w in words)
 
 
@@ -35,12 +39,13 @@ class _Extracted:
     credit: str | None = None
     publisher: str | None = None
     authors: list[str] = dataclasses.field(default_factory=list)
+    headline: str | None = None  # the lines before the dateline on a pasted page
 
 
 def _strip_furniture(lines: list[str], found: _Extracted) -> list[str]:
     kept = []
     for line in lines:
-        if furniture.is_ui_line(line) or furniture.is_trailer(line):
+        if furniture.is_ui_line(line) or furniture.is_trailer(line) or furniture.is_editor_note(line):
             continue
         name = furniture.self_described_agency(line)
         if name:
@@ -52,6 +57,10 @@ def _strip_furniture(lines: list[str], found: _Extracted) -> list[str]:
             continue
         name = furniture.byline(line)
         if name:
+            person, comma, outlet = name.rpartition(",")  # "By Jane Doe, Reuters"
+            if comma and person.strip() and furniture.agency(outlet):
+                found.credit = found.credit or furniture.agency(outlet)
+                name = person.strip()
             if furniture.agency(name):
                 found.credit = found.credit or furniture.agency(name)
             elif furniture.is_outlet_name(name):
@@ -64,25 +73,62 @@ def _strip_furniture(lines: list[str], found: _Extracted) -> list[str]:
 
 
 def _take_dateline(lines: list[str], found: _Extracted) -> list[str]:
-    if not lines:
-        return lines
-    first = lines[0]
-    m = _DATELINE_LINE.fullmatch(first)
-    if m:
-        found.dateline = _place(m.group("place"))
-        return lines[1:]
-    m = _DATELINE_LEAD.match(first)
-    if m:
-        place = m.group("place") or m.group("place2")
-        credit = furniture.agency(m.group("agency") or m.group("agency2") or "")
-        if m.group("agency") or m.group("agency2"):
-            if not credit:
-                return lines
-            found.credit = found.credit or credit
-        found.dateline = _place(place)
-        rest = first[m.end():].strip()
-        return [rest, *lines[1:]] if rest else lines[1:]
+    """The lines without the dateline, which is taken from the first line, or from the second or third
+    when the lines before it read as a headline (a page pasted as headline, then ``MOSCOW (Reuters) -``)."""
+    for at in range(min(3, len(lines))):
+        if at and not _is_headline(lines[at - 1]):
+            return lines
+        rest = _dateline_of(lines[at], found)
+        if rest is not None:
+            if at:
+                found.headline = " ".join(lines[:at])
+            return [*([rest] if rest else []), *lines[at + 1:]]
     return lines
+
+
+def _dateline_of(line: str, found: _Extracted) -> str | None:
+    """What is left of ``line`` after its dateline (taken into ``found``), or None when it has none."""
+    m = _DATELINE_LINE.fullmatch(line)
+    if m:
+        place = _place(m.group("place"))
+        if not place:
+            return None
+        found.dateline = place
+        return ""
+    m = _DATELINE_LEAD.match(line)
+    if not m:
+        return None
+    place = _place(m.group("place") or m.group("place2"))
+    credit = furniture.agency(m.group("agency") or m.group("agency2") or "")
+    if m.group("agency") or m.group("agency2"):
+        if not credit:
+            return None
+        found.credit = found.credit or credit
+    if not place:
+        return None
+    found.dateline = place
+    return line[m.end():].strip()
+
+
+def _is_headline(line: str) -> bool:
+    """A line that reads as a headline: short, and not ending like a sentence or a clause."""
+    return len(line) <= HEADLINE_MAX and not _SENTENCE_END.search(line) and not line.isdigit()
+
+
+def _headline(title: str | None, lines: list[str], found: _Extracted) -> tuple[str | None, list[str]]:
+    """The story's headline and body lines: a headline found before the dateline fills a missing title; a
+    wire slug standing in for the title gives way to a headline on the body's first line."""
+    if title and len(lines) > 1 and lines[0] == title:
+        lines = lines[1:]  # the body repeats the headline
+    if found.headline:
+        if not title or furniture.is_slug(title):
+            title = found.headline
+    elif title and furniture.is_slug(title) and len(lines) > 1 and _is_headline(lines[0]) \
+            and not furniture.is_slug(lines[0]):
+        title, lines = lines[0], lines[1:]
+    if title and furniture.is_slug(title):
+        title = furniture.slug_text(title)
+    return (furniture.headline(title) if title else None), lines
 
 
 def normalize(story: Story) -> Story:
@@ -96,13 +142,14 @@ def normalize(story: Story) -> Story:
     lines = _strip_furniture(lines, found)
     lines = _take_dateline(lines, found)
     title = clean_text(story.title).replace("\n", " ") if story.title else None
+    title, lines = _headline(title, lines, found)
     dateline = _place(clean_text(story.dateline)) if story.dateline else found.dateline
     return dataclasses.replace(
         story,
         title=title or None,
         body="\n".join(lines),
-        dateline=dateline or None,
-        credit=story.credit or found.credit,
+        dateline=dateline or found.dateline or None,
+        credit=furniture.credit(story.credit) or found.credit,
         publisher=story.publisher or found.publisher,
         authors=story.authors or tuple(found.authors),
     )

@@ -12,6 +12,7 @@ from wirewatch.connectors.feeds.feedparser_path import parse_feed
 from wirewatch.connectors.feeds.jsonfeed import parse_json_feed
 from wirewatch.connectors.parsing.results import ParseResult, ParsedItem, internal
 from wirewatch.connectors.parsing.sniff import sniff
+from wirewatch.connectors.parsing.wraps import hard_wrapped, unwrap
 from wirewatch.connectors.wire.anpa import parse_anpa
 from wirewatch.connectors.wire.iptc7901 import parse_iptc7901
 from wirewatch.connectors.wire.newsmlg2 import parse_newsmlg2
@@ -79,15 +80,16 @@ def parse_document(
 
 def parse_wire_text(body: bytes, *, origin: str, source: str | None = None,
                     fetched: datetime | None = None) -> ParseResult:
-    """A plain wire-text page (as in seeds/): the whole document is one story; its id hashes the raw bytes."""
+    """A plain wire-text page (as in seeds/): the whole document is one story; its id hashes the raw bytes.
+    Hard line wraps are joined (connectors.parsing.wraps); Normalize finds headline, dateline and credit."""
     result = ParseResult(format="wiretext")
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         result.fail(origin, f"not UTF-8: {exc.reason} at byte {exc.start}", body, stage="decode")
         return result
-    story = Story(id=xxhash.xxh3_64_hexdigest(body), body=text, source=source, format="wiretext", origin=origin,
-                  fetched=fetched)
+    story = Story(id=xxhash.xxh3_64_hexdigest(body), body=unwrap(text) if hard_wrapped(text) else text, source=source, format="wiretext",
+                  origin=origin, fetched=fetched)
     result.add(ParsedItem(story), no_date=f"{origin}: wire text carries no machine-readable publication time")
     return result
 

@@ -21,6 +21,12 @@ from wirewatch.records import Story
 _TRAILER = re.compile(r"(\d\d)-(\d\d)-(\d\d) (\d\d)(\d\d) ?GMT")
 _DATELINE = re.compile(r"^\s*(?P<place>[A-Z][A-Za-z .'’-]+(?:, [A-Z][A-Za-z .'’-]+)?) \((?P<agency>[A-Za-z ]{2,20})\) _")
 _NOT_HEADLINE = re.compile(r"^(BC-|AP Photo|Eds?:|EDITOR'S NOTE|By |Associated Press|With AP)", re.I)
+# A slug or keyword line: "BC-US--APNewsAlert,17", "*9006< ^AP-Top-Entertainment-Headlines,0176".
+_SLUG = re.compile(r"^\W*(?:BC-|[A-Z]{2,4}-[A-Z][\w-]*--?)|[\w-]+,\d{1,4}\W*$")
+# The trailer's first word names the sending agency: "AP-WF-11-13-13 1509GMT".
+_TRAILER_AGENCY = re.compile(r"^\s*([A-Z]{2,6})-")
+# What a heading ending in "=" may be besides the credit: a byline's job title ("AP Sports Writer").
+_JOB_TITLE = re.compile(r"\b(writer|correspondent|editor|reporter|staff|photographer|columnist)s?\b", re.I)
 
 
 def parse_anpa(
@@ -45,21 +51,25 @@ def _story(
             paragraphs.append(line.strip())
         elif paragraphs and paragraphs[-1]:
             paragraphs.append("")
-    slug = headings[0] if headings and headings[0].upper().startswith("BC-") else None
-    title = next((h.rstrip("=").strip() for h in headings if h and not _NOT_HEADLINE.match(h)), None)
+    slug = next((h for h in headings if _SLUG.search(h)), None)
+    title = next((h.rstrip("=").strip() for h in headings
+                  if h and not _NOT_HEADLINE.match(h) and not _SLUG.search(h)), None)
     authors = tuple(h[3:].rstrip("=").strip() for h in headings if h.startswith("By "))
-    credit_line = next((h.rstrip("=").strip() for h in headings if h.endswith("=") and not h.startswith("By ")), None)
+    # the agency's line follows the byline ("^By JANE DOE=", "^Associated Press="); a table's heading is no credit
+    credit_line = next((h.rstrip("=").strip() for before, h in zip(headings, headings[1:])
+                        if before.startswith("By ") and h.endswith("=") and not _JOB_TITLE.search(h)), None)
     body = clean("\n".join(paragraphs))
     if not (title or body):
         return None
     lead = _DATELINE.match(body or "")
+    sender = _TRAILER_AGENCY.match(controltext.strip_controls(trailer))
     return Story(
         id=content_id("anpa", slug, title, body),
         body=body or title or "",
-        title=title or (clean(slug) if slug else None),
+        title=title or (clean(slug) if slug else None),  # Normalize prefers a headline in the text to a slug
         source=source,
         dateline=lead["place"] if lead else None,
-        credit=credit_line or (lead["agency"] if lead else None),
+        credit=credit_line or (lead["agency"] if lead else None) or (sender[1] if sender else None),
         authors=authors,
         language="en",
         published=_published(trailer),

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from wirewatch.connectors.parsing.ids import content_id
 
 from wirewatch.connectors.parsing.results import ParseResult
+from wirewatch.connectors.parsing.wraps import unwrap
 
 from wirewatch.text import clean
 from wirewatch.connectors.wire import controltext
@@ -48,14 +49,15 @@ def _story(
     authors = tuple(line[3:].strip() for line in lines if line.startswith("By "))
     title_lines = [line for line in lines if not line.startswith("By ") and not _FLAG.match(line)]
     title = clean(" ".join(title_lines)) or clean(" ".join(lines))
-    body = clean(rest)
+    body = clean(unwrap(rest))
+    as_sent = clean(rest)  # the id hashes the text as sent, so it stays what it was before wraps were joined
     if not (title or body):
         return None
     header_words = controltext.strip_controls(header).split("\n")[0].split()
     agency = header_words[-2] if len(header_words) >= 3 else None  # the source, before the message number
     lead = _DATELINE.match(body or "")
     return Story(
-        id=content_id("iptc7901", header_words[0] if header_words else None, title, body),
+        id=content_id("iptc7901", header_words[0] if header_words else None, title, as_sent),
         body=body or title or "",
         title=title,
         source=source,

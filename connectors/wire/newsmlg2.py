@@ -17,6 +17,7 @@ from wirewatch.connectors.parsing.ids import pick_id
 from wirewatch.connectors.parsing.results import ParseResult, ParsedItem
 
 from wirewatch.connectors.parsing.times import wire_time
+from wirewatch.connectors.parsing.wraps import unwrap
 
 
 from wirewatch.text import clean
@@ -103,7 +104,8 @@ def _body(el: etree._Element) -> str | None:
         if found:
             return found
     for node in descendants(child(el, "contentSet"), "inlineData"):
-        found = clean(node.text, "html" in (node.get("contenttype") or ""))
+        markup = "html" in (node.get("contenttype") or "")
+        found = clean(node.text if markup or not node.text else unwrap(node.text), markup)
         if found:
             return found
     refs = []

@@ -14,6 +14,7 @@ from wirewatch.connectors.parsing.ids import pick_id
 from wirewatch.connectors.parsing.results import ParseResult, ParsedItem
 
 from wirewatch.connectors.parsing.times import wire_time
+from wirewatch.connectors.parsing.wraps import markup_spaces, unwrap
 
 from wirewatch.text import clean
 from wirewatch.records import Story
@@ -84,7 +85,7 @@ def _story(item: dict[str, Any], fetched: datetime | None, origin: str, source: 
         or clean(item.get("description")) or _pick(item.get("descriptions"), ("summary", "text", "caption", "", None))
     )
     body = (
-        clean(item.get("body_text")) or clean(item.get("body_html"), True) or clean(item.get("body_xhtml"), True)
+        _plain(item.get("body_text")) or _html(item.get("body_html")) or _html(item.get("body_xhtml"))
         or _pick(item.get("bodies"), ("text", "plain", "html", "xhtml", "", None))
     )
     if not (title or summary or body):
@@ -113,6 +114,16 @@ def _story(item: dict[str, Any], fetched: datetime | None, origin: str, source: 
     )
 
 
+def _html(value: object) -> str | None:
+    """Body markup as paragraphs: its raw line breaks are spaces, as in any HTML."""
+    return clean(markup_spaces(value), True) if isinstance(value, str) else None
+
+
+def _plain(value: object) -> str | None:
+    """Plain body text as paragraphs, hard wraps joined."""
+    return clean(unwrap(value)) if isinstance(value, str) else None
+
+
 def _pick(values: object, roles: tuple[str | None, ...]) -> str | None:
     """The text of the first ``{role, contenttype, value}`` entry with a preferred role (2.x / 3.0 lists)."""
     if not isinstance(values, list):
@@ -121,8 +132,9 @@ def _pick(values: object, roles: tuple[str | None, ...]) -> str | None:
     for role in roles:
         for entry in entries:
             if entry.get("role") == role:
-                return clean(entry["value"], "html" in str(entry.get("contenttype", "")) or role in ("html", "xhtml"))
-    return clean(entries[0]["value"], True) if entries else None
+                markup = "html" in str(entry.get("contenttype", "")) or role in ("html", "xhtml")
+                return _html(entry["value"]) if markup else clean(unwrap(entry["value"]))
+    return _html(entries[0]["value"]) if entries else None
 
 
 def _name(value: object) -> str | None:

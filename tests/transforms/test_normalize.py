@@ -25,7 +25,8 @@ def test_normalize_is_idempotent(seed_text):
 
 def test_inline_wire_dateline_gives_place_and_credit():
     story = normalize(Story(id="x", body="WASHINGTON, Nov 4 (AP) — The U.S. said on Monday."))
-    assert (story.dateline, story.credit, story.body) == ("Washington, Nov 4", "AP", "The U.S. said on Monday.")
+    # a dateline is a place: the date after it is not part of it
+    assert (story.dateline, story.credit, story.body) == ("Washington", "AP", "The U.S. said on Monday.")
 
 
 def test_a_dash_inside_a_sentence_is_not_a_dateline():
