@@ -16,4 +16,18 @@ class ParseError(ValueError):
     retriable = False
 
 
-__all__ = ["ParseError", "RecordError"]
+class LocatedError(ValueError):
+    """A problem at a place in a file written by hand (a feed list, a watch list): file, 1-based line and
+    column, and what to do about it. Not retriable: the file must be fixed."""
+
+    retriable = False
+
+    def __init__(self, path: str, line: int, column: int, message: str) -> None:
+        super().__init__(f"{path}:{line}:{column}: {message}")
+        self.path, self.line, self.column, self.message = path, line, column, message
+
+    def __reduce__(self) -> tuple:  # picklable as its own type (compiled watch lists are cached with their problems)
+        return (type(self), (self.path, self.line, self.column, self.message))
+
+
+__all__ = ["LocatedError", "ParseError", "RecordError"]

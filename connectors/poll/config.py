@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from wirewatch.errors import LocatedError
+from wirewatch.yamlsource import Marked, YamlText
 
 FORMATS = ("auto", "rss", "atom", "rdf", "jsonfeed", "newsmlg2", "ninjs", "nitf", "anpa1312", "iptc7901", "text")
 # (connectors.formats.HINTS maps each to its parser; a test keeps the two lists equal)
@@ -39,14 +40,8 @@ _UNITS = {None: 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
-class ConfigError(ValueError):
-    """A feed list that cannot be used. Not retriable: the file itself must change."""
-
-    retriable = False
-
-    def __init__(self, path: str, line: int, column: int, message: str) -> None:
-        super().__init__(f"{path}:{line}:{column}: {message}")
-        self.path, self.line, self.column, self.detail = path, line, column, message
+class ConfigError(LocatedError):
+    """A feed list that cannot be used, at file, line and column. Not retriable: the file itself must change."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,35 +90,6 @@ class FeedList:
     allow: tuple[str, ...] = ()
 
 
-class _Marked(dict):  # type: ignore[type-arg]
-    """A YAML mapping that remembers where it and each of its keys are (1-based line and column)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.where: tuple[int, int] = (1, 1)
-        self.key_where: dict[Any, tuple[int, int]] = {}
-
-
-class _Loader(yaml.SafeLoader):
-    pass
-
-
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _Marked:
-    out = _Marked()
-    out.where = (node.start_mark.line + 1, node.start_mark.column + 1)
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        at = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-        if key in out:
-            raise _Fail(at, f"duplicate key {key!r}")
-        out[key] = loader.construct_object(value_node, deep=True)
-        out.key_where[key] = at
-    return out
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
 class _Fail(Exception):
     def __init__(self, at: tuple[int, int], message: str) -> None:
         super().__init__(message)
@@ -141,25 +107,21 @@ def load_feeds(path: str | Path, environ: Mapping[str, str] | None = None) -> Fe
 
 
 def parse_feeds(text: str, path: str, environ: Mapping[str, str]) -> FeedList:
+    data = YamlText(text, path, ConfigError).values()
     try:
-        data = yaml.load(text, Loader=_Loader)
         return _feed_list(data, environ)
     except _Fail as fail:
-        raise ConfigError(path, fail.at[0], fail.at[1], fail.message) from None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        raise ConfigError(path, line, col, f"not valid YAML: {exc.problem}") from None
+        raise ConfigError(path, *fail.at, fail.message) from None
 
 
 def _feed_list(data: Any, environ: Mapping[str, str]) -> FeedList:
-    if not isinstance(data, _Marked):
+    if not isinstance(data, Marked):
         raise _Fail((1, 1), "the feed list must be a mapping with a 'feeds' key")
     _known(data, TOP_KEYS, "top-level")
     if "feeds" not in data:
         raise _Fail(data.where, "missing 'feeds' (a list of feeds)")
-    defaults = data.get("defaults") or _Marked()
-    if not isinstance(defaults, _Marked):
+    defaults = data.get("defaults") or Marked()
+    if not isinstance(defaults, Marked):
         raise _Fail(data.key_where["defaults"], "'defaults' must be a mapping")
     _known(defaults, FEED_KEYS[2:], "defaults")
     allow = data.get("allow") or []
@@ -171,7 +133,7 @@ def _feed_list(data: Any, environ: Mapping[str, str]) -> FeedList:
     out: list[FeedConfig] = []
     names: set[str] = set()
     for entry in feeds:
-        if not isinstance(entry, _Marked):
+        if not isinstance(entry, Marked):
             raise _Fail(data.key_where["feeds"], f"each feed must be a mapping, got {entry!r}")
         feed = _feed(entry, defaults, environ)
         if feed.name in names:
@@ -181,13 +143,13 @@ def _feed_list(data: Any, environ: Mapping[str, str]) -> FeedList:
     return FeedList(tuple(out), tuple(allow))
 
 
-def _known(mapping: _Marked, allowed: tuple[str, ...], what: str) -> None:
+def _known(mapping: Marked, allowed: tuple[str, ...], what: str) -> None:
     for key in mapping:
         if key not in allowed:
             raise _Fail(mapping.key_where[key], f"unknown {what} key {key!r} (allowed: {', '.join(allowed)})")
 
 
-def _feed(entry: _Marked, defaults: _Marked, environ: Mapping[str, str]) -> FeedConfig:
+def _feed(entry: Marked, defaults: Marked, environ: Mapping[str, str]) -> FeedConfig:
     _known(entry, FEED_KEYS, "feed")
     for key in ("name", "url"):
         if not isinstance(entry.get(key), str) or not entry[key].strip():
@@ -265,7 +227,7 @@ _CRED_KEYS = {
 def _credentials(value: Any, at: tuple[int, int], environ: Mapping[str, str]) -> Credentials | None:
     if value is None:
         return None
-    if not isinstance(value, _Marked):
+    if not isinstance(value, Marked):
         raise _Fail(at, "'credentials' must be a mapping with a 'type'")
     kind = value.get("type")
     if kind not in _CRED_KEYS:
@@ -288,7 +250,7 @@ def _credentials(value: Any, at: tuple[int, int], environ: Mapping[str, str]) ->
     return Credentials("bearer", secret=secret)
 
 
-def _secret(value: _Marked, key: str, environ: Mapping[str, str]) -> str:
+def _secret(value: Marked, key: str, environ: Mapping[str, str]) -> str:
     env_key = f"{key}_env"
     if (key in value) == (env_key in value):
         raise _Fail(value.where, f"give exactly one of {key!r} or {env_key!r}")

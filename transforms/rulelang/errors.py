@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
+from wirewatch.errors import LocatedError
 
-class RuleError(ValueError):
-    """A watch list that cannot be used as written. Not retriable: the file must be fixed."""
 
-    retriable = False
-
-    def __init__(self, path: str, line: int, column: int, message: str) -> None:
-        super().__init__(f"{path}:{line}:{column}: {message}")
-        self.path, self.line, self.column, self.message = path, line, column, message
-
-    def __reduce__(self) -> tuple:  # picklable (compiled watch lists are cached with their problems)
-        return (RuleError, (self.path, self.line, self.column, self.message))
+class RuleError(LocatedError):
+    """A watch list that cannot be used as written, at file, line and column. Not retriable: the file must be
+    fixed."""
 
 
 class QueryError(ValueError):

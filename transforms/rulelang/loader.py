@@ -18,7 +18,6 @@ The file is read as a stream: each rule is parsed as soon as it is read, and its
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import re
 
@@ -30,7 +29,7 @@ from wirewatch.transforms.rulelang.limits import LIMITS, Limits, long_term
 from wirewatch.transforms.rulelang.parser import Parser, parse_alias
 from wirewatch.transforms.rulelang.syntax import LANGUAGES, SEVERITIES, Rule, Term, WatchList
 from wirewatch.transforms.rulelang.terms import make_term
-from wirewatch.transforms.rulelang.yamlstream import Events
+from wirewatch.yamlsource import Events, YamlText
 
 LANGUAGE_VERSION = "3"  # part of every digest: a new language version never reuses old compiled forms
 RULE_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -43,55 +42,19 @@ def digest(text: str) -> str:
     return hashlib.sha256(f"wirewatch-rules/{LANGUAGE_VERSION}\n{text}".encode()).hexdigest()
 
 
-class _Source:
-    """Maps positions in the YAML text to (line, column), 1-based."""
-
-    def __init__(self, text: str, path: str) -> None:
-        self.text, self.path = text, path
-        self._starts: list[int] | None = None
-
-    def at(self, index: int) -> tuple[int, int]:
-        if self._starts is None:  # only an error needs it
-            self._starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
-        line = bisect.bisect_right(self._starts, index) - 1
-        return line + 1, index - self._starts[line] + 1
-
-    def mark(self, node: yaml.Node) -> tuple[int, int]:
-        return node.start_mark.line + 1, node.start_mark.column + 1
-
-    def error(self, node: yaml.Node, message: str) -> RuleError:
-        return RuleError(self.path, *self.mark(node), message)
-
-    def in_scalar(self, node: yaml.Node, offset: int) -> tuple[int, int]:
-        """Where character ``offset`` of a scalar's value is in the file, whatever its YAML style: the
-        value's characters are aligned with the raw text, skipping quotes, indentation and line breaks."""
-        raw_start, raw_end = node.start_mark.index, node.end_mark.index
-        value, j = str(node.value), raw_start
-        if value and offset >= len(value):  # just after the last character
-            line, column = self.in_scalar(node, len(value) - 1)
-            return line, column + 1
-        for i, ch in enumerate(value):
-            while j < raw_end and self.text[j] != ch:
-                j += 1
-            if i == offset:
-                break
-            j += 1
-        return self.at(min(j, max(raw_start, raw_end - 1)) if offset < len(value) else raw_end)
-
-
-def _mapping(src: _Source, node: yaml.Node, what: str) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+def _mapping(src: YamlText, node: yaml.Node, what: str) -> dict[str, tuple[yaml.Node, yaml.Node]]:
     if not isinstance(node, yaml.MappingNode):
         raise src.error(node, f"{what} must be a mapping (key: value lines)")
     return {str(k.value): (k, v) for k, v in node.value}
 
 
-def _scalar(src: _Source, node: yaml.Node, what: str) -> str:
+def _scalar(src: YamlText, node: yaml.Node, what: str) -> str:
     if not isinstance(node, yaml.ScalarNode) or not str(node.value).strip():
         raise src.error(node, f"{what} must be non-empty text")
     return str(node.value)
 
 
-def _number(src: _Source, node: yaml.Node, what: str, kind: type) -> float:
+def _number(src: YamlText, node: yaml.Node, what: str, kind: type) -> float:
     text = _scalar(src, node, what)
     try:
         return kind(text)
@@ -99,7 +62,7 @@ def _number(src: _Source, node: yaml.Node, what: str, kind: type) -> float:
         raise src.error(node, f"{what} must be a {'whole ' if kind is int else ''}number, not {text!r}") from None
 
 
-def _aliases(src: _Source, node: yaml.Node, strict: bool, problems: list,
+def _aliases(src: YamlText, node: yaml.Node, strict: bool, problems: list,
              language: str, limits: Limits) -> dict[str, tuple[Term, ...]]:
     aliases: dict[str, tuple[Term, ...]] = {}
     for name, (key, value) in _mapping(src, node, "'aliases'").items():
@@ -148,7 +111,7 @@ def _list_item(text: str, aliases: dict[str, tuple[Term, ...]], language: str,
         raise QueryError(0, str(exc)) from None
 
 
-def _rule(src: _Source, item: yaml.Node, aliases: dict[str, tuple[Term, ...]], seen: set[str],
+def _rule(src: YamlText, item: yaml.Node, aliases: dict[str, tuple[Term, ...]], seen: set[str],
           language: str, limits: Limits) -> Rule:
     fields = _mapping(src, item, "a rule")
     for required in ("id", "query"):
@@ -206,7 +169,7 @@ class _Load:
     are reported in the same order: YAML, the top-level keys, language, aliases, then the rules."""
 
     def __init__(self, text: str, path: str, strict: bool, limits: Limits, stream: bool) -> None:
-        self.src = _Source(text, path)
+        self.src = YamlText(text, path, RuleError)
         self.text, self.strict, self.limits, self.stream = text, strict, limits, stream
         self.problems: list[RuleError] = []
         self.rules: list[Rule] = []
@@ -220,7 +183,7 @@ class _Load:
         src, path = self.src, self.src.path
         top: dict[str, tuple[yaml.Node, yaml.Node]] | None = None
         try:
-            events = Events(self.text)
+            events = src.events()
             first = events.root()
             if first is None:
                 raise RuleError(path, 1, 1, "the watch list is empty (expected 'rules:')")
@@ -230,7 +193,7 @@ class _Load:
                 root = events.node(first)
             events.end()
         except yaml.YAMLError as exc:
-            raise yaml_error(path, exc) from None
+            raise src.syntax_error(exc) from None
         if top is None:
             top = _mapping(src, root, "the watch list")
         for key_text, (key, _) in top.items():
@@ -323,21 +286,3 @@ class _Load:
                 self.rule_error = exc.with_traceback(None)
             else:
                 self.problems.append(exc.with_traceback(None))
-
-
-def yaml_error(path: str, exc: yaml.YAMLError) -> RuleError:
-    """A YAML syntax error where it can be fixed. A quote (or a bracket, a block) never closed is reported
-    where it opens: the parser only notices at the end of the file, or at the next document marker."""
-    problem = str(getattr(exc, "problem", None) or exc)
-    context = str(getattr(exc, "context", None) or "")
-    mark, opened = getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)
-    what = re.sub(r"^while (?:scanning|parsing) ", "", context)
-    if opened is not None and context and problem in ("found unexpected end of stream",
-                                                      "found unexpected document indicator"):
-        message = ("the quote that opens here is never closed" if "quoted scalar" in what
-                   else f"{what} that starts here never ends ({problem})")
-        return RuleError(path, opened.line + 1, opened.column + 1, f"not valid YAML: {message}")
-    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-    if opened is not None and context:
-        problem += f" (in {what} that starts at line {opened.line + 1}, column {opened.column + 1})"
-    return RuleError(path, line, column, f"not valid YAML: {problem}")

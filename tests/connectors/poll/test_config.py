@@ -8,6 +8,7 @@ from textwrap import dedent
 import pytest
 
 from wirewatch.connectors.poll.config import ConfigError, load_feeds
+from wirewatch.errors import LocatedError
 
 GOOD = """\
 defaults:
@@ -109,6 +110,15 @@ def test_mistakes_fail_fast_with_file_and_line(tmp_path: Path, text: str, line: 
     assert message.startswith(f"{path}:{line}:"), message
     assert words in message, message
     assert caught.value.retriable is False
+
+
+def test_a_quote_never_closed_is_reported_where_it_opens(tmp_path: Path) -> None:
+    """The feed list reads YAML as watch lists do (wirewatch.yamlsource): not at the end of the file."""
+    path = write(tmp_path, "feeds:\n  - name: a\n    url: \"https://x.org/\n  - name: b\n    url: https://y.org/\n")
+    with pytest.raises(ConfigError) as caught:
+        load_feeds(path, {})
+    assert str(caught.value) == f"{path}:3:10: not valid YAML: the quote that opens here is never closed"
+    assert isinstance(caught.value, LocatedError)
 
 
 def test_a_secret_in_a_bad_value_is_not_echoed(tmp_path: Path) -> None:

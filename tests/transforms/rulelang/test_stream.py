@@ -1,69 +1,13 @@
-"""Watch lists read as a stream give what reading them whole gives: the same nodes as ``yaml.compose``,
-the same rules and problems, and the same first error."""
+"""Watch lists read as a stream give what reading them whole gives: the same rules and problems, and the same
+first error (that the streamed nodes are ``yaml.compose``'s own is tests/base/test_yamlsource.py)."""
 
 from __future__ import annotations
 
 import pytest
-import yaml
 
 from tests.transforms.rulelang.test_errors import BROKEN
 from wirewatch.transforms.rulelang.loader import _Load
-from wirewatch.transforms.rulelang.yamlstream import LOADER, Events
 from wirewatch.transforms.rules import DEFAULT_WATCHLIST, RuleError, load_watchlist
-
-DOCUMENTS = [
-    DEFAULT_WATCHLIST.read_text(encoding="utf-8"),
-    BROKEN,
-    "a: &x [1, {b: 'c', d: \"e\"}]\nf: *x\ng: &y plain\nh: [*y, *y]\n",
-    "k: >-\n  folded\n  text\n\nl: |\n  literal\n  text\nm: ~\n? complex key\n: value\n",
-    "- one\n- [two, three]\n- {four: 4}\n- - nested\n  - block\n",
-    "rules:\n- id: a  # a comment\n  query: 'Ünïcödé « x »'\n...\n",
-    "---\nplain scalar\n...\n",
-    "---\n",
-]
-
-
-def same(a: yaml.Node, b: yaml.Node, seen: dict[int, int]) -> None:
-    """``a`` and ``b`` are alike: kind, value, style and marks, all the way down (shared nodes shared alike)."""
-    if id(a) in seen:
-        assert seen[id(a)] == id(b)
-        return
-    seen[id(a)] = id(b)
-    assert type(a) is type(b)
-    for mark in ("start_mark", "end_mark"):
-        ma, mb = getattr(a, mark), getattr(b, mark)
-        assert (ma.line, ma.column, ma.index) == (mb.line, mb.column, mb.index)
-    if isinstance(a, yaml.ScalarNode):
-        assert (a.value, a.style) == (b.value, b.style)
-        return
-    assert a.flow_style == b.flow_style and len(a.value) == len(b.value)
-    pairs = a.value if isinstance(a, yaml.MappingNode) else [(x, None) for x in a.value]
-    others = b.value if isinstance(b, yaml.MappingNode) else [(x, None) for x in b.value]
-    for (ka, va), (kb, vb) in zip(pairs, others, strict=True):
-        same(ka, kb, seen)
-        if va is not None:
-            same(va, vb, seen)
-
-
-@pytest.mark.parametrize("text", DOCUMENTS)
-def test_nodes_from_events_are_the_nodes_yaml_composes(text):
-    events = Events(text)
-    first = events.root()
-    node = events.node(first)
-    events.end()
-    same(yaml.compose(text, Loader=LOADER), node, {})
-
-
-@pytest.mark.parametrize("text", ["a: 1\n---\nb: 2\n", "a: &x 1\nb: &x 2\n", "a: *nope\n"])
-def test_what_yaml_refuses_is_refused(text):
-    with pytest.raises(yaml.YAMLError) as composed:
-        yaml.compose(text, Loader=LOADER)
-    with pytest.raises(yaml.YAMLError) as streamed:
-        events = Events(text)
-        events.node(events.root())
-        events.end()
-    assert streamed.value.problem == composed.value.problem
-    assert streamed.value.problem_mark.line == composed.value.problem_mark.line
 
 
 def whole(text: str, strict: bool = True):
@@ -80,7 +24,7 @@ aliases:
 """
 
 
-@pytest.mark.parametrize("text", [DOCUMENTS[0], BROKEN, RULES_FIRST,
+@pytest.mark.parametrize("text", [DEFAULT_WATCHLIST.read_text(encoding="utf-8"), BROKEN, RULES_FIRST,
                                   "aliases:\n  x: [a]\nrules:\n  - id: a\n    query: '@x'\nrules: []\n"])
 def test_streamed_and_whole_readings_agree(text):
     for strict in (True, False):
