@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 
+from wirewatch.connectors.files.statefile import read_state
 from wirewatch.connectors.sinks.files import write_atomic
 
 STATE_VERSION = 1
@@ -57,19 +58,8 @@ class DropLedger:
 
     @classmethod
     def load(cls, path: Path, folder: Path) -> DropLedger:
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            return cls(path, folder)
-        except OSError as exc:
-            raise DropStateError(f"{path}: cannot read the drop-folder state: {exc.strerror or exc}") from exc
-        try:
-            data = orjson.loads(raw)
-            if data.get("version") != STATE_VERSION:
-                raise ValueError(f"unknown version {data.get('version')!r}")
-            files = {str(k): _entry(v) for k, v in data["files"].items()}
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            raise DropStateError(f"{path}: not a drop-folder state file ({exc}); move it aside to start over") from exc
+        files = read_state(path, STATE_VERSION, "drop-folder state", DropStateError,
+                           lambda data: {str(k): _entry(v) for k, v in data["files"].items()})
         return cls(path, folder, files)
 
     def get(self, key: str) -> Ingested | None:

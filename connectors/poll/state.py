@@ -13,6 +13,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import orjson
 
+from wirewatch.connectors.files.statefile import read_state
 from wirewatch.connectors.sinks.files import write_atomic
 from wirewatch.connectors.poll.config import FeedConfig
 from wirewatch.connectors.http.model import Validators
@@ -129,22 +130,9 @@ def remember_ids(seen: Sequence[str], current: Sequence[str], limit: int = MAX_S
 
 def load_states(path: str | Path) -> dict[str, FeedState]:
     """Read the state file; a missing file is an empty state (first run)."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return {}
-    except OSError as exc:
-        raise StateError(f"{path}: cannot read poll state: {exc}") from exc
-    try:
-        data = orjson.loads(raw)
-        if data.get("version") != STATE_VERSION:
-            raise StateError(f"{path}: state version {data.get('version')!r}, expected {STATE_VERSION}")
-        return {str(name): FeedState.from_dict(entry) for name, entry in data["feeds"].items()}
-    except StateError:
-        raise
-    except (orjson.JSONDecodeError, AttributeError, KeyError, TypeError, ValueError) as exc:
-        raise StateError(f"{path}: poll state is damaged ({exc}); move it aside to start over") from exc
+    states = read_state(Path(path), STATE_VERSION, "poll state", StateError,
+                        lambda data: {str(name): FeedState.from_dict(entry) for name, entry in data["feeds"].items()})
+    return states or {}
 
 
 def save_states(path: str | Path, states: Mapping[str, FeedState]) -> None:
