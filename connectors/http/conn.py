@@ -39,12 +39,14 @@ class Exchange:
         self._read_timeout = read_timeout
         self._conn = h11.Connection(h11.CLIENT, max_incomplete_event_size=max_header_bytes)
 
-    async def send(self, target: str, headers: list[tuple[str, str]]) -> None:
+    async def send(self, target: str, headers: list[tuple[str, str]], method: str = "GET", body: bytes = b"") -> None:
         try:
-            request = h11.Request(method="GET", target=target, headers=headers)
+            request = h11.Request(method=method, target=target, headers=headers)
         except h11.LocalProtocolError as exc:
             raise FetchFailure("url", f"cannot form a request for {target!r}: {exc}", False) from exc
-        self._writer.write(self._conn.send(request) + self._conn.send(h11.EndOfMessage()))
+        head = self._conn.send(request)
+        data = self._conn.send(h11.Data(data=body)) if body else b""
+        self._writer.write(head + data + self._conn.send(h11.EndOfMessage()))
         try:
             await asyncio.wait_for(self._writer.drain(), self._read_timeout)
         except TimeoutError as exc:

@@ -265,6 +265,11 @@ class HttpClient:
         out.extend((n, v) for n, v in extra if n.lower() not in fixed)
         return out
 
+    async def connect(self, target: Target) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """A connection to ``target`` under this client's SSRF policy, deadlines and TLS checks, for requests
+        other than the fetch's GET (a webhook's POST); raises FetchFailure."""
+        return await self._open(target)
+
     async def _open(self, target: Target) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         s = self.settings
         literal = parse_ip(target.host)
