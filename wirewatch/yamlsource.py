@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Hashable, Iterator
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -125,6 +126,16 @@ class YamlText:
     def __init__(self, text: str, path: str, error: type[LocatedError] = LocatedError) -> None:
         self.text, self.path, self.error_type = text, path, error
         self._starts: list[int] | None = None
+
+    @classmethod
+    def read(cls, path: str | Path, what: str, error: type[LocatedError] = LocatedError) -> YamlText:
+        """The file at ``path`` (UTF-8); one that cannot be read is an ``error`` at line 0 naming ``what`` it
+        should be ("feed list")."""
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise error(str(path), 0, 0, f"cannot read the {what}: {exc}") from exc
+        return cls(text, str(path), error)
 
     def events(self, *, typed: bool = False) -> Events:
         """The text as a stream of events, to be made into nodes piece by piece (``Events.node``)."""

@@ -98,20 +98,20 @@ class _Fail(Exception):
 
 def load_feeds(path: str | Path, environ: Mapping[str, str] | None = None) -> FeedList:
     """Read and validate a feed list; raises ConfigError("file:line:column: message") on any problem."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(str(path), 0, 0, f"cannot read the feed list: {exc}") from exc
-    return parse_feeds(text, str(path), os.environ if environ is None else environ)
+    source = YamlText.read(path, "feed list", ConfigError)
+    return _parse(source, os.environ if environ is None else environ)
 
 
 def parse_feeds(text: str, path: str, environ: Mapping[str, str]) -> FeedList:
-    data = YamlText(text, path, ConfigError).values()
+    return _parse(YamlText(text, path, ConfigError), environ)
+
+
+def _parse(source: YamlText, environ: Mapping[str, str]) -> FeedList:
+    data = source.values()
     try:
         return _feed_list(data, environ)
     except _Fail as fail:
-        raise ConfigError(path, *fail.at, fail.message) from None
+        raise source.error_at(fail.at, fail.message) from None
 
 
 def _feed_list(data: Any, environ: Mapping[str, str]) -> FeedList:

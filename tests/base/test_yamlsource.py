@@ -126,3 +126,15 @@ def test_located_errors_pickle_as_themselves(kind):
     assert type(error) is kind and isinstance(error, LocatedError) and error.retriable is False
     assert (str(error), error.path, error.line, error.column, error.message) == (
         "w.yaml:3:7: what to do", "w.yaml", 3, 7, "what to do")
+
+
+def test_a_file_is_read_as_utf8_or_named_as_unreadable(tmp_path):
+    good = tmp_path / "good.yaml"
+    good.write_text("a: é\n", encoding="utf-8")
+    assert YamlText.read(good, "test list").values() == {"a": "é"}
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(b"a: \xff\n")
+    for path in (bad, tmp_path / "absent.yaml"):
+        with pytest.raises(ConfigError) as caught:
+            YamlText.read(path, "test list", ConfigError)
+        assert str(caught.value).startswith(f"{path}:0:0: cannot read the test list: ")
