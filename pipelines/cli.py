@@ -182,6 +182,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         drop_state=args.drop_state,
         topics=_topics(args),
         pipeline_args=args.pipeline_args,
+        subscriptions=getattr(args, "subscriptions", None),
+        delivery_state=getattr(args, "delivery_state", None),
+        delivery_unhealthy_after=getattr(args, "unhealthy_after", 900.0),
     )
     return service.run(config)
 
@@ -271,10 +274,16 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--config", metavar="FILE", help="feed list YAML to poll")
     _drop_args(r)
     _service_args(r)
+    from wirewatch.pipelines.subscriberscli import add_service_args
+
+    add_service_args(r)  # --subscriptions: the delivery step runs in the service too
     r.set_defaults(func=cmd_run)
     from wirewatch.pipelines import rulescli  # backtest, explain
 
     rulescli.add_commands(sub)
+    from wirewatch.pipelines import subscriberscli  # subscribers check/test, deliver
+
+    subscriberscli.add_commands(sub)
     return p
 
 

@@ -53,6 +53,9 @@ class ServiceConfig:
     drain_timeout: float = 30.0  # seconds a stop waits for the work in flight to be delivered and committed
     restart_backoff: Backoff = field(default_factory=lambda: Backoff(first=1.0, cap=60.0))
     pipeline_args: list[str] = field(default_factory=list)  # Beam options from the command line
+    subscriptions: str | None = None  # subscriptions YAML: the delivery step runs in this process too
+    delivery_state: str | None = None  # its state file (default: beside the subscriptions file)
+    delivery_unhealthy_after: float = 900.0  # /health fails while an undelivered alert is older (seconds)
 
 
 def update_lag(bootstrap: str, topics: Topics) -> dict[int, int]:
@@ -140,6 +143,7 @@ class Service:
         self.stop = threading.Event()
         self.job = Job(config)
         self.restarts = 0
+        self.delivery: Any = None  # the delivery step's thread, with --subscriptions
 
     def health(self) -> tuple[bool, str]:
         state = self.job.state
@@ -147,6 +151,9 @@ class Service:
         lines += [f"retrying {f.kind} since {f.since.isoformat(timespec='seconds')} ({f.attempts} attempts): {f.error}"
                   for f in FAULTS.active()]
         ok = state == "RUNNING" and not self.stop.is_set() and not FAULTS.active()
+        if self.delivery is not None:
+            delivered, text = self.delivery.health()
+            ok, lines = ok and delivered, lines + [text]
         return ok, "\n".join(lines)
 
     def _start_job(self) -> None:
@@ -219,6 +226,8 @@ class Service:
             threads = [threading.Thread(target=loop.run, name=type(loop).__name__, daemon=True) for loop in loops]
             for thread in threads:
                 thread.start()
+            if config.subscriptions:
+                self.delivery = _delivery(config).start()
             if config.paths and not self.stop.is_set():
                 counts = ingest_files(expand_paths(config.paths), publisher)
                 log.info("ingested", extra={"files": counts.files, "stories": counts.stories,
@@ -236,6 +245,8 @@ class Service:
             for loop in loops:
                 loop.stop()
             self._drain()
+            if self.delivery is not None:
+                self.delivery.close()
             try:
                 publisher.close()
             except Exception as exc:
@@ -250,6 +261,16 @@ class Service:
             return
         log.info("stopping", extra={"signal": signal.Signals(signum).name})
         self.stop.set()
+
+
+def _delivery(config: ServiceConfig) -> Any:
+    """The delivery step as a thread of the service: its own consumer group on the alerts topic."""
+    from wirewatch.pipelines.subscriberscli import DeliveryThread, open_deliverer
+
+    subscriptions = config.subscriptions
+    assert subscriptions is not None
+    return DeliveryThread(lambda: open_deliverer(subscriptions, config.delivery_state, config.bootstrap,
+                                                 config.topics, config.delivery_unhealthy_after))
 
 
 def run(config: ServiceConfig) -> int:

@@ -35,6 +35,23 @@ STAGE_LATENCY = Histogram(
     registry=REGISTRY,
 )
 
+# alert delivery to subscribers (pipelines/deliver.py); channel = webhook | email | kafka | file
+DELIVERIES = Counter("wirewatch_deliveries_total", "Deliveries to subscribers, by channel kind and outcome",
+                     ["channel", "outcome"], registry=REGISTRY)
+DELIVERY_ATTEMPTS = Counter("wirewatch_delivery_attempts_total", "Delivery attempts, by channel kind", ["channel"],
+                            registry=REGISTRY)
+DELIVERY_QUEUE = Gauge("wirewatch_delivery_queue", "Deliveries not yet done: first attempts waiting, and retries",
+                       ["state"], registry=REGISTRY)
+DELIVERY_OLDEST = Gauge("wirewatch_delivery_oldest_undelivered_seconds",
+                        "Age of the oldest alert not yet delivered to every channel that should have it", registry=REGISTRY)
+DELIVERY_LATENCY = Histogram(
+    "wirewatch_alert_delivered_latency_seconds", "From an alert's alerted time to its delivery, by notice kind",
+    ["kind"], buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 86400),
+    registry=REGISTRY,
+)
+SUBSCRIPTION_RELOADS = Counter("wirewatch_subscriptions_reloads_total", "Reloads of the subscriptions file, by result",
+                               ["result"], registry=REGISTRY)
+
 
 class _Handler(BaseHTTPRequestHandler):
     health: Callable[[], tuple[bool, str]] = staticmethod(lambda: (True, "ok"))

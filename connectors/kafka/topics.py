@@ -4,6 +4,7 @@ Topic layout:
 - ``wirewatch.stories``: key = story id, value = story JSON (``Story.to_dict``).
 - ``wirewatch.alerts``: key = alert id, value = alert JSON; compacted, so a re-sent alert replaces itself.
 - ``wirewatch.deadletter``: key = origin, value = dead-letter JSON.
+- ``wirewatch.deliveries.deadletter``: key = delivery id, value = a delivery that failed for good, with the reason.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ log = logging.getLogger(__name__)
 STORIES = "wirewatch.stories"
 ALERTS = "wirewatch.alerts"
 DEADLETTER = "wirewatch.deadletter"
+DELIVERY_DEADLETTER = "wirewatch.deliveries.deadletter"
 GROUP = "wirewatch-process"
+DELIVER_GROUP = "wirewatch-deliver"
 ENV_BOOTSTRAP = "WIREWATCH_KAFKA"
 ENV_TOPIC_PREFIX = "WIREWATCH_TOPIC_PREFIX"
 WEEK_MS = 7 * 24 * 3600 * 1000
@@ -66,6 +69,15 @@ class Topics:
     @property
     def group(self) -> str:
         return self.prefix + GROUP
+
+    @property
+    def delivery_deadletter(self) -> str:
+        return self.prefix + DELIVERY_DEADLETTER
+
+    @property
+    def deliver_group(self) -> str:
+        """The delivery step's own consumer group on the alerts topic."""
+        return self.prefix + DELIVER_GROUP
 
     @classmethod
     def from_env(cls, explicit: str | None = None) -> "Topics":

@@ -61,18 +61,19 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # a burst of deliveries at once is what the tests send
     owner: "Receiver"
 
 
 class Receiver:
-    def __init__(self, script: Script | None = None) -> None:
+    def __init__(self, script: Script | None = None, host: str = "127.0.0.1") -> None:
         self.script: Script = script or (lambda got, n: Answer())
         self.requests: list[Received] = []
         self.lock = threading.Lock()
         self.release = threading.Event()  # set at the end: hanging handlers return at once
-        self.server = _Server(("127.0.0.1", 0), _Handler)
+        self.server = _Server((host, 0), _Handler)
         self.server.owner = self
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        self.url = f"http://{host}:{self.server.server_port}/hook"
 
     def __enter__(self) -> "Receiver":
         threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
