@@ -33,7 +33,27 @@ _UI_LINE = re.compile(
 )
 _SEPARATOR = re.compile(r"[\s\-–—_*=•·|#~.]+")
 _BYLINE = re.compile(r"by\s*[:\-]?\s*(?P<name>[^\n]{1,80})", re.IGNORECASE)
-_TRAILER = re.compile(r"\((?:reporting|writing|editing|additional reporting|compiled) by [^)]{1,300}\)", re.I)
+# Reporter and editor trailers, in parentheses or not ("Reporting by John Irish; Editing by Alison Williams"),
+# and photo credits ("Photo: Jane Doe/Reuters", "REUTERS/Israel Katz", "(Photo by Ann Roe/AFP via Getty
+# Images)"): they name people, whose names are often places too ("Irish", "Jordan", "Israel").
+_TRAILER_WORDS = (r"(?:additional |editing and |(?:and|with) )?(?:reporting|writing|editing|edited|compiled|compiling"
+                  r"|research|graphics|fact-?checking|photos?|video) by")
+_PHOTO_WORDS = r"(?:file |handout |top |main )?(?:photo|photograph|picture|image|pictured|credit)s?(?: by|:)"
+_AGENCY_SLASH = r"\b(?:REUTERS|AFP|AP|EPA|EPA-EFE|GETTY IMAGES|ANADOLU|XINHUA|SPUTNIK|TASS|YONHAP|KCNA)/[^\n()]{1,60}"
+# Without brackets, only names may follow ("in Paris", "and", ";" between them), so prose that starts
+# "Reporting by the ministry showed ..." stays.
+_NAMES = (r"[A-Z][\w.'’-]*(?:[\s,;&/]+(?:[A-Z][\w.'’-]*|in|and|by|de|da|di|van|von|der|la|le|al|bin|with|via"
+          rf"|{_TRAILER_WORDS}))*\.?")
+_TRAILER = re.compile(
+    rf"\(\s*(?i:{_TRAILER_WORDS}|{_PHOTO_WORDS})[^)]{{1,300}}\)|(?i:{_TRAILER_WORDS}|{_PHOTO_WORDS})\s*{_NAMES}"
+    rf"|\(?{_AGENCY_SLASH}\)?"
+)
+# The same inside a line: in parentheses anywhere, or unbracketed at the end of a paragraph.
+_INLINE_FURNITURE = re.compile(
+    rf"\(\s*(?i:{_TRAILER_WORDS}|{_PHOTO_WORDS})[^)]{{1,300}}\)|\({_AGENCY_SLASH}\)"
+    rf"|(?:(?<=^)|(?<=[.!?\"”’)]\s)|(?<=[.!?\"”’)]))\s*(?i:{_TRAILER_WORDS})\s+{_NAMES}\s*$",
+    re.MULTILINE,
+)
 _SELF_DESCRIPTION = re.compile(
     r"\bis (an?|the)\b.{0,120}\b(news agency|wire service|news service|newswire|news organi[sz]ation|"
     r"international news)|\bfounded in \d{4}",
@@ -51,7 +71,13 @@ def is_ui_line(line: str) -> bool:
 
 
 def is_trailer(line: str) -> bool:
-    return bool(_TRAILER.fullmatch(line))
+    """A reporter/editor trailer or a photo credit standing as its own line."""
+    return bool(_TRAILER.fullmatch(line.strip()))
+
+
+def furniture_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of trailers and photo credits inside ``text``'s lines: names there are people's."""
+    return [m.span() for m in _INLINE_FURNITURE.finditer(text)]
 
 
 def self_described_agency(line: str) -> str | None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wirewatch.records import CountryTag, Span, Story
+from wirewatch.transforms.furniture import furniture_spans
 from wirewatch.transforms.gazetteer import ROLE_FIELDS, Gazetteer, Place, is_english_word
 from wirewatch.transforms.tokens import Token, keys, tokenize
 
@@ -115,14 +116,16 @@ def _hits(tokens: list[Token], text: str, field: str, gazetteer: Gazetteer) -> l
 
 def find_places(text: str, field: str, gazetteer: Gazetteer) -> list[tuple[Place, Span]]:
     """Leftmost-longest gazetteer hits in ``text`` ("North Korean" wins over "Korea"), leaving out names
-    inside a person's or a company's name."""
+    inside a person's or a company's name and inside reporter trailers and photo credits."""
     tokens = tokenize(text)
     hits = _hits(tokens, text, field, gazetteer)
     places = {i for first, last, _ in hits for i in range(first, last + 1)}
+    skipped = furniture_spans(text) if hits and field != "dateline" else []
     found = []
     for first, last, place in hits:
         if field != "dateline" and (
             _in_personal_name(text, tokens, first, last, places) or _in_company_name(text, tokens, last)
+            or any(a <= tokens[first].start < b for a, b in skipped)
         ):
             continue
         start, end = tokens[first].start, tokens[last].end

@@ -1,5 +1,6 @@
 import pytest
 
+from wirewatch.transforms import furniture
 from wirewatch.transforms.gazetteer import default_gazetteer
 from wirewatch.transforms.geotag import about_model, classify, find_places, mentions
 from wirewatch.transforms.normalize import normalize
@@ -149,3 +150,43 @@ def test_reuters_held_out_fifth_floors(shared_corpora):
     kept = [(s, gold) for s, gold in reuters(shared_corpora / "geo" / "reuters21578-train.jsonl") if held_out(s)]
     f = figures([({t.code for t in classify(s, gazetteer)[0]}, gold) for s, gold in kept])
     assert f.precision >= 0.90 and f.micro_f1 >= 0.91 and f.macro_f1 >= 0.85, f
+
+
+@pytest.mark.parametrize("body", [
+    "France will send more troops, the ministry said.\nReporting by John Irish; Editing by Chad Johnson",
+    "France will send more troops, the ministry said. Reporting by John Irish; Editing by Chad Johnson",
+    "France will send more troops, the ministry said.\n(Reporting by John Irish in Paris; Editing by Chad Johnson)",
+    "France will send more troops, the ministry said. (Writing by Israel Katz, editing by Georgia Rowe)",
+    "France will send more troops, the ministry said.\nPhoto: Jordan Peterson/Reuters",
+    "France will send more troops, the ministry said.\nREUTERS/Israel Katz",
+    "France will send more troops (Photo by Georgia Rowe/AFP via Getty Images), the ministry said.",
+])
+def test_trailers_and_photo_credits_name_people_not_places(gazetteer, body):
+    story = normalize(Story(id="x", body=body, dateline="PARIS"))
+    assert _all_mentioned(story.body, gazetteer) == {"FR"}
+    assert [c.code for c in classify(story, gazetteer)[0]] == ["FR"]
+
+
+def test_prose_that_starts_like_a_trailer_keeps_its_places(gazetteer):
+    story = normalize(Story(id="x", body="Talks stalled.\nReporting by the ministry showed losses in Ireland."))
+    assert "IE" in _all_mentioned(story.body, gazetteer)
+
+
+@pytest.mark.parametrize("line, furniture_line", [
+    ("Reporting by John Irish; Editing by Alison Williams", True),
+    ("(Reporting by John Irish in Paris and Michel Rose in Dublin; Editing by Chad Johnson)", True),
+    ("Additional reporting by Israel Katz", True),
+    ("Photo: Jordan Peterson/Reuters", True),
+    ("REUTERS/Israel Katz", True),
+    ("File photo by Georgia Rowe/AFP via Getty Images", True),
+    ("Reporting by the ministry showed losses in Ireland.", False),
+    ("Credit markets in Jordan fell.", False),
+])
+def test_trailer_and_photo_credit_lines(line, furniture_line):
+    assert furniture.is_trailer(line) is furniture_line
+
+
+def test_unnormalized_text_skips_inline_credits(gazetteer):
+    body = "France will send troops (Photo: Jordan/Reuters), the ministry said. Reporting by Irish Katz"
+    assert [body[a:b] for a, b in furniture.furniture_spans(body)] == ["(Photo: Jordan/Reuters)", " Reporting by Irish Katz"]
+    assert _all_mentioned(body, gazetteer) == {"FR"}
