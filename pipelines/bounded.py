@@ -11,6 +11,8 @@ from typing import Sequence
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
+from wirewatch.connectors.archive.beamio import ReadArchivedStories, WriteParquetArchive
+from wirewatch.connectors.archive.layout import SUFFIX as ARCHIVE_SUFFIX
 from wirewatch.connectors.files.beamio import ReadStories, WriteArchive, WriteJsonLines
 from wirewatch.connectors.files.read import expand_paths
 from wirewatch.connectors.files.readtally import ReadTally
@@ -28,6 +30,7 @@ class Outputs:
     alerts: Path
     deadletter: Path
     archive: Path | None = None
+    archive_format: str = "parquet"  # or "jsonl": the text archive (connectors/sinks/files.py)
 
 
 def options(pipeline_args: Sequence[str] = ()) -> PipelineOptions:
@@ -61,7 +64,7 @@ def run(paths: list[str], outputs: Outputs, watchlist: WatchList, *, keep_input_
     ``tally`` counts the files and stories read, for a progress line (pipelines/progress.py)."""
     files = expand_paths(paths)
     with beam.Pipeline(options=options(pipeline_args)) as p:
-        stories, dead_read = p | "ReadStories" >> ReadStories(files, tally)
+        stories, dead_read = read_inputs(p, files, tally)
         enriched, dead_enrich = stories | "EnrichStories" >> EnrichStories(watchlist)
         alerts = enriched | "RaiseAlerts" >> RaiseAlerts(watchlist)
         order = _enriched_by_input if keep_input_order else _enriched_by_time
@@ -69,5 +72,19 @@ def run(paths: list[str], outputs: Outputs, watchlist: WatchList, *, keep_input_
         _ = alerts | "WriteAlerts" >> WriteJsonLines(str(outputs.alerts), _alert_key)
         dead = (dead_read, dead_enrich) | "FlattenDeadLetters" >> beam.Flatten()
         _ = dead | "WriteDeadLetters" >> WriteJsonLines(str(outputs.deadletter), dead_key)
-        if outputs.archive is not None:
+        if outputs.archive is not None and outputs.archive_format == "jsonl":
             _ = enriched | "WriteArchive" >> WriteArchive(str(outputs.archive))
+        elif outputs.archive is not None:
+            _ = enriched | "WriteArchive" >> WriteParquetArchive(str(outputs.archive))
+
+
+def read_inputs(p: beam.Pipeline, files: list[str], tally: ReadTally | None = None) -> tuple:
+    """(stories, dead letters) from saved files; Parquet archive files (a folder given to replay) are read
+    as the stories they archived, so a new watch list can run over history."""
+    archived = [f for f in files if f.endswith(ARCHIVE_SUFFIX)]
+    stories, dead = p | "ReadStories" >> ReadStories([f for f in files if not f.endswith(ARCHIVE_SUFFIX)], tally)
+    if not archived:
+        return stories, dead
+    old, dead_old = p | "ReadArchive" >> ReadArchivedStories(archived, tally)
+    return ((stories, old) | "FlattenStories" >> beam.Flatten(),
+            (dead, dead_old) | "FlattenReadDeadLetters" >> beam.Flatten())

@@ -58,7 +58,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from wirewatch.pipelines.progress import read_progress
 
     out = Path(args.out)
-    outputs = bounded.Outputs(out / "stories.jsonl", out / "alerts.jsonl", out / "deadletter.jsonl", out / "archive")
+    outputs = bounded.Outputs(out / "stories.jsonl", out / "alerts.jsonl", out / "deadletter.jsonl", out / "archive",
+                              args.archive_format)
     watchlist = _watchlist(args.rules)
     with read_progress(len(expand_paths(args.paths)), "replay") as tally:
         bounded.run(args.paths, outputs, watchlist, tally=tally, pipeline_args=args.pipeline_args)
@@ -166,6 +167,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from wirewatch.connectors.kafka.topics import bootstrap_servers
     from wirewatch.pipelines import logs
     from wirewatch.pipelines import service
+    from wirewatch.pipelines.console.cli import read_token
 
     logs.setup()
     config = service.ServiceConfig(
@@ -182,6 +184,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         drop_state=args.drop_state,
         topics=_topics(args),
         pipeline_args=args.pipeline_args,
+        console_token=read_token(args.console_token_file),
         subscriptions=getattr(args, "subscriptions", None),
         delivery_state=getattr(args, "delivery_state", None),
         delivery_unhealthy_after=getattr(args, "unhealthy_after", 900.0),
@@ -220,6 +223,8 @@ def _service_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--archive", default="archive", metavar="DIR", help="where enriched stories are archived")
     p.add_argument("--metrics-port", type=int, default=9108, help="port for /metrics and /health (0: any free port)")
     p.add_argument("--metrics-host", default="127.0.0.1", help="address for /metrics and /health (0.0.0.0 in containers)")
+    p.add_argument("--console-token-file", metavar="FILE",
+                   help="token for the web console on the metrics port, needed off 127.0.0.1 (default: $WIREWATCH_CONSOLE_TOKEN)")
     p.add_argument("--prism", metavar="PATH", help="Beam Prism runner binary (default: built by scripts/bootstrap)")
     runner_arg(p, "PrismRunner on a Prism the service starts; with --job_endpoint=HOST:PORT, that job service")
 
@@ -245,6 +250,8 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--rules", metavar="FILE", action="append",
                    help="watch list YAML, repeatable (e.g. one per language; default: the built-in list)")
     r.add_argument("-q", "--quiet", action="store_true", help="print counts only, not each alert")
+    r.add_argument("--archive-format", choices=("parquet", "jsonl"), default="parquet",
+                   help="the archive under DIR/archive: Parquet (queryable, the default) or JSON Lines (text)")
     runner_arg(r, "FnApiRunner")
     r.set_defaults(func=cmd_replay)
 
@@ -284,6 +291,9 @@ def parser() -> argparse.ArgumentParser:
     from wirewatch.pipelines import subscriberscli  # subscribers check/test, deliver
 
     subscriberscli.add_commands(sub)
+    from wirewatch.pipelines import archivecli  # archive query/import/compact, console
+
+    archivecli.add_commands(sub)
     return p
 
 

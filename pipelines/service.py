@@ -1,5 +1,5 @@
-"""``wirewatch run``: ingest and the streaming pipeline in one process, with /metrics and /health on a
-local port, structured logs, and an orderly stop on SIGTERM or SIGINT (drain, commit, exit 0).
+"""``wirewatch run``: ingest and the streaming pipeline in one process, with /metrics, /health and the web
+console on a local port, structured logs, and an orderly stop on SIGTERM or SIGINT (drain, commit, exit 0).
 
 The service supervises its job: faults that clear are retried inside the pipeline's steps
 (connectors/faults.py); if the job ends anyway, or Prism dies, both are started again with backoff. Wiring
@@ -24,6 +24,7 @@ from wirewatch.connectors.files.read import expand_paths
 from wirewatch.connectors.kafka.topics import Publisher, Topics, close_publishers, ensure_topics, topic_specs
 from wirewatch.connectors.kafka.offsets import REGISTRY as IN_FLIGHT
 from wirewatch.pipelines import streaming
+from wirewatch.pipelines.console import cli as console
 from wirewatch.pipelines.ingest import FolderWatcher, ingest_files
 from wirewatch.pipelines.prism import PrismProcess
 from wirewatch.transforms.rules import WatchList
@@ -53,6 +54,7 @@ class ServiceConfig:
     drain_timeout: float = 30.0  # seconds a stop waits for the work in flight to be delivered and committed
     restart_backoff: Backoff = field(default_factory=lambda: Backoff(first=1.0, cap=60.0))
     pipeline_args: list[str] = field(default_factory=list)  # Beam options from the command line
+    console_token: str | None = None  # needed to serve the console off 127.0.0.1 (pipelines/console/)
     subscriptions: str | None = None  # subscriptions YAML: the delivery step runs in this process too
     delivery_state: str | None = None  # its state file (default: beside the subscriptions file)
     delivery_unhealthy_after: float = 900.0  # /health fails while an undelivered alert is older (seconds)
@@ -211,7 +213,9 @@ class Service:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, self._on_signal)
         ensure_topics(config.bootstrap, topic_specs(config.story_partitions, config.topics))
-        server = metrics.serve(config.metrics_port, self.health, host=config.metrics_host)
+        server = console.serve_with_service(config.archive, config.metrics_host, config.metrics_port, self.health,
+                                            config.watchlist, config.bootstrap, config.topics.alerts,
+                                            token=config.console_token, subscriptions=config.subscriptions)
         publisher = Publisher(config.bootstrap, client_id="wirewatch-ingest", topics=config.topics)
         watcher = FolderWatcher(config.watch, publisher, quiet=config.drop_quiet, state_dir=config.drop_state)
         loops: list[Any] = [watcher]
@@ -222,7 +226,7 @@ class Service:
         try:
             self._start_job()
             log.info("service up", extra={"bootstrap": config.bootstrap,
-                                          "metrics": f"http://{config.metrics_host}:{server.server_port}/metrics"})
+                                          "metrics": f"{server.url}/metrics", "console": f"{server.url}/"})
             threads = [threading.Thread(target=loop.run, name=type(loop).__name__, daemon=True) for loop in loops]
             for thread in threads:
                 thread.start()

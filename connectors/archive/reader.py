@@ -20,17 +20,18 @@ def read_folder(folder: str | os.PathLike) -> Iterator[EnrichedStory | DeadLette
     """The stories of one day folder, in file order; a file that cannot be read is one dead letter."""
     seen: set[str] = set()
     for path in visible_files(folder):
-        yield from _read_file(path, seen)
+        yield from read_file(path, seen)
 
 
 def read_files(paths: list[str | os.PathLike]) -> Iterator[EnrichedStory | DeadLetter]:
     """The stories of the given archive files, each id once."""
     seen: set[str] = set()
     for path in paths:
-        yield from _read_file(Path(path), seen)
+        yield from read_file(Path(path), seen)
 
 
-def _read_file(path: Path, seen: set[str]) -> Iterator[EnrichedStory | DeadLetter]:
+def read_file(path: Path, seen: set[str]) -> Iterator[EnrichedStory | DeadLetter]:
+    """The stories of one file whose ids are not in ``seen`` (which gains them)."""
     try:
         parquet = pq.ParquetFile(path)
         for batch in parquet.iter_batches(batch_size=BATCH_ROWS):

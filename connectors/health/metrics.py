@@ -3,11 +3,15 @@ serves them with a health check."""
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from wirewatch.connectors.health.web import WebServer
 
 REGISTRY = CollectorRegistry()
 STORIES_IN = Counter("wirewatch_stories_in_total", "Stories read from Kafka", registry=REGISTRY)
@@ -53,30 +57,24 @@ SUBSCRIPTION_RELOADS = Counter("wirewatch_subscriptions_reloads_total", "Reloads
                                ["result"], registry=REGISTRY)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    health: Callable[[], tuple[bool, str]] = staticmethod(lambda: (True, "ok"))
+def routes(health: Callable[[], tuple[bool, str]]) -> list[Route]:
+    """``/metrics`` (Prometheus text) and ``/health`` (200 or 503 with one line per problem), for any
+    Starlette app: the service's console serves them on its own port."""
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-        if self.path == "/metrics":
-            body, status, kind = generate_latest(REGISTRY), 200, CONTENT_TYPE_LATEST
-        elif self.path in ("/health", "/healthz"):
-            ok, text = self.health()
-            body, status, kind = text.encode() + b"\n", 200 if ok else 503, "text/plain; charset=utf-8"
-        else:
-            body, status, kind = b"not found: try /metrics or /health\n", 404, "text/plain; charset=utf-8"
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+    def serve_metrics(_request: Request) -> Response:
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
-    def log_message(self, format: str, *args: object) -> None:
-        pass  # scrapes every few seconds would drown the service's own logs
+    def serve_health(_request: Request) -> Response:
+        ok, text = health()
+        return PlainTextResponse(text + "\n", status_code=200 if ok else 503)
+
+    return [Route("/metrics", serve_metrics), Route("/health", serve_health), Route("/healthz", serve_health)]
 
 
-def serve(port: int, health: Callable[[], tuple[bool, str]], host: str = "127.0.0.1") -> ThreadingHTTPServer:
+def serve(port: int, health: Callable[[], tuple[bool, str]], host: str = "127.0.0.1") -> WebServer:
     """Serve /metrics and /health on ``host:port`` from a daemon thread; port 0 picks a free port."""
-    handler = type("Handler", (_Handler,), {"health": staticmethod(health)})
-    server = ThreadingHTTPServer((host, port), handler)
-    threading.Thread(target=server.serve_forever, name="wirewatch-http", daemon=True).start()
-    return server
+
+    async def not_found(_request: Request, _exc: Exception) -> Response:
+        return PlainTextResponse("not found: try /metrics or /health\n", status_code=404)
+
+    return WebServer(Starlette(routes=routes(health), exception_handlers={404: not_found}), host, port)

@@ -40,7 +40,7 @@ def test_replay_seed_and_its_copy(tmp_path):
     alerts = rows(tmp_path / "out" / "alerts.jsonl")
     assert SEED_RULES <= {a["rule"] for a in alerts}
     assert len(alerts) == len({a["rule"] for a in alerts})  # one alert per rule for the one cluster
-    assert list((tmp_path / "out" / "archive").rglob("*.jsonl"))
+    assert list((tmp_path / "out" / "archive").rglob("*.parquet"))  # the archive is Parquet unless asked for text
 
 
 def test_replay_twice_is_identical(tmp_path):
