@@ -107,7 +107,14 @@ def open_deliverer(subscriptions: str, state: str | None, bootstrap: str, topics
     from wirewatch.connectors.kafka.topics import Publisher, ensure_topics, topic_specs
     from wirewatch.pipelines.deliver import Deliverer, DeliverySettings
 
-    ensure_topics(bootstrap, [s for s in topic_specs(topics=topics) if s.name == topics.alerts] + [deadletter_spec(topics)])
+    from wirewatch.connectors.deliver.kafkatopic import KafkaSpec
+    from wirewatch.connectors.kafka.topics import WEEK_MS, TopicSpec
+    from wirewatch.pipelines.subscriptionfile import load_subscriptions
+
+    own = {c.spec.topic for s in load_subscriptions(subscriptions).subscribers for c in s.channels
+           if isinstance(c.spec, KafkaSpec)}  # subscribers' own topics: key = delivery id, four weeks kept
+    ensure_topics(bootstrap, [s for s in topic_specs(topics=topics) if s.name == topics.alerts] + [deadletter_spec(topics)]
+                  + [TopicSpec(topics.prefix + t, 1, {"retention.ms": str(4 * WEEK_MS)}) for t in sorted(own)])
     settings = DeliverySettings() if unhealthy_after is None else DeliverySettings(unhealthy_after=unhealthy_after)
     store = Store(state or default_state(subscriptions))
     try:

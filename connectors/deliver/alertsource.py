@@ -20,8 +20,8 @@ def deadletter_spec(topics: Topics) -> TopicSpec:
 
 
 class KafkaAlerts:
-    def __init__(self, bootstrap: str, topics: Topics) -> None:
-        self.topic = topics.alerts
+    def __init__(self, bootstrap: str, topics: Topics, wait_ms: int = 100) -> None:
+        self.topic, self.wait_ms = topics.alerts, wait_ms
         try:
             self.consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=topics.deliver_group,
                                           enable_auto_commit=False, auto_offset_reset="earliest",
@@ -41,7 +41,7 @@ class KafkaAlerts:
                 self.consumer.seek(tp, offsets[tp.partition])
 
     def poll(self, limit: int) -> list[tuple[int, int, bytes | None]]:
-        batches = self.consumer.poll(timeout_ms=100, max_records=limit)
+        batches = self.consumer.poll(timeout_ms=self.wait_ms, max_records=limit)
         return [(r.partition, r.offset, r.value) for records in batches.values() for r in records]
 
     def commit(self, offsets: dict[int, int]) -> None:
