@@ -51,7 +51,7 @@ def test_explain_says_why_each_rule_did_or_did_not_fire(tmp_path):
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert any(line.startswith("FIRED arms-transfer: fired: score 2") for line in lines)
-    assert any("NEAR/5 ^2: true" in line and "shipping drones" in line for line in lines)
+    assert any("NEAR/6 ^2: true" in line and "shipping drones" in line for line in lines)
     assert any(line.startswith("no    icbm: not a candidate: it needs one of") for line in lines)
     seed = wirewatch("explain", "--story", str(SEED))
     assert "FIRED icbm" in seed.stdout and "FIRED troop-withdrawal" in seed.stdout
