@@ -61,7 +61,7 @@ class AlertSource(Protocol):
 
     def seek(self, offsets: dict[int, int]) -> None: ...
 
-    def poll(self, limit: int) -> list[tuple[int, int, bytes | None]]: ...  # (partition, offset, value)
+    def poll(self, limit: int, wait: float) -> list[tuple[int, int, bytes | None]]: ...  # (partition, offset, value)
 
     def commit(self, offsets: dict[int, int]) -> None: ...
 
@@ -160,19 +160,20 @@ class Deliverer:
         log.info("subscriptions reloaded", extra={"subscribers": len(new.subscribers)})
 
     # one round
-    def step(self) -> int:
-        """Route what arrived, release what is due, attempt what is due: the work done (0 when idle)."""
+    def step(self, wait: float = 0.0) -> int:
+        """Route what arrived (waiting up to ``wait`` seconds for it), release what is due, attempt what is
+        due: the work done (0 when idle)."""
         now = self.clock()
         self.reload(now)
-        work = self.route(now)
+        work = self.route(now, wait)
         work += self.attempt(now)
         work += self.flush_deadletters()
         self.housekeep(now)
         self.measure(now)
         return work
 
-    def route(self, now: datetime) -> int:
-        records = self.source.poll(self.settings.batch)
+    def route(self, now: datetime, wait: float = 0.0) -> int:
+        records = self.source.poll(self.settings.batch, wait)
         decoded: list[Alert] = []
         dead: list[DeadLetter] = []
         offsets: dict[int, int] = {}
@@ -332,11 +333,12 @@ class Deliverer:
         return self._health
 
     def run(self, stop: threading.Event, idle: float = 0.2) -> None:
-        """Steps until ``stop``; waits ``idle`` seconds after a step with nothing to do."""
+        """Steps until ``stop``; after a step with nothing to do, the next waits up to ``idle`` seconds for
+        alerts (a busy step does not wait: deliveries are due)."""
+        busy = True
         while not stop.is_set():
             try:
-                if not self.step():
-                    stop.wait(idle)
+                busy = self.step(0.0 if busy else idle) > 0
             except Exception as exc:  # Kafka away, a disk full: wait and go on; nothing half-done was stored
                 self._health = (False, f"delivery: {type(exc).__name__}: {exc}"[:300])
                 log.error("delivery step failed; retrying", extra={"error": f"{type(exc).__name__}: {exc}"[:500]})

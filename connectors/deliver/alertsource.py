@@ -10,9 +10,7 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka import errors as kafka_errors
 from kafka.structs import OffsetAndMetadata
 
-from wirewatch.connectors.kafka.topics import KafkaUnavailable, Publisher, TopicSpec, Topics
-
-WEEK_MS = 7 * 24 * 3600 * 1000
+from wirewatch.connectors.kafka.topics import WEEK_MS, KafkaUnavailable, Publisher, TopicSpec, Topics
 
 
 def deadletter_spec(topics: Topics) -> TopicSpec:
@@ -20,8 +18,8 @@ def deadletter_spec(topics: Topics) -> TopicSpec:
 
 
 class KafkaAlerts:
-    def __init__(self, bootstrap: str, topics: Topics, wait_ms: int = 100) -> None:
-        self.topic, self.wait_ms = topics.alerts, wait_ms
+    def __init__(self, bootstrap: str, topics: Topics) -> None:
+        self.topic = topics.alerts
         try:
             self.consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=topics.deliver_group,
                                           enable_auto_commit=False, auto_offset_reset="earliest",
@@ -40,8 +38,8 @@ class KafkaAlerts:
             if tp.partition in offsets:
                 self.consumer.seek(tp, offsets[tp.partition])
 
-    def poll(self, limit: int) -> list[tuple[int, int, bytes | None]]:
-        batches = self.consumer.poll(timeout_ms=self.wait_ms, max_records=limit)
+    def poll(self, limit: int, wait: float) -> list[tuple[int, int, bytes | None]]:
+        batches = self.consumer.poll(timeout_ms=int(wait * 1000), max_records=limit)
         return [(r.partition, r.offset, r.value) for records in batches.values() for r in records]
 
     def commit(self, offsets: dict[int, int]) -> None:

@@ -24,7 +24,7 @@ from wirewatch.pipelines.deliver import Deliverer, DeliverySettings
 def main(subscriptions: str, state: str, bootstrap: str, prefix: str, clock_file: str, ack_file: str) -> None:
     topics, clock = Topics(prefix), Clock()
     publisher = Publisher(bootstrap, client_id="test-child", topics=topics)
-    deliverer = Deliverer(subscriptions, Store(state), KafkaAlerts(bootstrap, topics, wait_ms=10),
+    deliverer = Deliverer(subscriptions, Store(state), KafkaAlerts(bootstrap, topics),
                           KafkaDeadLetters(publisher, topics), clock=clock, rand=lambda: 0.5,
                           settings=DeliverySettings(per_channel=64), publisher=lambda: publisher, topic_prefix=prefix)
     last = None

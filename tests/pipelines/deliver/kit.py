@@ -48,7 +48,7 @@ class ListSource:
     def seek(self, offsets: dict[int, int]) -> None:
         self.position = offsets.get(0, 0)
 
-    def poll(self, limit: int) -> list[tuple[int, int, bytes | None]]:
+    def poll(self, limit: int, wait: float = 0.0) -> list[tuple[int, int, bytes | None]]:
         with self.lock:
             out = [(0, n, self.values[n]) for n in range(self.position, min(len(self.values), self.position + limit))]
         self.position += len(out)

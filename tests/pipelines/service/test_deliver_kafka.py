@@ -36,7 +36,7 @@ def publish(bootstrap: str, topics, alerts) -> None:
 
 def deliverer(tmp_path, path, bootstrap, topics, clock, **settings) -> Deliverer:
     publisher = Publisher(bootstrap, client_id="test-deliver", topics=topics)
-    return Deliverer(str(path), Store(tmp_path / "state.sqlite"), KafkaAlerts(bootstrap, topics, wait_ms=10),
+    return Deliverer(str(path), Store(tmp_path / "state.sqlite"), KafkaAlerts(bootstrap, topics),
                      KafkaDeadLetters(publisher, topics), clock=clock, rand=lambda: 0.5,
                      settings=DeliverySettings(**settings), publisher=lambda: publisher, topic_prefix=topics.prefix)
 
