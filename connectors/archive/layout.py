@@ -1,6 +1,8 @@
 """Where archive files live: one folder per day (``dt=YYYY-MM-DD``, ``dt=undated`` for stories without a
 date), Parquet files inside. Only finished files are visible: a file is written under a hidden temporary
-name and renamed into place, so a reader that lists ``*.parquet`` never sees half a file."""
+name and renamed into place, so a reader that lists ``*.parquet`` never sees half a file. A compaction first
+writes ``<merged>.replaces`` (the names of the files it merges), then the merged file: from the moment the
+merged file appears, readers skip the files it replaced, so no story is ever seen twice."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from pathlib import Path
 from wirewatch.records import EnrichedStory
 
 SUFFIX = ".parquet"
+REPLACES = ".replaces"  # beside a compacted file, until the files it replaced are removed: their names
 UNDATED = "dt=undated"
 
 
@@ -42,12 +45,25 @@ def partitions(root: str | os.PathLike) -> list[Path]:
 
 
 def visible_files(folder: str | os.PathLike) -> list[Path]:
-    """The finished Parquet files of one day folder, by name."""
+    """The finished Parquet files of one day folder, by name, less those a finished compaction replaced
+    (each story is then in exactly one visible file, even before the replaced files are removed)."""
     try:
-        names = os.listdir(folder)
+        names = set(os.listdir(folder))
     except FileNotFoundError:
         return []
-    return [Path(folder) / n for n in sorted(names) if is_visible(n)]
+    replaced = set()
+    for manifest in names:
+        if manifest.endswith(REPLACES) and manifest.removesuffix(REPLACES) + SUFFIX in names:
+            replaced.update(replaced_by(Path(folder) / manifest))
+    return [Path(folder) / n for n in sorted(names) if is_visible(n) and n not in replaced]
+
+
+def replaced_by(manifest: Path) -> list[str]:
+    """The file names a compaction's manifest lists (nothing, if it is gone meanwhile)."""
+    try:
+        return manifest.read_text(encoding="utf-8").split()
+    except FileNotFoundError:
+        return []
 
 
 def archive_files(root: str | os.PathLike, since: date | None = None, until: date | None = None,

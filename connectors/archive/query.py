@@ -2,13 +2,14 @@
 story, a story cluster's outlets, and counts per region or rule over a time window. The command line
 (``wirewatch archive query``) and the console ask through this one module.
 
-Day folders outside ``since``/``until`` are not opened. Each story id counts once, even in the moment a
-compaction shows it in two files. Words of a text search must all appear in the title or body, in any case.
+Day folders outside ``since``/``until`` are not opened; the files a compaction replaced are not read (so a
+story counts once while it runs). Words of a text search must all appear in the title or body, in any case.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -73,9 +74,9 @@ class Filters:
         if self.sources:
             clauses.append("(lower(source) IN $sources OR lower(publisher) IN $sources OR lower(credit) IN $sources)")
             params["sources"] = [s.lower() for s in self.sources]
-        for n, word in enumerate(self.text.lower().split()):
-            clauses.append(f"contains(lower(coalesce(title, '') || chr(10) || body), $word{n})")
-            params[f"word{n}"] = word
+        for n, word in enumerate(self.text.split()):  # a literal pattern, any case (faster than lower() + contains)
+            clauses.append(f"(regexp_matches(title, $word{n}, 'i') OR regexp_matches(body, $word{n}, 'i'))")
+            params[f"word{n}"] = re.escape(word)
         if self.cluster:
             clauses.append("cluster_id = $cluster")
             params["cluster"] = self.cluster
@@ -101,6 +102,18 @@ class ArchiveQuery:
         order = "published DESC NULLS LAST, id" if newest_first else "published NULLS LAST, id"
         sql = f"SELECT {', '.join(columns)} FROM {{stories}} ORDER BY {order} LIMIT $limit OFFSET $offset"
         return self._rows(sql, filters, columns, {"limit": max(0, int(limit)), "offset": max(0, int(offset))})
+
+    def page(self, filters: Filters = Filters(), *, limit: int = 50, offset: int = 0,
+             columns: Sequence[str] = SUMMARY) -> tuple[list[dict[str, Any]], int]:
+        """One page of ``search`` and how many stories match in all, from one pass over the files."""
+        _check_columns(columns)
+        sql = (f"SELECT {', '.join(columns)}, count(*) OVER () AS matching FROM {{stories}} "
+               "ORDER BY published DESC NULLS LAST, id LIMIT $limit OFFSET $offset")
+        rows = self._rows(sql, filters, columns, {"limit": max(0, int(limit)), "offset": max(0, int(offset))})
+        total = rows[0].pop("matching") if rows else self.count(filters)
+        for row in rows[1:]:
+            del row["matching"]
+        return rows, int(total)
 
     def count(self, filters: Filters = Filters()) -> int:
         rows = self._rows("SELECT count(*) AS n FROM {stories}", filters, ("id",), {})
@@ -145,9 +158,7 @@ class ArchiveQuery:
             files = archive_files(self.root, _day(filters.since), _day(filters.until, end=True))
             if not files:
                 return []
-            # Each id once: the first file (by name) that holds it, among the rows that pass the filters.
-            stories = (f"(SELECT {', '.join(wanted)} FROM read_parquet($files, filename = true) WHERE {where} "
-                       "QUALIFY row_number() OVER (PARTITION BY id ORDER BY filename) = 1)")
+            stories = f"(SELECT {', '.join(wanted)} FROM read_parquet($files) WHERE {where})"
             try:
                 with self._lock:
                     cursor = self._db.cursor()

@@ -55,34 +55,33 @@ def _span(s: Span) -> dict[str, Any]:
     return {"field": s.field, "start": s.start, "end": s.end, "text": s.text}
 
 
-def row(enriched: EnrichedStory) -> dict[str, Any]:
-    """The archive row of one enriched story (its Kafka position from ``story.origin``, if it has one)."""
-    s = enriched.story
-    position = s.origin.position if s.origin else None
-    cluster = enriched.cluster
-    return {
-        "id": s.id, "title": s.title, "summary": s.summary, "body": s.body, "url": s.url, "source": s.source,
-        "dateline": s.dateline, "credit": s.credit, "publisher": s.publisher, "authors": list(s.authors),
-        "language": s.language, "format": s.format, "published": s.published, "undated": s.undated,
-        "fetched": s.fetched, "produced": s.produced,
-        "country_codes": [c.code for c in enriched.countries],
-        "regions": list(enriched.regions),
-        "rules": [m.rule for m in enriched.matches],
-        "countries": [{"code": c.code, "score": c.score, "evidence": [_span(e) for e in c.evidence]}
-                      for c in enriched.countries],
-        "matches": [{"rule": m.rule, "score": m.score, "clause": m.clause, "spans": [_span(x) for x in m.spans]}
-                    for m in enriched.matches],
-        "cluster_id": cluster.id if cluster else None,
-        "duplicate_of": cluster.duplicate_of if cluster else None,
-        "origin": None if s.origin is None else str(s.origin),
-        "kafka_topic": position[0] if position else None,
-        "kafka_partition": position[1] if position else None,
-        "kafka_offset": position[2] if position else None,
-    }
-
-
 def table(stories: Iterable[EnrichedStory]) -> pa.Table:
-    return pa.Table.from_pylist([row(e) for e in stories], schema=SCHEMA)
+    """The archive rows of ``stories``, built column by column; each story's Kafka position comes from its
+    ``story.origin``, when it has one."""
+    items = list(stories)
+    plain = [e.story for e in items]
+    positions = [s.origin.position if s.origin else None for s in plain]
+    clusters = [e.cluster for e in items]
+    columns: dict[str, list[Any]] = {
+        name: [getattr(s, name) for s in plain]
+        for name in ("id", "title", "summary", "body", "url", "source", "dateline", "credit", "publisher", "language",
+                     "format", "published", "undated", "fetched", "produced")
+    }
+    columns["authors"] = [list(s.authors) for s in plain]
+    columns["country_codes"] = [[c.code for c in e.countries] for e in items]
+    columns["regions"] = [list(e.regions) for e in items]
+    columns["rules"] = [[m.rule for m in e.matches] for e in items]
+    columns["countries"] = [[{"code": c.code, "score": c.score, "evidence": [_span(x) for x in c.evidence]}
+                             for c in e.countries] for e in items]
+    columns["matches"] = [[{"rule": m.rule, "score": m.score, "clause": m.clause, "spans": [_span(x) for x in m.spans]}
+                           for m in e.matches] for e in items]
+    columns["cluster_id"] = [c.id if c else None for c in clusters]
+    columns["duplicate_of"] = [c.duplicate_of if c else None for c in clusters]
+    columns["origin"] = [None if s.origin is None else str(s.origin) for s in plain]
+    columns["kafka_topic"] = [p[0] if p else None for p in positions]
+    columns["kafka_partition"] = [p[1] if p else None for p in positions]
+    columns["kafka_offset"] = [p[2] if p else None for p in positions]
+    return pa.Table.from_pydict(columns, schema=SCHEMA)
 
 
 def _spans(items: Iterable[Mapping[str, Any]] | None) -> tuple[Span, ...]:

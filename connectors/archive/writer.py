@@ -5,7 +5,8 @@
 - Idempotent by story id: a story whose id is already in its day folder is not written again, so a bundle
   read twice from Kafka (after a crash before the commit) adds nothing. A batch is named by the ids it holds,
   so writing the same batch again replaces its file (a replay with new rules rewrites its own files).
-- Compaction merges a day's small files into one (duplicates dropped), then removes them.
+- Compaction merges a day's small files into one (duplicates dropped), then removes them; readers switch
+  from the small files to the merged one at once (``layout.py``).
 
 One writer per archive at a time (compaction may run beside it). The writer remembers which ids each day
 folder holds, reading only the ``id`` column of files it has not seen, and rereads a folder when its listing
@@ -29,7 +30,9 @@ import pyarrow.parquet as pq
 import xxhash
 
 from wirewatch.connectors.archive import schema
-from wirewatch.connectors.archive.layout import is_visible, partition_of, partitions, visible_files
+from wirewatch.connectors.archive.layout import (
+    REPLACES, SUFFIX, partition_of, partitions, replaced_by, visible_files,
+)
 from wirewatch.connectors.sinks.files import write_atomic
 from wirewatch.records import EnrichedStory
 
@@ -38,6 +41,11 @@ log = logging.getLogger("wirewatch.archive")
 FORMAT_VERSION = b"1"
 COMPRESSION = "zstd"
 ROW_GROUP_ROWS = 50_000
+# Dictionary encoding pays for columns with few distinct values; min/max statistics for the columns queries
+# filter or sort on (text columns' statistics would cost time and prune nothing).
+DICTIONARY_COLUMNS = ["source", "publisher", "credit", "language", "format", "authors", "country_codes", "regions",
+                      "rules", "kafka_topic"]
+STATISTICS_COLUMNS = ["id", "published", "cluster_id", "kafka_partition", "kafka_offset"]
 SMALL_FILE_BYTES = 32 * 1024 * 1024  # files below this are merged by compact()
 STALE_TEMPORARY_S = 3600.0  # temporary files older than this are left over from a crash; compact() removes them
 _EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
@@ -47,7 +55,8 @@ def encode(table: pa.Table) -> bytes:
     """A table as the bytes of one Parquet file (zstd; the archive's format version in its metadata)."""
     table = table.replace_schema_metadata({b"wirewatch.archive": FORMAT_VERSION})
     sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression=COMPRESSION, row_group_size=ROW_GROUP_ROWS)
+    pq.write_table(table, sink, compression=COMPRESSION, row_group_size=ROW_GROUP_ROWS,
+                   use_dictionary=DICTIONARY_COLUMNS, write_statistics=STATISTICS_COLUMNS)
     return sink.getvalue().to_pybytes()
 
 
@@ -100,11 +109,11 @@ class ParquetArchive:
 
     def compact(self, *, small_bytes: int = SMALL_FILE_BYTES, min_files: int = 2) -> list[Path]:
         """Merge each day folder's small files into one (a story id kept once), then remove the small files
-        and any temporary file a crashed writer left. Returns the files written. Readers may see a story
-        twice in the moment between the write and the removals; queries count each id once."""
+        and any temporary file a crashed writer left. Returns the files written."""
         written = []
         for folder in partitions(self.root):
             _sweep_temporary(folder)
+            _finish_compactions(folder)
             small = [p for p in visible_files(folder) if p.stat().st_size < small_bytes]
             if len(small) < min_files:
                 continue
@@ -112,11 +121,10 @@ class ParquetArchive:
             order = pc.sort_indices(merged, [("published", "ascending"), ("id", "ascending")])
             merged = merged.take(order)
             path = folder / batch_name("compacted", merged.column("id").to_pylist())
-            self.write_file(path, encode(merged))
-            for p in small:
-                if p != path:
-                    p.unlink(missing_ok=True)
-            _sync_folder(folder)
+            manifest = path.with_suffix(REPLACES)
+            write_atomic(manifest, "".join(f"{p.name}\n" for p in small if p != path).encode())
+            self.write_file(path, encode(merged))  # from here on readers see the merged file, not the small ones
+            _finish_compactions(folder)
             written.append(path)
             log.info("compacted", extra={"folder": folder.name, "files": len(small), "stories": merged.num_rows})
         return written
@@ -127,14 +135,13 @@ class ParquetArchive:
         self._folders[partition] = folder  # most recently used last
         while len(self._folders) > self.cached_folders:
             self._folders.popitem(last=False)
-        path = self.root / partition
-        names = frozenset(n for n in (os.listdir(path) if path.is_dir() else ()) if is_visible(n))
+        names = frozenset(p.name for p in visible_files(self.root / partition))
         if names != folder.seen:
             gone = folder.seen - names
             if gone:
                 folder.owner = {i: n for i, n in folder.owner.items() if n not in gone}
             for name in sorted(names - folder.seen):
-                for story_id in _ids(path / name):
+                for story_id in _ids(self.root / partition / name):
                     folder.owner.setdefault(story_id, name)
             folder.seen = names
         return folder
@@ -161,6 +168,18 @@ def _sweep_temporary(folder: Path, older_than_s: float = STALE_TEMPORARY_S) -> N
     for entry in os.scandir(folder):
         if entry.name.startswith(".") and entry.name.endswith(".tmp") and entry.stat().st_mtime < cutoff:
             Path(entry.path).unlink(missing_ok=True)
+
+
+def _finish_compactions(folder: Path) -> None:
+    """Remove the files each finished compaction replaced, then its manifest; a manifest whose merged file
+    never appeared (a crash before the rename) is dropped, and the files it named stay."""
+    for manifest in sorted(folder.glob(f"*{REPLACES}")):
+        if manifest.with_suffix(SUFFIX).exists():
+            for name in replaced_by(manifest):
+                (folder / name).unlink(missing_ok=True)
+            _sync_folder(folder)
+        manifest.unlink(missing_ok=True)
+    _sync_folder(folder)
 
 
 def _sync_folder(folder: Path) -> None:

@@ -180,10 +180,13 @@ def build_app(console: Console, access: Access, extra_routes: Sequence[Any] = ()
         error, rows, paging = "", [], None
         try:
             filters = _filters(params, console.clock())
-            total = await run_in_threadpool(console.archive.count, filters)
-            paging = Paging.of(_int(params.get("page"), 1), total)
-            rows = await run_in_threadpool(lambda: console.archive.search(filters, limit=PAGE_SIZE,
-                                                                          offset=paging.offset))
+            wanted = max(1, _int(params.get("page"), 1))
+            rows, total = await run_in_threadpool(
+                lambda: console.archive.page(filters, limit=PAGE_SIZE, offset=(wanted - 1) * PAGE_SIZE))
+            paging = Paging.of(wanted, total)
+            if paging.page != wanted:  # past the last page: show the last one
+                rows, total = await run_in_threadpool(
+                    lambda: console.archive.page(filters, limit=PAGE_SIZE, offset=paging.offset))
         except (ArchiveQueryError, ValueError) as exc:
             error = str(exc)
         return page(request, "search.html", params=params, rows=rows, paging=paging, error=error)

@@ -25,8 +25,18 @@ def archive(tmp_path_factory):
     ])
     writer.write([enriched(4, day=2, title="Quiet day", body="Nothing happened.", countries=(), regions=(), rules=()),
                   enriched(5, undated=True, title="Undated note", countries=(), regions=(), rules=())])
-    # s2 copied into a second file, as a compaction in progress would show it
-    (root / "dt=2026-03-01" / "zz-copy.parquet").write_bytes(encode(schema.table([enriched(2, publisher="Yonhap")])))
+    # a compaction that merged s1 and s2 into one file, before it removed the file it replaced
+    day = root / "dt=2026-03-01"
+    [original] = [p.name for p in day.iterdir()]
+    (day / "compacted-x.replaces").write_text(f"{original}\n")
+    (day / "compacted-x.parquet").write_bytes(encode(schema.table([
+        enriched(1, title="North Korea fires ICBM", countries=("KP",), rules=("icbm",), cluster="s1"),
+        enriched(2, title="Seoul reacts", countries=("KR", "KP"), rules=("icbm",), cluster="s1", publisher="Yonhap"),
+        enriched(3, title="Troops leave Niger", body="French troops withdraw from Niger.", countries=("NE", "FR"),
+                 regions=("Western Africa", "Western Europe"), rules=("troop-withdrawal",), source="feed-b",
+                 publisher="AFP")])))
+    # and one whose merged file never appeared (a crash before its rename): it hides nothing
+    (root / "dt=2026-03-03" / "compacted-y.replaces").write_text("".join(f"{p.name}\n" for p in (root / "dt=2026-03-03").iterdir()))
     return ArchiveQuery(root)
 
 
@@ -57,6 +67,12 @@ def test_all_stories_newest_first_each_once(archive):
 def test_filters(archive, filters, expected):
     assert found(archive, **filters) == expected
     assert archive.count(Filters(**filters)) == len(expected)
+
+
+def test_a_page_and_the_total_in_one_pass(archive):
+    rows, total = archive.page(Filters(rules=("icbm",)), limit=1)
+    assert [r["id"] for r in rows] == ["s2"] and total == 2 and "matching" not in rows[0]
+    assert archive.page(Filters(rules=("icbm",)), limit=1, offset=5) == ([], 2)
 
 
 def test_paging(archive):

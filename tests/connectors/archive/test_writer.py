@@ -112,3 +112,29 @@ def test_rows_also_come_from_the_json_shape():
         story.countries, story.regions, story.matches, story.cluster)
     assert (back.story.title, back.story.body, back.story.published) == (
         story.story.title, story.story.body, story.story.published)
+
+
+def test_a_compaction_cut_short_is_finished_by_the_next_and_never_shows_a_story_twice(tmp_path):
+    archive = ParquetArchive(tmp_path)
+    archive.write([enriched(1), enriched(2)])
+    archive.write([enriched(3)])
+    folder = tmp_path / "dt=2026-03-01"
+    small = sorted(p.name for p in folder.iterdir())
+    # killed after the merged file appeared, before the files it replaced were removed
+    (folder / "compacted-m.replaces").write_text("".join(f"{n}\n" for n in small))
+    (folder / "compacted-m.parquet").write_bytes(encode(schema.table([enriched(n) for n in (1, 2, 3)])))
+    assert [p.name for p in archive_files(tmp_path)] == ["compacted-m.parquet"]
+    assert ids(tmp_path) == ["s1", "s2", "s3"]
+    assert archive.write([enriched(2), enriched(3)]) == []  # the writer sees the ids where readers see them
+    archive.compact()
+    assert sorted(p.name for p in folder.iterdir()) == ["compacted-m.parquet"]
+
+
+def test_a_manifest_without_its_merged_file_hides_nothing(tmp_path):
+    ParquetArchive(tmp_path).write([enriched(1)])
+    folder = tmp_path / "dt=2026-03-01"
+    [name] = [p.name for p in folder.iterdir()]
+    (folder / "compacted-m.replaces").write_text(f"{name}\n")  # killed before the merged file's rename
+    assert ids(tmp_path) == ["s1"]
+    ParquetArchive(tmp_path).compact()
+    assert sorted(p.name for p in folder.iterdir()) == [name]

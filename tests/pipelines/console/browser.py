@@ -38,6 +38,7 @@ def screenshot(driver, name: str, height: int | None = None) -> None:
     folder = Path(SHOTS) if Path(SHOTS).is_absolute() else ROOT / SHOTS
     folder.mkdir(parents=True, exist_ok=True)
     full = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.set_window_size(1280, min(max(full, 600), height or 1600))
+    chrome = driver.execute_script("return window.outerHeight - window.innerHeight")
+    driver.set_window_size(1280, min(max(full, 600), height or 1600) + chrome)
     driver.save_screenshot(str(folder / f"{name}.png"))
     driver.set_window_size(1280, 900)

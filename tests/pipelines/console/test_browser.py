@@ -164,7 +164,8 @@ def test_off_127_0_0_1_a_request_without_the_token_is_refused(browser, demo_arch
         screenshot(browser, "console-login", height=600)
         browser.find_element(By.NAME, "token").send_keys("not the token at all")
         browser.find_element(By.CSS_SELECTOR, "form.login button").click()
-        assert "not the console's" in browser.find_element(By.CSS_SELECTOR, "p.error").text
+        error = WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, "p.error"))[0]
+        assert "not the console's" in error.text
         browser.find_element(By.NAME, "token").send_keys(TOKEN)
         browser.find_element(By.CSS_SELECTOR, "form.login button").click()
         WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, "table.results"))
