@@ -58,13 +58,14 @@ class Figures:
     precision: float
     recall: float
     micro_f1: float
-    macro_f1: float
+    macro_f1: float | None  # None where no country has enough stories
     stories: int
     per_country: dict[str, tuple[int, int, int]] = field(repr=False)  # code -> (tp, fp, fn)
 
     def __str__(self) -> str:
+        macro = "n/a" if self.macro_f1 is None else f"{self.macro_f1:.3f}"
         return (f"{self.stories} stories: precision {self.precision:.3f}, recall {self.recall:.3f}, micro-F1 "
-                f"{self.micro_f1:.3f}, macro-F1 {self.macro_f1:.3f} (countries with >= {MACRO_MIN_STORIES} stories)")
+                f"{self.micro_f1:.3f}, macro-F1 {macro} (countries with >= {MACRO_MIN_STORIES} stories)")
 
 
 def figures(pairs: Pairs) -> Figures:
@@ -82,7 +83,7 @@ def figures(pairs: Pairs) -> Figures:
     p, r = tp / max(1, tp + fp), tp / max(1, tp + fn)
     f1s = [2 * per[c][0] / max(1, 2 * per[c][0] + per[c][1] + per[c][2])
            for c, n in support.items() if n >= MACRO_MIN_STORIES]
-    return Figures(p, r, 2 * p * r / max(1e-9, p + r), sum(f1s) / max(1, len(f1s)), len(pairs),
+    return Figures(p, r, 2 * p * r / max(1e-9, p + r), sum(f1s) / len(f1s) if f1s else None, len(pairs),
                    {c: (v[0], v[1], v[2]) for c, v in per.items()})
 
 
@@ -213,6 +214,13 @@ def report(name: str, stories: list[tuple[Story, set[str]]], confusions: int) ->
     print(f"{name}: {figures(pairs)}")
     if name == "reuters":
         print(f"  held-out fifth: {figures([p for p, (s, _) in zip(pairs, stories) if held_out(s)])}")
+    elif name == "multilingual":
+        by_lang: dict[str, Pairs] = defaultdict(list)
+        for pair, (story, _) in zip(pairs, stories):
+            by_lang[story.id.split("-")[0]].append(pair)
+        print("  by language (micro precision/recall/F1): " + "; ".join(
+            f"{lang} {f.precision:.2f}/{f.recall:.2f}/{f.micro_f1:.2f}" for lang, f in
+            ((lang, figures(p)) for lang, p in by_lang.items())))
     else:
         print(f"  every mentioned country (what {name} labels): {figures(mentioned(stories))}")
     if confusions:

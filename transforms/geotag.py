@@ -21,6 +21,7 @@ from pathlib import Path
 from wirewatch.records import CountryTag, Span, Story
 from wirewatch.transforms.furniture import furniture_spans
 from wirewatch.transforms.gazetteer import ROLE_FIELDS, Gazetteer, Place, is_english_word
+from wirewatch.transforms.gazetteer_langs import katakana_joined, languages_for, place_tokens
 from wirewatch.transforms.tokens import Token, keys, tokenize
 
 FIELD_WEIGHTS = {"dateline": 3.0, "title": 2.0, "body": 1.0}
@@ -90,23 +91,34 @@ def _in_company_name(text: str, tokens: list[Token], last: int) -> bool:
     return False
 
 
-def _hits(tokens: list[Token], text: str, field: str, gazetteer: Gazetteer) -> list[tuple[int, int, Place]]:
-    """Leftmost-longest names (the dateline also tries the dateline-only names where nothing else matched)."""
-    word_keys = keys(tokens, stemmed=False)
-    indexes = [gazetteer.index] + ([gazetteer.dateline_index] if field == "dateline" else [])
+def _hits(tokens: list[Token], text: str, field: str, gazetteer: Gazetteer,
+          languages: tuple[str, ...]) -> list[tuple[int, int, Place]]:
+    """Leftmost-longest names: English first, then the dateline-only names (in a dateline) and the names of
+    the story's other languages, each where nothing before it matched."""
+    english = keys(tokens, stemmed=False)
+    lookups = [(gazetteer.index, english)]
+    if field == "dateline":
+        lookups.append((gazetteer.dateline_index, english))
+    for lang in languages:
+        names = gazetteer.languages.get(lang)
+        if names:
+            lookups.append((names.index, names.keys(tokens)))
     found: list[tuple[int, int, Place]] = []
     covered: set[int] = set()
-    for index in indexes:
+    for index, word_keys in lookups:
         hits = sorted(index.find(word_keys), key=lambda h: (h.first, -h.last))
         taken_until = -1
         for hit in hits:
             if hit.first <= taken_until or covered.intersection(range(hit.first, hit.last + 1)):
                 continue
             place = hit.payload
-            written = text[tokens[hit.first].start : tokens[hit.last].end]
-            if not (place.lower or written[:1].isupper()) or field not in ROLE_FIELDS.get(place.kind, (field,)):
+            start, end = tokens[hit.first].start, tokens[hit.last].end
+            written = text[start:end]
+            if (not place.lower and written[:1].islower()) or field not in ROLE_FIELDS.get(place.kind, (field,)):
                 continue
             if place.exact_case and written.replace(".", "") != place.name.replace(".", "").rstrip("."):
+                continue
+            if place.lang == "ja" and katakana_joined(text, start, end):
                 continue
             taken_until = hit.last
             found.append((hit.first, hit.last, place))
@@ -114,17 +126,21 @@ def _hits(tokens: list[Token], text: str, field: str, gazetteer: Gazetteer) -> l
     return sorted(found, key=lambda h: h[0])
 
 
-def find_places(text: str, field: str, gazetteer: Gazetteer) -> list[tuple[Place, Span]]:
-    """Leftmost-longest gazetteer hits in ``text`` ("North Korean" wins over "Korea"), leaving out names
-    inside a person's or a company's name and inside reporter trailers and photo credits."""
-    tokens = tokenize(text)
-    hits = _hits(tokens, text, field, gazetteer)
+def find_places(text: str, field: str, gazetteer: Gazetteer,
+                languages: tuple[str, ...] = ()) -> list[tuple[Place, Span]]:
+    """Leftmost-longest gazetteer hits in ``text`` ("North Korean" wins over "Korea"), in English and in
+    ``languages``, leaving out names inside reporter trailers and photo credits, and English names inside
+    a person's or a company's name (in English text: other languages capitalise differently)."""
+    tokens = place_tokens(text) if {"zh", "ja"} & set(languages) else tokenize(text)
+    hits = _hits(tokens, text, field, gazetteer, languages)
     places = {i for first, last, _ in hits for i in range(first, last + 1)}
     skipped = furniture_spans(text) if hits and field != "dateline" else []
+    english_text = not languages
     found = []
     for first, last, place in hits:
         if field != "dateline" and (
-            _in_personal_name(text, tokens, first, last, places) or _in_company_name(text, tokens, last)
+            (english_text and place.lang == "en" and (
+                _in_personal_name(text, tokens, first, last, places) or _in_company_name(text, tokens, last)))
             or any(a <= tokens[first].start < b for a, b in skipped)
         ):
             continue
@@ -133,10 +149,10 @@ def find_places(text: str, field: str, gazetteer: Gazetteer) -> list[tuple[Place
     return found
 
 
-def _dateline_places(text: str, gazetteer: Gazetteer) -> list[tuple[Place, Span]]:
+def _dateline_places(text: str, gazetteer: Gazetteer, languages: tuple[str, ...]) -> list[tuple[Place, Span]]:
     """A dateline's places: where a later comma part names a state or country ("READING, Penn.",
     "Scarborough, Ontario"), a city of the same name elsewhere in the world is not meant."""
-    found = find_places(text, "dateline", gazetteer)
+    found = find_places(text, "dateline", gazetteer, languages)
     by_part = [text.count(",", 0, span.start) for _, span in found]
     if len(found) > 1 and max(by_part) > 0:
         last_part = max(by_part)
@@ -146,13 +162,16 @@ def _dateline_places(text: str, gazetteer: Gazetteer) -> list[tuple[Place, Span]
 
 
 def mentions(story: Story, gazetteer: Gazetteer) -> list[Mention]:
-    """Every place mention of the story's dateline, title and body with its weight."""
+    """Every place mention of the story's dateline, title and body with its weight, in English and in the
+    story's language (``Story.language``, where a connector or the language step set it) or script."""
     out = []
-    for field in ("dateline", "title", "body"):
-        text = getattr(story, field)
+    texts = [(field, getattr(story, field)) for field in ("dateline", "title", "body")]
+    languages = languages_for(story.language, "".join(text for _, text in texts if text))
+    for field, text in texts:
         if not text:
             continue
-        found = _dateline_places(text, gazetteer) if field == "dateline" else find_places(text, field, gazetteer)
+        found = (_dateline_places(text, gazetteer, languages) if field == "dateline"
+                 else find_places(text, field, gazetteer, languages))
         for place, span in found:
             out.append(Mention(place, span, place.weight * FIELD_WEIGHTS[field]))
     return out
