@@ -5,6 +5,7 @@ marked, countries and regions, and the link; a digest or summary lists its entri
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from typing import Callable
 
 from wirewatch.notices import Notice
@@ -47,15 +48,29 @@ def subject(notice: Notice) -> str:
     return f"wirewatch {notice.kind}: {notice.count} alert(s) for {notice.subscriber}"
 
 
-def _alert_text(alert: Alert, mark: Mark) -> list[str]:
-    lines = [f"[{alert.severity}] {alert.rule}: {alert.title}"]
-    lines += [f"  > {marked(e, mark)}" for e in alert.evidence]
+@dataclass(frozen=True)
+class _Style:
+    """How each part of an alert is written: its headline, an evidence sentence, where, and its link."""
+
+    head: Callable[[Alert], str]
+    quote: Callable[[Evidence], str]
+    place: Callable[[str], str]
+    link: Callable[[str], str]
+
+
+def _parts(alert: Alert, style: _Style) -> list[str]:
+    parts = [style.head(alert), *(style.quote(e) for e in alert.evidence)]
     where = _where(alert)
     if where:
-        lines.append(f"  {where}")
+        parts.append(style.place(where))
     if alert.url:
-        lines.append(f"  {alert.url}")
-    return lines
+        parts.append(style.link(alert.url))
+    return parts
+
+
+def _alert_text(alert: Alert, mark: Mark) -> list[str]:
+    return _parts(alert, _Style(lambda a: f"[{a.severity}] {a.rule}: {a.title}", lambda e: f"  > {marked(e, mark)}",
+                                lambda w: f"  {w}", lambda u: f"  {u}"))
 
 
 def _entries(notice: Notice, one: Callable[[Notice], list[str]]) -> list[str]:
@@ -84,14 +99,12 @@ def text(notice: Notice, mark: Mark = lambda s: f"*{s}*") -> str:
 
 def _alert_html(alert: Alert) -> str:
     e = html.escape
-    parts = [f"<h3>[{e(alert.severity)}] {e(alert.rule)}: {e(alert.title)}</h3>"]
-    parts += [f"<blockquote>{marked(ev, lambda s: f'<mark>{s}</mark>', e)}</blockquote>" for ev in alert.evidence]
-    where = _where(alert)
-    if where:
-        parts.append(f"<p>{e(where)}</p>")
-    if alert.url:
-        parts.append(f'<p><a href="{e(alert.url, quote=True)}">{e(alert.url)}</a></p>')
-    return "\n".join(parts)
+    return "\n".join(_parts(alert, _Style(
+        lambda a: f"<h3>[{e(a.severity)}] {e(a.rule)}: {e(a.title)}</h3>",
+        lambda ev: f"<blockquote>{marked(ev, lambda s: f'<mark>{s}</mark>', e)}</blockquote>",
+        lambda w: f"<p>{e(w)}</p>",
+        lambda u: f'<p><a href="{e(u, quote=True)}">{e(u)}</a></p>',
+    )))
 
 
 def as_html(notice: Notice) -> str:

@@ -12,15 +12,12 @@ from tests.pipelines.deliver.kit import Clock, ListDeadLetters, ListSource, aler
 from wirewatch.connectors.deliver.store import Store
 from wirewatch.pipelines.deliver import Deliverer, DeliverySettings
 
-TWO = """\
-allow: [127.0.0.1]
-retry: {attempts: 3, first: 10s, cap: 10s}
-subscribers:
-  - id: gone
-    channels: [{type: webhook, url: "GONE"}]
-  - id: fine
-    channels: [{type: webhook, url: "FINE"}]
-"""
+def hooks(allow: str = "127.0.0.1", attempts: int = 3, **urls: str) -> str:
+    """A subscriptions file: one subscriber per keyword, each with one webhook."""
+    lines = [f"allow: [{allow}]", f"retry: {{attempts: {attempts}, first: 10s, cap: 10s}}", "subscribers:"]
+    for subscriber, url in urls.items():
+        lines += [f"  - id: {subscriber}", f'    channels: [{{type: webhook, url: "{url}"}}]']
+    return "\n".join(lines) + "\n"
 
 
 def deliverer(tmp_path, text: str, **kw) -> tuple[Deliverer, Clock, ListSource, ListDeadLetters]:
@@ -41,7 +38,7 @@ def subscribers_of(rx: Receiver) -> list[str]:
 
 def test_a_410_disables_that_subscribers_webhook_only_and_says_so(tmp_path, caplog):
     with Receiver(lambda got, n: Answer(410, body=b"no such hook")) as gone, Receiver() as fine:
-        d, clock, source, dead = deliverer(tmp_path, TWO.replace("GONE", gone.url).replace("FINE", fine.url))
+        d, clock, source, dead = deliverer(tmp_path, hooks(gone=gone.url, fine=fine.url))
         source.add(alert(1))
         with caplog.at_level(logging.ERROR, "wirewatch.deliver"):
             steps(d, clock, 3)
@@ -58,10 +55,10 @@ def test_a_410_disables_that_subscribers_webhook_only_and_says_so(tmp_path, capl
 
 def test_a_new_url_for_a_disabled_webhook_enables_it_again(tmp_path):
     with Receiver(lambda got, n: Answer(410)) as gone, Receiver() as fine:
-        d, clock, source, dead = deliverer(tmp_path, TWO.replace("GONE", gone.url).replace("FINE", fine.url))
+        d, clock, source, dead = deliverer(tmp_path, hooks(gone=gone.url, fine=fine.url))
         source.add(alert(1))
         steps(d, clock, 2)
-        (tmp_path / "subscribers.yaml").write_text(TWO.replace("GONE", fine.url + "?new").replace("FINE", fine.url))
+        (tmp_path / "subscribers.yaml").write_text(hooks(gone=fine.url + "?new", fine=fine.url))
         source.add(alert(2))
         steps(d, clock, 4)
         d.close()
@@ -69,22 +66,11 @@ def test_a_new_url_for_a_disabled_webhook_enables_it_again(tmp_path):
 
 
 def test_a_private_address_and_a_receiver_that_never_recovers_become_dead_letters_with_the_reason(tmp_path):
-    text = """\
-    retry: {attempts: 3, first: 10s, cap: 10s}
-    subscribers:
-      - id: private
-        channels: [{type: webhook, url: "http://localhost:PORT/hook/secret-token"}]
-      - id: down
-        channels: [{type: webhook, url: "DOWN"}]
-      - id: fine
-        channels: [{type: webhook, url: "FINE"}]
-    allow: [127.0.0.2]
-    """
     with Receiver(lambda got, n: Answer(503, body=b"maintenance"), "127.0.0.2") as down, Receiver() as local, \
             Receiver(host="127.0.0.2") as fine:
         port = local.url.split(":")[2].split("/")[0]
-        text = text.replace("PORT", port).replace("DOWN", down.url)
-        d, clock, source, dead = deliverer(tmp_path, text.replace("FINE", fine.url))
+        text = hooks("127.0.0.2", private=f"http://localhost:{port}/hook/secret-token", down=down.url, fine=fine.url)
+        d, clock, source, dead = deliverer(tmp_path, text)
         source.add(alert(1))
         steps(d, clock, 30)
         d.close()
@@ -98,15 +84,14 @@ def test_a_private_address_and_a_receiver_that_never_recovers_become_dead_letter
 
 def test_a_bad_new_subscriptions_file_is_refused_and_the_old_one_kept(tmp_path, caplog):
     with Receiver() as rx:
-        d, clock, source, dead = deliverer(tmp_path, TWO.replace("GONE", rx.url).replace("FINE", rx.url))
-        (tmp_path / "subscribers.yaml").write_text(TWO.replace("GONE", rx.url).replace("id: fine", "id: [fine"))
+        d, clock, source, dead = deliverer(tmp_path, hooks(gone=rx.url, fine=rx.url))
+        (tmp_path / "subscribers.yaml").write_text(hooks(gone=rx.url, fine=rx.url).replace("id: fine", "id: [fine"))
         clock.advance(5)
         with caplog.at_level(logging.ERROR, "wirewatch.deliver"):
             d.step()
         source.add(alert(1))
         steps(d, clock, 2)
-        (tmp_path / "subscribers.yaml").write_text(TWO.replace("GONE", rx.url).replace("- id: fine\n", "- id: new\n")
-                                                   .replace("FINE", rx.url))
+        (tmp_path / "subscribers.yaml").write_text(hooks(gone=rx.url, new=rx.url))
         clock.advance(5)
         source.add(alert(2))
         steps(d, clock, 2)
@@ -118,8 +103,8 @@ def test_a_bad_new_subscriptions_file_is_refused_and_the_old_one_kept(tmp_path, 
 
 def test_health_fails_while_an_undelivered_alert_is_older_than_the_bound(tmp_path):
     with Receiver(lambda got, n: Answer(500)) as rx:
-        text = TWO.replace("GONE", rx.url).replace("FINE", rx.url).replace("attempts: 3", "attempts: 100")
-        d, clock, source, _ = deliverer(tmp_path, text, settings=DeliverySettings(unhealthy_after=60))
+        d, clock, source, _ = deliverer(tmp_path, hooks(attempts=100, gone=rx.url, fine=rx.url),
+                                        settings=DeliverySettings(unhealthy_after=60))
         source.add(alert(1, alerted=clock.now))
         steps(d, clock, 60)
         ok, text = d.health()
