@@ -80,7 +80,8 @@ class DeliverySettings:
     unhealthy_after: float = 900.0  # /health fails while an undelivered alert is older than this (seconds)
     reload_every: float = 2.0  # how often the subscriptions file is checked for changes (seconds)
     cluster_ttl: float = 7 * 86400.0  # a story cluster not seen this long is forgotten
-    keep_done: float = 7 * 86400.0  # finished deliveries are kept this long (for `subscribers` status)
+    keep_done: float = 7 * 86400.0  # finished deliveries are kept this long
+    max_alert_age: float = 86400.0  # older alerts are not routed (a first start on a month-old topic floods no one)
 
 
 def _signature(paths: Sequence[str]) -> tuple:
@@ -177,12 +178,19 @@ class Deliverer:
         decoded: list[Alert] = []
         dead: list[DeadLetter] = []
         offsets: dict[int, int] = {}
+        oldest = now - timedelta(seconds=self.settings.max_alert_age)
+        stale = 0
         for partition, offset, value in records:
             got = alert_from_json(value, Origin.kafka(self.source.topic, partition, offset))
             if isinstance(got, DeadLetter):
                 dead.append(got)
+            elif got.alerted is not None and got.alerted < oldest:
+                stale += 1
             else:
                 decoded.append(got)
+        if stale:
+            log.warning("alerts too old to deliver were skipped", extra={"count": stale,
+                                                                        "max_age_s": self.settings.max_alert_age})
             offsets[partition] = offset + 1
         if dead:  # durable before the offsets that pass them are
             self.deadletters.send([(str(d.origin), orjson.dumps(d.to_dict())) for d in dead])

@@ -212,6 +212,7 @@ class Service:
         config = self.config
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, self._on_signal)
+        delivery = _delivery(config) if config.subscriptions else None  # a bad file stops the start here
         ensure_topics(config.bootstrap, topic_specs(config.story_partitions, config.topics))
         server = console.serve_with_service(config.archive, config.metrics_host, config.metrics_port, self.health,
                                             config.watchlist, config.bootstrap, config.topics.alerts,
@@ -230,8 +231,8 @@ class Service:
             threads = [threading.Thread(target=loop.run, name=type(loop).__name__, daemon=True) for loop in loops]
             for thread in threads:
                 thread.start()
-            if config.subscriptions:
-                self.delivery = _delivery(config).start()
+            if delivery is not None:
+                self.delivery = delivery.start()
             if config.paths and not self.stop.is_set():
                 counts = ingest_files(expand_paths(config.paths), publisher)
                 log.info("ingested", extra={"files": counts.files, "stories": counts.stories,
@@ -268,11 +269,14 @@ class Service:
 
 
 def _delivery(config: ServiceConfig) -> Any:
-    """The delivery step as a thread of the service: its own consumer group on the alerts topic."""
+    """The delivery step as a thread of the service: its own consumer group on the alerts topic. The
+    subscriptions file is checked here, before anything starts."""
     from wirewatch.pipelines.subscriberscli import DeliveryThread, open_deliverer
+    from wirewatch.pipelines.subscriptionfile import load_subscriptions
 
     subscriptions = config.subscriptions
     assert subscriptions is not None
+    load_subscriptions(subscriptions)
     return DeliveryThread(lambda: open_deliverer(subscriptions, config.delivery_state, config.bootstrap,
                                                  config.topics, config.delivery_unhealthy_after))
 

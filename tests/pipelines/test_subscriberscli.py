@@ -57,3 +57,10 @@ def test_test_sends_a_sample_through_each_channel_and_says_what_happened(tmp_pat
     assert orjson.loads(got.body)["data"]["alert"]["rule"] == "test" and "s3cret-path" not in done.stdout
     unknown = wirewatch("subscribers", "test", str(path), "nobody", HOOK_SECRET=SECRET)
     assert unknown.returncode == 2 and "no subscriber 'nobody' (there are: desk)" in unknown.stderr
+
+
+def test_run_and_deliver_refuse_a_bad_subscriptions_file_before_starting(tmp_path):
+    path = subscriptions(tmp_path, "subscribers:\n  - id: x\n    colour: red\n")
+    for command in (["run", "--metrics-port", "0"], ["deliver"]):
+        done = wirewatch(*command, "--subscriptions", str(path), "--bootstrap", "127.0.0.1:1")
+        assert done.returncode == 2 and done.stderr.strip().startswith(f"wirewatch: {path}:3:5: unknown subscriber key")

@@ -52,3 +52,12 @@ def test_a_daily_digest_and_quiet_hours_survive_a_restart(tmp_path):
     (daily,) = rows(tmp_path, "morning")
     assert daily["kind"] == "digest" and daily["reason"] == "daily digest" and len(daily["entries"]) == 3
     d.close()
+
+
+def test_alerts_older_than_a_day_are_not_delivered(tmp_path):
+    clock, source, dead = Clock(T0 + timedelta(days=1, seconds=1)), ListSource(), ListDeadLetters()
+    d = Deliverer(str(subscriptions(tmp_path, FILE)), Store(tmp_path / "state.sqlite"), source, dead, clock=clock)
+    source.add(alert(1, severity="critical"), alert(2, severity="critical", alerted=clock.now))
+    d.step()
+    d.close()
+    assert [r["id"] for r in rows(tmp_path, "night-owl")] == ["alert:c2-icbm"]
