@@ -188,10 +188,10 @@ class Deliverer:
                 stale += 1
             else:
                 decoded.append(got)
+            offsets[partition] = offset + 1
         if stale:
             log.warning("alerts too old to deliver were skipped", extra={"count": stale,
                                                                         "max_age_s": self.settings.max_alert_age})
-            offsets[partition] = offset + 1
         if dead:  # durable before the offsets that pass them are
             self.deadletters.send([(str(d.origin), orjson.dumps(d.to_dict())) for d in dead])
             log.error("alerts that could not be read", extra={"count": len(dead), "first": dead[0].message()})
