@@ -25,7 +25,7 @@ allow: [127.0.0.1]
 retry: {attempts: 30, first: 5s, factor: 2, cap: 60s}
 subscribers:
   - id: desk
-    channels: [{type: webhook, url: "URL", secret: "SECRET", timeout: 0.3}]
+    channels: [{type: webhook, url: "URL", secret: "SECRET", timeout: 1.5}]
 """
 
 
