@@ -3,6 +3,7 @@ answers as the test says (a status, headers, a body; or no answer at all, for ti
 
 from __future__ import annotations
 
+import ssl
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -66,14 +67,17 @@ class _Server(ThreadingHTTPServer):
 
 
 class Receiver:
-    def __init__(self, script: Script | None = None, host: str = "127.0.0.1") -> None:
+    def __init__(self, script: Script | None = None, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None,
+                 name: str | None = None) -> None:
         self.script: Script = script or (lambda got, n: Answer())
         self.requests: list[Received] = []
         self.lock = threading.Lock()
         self.release = threading.Event()  # set at the end: hanging handlers return at once
         self.server = _Server((host, 0), _Handler)
         self.server.owner = self
-        self.url = f"http://{host}:{self.server.server_port}/hook"
+        if tls is not None:  # HTTPS, for the name ``name`` its certificate is for
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+        self.url = f"{'https' if tls else 'http'}://{name or host}:{self.server.server_port}/hook"
 
     def __enter__(self) -> "Receiver":
         threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()

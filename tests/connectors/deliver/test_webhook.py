@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 from datetime import datetime, timezone
 
 import pytest
 from standardwebhooks.webhooks import Webhook
 
 from tests.connectors.deliver.receivers import OLD_SECRET, SECRET, Answer, Receiver
+from tests.connectors.http.test_tls import pki  # noqa: F401 (a fixture: a throw-away CA and localhost certificate)
 from wirewatch.connectors.deliver.secrets import Secret
 from wirewatch.connectors.deliver.webhook import MAX_HEAD, WebhookChannel, WebhookSpec
 from wirewatch.connectors.http.ssrf import AddressPolicy
@@ -96,3 +98,13 @@ def test_a_closed_port_is_retried():
         url = rx.url
     outcome = deliver(url)
     assert outcome.state == "retry" and "connect" in outcome.reason
+
+
+def test_https_receivers_have_their_certificate_checked(pki):  # noqa: F811
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(pki / "localhost.pem", pki / "localhost.key")
+    with Receiver(tls=context, name="localhost") as rx:
+        trusted = deliver(rx.url, ca_file=str(pki / "ca.pem"))
+        unknown = deliver(rx.url)  # the system's CAs do not know the test CA
+    assert trusted.state == "delivered" and len(rx.requests) == 1
+    assert unknown.state == "retry" and "certificate" in unknown.reason
