@@ -105,15 +105,13 @@ class ArchiveQuery:
 
     def page(self, filters: Filters = Filters(), *, limit: int = 50, offset: int = 0,
              columns: Sequence[str] = SUMMARY) -> tuple[list[dict[str, Any]], int]:
-        """One page of ``search`` and how many stories match in all, from one pass over the files."""
-        _check_columns(columns)
-        sql = (f"SELECT {', '.join(columns)}, count(*) OVER () AS matching FROM {{stories}} "
-               "ORDER BY published DESC NULLS LAST, id LIMIT $limit OFFSET $offset")
-        rows = self._rows(sql, filters, columns, {"limit": max(0, int(limit)), "offset": max(0, int(offset))})
-        total = rows[0].pop("matching") if rows else self.count(filters)
-        for row in rows[1:]:
-            del row["matching"]
-        return rows, int(total)
+        """One page of ``search`` and how many stories match in all. Two queries, not one with a window
+        count: the page is a top-N that streams, and a count without filters reads only file metadata; a
+        first page that is not full is the total already."""
+        rows = self.search(filters, limit=limit, offset=offset, columns=columns)
+        if offset <= 0 and len(rows) < limit:
+            return rows, len(rows)
+        return rows, self.count(filters)
 
     def count(self, filters: Filters = Filters()) -> int:
         rows = self._rows("SELECT count(*) AS n FROM {stories}", filters, ("id",), {})
