@@ -121,3 +121,18 @@ def enriched(data: Mapping[str, Any]) -> EnrichedStory:
 def with_origin(story: EnrichedStory, origin: Origin) -> EnrichedStory:
     """The same story, recorded as read from ``origin`` (e.g. the Kafka position in a JSON archive's file name)."""
     return dataclasses.replace(story, story=dataclasses.replace(story.story, origin=origin))
+
+
+def encodable(stories: Iterable[EnrichedStory]) -> tuple[list[EnrichedStory], list[tuple[EnrichedStory, str]]]:
+    """``stories`` split into those a row can hold and those it cannot, with why (text Parquet cannot carry,
+    such as a lone surrogate): the archive step dead-letters the second kind and writes the first."""
+    ok: list[EnrichedStory] = []
+    bad: list[tuple[EnrichedStory, str]] = []
+    for story in stories:
+        try:
+            table([story])
+        except (pa.ArrowException, UnicodeError, ValueError, TypeError, OverflowError) as exc:
+            bad.append((story, f"{type(exc).__name__}: {exc}"[:500]))
+        else:
+            ok.append(story)
+    return ok, bad

@@ -13,7 +13,7 @@ from wirewatch.connectors.archive import schema
 from wirewatch.connectors.archive.layout import archive_files, is_archive, partition_of
 from wirewatch.connectors.archive.reader import read_files, read_folder
 from wirewatch.connectors.archive.writer import ParquetArchive, encode
-from wirewatch.records import DeadLetter
+from wirewatch.records import DeadLetter, EnrichedStory, Story
 from tests.connectors.archive.kit import enriched
 
 
@@ -138,3 +138,9 @@ def test_a_manifest_without_its_merged_file_hides_nothing(tmp_path):
     assert ids(tmp_path) == ["s1"]
     ParquetArchive(tmp_path).compact()
     assert sorted(p.name for p in folder.iterdir()) == [name]
+
+
+def test_a_story_a_row_cannot_hold_is_told_apart():
+    bad = EnrichedStory(Story(id="bad", body="lone \udc80 surrogate"))
+    ok, refused = schema.encodable([enriched(1), bad])
+    assert [s.id for s in ok] == ["s1"] and [(s.id, why.split(":")[0]) for s, why in refused] == [("bad", "UnicodeEncodeError")]
