@@ -1,5 +1,6 @@
 """Normalize a raw story: clean text (HTML to text, NFC, stray escapes), page furniture and wire trailers
-removed, dateline, credit (wire agency) and publisher (outlet) extracted."""
+removed, dateline, credit (wire agency) and publisher (outlet) extracted, language identified when the
+source gave none."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import dataclasses
 import re
 
 from wirewatch.transforms import furniture
+from wirewatch.transforms.language import detect as detect_language
 from wirewatch.text import LOOKS_HTML, SKIP_TAGS, clean_text, html_to_text
 from wirewatch.records import Story
 
@@ -132,7 +134,7 @@ def _headline(title: str | None, lines: list[str], found: _Extracted) -> tuple[s
 
 
 def normalize(story: Story) -> Story:
-    """The story with clean title and body and its dateline, credit, publisher and authors filled in.
+    """The story with clean title and body and its dateline, credit, publisher, authors and language filled in.
 
     Fields the connector already knew (a feed's author, a JSON ``dateline``) are kept; text found in the
     body only fills what is missing. Idempotent: normalizing twice gives the same story.
@@ -150,6 +152,7 @@ def normalize(story: Story) -> Story:
         body="\n".join(lines),
         dateline=dateline or found.dateline or None,
         credit=furniture.credit(story.credit) or found.credit,
+        language=story.language or detect_language(title, "\n".join(lines)),
         publisher=story.publisher or found.publisher,
         authors=story.authors or tuple(found.authors),
     )

@@ -277,6 +277,7 @@ class EnrichedStory:
             "dateline": s.dateline,
             "credit": s.credit,
             "publisher": s.publisher,
+            "language": s.language,
             "published": _iso(s.published),
             "undated": s.undated,
             "source": s.source,

@@ -27,11 +27,11 @@ from wirewatch.transforms.rulelang.cache import paused_gc
 from wirewatch.transforms.rulelang.errors import QueryError, RuleError
 from wirewatch.transforms.rulelang.limits import LIMITS, Limits, long_term
 from wirewatch.transforms.rulelang.parser import Parser, parse_alias
-from wirewatch.transforms.rulelang.syntax import LANGUAGES, SEVERITIES, Rule, Term, WatchList
+from wirewatch.transforms.rulelang.syntax import LANGUAGES, SEVERITIES, UNSPACED_LANGUAGES, Rule, Term, WatchList
 from wirewatch.transforms.rulelang.terms import make_term
 from wirewatch.yamlsource import Events, YamlText
 
-LANGUAGE_VERSION = "3"  # part of every digest: a new language version never reuses old compiled forms
+LANGUAGE_VERSION = "4"  # part of every digest: a new language version never reuses old compiled forms
 RULE_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 ALIAS_NAME = re.compile(r"[A-Za-z_][\w-]*")
 TOP_KEYS = ("version", "language", "aliases", "rules")
@@ -69,29 +69,48 @@ def _aliases(src: YamlText, node: yaml.Node, strict: bool, problems: list,
         try:
             if not ALIAS_NAME.fullmatch(name):
                 raise src.error(key, f"alias name {name!r} must be letters, digits, '_' or '-'")
-            if isinstance(value, yaml.SequenceNode) and value.value:
+            if isinstance(value, yaml.MappingNode) and value.value:  # terms per language: {en: ..., de: ...}
                 terms: list[Term] = []
-                for item in value.value:
-                    text = _scalar(src, item, f"a term of alias {name!r}")
-                    try:
-                        terms.extend(_list_item(text, aliases, language, limits))
-                    except QueryError as exc:
-                        raise RuleError(src.path, *src.in_scalar(item, exc.column), exc.message) from None
+                for lang, (lang_key, lang_value) in _mapping(src, value, f"alias {name!r}").items():
+                    code = lang.strip().casefold()
+                    if code not in LANGUAGES and code not in UNSPACED_LANGUAGES:
+                        raise src.error(lang_key, f"alias {name!r}: {lang!r} is not a language with a stemmer or "
+                                                  f"a script without spaces (one of: "
+                                                  f"{', '.join(sorted({*LANGUAGES, *UNSPACED_LANGUAGES}))})")
+                    terms.extend(_alias_terms(src, name, lang_value, aliases, code, limits))
                     if len(terms) > limits.alias_terms:
-                        raise src.error(item, f"alias {name!r} has more than {limits.alias_terms:,} terms: split it")
+                        raise src.error(lang_key, f"alias {name!r} has more than {limits.alias_terms:,} terms: split it")
                 aliases[name] = tuple(dict.fromkeys(terms))
-            elif isinstance(value, yaml.ScalarNode) and str(value.value).strip():
-                try:
-                    aliases[name] = parse_alias(str(value.value), aliases, language, limits)
-                except QueryError as exc:
-                    raise RuleError(src.path, *src.in_scalar(value, exc.column), exc.message) from None
             else:
-                raise src.error(value, f"alias {name!r} must be a list of terms or 'a | b | \"c d\"'")
+                aliases[name] = _alias_terms(src, name, value, aliases, language, limits)
         except RuleError as exc:
             if strict:
                 raise
             problems.append(exc.with_traceback(None))  # its frames would keep the whole file alive
     return aliases
+
+
+def _alias_terms(src: YamlText, name: str, value: yaml.Node, aliases: dict[str, tuple[Term, ...]], language: str,
+                 limits: Limits) -> tuple[Term, ...]:
+    """The terms of an alias written as a list or as ``a | b | "c d"``, in ``language``."""
+    if isinstance(value, yaml.SequenceNode) and value.value:
+        terms: list[Term] = []
+        for item in value.value:
+            text = _scalar(src, item, f"a term of alias {name!r}")
+            try:
+                terms.extend(_list_item(text, aliases, language, limits))
+            except QueryError as exc:
+                raise RuleError(src.path, *src.in_scalar(item, exc.column), exc.message) from None
+            if len(terms) > limits.alias_terms:
+                raise src.error(item, f"alias {name!r} has more than {limits.alias_terms:,} terms: split it")
+        return tuple(dict.fromkeys(terms))
+    if isinstance(value, yaml.ScalarNode) and str(value.value).strip():
+        try:
+            return parse_alias(str(value.value), aliases, language, limits)
+        except QueryError as exc:
+            raise RuleError(src.path, *src.in_scalar(value, exc.column), exc.message) from None
+    raise src.error(value, f"alias {name!r} must be a list of terms, 'a | b | \"c d\"', or one of those per "
+                           f"language (en: ..., de: ...)")
 
 
 def _list_item(text: str, aliases: dict[str, tuple[Term, ...]], language: str,

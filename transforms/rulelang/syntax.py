@@ -26,6 +26,9 @@ LANGUAGES = {
     "pt": "portuguese", "ro": "romanian", "ru": "russian", "sr": "serbian", "sv": "swedish", "ta": "tamil",
     "tr": "turkish", "yi": "yiddish",
 }
+# Languages written without spaces: no stemmer; their terms are matched as the characters written (see
+# transforms.rulelang.words).
+UNSPACED_LANGUAGES = frozenset({"zh", "ja", "ko"})
 
 
 def stem_stream(language: str) -> str:

@@ -8,7 +8,7 @@ import itertools
 from functools import lru_cache
 
 from wirewatch.transforms.rulelang import words
-from wirewatch.transforms.rulelang.syntax import FORM, STEM, Term, stem_stream
+from wirewatch.transforms.rulelang.syntax import FORM, STEM, UNSPACED_LANGUAGES, Term, stem_stream
 
 MAX_PATTERNS = 64  # per term: a phrase whose every word inflects could explode
 
@@ -59,6 +59,8 @@ def make_term(text: str, *, case: bool = False, language: str = "en") -> Term:
     if case or exact or prefix:
         keys = tuple(words.fold(w) for w in written)
         return Term(text, FORM, (keys,), prefix, tuple(written) if case else None)
+    if language in UNSPACED_LANGUAGES:  # no stemmer: the characters as written
+        return Term(text, FORM, (tuple(words.fold(w) for w in written),))
     if language != "en":
         return Term(text, stem_stream(language), (tuple(words.stem_in(w, language) for w in written),))
     choices = [inflected_stems(w) for w in written]

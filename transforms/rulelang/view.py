@@ -65,8 +65,14 @@ class StoryView:
         return found[0]
 
     def _keys_in(self, stream: str) -> list[str]:
+        """Another language's stems of the words; none for a story known to be in a third language (its
+        words are no words of that language, and stemming every story in every list's language would cost
+        each story as much again per language)."""
         language = stream_language(stream)
         assert language is not None
+        own = self.facts["lang"].partition("-")[0]
+        if own and own != language:
+            return []
         return words.stem_keys_in(self.words, language)
 
     def raw_line(self) -> str:

@@ -1,5 +1,10 @@
 """Words as the rule language sees them: the same split as ``transforms.tokens`` (possessive 's dropped,
-hyphens and punctuation split words), with fast key functions for scanning."""
+hyphens and punctuation split words), with fast key functions for scanning.
+
+Chinese, Japanese and Korean are written without spaces between words (Korean puts its particles on the
+word: 미사일을, 미사일이). Every Han, kana and Hangul character is a word of its own here, and a term in
+those scripts is the sequence of its characters, so a term matches wherever its characters stand together
+in the text, whatever the words around it. Proximity in those scripts counts characters."""
 
 from __future__ import annotations
 
@@ -11,6 +16,11 @@ WORD = re.compile(r"\w+(?:['’]\w+)*")
 # The same words with a trailing possessive 's consumed but not captured: "Korea's" gives "Korea".
 _WORD_NO_POSSESSIVE = re.compile(r"(\w+(?:['’](?![sS]\b(?!['’]\w))\w+)*)(?:['’][sS]\b(?!['’]\w))?")
 
+# One character a word in the scripts written without spaces: Han, hiragana, katakana, Hangul.
+UNSPACED = "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\uac00-\ud7af\u1100-\u11ff\u3130-\u318f"
+_UNSPACED = re.compile(f"[{UNSPACED}]")
+_PIECE = re.compile(f"[{UNSPACED}]|[^{UNSPACED}]+")
+
 # Word as written -> key. Each cache only ever receives the key computed from its own word, and a reader
 # never counts on finding what it put in (another thread may have emptied the cache since): it computes.
 _fold_cache: dict[str, str] = {}
@@ -19,13 +29,19 @@ _stem_in_cache: dict[str, dict[str, str]] = {}  # language -> word -> stem key
 
 
 def split(text: str) -> list[str]:
-    """The words of ``text`` as written, a possessive 's dropped."""
-    return _WORD_NO_POSSESSIVE.findall(text)
+    """The words of ``text`` as written, a possessive 's dropped; a character a word in unspaced scripts."""
+    found = _WORD_NO_POSSESSIVE.findall(text)
+    if text.isascii() or not _UNSPACED.search(text):
+        return found
+    return [piece for word in found for piece in _PIECE.findall(word)]
 
 
 def starts(text: str) -> list[int]:
     """Where each word of ``split(text)`` starts; it ends ``len(word)`` later."""
-    return [m.start() for m in _WORD_NO_POSSESSIVE.finditer(text)]
+    if text.isascii() or not _UNSPACED.search(text):
+        return [m.start() for m in _WORD_NO_POSSESSIVE.finditer(text)]
+    return [m.start() + piece.start() for m in _WORD_NO_POSSESSIVE.finditer(text)
+            for piece in _PIECE.finditer(m.group(1))]
 
 
 def keys(ws: list[str]) -> tuple[list[str], list[str]]:
