@@ -53,4 +53,7 @@ def preview(text: str, name: str, archive: ArchiveQuery, since: datetime, *, lim
         story = schema.enriched(row)
         new = dataclasses.replace(story, matches=matcher.match(dataclasses.replace(story, matches=())))
         records.append(backtest.story_record(new, tuple(m for m in story.matches if m.rule in ids)))
-    return Preview(name, None, len(watchlist.rules), len(rows), backtest.report(records, SAMPLES))
+    summary = backtest.report(records, SAMPLES)
+    none = {"hits": 0, "old_hits": 0, "samples": [], "gained": [], "lost": []}
+    summary["rules"] = {r.id: summary["rules"].get(r.id, none) for r in watchlist.rules}  # in file order, 0 hits too
+    return Preview(name, None, len(watchlist.rules), len(rows), summary)

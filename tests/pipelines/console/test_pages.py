@@ -115,12 +115,14 @@ def test_the_overview_charts_counts_and_health(demo_archive):
 
 
 def test_the_preview_runs_a_pasted_list_over_the_archive(console):
-    rules = "rules:\n  - id: drones\n    query: drone\n  - id: icbm\n    query: '\"ballistic missile\"'\n"
+    rules = ("rules:\n  - id: drones\n    query: drone\n  - id: icbm\n    query: '\"ballistic missile\"'\n"
+             "  - id: nothing\n    query: zyzzyva\n")
     page = client(console).post("/preview", data={"rules": rules, "days": "7"}, headers=HTML).text
-    assert re.search(r"2 rules from pasted.yaml over \d+ archived stories", page)
+    assert re.search(r"3 rules from pasted.yaml over \d+ archived stories", page)
     row = lambda rule: re.search(rf'<td class="rule">{rule}</td><td>(\d+)</td><td>(\d+)</td>', page).groups()
     assert int(row("drones")[0]) >= 1 and row("drones")[1] == "0"  # a new rule: everything it finds is gained
     assert int(row("icbm")[0]) >= 2 and int(row("icbm")[1]) >= 2
+    assert row("nothing") == ("0", "0")  # a rule that finds nothing is listed too
 
 
 def test_the_preview_shows_where_a_list_is_wrong(console):
