@@ -15,7 +15,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -65,14 +64,10 @@ def child(kind: str, limit: int) -> None:
 
 
 def measure(checkout: Path, kind: str, limit: int) -> dict:
-    # this file's child() runs with the other checkout first on sys.path (its bench/ may not have this file)
-    code = (f"import runpy, sys; sys.path.insert(0, {str(checkout)!r}); "
-            f"runpy.run_path({__file__!r})['child']({kind!r}, {limit})")
-    env = dict(os.environ, PYTHONPATH="", WIREWATCH_CACHE="off")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=checkout)
-    if out.returncode != 0:
-        raise SystemExit(f"measurement failed in {checkout}:\n{out.stderr}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    sys.path.insert(0, str(ROOT))
+    from bench.checkouts import run_in
+
+    return run_in(checkout, Path(__file__).resolve(), "child", kind, limit)
 
 
 def main() -> None:

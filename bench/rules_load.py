@@ -15,7 +15,6 @@ import json
 import os
 import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,13 +41,9 @@ def child(rules: str) -> None:
 
 
 def measure(checkout: Path, rules: Path) -> dict:
-    code = (f"import sys; sys.path.insert(0, {str(checkout)!r}); sys.path.insert(1, {str(ROOT)!r}); "
-            f"from bench.rules_load import child; child({str(rules)!r})")
-    env = dict(os.environ, PYTHONPATH="", WIREWATCH_CACHE="off")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=checkout)
-    if out.returncode != 0:
-        raise SystemExit(f"measurement failed in {checkout}:\n{out.stderr}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    from bench.checkouts import run_in
+
+    return run_in(checkout, Path(__file__).resolve(), "child", str(rules))
 
 
 def main() -> None:
