@@ -48,12 +48,18 @@ _TRAILER = re.compile(
     rf"\(\s*(?i:{_TRAILER_WORDS}|{_PHOTO_WORDS})[^)]{{1,300}}\)|(?i:{_TRAILER_WORDS}|{_PHOTO_WORDS})\s*{_NAMES}"
     rf"|\(?{_AGENCY_SLASH}\)?"
 )
-# The same inside a line: in parentheses anywhere, or unbracketed at the end of a paragraph.
+# The same inside a line: in parentheses anywhere, or unbracketed at the end of a paragraph (where the text
+# before it ends a sentence; checked in furniture_spans, as a look-behind at every position costs too much).
 _INLINE_FURNITURE = re.compile(
     rf"\(\s*(?i:{_TRAILER_WORDS}|{_PHOTO_WORDS})[^)]{{1,300}}\)|\({_AGENCY_SLASH}\)"
-    rf"|(?:(?<=^)|(?<=[.!?\"”’)]\s)|(?<=[.!?\"”’)]))\s*(?i:{_TRAILER_WORDS})\s+{_NAMES}\s*$",
+    rf"|(?i:{_TRAILER_WORDS})\s+{_NAMES}\s*$",
     re.MULTILINE,
 )
+_SENTENCE_END = frozenset('.!?"”’)')
+_PHOTO_HINTS = ("photo", "picture", "image", "credit")
+_HINTS = (*_PHOTO_HINTS, "reporting by", "writing by", "editing by", "edited by", "compiled by", "compiling by",
+          "research by", "graphics by", "checking by", "video by", "photos by")
+_AGENCY_HINTS = tuple(a + "/" for a in re.findall(r"[A-Z][A-Z -]+", _AGENCY_SLASH))
 _SELF_DESCRIPTION = re.compile(
     r"\bis (an?|the)\b.{0,120}\b(news agency|wire service|news service|newswire|news organi[sz]ation|"
     r"international news)|\bfounded in \d{4}",
@@ -77,7 +83,23 @@ def is_trailer(line: str) -> bool:
 
 def furniture_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of trailers and photo credits inside ``text``'s lines: names there are people's."""
-    return [m.span() for m in _INLINE_FURNITURE.finditer(text)]
+    low = text.lower()
+    if not any(hint in low for hint in _HINTS) and not any(a in text for a in _AGENCY_HINTS):
+        return []  # most texts: a few substring scans instead of a regex over every line
+    spans = []
+    offset = 0
+    for line in text.split("\n"):
+        low = line.lower()
+        if " by" in low or "/" in line or any(hint in low for hint in _PHOTO_HINTS):  # most lines have none
+            for m in _INLINE_FURNITURE.finditer(line):
+                start = m.start()
+                if line[start] != "(":
+                    before = line[:start].rstrip(" \t")
+                    if before and before[-1] not in _SENTENCE_END:
+                        continue
+                spans.append((offset + start, offset + m.end()))
+        offset += len(line) + 1
+    return spans
 
 
 def self_described_agency(line: str) -> str | None:

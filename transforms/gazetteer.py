@@ -143,6 +143,7 @@ def folded(name: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
 
 
+@functools.lru_cache(maxsize=100_000)
 def is_english_word(name: str) -> bool:
     """Whether every word of ``name`` is in lemminflect's English lexicon ("North Central", "Mountain")."""
     words = name.replace("-", " ").split()

@@ -50,14 +50,16 @@ _KOREAN_PARTICLES = tuple(sorted(
     "들은 들이 들의 들을 들과 의 은 는 이 가 을 를 에 와 과 로 도 만 들".split(), key=len, reverse=True))
 
 
-def languages_for(language: str | None, text: str) -> tuple[str, ...]:
+def languages_for(language: str | None, *texts: str) -> tuple[str, ...]:
     """The languages whose names to look up: the story's own (``Story.language``, e.g. "de" or "pt-BR") and
-    those whose script the text uses (Cyrillic: ru, uk; Arabic; Hangul; kana: ja; Han: zh)."""
+    those whose script the texts use (Cyrillic: ru, uk; Arabic; Hangul; kana: ja; Han: zh)."""
     found = []
-    primary = (language or "").split("-")[0].split("_")[0].lower()
+    primary = (language or "").split("-")[0].split("_")[0].lower() if language else ""
     if primary in LANGUAGES:
         found.append(primary)
-    if _ANY_OTHER_SCRIPT.search(text):
+    for text in texts:
+        if text.isascii() or not _ANY_OTHER_SCRIPT.search(text):  # isascii() is a flag check
+            continue
         for pattern, langs in _SCRIPT_LANGUAGES:
             if pattern.search(text):
                 found.extend(lang for lang in langs if lang not in found)

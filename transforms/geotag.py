@@ -109,7 +109,7 @@ def _hits(tokens: list[Token], text: str, field: str, gazetteer: Gazetteer,
         hits = sorted(index.find(word_keys), key=lambda h: (h.first, -h.last))
         taken_until = -1
         for hit in hits:
-            if hit.first <= taken_until or covered.intersection(range(hit.first, hit.last + 1)):
+            if hit.first <= taken_until or (covered and covered.intersection(range(hit.first, hit.last + 1))):
                 continue
             place = hit.payload
             start, end = tokens[hit.first].start, tokens[hit.last].end
@@ -122,8 +122,9 @@ def _hits(tokens: list[Token], text: str, field: str, gazetteer: Gazetteer,
                 continue
             taken_until = hit.last
             found.append((hit.first, hit.last, place))
-        covered.update(i for first, last, _ in found for i in range(first, last + 1))
-    return sorted(found, key=lambda h: h[0])
+        if len(lookups) > 1:
+            covered.update(i for first, last, _ in found for i in range(first, last + 1))
+    return sorted(found, key=lambda h: h[0]) if len(lookups) > 1 else found
 
 
 def find_places(text: str, field: str, gazetteer: Gazetteer,
@@ -166,7 +167,7 @@ def mentions(story: Story, gazetteer: Gazetteer) -> list[Mention]:
     story's language (``Story.language``, where a connector or the language step set it) or script."""
     out = []
     texts = [(field, getattr(story, field)) for field in ("dateline", "title", "body")]
-    languages = languages_for(story.language, "".join(text for _, text in texts if text))
+    languages = languages_for(story.language, *(text for _, text in texts if text))
     for field, text in texts:
         if not text:
             continue
@@ -217,6 +218,8 @@ def about_model(with_dateline: bool) -> AboutModel:
 def _listed(found: list[Mention], body: str) -> set[str]:
     """Countries named in a sentence that names three or more ("plus 2.4 points for the Netherlands and West
     Germany, minus two for Denmark..."): wire copy tags every member of such a list."""
+    if len({m.place.code for m in found if m.span.field == "body"}) < 3:
+        return set()
     by_sentence: dict[int, set[str]] = defaultdict(set)
     ends = [m.end() for m in _SENTENCE_END.finditer(body)]
     for mention in found:

@@ -188,5 +188,5 @@ def test_trailer_and_photo_credit_lines(line, furniture_line):
 
 def test_unnormalized_text_skips_inline_credits(gazetteer):
     body = "France will send troops (Photo: Jordan/Reuters), the ministry said. Reporting by Irish Katz"
-    assert [body[a:b] for a, b in furniture.furniture_spans(body)] == ["(Photo: Jordan/Reuters)", " Reporting by Irish Katz"]
+    assert [body[a:b] for a, b in furniture.furniture_spans(body)] == ["(Photo: Jordan/Reuters)", "Reporting by Irish Katz"]
     assert _all_mentioned(body, gazetteer) == {"FR"}
