@@ -143,8 +143,10 @@ def test_sigkill_in_the_middle_of_a_retry_storm(tmp_path, fresh_topics, topics):
 def test_wirewatch_deliver_runs_until_sigterm_with_health_and_metrics(tmp_path, fresh_topics, topics):
     from tests.kafkakit import free_port
 
+    from datetime import datetime, timezone
+
     port = free_port()
-    publish(fresh_topics, topics, [alert(1)])
+    publish(fresh_topics, topics, [alert(1, alerted=datetime.now(timezone.utc))])  # a real clock: a fresh alert
     with Receiver() as rx:
         path = subscriptions(tmp_path, "allow: [127.0.0.1]\nsubscribers:\n  - id: desk\n    channels: "
                                        f"[{{type: webhook, url: \"{rx.url}\"}}, {{type: kafka, topic: desk}}]\n")
