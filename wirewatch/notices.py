@@ -5,11 +5,11 @@ and deliver them; the delivery step keeps them durably as JSON, so the shape is 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from wirewatch.errors import RecordError
-from wirewatch.records import Alert, _iso, _utc, parse_time
+from wirewatch.records import Alert, parse_time
 
 KINDS = ("alert", "escalation", "summary", "digest")
 
@@ -32,7 +32,9 @@ class Notice:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise RecordError(f"notice kind {self.kind!r} is not one of {', '.join(KINDS)}")
-        object.__setattr__(self, "created", _utc(self.created))
+        if self.created.tzinfo is None:
+            raise RecordError("a notice's 'created' time must be timezone-aware")
+        object.__setattr__(self, "created", self.created.astimezone(timezone.utc))
 
     @property
     def alerts(self) -> tuple[Alert, ...]:
@@ -55,7 +57,7 @@ class Notice:
             "id": self.id,
             "kind": self.kind,
             "subscriber": self.subscriber,
-            "created": _iso(self.created),
+            "created": self.created.isoformat().replace("+00:00", "Z"),
             "alert": self.alert.to_dict() if self.alert is not None else None,
             "reason": self.reason,
             "entries": [e.to_dict() for e in self.entries],

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, Sequence
 
 from wirewatch.notices import Notice
-from wirewatch.records import _iso, parse_time
+from wirewatch.records import parse_time
 from wirewatch.transforms.subscriptions.calendar import next_digest, quiet_now
 from wirewatch.transforms.subscriptions.model import Policy, severity_at_least
 
@@ -23,13 +23,17 @@ class Pacing:
     next_digest: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"window_start": _iso(self.window_start), "sent": self.sent, "suppressed": self.suppressed,
-                "held": self.held, "next_digest": _iso(self.next_digest)}
+        return {"window_start": _text(self.window_start), "sent": self.sent, "suppressed": self.suppressed,
+                "held": self.held, "next_digest": _text(self.next_digest)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Pacing":
         return cls(parse_time(data.get("window_start")), int(data.get("sent", 0)), int(data.get("suppressed", 0)),
                    int(data.get("held", 0)), parse_time(data.get("next_digest")))
+
+
+def _text(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
 
 
 def _quiet(policy: Policy, notice: Notice | None, now: datetime) -> bool:
