@@ -45,6 +45,10 @@ EVERYDAY = {
     "Peking": "CN", "Holland": "NL", "Emirates": "AE", "Emirati": "AE", "Kiev": "UA", "Czech": "CZ",
 }
 
+# Country names that are also a US state's: in a story that otherwise names the US and not the country, the
+# state is meant ("Atlanta, Georgia"); see geotag.mentions.
+SHARED_WITH_US_STATES = {"Georgia": "US"}
+
 # GeoNames still lists dissolved states under their old codes (Serbia and Montenegro, Netherlands Antilles):
 # their names would make "Yugoslavia" or "Belgrade" ambiguous, so HISTORICAL speaks for them instead.
 DISSOLVED = {"CS", "AN"}

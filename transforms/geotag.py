@@ -10,6 +10,7 @@ Smith") or a company's ("Toyota Motor Corp") is not a mention of a place.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import functools
 import json
 import math
@@ -20,7 +21,9 @@ from pathlib import Path
 
 from wirewatch.records import CountryTag, Span, Story
 from wirewatch.transforms.furniture import furniture_spans
-from wirewatch.transforms.gazetteer import ROLE_FIELDS, Gazetteer, Place, is_english_word
+from wirewatch.transforms.gazetteer import (
+    ROLE_FIELDS, SHARED_WITH_US_STATES, WEIGHTS, Gazetteer, Place, is_english_word,
+)
 from wirewatch.transforms.gazetteer_langs import katakana_joined, languages_for, place_tokens
 from wirewatch.transforms.tokens import Token, keys, tokenize
 
@@ -175,12 +178,29 @@ def mentions(story: Story, gazetteer: Gazetteer) -> list[Mention]:
                  else find_places(text, field, gazetteer, languages))
         for place, span in found:
             out.append(Mention(place, span, place.weight * FIELD_WEIGHTS[field]))
+    return _states_not_countries(out)
+
+
+def _states_not_countries(found: list[Mention]) -> list[Mention]:
+    """"Georgia" goes to the US where everything else in the story that names a country names the US and
+    none of it names Georgia (Tbilisi, Georgian...)."""
+    shared = [m for m in found if m.place.name in SHARED_WITH_US_STATES and m.place.lang == "en"]
+    if not shared:
+        return found
+    others = {m.place.code for m in found if m not in shared}
+    out = []
+    for m in found:
+        state_of = SHARED_WITH_US_STATES.get(m.place.name) if m in shared else None
+        if state_of and state_of in others and m.place.code not in others:
+            place = dataclasses.replace(m.place, code=state_of, kind="province", weight=WEIGHTS["province"])
+            m = Mention(place, m.span, m.weight * WEIGHTS["province"] / m.place.weight)
+        out.append(m)
     return out
 
 
 FEATURES = (
     "dateline", "title", "body_mentions", "first_at", "first_chars", "best_kind", "share_of_top", "is_top",
-    "body_length", "countries", "places_only", "demonyms_only", "distinct_forms", "listed",
+    "body_length", "countries", "places_only", "demonyms_only", "distinct_forms", "listed", "mention_share",
 )
 _SENTENCE_END = re.compile(r"[.!?;:](?=\s+[A-Z\"“(])|\n\s*\n|\n(?=\s)")
 
@@ -256,6 +276,7 @@ def features(found: list[Mention], body: str) -> dict[str, list[float]]:
             float(all(m.place.kind == "demonym" for m in ms)),
             len({m.span.text.casefold() for m in ms}) / len(ms),
             float(code in listed),
+            len(ms) / len(found),
         ]
     return out
 

@@ -1,6 +1,6 @@
 import pytest
 
-from wirewatch.transforms import furniture
+from wirewatch.transforms import furniture, geotag
 from wirewatch.transforms.gazetteer import default_gazetteer
 from wirewatch.transforms.geotag import about_model, classify, find_places, mentions
 from wirewatch.transforms.normalize import normalize
@@ -129,7 +129,14 @@ def test_a_passing_mention_deep_in_the_body_is_not_what_the_story_is_about(gazet
 
 def test_every_member_of_a_list_is_tagged(gazetteer):
     body = ("Export refunds will be plus 2.4 points for the Netherlands and West Germany, minus two for Denmark, "
-            "minus eight for France and minus nine for Ireland, a Commission spokesman said.")
+            "minus eight for France and minus nine for Ireland, a Commission spokesman said.\n"
+            "The amounts apply to cereals exported from next Monday and will be reviewed each week by the "
+            "management committee, which meets on Wednesday. Traders said the changes were smaller than expected "
+            "and that demand from importers had slowed since the start of the month.")
+    found = mentions(Story(id="x", body=body), gazetteer)
+    listed = geotag.FEATURES.index("listed")
+    assert {code for code, values in geotag.features(found, body).items() if values[listed]} == {
+        "NL", "DE", "DK", "FR", "IE"}
     codes = _codes(body, gazetteer, dateline="BRUSSELS, March 4")[0]
     assert {"NL", "DE", "DK", "FR", "IE"} <= set(codes)
 
@@ -190,3 +197,10 @@ def test_unnormalized_text_skips_inline_credits(gazetteer):
     body = "France will send troops (Photo: Jordan/Reuters), the ministry said. Reporting by Irish Katz"
     assert [body[a:b] for a, b in furniture.furniture_spans(body)] == ["(Photo: Jordan/Reuters)", "Reporting by Irish Katz"]
     assert _all_mentioned(body, gazetteer) == {"FR"}
+
+
+def test_georgia_the_state_and_georgia_the_country(gazetteer):
+    us = _codes("Coca-Cola said sales in Georgia and Texas rose.", gazetteer, dateline="ATLANTA, Ga.")
+    assert us[0] == ["US"] and [s.text for s in us[2][0].evidence][-2:] == ["Georgia", "Texas"]
+    ge = _codes("Georgia and Armenia signed a transit deal in Tbilisi.", gazetteer)[0]
+    assert "GE" in ge and "US" not in ge
