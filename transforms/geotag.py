@@ -14,6 +14,7 @@ import dataclasses
 import functools
 import json
 import math
+import operator
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -49,7 +50,6 @@ _NOT_NAMES = frozenset(
     "january february march april may june july august september october november december jan feb mar apr "
     "jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday".split()
 )
-_SPACE = re.compile(r"[ \t]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +67,8 @@ def _is_name_word(token: Token) -> bool:
 
 
 def _joined(text: str, left: Token, right: Token) -> bool:
-    return bool(_SPACE.fullmatch(text[left.end : right.start]))
+    gap = text[left.end : right.start]
+    return gap == " " or (bool(gap) and not gap.strip(" \t"))
 
 
 def _in_personal_name(text: str, tokens: list[Token], first: int, last: int, places: set[int]) -> bool:
@@ -211,20 +212,20 @@ class AboutModel:
     Fitted by ``bench/geotag_fit.py`` on Reuters-21578 (train) and kept in ``transforms/data/``: one for
     stories with a dateline, one for stories without (fitted on the same stories, datelines taken off)."""
 
-    mean: tuple[float, ...]
-    scale: tuple[float, ...]
-    weights: tuple[float, ...]
+    weights: tuple[float, ...]  # per feature, on the raw values (the fit's standardisation folded in)
     bias: float
     threshold: float  # the probability from which a country is tagged, chosen from measurements
 
     def probability(self, values: list[float]) -> float:
-        z = self.bias + sum(w * (v - m) / s for w, v, m, s in zip(self.weights, values, self.mean, self.scale))
+        z = self.bias + sum(map(operator.mul, self.weights, values))
         return 1.0 / (1.0 + math.exp(-z))
 
     @classmethod
     def from_dict(cls, data: dict) -> "AboutModel":
-        return cls(tuple(data["mean"]), tuple(data["scale"]), tuple(data["weights"]), data["bias"],
-                   data["threshold"])
+        """From the fit's standardised weights: w * (v - mean) / scale = (w / scale) * v - w * mean / scale."""
+        raw = [w / s for w, s in zip(data["weights"], data["scale"])]
+        bias = data["bias"] - sum(r * m for r, m in zip(raw, data["mean"]))
+        return cls(tuple(raw), bias, data["threshold"])
 
 
 @functools.lru_cache(maxsize=2)
