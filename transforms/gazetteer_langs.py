@@ -122,6 +122,7 @@ class LanguageNames:
         return _word_key(self.lang, word, self.known)
 
 
+@functools.lru_cache(maxsize=200_000)
 def _base_key(lang: str, word: str) -> str:
     """The key of a word of a name, and of a text word before any lookup-driven stripping."""
     word = word.casefold()
@@ -134,11 +135,11 @@ def _base_key(lang: str, word: str) -> str:
     return word
 
 
-@functools.lru_cache(maxsize=200_000)
 def _stem(lang: str, word: str) -> str:
     return snowball(_SNOWBALL[lang]).stemWord(word)
 
 
+@functools.lru_cache(maxsize=200_000)
 def _word_key(lang: str, word: str, known: frozenset[str]) -> str:
     key = _base_key(lang, word)
     if key in known or lang not in ("ar", "ko"):
