@@ -154,7 +154,8 @@ def test_reuters_held_out_fifth_floors(shared_corpora):
     from bench.geotag_eval import figures, held_out, reuters
 
     gazetteer = default_gazetteer()
-    kept = [(s, gold) for s, gold in reuters(shared_corpora / "geo" / "reuters21578-train.jsonl") if held_out(s)]
+    kept = reuters(shared_corpora / "geo" / "reuters21578-train.jsonl", held_out_only=True)
+    assert len(kept) == 2479 and all(held_out(s) for s, _ in kept)
     f = figures([({t.code for t in classify(s, gazetteer)[0]}, gold) for s, gold in kept])
     assert f.precision >= 0.90 and f.micro_f1 >= 0.91 and f.macro_f1 >= 0.85, f
 
