@@ -156,8 +156,8 @@ _PLACE_WORD = re.compile(r"[^\W\d_]{2,}")
 
 
 def is_editor_note(line: str) -> bool:
-    """An editor's note to clients ("(Adds comments, detail)"), never story text."""
-    return bool(_EDITOR_NOTE.fullmatch(line.strip()))
+    """An editor's note to clients ("(Adds comments, detail)") on a clean line, never story text."""
+    return line.startswith("(") and bool(_EDITOR_NOTE.fullmatch(line))
 
 
 def headline(title: str) -> str:

@@ -24,6 +24,7 @@ _DATELINE_LEAD = re.compile(
     r"(?P<place2>[A-Z][A-Za-z.'’/ -]{1,40}(?:, ?[A-Z][A-Za-z0-9.'’/ -]{1,40}){0,2}?)\s*"
     r"\((?P<agency2>[^()]{2,40})\)\s*(?:\.?-|_(?= ))"
 )
+LEAD_LINES = 8  # paragraphs that language identification sees (it reads the first few hundred characters)
 HEADLINE_MAX = 200  # characters: a longer line before the dateline is a paragraph, not a headline
 _SENTENCE_END = re.compile(r"[.!?:;,]['\"’”]?$")
 
@@ -152,7 +153,7 @@ def normalize(story: Story) -> Story:
         body="\n".join(lines),
         dateline=dateline or found.dateline or None,
         credit=furniture.credit(story.credit) or found.credit,
-        language=story.language or detect_language(title, "\n".join(lines)),
+        language=story.language or detect_language(title, "\n".join(lines[:LEAD_LINES])),
         publisher=story.publisher or found.publisher,
         authors=story.authors or tuple(found.authors),
     )
