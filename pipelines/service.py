@@ -22,7 +22,6 @@ from wirewatch.connectors.files.dropfolder import DEFAULT_QUIET_S
 from wirewatch.connectors.health.faults import FAULTS, Backoff
 from wirewatch.connectors.files.read import expand_paths
 from wirewatch.connectors.kafka.topics import Publisher, Topics, close_publishers, ensure_topics, topic_specs
-from wirewatch.connectors.kafka.offsets import REGISTRY as IN_FLIGHT
 from wirewatch.pipelines import streaming
 from wirewatch.pipelines.console import cli as console
 from wirewatch.pipelines.ingest import FolderWatcher, ingest_files
@@ -32,6 +31,7 @@ from wirewatch.transforms.rules import WatchList
 log = logging.getLogger("wirewatch.service")
 LAG_EVERY_S = 5.0
 TICK_S = 0.5
+SETTLE_S = 3.0  # a drain stops waiting once the commits have not moved for this long
 ENDED = ("FAILED", "CANCELLED", "DONE", "STOPPED", "UNKNOWN")
 HEALTHY_AFTER_S = 300.0  # a job that ran this long before it failed restarts without the longer backoff
 
@@ -189,16 +189,30 @@ class Service:
             self._start_job()
 
     def _drain(self) -> None:
-        """Claim nothing new, wait until what was read is delivered and committed, then cancel the job."""
-        IN_FLIGHT.draining.set()
+        """With ingest stopped, wait until the group's commits reach the end of the stories topic (all that
+        was read is delivered and committed), or stop moving, at most ``drain_timeout``; then cancel."""
         deadline = time.monotonic() + self.config.drain_timeout
-        while not IN_FLIGHT.idle() and time.monotonic() < deadline and self.job.state == "RUNNING":
-            time.sleep(0.1)
-        if IN_FLIGHT.idle():
+        last: dict[int, int] | None = None
+        still_since = time.monotonic()
+        drained = False
+        while time.monotonic() < deadline and self.job.state == "RUNNING":
+            try:
+                lag = update_lag(self.config.bootstrap, self.config.topics)
+            except Exception:  # the broker is away: what was not committed is read again at the next start
+                break
+            if not any(lag.values()):
+                drained = True
+                break
+            if lag != last:
+                last, still_since = lag, time.monotonic()
+            elif time.monotonic() - still_since >= SETTLE_S:
+                break
+            time.sleep(0.2)
+        if drained:
             log.info("drained: everything read was delivered and committed")
         else:
-            log.warning("stopping before the work in flight was delivered; it is read again at the next start",
-                        extra={"waited_s": self.config.drain_timeout})
+            log.warning("stopping before every story was committed; the rest is read again at the next start",
+                        extra={"lag": sum((last or {}).values())})
         FAULTS.stopping.set()  # a step still waiting out a fault gives up: nothing of it is committed
         # From here on, the runner's streams close under Beam's worker threads: expected, not errors.
         threading.excepthook = _quiet_worker_shutdown

@@ -4,25 +4,25 @@ Wiring only."""
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import shutil
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from wirewatch.connectors.health.latency import RecordLatency
-from wirewatch.connectors.kafka.commit import CommitOffsets
+from wirewatch.connectors.kafka.commit import CommitOffsets, partition_key
 from wirewatch.connectors.sinks.alerts import PublishAlerts
 from wirewatch.connectors.sinks.archive import ArchiveStories
 from wirewatch.connectors.sinks.deadletters import PublishDeadLetters
-from wirewatch.connectors.kafka.topics import GROUP, Topics
-from wirewatch.connectors.kafka.source import ReadStoriesFromKafka, committed_stories
-from wirewatch.connectors.kafka.offsets import REGISTRY as IN_FLIGHT
-from wirewatch.transforms.ptransforms import Dedupe, EnrichStories, RaiseAlertsPerStory
+from wirewatch.connectors.kafka.source import ReadStoriesFromKafka, partition_starts
+from wirewatch.connectors.kafka.topics import GROUP, KafkaConfigError, Topics
+from wirewatch.connectors.kafka.warm import ReadSentAlerts, ReadStoriesBefore
+from wirewatch.transforms.online import TTL_S
+from wirewatch.transforms.ptransforms import Dedupe, EnrichStories, HeadsOf, RaiseAlertsPerStory, SuppressRepeats
 from wirewatch.transforms.rules import WatchList
 
 __all__ = ["GROUP", "RunnerNotFound", "build", "options", "prism_binary", "start"]
@@ -38,8 +38,10 @@ class RunnerNotFound(RuntimeError):
 
 
 def prism_binary(explicit: str | None = None) -> str:
-    """The Prism runner binary: --prism, $WIREWATCH_PRISM, the one scripts/bootstrap builds, or PATH."""
-    for candidate in (explicit, os.environ.get(ENV_PRISM), str(REPO / ".cache" / "prism" / "bin" / "prism"),
+    """The Prism runner binary: --prism, $WIREWATCH_PRISM, the one scripts/bootstrap builds (under
+    $WIREWATCH_CACHE, default .cache/), or PATH."""
+    cache = Path(os.environ.get("WIREWATCH_CACHE") or REPO / ".cache")  # where scripts/bootstrap builds it
+    for candidate in (explicit, os.environ.get(ENV_PRISM), str(cache / "prism" / "bin" / "prism"),
                       shutil.which("prism")):
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return candidate
@@ -59,6 +61,11 @@ def options(job_endpoint: str | None, pipeline_args: Sequence[str] = ()) -> Pipe
         "--environment_type=LOOPBACK",  # Python workers run in this process: metrics and offsets are shared
         "--streaming",
         "--job_server_timeout=31536000",  # Beam's default (300 s) ends the job-status stream after 5 minutes
+        # Prism splits a bundle it finds slow and hands the rest to a new bundle while the first still runs,
+        # releasing the rest's keys (engine/elementmanager.go splitBundle, Beam 2.77): two bundles of one key
+        # at once, and keyed state lost updates (seen: a commit point that stopped). Our Kafka source splits
+        # only at checkpoints anyway, so dynamic splitting is off.
+        "--experiments=prism_disable_sdf_split",
         *pipeline_args,
     ])
 
@@ -68,12 +75,24 @@ def external_job_service(pipeline_args: Sequence[str]) -> bool:
     return any(a == "--job_endpoint" or a.startswith("--job_endpoint=") for a in pipeline_args)
 
 
-def build(p: beam.Pipeline, bootstrap: str, watchlist: WatchList, archive: str, topics: Topics) -> None:
-    warmup = functools.partial(committed_stories, bootstrap, topics.stories, topics.group, DEDUPE_CAPACITY)
-    dedupe = Dedupe.online(name=f"{bootstrap}/{topics.stories}", warmup=warmup, capacity=DEDUPE_CAPACITY)
-    stories, dead_decode = p | "ReadStories" >> ReadStoriesFromKafka(bootstrap, topics.stories, topics.group)
+def build(p: beam.Pipeline, bootstrap: str, watchlist: WatchList, archive: str, topics: Topics,
+          ttl_s: float = TTL_S) -> None:
+    """The always-on chain. What it remembers (cluster heads, alerts sent, offsets delivered) is the
+    engine's keyed state; a fresh state is warmed from Kafka by side inputs the job reads at its start."""
+    starts = partition_starts(bootstrap, topics.stories, topics.group)
+    if not starts:
+        raise KafkaConfigError(f"topic {topics.stories} has no partitions on {bootstrap}")
+    heads = (p | "ReadStoriesBefore" >> ReadStoriesBefore(bootstrap, starts, DEDUPE_CAPACITY)
+             | "HeadsBefore" >> HeadsOf())
+    sent = p | "ReadSentAlerts" >> ReadSentAlerts(bootstrap, topics.alerts, ttl_s)
+    dedupe = Dedupe.online(capacity=DEDUPE_CAPACITY, warm=heads, ttl_s=ttl_s)
+    stories, dead_decode = p | "ReadStories" >> ReadStoriesFromKafka(bootstrap, starts, topics.group)
     enriched, dead_enrich = stories | "EnrichStories" >> EnrichStories(watchlist, dedupe)
-    alerted = enriched | "RaiseAlerts" >> RaiseAlertsPerStory(watchlist)
+    alerted = (
+        enriched
+        | "RaiseAlerts" >> RaiseAlertsPerStory(watchlist)
+        | "SuppressRepeats" >> SuppressRepeats(warm=sent, ttl_s=ttl_s)
+    )
     _ = (
         (alerted, dead_decode, dead_enrich)
         | "Outcomes" >> beam.Flatten()
@@ -82,15 +101,14 @@ def build(p: beam.Pipeline, bootstrap: str, watchlist: WatchList, archive: str, 
         | "PublishAlerts" >> beam.ParDo(PublishAlerts(bootstrap, topics))
         | "PublishDeadLetters" >> beam.ParDo(PublishDeadLetters(bootstrap, topics))
         | "MeasureDelivered" >> beam.ParDo(RecordLatency("delivered"))
+        | "KeyByPartition" >> beam.FlatMap(partition_key, topics.stories).with_output_types(tuple[str, Any])
         | "CommitOffsets" >> beam.ParDo(CommitOffsets(bootstrap, topics))
     )
 
 
 def start(bootstrap: str, watchlist: WatchList, archive: str, job_endpoint: str | None, topics: Topics,
           pipeline_args: Sequence[str] = ()):
-    """Start the streaming job on the Prism at ``job_endpoint`` and return its PipelineResult. Offsets still
-    in flight from an earlier job of this process are forgotten: the new job re-reads from the commits."""
-    IN_FLIGHT.reset()
+    """Start the streaming job on the Prism at ``job_endpoint`` and return its PipelineResult."""
     p = beam.Pipeline(options=options(job_endpoint, pipeline_args))
     build(p, bootstrap, watchlist, archive, topics)
     return p.run()

@@ -103,6 +103,10 @@ class ClusterIndex:
     def __len__(self) -> int:
         return len(self._heads)
 
+    def is_head(self, story_id: str) -> bool:
+        """Whether ``story_id`` leads a cluster the index still remembers."""
+        return story_id in self._heads
+
     def assign(self, story_id: str, fp: Fingerprint) -> Cluster:
         head = self._exact.get(fp.exact) or self._near(fp)
         if head == story_id:  # the same story again (a re-sent or re-read record) leads its own cluster

@@ -7,14 +7,14 @@ Steps that can fail return ``(main, deadletters)``; the pipeline flattens the de
 from __future__ import annotations
 
 import dataclasses
-import threading
 from typing import Any, Callable, Iterable
 
 import apache_beam as beam
 from apache_beam import pvalue
 
 from wirewatch.transforms.alerts import alerts_for, first_alert
-from wirewatch.transforms.dedupe import ClusterIndex, cluster_in_order, fingerprint
+from wirewatch.transforms import online as online_steps
+from wirewatch.transforms.dedupe import cluster_in_order, fingerprint
 from wirewatch.transforms.gazetteer import default_gazetteer
 from wirewatch.transforms.geotag import classify
 from wirewatch.transforms.match import Matcher
@@ -100,54 +100,59 @@ class DedupeStories(beam.PTransform):
         return clustered, dead
 
 
-_INDEXES: dict[str, tuple[ClusterIndex, threading.Lock]] = {}
-_INDEXES_LOCK = threading.Lock()
-
-
-class _AssignOnline(beam.DoFn):
-    """Assigns clusters in arrival order against one index shared by every instance in the worker process
-    (an endless stream has no "whole batch" to sort). The index is warmed once from ``warmup()``: the
-    stories processed before, so a restart remembers which clusters it has seen."""
-
-    def __init__(self, name: str, warmup: Callable[[], Iterable[Story]] | None, capacity: int) -> None:
-        self.name, self.warmup, self.capacity = name, warmup, capacity
-
-    def setup(self) -> None:
-        with _INDEXES_LOCK:
-            if self.name not in _INDEXES:
-                index = ClusterIndex(capacity=self.capacity)
-                for story in self.warmup() if self.warmup else ():
-                    try:
-                        story = normalize(story)
-                        index.assign(story.id, fingerprint(story))
-                    except Exception:  # it was dead-lettered when it first came through; skip it here too
-                        continue
-                _INDEXES[self.name] = (index, threading.Lock())
-        self.index, self.lock = _INDEXES[self.name]
-
-    def process(self, story: Story) -> Iterable[Any]:
-        try:
-            fp = fingerprint(story)
-        except Exception as exc:  # one bad story must not stop the job: it becomes data
-            yield pvalue.TaggedOutput(DEAD, _dead(story, "dedupe", exc))
-            return
-        with self.lock:
-            cluster = self.index.assign(story.id, fp)
-        yield story, cluster
-
-
 class AssignClustersOnline(beam.PTransform):
-    """Streaming dedupe: stories -> ((story, cluster), dead letters), clustered in arrival order."""
+    """Streaming dedupe: stories -> ((story, cluster), dead letters), clustered in arrival order against the
+    heads kept in the engine's state (transforms/online.py). ``warm`` is a PCollection of Heads (what the
+    stories processed before this job left), read into a fresh state; None: start empty."""
 
-    def __init__(self, name: str = "default", warmup: Callable[[], Iterable[Story]] | None = None,
-                 capacity: int = 1_000_000) -> None:
+    def __init__(self, capacity: int = 1_000_000, warm: beam.PCollection | None = None,
+                 ttl_s: float = online_steps.TTL_S) -> None:
         super().__init__()
-        self.index_name, self.warmup, self.capacity = name, warmup, capacity
+        self.capacity, self.warm, self.ttl_s = capacity, warm, ttl_s
 
     def expand(self, stories: beam.PCollection) -> tuple:
-        fn = _AssignOnline(self.index_name, self.warmup, self.capacity)
-        out = stories | "AssignOnline" >> beam.ParDo(fn).with_outputs(DEAD, main="main")
-        return out.main, out[DEAD]
+        printed, dead = _guarded(stories, "Fingerprint", "dedupe", lambda: lambda s: (s, fingerprint(s)))
+        warm = beam.pvalue.AsIter(self.warm) if self.warm is not None else []
+        clustered = (
+            printed
+            | "KeyForIndex" >> beam.Map(lambda pair: (online_steps.ONE_KEY, pair)).with_output_types(tuple[str, Any])
+            | "AssignClusters" >> beam.ParDo(online_steps.AssignClustersInState(self.capacity, self.ttl_s), warm)
+        )
+        return clustered, dead
+
+
+class HeadsOf(beam.PTransform):
+    """Stories processed before -> the cluster heads they would have left (normalized, fingerprinted): what
+    a restarted stream warms its dedupe state from. A story that fails here was dead-lettered before."""
+
+    def expand(self, stories: beam.PCollection) -> beam.PCollection:
+        return stories | "Heads" >> beam.FlatMap(_head_of)
+
+
+def _head_of(story: Story) -> Iterable[online_steps.Head]:
+    try:
+        story = normalize(story)
+        when = story.produced or story.published
+        yield online_steps.Head(story.id, fingerprint(story), when.timestamp() if when else 0.0)
+    except Exception:  # noqa: BLE001 (dead-lettered when it first came through)
+        return
+
+
+class SuppressRepeats(beam.PTransform):
+    """StoryAlerts -> the same with only the alerts its story cluster has not raised before (engine state,
+    keyed by cluster). ``warm``: a PCollection of (cluster id, rule) sent before this job, or None."""
+
+    def __init__(self, warm: beam.PCollection | None = None, ttl_s: float = online_steps.TTL_S) -> None:
+        super().__init__()
+        self.warm, self.ttl_s = warm, ttl_s
+
+    def expand(self, outcomes: beam.PCollection) -> beam.PCollection:
+        warm = beam.pvalue.AsMultiMap(self.warm) if self.warm is not None else None
+        return (
+            outcomes
+            | "KeyByCluster" >> beam.Map(online_steps.cluster_key).with_output_types(tuple[str, Any])
+            | "SuppressRepeatAlerts" >> beam.ParDo(online_steps.SuppressRepeatAlerts(self.ttl_s), warm)
+        )
 
 
 def _classifier() -> Callable[[tuple[Story, Cluster]], EnrichedStory]:
@@ -222,22 +227,23 @@ class Dedupe:
     """How EnrichStories puts stories into clusters.
 
     - ``batch``: the whole bounded input is fingerprinted, then clustered in a deterministic order (replays).
-    - ``online``: arrival order, against an index warmed from ``warmup()`` (the always-on stream).
+    - ``online``: arrival order, against heads kept in the engine's state, warmed from ``warm`` (a
+      PCollection of Heads) when the state is fresh (the always-on stream).
     - ``none``: every story is its own cluster (trying a watch list on stories one by one).
     """
 
     mode: str = "batch"
-    name: str = "default"  # online: the index shared by the process's workers
-    warmup: Callable[[], Iterable[Story]] | None = None
     capacity: int = 1_000_000
+    warm: Any = None  # online: a PCollection of online_steps.Head, or None
+    ttl_s: float = online_steps.TTL_S
 
     def __post_init__(self) -> None:
         if self.mode not in ("batch", "online", "none"):
             raise ValueError(f"dedupe mode {self.mode!r}: one of batch, online, none")
 
     @classmethod
-    def online(cls, name: str, warmup: Callable[[], Iterable[Story]] | None, capacity: int) -> "Dedupe":
-        return cls("online", name, warmup, capacity)
+    def online(cls, capacity: int, warm: Any = None, ttl_s: float = online_steps.TTL_S) -> "Dedupe":
+        return cls("online", capacity, warm, ttl_s)
 
 
 NO_DEDUPE = Dedupe("none")
@@ -259,7 +265,7 @@ class EnrichStories(beam.PTransform):
             clustered, dead_dedupe = normalized | "DedupeStories" >> DedupeStories()
         elif d.mode == "online":
             clustered, dead_dedupe = normalized | "DedupeStories" >> AssignClustersOnline(
-                name=d.name, warmup=d.warmup, capacity=d.capacity)
+                capacity=d.capacity, warm=d.warm, ttl_s=d.ttl_s)
         else:
             clustered = normalized | "OwnClusters" >> beam.Map(lambda s: (s, Cluster(s.id)))
             dead_dedupe = None
@@ -270,6 +276,6 @@ class EnrichStories(beam.PTransform):
 
 
 __all__ = [
-    "AssignClustersOnline", "ClassifyRegions", "Dedupe", "DedupeStories", "EnrichStories", "MatchRules",
-    "NO_DEDUPE", "NormalizeStories", "RaiseAlerts", "RaiseAlertsPerStory",
+    "AssignClustersOnline", "ClassifyRegions", "Dedupe", "DedupeStories", "EnrichStories", "HeadsOf",
+    "MatchRules", "NO_DEDUPE", "NormalizeStories", "RaiseAlerts", "RaiseAlertsPerStory", "SuppressRepeats",
 ]

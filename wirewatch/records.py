@@ -56,14 +56,18 @@ class Origin:
     line: int | None = None
     partition: int | None = None
     offset: int | None = None
+    # A Kafka position's predecessor as its reader saw it: where the partition's reading stood before this
+    # record (the previous record's offset + 1, or where reading started). It chains delivered records for
+    # the offset commit, gaps in the log included. Not part of the text form, nor of equality.
+    follows: int | None = dataclasses.field(default=None, compare=False)
 
     @classmethod
     def file(cls, path: str, line: int = 0) -> "Origin":
         return cls(str(path), line=line)
 
     @classmethod
-    def kafka(cls, topic: str, partition: int, offset: int) -> "Origin":
-        return cls(topic, partition=partition, offset=offset)
+    def kafka(cls, topic: str, partition: int, offset: int, follows: int | None = None) -> "Origin":
+        return cls(topic, partition=partition, offset=offset, follows=follows)
 
     @classmethod
     def parse(cls, text: "str | Origin") -> "Origin":
@@ -394,6 +398,7 @@ class StoryAlerts:
 
     story: EnrichedStory
     alerts: tuple[Alert, ...] = ()
+    repeats: int = 0  # alerts this story raised that its cluster had raised before (not sent again)
 
     @property
     def origin(self) -> Origin | None:

@@ -1,5 +1,12 @@
-"""The always-on chain's last step: the Kafka offsets of outcomes every sink has made durable are released,
-and the consumer group's commit point moves to the lowest offset still in flight."""
+"""The always-on chain's last step: Kafka offsets committed once every sink before it has made their
+outcomes durable, with the bookkeeping in the engine's keyed state, one key per partition.
+
+Each outcome carries its record's position and ``follows``, where that partition's reading stood before the
+record (Origin). Per partition the state keeps the commit point and the delivered positions past it; the
+point moves along the chain of delivered records (a record whose ``follows`` is the point moves it to the
+record's offset + 1), so it never passes an offset that is not delivered, gaps in the log included. The
+point starts where the group's commit stands, which is where the reader started.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +14,39 @@ import logging
 from typing import Any, Iterator
 
 import apache_beam as beam
+from apache_beam.coders import TupleCoder, VarIntCoder
+from apache_beam.transforms.userstate import BagStateSpec, ReadModifyWriteStateSpec
 from kafka import KafkaConsumer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
 from wirewatch.connectors.health.faults import retry
-from wirewatch.connectors.kafka.offsets import REGISTRY as IN_FLIGHT
 from wirewatch.connectors.kafka.topics import Topics
 
 log = logging.getLogger("wirewatch.commit")
 
 
+def partition_key(outcome: Any, topic: str) -> Iterator[tuple[str, tuple[int, int]]]:
+    """(``partition``, (offset, follows)) for an outcome read from ``topic``; nothing for any other."""
+    origin = getattr(outcome, "origin", None)
+    position = origin.position if origin is not None else None
+    if position and position[0] == topic:
+        follows = origin.follows if origin.follows is not None else position[2]
+        yield str(position[1]), (position[2], follows)
+
+
+def advance(point: int, delivered: dict[int, int]) -> int:
+    """The commit point after ``delivered`` (follows -> offset): along the chain of delivered records."""
+    while point in delivered:
+        point = delivered.pop(point) + 1
+    return point
+
+
 class CommitOffsets(beam.DoFn):
+    """(partition, (offset, follows)) -> nothing; commits each partition's point to the group's offsets."""
+
+    POINT = ReadModifyWriteStateSpec("point", VarIntCoder())
+    PENDING = BagStateSpec("pending", TupleCoder((VarIntCoder(), VarIntCoder())))
+
     def __init__(self, bootstrap: str, topics: Topics) -> None:
         self.bootstrap, self.topics = bootstrap, topics
 
@@ -26,28 +55,40 @@ class CommitOffsets(beam.DoFn):
             bootstrap_servers=self.bootstrap, group_id=self.topics.group, enable_auto_commit=False))
 
     def start_bundle(self) -> None:
-        self.positions: list[tuple[str, int, int]] = []
+        self.moved: dict[int, int] = {}
 
-    def process(self, outcome: Any) -> Iterator[Any]:
-        origin = outcome.origin
-        position = origin.position if origin is not None else None
-        if position and position[0] == self.topics.stories:
-            self.positions.append(position)
+    def process(self, element: tuple[str, tuple[int, int]], point_state: Any = beam.DoFn.StateParam(POINT),
+                pending_state: Any = beam.DoFn.StateParam(PENDING)) -> Iterator[Any]:
+        key, (offset, follows) = element
+        partition = int(key)
+        point = point_state.read()
+        if point is None:  # first outcome of this partition since the job started: where the group stands
+            point = retry("kafka", lambda: self._group_point(partition))
+        if offset < point:  # delivered again after a retried bundle, and committed already
+            return iter(())
+        delivered = {f: o for o, f in pending_state.read()}
+        delivered[follows] = offset
+        moved = advance(point, delivered)
+        pending_state.clear()
+        for f, o in delivered.items():
+            if o >= moved:
+                pending_state.add((o, f))
+        point_state.write(moved)
+        if moved != point:
+            self.moved[partition] = moved
         return iter(())
 
-    def finish_bundle(self) -> None:
-        for topic, partition, offset in self.positions:
-            IN_FLIGHT.finished((topic, partition), offset)
-        retry("kafka", self._commit)
+    def _group_point(self, partition: int) -> int:
+        tp = TopicPartition(self.topics.stories, partition)
+        committed = self.committer.committed(tp)
+        return committed if committed is not None else self.committer.beginning_offsets([tp])[tp]
 
-    def _commit(self) -> None:
-        points = {p: o for p, o in IN_FLIGHT.commit_points().items() if p[0] == self.topics.stories}
-        if not points:
-            return
-        offsets = {TopicPartition(t, p): OffsetAndMetadata(o, "", -1) for (t, p), o in points.items()}
-        self.committer.commit(offsets)
-        IN_FLIGHT.committed(points)
-        log.debug("committed", extra={"offsets": {f"{t}/{p}": o for (t, p), o in points.items()}})
+    def finish_bundle(self) -> None:
+        if self.moved:
+            offsets = {TopicPartition(self.topics.stories, p): OffsetAndMetadata(o, "", -1)
+                       for p, o in self.moved.items()}
+            retry("kafka", lambda: self.committer.commit(offsets))
+            log.debug("committed", extra={"offsets": {str(p): o for p, o in self.moved.items()}})
 
     def teardown(self) -> None:
         self.committer.close()

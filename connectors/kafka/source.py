@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterator
@@ -14,15 +15,15 @@ from typing import Any, Iterator
 import apache_beam as beam
 from apache_beam import pvalue
 from apache_beam.io.restriction_trackers import OffsetRange, OffsetRestrictionTracker
-from apache_beam.io.watermark_estimators import WalltimeWatermarkEstimator
+from apache_beam.io.watermark_estimators import ManualWatermarkEstimator
 from apache_beam.transforms.core import RestrictionProvider
-from apache_beam.utils.timestamp import Duration
+from apache_beam.transforms.window import TimestampedValue
+from apache_beam.utils.timestamp import Duration, Timestamp
 from kafka import KafkaConsumer, TopicPartition
 
 from wirewatch.connectors.health import metrics
 from wirewatch.connectors.health.faults import is_transient, retry
 from wirewatch.connectors.kafka.topics import KafkaConfigError
-from wirewatch.connectors.kafka.offsets import REGISTRY as IN_FLIGHT
 from wirewatch.records import DeadLetter, Origin, Story, story_from_json
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,9 @@ END = 2**63 - 1  # an unbounded partition: the range never ends
 POLL_MS = 200
 IDLE_RESUME_S = 0.1
 MAX_RECORDS = 100  # per poll: smaller bundles deliver (and commit) sooner
+MAX_AHEAD = 500  # records per partition read but not yet committed, at most (backpressure)
+COMMIT_CHECK_S = 0.25  # how often a reader that is ahead asks the group where its commit stands
+CAUGHT_UP_MARGIN_S = 5  # a record produced just before a poll found nothing may still carry an older time
 DEAD = "deadletter"
 
 
@@ -49,10 +53,11 @@ class KafkaRecord:
     key: bytes | None
     value: bytes | None
     timestamp_ms: int
+    follows: int | None = None  # where this partition's reading stood before this record (see Origin)
 
     @property
     def origin(self) -> Origin:
-        return Origin.kafka(self.topic, self.partition, self.offset)
+        return Origin.kafka(self.topic, self.partition, self.offset, self.follows)
 
 
 def partition_starts(bootstrap: str, topic: str, group: str) -> list[PartitionStart]:
@@ -96,18 +101,48 @@ class _PartitionRanges(RestrictionProvider):
         yield restriction
 
 
-class ReadKafkaPartitions(beam.DoFn):
-    """PartitionStart -> KafkaRecord, forever. One consumer per partition, assigned (no group membership);
-    offsets are committed by the delivery step, never here."""
+def _advance(watermark: ManualWatermarkEstimator, to: Timestamp) -> None:
+    current = watermark.current_watermark()
+    if current is None or to > current:
+        watermark.set_watermark(to)
 
-    def __init__(self, bootstrap: str, consumer_config: dict[str, Any] | None = None) -> None:
-        self.bootstrap = bootstrap
+
+class ReadKafkaPartitions(beam.DoFn):
+    """PartitionStart -> KafkaRecord, forever, stamped with the record's Kafka timestamp. One consumer per
+    partition, assigned (no group membership); offsets are committed by the last step, never here. The
+    watermark follows the records' timestamps while there is a backlog, and the clock once caught up, so
+    that state that expires in event time expires as the records' times say, in a backlog too."""
+
+    def __init__(self, bootstrap: str, group: str | None = None, max_ahead: int = MAX_AHEAD,
+                 consumer_config: dict[str, Any] | None = None) -> None:
+        self.bootstrap, self.group, self.max_ahead = bootstrap, group, max_ahead
         self.consumer_config = consumer_config or {}
         self._consumers: dict[tuple[str, int], KafkaConsumer] = {}
         self._next: dict[tuple[str, int], int] = {}  # where each consumer will read next
+        self._group: KafkaConsumer | None = None
+        self._committed: dict[tuple[str, int], tuple[float, int]] = {}  # when last asked, and the answer
 
     def setup(self) -> None:
-        self._consumers, self._next = {}, {}
+        self._consumers, self._next, self._committed, self._group = {}, {}, {}, None
+
+    def _too_far_ahead(self, tp: TopicPartition, start: int) -> bool:
+        """Backpressure through Kafka: read no further while ``max_ahead`` records past the group's commit
+        are still on their way through the pipeline (the commit moves once they are delivered), so a
+        backlog flows in steps the sinks commit as they go, not all at once into the runner's memory."""
+        if self.group is None:
+            return False
+        key = (tp.topic, tp.partition)
+        asked, committed = self._committed.get(key, (0.0, -1))
+        if start - committed <= self.max_ahead:
+            return False
+        if time.monotonic() - asked >= COMMIT_CHECK_S:
+            if self._group is None:
+                self._group = KafkaConsumer(bootstrap_servers=self.bootstrap, group_id=self.group,
+                                            enable_auto_commit=False)
+            answer = self._group.committed(tp)
+            committed = answer if answer is not None else start
+            self._committed[key] = (time.monotonic(), committed)
+        return start - committed > self.max_ahead
 
     def _consumer(self, topic: str, partition: int) -> KafkaConsumer:
         key = (topic, partition)
@@ -130,17 +165,23 @@ class ReadKafkaPartitions(beam.DoFn):
         self,
         element: PartitionStart,
         tracker: OffsetRestrictionTracker = beam.DoFn.RestrictionParam(_PartitionRanges()),
-        watermark: WalltimeWatermarkEstimator = beam.DoFn.WatermarkEstimatorParam(
-            WalltimeWatermarkEstimator.default_provider()
+        watermark: ManualWatermarkEstimator = beam.DoFn.WatermarkEstimatorParam(
+            ManualWatermarkEstimator.default_provider()
         ),
-    ) -> Iterator[KafkaRecord]:
-        if IN_FLIGHT.draining.is_set():  # the service is stopping: claim nothing new, let the rest finish
-            tracker.defer_remainder(Duration.of(IDLE_RESUME_S))
-            return
+    ) -> Iterator[TimestampedValue]:
         key = (element.topic, element.partition)
         tp = TopicPartition(*key)
         consumer = retry("kafka", lambda: self._consumer(*key))  # the broker may be away: wait, do not fail
         start = tracker.current_restriction().start
+        try:
+            if self._too_far_ahead(tp, start):
+                tracker.defer_remainder(Duration.of(IDLE_RESUME_S))
+                return
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            tracker.defer_remainder(Duration.of(IDLE_RESUME_S))
+            return
         if self._next.get(key) != start:
             consumer.seek(tp, start)
             self._next[key] = start
@@ -152,6 +193,9 @@ class ReadKafkaPartitions(beam.DoFn):
             log.debug("poll failed; trying again", extra={"error": repr(exc)[:300]})
             tracker.defer_remainder(Duration.of(IDLE_RESUME_S))
             return
+        if not batch:  # caught up: what comes next was produced from now on
+            _advance(watermark, Timestamp.now() - CAUGHT_UP_MARGIN_S)
+        follows = start
         for record in batch:
             if record.offset < start:  # the log was truncated under us and the consumer reset: skip
                 continue
@@ -159,14 +203,17 @@ class ReadKafkaPartitions(beam.DoFn):
                 self._next.pop(key, None)  # the consumer has read past the claim: seek next time
                 return
             self._next[key] = record.offset + 1
-            IN_FLIGHT.emitted(key, record.offset)
-            yield KafkaRecord(record.topic, record.partition, record.offset, record.key, record.value, record.timestamp)
+            when = Timestamp(micros=max(record.timestamp, 0) * 1000)
+            yield TimestampedValue(KafkaRecord(record.topic, record.partition, record.offset, record.key,
+                                               record.value, record.timestamp, follows), when)
+            _advance(watermark, when)
+            follows = record.offset + 1
         tracker.defer_remainder(Duration.of(0 if batch else IDLE_RESUME_S))
 
     def teardown(self) -> None:
-        for consumer in self._consumers.values():
+        for consumer in [*self._consumers.values(), *([self._group] if self._group else [])]:
             consumer.close()
-        self._consumers, self._next = {}, {}
+        self._consumers, self._next, self._group = {}, {}, None
 
 
 def decode_record(record: KafkaRecord) -> Story | DeadLetter:
@@ -189,36 +236,37 @@ def _split(record: KafkaRecord) -> Any:
 
 
 class ReadStoriesFromKafka(beam.PTransform):
-    """PBegin -> (stories, dead letters) from every partition of ``topic``, forever, starting at the
-    group's committed offsets."""
+    """PBegin -> (stories, dead letters) from every partition in ``starts``, forever, each from its start
+    (the group's committed offset: see ``partition_starts``)."""
 
-    def __init__(self, bootstrap: str, topic: str, group: str) -> None:
+    def __init__(self, bootstrap: str, starts: list[PartitionStart], group: str | None = None,
+                 max_ahead: int = MAX_AHEAD) -> None:
         super().__init__()
-        self.bootstrap, self.topic, self.group = bootstrap, topic, group
+        if not starts:
+            raise KafkaConfigError(f"no partitions to read on {bootstrap}")
+        self.bootstrap, self.starts, self.group, self.max_ahead = bootstrap, starts, group, max_ahead
 
     def expand(self, pbegin: beam.pvalue.PBegin) -> tuple:
-        starts = partition_starts(self.bootstrap, self.topic, self.group)
-        if not starts:
-            raise KafkaConfigError(f"topic {self.topic} has no partitions on {self.bootstrap}")
         out = (
             pbegin
-            | "ListPartitions" >> beam.Create(starts)
-            | "ReadPartitions" >> beam.ParDo(ReadKafkaPartitions(self.bootstrap))
+            | "ListPartitions" >> beam.Create(self.starts)
+            | "ReadPartitions" >> beam.ParDo(ReadKafkaPartitions(self.bootstrap, self.group, self.max_ahead))
             | "DecodeStories" >> beam.Map(_split).with_outputs(DEAD, main="stories")
         )
         return out.stories, out[DEAD]
 
 
-def committed_stories(bootstrap: str, topic: str, group: str, limit: int = 100_000) -> Iterator[Story]:
-    """The stories the group has already processed (from the start of retention to its committed offsets),
-    at most the newest ``limit`` of each partition: what a restarted pipeline warms its dedupe index from."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
+def stories_before(bootstrap: str, starts: list[PartitionStart], limit: int = 100_000) -> Iterator[Story]:
+    """The stories before ``starts`` (where a job begins reading: the group's commits), at most the newest
+    ``limit`` of each partition: what a restarted stream warms its dedupe state from."""
+    if not starts:
+        return
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
                              auto_offset_reset="earliest", isolation_level="read_committed")
     try:
-        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
-        earliest = consumer.beginning_offsets(tps)
-        stops = {tp: consumer.committed(tp) or earliest[tp] for tp in tps}
-        wanted = [tp for tp in tps if stops[tp] > earliest[tp]]
+        stops = {TopicPartition(s.topic, s.partition): s.offset for s in starts}
+        earliest = consumer.beginning_offsets(list(stops))
+        wanted = [tp for tp in stops if stops[tp] > earliest[tp]]
         if not wanted:
             return
         consumer.assign(wanted)

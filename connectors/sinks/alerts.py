@@ -1,18 +1,13 @@
-"""Alerts to ``wirewatch.alerts``, each at most once: an alert whose id (story cluster + rule) was sent before,
-in this run or an earlier one, is not sent again (the ids are read back from the compacted alerts topic at
-start; the newest are kept, the oldest forgotten first). The bundle's alerts are acknowledged by Kafka
-(acks=all) before its outcomes move on."""
+"""Alerts to ``wirewatch.alerts``: the bundle's alerts are acknowledged by Kafka (acks=all) before its
+outcomes move on. Which alerts are new is decided upstream, in the engine's state (SuppressRepeats); a bundle
+re-run after a failure may send some again, with the same id: the topic is compacted by id."""
 
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import logging
-import threading
 from datetime import datetime, timezone
-from typing import Any, Iterable
-
-from kafka import KafkaConsumer, TopicPartition
+from typing import Any
 
 from wirewatch.connectors.health import metrics
 from wirewatch.connectors.health.faults import retry
@@ -22,59 +17,6 @@ from wirewatch.records import Alert, StoryAlerts, excerpt
 
 log = logging.getLogger("wirewatch.alerts")
 FLUSH_TIMEOUT_S = 10.0  # then the wait goes on as a fault the service reports, not as one silent call
-MAX_SENT_IDS = 500_000  # ~60 MB of ids; the compacted alerts topic stays the record of what was sent
-
-
-class SentIds:
-    """Alert ids already sent, oldest forgotten first when over ``capacity``: a story cluster alerts within
-    hours of its first copy, so the ids most worth keeping are the newest."""
-
-    def __init__(self, ids: Iterable[str] = (), capacity: int = MAX_SENT_IDS) -> None:
-        self.capacity = capacity
-        self._ids: dict[str, None] = {}  # insertion order is sending order
-        self._lock = threading.Lock()
-        self.add(ids)
-
-    def __contains__(self, alert_id: object) -> bool:
-        with self._lock:
-            return alert_id in self._ids
-
-    def __len__(self) -> int:
-        return len(self._ids)
-
-    def add(self, ids: Iterable[str]) -> None:
-        with self._lock:
-            for alert_id in ids:
-                self._ids.pop(alert_id, None)
-                self._ids[alert_id] = None
-            excess = len(self._ids) - self.capacity
-            if excess > 0:
-                for old in list(itertools.islice(self._ids, excess)):
-                    del self._ids[old]
-
-
-_SENT: dict[tuple[str, str], SentIds] = {}  # per (broker, alerts topic), shared by the process's workers
-_SENT_LOCK = threading.Lock()
-
-
-def sent_alert_ids(bootstrap: str, topic: str) -> list[str]:
-    """Every alert id in the alerts topic, oldest first (compacted by id: about one entry per alert)."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-                             auto_offset_reset="earliest")
-    try:
-        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
-        if not tps:
-            return []
-        ends = consumer.end_offsets(tps)
-        consumer.assign(tps)
-        consumer.seek_to_beginning(*tps)
-        ids: list[str] = []
-        while any(consumer.position(tp) < ends[tp] for tp in tps):
-            for records in consumer.poll(timeout_ms=1000).values():
-                ids.extend(r.key.decode() for r in records if r.key)
-        return ids
-    finally:
-        consumer.close()
 
 
 class PublishAlerts(PassOnWhenDurable):
@@ -88,24 +30,16 @@ class PublishAlerts(PassOnWhenDurable):
         self.publisher = retry("kafka", lambda: Publisher(
             self.bootstrap, client_id="wirewatch-alerts", topics=self.topics,
             delivery_timeout_ms=600_000))  # ride out a broker restart inside the producer before resending
-        key = (self.bootstrap, self.topics.alerts)
-        with _SENT_LOCK:
-            if key not in _SENT:
-                _SENT[key] = SentIds(retry("kafka", lambda: sent_alert_ids(self.bootstrap, self.topics.alerts)))
-                log.info("alerts sent before: %d", len(_SENT[key]))
-        self.sent = _SENT[key]
 
     def start_bundle(self) -> None:
         super().start_bundle()
-        self.alerts: dict[str, Alert] = {}  # this bundle's, by id: a copy in the same bundle adds nothing
+        self.alerts: dict[str, Alert] = {}
 
     def take(self, outcome: Any) -> Any:
         if isinstance(outcome, StoryAlerts):
+            metrics.ALERTS_SUPPRESSED.inc(outcome.repeats)
             for alert in outcome.alerts:
-                if alert.id in self.sent or alert.id in self.alerts:
-                    metrics.ALERTS_SUPPRESSED.inc()
-                else:
-                    self.alerts[alert.id] = alert
+                self.alerts[alert.id] = alert
         return outcome
 
     def make_durable(self) -> None:
@@ -116,7 +50,6 @@ class PublishAlerts(PassOnWhenDurable):
             stamped = dataclasses.replace(alert, alerted=alerted)
             retry("kafka", lambda: self.publisher.alert(stamped))
         flush(self.publisher)
-        self.sent.add(self.alerts)
         for alert in self.alerts.values():
             metrics.ALERTS.labels(alert.rule).inc()
             log.info("alert", extra={"alert": alert.id, "rule": alert.rule, "story": alert.story_id,

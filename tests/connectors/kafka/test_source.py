@@ -3,7 +3,6 @@
 from apache_beam.io.restriction_trackers import OffsetRange
 
 from wirewatch.connectors.kafka.source import END, KafkaRecord, _PartitionTracker, decode_record
-from wirewatch.connectors.kafka.offsets import InFlight
 from wirewatch.records import DeadLetter, Origin, Story
 
 
@@ -29,19 +28,3 @@ def test_decode_gives_story_with_position_and_produced_time_or_dead_letter():
     assert good.produced.isoformat() == "2024-11-04T09:00:00+00:00"
     bad = decode_record(KafkaRecord("t", 0, 8, b"b", b"not json", 0))
     assert isinstance(bad, DeadLetter) and str(bad.origin) == "t/0@8" and bad.stage == "decode"
-
-
-def test_commit_point_never_passes_an_unfinished_offset():
-    flight = InFlight()
-    for offset in range(10, 15):
-        flight.emitted(("t", 0), offset)
-    flight.finished(("t", 0), 11)
-    flight.finished(("t", 0), 12)
-    assert flight.commit_points() == {("t", 0): 10}  # 10 is still in flight
-    flight.finished(("t", 0), 10)
-    assert flight.commit_points() == {("t", 0): 13}
-    flight.committed({("t", 0): 13})
-    flight.emitted(("t", 0), 13)  # a re-read after a retry changes nothing
-    flight.finished(("t", 0), 13)
-    flight.finished(("t", 0), 14)
-    assert flight.commit_points() == {("t", 0): 15}

@@ -1,7 +1,7 @@
 """The always-on chain's sinks in order, with their Kafka and file-system collaborators replaced by fakes that
 record what happens: archive writes then one sync, alerts then their flush, dead letters then their flush,
 and only then the offset commit. A failure before the commit commits nothing; a fault that clears is waited
-out; an alert is sent once per cluster and rule."""
+out. (Which alerts are new is decided upstream, in state: tests/transforms/test_online.py.)"""
 
 from __future__ import annotations
 
@@ -16,17 +16,17 @@ from apache_beam.utils.timestamp import Timestamp
 
 from wirewatch.connectors.health import faults
 from wirewatch.connectors.kafka import commit
-from wirewatch.connectors.kafka.commit import CommitOffsets
-from wirewatch.connectors.kafka.offsets import REGISTRY
+from wirewatch.connectors.kafka.commit import CommitOffsets, partition_key
 from wirewatch.connectors.kafka.topics import KafkaUnavailable, Topics
 from wirewatch.connectors.sinks import alerts as alert_sink
 from wirewatch.connectors.sinks import archive as archive_sink
 from wirewatch.connectors.sinks import deadletters as dead_sink
-from wirewatch.connectors.sinks.alerts import PublishAlerts, SentIds
+from wirewatch.connectors.sinks.alerts import PublishAlerts
 from wirewatch.connectors.sinks.archive import ArchiveStories, Durability
 from wirewatch.connectors.sinks.deadletters import PublishDeadLetters
 from wirewatch.connectors.sinks.durable import PassOnWhenDurable
-from wirewatch.records import Cluster, DeadLetter, EnrichedStory, RuleMatch, Story, StoryAlerts
+from tests.fakestate import Bag, Value
+from wirewatch.records import Cluster, DeadLetter, EnrichedStory, Origin, RuleMatch, Story, StoryAlerts
 from wirewatch.transforms.alerts import alerts_for
 from wirewatch.transforms.rules import default_watchlist
 
@@ -58,14 +58,20 @@ class FakeCommitter:
     def commit(self, offsets) -> None:
         self.calls.append(("commit", sorted((tp.partition, om.offset) for tp, om in offsets.items())))
 
+    def committed(self, tp):
+        return 0
+
+    def beginning_offsets(self, tps):
+        return {tp: 0 for tp in tps}
+
 
 def outcome(i: int, rule: str = "icbm") -> StoryAlerts:
-    story = Story(id=f"s{i}", body="North Korea fired an ICBM.", origin=f"{TOPICS.stories}/0@{i}")
+    story = Story(id=f"s{i}", body="North Korea fired an ICBM.", origin=Origin.kafka(TOPICS.stories, 0, i, i))
     enriched = EnrichedStory(story, matches=(RuleMatch(rule, 2.0),), cluster=Cluster(f"s{i}"))
     return StoryAlerts(enriched, tuple(alerts_for(enriched, WATCHLIST)))
 
 
-def make_chain(tmp_path: Path, calls: list, *, write=None, sync=None, fail_flush=None, sent=None) -> list:
+def make_chain(tmp_path: Path, calls: list, *, write=None, sync=None, fail_flush=None) -> list:
     def recorded_write(path: Path, data: bytes) -> None:
         calls.append(("write", path.name))
         (write or archive_sink.write_unsynced)(path, data)
@@ -76,7 +82,7 @@ def make_chain(tmp_path: Path, calls: list, *, write=None, sync=None, fail_flush
 
     archive = ArchiveStories(str(tmp_path), Durability(write=recorded_write, sync=recorded_sync))
     alerts = PublishAlerts("unused:9092", TOPICS)
-    alerts.publisher, alerts.sent = FakePublisher(calls, fail_flush), sent if sent is not None else SentIds()
+    alerts.publisher = FakePublisher(calls, fail_flush)
     dead = PublishDeadLetters("unused:9092", TOPICS)
     dead.publisher = FakePublisher(calls)
     committer = CommitOffsets("unused:9092", TOPICS)
@@ -84,11 +90,12 @@ def make_chain(tmp_path: Path, calls: list, *, write=None, sync=None, fail_flush
     return [archive, alerts, dead, committer]
 
 
+STATE = {"point": Value(), "pending": Bag()}
+
+
 def run_bundle(steps: list, outcomes: list) -> None:
     """One bundle through the chain as a fused stage runs it: each step's process, then its finish_bundle,
-    whose outputs the next step processes."""
-    for o in outcomes:
-        REGISTRY.emitted((TOPICS.stories, 0), o.origin.offset)
+    whose outputs the next step processes; the commit step gets them keyed by partition, with its state."""
     elements = list(outcomes)
     for step in steps:
         step.start_bundle()
@@ -97,26 +104,26 @@ def run_bundle(steps: list, outcomes: list) -> None:
             if isinstance(step, PassOnWhenDurable):
                 out.extend(step.process(element, timestamp=Timestamp(0), window=GlobalWindow()) or ())
             else:
-                out.extend(step.process(element) or ())
+                for keyed in partition_key(element, TOPICS.stories):
+                    out.extend(step.process(keyed, point_state=STATE["point"], pending_state=STATE["pending"]))
         out.extend(wv.value for wv in (step.finish_bundle() or ()))
         elements = out
 
 
 @pytest.fixture(autouse=True)
-def fresh_registry(monkeypatch):
-    REGISTRY.reset()
+def fresh_state(monkeypatch):
+    STATE["point"], STATE["pending"] = Value(), Bag()
     quick = functools.partial(faults.retry, backoff=faults.Backoff(first=0.001, cap=0.002))
     for module in (archive_sink, alert_sink, dead_sink, commit):
         monkeypatch.setattr(module, "retry", quick)
     yield
-    REGISTRY.reset()
     faults.FAULTS.stopping.clear()
 
 
 def test_archive_then_alerts_then_dead_letters_then_commit(tmp_path):
     calls: list = []
     run_bundle(make_chain(tmp_path, calls),
-               [outcome(0), DeadLetter(f"{TOPICS.stories}/0@1", "decode", "bad"), outcome(2)])
+               [outcome(0), DeadLetter(Origin.kafka(TOPICS.stories, 0, 1, 1), "decode", "bad"), outcome(2)])
     kinds = [c[0] for c in calls]
     assert kinds == ["write", "write", "sync", "alert", "alert", "flush", "dead_letter", "flush", "commit"]
     assert calls[-1] == ("commit", [(0, 3)])
@@ -158,31 +165,13 @@ def test_a_full_disk_and_a_broker_outage_are_waited_out(tmp_path):
     assert len(list(tmp_path.rglob("*.json"))) == 1
 
 
-def test_an_alert_is_sent_once_per_cluster_and_rule(tmp_path):
-    calls: list = []
-    sent = SentIds()
-    run_bundle(make_chain(tmp_path, calls, sent=sent), [outcome(0), outcome(0)])
-    run_bundle(make_chain(tmp_path, calls, sent=sent), [outcome(0)])
-    assert [c for c in calls if c[0] == "alert"] == [("alert", outcome(0).alerts[0].id)]
-
-
 def test_a_story_json_cannot_carry_becomes_a_dead_letter_and_still_commits(tmp_path):
     calls: list = []
     bad = outcome(0)
-    story = Story(id="s0", body="lone \udc80 surrogate", origin=f"{TOPICS.stories}/0@0")
+    story = Story(id="s0", body="lone \udc80 surrogate", origin=Origin.kafka(TOPICS.stories, 0, 0, 0))
     bad = StoryAlerts(EnrichedStory(story, cluster=Cluster("s0")), ())
     run_bundle(make_chain(tmp_path, calls), [bad])
     assert [c[0] for c in calls] == ["dead_letter", "flush", "commit"]
-
-
-def test_sent_ids_forget_the_oldest_first():
-    sent = SentIds(capacity=3)
-    sent.add(["a", "b", "c"])
-    sent.add(["d"])
-    assert "a" not in sent and all(x in sent for x in "bcd")
-    sent.add(["b"])  # sent again: now the newest
-    sent.add(["e"])
-    assert "c" not in sent and all(x in sent for x in "bde")
 
 
 def test_the_chain_passes_every_outcome_on_in_a_real_pipeline(tmp_path):

@@ -19,7 +19,7 @@ from tests.conftest import ROOT
 from tests.kafkakit import free_port, wait_for
 from tests.pipelines.service.test_service import alerts, get, lag, start, stop
 
-N = 1500  # enough backlog that each fault lands mid-stream (asserted)
+N = 3000  # enough backlog that each fault lands mid-stream (asserted): more than the readers run ahead
 
 
 def backlog(tmp_path: Path, n: int = N) -> Path:
@@ -106,10 +106,10 @@ def health(port: int) -> str:
 
 @pytest.fixture
 def small_disk(tmp_path):
-    """A 16 MB tmpfs for the archive (mounting needs root: CI runs as root and must not skip)."""
+    """A 64 MB tmpfs for the archive (mounting needs root: CI runs as root and must not skip)."""
     mount = tmp_path / "disk"
     mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount)], capture_output=True,
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)], capture_output=True,
                           text=True)
     if done.returncode != 0:
         if os.environ.get("CI"):
@@ -120,13 +120,15 @@ def small_disk(tmp_path):
 
 
 def fill(mount: Path) -> Path:
+    """Fill the file system to the last byte (unbuffered: a buffered close would fail on its flush)."""
     filler = mount / "filler"
-    with filler.open("wb") as out:
-        try:
-            while True:
-                out.write(b"\0" * 65536)
-        except OSError:
-            pass
+    with filler.open("wb", buffering=0) as out:
+        for size in (1 << 20, 1 << 16, 1 << 12, 1):
+            try:
+                while True:
+                    out.write(b"\0" * size)
+            except OSError:
+                continue
     return filler
 
 

@@ -1,0 +1,148 @@
+"""The stream's memory in the engine's keyed state: clusters in arrival order with their heads in state (and a
+worker's index rebuilt when another worker changed them), alerts once per cluster and rule, both warmed from
+side inputs after a restart and forgotten after their time to live."""
+
+from __future__ import annotations
+
+import apache_beam as beam
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+from apache_beam.utils.timestamp import Timestamp
+
+from tests.conftest import DATA, SEED
+from tests.fakestate import Bag, Timer, Value
+from wirewatch.records import Alert, Cluster, EnrichedStory, Story, StoryAlerts
+from wirewatch.transforms.dedupe import fingerprint
+from wirewatch.transforms.normalize import normalize
+from wirewatch.transforms.online import ONE_KEY, AssignClustersInState, Head, SuppressRepeatAlerts, live
+from wirewatch.transforms.ptransforms import Dedupe, EnrichStories, HeadsOf, SuppressRepeats
+from wirewatch.transforms.rules import default_watchlist
+
+OPTIONS = ["--runner=FnApiRunner"]
+HOUR = 3600
+
+
+def story(i: int, body: str | None = None) -> Story:
+    return normalize(Story(id=f"s{i}", body=body or f"Harbour {i} reopened berth {i * 3} after {i + 2} weeks of "
+                                                      f"repairs, the port authority of town {i} said on Tuesday."))
+
+
+def at(seconds: float) -> Timestamp:
+    return Timestamp(micros=int(seconds * 1e6))
+
+
+class Assigner:
+    """AssignClustersInState called directly, with fake state, as one worker would."""
+
+    def __init__(self, capacity: int = 100, ttl_s: float = 72 * HOUR, heads: Bag | None = None,
+                 generation: Value | None = None) -> None:
+        self.fn = AssignClustersInState(capacity, ttl_s)
+        self.fn.setup()
+        self.heads, self.generation, self.timer = heads or Bag(), generation or Value(), Timer()
+        self.armed = Value()
+
+    def assign(self, s: Story, when: float, warm=()) -> Cluster:
+        [(_, cluster)] = self.fn.process((ONE_KEY, (s, fingerprint(s))), warm, timestamp=at(when), heads=self.heads,
+                                         generation=self.generation, armed=self.armed, compact=self.timer)
+        return cluster
+
+    def compact(self, when: float) -> None:
+        self.fn.compact_heads(timestamp=at(when), heads=self.heads, generation=self.generation, armed=self.armed)
+
+
+def test_copies_join_the_first_and_only_heads_go_to_state():
+    a = Assigner()
+    assert a.assign(story(1), 100) == Cluster("s1")
+    copy = Story(id="c1", body=story(1).body)
+    assert a.assign(copy, 200) == Cluster("s1", "s1")
+    assert a.assign(story(2), 300) == Cluster("s2")
+    assert [h.story_id for h in a.heads.read()] == ["s1", "s2"]
+
+
+def test_a_second_worker_sees_the_heads_the_first_added():
+    shared_heads, shared_generation = Bag(), Value()
+    one = Assigner(heads=shared_heads, generation=shared_generation)
+    two = Assigner(heads=shared_heads, generation=shared_generation)
+    assert two.assign(story(9), 50) == Cluster("s9")  # two builds its index now
+    assert one.assign(story(1), 100) == Cluster("s1")
+    copy = Story(id="c1", body=story(1).body)
+    assert two.assign(copy, 200) == Cluster("s1", "s1")  # two's index was stale: rebuilt from the state
+
+
+def test_a_fresh_state_is_warmed_and_expired_heads_are_left_out():
+    old, recent = story(1), story(2)
+    warm = [Head("s1", fingerprint(old), 0.0), Head("s2", fingerprint(recent), 70 * HOUR)]
+    a = Assigner()
+    now = 73 * HOUR
+    assert a.assign(Story(id="c2", body=recent.body), now, warm) == Cluster("s2", "s2")
+    assert a.assign(Story(id="c1", body=old.body), now + 1, warm) == Cluster("c1")  # s1 is past the TTL
+
+
+def test_compaction_forgets_heads_past_their_time_to_live():
+    a = Assigner(ttl_s=10 * HOUR)
+    a.assign(story(1), 0)
+    a.assign(story(2), 5 * HOUR)
+    assert a.timer.at == at(HOUR)  # armed by the first story
+    a.compact(11 * HOUR)
+    assert [h.story_id for h in a.heads.read()] == ["s2"]
+    assert a.assign(Story(id="c1", body=story(1).body), 12 * HOUR) == Cluster("c1")
+    assert a.assign(Story(id="c2", body=story(2).body), 12 * HOUR) == Cluster("s2", "s2")
+    assert a.timer.at == at(13 * HOUR)  # armed again by the stream after the compaction
+
+
+def test_live_keeps_the_newest_within_capacity():
+    heads = [Head(f"s{i}", None, float(i)) for i in range(10)]  # type: ignore[arg-type]
+    assert [h.story_id for h in live(heads, 10.0, 100.0, 3)] == ["s7", "s8", "s9"]
+
+
+def alert(cluster: str, rule: str) -> Alert:
+    return Alert(id=f"{cluster}/{rule}", rule=rule, story_id=cluster, cluster_id=cluster, title="t",
+                 severity="high", score=1.0)
+
+
+def outcome(cluster: str, *rules: str) -> StoryAlerts:
+    enriched = EnrichedStory(Story(id=cluster, body="x"), cluster=Cluster(cluster))
+    return StoryAlerts(enriched, tuple(alert(cluster, r) for r in rules))
+
+
+def suppress(fn, rules, seen, timer, element, warm=None, when=0.0):
+    [out] = fn.process(element, warm, timestamp=at(when), rules=rules, seen=seen, expire=timer)
+    return out
+
+
+def test_each_rule_alerts_once_per_cluster_until_the_ttl():
+    fn, rules, seen, timer = SuppressRepeatAlerts(ttl_s=HOUR), Bag(), Value(), Timer()
+    first = suppress(fn, rules, seen, timer, ("k", outcome("k", "icbm", "sanctions")))
+    assert [a.rule for a in first.alerts] == ["icbm", "sanctions"] and first.repeats == 0
+    again = suppress(fn, rules, seen, timer, ("k", outcome("k", "icbm", "coup")))
+    assert [a.rule for a in again.alerts] == ["coup"] and again.repeats == 1
+    assert timer.at == at(HOUR)
+    fn.forget(rules=rules, seen=seen)
+    assert [a.rule for a in suppress(fn, rules, seen, timer, ("k", outcome("k", "icbm"))).alerts] == ["icbm"]
+
+
+def test_alerts_sent_before_the_restart_are_not_sent_again():
+    fn, rules, seen, timer = SuppressRepeatAlerts(), Bag(), Value(), Timer()
+    out = suppress(fn, rules, seen, timer, ("k", outcome("k", "icbm", "coup")), warm={"k": ["icbm"]})
+    assert [a.rule for a in out.alerts] == ["coup"]
+    out = suppress(fn, rules, seen, timer, ("k", outcome("k", "icbm")), warm={"k": ["icbm"]})
+    assert out.alerts == ()
+
+
+def test_the_stream_chain_on_a_runner_warms_and_suppresses():
+    """The same steps on Beam's runner, with state and side inputs: the Reuters copy of the seed joins a
+    head warmed from 'before this job', and alerts its cluster raised before are not raised again."""
+    seed = Story(id="seed", body=SEED.read_text())
+    copy = Story(id="copy", body=(DATA / "seed-reuters-copy.txt").read_text())
+    wl = default_watchlist()
+    with TestPipeline(argv=OPTIONS) as p:
+        heads = p | "Before" >> beam.Create([seed]) | HeadsOf()
+        sent = p | "Sent" >> beam.Create([("seed", "icbm")])
+        enriched, dead = (p | "Now" >> beam.Create([copy])
+                          | EnrichStories(wl, Dedupe.online(capacity=100, warm=heads, ttl_s=1e9)))
+        from wirewatch.transforms.ptransforms import RaiseAlertsPerStory
+
+        out = enriched | RaiseAlertsPerStory(wl) | SuppressRepeats(warm=sent, ttl_s=1e9)
+        rules = out | beam.Map(lambda o: (o.story.cluster.id, "icbm" in {a.rule for a in o.alerts}, o.repeats))
+        assert_that(rules, equal_to([("seed", False, 1)]))
+        assert_that(dead, equal_to([]), label="Dead")

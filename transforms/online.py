@@ -1,0 +1,162 @@
+"""The steps of an endless stream that remember: clusters assigned in arrival order, and alerts sent once per
+story cluster and rule. What they remember is the engine's keyed state (never an object of the process), is
+bounded by a time to live in event time, and after a restart (the engine's state gone) is warmed from a side
+input the pipeline reads from what was delivered before.
+
+Both run on a keyed PCollection, as Beam's state requires; both are pure: no clock (expiry follows the
+watermark), no I/O.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Iterable, Iterator
+
+import apache_beam as beam
+from apache_beam.coders import PickleCoder, StrUtf8Coder, VarIntCoder
+from apache_beam.transforms.timeutil import TimeDomain
+from apache_beam.transforms.userstate import BagStateSpec, ReadModifyWriteStateSpec, TimerSpec, on_timer
+from apache_beam.utils.timestamp import Duration, Timestamp
+
+from wirewatch.records import Cluster, Story, StoryAlerts
+from wirewatch.transforms.dedupe import ClusterIndex, Fingerprint
+
+DAY_S = 24 * 3600
+TTL_S = 72 * 3600  # default: what a cluster or an alert is remembered for
+COMPACT_EVERY_S = 3600
+ONE_KEY = "clusters"  # every story meets every earlier one: the index is one key's state
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Head:
+    """A cluster head as the state keeps it: its story id, fingerprint, and event time (seconds)."""
+
+    story_id: str
+    fingerprint: Fingerprint
+    seen: float
+
+
+def rebuild(heads: Iterable[Head], capacity: int) -> ClusterIndex:
+    """The index the heads make, oldest first, as it stood when they were added."""
+    index = ClusterIndex(capacity=capacity)
+    for head in sorted(heads, key=lambda h: h.seen):
+        index.assign(head.story_id, head.fingerprint)
+    return index
+
+
+def live(heads: Iterable[Head], now: float, ttl_s: float, capacity: int) -> list[Head]:
+    """The heads still inside the time to live, at most ``capacity`` of the newest."""
+    kept = sorted((h for h in heads if h.seen > now - ttl_s), key=lambda h: h.seen)
+    return kept[-capacity:] if capacity else kept
+
+
+class AssignClustersInState(beam.DoFn):
+    """(ONE_KEY, (story, fingerprint)) -> (story, cluster), in arrival order. The heads are the state; the
+    index built from them is kept by this instance only while the state's generation says it is current
+    (another worker may have added heads since), so any worker gives the same answer."""
+
+    HEADS = BagStateSpec("heads", PickleCoder())
+    GENERATION = ReadModifyWriteStateSpec("generation", VarIntCoder())
+    ARMED = ReadModifyWriteStateSpec("armed", VarIntCoder())  # whether a compaction is due
+    COMPACT = TimerSpec("compact", TimeDomain.WATERMARK)
+
+    def __init__(self, capacity: int, ttl_s: float = TTL_S) -> None:
+        self.capacity, self.ttl_s = capacity, ttl_s
+
+    def setup(self) -> None:
+        self._index: ClusterIndex | None = None
+        self._generation = -1
+
+    def process(self, element: tuple[str, tuple[Story, Fingerprint]], warm: Iterable[Head] = (),
+                timestamp: Timestamp = beam.DoFn.TimestampParam,
+                heads: Any = beam.DoFn.StateParam(HEADS), generation: Any = beam.DoFn.StateParam(GENERATION),
+                armed: Any = beam.DoFn.StateParam(ARMED),
+                compact: Any = beam.DoFn.TimerParam(COMPACT)) -> Iterator[tuple[Story, Cluster]]:
+        _, (story, fp) = element
+        current = generation.read()
+        if current is None:  # a fresh state: warm it from what was processed before this job
+            seeded = live(warm, float(timestamp.micros) / 1e6, self.ttl_s, self.capacity)
+            for head in seeded:
+                heads.add(head)
+            current = 1
+            generation.write(current)
+            self._index, self._generation = rebuild(seeded, self.capacity), current
+        elif self._index is None or self._generation != current:
+            self._index, self._generation = rebuild(heads.read(), self.capacity), current
+        was_head = self._index.is_head(story.id)
+        cluster = self._index.assign(story.id, fp)
+        if not was_head and self._index.is_head(story.id):
+            heads.add(Head(story.id, fp, float(timestamp.micros) / 1e6))
+            self._generation = current + 1
+            generation.write(self._generation)
+        if not armed.read():  # armed by the stream, never by the timer itself: a bounded run ends
+            armed.write(1)
+            compact.set(timestamp + Duration(seconds=COMPACT_EVERY_S))
+        yield story, cluster
+
+    @on_timer(COMPACT)
+    def compact_heads(self, timestamp: Timestamp = beam.DoFn.TimestampParam,
+                      heads: Any = beam.DoFn.StateParam(HEADS), generation: Any = beam.DoFn.StateParam(GENERATION),
+                      armed: Any = beam.DoFn.StateParam(ARMED)) -> None:
+        """Forget the heads past the time to live (and past capacity): an hour of event time after the
+        first story since the last compaction."""
+        kept = live(heads.read(), float(timestamp.micros) / 1e6, self.ttl_s, self.capacity)
+        heads.clear()
+        for head in kept:
+            heads.add(head)
+        generation.write((generation.read() or 1) + 1)
+        armed.clear()
+
+
+class SuppressRepeatAlerts(beam.DoFn):
+    """(cluster id, StoryAlerts) -> StoryAlerts with only the alerts not raised for that cluster before: one
+    alert per (cluster, rule) for the time to live. ``warm`` (cluster id -> rules) is what was sent before
+    this job started."""
+
+    RULES = BagStateSpec("rules", StrUtf8Coder())
+    SEEN = ReadModifyWriteStateSpec("seen", VarIntCoder())
+    EXPIRE = TimerSpec("expire", TimeDomain.WATERMARK)
+
+    def __init__(self, ttl_s: float = TTL_S) -> None:
+        self.ttl_s = ttl_s
+
+    def process(self, element: tuple[str, StoryAlerts], warm: dict[str, list[str]] | None = None,
+                timestamp: Timestamp = beam.DoFn.TimestampParam,
+                rules: Any = beam.DoFn.StateParam(RULES), seen: Any = beam.DoFn.StateParam(SEEN),
+                expire: Any = beam.DoFn.TimerParam(EXPIRE)) -> Iterator[StoryAlerts]:
+        cluster, outcome = element
+        if seen.read() is None:
+            seen.write(1)
+            expire.set(timestamp + Duration(seconds=self.ttl_s))
+            sent = set(_lookup(warm, cluster))
+            for rule in sent:
+                rules.add(rule)
+        else:
+            sent = set(rules.read())
+        fresh = []
+        for alert in outcome.alerts:
+            if alert.rule not in sent:
+                sent.add(alert.rule)
+                rules.add(alert.rule)
+                fresh.append(alert)
+        yield dataclasses.replace(outcome, alerts=tuple(fresh), repeats=outcome.repeats + len(outcome.alerts) - len(fresh))
+
+    @on_timer(EXPIRE)
+    def forget(self, rules: Any = beam.DoFn.StateParam(RULES), seen: Any = beam.DoFn.StateParam(SEEN)) -> None:
+        rules.clear()
+        seen.clear()
+
+
+def _lookup(warm: Any, key: str) -> list[str]:
+    """``warm[key]`` from a dict or a Beam multimap side input; nothing when absent."""
+    if not warm:
+        return []
+    try:
+        return list(warm[key])
+    except KeyError:
+        return []
+
+
+def cluster_key(outcome: StoryAlerts) -> tuple[str, StoryAlerts]:
+    cluster = outcome.story.cluster
+    return (cluster.id if cluster else outcome.story.id), outcome
