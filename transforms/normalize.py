@@ -11,6 +11,7 @@ from wirewatch.transforms import furniture
 from wirewatch.transforms.language import detect as detect_language
 from wirewatch.text import LOOKS_HTML, SKIP_TAGS, clean_text, html_to_text
 from wirewatch.records import Story
+from wirewatch.versions import title_tag
 
 __all__ = ["LOOKS_HTML", "SKIP_TAGS", "clean_text", "html_to_text", "normalize"]
 
@@ -145,6 +146,7 @@ def normalize(story: Story) -> Story:
     lines = _strip_furniture(lines, found)
     lines = _take_dateline(lines, found)
     title = clean_text(story.title).replace("\n", " ") if story.title else None
+    tag = title_tag(title) or title_tag(lines[0] if lines else None)  # read before the tags come off
     title, lines = _headline(title, lines, found)
     dateline = _place(clean_text(story.dateline)) if story.dateline else found.dateline
     return dataclasses.replace(
@@ -156,4 +158,6 @@ def normalize(story: Story) -> Story:
         language=story.language or detect_language(title, "\n".join(lines[:LEAD_LINES])),
         publisher=story.publisher or found.publisher,
         authors=story.authors or tuple(found.authors),
+        version=story.version if story.version is not None or tag is None else tag.version,
+        correction=story.correction or bool(tag and tag.correction),
     )

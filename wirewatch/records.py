@@ -146,6 +146,13 @@ class Story:
     format: str | None = None
     origin: Origin | None = None  # where the raw bytes are (text is parsed: "path:line", "topic/partition@offset")
     undated: bool = False  # the source gave no usable date: ``published`` is the fetch time (None in a replay)
+    # Wire versions (omitted from the JSON form when unset): the identity an item's versions share (a
+    # NewsML-G2 guid, a ninjs uri, an agency's slug), its version (1: the first; "UPDATE 2" is 3), the id of
+    # the version it replaces (filled in when that version was seen), and whether it is a correction.
+    item_id: str | None = None
+    version: int | None = None
+    supersedes: str | None = None
+    correction: bool = False
 
     def __post_init__(self) -> None:
         if not self.id:
@@ -181,7 +188,21 @@ class Story:
             "produced": _iso(self.produced),
             "format": self.format,
             "origin": None if self.origin is None else str(self.origin),
+            **self.version_fields(),
         }
+
+    def version_fields(self) -> dict[str, Any]:
+        """The wire-version fields that are set, for JSON: records without them keep their old shape."""
+        fields: dict[str, Any] = {}
+        if self.item_id is not None:
+            fields["item_id"] = self.item_id
+        if self.version is not None:
+            fields["version"] = self.version
+        if self.supersedes is not None:
+            fields["supersedes"] = self.supersedes
+        if self.correction:
+            fields["correction"] = True
+        return fields
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Story":
@@ -209,13 +230,25 @@ class Story:
             undated=data.get("undated") is True,
             fetched=parse_time(data.get("fetched")),
             produced=parse_time(data.get("produced")),
+            version=_opt_int(data, "version"),
+            correction=data.get("correction") is True,
             **text,
         )
 
 
 _TEXT_FIELDS = (
     "title", "summary", "url", "source", "dateline", "credit", "publisher", "language", "format", "origin",
+    "item_id", "supersedes",
 )
+
+
+def _opt_int(data: Mapping[str, Any], key: str) -> int | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise RecordError(f"field {key!r} must be a whole number, got {type(value).__name__}")
+    return value
 
 
 def _opt_str(data: Mapping[str, Any], key: str) -> str | None:
@@ -261,12 +294,66 @@ class Cluster:
 
 
 @dataclass(frozen=True, slots=True)
+class Member:
+    """One story of a cluster as the cluster's lineage lists it: who carried it, where, when first seen, which
+    version, and what changed against the version it replaces (``changes``: a short text, or None)."""
+
+    story_id: str
+    outlet: str | None = None
+    url: str | None = None
+    seen: datetime | None = None
+    version: int | None = None
+    correction: bool = False
+    changes: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "seen", _utc(self.seen))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"story_id": self.story_id, "outlet": self.outlet, "url": self.url, "seen": _iso(self.seen),
+                "version": self.version, "correction": self.correction, "changes": self.changes}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Member":
+        return cls(str(data["story_id"]), _opt_str(data, "outlet"), _opt_str(data, "url"),
+                   parse_time(data.get("seen")), _opt_int(data, "version"), data.get("correction") is True,
+                   _opt_str(data, "changes"))
+
+
+@dataclass(frozen=True, slots=True)
+class Spread:
+    """How far a story cluster had spread when one of its stories came: independent outlets, regions reached
+    (``new_regions``: those this story added), outlets in the growth window against the baseline's
+    expectation (``growth``), and the thresholds this story made the cluster cross (``crossed``)."""
+
+    outlets: int
+    regions: tuple[str, ...] = ()
+    new_regions: tuple[str, ...] = ()
+    growth: float = 0.0
+    window_outlets: int = 0
+    crossed: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"outlets": self.outlets, "regions": list(self.regions), "new_regions": list(self.new_regions),
+                "growth": self.growth, "window_outlets": self.window_outlets, "crossed": list(self.crossed)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Spread":
+        return cls(int(data["outlets"]), tuple(_strings(data, "regions")), tuple(_strings(data, "new_regions")),
+                   float(data.get("growth") or 0.0), int(data.get("window_outlets") or 0),
+                   tuple(_strings(data, "crossed")))
+
+
+@dataclass(frozen=True, slots=True)
 class EnrichedStory:
     story: Story
     countries: tuple[CountryTag, ...] = ()
     regions: tuple[str, ...] = ()
     matches: tuple[RuleMatch, ...] = ()
     cluster: Cluster | None = None
+    # The cluster's lineage up to this story (capped) and its spread then; not in the story's JSON form.
+    lineage: tuple[Member, ...] = ()
+    spread: Spread | None = None
 
     @property
     def id(self) -> str:
@@ -290,6 +377,7 @@ class EnrichedStory:
             "regions": list(self.regions),
             "matches": [m.to_dict() for m in self.matches],
             "cluster": self.cluster.to_dict() if self.cluster else None,
+            **s.version_fields(),
         }
 
 
@@ -333,8 +421,17 @@ class Alert:
     publisher: str | None = None  # the outlet, e.g. "VOA"
     credit: str | None = None  # the wire agency, e.g. "Reuters"
     evidence: tuple[Evidence, ...] = ()  # the sentences the spans are in, for people to read
+    # The cluster's lineage so far (when it has more than this story) and, on a ``spreading`` event, the
+    # numbers that raised it; both left out of the JSON form when empty.
+    lineage: tuple[Member, ...] = ()
+    spread: Spread | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        extra: dict[str, Any] = {}
+        if self.lineage:
+            extra["lineage"] = [m.to_dict() for m in self.lineage]
+        if self.spread is not None:
+            extra["spread"] = self.spread.to_dict()
         return {
             "id": self.id,
             "rule": self.rule,
@@ -354,6 +451,7 @@ class Alert:
             "publisher": self.publisher,
             "credit": self.credit,
             "evidence": [e.to_dict() for e in self.evidence],
+            **extra,
         }
 
     @classmethod
@@ -377,6 +475,8 @@ class Alert:
                 published=parse_time(data.get("published")), alerted=parse_time(data.get("alerted")),
                 undated=data.get("undated") is True,
                 evidence=tuple(Evidence.from_dict(e) for e in data.get("evidence") or ()),
+                lineage=tuple(Member.from_dict(m) for m in data.get("lineage") or ()),
+                spread=Spread.from_dict(data["spread"]) if data.get("spread") else None,
                 **{key: _opt_str(data, key) for key in ("url", "source", "publisher", "credit")},
             )
         except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
@@ -489,7 +589,7 @@ def loads(data: bytes | str) -> Any:
 
 
 __all__ = [
-    "Alert", "Cluster", "CountryTag", "DeadLetter", "Evidence", "Origin", "EnrichedStory", "RAW_EXCERPT", "RecordError", "RuleMatch",
-    "Span", "Story", "StoryAlerts", "alert_from_json", "dumps", "excerpt", "loads", "parse_time",
+    "Alert", "Cluster", "CountryTag", "DeadLetter", "Evidence", "Member", "Origin", "EnrichedStory", "RAW_EXCERPT", "RecordError", "RuleMatch",
+    "Span", "Spread", "Story", "StoryAlerts", "alert_from_json", "dumps", "excerpt", "loads", "parse_time",
     "story_from_json",
 ]

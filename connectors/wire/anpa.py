@@ -17,6 +17,7 @@ from wirewatch.connectors.parsing.results import ParseResult
 from wirewatch.text import clean
 from wirewatch.connectors.wire import controltext
 from wirewatch.records import Story
+from wirewatch.versions import VersionTag, slug_name, tag_of
 
 _TRAILER = re.compile(r"(\d\d)-(\d\d)-(\d\d) (\d\d)(\d\d) ?GMT")
 _DATELINE = re.compile(r"^\s*(?P<place>[A-Z][A-Za-z .'’-]+(?:, [A-Z][A-Za-z .'’-]+)?) \((?P<agency>[A-Za-z ]{2,20})\) _")
@@ -63,6 +64,7 @@ def _story(
         return None
     lead = _DATELINE.match(body or "")
     sender = _TRAILER_AGENCY.match(controltext.strip_controls(trailer))
+    tag = tag_of(slug) or VersionTag()  # "1st Ld-Writethru": the item's second version
     return Story(
         id=content_id("anpa", slug, title, body),
         body=body or title or "",
@@ -76,6 +78,9 @@ def _story(
         fetched=fetched,
         format="anpa1312",
         origin=origin,
+        item_id=f"anpa:{slug_name(slug)}" if slug and slug_name(slug) else None,
+        version=tag.version,
+        correction=tag.correction,
     )
 
 

@@ -19,6 +19,7 @@ from wirewatch.connectors.parsing.wraps import unwrap
 from wirewatch.text import clean
 from wirewatch.connectors.wire import controltext
 from wirewatch.records import Story
+from wirewatch.versions import VersionTag, heading_tag
 
 _TRAILER = re.compile(r"(\d\d)(\d\d)(\d\d)\s+(?:GMT|UTC)\s+([A-Za-zäÄ]{3})[a-z]*\.?\s+(\d\d)\b")
 _MONTHS = {
@@ -56,6 +57,8 @@ def _story(
     header_words = controltext.strip_controls(header).split("\n")[0].split()
     agency = header_words[-2] if len(header_words) >= 3 else None  # the source, before the message number
     lead = _DATELINE.match(body or "")
+    tag = heading_tag([line for line in lines if _FLAG.match(line)]) or VersionTag()  # "REFILE", "1ST LEAD"
+    keywords = _keywords(header)
     return Story(
         id=content_id("iptc7901", header_words[0] if header_words else None, title, as_sent),
         body=body or title or "",
@@ -68,7 +71,16 @@ def _story(
         fetched=fetched,
         format="iptc7901",
         origin=origin,
+        item_id=f"iptc7901:{(agency or '').casefold()}:{keywords}" if keywords else None,
+        version=tag.version,
+        correction=tag.correction,
     )
+
+
+def _keywords(header: str) -> str | None:
+    """The keyword line after the header line ("Switzerland/migration/UN/"): what an item's versions share."""
+    lines = [line.strip() for line in controltext.strip_controls(header).split("\n") if line.strip()]
+    return " ".join(lines[1].casefold().split()) if len(lines) > 1 else None
 
 
 def _published(trailer: str) -> datetime | None:

@@ -93,8 +93,16 @@ def _item(
         fetched=fetched,
         format="newsmlg2",
         origin=origin,
+        item_id=guid,
+        version=int(version) if version and version.isdigit() else None,
+        correction=_corrects(meta),
     )
-    return ParsedItem(story, guid=guid, version=int(version) if version and version.isdigit() else None)
+    return ParsedItem(story, guid=guid, version=story.version)
+
+
+def _corrects(meta: etree._Element | None) -> bool:
+    """Whether the item's metadata signals a correction (``<signal qcode="sig:correction"/>``)."""
+    return any((s.get("qcode") or "").rpartition(":")[2].lower() == "correction" for s in children(meta, "signal"))
 
 
 def _body(el: etree._Element) -> str | None:

@@ -50,8 +50,7 @@ def parse_ninjs(body: bytes, fetched: datetime | None = None, *, origin: str, so
             continue
         if kind not in TEXT_TYPES:
             result.notes.append(f"{item_origin}: a {kind} item; its text is its caption")
-        version = str(item.get("version") or "")
-        result.add(ParsedItem(story, guid=_uri(item), version=int(version) if version.isdigit() else None),
+        result.add(ParsedItem(story, guid=_uri(item), version=story.version),
                    no_date=f"{item_origin}: no publication time with a timezone")
     return result
 
@@ -95,6 +94,7 @@ def _story(item: dict[str, Any], fetched: datetime | None, origin: str, source: 
         published = published or wire_time(item.get(key))
     credit = _name(item.get("infosources")) or _name(item.get("infosource")) or clean(item.get("copyrightholder"))
     url = item.get("uri") if str(item.get("uri", "")).startswith("http") else None
+    version = str(item.get("version") or "")
     return Story(
         id=pick_id(_uri(item), None, None, title, summary, body),
         body=body or summary or title or "",
@@ -111,7 +111,18 @@ def _story(item: dict[str, Any], fetched: datetime | None, origin: str, source: 
         fetched=fetched,
         format="ninjs",
         origin=origin,
+        item_id=_uri(item),
+        version=int(version) if version.isdigit() else None,
+        correction=_corrects(item),
     )
+
+
+def _corrects(item: dict[str, Any]) -> bool:
+    """Whether the item says it is a correction: a ``signals`` entry (3.0) or a ``pubstatus`` of correction."""
+    signals = item.get("signals") if isinstance(item.get("signals"), list) else ()
+    codes = [str(s.get("name") or s.get("uri") or "") if isinstance(s, dict) else str(s) for s in signals]
+    codes.append(str(item.get("pubstatus") or ""))
+    return any(code.rpartition(":")[2].rpartition("/")[2].lower() in ("correction", "corrected") for code in codes)
 
 
 def _html(value: object) -> str | None:
