@@ -3,7 +3,10 @@ word 3-shingles, and a cluster index that puts each story into the cluster of th
 
 Near duplicates are stories whose estimated shingle Jaccard similarity is at least ``MIN_SIMILARITY`` and
 whose numbers mostly agree: weekly reports from one template ("grain carloadings totaled 25,744 cars in the
-week ended March 28") share most shingles with last week's, but not their figures. The
+week ended March 28") share most shingles with last week's, but not their figures. A trimmed copy (the lede
+cut to a sentence, the last paragraphs dropped) is the same story too: when most of the shorter story's
+shingles are in the longer one (containment, estimated from the Jaccard estimate and the two shingle counts),
+its figures need only be found among the other's, since the dropped paragraphs took theirs along. The
 index finds candidates with LSH: 21 bands of 3 MinHash values, so pairs at similarity 0.5 share a band with
 probability ~0.94 (0.6: ~0.99), while unrelated news (similarity < 0.01) almost never does.
 """
@@ -25,6 +28,9 @@ PERMUTATIONS = 64
 BANDS, ROWS = 21, 3
 MIN_SIMILARITY = 0.5
 MIN_NUMBER_OVERLAP = 0.5  # Jaccard of the two stories' sets of number tokens
+MIN_CONTAINMENT = 0.8  # share of the shorter story's shingles the longer one holds: a trimmed copy
+MIN_NUMBER_CONTAINMENT = 0.7  # share of the smaller set of number tokens the other set holds
+MIN_CONTAINED = 24  # shingles a shorter story needs for containment to count (a lone sentence is too little)
 MAX_NUMBERS = 64
 MAX_CANDIDATES = 64  # heads compared per story, most shared bands first
 BUCKET_SCAN = 256  # newest heads looked at in each band
@@ -38,6 +44,7 @@ class Fingerprint:
     exact: str  # hash of the case-folded words: same words, same hash, whatever the markup or spacing
     minhash: bytes  # PERMUTATIONS uint32 values
     numbers: frozenset[str] = frozenset()  # the story's first MAX_NUMBERS distinct number tokens
+    shingles: int = 0  # how many shingles the MinHash summarises (0: unknown, no containment)
 
 
 def _words(story: Story) -> list[str]:
@@ -70,7 +77,8 @@ def _numbers(words: list[str]) -> frozenset[str]:
 
 def fingerprint(story: Story) -> Fingerprint:
     words = _words(story)
-    return Fingerprint(xxhash.xxh3_128_hexdigest(" ".join(words).encode()), minhash(words), _numbers(words))
+    return Fingerprint(xxhash.xxh3_128_hexdigest(" ".join(words).encode()), minhash(words), _numbers(words),
+                       max(1, len(words) - SHINGLE + 1))
 
 
 def numbers_agree(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -79,9 +87,37 @@ def numbers_agree(a: frozenset[str], b: frozenset[str]) -> bool:
     return len(a & b) / len(a | b) >= MIN_NUMBER_OVERLAP
 
 
+def numbers_contained(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Whether the smaller set of number tokens is mostly inside the other (an empty one always is)."""
+    smaller = min(len(a), len(b))
+    return not smaller or len(a & b) / smaller >= MIN_NUMBER_CONTAINMENT
+
+
 def similarity(a: bytes, b: bytes) -> float:
     """Estimated Jaccard similarity of two stories' shingle sets."""
     return float(np.mean(np.frombuffer(a, "<u4") == np.frombuffer(b, "<u4")))
+
+
+def containment(a: Fingerprint, b: Fingerprint, jaccard: float) -> float:
+    """Estimated share of the shorter story's shingles that the longer one holds: |A & B| / min(|A|, |B|),
+    with |A & B| = J (|A| + |B|) / (1 + J). 0 when a size is unknown."""
+    small, large = sorted((a.shingles, b.shingles))
+    if not small:
+        return 0.0
+    return min(1.0, jaccard * (small + large) / ((1 + jaccard) * small))
+
+
+def near_duplicate(a: Fingerprint, b: Fingerprint, min_similarity: float = MIN_SIMILARITY,
+                   contained: bool = True) -> float | None:
+    """The estimated similarity when ``a`` and ``b`` tell the same story, else None: similar with their
+    figures agreeing, or (``contained``) one mostly inside the other with its figures among the other's."""
+    score = similarity(a.minhash, b.minhash)
+    if score >= min_similarity and numbers_agree(a.numbers, b.numbers):
+        return score
+    if (contained and min(a.shingles, b.shingles) >= MIN_CONTAINED
+            and containment(a, b, score) >= MIN_CONTAINMENT and numbers_contained(a.numbers, b.numbers)):
+        return score
+    return None
 
 
 def _band_keys(signature: bytes) -> list[bytes]:
@@ -93,9 +129,11 @@ class ClusterIndex:
     """Assigns stories to clusters in arrival order; keeps at most ``capacity`` cluster heads (oldest
     forgotten first), so memory stays bounded on an endless stream."""
 
-    def __init__(self, capacity: int = 1_000_000, min_similarity: float = MIN_SIMILARITY) -> None:
+    def __init__(self, capacity: int = 1_000_000, min_similarity: float = MIN_SIMILARITY,
+                 containment: bool = True) -> None:
         self.capacity = capacity
         self.min_similarity = min_similarity
+        self.containment = containment  # whether a trimmed copy (one story inside the other) counts
         self._exact: OrderedDict[str, str] = OrderedDict()  # exact hash -> cluster id
         self._heads: OrderedDict[str, Fingerprint] = OrderedDict()  # cluster id -> its first fingerprint
         self._bands: dict[bytes, dict[str, None]] = {}  # band key -> heads in arrival order
@@ -128,11 +166,11 @@ class ClusterIndex:
         )
         candidates = sorted(shared, key=lambda h: (-shared[h], h))[:MAX_CANDIDATES]
         scored = [
-            (similarity(fp.minhash, self._heads[head].minhash), head)
+            (score, head)
             for head in candidates
-            if numbers_agree(fp.numbers, self._heads[head].numbers)
+            if (score := near_duplicate(fp, self._heads[head], self.min_similarity, self.containment)) is not None
         ]
-        best = max(((s, h) for s, h in scored if s >= self.min_similarity), key=lambda x: (x[0], x[1]), default=None)
+        best = max(scored, key=lambda x: (x[0], x[1]), default=None)
         return best[1] if best else None
 
     def _add(self, story_id: str, fp: Fingerprint) -> None:
@@ -156,9 +194,9 @@ def story_order(story: Story) -> tuple[bool, str, str]:
     return (story.published is None, story.published.isoformat() if story.published else "", story.id)
 
 
-def cluster_in_order(items: list[tuple[Story, Fingerprint]]) -> dict[str, Cluster]:
+def cluster_in_order(items: list[tuple[Story, Fingerprint]], containment: bool = True) -> dict[str, Cluster]:
     """Bounded mode: cluster a whole batch deterministically (earliest published first, then by id)."""
-    index = ClusterIndex(capacity=max(1, len(items)))
+    index = ClusterIndex(capacity=max(1, len(items)), containment=containment)
     order = sorted(items, key=lambda it: story_order(it[0]))
     clusters: dict[str, Cluster] = {}
     for story, fp in order:

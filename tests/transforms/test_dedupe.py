@@ -3,7 +3,9 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wirewatch.transforms.dedupe import ClusterIndex, cluster_in_order, fingerprint, similarity
+from wirewatch.transforms.dedupe import (
+    MIN_CONTAINMENT, ClusterIndex, cluster_in_order, containment, fingerprint, similarity,
+)
 from wirewatch.transforms.normalize import normalize
 from wirewatch.records import Story
 
@@ -109,3 +111,64 @@ def test_a_flood_of_one_template_still_finds_the_real_copy():
         assert index.assign(f"n{i}", fingerprint(Story(id=f"n{i}", body=text))).duplicate_of is None
     copy = template.format(c="Company5", a=5, b=1005, d=5005).replace("in line with", "close to")
     assert index.assign("copy", fingerprint(Story(id="copy", body=copy))).duplicate_of == "n5"
+
+
+WIRE = [
+    "SEOUL, March 3 (Reuters) - North Korea fired two short-range ballistic missiles into the sea off its east "
+    "coast on Tuesday, South Korea's military said, the latest in a string of launches that have raised "
+    "tension on the peninsula. The missiles flew about 350 km before splashing down, it said.",
+    "The launches came hours after the United States and South Korea began their annual spring exercises, "
+    "which Pyongyang has long denounced as rehearsals for an invasion of the North.",
+    "Japan's defence ministry said the missiles appeared to have landed outside its exclusive economic zone "
+    "and that there were no reports of damage to ships or aircraft in the area.",
+    "South Korea's Joint Chiefs of Staff said the military had stepped up its surveillance and was "
+    "maintaining full readiness in close cooperation with the United States.",
+    "North Korea has conducted 14 rounds of launches this year, including an intercontinental ballistic "
+    "missile test in February that analysts said could reach 13,000 km, and about 28,500 U.S. troops are "
+    "stationed in the South under a 1953 treaty, with 4,200 more due in 2025.",
+]
+
+
+def _trimmed(paras: list[str]) -> str:
+    """An outlet's cut: the lede to its first sentence, the last paragraph dropped."""
+    return "\n".join([paras[0].split(". ")[0] + "."] + paras[1:-1])
+
+
+def _week(cars: str, change: str, year_ago: str, day: str) -> list[str]:
+    return [
+        f"U.S. grain carloadings totaled {cars} cars in the week ended March {day}, down {change} pct from the "
+        "previous week, the Association of American Railroads said. Loadings of corn and soybeans led the "
+        "decline as barge freight rates eased.",
+        "Loadings of wheat, sorghum and barley bound for the Gulf ports held steady, the association said in its "
+        "weekly report, as export inspections of grain continued at the pace seen earlier in the month and "
+        "dealers reported slow country movement of corn across the Midwest.",
+        f"For the year to date, grain carloadings were {year_ago} pct above the corresponding period a year "
+        "earlier, helped by heavy shipments under the government's export programmes, the association said.",
+        "The association said it would publish its monthly review of rail traffic at the end of the month, "
+        "with figures for coal, chemicals and motor vehicles as well as grain.",
+    ]
+
+
+def _pair(a: str, b: str, containment: bool) -> dict:
+    stories = [normalize(Story(id="first", body=a)), normalize(Story(id="second", body=b))]
+    return cluster_in_order([(s, fingerprint(s)) for s in stories], containment=containment)
+
+
+def test_a_trimmed_copy_is_the_same_story():
+    """Lede cut to a sentence and the last paragraph (which held most figures) dropped: the copy is inside the
+    original, and its figures are among the original's."""
+    original, copy = "\n".join(WIRE), _trimmed(WIRE)
+    assert _pair(original, copy, containment=True)["second"].duplicate_of == "first"
+    assert _pair(copy, original, containment=True)["second"].duplicate_of == "first"  # the copy came first
+    assert _pair(original, copy, containment=False)["second"].duplicate_of is None  # what the figures rule alone does
+
+
+def test_a_trimmed_report_from_one_template_with_other_figures_stays_apart():
+    """Next week's report, trimmed like a copy: its text is inside this week's, its figures are not."""
+    this_week = "\n".join(_week("25,744", "4.3", "41.6", "28"))
+    next_week = _trimmed(_week("26,108", "2.2", "22.8", "21"))
+    same_week = _trimmed(_week("25,744", "4.3", "41.6", "28"))
+    a, b = fingerprint(Story(id="a", body=this_week)), fingerprint(Story(id="b", body=next_week))
+    assert containment(a, b, similarity(a.minhash, b.minhash)) >= MIN_CONTAINMENT  # the words are inside...
+    assert _pair(this_week, next_week, containment=True)["second"].duplicate_of is None  # ...the figures are not
+    assert _pair(this_week, same_week, containment=True)["second"].duplicate_of == "first"
