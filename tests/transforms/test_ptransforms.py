@@ -61,7 +61,7 @@ def test_enrich_stories_every_dedupe_mode_and_the_alerts_per_story():
 
     stories = [Story(id="seed", body=SEED.read_text()), Story(id="copy", body=(DATA / "seed-reuters-copy.txt").read_text())]
     wl = default_watchlist()
-    for dedupe, together in ((Dedupe(), True), (Dedupe.online("t", None, 100), True), (NO_DEDUPE, False)):
+    for dedupe, together in ((Dedupe(), True), (Dedupe.online(capacity=100), True), (NO_DEDUPE, False)):
         with TestPipeline(argv=OPTIONS) as p:
             enriched, dead = p | beam.Create(stories) | EnrichStories(wl, dedupe)
             clusters = enriched | beam.Map(lambda e: e.cluster.id) | beam.combiners.Count.PerElement()
