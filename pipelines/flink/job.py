@@ -1,0 +1,262 @@
+"""The always-on chain as an Apache Flink streaming job (PyFlink): the same pure functions and records as the
+Beam pipeline, with Flink's keyed state, checkpoints and Kafka connector around them. Wiring only.
+
+    stories topic (Table API Kafka source: key, value, partition, offset, timestamp)
+      -> decode, normalize, fingerprint                      parallel, stateless
+      -> assign clusters in arrival order                     one key: the heads (list state) and a cached index
+      -> classify and match, archive one file per position    parallel; a restore rewrites the same files
+      -> alerts of each story, keyed by cluster               map state rule -> alert id: one alert per
+                                                              (cluster, rule) for the time to live
+      -> alerts topic (key = alert id, Kafka transactions committed with each checkpoint: exactly once)
+    dead letters of every stage -> dead-letter topic (at least once; key = origin)
+
+Run by ``wirewatch process --engine flink`` (pipelines/flink/submit.py) through Flink's ``flink run``, in
+PyFlink's own environment (scripts/flink setup): PyFlink 2.3 needs apache-beam <= 2.61. Workers import
+wirewatch from what the submission ships; everything here is imported inside ``open()`` so that only these
+small objects (and the watch list) are pickled on the client.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import pickle
+from datetime import datetime, timezone
+from typing import Any, Iterator
+
+from pyflink.common import Row, Types
+from pyflink.common.serialization import SimpleStringSchema
+from pyflink.common.time import Time
+from pyflink.datastream import KeyedProcessFunction, OutputTag, ProcessFunction, RuntimeContext
+from pyflink.datastream import StreamExecutionEnvironment
+from pyflink.datastream.connectors.base import DeliveryGuarantee
+from pyflink.datastream.connectors.kafka import KafkaRecordSerializationSchema, KafkaSink
+from pyflink.datastream.state import ListStateDescriptor, MapStateDescriptor, StateTtlConfig
+from pyflink.datastream.state import ValueStateDescriptor
+from pyflink.table import StreamTableEnvironment
+
+DEAD = OutputTag("dead", Types.STRING())
+ONE_KEY = "clusters"
+COMPACT_EVERY_S = 3600
+
+
+def _ttl(hours: float) -> StateTtlConfig:
+    """Flink's state time to live (processing time). Explicit incremental clean-up: the default background
+    clean-up builds a Duration through py4j, which fails inside thread-mode workers."""
+    return (StateTtlConfig.new_builder(Time.milliseconds(int(hours * 3_600_000)))
+            .update_ttl_on_create_and_write()
+            .set_state_visibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
+            .cleanup_incrementally(10, False).disable_cleanup_in_background().build())
+
+
+def _dead_json(origin: Any, stage: str, exc: BaseException, raw: Any = None) -> str:
+    from wirewatch.records import DeadLetter, dumps, excerpt
+
+    return dumps(DeadLetter(origin, stage, f"{type(exc).__name__}: {exc}"[:500], raw=excerpt(raw))).decode()
+
+
+def _epoch_ms(ts: Any) -> int:
+    """A TIMESTAMP_LTZ column: pyflink's Instant in process mode, a wrapped java.time.Instant in thread mode."""
+    if ts is None:
+        return -1
+    return ts.to_epoch_milli() if hasattr(ts, "to_epoch_milli") else int(ts.toEpochMilli())
+
+
+class Prepare(ProcessFunction):
+    """Row(k, v, partition, offset, ts) -> (story, fingerprint, event time s); bad input -> dead letter."""
+
+    def __init__(self, topic: str) -> None:
+        self.topic = topic
+
+    def open(self, ctx: RuntimeContext) -> None:
+        from wirewatch.connectors.kafka.source import KafkaRecord, decode_record
+        from wirewatch.records import DeadLetter, dumps
+        from wirewatch.transforms.dedupe import fingerprint
+        from wirewatch.transforms.normalize import normalize
+
+        self.KafkaRecord, self.decode = KafkaRecord, decode_record
+        self.DeadLetter, self.dumps = DeadLetter, dumps
+        self.normalize, self.fingerprint = normalize, fingerprint
+
+    def process_element(self, row: Row, ctx: Any) -> Iterator[Any]:
+        ms = _epoch_ms(row["ts"])
+        record = self.KafkaRecord(self.topic, row["partition"], row["offset"], None, row["v"], ms)
+        story = self.decode(record)
+        if isinstance(story, self.DeadLetter):
+            yield DEAD, self.dumps(story).decode()
+            return
+        try:
+            story = self.normalize(story)
+            yield story, self.fingerprint(story), ms / 1000
+        except Exception as exc:  # noqa: BLE001 (one bad story becomes data, never a failed task)
+            yield DEAD, _dead_json(record.origin, "normalize", exc, row["v"])
+
+
+class AssignClusters(KeyedProcessFunction):
+    """One key: every story meets every earlier head. The heads are Flink state (restored with the
+    checkpoint); the index built from them is this instance's cache, rebuilt after a restore."""
+
+    def __init__(self, capacity: int, ttl_s: float) -> None:
+        self.capacity, self.ttl_s = capacity, ttl_s
+
+    def open(self, ctx: RuntimeContext) -> None:
+        from wirewatch.transforms import online
+
+        self.online = online
+        self.heads = ctx.get_list_state(ListStateDescriptor("heads", Types.PICKLED_BYTE_ARRAY()))
+        self.compacted = ctx.get_state(ValueStateDescriptor("compacted", Types.DOUBLE()))
+        self.index = None
+
+    def process_element(self, value: Any, ctx: Any) -> Iterator[Any]:
+        story, fp, seen = value
+        if self.index is None:
+            self.index = self.online.rebuild(list(self.heads.get() or ()), self.capacity)
+        last = self.compacted.value()
+        if last is None:
+            self.compacted.update(seen)
+        elif seen - last > COMPACT_EVERY_S:  # forget heads past the time to live, in event time
+            kept = self.online.live(list(self.heads.get() or ()), seen, self.ttl_s, self.capacity)
+            self.heads.update(kept)
+            self.index = self.online.rebuild(kept, self.capacity)
+            self.compacted.update(seen)
+        was_head = self.index.is_head(story.id)
+        cluster = self.index.assign(story.id, fp)
+        if not was_head and self.index.is_head(story.id):
+            self.heads.add(self.online.Head(story.id, fp, seen))
+        yield story, cluster
+
+
+class Enrich(ProcessFunction):
+    """(story, cluster) -> (EnrichedStory, its alerts); the story archived under its Kafka position (the
+    service's layout: a replay after a restore writes the same file again, never a second one)."""
+
+    def __init__(self, watchlist: bytes, archive: str) -> None:
+        self.watchlist, self.archive = watchlist, archive
+
+    def open(self, ctx: RuntimeContext) -> None:
+        from pathlib import Path
+
+        from wirewatch.connectors.sinks.archive import archive_path
+        from wirewatch.connectors.sinks.files import write_unsynced
+        from wirewatch.records import dumps
+        from wirewatch.transforms.alerts import alerts_for
+        from wirewatch.transforms.enrich import Enricher
+
+        watchlist = pickle.loads(self.watchlist)
+        self.enricher, self.alerts_for, self.rules = Enricher.create(watchlist), alerts_for, watchlist
+        self.root = Path(self.archive) if self.archive else None
+        self.path_of, self.write, self.dumps = archive_path, write_unsynced, dumps
+
+    def process_element(self, value: Any, ctx: Any) -> Iterator[Any]:
+        story, cluster = value
+        try:
+            enriched = self.enricher.enrich(story, cluster)
+            alerts = self.alerts_for(enriched, self.rules)
+            data = self.dumps(enriched) + b"\n"
+        except Exception as exc:  # noqa: BLE001
+            yield DEAD, _dead_json(story.origin or story.id, "enrich", exc, repr(story))
+            return
+        if self.root is not None:
+            self.write(self.path_of(self.root, enriched), data)
+        for alert in alerts:
+            yield alert
+
+
+class FirstAlertPerRule(KeyedProcessFunction):
+    """Keyed by cluster: map state rule -> alert id, so a later copy of a story raises no alert again."""
+
+    def __init__(self, ttl_s: float) -> None:
+        self.ttl_s = ttl_s
+
+    def open(self, ctx: RuntimeContext) -> None:
+        from wirewatch.records import dumps
+
+        self.dumps = dumps
+        desc = MapStateDescriptor("sent", Types.STRING(), Types.STRING())
+        desc.enable_time_to_live(_ttl(self.ttl_s / 3600))
+        self.sent = ctx.get_map_state(desc)
+
+    def process_element(self, alert: Any, ctx: Any) -> Iterator[Row]:
+        if self.sent.contains(alert.rule):
+            return
+        self.sent.put(alert.rule, alert.id)
+        stamped = dataclasses.replace(alert, alerted=datetime.now(timezone.utc))  # the "alerted" stamp, at the edge
+        yield Row(alert.id, self.dumps(stamped).decode())
+
+
+def build(env: StreamExecutionEnvironment, a: argparse.Namespace, watchlist: bytes) -> None:
+    t_env = StreamTableEnvironment.create(env)
+    kafka = f"'properties.bootstrap.servers' = '{a.bootstrap}'"
+    t_env.execute_sql(f"""
+        CREATE TABLE stories_in (
+          k STRING, v BYTES,
+          `partition` INT METADATA VIRTUAL,
+          `offset` BIGINT METADATA VIRTUAL,
+          ts TIMESTAMP_LTZ(3) METADATA FROM 'timestamp' VIRTUAL
+        ) WITH (
+          'connector' = 'kafka', 'topic' = '{a.stories}', {kafka},
+          'properties.group.id' = '{a.group}', 'properties.isolation.level' = 'read_committed',
+          'scan.startup.mode' = 'group-offsets', 'properties.auto.offset.reset' = 'earliest',
+          'key.format' = 'raw', 'key.fields' = 'k', 'value.format' = 'raw', 'value.fields-include' = 'EXCEPT_KEY'
+        )""")
+    t_env.execute_sql(f"""
+        CREATE TABLE alerts_out (k STRING, v STRING) WITH (
+          'connector' = 'kafka', 'topic' = '{a.alerts}', {kafka},
+          'key.format' = 'raw', 'key.fields' = 'k', 'value.format' = 'raw', 'value.fields-include' = 'EXCEPT_KEY',
+          'sink.delivery-guarantee' = 'exactly-once', 'sink.transactional-id-prefix' = '{a.group}-alerts',
+          'properties.transaction.timeout.ms' = '600000'
+        )""")
+    pickled = Types.PICKLED_BYTE_ARRAY()
+    rows = t_env.to_data_stream(t_env.from_path("stories_in"))
+    prepared = rows.process(Prepare(a.stories), output_type=pickled).name("Normalize and fingerprint").uid("prepare")
+    clustered = (prepared.key_by(lambda _: ONE_KEY, key_type=Types.STRING())
+                 .process(AssignClusters(a.capacity, a.ttl_hours * 3600), output_type=pickled)
+                 .name("Assign clusters").uid("assign-clusters"))
+    alerts = (clustered.process(Enrich(watchlist, a.archive), output_type=pickled)
+              .name("Enrich and archive").uid("enrich"))
+    firsts = (alerts.key_by(lambda al: al.cluster_id, key_type=Types.STRING())
+              .process(FirstAlertPerRule(a.ttl_hours * 3600),
+                       output_type=Types.ROW_NAMED(["k", "v"], [Types.STRING(), Types.STRING()]))
+              .name("Suppress repeat alerts").uid("first-alert"))
+    dead = prepared.get_side_output(DEAD).union(alerts.get_side_output(DEAD))
+    dead.sink_to(
+        KafkaSink.builder().set_bootstrap_servers(a.bootstrap)
+        .set_record_serializer(KafkaRecordSerializationSchema.builder().set_topic(a.deadletter)
+                               .set_value_serialization_schema(SimpleStringSchema()).build())
+        .set_delivery_guarantee(DeliveryGuarantee.AT_LEAST_ONCE).build()).name("Publish dead letters").uid("dead")
+    statements = t_env.create_statement_set()
+    statements.add_insert("alerts_out", t_env.from_data_stream(firsts))
+    statements.attach_as_datastream()
+
+
+def arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="wirewatch-flink-job")
+    ap.add_argument("--bootstrap", required=True)
+    ap.add_argument("--stories", required=True)
+    ap.add_argument("--alerts", required=True)
+    ap.add_argument("--deadletter", required=True)
+    ap.add_argument("--group", required=True)
+    ap.add_argument("--rules", action="append", metavar="FILE", help="watch list YAML (default: the built-in list)")
+    ap.add_argument("--archive", default="")
+    ap.add_argument("--parallelism", type=int, default=2)
+    ap.add_argument("--checkpoint-ms", type=int, default=500)
+    ap.add_argument("--capacity", type=int, default=100_000)
+    ap.add_argument("--ttl-hours", type=float, default=72.0)
+    ap.add_argument("--name", default="wirewatch")
+    return ap.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    a = arguments(argv)
+    env = StreamExecutionEnvironment.get_execution_environment()
+    env.set_parallelism(a.parallelism)
+    env.enable_checkpointing(a.checkpoint_ms)
+    from wirewatch.transforms.rules import default_watchlist, load_watchlist_files
+
+    watchlist = load_watchlist_files(a.rules) if a.rules else default_watchlist()
+    build(env, a, pickle.dumps(watchlist))
+    env.execute(a.name)
+
+
+if __name__ == "__main__":
+    main()
