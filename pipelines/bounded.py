@@ -1,26 +1,26 @@
-"""Bounded runs (replay of saved files, enrich of JSONL) on Beam's FnApiRunner unless ``--runner`` says
-otherwise: wiring only."""
+"""Bounded runs (replay of saved files, enrich of JSONL): wiring only. Two engines run the same step bodies
+(transforms/steps.py): Beam's FnApiRunner, or any runner ``--runner`` names, and the in-process loop of
+pipelines/local.py, which starts without importing Beam. ``choose_engine`` says which a command gets."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
-import apache_beam as beam
-from apache_beam.options.pipeline_options import PipelineOptions
-
-from wirewatch.connectors.archive.beamio import ReadArchivedStories, WriteParquetArchive
 from wirewatch.connectors.archive.layout import SUFFIX as ARCHIVE_SUFFIX
-from wirewatch.connectors.files.beamio import ReadStories, WriteArchive, WriteJsonLines
 from wirewatch.connectors.files.read import expand_paths
 from wirewatch.connectors.files.readtally import ReadTally
 from wirewatch.transforms.dedupe import story_order
-from wirewatch.transforms.ptransforms import EnrichStories, RaiseAlerts
 from wirewatch.records import Alert, DeadLetter, EnrichedStory
 from wirewatch.transforms.rules import WatchList
 
+if TYPE_CHECKING:
+    import apache_beam as beam
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+ENGINES = ("auto", "local", "beam")
 BOUNDED_RUNNER = "FnApiRunner"  # named explicitly: the default DirectRunner tries to download Prism first
 
 
@@ -36,11 +36,13 @@ class Outputs:
 def options(pipeline_args: Sequence[str] = ()) -> PipelineOptions:
     """Beam options for a bounded run: ``pipeline_args`` as given on the command line (``--runner=...`` and
     any other Beam option), on top of the default runner."""
+    from apache_beam.options.pipeline_options import PipelineOptions
+
     logging.getLogger("apache_beam").setLevel(logging.WARNING)
     return PipelineOptions([f"--runner={BOUNDED_RUNNER}", *pipeline_args])
 
 
-def _alert_key(alert: Alert) -> tuple[str, str]:
+def alert_key(alert: Alert) -> tuple[str, str]:
     return (alert.rule, alert.id)
 
 
@@ -58,18 +60,57 @@ def _enriched_by_input(e: EnrichedStory) -> tuple:
     return (origin.sort_key() if origin else ("", -1, 0), e.id)
 
 
+def enriched_order(keep_input_order: bool) -> Callable[[EnrichedStory], tuple]:
+    """The order the stories file is written in: as read (enrich), else by time (replay)."""
+    return _enriched_by_input if keep_input_order else _enriched_by_time
+
+
+def choose_engine(requested: str, files: Sequence[str], pipeline_args: Sequence[str] = ()) -> str:
+    """``local`` or ``beam`` for a bounded run over ``files``. ``auto`` (the commands' default) is Beam when
+    any Beam option is given (``--runner``, ``--direct_num_workers``, ...: only Beam can honour them) or an
+    input is a Parquet archive file (read by Beam's archive reader), and the in-process loop otherwise:
+    one worker either way, and the loop skips Beam's import and per-run set-up."""
+    if requested not in ENGINES:
+        raise ValueError(f"engine {requested!r}: one of {', '.join(ENGINES)}")
+    if requested != "auto":
+        return requested
+    if pipeline_args or any(f.endswith(ARCHIVE_SUFFIX) for f in files):
+        return "beam"
+    return "local"
+
+
 def run(paths: list[str], outputs: Outputs, watchlist: WatchList, *, keep_input_order: bool = False,
-        pipeline_args: Sequence[str] = (), tally: ReadTally | None = None) -> None:
+        pipeline_args: Sequence[str] = (), tally: ReadTally | None = None, engine: str = "beam") -> None:
     """Read ``paths``, enrich, and write the outputs named in ``outputs``; returns when the run is done.
-    ``tally`` counts the files and stories read, for a progress line (pipelines/progress.py)."""
+    ``tally`` counts the files and stories read, for a progress line (pipelines/progress.py). ``engine``:
+    see ``choose_engine``; both write the same bytes."""
     files = expand_paths(paths)
+    if choose_engine(engine, files, pipeline_args) == "local":
+        from wirewatch.pipelines import local
+
+        if pipeline_args:
+            raise ValueError("the local engine takes no Beam options: use the beam engine")
+        local.run(files, outputs, watchlist, keep_input_order=keep_input_order, tally=tally)
+        return
+    _run_beam(files, outputs, watchlist, keep_input_order=keep_input_order, pipeline_args=pipeline_args,
+              tally=tally)
+
+
+def _run_beam(files: list[str], outputs: Outputs, watchlist: WatchList, *, keep_input_order: bool,
+              pipeline_args: Sequence[str], tally: ReadTally | None) -> None:
+    import apache_beam as beam
+
+    from wirewatch.connectors.archive.beamio import WriteParquetArchive
+    from wirewatch.connectors.files.beamio import WriteArchive, WriteJsonLines
+    from wirewatch.transforms.ptransforms import EnrichStories, RaiseAlerts
+
     with beam.Pipeline(options=options(pipeline_args)) as p:
         stories, dead_read = read_inputs(p, files, tally)
         enriched, dead_enrich = stories | "EnrichStories" >> EnrichStories(watchlist)
         alerts = enriched | "RaiseAlerts" >> RaiseAlerts(watchlist)
-        order = _enriched_by_input if keep_input_order else _enriched_by_time
+        order = enriched_order(keep_input_order)
         _ = enriched | "WriteStories" >> WriteJsonLines(str(outputs.stories), order)
-        _ = alerts | "WriteAlerts" >> WriteJsonLines(str(outputs.alerts), _alert_key)
+        _ = alerts | "WriteAlerts" >> WriteJsonLines(str(outputs.alerts), alert_key)
         dead = (dead_read, dead_enrich) | "FlattenDeadLetters" >> beam.Flatten()
         _ = dead | "WriteDeadLetters" >> WriteJsonLines(str(outputs.deadletter), dead_key)
         if outputs.archive is not None and outputs.archive_format == "jsonl":
@@ -81,6 +122,11 @@ def run(paths: list[str], outputs: Outputs, watchlist: WatchList, *, keep_input_
 def read_inputs(p: beam.Pipeline, files: list[str], tally: ReadTally | None = None) -> tuple:
     """(stories, dead letters) from saved files; Parquet archive files (a folder given to replay) are read
     as the stories they archived, so a new watch list can run over history."""
+    import apache_beam as beam
+
+    from wirewatch.connectors.archive.beamio import ReadArchivedStories
+    from wirewatch.connectors.files.beamio import ReadStories
+
     archived = [f for f in files if f.endswith(ARCHIVE_SUFFIX)]
     stories, dead = p | "ReadStories" >> ReadStories([f for f in files if not f.endswith(ARCHIVE_SUFFIX)], tally)
     if not archived:

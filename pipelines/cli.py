@@ -10,11 +10,13 @@ from pathlib import Path
 
 import orjson
 
-from wirewatch.transforms.rules import RuleError, WatchList, default_watchlist, load_watchlist_files
+from wirewatch.transforms.rules import RuleError, WatchList
 
 
 def _watchlist(paths: list[str] | None) -> WatchList:
-    return load_watchlist_files(paths) if paths else default_watchlist()
+    from wirewatch.pipelines import warmstart  # parsed once, then loaded from the compiled cache
+
+    return warmstart.watchlist(paths)
 
 
 def _read_jsonl(path: Path) -> list[dict]:
@@ -62,7 +64,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
                               args.archive_format)
     watchlist = _watchlist(args.rules)
     with read_progress(len(expand_paths(args.paths)), "replay") as tally:
-        bounded.run(args.paths, outputs, watchlist, tally=tally, pipeline_args=args.pipeline_args)
+        bounded.run(args.paths, outputs, watchlist, tally=tally, pipeline_args=args.pipeline_args, engine=args.engine)
     print(summarize(outputs.stories, outputs.alerts, outputs.deadletter, show_alerts=not args.quiet))
     return 0
 
@@ -77,7 +79,7 @@ def cmd_enrich(args: argparse.Namespace) -> int:
     watchlist = _watchlist(args.rules)
     with read_progress(1, "enrich") as tally:
         bounded.run([args.input], bounded.Outputs(out, alerts, dead), watchlist, keep_input_order=True, tally=tally,
-                    pipeline_args=args.pipeline_args)
+                    pipeline_args=args.pipeline_args, engine=args.engine)
     print(summarize(out, alerts, dead, show_alerts=False), file=sys.stderr)
     return 0
 
@@ -210,6 +212,13 @@ def _drop_args(p: argparse.ArgumentParser) -> None:
                    help="where to remember what each drop folder delivered (default: a dot-file in the folder)")
 
 
+def engine_arg(p: argparse.ArgumentParser) -> None:
+    """``--engine`` of the bounded commands (pipelines/bounded.py choose_engine)."""
+    p.add_argument("--engine", choices=("auto", "local", "beam"), default="auto",
+                   help="local: in this process, without Beam; beam: a Beam pipeline; auto (default): beam when "
+                        "a Beam option or an archive file is given, else local. Both write the same bytes")
+
+
 def runner_arg(p: argparse.ArgumentParser, default: str) -> None:
     """``--runner``; any other Beam pipeline option (``--name=value``) is passed through to the pipeline too."""
     p.add_argument("--runner", metavar="NAME",
@@ -253,6 +262,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--archive-format", choices=("parquet", "jsonl"), default="parquet",
                    help="the archive under DIR/archive: Parquet (queryable, the default) or JSON Lines (text)")
     runner_arg(r, "FnApiRunner")
+    engine_arg(r)
     r.set_defaults(func=cmd_replay)
 
     e = sub.add_parser("enrich", help="enrich JSONL stories: one output line per input line, same id")
@@ -261,6 +271,7 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--rules", metavar="FILE", action="append",
                    help="watch list YAML, repeatable (e.g. one per language; default: the built-in list)")
     runner_arg(e, "FnApiRunner")
+    engine_arg(e)
     e.set_defaults(func=cmd_enrich)
 
     i = sub.add_parser("ingest", help="publish stories from files, folders or polled feeds to Kafka")

@@ -14,38 +14,13 @@ from apache_beam import pvalue
 
 from wirewatch.transforms.alerts import alerts_for, first_alert
 from wirewatch.transforms import online as online_steps
-from wirewatch.transforms.dedupe import cluster_in_order, fingerprint
-from wirewatch.transforms.gazetteer import default_gazetteer
-from wirewatch.transforms.geotag import classify
-from wirewatch.transforms.match import Matcher
+from wirewatch.transforms.dedupe import fingerprint
 from wirewatch.transforms.normalize import normalize
-from wirewatch.records import Cluster, DeadLetter, EnrichedStory, Story, StoryAlerts, dumps, excerpt
+from wirewatch.records import Cluster, Story, StoryAlerts
 from wirewatch.transforms.rules import WatchList
+from wirewatch.transforms.steps import classifier, clustered, dead_letter, fingerprinted, rule_matcher
 
 DEAD = "deadletter"
-
-
-def _story_of(element: Any) -> Any:
-    story = element.story if isinstance(element, EnrichedStory) else element
-    return story[0] if isinstance(story, tuple) and story else story
-
-
-def _origin(element: Any) -> str:
-    story = _story_of(element)
-    return getattr(story, "origin", None) or getattr(story, "id", None) or repr(element)[:200]
-
-
-def _raw(element: Any) -> str | None:
-    """The story a stage failed on, as the JSON a replay or a re-publish can start from again."""
-    story = _story_of(element)
-    try:
-        return excerpt(dumps(story)) if isinstance(story, Story) else excerpt(repr(element))
-    except Exception:  # e.g. text orjson refuses (lone surrogates): keep what repr can show
-        return excerpt(repr(element))
-
-
-def _dead(element: Any, stage: str, exc: Exception) -> DeadLetter:
-    return DeadLetter(_origin(element), stage, f"{type(exc).__name__}: {exc}"[:500], raw=_raw(element))
 
 
 class _Guarded(beam.DoFn):
@@ -62,7 +37,7 @@ class _Guarded(beam.DoFn):
         try:
             yield self.fn(element)  # type: ignore[misc]
         except Exception as exc:  # one bad story must not stop the job: it becomes data
-            yield pvalue.TaggedOutput(DEAD, _dead(element, self.stage, exc))
+            yield pvalue.TaggedOutput(DEAD, dead_letter(element, self.stage, exc))
 
 
 def _guarded(pcoll: beam.PCollection, label: str, stage: str, make: Callable) -> tuple:
@@ -77,12 +52,6 @@ class NormalizeStories(beam.PTransform):
         return _guarded(stories, "Normalize", "normalize", lambda: normalize)
 
 
-def _clustered(items: list) -> Iterable[tuple[Story, Cluster]]:
-    clusters = cluster_in_order(items)
-    for story, _ in items:
-        yield story, clusters[story.id]
-
-
 class DedupeStories(beam.PTransform):
     """Stories -> ((story, cluster), dead letters): exact and near duplicates join the cluster of their earliest copy.
 
@@ -91,13 +60,13 @@ class DedupeStories(beam.PTransform):
     """
 
     def expand(self, stories: beam.PCollection) -> tuple:
-        printed, dead = _guarded(stories, "Fingerprint", "dedupe", lambda: lambda s: (s, fingerprint(s)))
-        clustered = (
+        printed, dead = _guarded(stories, "Fingerprint", "dedupe", lambda: fingerprinted)
+        pairs = (
             printed
             | "GatherFingerprints" >> beam.combiners.ToList()
-            | "AssignClusters" >> beam.FlatMap(_clustered)
+            | "AssignClusters" >> beam.FlatMap(clustered)
         )
-        return clustered, dead
+        return pairs, dead
 
 
 class AssignClustersOnline(beam.PTransform):
@@ -155,22 +124,11 @@ class SuppressRepeats(beam.PTransform):
         )
 
 
-def _classifier() -> Callable[[tuple[Story, Cluster]], EnrichedStory]:
-    gazetteer = default_gazetteer()
-
-    def run(pair: tuple[Story, Cluster]) -> EnrichedStory:
-        story, cluster = pair
-        countries, regions = classify(story, gazetteer)
-        return EnrichedStory(story, countries, regions, (), cluster)
-
-    return run
-
-
 class ClassifyRegions(beam.PTransform):
     """(story, cluster) -> EnrichedStory with countries (score, evidence) and UN M49 sub-regions."""
 
     def expand(self, pairs: beam.PCollection) -> tuple:
-        return _guarded(pairs, "Classify", "classify", _classifier)
+        return _guarded(pairs, "Classify", "classify", classifier)
 
 
 class MatchRules(beam.PTransform):
@@ -182,12 +140,7 @@ class MatchRules(beam.PTransform):
 
     def expand(self, stories: beam.PCollection) -> tuple:
         watchlist = self.watchlist
-
-        def make() -> Callable[[EnrichedStory], EnrichedStory]:
-            matcher = Matcher(watchlist)
-            return lambda e: dataclasses.replace(e, matches=matcher.match(e))
-
-        return _guarded(stories, "Match", "match", make)
+        return _guarded(stories, "Match", "match", lambda: rule_matcher(watchlist))
 
 
 class RaiseAlerts(beam.PTransform):

@@ -11,9 +11,9 @@ import apache_beam as beam
 from apache_beam import pvalue
 
 from wirewatch.connectors.archive.reader import read_file
-from wirewatch.connectors.archive.writer import ParquetArchive
+from wirewatch.connectors.archive.writer import ParquetArchive, input_order
 from wirewatch.connectors.files.readtally import ReadTally
-from wirewatch.records import DeadLetter, EnrichedStory
+from wirewatch.records import DeadLetter
 
 DEAD = "deadletter"
 
@@ -30,13 +30,8 @@ class WriteParquetArchive(beam.PTransform):
         return (
             stories
             | "Gather" >> beam.combiners.ToList()
-            | "Write" >> beam.Map(lambda rows: len(ParquetArchive(root).write(sorted(rows, key=_input_order))))
+            | "Write" >> beam.Map(lambda rows: len(ParquetArchive(root).write(sorted(rows, key=input_order))))
         )
-
-
-def _input_order(story: EnrichedStory) -> tuple:
-    origin = story.story.origin
-    return (story.id, origin.sort_key() if origin else ("", -1, 0))
 
 
 def _read_folder(files: list[str], tally: ReadTally | None) -> Iterator[Any]:

@@ -64,6 +64,13 @@ def batch_name(prefix: str, ids: Iterable[str]) -> str:
     return f"{prefix}-{xxhash.xxh3_64_hexdigest(chr(10).join(sorted(ids)).encode())}.parquet"
 
 
+def input_order(story: EnrichedStory) -> tuple:
+    """By id, then where it was read: sorted so, a batch hands ``write`` the same first copy of an id on
+    every replay, whatever order the engine gathered it in."""
+    origin = story.story.origin
+    return (story.id, origin.sort_key() if origin else ("", -1, 0))
+
+
 def _story_order(story: EnrichedStory) -> tuple:
     return (story.story.published or _EARLIEST, story.id)
 

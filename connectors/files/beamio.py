@@ -9,7 +9,7 @@ from apache_beam import pvalue
 
 from wirewatch.connectors.sinks.files import write_archive, write_jsonl
 from wirewatch.connectors.files.read import read_path
-from wirewatch.connectors.files.readtally import ReadTally
+from wirewatch.connectors.files.readtally import ReadTally, counted
 from wirewatch.records import DeadLetter
 
 DEAD = "deadletter"
@@ -20,12 +20,8 @@ def _split(item: Any) -> Any:
 
 
 def _read_file(path: str, tally: ReadTally | None) -> Any:
-    for item in read_path(path):
-        if tally is not None and not isinstance(item, DeadLetter):
-            tally.story()
+    for item in counted(read_path(path), tally):
         yield _split(item)
-    if tally is not None:
-        tally.file_done()
 
 
 class ReadStories(beam.PTransform):

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Iterator
+
+from wirewatch.records import DeadLetter
 
 FILES, STORIES = "files", "stories"
 STORY_BATCH = 100  # stories counted before a write: one small append per batch, never one per story
@@ -59,3 +61,13 @@ class ReadTally:
             except FileNotFoundError:
                 sizes.append(0)
         return sizes[0], sizes[1]
+
+
+def counted(items: Iterable[Any], tally: ReadTally | None) -> Iterator[Any]:
+    """The items one file gave (stories and dead letters), counting the stories and then the file."""
+    for item in items:
+        if tally is not None and not isinstance(item, DeadLetter):
+            tally.story()
+        yield item
+    if tally is not None:
+        tally.file_done()

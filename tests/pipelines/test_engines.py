@@ -1,0 +1,152 @@
+"""The two engines of bounded runs (pipelines/bounded.py): the in-process loop must write the very bytes the
+Beam pipeline writes, over seeds/, the golden inputs and bad input, with the gazetteer and the watch list
+loaded from the compiled cache (pipelines/warmstart.py) on the local side and built afresh on Beam's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+
+from tests.conftest import DATA, SEEDS
+from tests.golden_update import GOLDEN, NAMES
+from wirewatch.pipelines import bounded, warmstart
+from wirewatch.transforms import steps
+from wirewatch.transforms.rulelang.cache import CompiledCache
+from wirewatch.transforms.rules import default_watchlist
+
+OUTPUTS = ("stories.jsonl", "alerts.jsonl", "dead.jsonl")
+
+
+@pytest.fixture(scope="module")
+def warm_cache(tmp_path_factory) -> Path:
+    """A compiled cache holding the gazetteer and the default watch list, as a first run leaves it."""
+    root = tmp_path_factory.mktemp("cache")
+    warmstart.gazetteer(CompiledCache(root))
+    warmstart.watchlist(None, CompiledCache(root))
+    return root
+
+
+@pytest.fixture
+def bad_inputs(tmp_path) -> list[str]:
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "latin1.txt").write_bytes("Caf\xe9 in S\xe3o Paulo".encode("latin-1"))
+    (folder / "stories.jsonl").write_bytes(
+        b'{"id": "ok", "body": "Troops will withdraw from the border, Kyiv said."}\n'
+        b"not json\n"
+        b'{"id": "ok2", "body": "North Korea fired an ICBM.", "published": "yesterday"}\n'
+        b'{"id": "ok", "body": "Troops will withdraw from the border, Kyiv said."}\n'
+        b'{"body": "no id"}\n'
+        b'{"id": "icbm", "body": "North Korea fired an ICBM.", "dateline": "SEOUL"}\n')
+    return [str(folder), str(folder / "missing.txt")]
+
+
+def run(engine: str, paths: list[str], out: Path, watchlist, *, keep: bool = False,
+        archive_format: str | None = None) -> bounded.Outputs:
+    """A bounded run on ``engine``; with ``archive_format``, an archive under ``out/archive`` too."""
+    archive = {"archive": out / "archive", "archive_format": archive_format} if archive_format else {}
+    outputs = bounded.Outputs(*(out / name for name in OUTPUTS), **archive)
+    bounded.run(paths, outputs, watchlist, engine=engine, keep_input_order=keep)
+    return outputs
+
+
+def files_under(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+CASES = {
+    "seeds": ([str(SEEDS)], None),
+    "seed and a copy, text archive": ([str(SEEDS), str(DATA / "seed-reuters-copy.txt")], "jsonl"),
+    "wire formats, Parquet archive": ([str(DATA / "wire"), str(DATA / "wire-fields")], "parquet"),
+    "feeds": ([str(DATA / "feeds")], None),
+    "shared expectations, geotag and concept samples": (
+        [str(DATA / "shared-expected"), str(DATA / "geotag"), str(DATA / "concepts")], None),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_local_engine_writes_the_bytes_beam_writes(name, tmp_path, warm_cache, monkeypatch):
+    paths, archive_format = CASES[name]
+    monkeypatch.setenv("WIREWATCH_CACHE", str(warm_cache))
+    got = {}
+    for engine, watchlist in (("local", warmstart.watchlist(None)), ("beam", default_watchlist())):
+        outputs = run(engine, paths, tmp_path / engine, watchlist, archive_format=archive_format)
+        assert outputs.stories.read_bytes(), f"{engine} wrote no stories"
+        got[engine] = files_under(tmp_path / engine)
+    assert got["local"] == got["beam"]
+    assert any(k.startswith("archive/") for k in got["local"]) == bool(archive_format)
+
+
+def test_local_engine_matches_beam_on_bad_input_and_keeps_input_order(tmp_path, bad_inputs, warm_cache,
+                                                                       monkeypatch):
+    monkeypatch.setenv("WIREWATCH_CACHE", str(warm_cache))
+    fingerprint, classify = steps.fingerprint, steps.classify
+
+    def failing(real, word):  # a step that fails on some stories: both engines must dead-letter them alike
+        def run(story, *args):
+            if word in story.body:
+                raise ValueError(f"no {word} here")
+            return real(story, *args)
+        return run
+
+    monkeypatch.setattr(steps, "fingerprint", failing(fingerprint, "ICBM"))
+    monkeypatch.setattr(steps, "classify", failing(classify, "border"))
+    got = {}
+    for engine in ("local", "beam"):
+        run(engine, bad_inputs, tmp_path / engine, default_watchlist(), keep=True)
+        got[engine] = files_under(tmp_path / engine)
+    assert got["local"] == got["beam"]
+    dead = [orjson.loads(line) for line in got["local"]["dead.jsonl"].splitlines()]
+    assert {"read", "dedupe", "classify"} <= {d["stage"] for d in dead}, dead
+
+
+def test_local_replay_of_seeds_is_the_golden_output(tmp_path, warm_cache, monkeypatch):
+    monkeypatch.setenv("WIREWATCH_CACHE", str(warm_cache))
+    outputs = run("local", [str(SEEDS)], tmp_path, warmstart.watchlist(None))
+    for name, path in zip(NAMES, (outputs.stories, outputs.alerts)):
+        got = [orjson.loads(line) for line in path.read_bytes().splitlines()]
+        assert got == orjson.loads((GOLDEN / name).read_bytes()), f"{name} differs from the golden file"
+    assert outputs.deadletter.read_bytes() == b""
+
+
+def test_the_cached_gazetteer_and_watch_list_are_loaded_not_rebuilt(warm_cache, monkeypatch):
+    import wirewatch.transforms.gazetteer as gazetteer
+    import wirewatch.transforms.rules as rules
+
+    def refuse(*_a, **_k):
+        raise AssertionError("built again although the cache holds it")
+
+    monkeypatch.setattr(gazetteer, "default_gazetteer", refuse)
+    monkeypatch.setattr(rules, "default_watchlist", refuse)
+    assert warmstart.gazetteer(CompiledCache(warm_cache)).size > 1000
+    assert warmstart.watchlist(None, CompiledCache(warm_cache)).rules
+
+
+def test_a_changed_watch_list_file_is_parsed_again(tmp_path):
+    cache = CompiledCache(tmp_path / "cache")
+    rules = tmp_path / "w.yaml"
+    rules.write_text("rules:\n  - id: a\n    query: missile\n")
+    assert [r.id for r in warmstart.watchlist([str(rules)], cache).rules] == ["a"]
+    rules.write_text("rules:\n  - id: b\n    query: missile\n")
+    assert [r.id for r in warmstart.watchlist([str(rules)], cache).rules] == ["b"]
+
+
+@pytest.mark.parametrize("requested, files, args, engine", [
+    ("auto", ["a.txt"], [], "local"),
+    ("auto", ["a.txt"], ["--runner=PrismRunner"], "beam"),
+    ("auto", ["a.txt"], ["--direct_num_workers=2"], "beam"),
+    ("auto", ["archive/dt=2026-01-01/part-1.parquet"], [], "beam"),
+    ("beam", ["a.txt"], [], "beam"),
+    ("local", ["a.txt"], [], "local"),
+])
+def test_which_engine_a_run_gets(requested, files, args, engine):
+    assert bounded.choose_engine(requested, files, args) == engine
+
+
+def test_local_engine_refuses_beam_options(tmp_path):
+    outputs = bounded.Outputs(*(tmp_path / name for name in OUTPUTS))
+    with pytest.raises(ValueError, match="Beam options"):
+        bounded.run([str(SEEDS)], outputs, default_watchlist(), engine="local", pipeline_args=["--runner=FnApiRunner"])
