@@ -159,6 +159,10 @@ def _run_loops(args: argparse.Namespace, publisher) -> None:
 
 
 def cmd_process(args: argparse.Namespace) -> int:
+    if args.engine == "flink":  # the same chain as a Flink job: submitted, then the cluster runs it
+        from wirewatch.pipelines.flink.cli import run
+
+        return run(args)
     from wirewatch.connectors.files.dropfolder import DEFAULT_QUIET_S
 
     args.paths, args.watch, args.config, args.quiet_period, args.drop_state = [], [], None, DEFAULT_QUIET_S, None
@@ -285,6 +289,9 @@ def parser() -> argparse.ArgumentParser:
 
     pr = sub.add_parser("process", help="the streaming pipeline: Kafka stories -> alerts, archive, dead letters")
     _service_args(pr)
+    from wirewatch.pipelines.flink.cli import add_engine_args
+
+    add_engine_args(pr)  # --engine flink --flink-master HOST:PORT
     pr.set_defaults(func=cmd_process)
 
     r = sub.add_parser("run", help="ingest and process in one always-on service")
