@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import re
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -81,7 +83,11 @@ def test_the_seed_alerts_are_the_beam_replays(cluster, fresh_topics, topics, tmp
     with Publisher(fresh_topics, topics=topics) as publisher:
         ingest_files([str(p) for p in sorted(SEEDS.iterdir())], publisher)
     golden = json.loads(GOLDEN.read_text())
-    job = run_job(master, fresh_topics, topics, tmp_path / "archive")
+    done = subprocess.run([str(Path(sys.executable).parent / "wirewatch"), "process", "--engine", "flink",
+                           "--flink-master", master, "--bootstrap", fresh_topics, "--archive", str(tmp_path / "archive")],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    job = re.search(r"Flink job ([0-9a-f]{32})", done.stdout).group(1)
     try:
         got = wait_for(lambda: (lambda a: a if len(a) >= len(golden) else None)(
             read_committed(fresh_topics, topics.alerts)), 180, what="the seed alerts")
