@@ -19,6 +19,7 @@ from wirewatch.records import DeadLetter, EnrichedStory, Story
 from wirewatch.transforms.alerts import alerts_for
 from wirewatch.transforms.normalize import normalize
 from wirewatch.transforms.rules import WatchList
+from wirewatch.transforms.spread import trace_batch
 from wirewatch.transforms.steps import classifier, clustered, dead_letter, first_alerts, fingerprinted, rule_matcher
 
 
@@ -50,6 +51,7 @@ def enrich(stories: Iterable[Story], watchlist: WatchList, gazetteer: Any = None
     normalized = _guarded(stories, "normalize", normalize, dead)
     printed = _guarded(normalized, "dedupe", fingerprinted, dead)
     classified = _guarded(clustered(printed), "classify", classifier(gazetteer), dead)
+    classified = trace_batch(classified)  # JoinVersions and TraceLineage: versions joined, lineage, spread
     return _guarded(classified, "match", rule_matcher(watchlist), dead), dead
 
 

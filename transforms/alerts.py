@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import xxhash
 
 from wirewatch.records import Alert, EnrichedStory
@@ -48,8 +50,32 @@ def alerts_for(enriched: EnrichedStory, watchlist: WatchList) -> list[Alert]:
             publisher=story.publisher,
             credit=story.credit,
             evidence=evidence(fields, match.spans),
+            lineage=enriched.lineage if len(enriched.lineage) > 1 else (),
         )
         for match in enriched.matches
+    ] + spreading_alerts(enriched)
+
+
+SPREADING_SEVERITY = "high"
+
+
+def spreading_alerts(enriched: EnrichedStory) -> list[Alert]:
+    """One ``spreading`` event per threshold this story made its cluster cross (rule ``spreading:outlets>=10``,
+    so each is raised once per cluster), with the numbers that raised it and the lineage so far."""
+    spread = enriched.spread
+    if spread is None or not spread.crossed:
+        return []
+    cluster_id = enriched.cluster.id if enriched.cluster else enriched.id
+    story = enriched.story
+    return [
+        Alert(
+            id=alert_id(cluster_id, f"spreading:{threshold}"), rule=f"spreading:{threshold}", story_id=enriched.id,
+            cluster_id=cluster_id, title=headline(enriched), severity=SPREADING_SEVERITY, score=float(spread.outlets),
+            countries=tuple(c.code for c in enriched.countries), regions=spread.regions, published=story.published,
+            undated=story.undated, url=story.url, source=story.source, publisher=story.publisher,
+            credit=story.credit, lineage=enriched.lineage, spread=dataclasses.replace(spread, crossed=(threshold,)),
+        )
+        for threshold in spread.crossed
     ]
 
 

@@ -16,6 +16,7 @@ from wirewatch.transforms.match import Matcher
 from wirewatch.transforms.normalize import normalize
 from wirewatch.records import Alert, Cluster, EnrichedStory, Story
 from wirewatch.transforms.rules import WatchList, default_watchlist
+from wirewatch.transforms.spread import trace_batch, uses_spread
 
 
 @dataclass
@@ -41,6 +42,9 @@ def enrich_batch(stories: Iterable[Story], enricher: Enricher) -> tuple[list[Enr
     prints: list[tuple[Story, Fingerprint]] = [(s, fingerprint(s)) for s in normalized]
     clusters = cluster_in_order(prints)
     enriched = [enricher.enrich(s, clusters[s.id]) for s in normalized]
+    enriched = trace_batch(enriched)  # a wire item's versions joined; each cluster's lineage and spread
+    if uses_spread(rule.query for rule in enricher.matcher.watchlist.rules):  # rules that test the spread
+        enriched = [dataclasses.replace(e, matches=enricher.matcher.match(e)) for e in enriched]
     by_id: dict[str, list[Alert]] = {}
     for e in enriched:
         for alert in alerts_for(e, enricher.matcher.watchlist):

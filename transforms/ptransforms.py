@@ -14,6 +14,8 @@ from apache_beam import pvalue
 
 from wirewatch.transforms.alerts import alerts_for, first_alert
 from wirewatch.transforms import online as online_steps
+from wirewatch.transforms.clusterstate import JoinVersions, TraceLineage
+from wirewatch.transforms.spread import DEFAULT_POLICY, SpreadPolicy
 from wirewatch.transforms.dedupe import fingerprint
 from wirewatch.transforms.normalize import normalize
 from wirewatch.records import Cluster, Story, StoryAlerts
@@ -207,9 +209,9 @@ class EnrichStories(beam.PTransform):
     one chain every mode runs (replay, enrich, backtest, explain, the streaming job); ``dedupe`` says how
     clusters are assigned. Every stage's dead letters come out together."""
 
-    def __init__(self, watchlist: WatchList, dedupe: Dedupe = Dedupe()) -> None:
+    def __init__(self, watchlist: WatchList, dedupe: Dedupe = Dedupe(), spread: SpreadPolicy = DEFAULT_POLICY) -> None:
         super().__init__()
-        self.watchlist, self.dedupe = watchlist, dedupe
+        self.watchlist, self.dedupe, self.spread = watchlist, dedupe, spread
 
     def expand(self, stories: beam.PCollection) -> tuple:
         normalized, dead_normalize = stories | "NormalizeStories" >> NormalizeStories()
@@ -222,7 +224,12 @@ class EnrichStories(beam.PTransform):
         else:
             clustered = normalized | "OwnClusters" >> beam.Map(lambda s: (s, Cluster(s.id)))
             dead_dedupe = None
+        online = d.mode == "online"
+        if d.mode != "none":  # a wire item's versions in one cluster (issue 16)
+            clustered = clustered | "JoinVersions" >> JoinVersions(online=online, ttl_s=d.ttl_s)
         classified, dead_classify = clustered | "ClassifyRegions" >> ClassifyRegions()
+        if d.mode != "none":  # each cluster's lineage and spread, which rules may test (issue 16)
+            classified = classified | "TraceLineage" >> TraceLineage(online=online, policy=self.spread, ttl_s=d.ttl_s)
         enriched, dead_match = classified | "MatchRules" >> MatchRules(self.watchlist)
         dead = tuple(x for x in (dead_normalize, dead_dedupe, dead_classify, dead_match) if x is not None)
         return enriched, dead | "FlattenDeadLetters" >> beam.Flatten()

@@ -7,7 +7,8 @@
     near     := weighted (("NEAR/" n | "ONEAR/" n) weighted)*      n words between at most; ONEAR keeps order
     weighted := scoped ("^" number)?                                weight of a term or clause (may be < 0)
     scoped   := field ":" scoped | predicate ":" value | "case:" term | primary
-    primary  := "(" query ")" | term
+    primary  := "(" query ")" | spread | term
+    spread   := "spread>=" N | "new_region"                         the story's cluster: N outlets, a new region
     term     := @alias | word | "a phrase" | =word | ="a phrase" | word* | "a phr*"
     field    := title | dateline | body
     predicate:= country | region | source | credit | publisher | lang
@@ -36,6 +37,7 @@ from wirewatch.transforms.rulelang.syntax import (
     Term,
 )
 from wirewatch.transforms.rulelang.terms import make_term
+from wirewatch.transforms.spread import SPREAD_FACTS_MAX
 
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -245,6 +247,10 @@ class Parser:
             self.i += 1
             self.depth -= 1
             return dataclasses.replace(node, text=self.text(first)) if isinstance(node, Op) else node
+        if tok.kind == "word" and (spread := _spread_fact(tok)) is not None:
+            self.i += 1
+            self.count(tok, 0)
+            return Pred("region", spread, text=tok.value)
         if tok.kind in ("word", "phrase") and tok.value not in OPERATORS:
             self.i += 1
             return self.leaf(tok, case=False, first=self.i - 1)
@@ -273,6 +279,23 @@ class Parser:
 
 _EXAMPLE = {"country": "KP", "region": '"Eastern Asia"', "source": "reuters", "credit": "AP",
             "publisher": "VOA", "lang": "en"}
+
+
+_SPREAD = re.compile(r"spread>=(\d+)")
+
+
+def _spread_fact(tok: Token) -> str | None:
+    """``spread>=N`` (the story's cluster has reached N independent outlets) and ``new_region`` (the story took
+    its cluster to a region it had not reached): facts of the cluster's spread (transforms/spread.py), which
+    the story's facts keep with its regions. None for any other word."""
+    if tok.value == "new_region":
+        return "new_region"
+    found = _SPREAD.fullmatch(tok.value)
+    if found is None:
+        return None
+    if not 1 <= int(found[1]) <= SPREAD_FACTS_MAX:
+        raise QueryError(tok.start, f"{tok.value}: spread>=N takes N from 1 to {SPREAD_FACTS_MAX}")
+    return f"spread>={int(found[1])}"
 
 
 def _predicate_value(kind: str, value: str, tok: Token) -> str:

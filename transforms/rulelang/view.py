@@ -11,6 +11,7 @@ from typing import Any
 from wirewatch.records import EnrichedStory, Story
 from wirewatch.transforms.rulelang import words
 from wirewatch.transforms.rulelang.syntax import FIELDS, FORM, STEM, stream_language
+from wirewatch.transforms.spread import rule_facts
 
 SEPARATOR = "\x1f"  # a key no pattern contains: phrases never run from one field into the next
 
@@ -139,7 +140,7 @@ def _facts(story: Story, enriched: EnrichedStory | None) -> dict[str, Any]:
 
     return {
         "country": frozenset(c.code for c in enriched.countries) if enriched else frozenset(),
-        "region": frozenset(enriched.regions) if enriched else frozenset(),
+        "region": frozenset(enriched.regions) | rule_facts(enriched.spread) if enriched else frozenset(),
         "source": words_of(story.source),
         "credit": words_of(story.credit),
         "publisher": words_of(story.publisher),

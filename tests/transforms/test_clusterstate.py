@@ -1,0 +1,138 @@
+"""Lineage end to end: a hand-made UPDATE 1 / UPDATE 2 / correction sequence and real wire versions become one
+cluster with ordered versions, a correction flagged, one alert per rule and a diff naming the changed number;
+the stream's keyed state does the same in arrival order and forgets after its time to live."""
+
+from __future__ import annotations
+
+import pickle
+import tempfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import apache_beam as beam
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+from apache_beam.utils.timestamp import Timestamp
+
+from tests.fakestate import Timer, Value
+from wirewatch.connectors.parsing.dispatch import parse_document
+from wirewatch.records import Cluster, EnrichedStory, Story
+from wirewatch.transforms.clusterstate import JoinVersionsInState, TraceClustersInState
+from wirewatch.transforms.ptransforms import Dedupe, EnrichStories, RaiseAlerts
+from wirewatch.transforms.rulelang.loader import load_watchlist
+
+OPTIONS = ["--runner=FnApiRunner"]
+T0 = datetime(2024, 3, 4, 6, 0, tzinfo=timezone.utc)
+WATCHLIST = load_watchlist("version: 1\nrules:\n  - id: quake\n    query: 'earthquake OR quake'\n"
+                           "  - id: army\n    query: 'army'\n")
+LEDE = ("KATHMANDU, March 4 (Reuters) - A magnitude 6.4 earthquake struck the hills of western Nepal early on "
+        "Monday, flattening mud and brick houses in remote villages 500 km west of the capital, officials said.")
+REST = ("Rescue teams from the capital were sent to the area by helicopter, and the interior ministry said "
+        "several landslides had blocked the only highway into the valley where most of the houses stood.\n"
+        "The quake was felt as far away as New Delhi, where residents ran out of their homes into the streets "
+        "in the early hours, but no damage was reported there, the Indian officials said.\n"
+        "About 9,000 people were killed in the 2015 earthquake, the worst to hit the Himalayan nation in 80 years.")
+
+
+def _versions() -> list[Story]:
+    def body(toll: int, extra: str = "") -> str:
+        return f"{LEDE}\nThe death toll rose to {toll}, a district official told reporters.\n{REST}{extra}"
+
+    army = "\nThe army joined the search for survivors on Monday afternoon, a spokesman for the army said."
+    return [
+        Story("u1", body(12), title="UPDATE 1-Quake in western Nepal kills 12", publisher="Reuters",
+              url="https://www.reuters.com/world/asia/nepal-quake-1", published=T0),
+        Story("u2", body(31, army), title="UPDATE 2-Quake in western Nepal kills 31", publisher="Reuters",
+              url="https://www.reuters.com/world/asia/nepal-quake-2", published=T0 + timedelta(hours=2)),
+        Story("c2", body(31, army), title="CORRECTED-UPDATE 2-Quake in western Nepal kills 31",
+              publisher="Reuters", url="https://www.reuters.com/world/asia/nepal-quake-3",
+              published=T0 + timedelta(hours=3)),
+        Story("copy", body(12), title="Quake in western Nepal kills 12", publisher="Kathmandu Post",
+              url="https://kathmandupost.com/national/quake", published=T0 + timedelta(minutes=40)),
+    ]
+
+
+def _keep(pcoll: beam.PCollection, path: Path, label: str) -> None:
+    _ = (pcoll | f"Gather{label}" >> beam.combiners.ToList()
+         | f"Write{label}" >> beam.Map(lambda items: path.write_bytes(pickle.dumps(items))))
+
+
+def _run(stories: list[Story], dedupe: Dedupe = Dedupe()) -> tuple[list[EnrichedStory], list]:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        with TestPipeline(argv=OPTIONS) as p:
+            enriched, _ = p | beam.Create(stories) | EnrichStories(WATCHLIST, dedupe)
+            _keep(enriched, out / "stories", "Stories")
+            _keep(enriched | RaiseAlerts(WATCHLIST), out / "alerts", "Alerts")
+        return pickle.loads((out / "stories").read_bytes()), pickle.loads((out / "alerts").read_bytes())
+
+
+def test_update_sequence_is_one_cluster_with_ordered_versions_a_correction_and_one_alert_per_rule():
+    stories, alerts = _run(_versions())
+    assert {e.cluster.id for e in stories} == {"u1"}
+    last = max(stories, key=lambda e: len(e.lineage))
+    assert [(m.story_id, m.version, m.correction) for m in last.lineage] == [
+        ("u1", 2, False), ("copy", None, False), ("u2", 3, False), ("c2", 3, True)]
+    changes = {m.story_id: m.changes for m in last.lineage}
+    assert changes["u2"] == "1 paragraph added; 1 paragraph changed; death toll 12 -> 31"
+    assert changes["c2"] == "text unchanged" and changes["copy"] is None
+    assert sorted(a.rule for a in alerts) == ["army", "quake"]  # once per rule, the army only in UPDATE 2
+    army = next(a for a in alerts if a.rule == "army")
+    # the lineage so far, up to the story that raised the alert (bounded runs pick the smallest story id)
+    ids = [m.story_id for m in last.lineage]
+    assert [m.story_id for m in army.lineage] == ids[:ids.index(army.story_id) + 1]
+    assert army.story_id in ("u2", "c2") and len(army.lineage) >= 3
+
+
+def test_real_wire_versions_join_by_item_even_when_the_text_moved(shared_corpora: Path):
+    raw = (shared_corpora / "wire" / "superdesk-fixtures" / "anpa-2.tst").read_bytes()
+    lead = parse_document(raw, origin="anpa-2.tst:0", filename="anpa-2.tst").stories[0]
+    first_raw = raw.replace(b", 1st Ld-Writethru,", b",")
+    first = parse_document(first_raw, origin="first.tst:0", filename="first.tst").stories[0]
+    # the first version: an earlier time and only its opening paragraphs, so the fingerprints alone part them
+    paragraphs = first.body.split("\n")
+    first = Story(first.id, "\n".join(paragraphs[:3]), title=first.title, credit=first.credit,
+                  item_id=first.item_id, published=lead.published - timedelta(hours=3), format=first.format)
+    stories, _ = _run([lead, first])
+    by_id = {e.id: e for e in stories}
+    assert by_id[lead.id].cluster.id == first.id and by_id[lead.id].story.supersedes == first.id
+    assert [m.version for m in by_id[lead.id].lineage] == [None, 2]
+    added, _, rest = by_id[lead.id].lineage[1].changes.partition(" paragraphs added")
+    assert int(added) > 20 and rest == ""  # the writethru's text beyond the first version's opening
+
+
+def test_the_stream_chain_gives_the_same_cluster_and_lineage():
+    stories, alerts = _run(_versions(), Dedupe.online(capacity=100, ttl_s=1e9))
+    assert {e.cluster.id for e in stories} == {"u1"}
+    assert sorted(a.rule for a in alerts) == ["army", "quake"]
+
+
+def at(when: datetime) -> Timestamp:
+    return Timestamp(micros=int(when.timestamp() * 1e6))
+
+
+def test_keyed_states_join_versions_in_arrival_order_and_forget_after_the_ttl():
+    fn, first, timer = JoinVersionsInState(ttl_s=3600), Value(), Timer()
+    v1 = Story("a1", "text one", item_id="anpa:x", published=T0)
+    v2 = Story("a2", "text two", item_id="anpa:x", version=2, published=T0)
+    [(s1, c1)] = fn.process(("item\x1fanpa:x", (v1, Cluster("a1"))), timestamp=at(T0), first=first, expire=timer)
+    [(s2, c2)] = fn.process(("item\x1fanpa:x", (v2, Cluster("a2"))), timestamp=at(T0), first=first, expire=timer)
+    assert (c1, c2) == (Cluster("a1"), Cluster("a1", "a1")) and s2.supersedes == "a1"
+    fn.forget(first=first)
+    [(_, c3)] = fn.process(("item\x1fanpa:x", (v2, Cluster("a2"))), timestamp=at(T0), first=first, expire=timer)
+    assert c3 == Cluster("a2")
+
+    trace, track, expire = TraceClustersInState(ttl_s=3600), Value(), Timer()
+    outs = [next(iter(trace.process(("a1", EnrichedStory(s, cluster=Cluster("a1"))), timestamp=at(T0),
+                                    track=track, expire=expire))) for s in (v1, v2)]
+    assert [m.story_id for m in outs[-1].lineage] == ["a1", "a2"] and outs[-1].spread.outlets == 2
+    trace.forget(track=track)
+    assert track.read() is None
+
+
+def test_an_empty_step_keeps_other_stories_apart():
+    with TestPipeline(argv=OPTIONS) as p:
+        enriched, _ = p | beam.Create([Story("x", "One thing."), Story("y", "Another thing entirely.")]) \
+            | EnrichStories(WATCHLIST)
+        assert_that(enriched | beam.Map(lambda e: (e.id, e.cluster.id, len(e.lineage))),
+                    equal_to([("x", "x", 1), ("y", "y", 1)]))

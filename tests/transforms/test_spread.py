@@ -1,0 +1,81 @@
+"""Spread: independent outlets, regions, growth against a baseline, and each threshold crossed once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from wirewatch.records import Spread, Story
+from wirewatch.transforms.spread import SpreadPolicy, observe, rule_facts
+
+T0 = datetime(2024, 3, 4, 6, 0, tzinfo=timezone.utc).timestamp()
+POLICY = SpreadPolicy(outlets=(3, 5), growth=4.0, window_s=3600, min_window=4, baseline=1.0,
+                      baselines={"US": 3.0})
+
+
+def _run(stories, countries=("NP",), regions=("Southern Asia",), policy=POLICY, step=60.0):
+    track, out = None, []
+    for n, story in enumerate(stories):
+        track, members, spread = observe(track, story, countries, regions, T0 + n * step, policy)
+        out.append(spread)
+    return track, members, out
+
+
+def test_copies_from_one_site_or_agency_feed_count_once():
+    stories = [Story(f"s{n}", "x", url=f"https://www.example.com/a{n}") for n in range(4)]
+    stories += [Story(f"r{n}", "x", credit="Reuters", source=f"reuters-{n}") for n in range(4)]
+    track, _, spreads = _run(stories)
+    assert spreads[-1].outlets == 2 and track.outlets == {"example.com", "reuters"}
+
+
+def test_each_threshold_is_crossed_once_by_the_story_that_reaches_it():
+    stories = [Story(f"s{n}", "x", url=f"https://site{n}.com/a") for n in range(7)]
+    _, members, spreads = _run(stories, step=3600.0)  # one outlet an hour: no growth event
+    assert [s.crossed for s in spreads] == [(), (), ("outlets>=3",), (), ("outlets>=5",), (), ()]
+    assert [m.story_id for m in members] == [f"s{n}" for n in range(7)]
+
+
+def test_a_burst_is_growth_against_the_baseline_of_its_countries():
+    stories = [Story(f"s{n}", "x", url=f"https://site{n}.com/a") for n in range(8)]
+    policy = SpreadPolicy(outlets=(50,), growth=4.0, window_s=3600, min_window=4)
+    _, _, spreads = _run(stories, policy=policy)
+    assert [n for n, s in enumerate(spreads) if s.crossed] == [3]  # the 4th outlet within the hour
+    assert spreads[3].crossed == ("growth>=4",) and spreads[3].window_outlets == 4 and spreads[3].growth == 4.0
+    # where three new outlets an hour is usual (the baseline for US stories), the same burst is not growth
+    _, _, usual = _run(stories, countries=("US",), policy=dataclass_replace(policy, baselines={"US": 3.0}))
+    assert not any(s.crossed for s in usual)
+
+
+def dataclass_replace(policy, **kw):
+    import dataclasses
+    return dataclasses.replace(policy, **kw)
+
+
+def test_new_regions_and_rule_facts():
+    track, _, first = observe(None, Story("a", "x", publisher="A"), ["NP"], ["Southern Asia"], T0, POLICY)
+    track, _, second = observe(track, Story("b", "x", publisher="B"), ["IN", "CN"],
+                               ["Southern Asia", "Eastern Asia"], T0 + 60, POLICY)
+    assert first.new_regions == () and second.new_regions == ("Eastern Asia",)
+    assert second.regions == ("Southern Asia", "Eastern Asia")
+    assert rule_facts(second) == {"spread>=1", "spread>=2", "new_region"}
+    assert rule_facts(Spread(1)) == {"spread>=1"} and rule_facts(None) == frozenset()
+
+
+def test_rules_test_spread_and_new_region():
+    from wirewatch.records import Cluster, EnrichedStory
+    from wirewatch.transforms.match import Matcher
+    from wirewatch.transforms.rulelang.loader import load_watchlist
+
+    watchlist = load_watchlist(
+        "version: 1\nrules:\n"
+        "  - id: quake-spreading\n    query: 'quake AND spread>=3'\n"
+        "  - id: quake-new-region\n    query: 'quake AND new_region'\n"
+    )
+    story = Story("s", "A quake struck the coast.")
+    matcher = Matcher(watchlist)
+
+    def rules(spread):
+        return [m.rule for m in matcher.match(EnrichedStory(story, cluster=Cluster("s"), spread=spread))]
+
+    assert rules(None) == [] and rules(Spread(2)) == []
+    assert rules(Spread(3)) == ["quake-spreading"]
+    assert rules(Spread(2, ("Eastern Asia",), ("Eastern Asia",))) == ["quake-new-region"]

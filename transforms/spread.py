@@ -1,0 +1,144 @@
+"""How far and how fast a story cluster spreads: the independent outlets that carried it (one site, one
+publisher or one agency feed counts once: ``lineage.outlet_of``), the regions it reached, and the outlets new
+in the last window against a baseline for its countries and regions. Crossing a configured threshold (each
+once per cluster) makes the story that crossed it carry a ``spreading`` event.
+
+Pure: the cluster's ``Track`` is passed in and handed back; the Beam steps keep it as keyed state
+(transforms/clusterstate.py) or build it from a sorted batch (transforms/ptransforms.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+from wirewatch.records import Cluster, EnrichedStory, Member, Spread, Story
+from wirewatch.transforms.dedupe import story_order
+from wirewatch.transforms.lineage import MAX_MEMBERS, diff_summary, join_versions, member_of, outlet_of, replaces, seen_of
+
+MAX_OUTLETS = 1000  # distinct outlets a cluster counts exactly; past that the count stays
+SPREAD_FACTS_MAX = 100  # rules test spread>=N for N up to this
+SPREADING = "spreading"  # the rule name of spreading events: "spreading:outlets>=10"
+
+
+@dataclass(frozen=True, slots=True)
+class SpreadPolicy:
+    """When a cluster is spreading: its independent outlets reach one of ``outlets``, or the outlets new in
+    the last ``window_s`` reach ``growth`` times the baseline (and at least ``min_window``). The baseline is
+    the new outlets per window a cluster about those countries or regions usually gains (``baselines``, by
+    ISO code or UN M49 name; the highest that applies), else ``baseline``."""
+
+    outlets: tuple[int, ...] = (5, 10, 20)
+    growth: float = 4.0
+    window_s: float = 3600.0
+    min_window: int = 4
+    baseline: float = 1.0
+    baselines: Mapping[str, float] = dataclasses.field(default_factory=dict)
+
+    def baseline_for(self, countries: Iterable[str], regions: Iterable[str]) -> float:
+        found = [self.baselines[k] for k in (*countries, *regions) if k in self.baselines]
+        return max(found, default=self.baseline) or self.baseline
+
+
+DEFAULT_POLICY = SpreadPolicy()
+
+
+@dataclass(frozen=True, slots=True)
+class Track:
+    """What one cluster's lineage and spread remember, bounded: the first members, the last version's text
+    (for the next diff), the distinct outlets, when the outlets of the current window came, the regions, and
+    the thresholds crossed."""
+
+    members: tuple[Member, ...] = ()
+    latest: Story | None = None
+    outlets: frozenset[str] = frozenset()
+    arrivals: tuple[float, ...] = ()
+    regions: tuple[str, ...] = ()
+    crossed: frozenset[str] = frozenset()
+    seen: float = 0.0
+
+
+def observe(track: Track | None, story: Story, countries: Iterable[str], regions: Iterable[str], when: float,
+            policy: SpreadPolicy = DEFAULT_POLICY) -> tuple[Track, tuple[Member, ...], Spread]:
+    """The cluster's track after ``story`` (seen at ``when``, seconds), the lineage so far and its spread."""
+    track = track or Track()
+    changes = diff_summary(track.latest.body, story.body) if track.latest and replaces(story, track.latest) else None
+    versioned = story.version is not None or story.correction or story.item_id is not None
+    latest = _slim(story) if versioned else track.latest
+    members = track.members if len(track.members) >= MAX_MEMBERS else (*track.members, member_of(story, changes))
+    outlet = outlet_of(story)
+    new_outlet = outlet not in track.outlets and len(track.outlets) < MAX_OUTLETS
+    outlets = track.outlets | {outlet} if new_outlet else track.outlets
+    arrivals = tuple(t for t in (*track.arrivals, *((when,) if new_outlet else ())) if t > when - policy.window_s)
+    new_regions = tuple(r for r in dict.fromkeys(regions) if r not in track.regions)
+    all_regions = (*track.regions, *new_regions)
+    growth = len(arrivals) / policy.baseline_for(countries, all_regions)
+    crossed = [f"outlets>={n}" for n in policy.outlets if len(outlets) >= n]
+    if len(arrivals) >= policy.min_window and growth >= policy.growth:
+        crossed.append(f"growth>={policy.growth:g}")
+    fresh = tuple(c for c in crossed if c not in track.crossed)
+    spread = Spread(len(outlets), all_regions, new_regions if track.members else (), round(growth, 3),
+                    len(arrivals), fresh)
+    track = Track(members, latest, outlets, arrivals, all_regions, track.crossed | set(fresh), max(track.seen, when))
+    return track, members, spread
+
+
+def _slim(story: Story) -> Story:
+    """What a track keeps of a version: its identity and text, not its whole record."""
+    return Story(story.id, story.body, item_id=story.item_id, version=story.version, correction=story.correction)
+
+
+def traced(enriched: EnrichedStory, track: Track | None, when: float,
+           policy: SpreadPolicy = DEFAULT_POLICY) -> tuple[Track, EnrichedStory]:
+    """The story with its cluster's lineage so far and spread, and the cluster's track after it."""
+    countries = [c.code for c in enriched.countries]
+    track, members, spread = observe(track, enriched.story, countries, enriched.regions, when, policy)
+    return track, dataclasses.replace(enriched, lineage=members, spread=spread)
+
+
+def _seconds(story: Story) -> float:
+    when = seen_of(story)
+    return when.timestamp() if when else 0.0
+
+
+def trace_cluster(stories: Iterable[EnrichedStory], policy: SpreadPolicy = DEFAULT_POLICY) -> list[EnrichedStory]:
+    """A whole cluster's stories, earliest first, each with the lineage and spread as of its arrival."""
+    track: Track | None = None
+    out = []
+    for enriched in sorted(stories, key=lambda e: story_order(e.story)):
+        track, enriched = traced(enriched, track, _seconds(enriched.story), policy)
+        out.append(enriched)
+    return out
+
+
+def trace_batch(enriched: list[EnrichedStory], policy: SpreadPolicy = DEFAULT_POLICY) -> list[EnrichedStory]:
+    """A bounded batch (clusters assigned) with a wire item's versions joined into one cluster and every
+    story's lineage and spread, in the batch's order: the in-process twin of JoinVersions + TraceLineage."""
+    pairs = join_versions([(e.story, e.cluster or Cluster(e.id)) for e in enriched], story_order)
+    joined = [dataclasses.replace(e, story=s, cluster=c) for e, (s, c) in zip(enriched, pairs)]
+    clusters: dict[str, list[int]] = {}
+    for i, e in enumerate(joined):
+        clusters.setdefault(e.cluster.id if e.cluster else e.id, []).append(i)
+    out: list[EnrichedStory] = list(joined)
+    for members in clusters.values():
+        ordered = sorted(members, key=lambda i: (story_order(joined[i].story), i))
+        for i, e in zip(ordered, trace_cluster([joined[i] for i in ordered], policy)):
+            out[i] = e
+    return out
+
+
+def uses_spread(queries: Iterable[str]) -> bool:
+    """Whether any of the rule queries tests the cluster's spread (so matches wait for it)."""
+    return any("spread>=" in q or "new_region" in q for q in queries)
+
+
+def rule_facts(spread: Spread | None) -> frozenset[str]:
+    """What the rule language's ``spread>=N`` and ``new_region`` test, as facts: ``spread>=1`` up to the
+    cluster's outlets (at most SPREAD_FACTS_MAX), and ``new_region`` when the story took it to a new region."""
+    if spread is None:
+        return frozenset()
+    facts = {f"spread>={n}" for n in range(1, min(spread.outlets, SPREAD_FACTS_MAX) + 1)}
+    if spread.new_regions:
+        facts.add("new_region")
+    return frozenset(facts)
