@@ -21,6 +21,7 @@ from wirewatch.connectors.health import metrics
 from wirewatch.connectors.files.dropfolder import DEFAULT_QUIET_S
 from wirewatch.connectors.health.faults import FAULTS, Backoff
 from wirewatch.connectors.files.read import expand_paths
+from wirewatch.connectors.kafka.lease import InstanceLease
 from wirewatch.connectors.kafka.topics import Publisher, Topics, close_publishers, ensure_topics, topic_specs
 from wirewatch.pipelines import streaming
 from wirewatch.pipelines.console import cli as console
@@ -153,6 +154,9 @@ class Service:
         lines += [f"retrying {f.kind} since {f.since.isoformat(timespec='seconds')} ({f.attempts} attempts): {f.error}"
                   for f in FAULTS.active()]
         ok = state == "RUNNING" and not self.stop.is_set() and not FAULTS.active()
+        lease = getattr(self, "lease", None)
+        if lease is not None and lease.lost.is_set():
+            ok, lines = False, lines + ["instance lease lost: another instance may be processing this group"]
         if self.delivery is not None:
             delivered, text = self.delivery.health()
             ok, lines = ok and delivered, lines + [text]
@@ -228,6 +232,9 @@ class Service:
             signal.signal(sig, self._on_signal)
         delivery = _delivery(config) if config.subscriptions else None  # a bad file stops the start here
         ensure_topics(config.bootstrap, topic_specs(config.story_partitions, config.topics))
+        lease = InstanceLease(config.bootstrap, config.topics)
+        lease.acquire()  # a second instance on this group stops here, saying why
+        self.lease = lease
         server = console.serve_with_service(config.archive, config.metrics_host, config.metrics_port, self.health,
                                             config.watchlist, config.bootstrap, config.topics.alerts,
                                             token=config.console_token, subscriptions=config.subscriptions)
@@ -272,6 +279,7 @@ class Service:
                 log.warning("ingest publisher closed with records unacknowledged",
                             extra={"error": f"{type(exc).__name__}: {exc}"[:300]})
             server.shutdown()
+            lease.release()
             log.info("service stopped")
         return 0
 

@@ -120,3 +120,28 @@ def test_a_killed_service_loses_nothing_and_duplicates_nothing(fresh_topics, tmp
     sent = alerts(fresh_topics)
     assert len(sent) == len({a["id"] for a in sent})  # no alert delivered twice
     assert {a["story_id"] for a in sent} == {f"s{i}" for i in range(n)}  # each story is its own cluster
+
+
+def test_a_second_service_on_the_same_group_refuses_to_start(fresh_topics, topics, tmp_path):
+    """Two instances would each read every partition and send every alert twice: the second says so and
+    exits 2, the first runs on."""
+    ensure_topics(fresh_topics)
+    port = free_port()
+    first = start("process", "--archive", str(tmp_path / "a"), "--metrics-port", str(port), log=tmp_path / "first.log")
+    try:
+        wait_for(lambda: answers(f"http://127.0.0.1:{port}/health"), timeout=120, what="the first service")
+        second = subprocess.run([str(Path(sys.executable).with_name("wirewatch")), "process", "--archive",
+                                 str(tmp_path / "b"), "--metrics-port", "0"],
+                                capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        assert second.returncode == 2, second.stderr[-2000:]
+        assert f"another wirewatch process is running on consumer group '{topics.group}'" in second.stderr
+        assert get(f"http://127.0.0.1:{port}/health") == (200, "pipeline running\n")
+    finally:
+        assert stop(first) == 0, (tmp_path / "first.log").read_text()[-3000:]
+
+
+def answers(url: str) -> bool:
+    try:
+        return get(url)[0] == 200
+    except OSError:  # not listening yet, or not healthy yet (503)
+        return False
