@@ -7,10 +7,15 @@ import logging
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
 
-from wirewatch.transforms.rules import RuleError, WatchList
+# Only the error type here: the watch list's modules load when a command needs them, so --help stays quick.
+from wirewatch.transforms.rulelang.errors import RuleError
+
+if TYPE_CHECKING:
+    from wirewatch.transforms.rules import WatchList
 
 
 def _watchlist(paths: list[str] | None) -> WatchList:

@@ -8,18 +8,12 @@ import os
 import signal
 import threading
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
-from starlette.responses import PlainTextResponse
-from starlette.routing import Route
-
-from wirewatch.connectors.archive.query import ArchiveQuery
-from wirewatch.connectors.health import metrics
-from wirewatch.connectors.health.web import WebServer
-from wirewatch.pipelines.console import health as healths
-from wirewatch.pipelines.console.app import Console, build_app
-from wirewatch.pipelines.console.live import AlertHub, KafkaAlerts
-from wirewatch.pipelines.console.security import Access, ConsoleConfigError
+if TYPE_CHECKING:  # the web stack (Starlette, DuckDB, Arrow, Kafka) loads when a console is served, so that
+    # registering the command's options (every ``wirewatch`` start, --help too) stays cheap
+    from wirewatch.connectors.health.web import WebServer
+    from wirewatch.pipelines.console import health as healths
 
 log = logging.getLogger("wirewatch.console")
 ENV_TOKEN = "WIREWATCH_CONSOLE_TOKEN"
@@ -46,6 +40,8 @@ def console_args(sub: argparse._SubParsersAction) -> None:
 
 def read_token(path: str | None) -> str | None:
     """The token from ``path`` (its first line) or ``$WIREWATCH_CONSOLE_TOKEN``; never printed."""
+    from wirewatch.pipelines.console.security import ConsoleConfigError
+
     if path:
         try:
             text = Path(path).read_text(encoding="utf-8").strip().splitlines()
@@ -86,6 +82,12 @@ def serve(archive: str, host: str, port: int, *, token: str | None, health: Call
           subscribers: Mapping[str, Callable[[Mapping[str, Any]], bool]] | None = None,
           extra_routes: Sequence[Any] = ()) -> WebServer:
     """Serve the console (and ``extra_routes``) on ``host:port``; with a broker, follow the alerts topic."""
+    from wirewatch.connectors.archive.query import ArchiveQuery
+    from wirewatch.connectors.health.web import WebServer
+    from wirewatch.pipelines.console.app import Console, build_app
+    from wirewatch.pipelines.console.live import AlertHub, KafkaAlerts
+    from wirewatch.pipelines.console.security import Access
+
     access = Access(host, token)
     hub = AlertHub()
     follower = KafkaAlerts(bootstrap, alerts_topic, hub).start() if bootstrap and alerts_topic else None
@@ -106,6 +108,10 @@ def serve_with_service(archive: str, host: str, port: int, service_health: Calla
                        subscriptions: str | None = None) -> WebServer:
     """For ``wirewatch run``/``process``: /metrics and /health, and the console beside them on the same port.
     Off this machine without a token, only /metrics and /health are served (and the log says why)."""
+    from wirewatch.connectors.health import metrics
+    from wirewatch.pipelines.console import health as healths
+    from wirewatch.pipelines.console.security import Access, ConsoleConfigError
+
     try:
         Access(host, token)
     except ConsoleConfigError as exc:
@@ -117,8 +123,12 @@ def serve_with_service(archive: str, host: str, port: int, service_health: Calla
 
 
 def cmd_console(args: argparse.Namespace) -> int:
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
     from wirewatch.connectors.kafka.topics import Topics, bootstrap_servers
     from wirewatch.pipelines import logs
+    from wirewatch.pipelines.console import health as healths
 
     logs.setup()
     token = read_token(args.token_file)
