@@ -56,8 +56,11 @@ class Matcher:
     def match(self, story: Story | EnrichedStory) -> tuple[RuleMatch, ...]:
         view = StoryView(story)
         ids = self._ids
-        fired, sets = self.engine.fire_sets(view, spans=True)
         caps = self.caps
+        made = self.engine.records(view, ids, (caps.matches, caps.spans_per_match, caps.spans))
+        if isinstance(made, tuple):
+            return made
+        fired, sets = self.engine.fire_sets(view, spans=True, compiled=made)
         if len(fired) > caps.matches or sum(len(sets[k]) for *_, k in fired) > caps.spans or any(
                 len(triples) > caps.spans_per_match for triples in sets):
             return self._capped(view, fired, sets)

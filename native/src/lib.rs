@@ -11,7 +11,8 @@ use std::sync::Mutex;
 use rustc_hash::FxHashMap;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyDict, PyFloat, PyList, PyString, PyTuple, PyType};
+use pyo3::{ffi, intern};
 
 /// (field, first word, last word): fields are 0 title, 1 dateline, 2 body.
 type Occ = (u32, u32, u32);
@@ -20,7 +21,7 @@ type Res = Option<(f64, Vec<Occ>)>;
 type FiredRule = (f64, Vec<Occ>, Py<PyString>);
 
 const FIELD_COUNT: i64 = 3;
-const PLAN_VERSION: u32 = 2;
+const PLAN_VERSION: u32 = 3;
 
 enum PredKind {
     Country,
@@ -339,12 +340,17 @@ fn split_raw(raw: &str) -> Vec<&str> {
 
 const SEPARATOR: &str = "\x1f"; // between fields in the word sequence (view.SEPARATOR)
 
-/// Where each word is in its field, in characters (Python's string offsets): (start, end). Words follow
+/// Where a word is in its field: (start, end) in characters (Python's string offsets), then in bytes.
+type WordAt = (u32, u32, u32, u32);
+/// An evidence span: (field, start, end) in characters, then (start, end) in bytes of the field's text.
+type Ev = (u32, u32, u32, u32, u32);
+
+/// Where each word is in its field (see WordAt). Words follow
 /// each other in the text with only non-word characters between them, except a possessive 's that the
 /// word split dropped (a word that stops right before an apostrophe and an s never continues: the
 /// split would have taken them into the word otherwise).
-fn word_offsets(words: &[&str], bounds: (u32, u32, u32), texts: [Option<&str>; 3]) -> PyResult<Vec<(u32, u32)>> {
-    let mut out = vec![(0u32, 0u32); words.len()];
+fn word_offsets(words: &[&str], bounds: (u32, u32, u32), texts: [Option<&str>; 3]) -> PyResult<Vec<WordAt>> {
+    let mut out = vec![(0u32, 0u32, 0u32, 0u32); words.len()];
     let starts = [bounds.0 as usize, bounds.1 as usize, bounds.2 as usize];
     for field in 0..3 {
         let first = starts[field];
@@ -362,8 +368,9 @@ fn word_offsets(words: &[&str], bounds: (u32, u32, u32), texts: [Option<&str>; 3
             let found = text[at..].find(word).ok_or_else(|| PyValueError::new_err("a word is not in its field"))?;
             chars += text[at..at + found].chars().count();
             let length = word.chars().count();
-            out[first + k] = (chars as u32, (chars + length) as u32);
-            at += found + word.len();
+            let start = at + found;
+            out[first + k] = (chars as u32, (chars + length) as u32, start as u32, (start + word.len()) as u32);
+            at = start + word.len();
             chars += length;
             let rest = &text[at..];
             for quote in ["'", "\u{2019}"] {
@@ -382,14 +389,19 @@ fn word_offsets(words: &[&str], bounds: (u32, u32, u32), texts: [Option<&str>; 3
 
 /// An occurrence set's evidence as the Python engine gives it (match.spans): (field, start, end) per
 /// occurrence in field order, by start, longest first, without spans nested in the one kept before.
-fn evidence(occs: &[Occ], offsets: &[(u32, u32)]) -> PyResult<Vec<(u32, u32, u32)>> {
+fn evidence(occs: &[Occ], offsets: &[WordAt]) -> PyResult<Vec<Ev>> {
     let at = |word: u32| offsets.get(word as usize).ok_or_else(|| PyValueError::new_err("an occurrence past the last word"));
-    let mut spans: Vec<(u32, u32, u32)> =
-        occs.iter().map(|&(field, first, last)| Ok((field, at(first)?.0, at(last)?.1))).collect::<PyResult<_>>()?;
+    let mut spans: Vec<Ev> = occs
+        .iter()
+        .map(|&(field, first, last)| {
+            let (a, b) = (at(first)?, at(last)?);
+            Ok((field, a.0, b.1, a.2, b.3))
+        })
+        .collect::<PyResult<_>>()?;
     spans.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then(b.2.cmp(&a.2)));
-    let mut kept: Vec<(u32, u32, u32)> = Vec::with_capacity(spans.len());
+    let mut kept: Vec<Ev> = Vec::with_capacity(spans.len());
     for span in spans {
-        if let Some(&(field, start, end)) = kept.last() {
+        if let Some(&(field, start, end, _, _)) = kept.last() {
             if span.0 == field && start <= span.1 && span.2 <= end {
                 continue;
             }
@@ -635,6 +647,158 @@ fn joined(py: Python<'_>, held: &[&Py<PyString>]) -> PyResult<Py<PyString>> {
     Ok(PyString::new(py, &text).unbind())
 }
 
+/// One story as `fire` and `matches` take it.
+struct StoryIn<'a, 'py> {
+    stem_line: &'a str,
+    form_line: &'a str,
+    raw: &'a str,
+    bounds: (u32, u32),
+    facts: &'a Bound<'py, PyDict>,
+    extra: &'a [String],
+}
+
+impl Core {
+    /// Scan the story's key lines, gather the candidate rules and evaluate them: `on_fired(rule, score,
+    /// clause, occurrences)` for each rule that fires, in rule order, its occurrences sorted and without
+    /// repeats.
+    fn run<'py, F>(&self, py: Python<'py>, story: &StoryIn<'_, 'py>, mut on_fired: F) -> PyResult<()>
+    where
+        F: FnMut(u32, f64, Py<PyString>, Vec<Occ>) -> PyResult<()>,
+    {
+        if story.extra.len() + 2 != self.streams.len() {
+            return Err(PyValueError::new_err(format!(
+                "{} key lines for {} streams (stem, form, then one per other language)",
+                story.extra.len() + 2,
+                self.streams.len()
+            )));
+        }
+        // The working memory is reused; a second thread arriving meanwhile gets its own (never waits
+        // for the lock while holding the GIL).
+        let mut guard = self.scratch.try_lock().ok();
+        let mut own;
+        let s = match guard.as_deref_mut() {
+            Some(s) => s,
+            None => {
+                own = self.new_scratch();
+                &mut own
+            }
+        };
+        s.generation = s.generation.wrapping_add(1);
+        if s.generation == 0 {
+            s.terms.iter_mut().for_each(|x| x.0 = 0);
+            s.rule_stamp.iter_mut().for_each(|x| *x = 0);
+            s.generation = 1;
+        }
+        let gen = s.generation;
+        s.found.clear();
+        let mut used_lists = 0usize;
+        let mut raw_words: Option<Vec<&str>> = None;
+        let (b1, b2) = story.bounds;
+        let mut found_patterns = std::mem::take(&mut s.patterns);
+        let lines = [story.stem_line, story.form_line].into_iter().chain(story.extra.iter().map(String::as_str));
+        for (stream, line) in self.streams.iter().zip(lines) {
+            stream.scan(line, &mut found_patterns);
+            for &(first, last, pid) in &found_patterns {
+                let field = if first < b1 { 0 } else if first < b2 { 1 } else { 2 };
+                let occ = (field, first, last);
+                for &tid in &stream.owners[pid as usize] {
+                    let t = tid as usize;
+                    if let Some((written, prefix)) = &self.case[t] {
+                        let words = raw_words.get_or_insert_with(|| split_raw(story.raw));
+                        if !case_ok(words, first as usize, written, *prefix) {
+                            continue;
+                        }
+                    }
+                    let (stamp, slot) = s.terms[t];
+                    if stamp != gen {
+                        s.terms[t] = (gen, used_lists as u32);
+                        if used_lists == s.lists.len() {
+                            s.lists.push(Vec::new());
+                        }
+                        s.lists[used_lists].clear();
+                        s.lists[used_lists].push(occ);
+                        used_lists += 1;
+                        s.found.push(tid);
+                    } else {
+                        let list = &mut s.lists[slot as usize];
+                        if list.last() != Some(&occ) {
+                            list.push(occ);
+                        }
+                    }
+                }
+            }
+        }
+        s.patterns = found_patterns;
+        // The facts this story has, as ids: rules that require another country or region cannot hold.
+        let mut story_facts: Vec<u32> = Vec::new();
+        if !self.facts.is_empty() {
+            for kind in ["country", "region"] {
+                if let Some(values) = story.facts.get_item(kind)? {
+                    for v in values.try_iter()? {
+                        let v: String = v?.extract()?;
+                        if let Some(&id) = self.facts.get(&(kind.to_string(), v)) {
+                            story_facts.push(id);
+                        }
+                    }
+                }
+            }
+        }
+        s.candidates.clear();
+        let rule_fact = &self.rule_fact;
+        let consider = |r: u32, stamps: &mut Vec<u32>, out: &mut Vec<u32>| {
+            let ri = r as usize;
+            if stamps[ri] != gen {
+                stamps[ri] = gen;
+                let need = rule_fact[ri];
+                if need == NO_FACT || story_facts.contains(&need) {
+                    out.push(r);
+                }
+            }
+        };
+        for &r in &self.always {
+            consider(r, &mut s.rule_stamp, &mut s.candidates);
+        }
+        for &tid in &s.found {
+            for &r in &self.anchors[tid as usize] {
+                consider(r, &mut s.rule_stamp, &mut s.candidates);
+            }
+        }
+        s.candidates.sort_unstable();
+        let mut eval =
+            Eval { hits: Hits { terms: &s.terms, lists: &s.lists, generation: gen }, facts_obj: story.facts, facts: None };
+        for &r in &s.candidates {
+            if let Some((score, mut occs, clause)) = eval.rule(py, &self.rules[r as usize])? {
+                occs.sort_unstable();
+                occs.dedup();
+                on_fired(r, score, clause, occs)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A new instance of a frozen, slotted dataclass with its fields set in order, made as the dataclass's
+/// `__init__` makes it (allocate, then `object.__setattr__` per field) without a Python call per record:
+/// native.py checks that the class has no other initialisation.
+fn new_record<'py>(
+    cls: &Bound<'py, PyType>,
+    names: &[&Bound<'py, PyString>],
+    values: &[&Bound<'py, PyAny>],
+) -> PyResult<Bound<'py, PyAny>> {
+    let py = cls.py();
+    // SAFETY: PyType_GenericAlloc returns a new reference (or NULL with an exception set), owned by the
+    // Bound; PyObject_GenericSetAttr only borrows its arguments.
+    unsafe {
+        let obj = Bound::from_owned_ptr_or_err(py, ffi::PyType_GenericAlloc(cls.as_type_ptr(), 0))?;
+        for (name, value) in names.iter().zip(values) {
+            if ffi::PyObject_GenericSetAttr(obj.as_ptr(), name.as_ptr(), value.as_ptr()) != 0 {
+                return Err(PyErr::fetch(py));
+            }
+        }
+        Ok(obj)
+    }
+}
+
 #[pymethods]
 impl Core {
     /// `plan`: (term count, streams (stem, form, other languages' stems), case rows, anchor rows, always,
@@ -715,7 +879,8 @@ impl Core {
     /// `sets[set]` is the rule's occurrences (field, first word, last word), sorted and without repeats;
     /// rules with the same occurrences share a set. `stem_line` and `form_line` are the story's key lines
     /// (" k1 k2 ... "), `raw` its words as written joined the same way (for exact-case terms), `bounds` the
-    /// word index where the dateline and the body start, `facts` the story view's facts.
+    /// word index where the dateline and the body start, `facts` the story view's facts. With `texts` (the
+    /// story's title, dateline and body), each set is its evidence instead: (field, start, end) in characters.
     #[pyo3(signature = (stem_line, form_line, raw, bounds, facts, texts=None, extra=Vec::new()))]
     #[allow(clippy::too_many_arguments)]
     fn fire<'py>(
@@ -729,140 +894,131 @@ impl Core {
         texts: Option<(Option<String>, Option<String>, Option<String>)>,
         extra: Vec<String>,
     ) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
-        if extra.len() + 2 != self.streams.len() {
-            return Err(PyValueError::new_err(format!(
-                "{} key lines for {} streams (stem, form, then one per other language)",
-                extra.len() + 2,
-                self.streams.len()
-            )));
-        }
-        // The working memory is reused; a second thread arriving meanwhile gets its own (never waits
-        // for the lock while holding the GIL).
-        let mut guard = self.scratch.try_lock().ok();
-        let mut own;
-        let s = match guard.as_deref_mut() {
-            Some(s) => s,
-            None => {
-                own = self.new_scratch();
-                &mut own
-            }
-        };
-        s.generation = s.generation.wrapping_add(1);
-        if s.generation == 0 {
-            s.terms.iter_mut().for_each(|x| x.0 = 0);
-            s.rule_stamp.iter_mut().for_each(|x| *x = 0);
-            s.generation = 1;
-        }
-        let gen = s.generation;
-        s.found.clear();
-        let mut used_lists = 0usize;
-        let mut raw_words: Option<Vec<&str>> = None;
-        let (b1, b2) = bounds;
-        let mut found_patterns = std::mem::take(&mut s.patterns);
-        let lines = [stem_line, form_line].into_iter().chain(extra.iter().map(String::as_str));
-        for (stream, line) in self.streams.iter().zip(lines) {
-            stream.scan(line, &mut found_patterns);
-            for &(first, last, pid) in &found_patterns {
-                let field = if first < b1 { 0 } else if first < b2 { 1 } else { 2 };
-                let occ = (field, first, last);
-                for &tid in &stream.owners[pid as usize] {
-                    let t = tid as usize;
-                    if let Some((written, prefix)) = &self.case[t] {
-                        let words = raw_words.get_or_insert_with(|| split_raw(raw));
-                        if !case_ok(words, first as usize, written, *prefix) {
-                            continue;
-                        }
-                    }
-                    let (stamp, slot) = s.terms[t];
-                    if stamp != gen {
-                        s.terms[t] = (gen, used_lists as u32);
-                        if used_lists == s.lists.len() {
-                            s.lists.push(Vec::new());
-                        }
-                        s.lists[used_lists].clear();
-                        s.lists[used_lists].push(occ);
-                        used_lists += 1;
-                        s.found.push(tid);
-                    } else {
-                        let list = &mut s.lists[slot as usize];
-                        if list.last() != Some(&occ) {
-                            list.push(occ);
-                        }
-                    }
-                }
-            }
-        }
-        s.patterns = found_patterns;
-        // The facts this story has, as ids: rules that require another country or region cannot hold.
-        let mut story_facts: Vec<u32> = Vec::new();
-        if !self.facts.is_empty() {
-            for kind in ["country", "region"] {
-                if let Some(values) = facts.get_item(kind)? {
-                    for v in values.try_iter()? {
-                        let v: String = v?.extract()?;
-                        if let Some(&id) = self.facts.get(&(kind.to_string(), v)) {
-                            story_facts.push(id);
-                        }
-                    }
-                }
-            }
-        }
-        s.candidates.clear();
-        let rule_fact = &self.rule_fact;
-        let consider = |r: u32, stamps: &mut Vec<u32>, out: &mut Vec<u32>| {
-            let ri = r as usize;
-            if stamps[ri] != gen {
-                stamps[ri] = gen;
-                let need = rule_fact[ri];
-                if need == NO_FACT || story_facts.contains(&need) {
-                    out.push(r);
-                }
-            }
-        };
-        for &r in &self.always {
-            consider(r, &mut s.rule_stamp, &mut s.candidates);
-        }
-        for &tid in &s.found {
-            for &r in &self.anchors[tid as usize] {
-                consider(r, &mut s.rule_stamp, &mut s.candidates);
-            }
-        }
-        s.candidates.sort_unstable();
+        let story = StoryIn { stem_line, form_line, raw, bounds, facts, extra: &extra };
         let out = PyList::empty(py);
         let sets = PyList::empty(py);
         let mut set_ids: FxHashMap<Vec<Occ>, usize> = FxHashMap::default();
-        let mut offsets: Option<Vec<(u32, u32)>> = None; // word -> (start, end) in its field's characters
-        let mut eval = Eval { hits: Hits { terms: &s.terms, lists: &s.lists, generation: gen }, facts_obj: facts, facts: None };
-        for &r in &s.candidates {
-            if let Some((score, mut occs, clause)) = eval.rule(py, &self.rules[r as usize])? {
-                occs.sort_unstable();
-                occs.dedup();
-                let next = set_ids.len();
-                let set = match set_ids.get(&occs) {
-                    Some(&k) => k,
-                    None => {
-                        let items = match &texts {
-                            None => occs.iter().map(|o| PyTuple::new(py, [o.0, o.1, o.2])).collect::<PyResult<Vec<_>>>()?,
-                            Some((title, dateline, body)) => {
-                                if offsets.is_none() {
-                                    let words = raw_words.get_or_insert_with(|| split_raw(raw));
-                                    offsets = Some(word_offsets(words, (0, b1, b2), [title.as_deref(), dateline.as_deref(), body.as_deref()])?);
-                                }
-                                evidence(&occs, offsets.as_ref().unwrap())?
-                                    .into_iter()
-                                    .map(|o| PyTuple::new(py, [o.0, o.1, o.2]))
-                                    .collect::<PyResult<Vec<_>>>()?
+        let mut offsets: Option<Vec<WordAt>> = None; // word -> where it is in its field
+        self.run(py, &story, |r, score, clause, occs| {
+            let next = set_ids.len();
+            let set = match set_ids.get(&occs) {
+                Some(&k) => k,
+                None => {
+                    let items = match &texts {
+                        None => occs.iter().map(|o| PyTuple::new(py, [o.0, o.1, o.2])).collect::<PyResult<Vec<_>>>()?,
+                        Some((title, dateline, body)) => {
+                            if offsets.is_none() {
+                                offsets = Some(word_offsets(
+                                    &split_raw(raw),
+                                    (0, bounds.0, bounds.1),
+                                    [title.as_deref(), dateline.as_deref(), body.as_deref()],
+                                )?);
                             }
-                        };
-                        sets.append(PyTuple::new(py, items)?)?;
-                        set_ids.insert(occs, next);
-                        next
-                    }
-                };
-                out.append((r, score, clause, set))?;
-            }
-        }
+                            evidence(&occs, offsets.as_ref().unwrap())?
+                                .into_iter()
+                                .map(|o| PyTuple::new(py, [o.0, o.1, o.2]))
+                                .collect::<PyResult<Vec<_>>>()?
+                        }
+                    };
+                    sets.append(PyTuple::new(py, items)?)?;
+                    set_ids.insert(occs, next);
+                    next
+                }
+            };
+            out.append((r, score, clause, set))?;
+            Ok(())
+        })?;
         Ok((out, sets))
+    }
+
+    /// The story's matches as records, as transforms.match.Matcher.match makes them: a tuple of
+    /// `kinds[1]` (RuleMatch: rule id from `ids`, score, evidence spans, clause) in rule order, the spans
+    /// `kinds[0]` records (Span: field name, start, end, text), one per place in the story. None when the
+    /// matches are over `caps` (matches per story, spans per match, spans per story): the caller cuts them.
+    /// The other arguments are `fire`'s, `texts` given.
+    #[pyo3(signature = (stem_line, form_line, raw, bounds, facts, texts, extra, ids, caps, kinds))]
+    #[allow(clippy::too_many_arguments)]
+    fn matches<'py>(
+        &self,
+        py: Python<'py>,
+        stem_line: &str,
+        form_line: &str,
+        raw: &str,
+        bounds: (u32, u32),
+        facts: &Bound<'py, PyDict>,
+        texts: (Option<String>, Option<String>, Option<String>),
+        extra: Vec<String>,
+        ids: &Bound<'py, PyList>,
+        caps: (usize, usize, usize),
+        kinds: (Bound<'py, PyType>, Bound<'py, PyType>),
+    ) -> PyResult<Option<Bound<'py, PyTuple>>> {
+        let story = StoryIn { stem_line, form_line, raw, bounds, facts, extra: &extra };
+        let fields = [texts.0.as_deref(), texts.1.as_deref(), texts.2.as_deref()];
+        let mut fired: Vec<(u32, f64, Py<PyString>, usize)> = Vec::new();
+        let mut sets: Vec<Vec<Ev>> = Vec::new();
+        let mut set_ids: FxHashMap<Vec<Occ>, usize> = FxHashMap::default();
+        let mut offsets: Option<Vec<WordAt>> = None;
+        self.run(py, &story, |r, score, clause, occs| {
+            let set = match set_ids.get(&occs) {
+                Some(&k) => k,
+                None => {
+                    if offsets.is_none() {
+                        offsets = Some(word_offsets(&split_raw(raw), (0, bounds.0, bounds.1), fields)?);
+                    }
+                    sets.push(evidence(&occs, offsets.as_ref().unwrap())?);
+                    set_ids.insert(occs, sets.len() - 1);
+                    sets.len() - 1
+                }
+            };
+            fired.push((r, score, clause, set));
+            Ok(())
+        })?;
+        let (most, per_match, spans_most) = caps;
+        if fired.len() > most
+            || sets.iter().any(|set| set.len() > per_match)
+            || fired.iter().map(|f| sets[f.3].len()).sum::<usize>() > spans_most
+        {
+            return Ok(None);
+        }
+        let (span_kind, match_kind) = kinds;
+        let span_fields = [intern!(py, "field"), intern!(py, "start"), intern!(py, "end"), intern!(py, "text")];
+        let match_fields = [intern!(py, "rule"), intern!(py, "score"), intern!(py, "spans"), intern!(py, "clause")];
+        let names = [intern!(py, "title"), intern!(py, "dateline"), intern!(py, "body")];
+        let mut made: FxHashMap<(u32, u32, u32), Bound<'py, PyAny>> = FxHashMap::default();
+        let mut evidence_of: Vec<Option<Bound<'py, PyTuple>>> = vec![None; sets.len()];
+        let mut records = Vec::with_capacity(fired.len());
+        for (r, score, clause, k) in fired {
+            if evidence_of[k].is_none() {
+                let mut spans = Vec::with_capacity(sets[k].len());
+                for &(field, start, end, from, to) in &sets[k] {
+                    let span = match made.get(&(field, start, end)) {
+                        Some(span) => span.clone(),
+                        None => {
+                            let text = fields[field as usize]
+                                .and_then(|t| t.get(from as usize..to as usize))
+                                .ok_or_else(|| PyValueError::new_err("a span outside its field"))?;
+                            let (start_obj, end_obj) = (start.into_pyobject(py)?, end.into_pyobject(py)?);
+                            let text_obj = PyString::new(py, text);
+                            let values = [names[field as usize].as_any(), start_obj.as_any(), end_obj.as_any(), text_obj.as_any()];
+                            let span = new_record(&span_kind, &span_fields, &values)?;
+                            made.insert((field, start, end), span.clone());
+                            span
+                        }
+                    };
+                    spans.push(span);
+                }
+                evidence_of[k] = Some(PyTuple::new(py, spans)?);
+            }
+            let (id, score_obj) = (ids.get_item(r as usize)?, PyFloat::new(py, score));
+            let values = [
+                &id,
+                score_obj.as_any(),
+                evidence_of[k].as_ref().unwrap().as_any(),
+                clause.bind(py).as_any(),
+            ];
+            records.push(new_record(&match_kind, &match_fields, &values)?);
+        }
+        Ok(Some(PyTuple::new(py, records)?))
     }
 
     /// Pattern hits in a story's two key lines, found and counted only: what the per-story scan costs

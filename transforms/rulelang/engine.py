@@ -43,6 +43,7 @@ class Engine:
         self._extra_streams: tuple[str, ...] = ()  # the compiled core's streams after stem and form
         self._clauses: list[Callable[[Context], RootResult] | None] = [None] * len(watchlist.rules)
         self.failures: Counter[str] = Counter()  # rule id -> evaluations that raised
+        self._kinds = native.record_kinds()
         use = native.wanted() if compiled is None else compiled
         with paused_gc() as pause:
             self.native = self._build_native() if use else None
@@ -176,11 +177,13 @@ class Engine:
                 add((index, result[0], result[1], clause))
         return fired
 
-    def fire_sets(self, view: StoryView, spans: bool = False) -> tuple[list[tuple[int, float, str, int]], list]:
+    def fire_sets(self, view: StoryView, spans: bool = False,
+                  compiled: bool = True) -> tuple[list[tuple[int, float, str, int]], list]:
         """The rules that fire as (rule index, score, clause, k) and the occurrence sets they point to with
         ``k``: rules that found the same words share one set, so their evidence is worked out once. With
-        ``spans``, each set is its evidence instead: (field, start, end) in characters (StoryView.evidence)."""
-        if self.native is not None:
+        ``spans``, each set is its evidence instead: (field, start, end) in characters (StoryView.evidence).
+        ``compiled=False``: the Python engine answers even where the compiled core is loaded."""
+        if self.native is not None and compiled:
             done = self._native_fire(view, spans)
             if done is not None:
                 return done
@@ -207,6 +210,22 @@ class Engine:
         except native.FAULTS:  # a fault in the core must not lose the story
             self.failures[COMPILED_CORE] += 1
             return None
+
+    def records(self, view: StoryView, ids: list[str], caps: tuple[int, int, int]) -> tuple | bool:
+        """The story's matches as RuleMatch records made by the compiled core (``ids``: rule ids in list
+        order; ``caps``: matches a story, spans a match, spans a story). Otherwise ``fire_sets`` answers:
+        True when it may use the compiled core (there is none, or the matches are over the caps and the
+        caller cuts them), False when the core failed on this story (counted)."""
+        if self.native is None or self._kinds is None:
+            return True
+        story = view.story
+        try:
+            return self.native.matches(view.line(STEM), view.line(FORM), view.raw_line(), view.bounds[1:], view.facts,
+                                       (story.title, story.dateline, story.body),
+                                       [view.line(s) for s in self._extra_streams], ids, caps, self._kinds) or True
+        except native.FAULTS:  # a fault in the core must not lose the story
+            self.failures[COMPILED_CORE] += 1
+            return False
 
     def below_threshold(self, hits: dict[int, list]) -> set[int]:
         """Rules sure to stay under their threshold: an OR of terms whose upper bound of the score, summed

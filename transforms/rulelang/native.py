@@ -5,16 +5,18 @@ the reference and the fallback; ``WIREWATCH_NATIVE=0`` turns the compiled core o
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterator
 from typing import Any
 
+from wirewatch.records import RuleMatch, Span
 from wirewatch.transforms.rulelang.cache import paused_gc
 from wirewatch.transforms.rulelang.evaluate import simple_or
 from wirewatch.transforms.rulelang.program import Program
 from wirewatch.transforms.rulelang.syntax import FIELDS, Leaf, Node, Op, Pred, WatchList
 
-PLAN_VERSION = 2  # the plan and call format this module makes; native/src/lib.rs has the same number
+PLAN_VERSION = 3  # the plan and call format this module makes; native/src/lib.rs has the same number
 
 try:
     import wirewatch_native  # type: ignore[import-untyped]
@@ -39,6 +41,18 @@ def available() -> bool:
 def wanted() -> bool:
     """Use the compiled core unless it is missing or ``WIREWATCH_NATIVE=0``."""
     return available() and os.environ.get("WIREWATCH_NATIVE", "1") != "0"
+
+
+def record_kinds() -> tuple[type[Span], type[RuleMatch]] | None:
+    """Span and RuleMatch, when the compiled core may make them itself (``Core.matches``): it sets the
+    fields of a new instance in order as the dataclass's ``__init__`` does, so the classes must be frozen,
+    slotted dataclasses with exactly those fields and no ``__post_init__``. None otherwise."""
+    for kind, names in ((Span, ("field", "start", "end", "text")), (RuleMatch, ("rule", "score", "spans", "clause"))):
+        params = getattr(kind, "__dataclass_params__", None)
+        if (params is None or not params.frozen or "__slots__" not in kind.__dict__ or hasattr(kind, "__post_init__")
+                or tuple(f.name for f in dataclasses.fields(kind)) != names):
+            return None
+    return Span, RuleMatch
 
 
 def build(program: Program, watchlist: WatchList) -> tuple[Any, tuple]:

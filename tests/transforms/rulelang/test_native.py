@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import skip_unless_required
 from tests.transforms.rulelang.test_paraphrases import NEGATIVE, POSITIVE
-from wirewatch.transforms.match import Matcher
+from wirewatch.transforms.match import Caps, Matcher
 from wirewatch.records import CountryTag, EnrichedStory, Story
 from wirewatch.transforms.rulelang import native
 from wirewatch.transforms.rulelang.engine import Engine
@@ -25,8 +25,8 @@ if not native.available():
                          required_by="WIREWATCH_REQUIRE_NATIVE", module=True)
 
 
-def pair(watchlist) -> tuple[Matcher, Matcher]:
-    python, compiled = Matcher(watchlist, cache=None), Matcher(watchlist, cache=None)
+def pair(watchlist, caps: Caps | None = None) -> tuple[Matcher, Matcher]:
+    python, compiled = (Matcher(watchlist, cache=None, **({"caps": caps} if caps else {})) for _ in range(2))
     python.engine = Engine(watchlist, cache=None, compiled=False)
     compiled.engine = Engine(watchlist, cache=None, compiled=True)
     return python, compiled
@@ -58,6 +58,34 @@ def test_evidence_offsets_around_possessives_and_folding():
         for match in found:
             for span in match.spans:
                 assert span.text and getattr(story, span.field)[span.start : span.end] == span.text
+
+
+def test_the_compiled_core_makes_the_records_itself_within_the_caps():
+    """Core.matches builds RuleMatch and Span records without their __init__: they must equal the ones
+    the Python path makes (field by field, types too), and a story over a cap goes the Python way."""
+    from wirewatch.records import RuleMatch, Span
+    from wirewatch.transforms.rulelang.view import StoryView
+
+    assert native.record_kinds() == (Span, RuleMatch)
+    watchlist = load_watchlist("rules:\n" + "".join(
+        f"  - id: r{i}\n    query: {json.dumps(q)}\n" for i, q in enumerate(["missile", "missile OR troops", "troops"])))
+    story = Story(id="s", title="Missiles: Korea's troops", body="The missile flew. Troops withdrew; a missile fell.")
+    python, compiled = pair(watchlist)
+    made = compiled.engine.records(StoryView(story), compiled._ids, _caps(compiled.caps))
+    expected = python.match(story)
+    assert isinstance(made, tuple) and made == expected and len(made) == 3
+    for ours, theirs in zip(made, expected, strict=True):
+        assert type(ours) is RuleMatch and type(ours.score) is float and type(ours.spans) is tuple
+        assert [(type(s), type(s.start), type(s.text)) for s in ours.spans] == [(Span, int, str)] * len(theirs.spans)
+        assert hash(ours) == hash(theirs) and repr(ours) == repr(theirs)
+    for caps in (Caps(matches=2, spans=10), Caps(spans_per_match=2), Caps(matches=3, spans=4)):
+        python, compiled = pair(watchlist, caps)
+        assert compiled.engine.records(StoryView(story), compiled._ids, _caps(compiled.caps)) is True  # over a cap
+        assert compiled.match(story) == python.match(story) != expected
+
+
+def _caps(caps: Caps) -> tuple[int, int, int]:
+    return caps.matches, caps.spans_per_match, caps.spans
 
 
 def test_compiled_core_is_used_by_default_and_can_be_turned_off(monkeypatch):
