@@ -19,7 +19,7 @@ from apache_beam.transforms.userstate import BagStateSpec, ReadModifyWriteStateS
 from apache_beam.utils.timestamp import Duration, Timestamp
 
 from wirewatch.records import Cluster, Story, StoryAlerts
-from wirewatch.transforms.dedupe import ClusterIndex, Fingerprint
+from wirewatch.transforms.dedupe import ClusterIndex, Fingerprint, identity
 
 DAY_S = 24 * 3600
 TTL_S = 72 * 3600  # default: what a cluster or an alert is remembered for
@@ -29,25 +29,55 @@ ONE_KEY = "clusters"  # every story meets every earlier one: the index is one ke
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Head:
-    """A cluster head as the state keeps it: its story id, fingerprint, and event time (seconds)."""
+    """A cluster head as the state keeps it: its story id, fingerprint, event time (seconds) and identity keys
+    (``dedupe.identity``). A copy that brought identity keys of its own (its id, its URL) is kept as an entry
+    with ``joined``, the cluster it joined, and no fingerprint: what it names is that cluster."""
 
     story_id: str
-    fingerprint: Fingerprint
+    fingerprint: Fingerprint | None
     seen: float
+    names: tuple[str, ...] = ()
+    joined: str | None = None
 
 
 def rebuild(heads: Iterable[Head], capacity: int) -> ClusterIndex:
     """The index the heads make, oldest first, as it stood when they were added."""
     index = ClusterIndex(capacity=capacity)
     for head in sorted(heads, key=lambda h: h.seen):
-        index.assign(head.story_id, head.fingerprint)
+        if head.joined is not None:
+            index.remember(head.names, head.joined)
+        elif head.fingerprint is not None:
+            index.assign(head.story_id, head.fingerprint, head.names)
     return index
 
 
+def head_of(story: Story, fp: Fingerprint, seen: float) -> Head:
+    """A story processed before this job as a warming entry: ``rebuild`` makes it a head or a copy again."""
+    return Head(story.id, fp, seen, identity(story))
+
+
+def assign(index: ClusterIndex, story: Story, fp: Fingerprint, seen: float) -> tuple[Cluster, list[Head]]:
+    """The story's cluster from ``index`` (which learns it), and what the state must add for another index
+    rebuilt from it to answer alike: the story as a new head, or the identity keys it brought to a cluster."""
+    names = identity(story)
+    unknown, was_head = index.unknown(names), index.is_head(story.id)
+    cluster = index.assign(story.id, fp, names)
+    if not was_head and index.is_head(story.id):
+        return cluster, [Head(story.id, fp, seen, names)]
+    if unknown:
+        return cluster, [Head(story.id, None, seen, unknown, joined=cluster.id)]
+    return cluster, []
+
+
 def live(heads: Iterable[Head], now: float, ttl_s: float, capacity: int) -> list[Head]:
-    """The heads still inside the time to live, at most ``capacity`` of the newest."""
+    """The heads still inside the time to live, at most ``capacity`` of the newest, with the identity entries
+    of the clusters they lead (those count for no head)."""
     kept = sorted((h for h in heads if h.seen > now - ttl_s), key=lambda h: h.seen)
-    return kept[-capacity:] if capacity else kept
+    leaders = [h for h in kept if h.joined is None]
+    if not capacity or len(leaders) <= capacity:
+        return kept
+    alive = {h.story_id for h in leaders[-capacity:]}
+    return [h for h in kept if (h.story_id if h.joined is None else h.joined) in alive]
 
 
 class AssignClustersInState(beam.DoFn):
@@ -83,10 +113,10 @@ class AssignClustersInState(beam.DoFn):
             self._index, self._generation = rebuild(seeded, self.capacity), current
         elif self._index is None or self._generation != current:
             self._index, self._generation = rebuild(heads.read(), self.capacity), current
-        was_head = self._index.is_head(story.id)
-        cluster = self._index.assign(story.id, fp)
-        if not was_head and self._index.is_head(story.id):
-            heads.add(Head(story.id, fp, float(timestamp.micros) / 1e6))
+        cluster, added = assign(self._index, story, fp, float(timestamp.micros) / 1e6)
+        for head in added:
+            heads.add(head)
+        if added:
             self._generation = current + 1
             generation.write(self._generation)
         if not armed.read():  # armed by the stream, never by the timer itself: a bounded run ends

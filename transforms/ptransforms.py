@@ -104,7 +104,7 @@ def _head_of(story: Story) -> Iterable[online_steps.Head]:
     try:
         story = normalize(story)
         when = story.produced or story.published
-        yield online_steps.Head(story.id, fingerprint(story), when.timestamp() if when else 0.0)
+        yield online_steps.head_of(story, fingerprint(story), when.timestamp() if when else 0.0)
     except Exception:  # noqa: BLE001 (dead-lettered when it first came through)
         return
 

@@ -4,10 +4,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wirewatch.transforms.dedupe import (
-    MIN_CONTAINMENT, ClusterIndex, cluster_in_order, containment, fingerprint, similarity,
+    MIN_CONTAINMENT, ClusterIndex, cluster_in_order, containment, fingerprint, identity, similarity,
 )
 from wirewatch.transforms.normalize import normalize
-from wirewatch.records import Story
+from wirewatch.records import Cluster, Story
 
 BASE = (
     "The central bank raised its key interest rate by a quarter point on Wednesday, citing stubborn inflation "
@@ -172,3 +172,53 @@ def test_a_trimmed_report_from_one_template_with_other_figures_stays_apart():
     assert containment(a, b, similarity(a.minhash, b.minhash)) >= MIN_CONTAINMENT  # the words are inside...
     assert _pair(this_week, next_week, containment=True)["second"].duplicate_of is None  # ...the figures are not
     assert _pair(this_week, same_week, containment=True)["second"].duplicate_of == "first"
+
+
+def test_the_same_article_url_is_the_same_story_whatever_its_text():
+    """A page re-fetched after an update (another paragraph, a new lede), linked with tracking parameters,
+    AMP and www: one canonical URL, so one story, before any fingerprint is compared."""
+    first = Story(id="feed-a-1", body=BASE, url="https://www.example.com/business/rates-rise?utm_source=rss")
+    updated = Story(id="feed-b-9", body="Heavy rain flooded parts of the capital overnight, cutting power.",
+                    url="http://example.com/amp/business/rates-rise/#comments")
+    other = Story(id="feed-a-2", body="Unrelated text about a football match in the rain today.",
+                  url="https://www.example.com/sport/match-report")
+    clusters = cluster_in_order([(s, fingerprint(s)) for s in (first, updated, other)])
+    assert clusters["feed-b-9"] == Cluster("feed-a-1", "feed-a-1")
+    assert clusters["feed-a-2"] == Cluster("feed-a-2")
+    index = ClusterIndex()  # without the identity keys, the texts alone keep them apart
+    assert index.assign("feed-a-1", fingerprint(first)).duplicate_of is None
+    assert index.assign("feed-b-9", fingerprint(updated)).duplicate_of is None
+
+
+def test_a_home_page_link_names_no_story():
+    """Feeds without item links give the site's address for every item: that is no identity."""
+    a = Story(id="a", body=BASE, url="https://www.example.com/")
+    b = Story(id="b", body="Heavy rain flooded parts of the capital overnight.", url="https://example.com/?utm_source=x")
+    assert identity(a) == ("id\x1fa",)
+    clusters = cluster_in_order([(s, fingerprint(s)) for s in (a, b)])
+    assert clusters["b"].duplicate_of is None
+
+
+def test_a_copy_sent_again_with_new_text_stays_in_its_cluster():
+    """A copy is named by its own id and URL too: when it comes again rewritten (its next version, under the
+    same GUID), it joins the cluster it joined before rather than starting one."""
+    index = ClusterIndex()
+    head = Story(id="h", body=BASE, url="https://agency.example/wire/123")
+    copy = Story(id="c", body=BASE.replace("on Wednesday", "on Wednesday morning"), url="https://outlet.example/a/9")
+    rewritten = Story(id="c", body="The bank's decision surprised no one in the markets, traders said.")
+    moved = Story(id="c2", body="Rates: what the decision means for your mortgage.", url="https://outlet.example/a/9?amp=1")
+    for story, expected in ((head, None), (copy, "h"), (rewritten, "h"), (moved, "h")):
+        assert index.assign(story.id, fingerprint(story), identity(story)).duplicate_of == expected
+    assert index.assign("new", fingerprint(rewritten), identity(Story(id="new", body="x"))).duplicate_of is None
+
+
+def test_identity_keys_of_a_forgotten_cluster_name_nothing():
+    index = ClusterIndex(capacity=2)
+    names = identity(Story(id="s0", body="x", url="https://example.com/news/0"))
+    index.assign("s0", fingerprint(_notice(0)), names)
+    for i in (1, 2):
+        index.assign(f"s{i}", fingerprint(_notice(i)), identity(Story(id=f"s{i}", body="x")))
+    assert not index.is_head("s0")
+    assert index.unknown(names) == names
+    again = index.assign("later", fingerprint(_notice(7)), names)
+    assert again == Cluster("later")

@@ -14,7 +14,7 @@ from tests.fakestate import Bag, Timer, Value
 from wirewatch.records import Alert, Cluster, EnrichedStory, Story, StoryAlerts
 from wirewatch.transforms.dedupe import fingerprint
 from wirewatch.transforms.normalize import normalize
-from wirewatch.transforms.online import ONE_KEY, AssignClustersInState, Head, SuppressRepeatAlerts, live
+from wirewatch.transforms.online import ONE_KEY, AssignClustersInState, Head, SuppressRepeatAlerts, head_of, live
 from wirewatch.transforms.ptransforms import Dedupe, EnrichStories, HeadsOf, SuppressRepeats
 from wirewatch.transforms.rules import default_watchlist
 
@@ -56,7 +56,8 @@ def test_copies_join_the_first_and_only_heads_go_to_state():
     copy = Story(id="c1", body=story(1).body)
     assert a.assign(copy, 200) == Cluster("s1", "s1")
     assert a.assign(story(2), 300) == Cluster("s2")
-    assert [h.story_id for h in a.heads.read()] == ["s1", "s2"]
+    assert [h.story_id for h in a.heads.read() if h.joined is None] == ["s1", "s2"]
+    assert [(h.story_id, h.joined, h.fingerprint) for h in a.heads.read() if h.joined] == [("c1", "s1", None)]
 
 
 def test_a_second_worker_sees_the_heads_the_first_added():
@@ -93,6 +94,38 @@ def test_compaction_forgets_heads_past_their_time_to_live():
 def test_live_keeps_the_newest_within_capacity():
     heads = [Head(f"s{i}", None, float(i)) for i in range(10)]  # type: ignore[arg-type]
     assert [h.story_id for h in live(heads, 10.0, 100.0, 3)] == ["s7", "s8", "s9"]
+
+
+def test_a_copys_url_names_its_cluster_on_every_worker():
+    """Identity before fingerprints in the stream: the URL a copy came with is in the state, so a worker that
+    rebuilds its index from the state sends a rewritten page at that URL to the same cluster."""
+    shared_heads, shared_generation = Bag(), Value()
+    one = Assigner(heads=shared_heads, generation=shared_generation)
+    two = Assigner(heads=shared_heads, generation=shared_generation)
+    assert two.assign(story(9), 50) == Cluster("s9")
+    assert one.assign(story(1), 100) == Cluster("s1")
+    copy = Story(id="c1", body=story(1).body, url="https://www.outlet.example/world/harbour-1?utm_source=rss")
+    assert one.assign(copy, 150) == Cluster("s1", "s1")
+    rewritten = Story(id="c1-amp", body="Ships queued outside the harbour on Wednesday.",
+                      url="https://outlet.example/amp/world/harbour-1")
+    assert two.assign(rewritten, 200) == Cluster("s1", "s1")
+    assert Assigner().assign(rewritten, 200) == Cluster("c1-amp")  # nothing in the text says so
+
+
+def test_warm_heads_carry_identity():
+    before = [head_of(story(1), fingerprint(story(1)), 0.0),
+              head_of(Story(id="c1", body=story(1).body, url="https://outlet.example/a/1"),
+                      fingerprint(story(1)), 10.0)]
+    a = Assigner()
+    page = Story(id="c1-again", body="A rewritten page.", url="http://www.outlet.example/a/1/")
+    assert a.assign(page, 20.0, before) == Cluster("s1", "s1")
+
+
+def test_live_counts_heads_and_keeps_the_identity_entries_of_their_clusters():
+    heads = [Head(f"s{i}", None, float(i)) for i in range(4)]  # type: ignore[arg-type]
+    heads += [Head("c0", None, 4.0, ("id\x1fc0",), joined="s0"), Head("c3", None, 5.0, ("id\x1fc3",), joined="s3")]
+    assert [h.story_id for h in live(heads, 10.0, 100.0, 2)] == ["s2", "s3", "c3"]
+    assert len(live(heads, 10.0, 100.0, 4)) == 6
 
 
 def alert(cluster: str, rule: str) -> Alert:
