@@ -156,7 +156,7 @@ class ArchiveQuery:
             files = archive_files(self.root, _day(filters.since), _day(filters.until, end=True))
             if not files:
                 return []
-            stories = f"(SELECT {', '.join(wanted)} FROM read_parquet($files) WHERE {where})"
+            stories = f"(SELECT {', '.join(wanted)} FROM read_parquet($files, union_by_name = true) WHERE {where})"
             try:
                 with self._lock:
                     cursor = self._db.cursor()

@@ -12,7 +12,7 @@ from typing import Any, Iterable, Mapping
 
 import pyarrow as pa
 
-from wirewatch.records import Cluster, CountryTag, EnrichedStory, Origin, RuleMatch, Span, Story, parse_time
+from wirewatch.records import Cluster, CountryTag, EnrichedStory, Member, Origin, RuleMatch, Span, Story, parse_time
 
 SPAN = pa.struct([("field", pa.string()), ("start", pa.int32()), ("end", pa.int32()), ("text", pa.string())])
 TIME = pa.timestamp("us", tz="UTC")
@@ -47,6 +47,15 @@ SCHEMA = pa.schema([
     ("kafka_topic", pa.string()),  # the Kafka position, when the story came from Kafka
     ("kafka_partition", pa.int32()),
     ("kafka_offset", pa.int64()),
+    # Issue 16 (added last: files written before have none of these; readers take them as absent): the wire
+    # version, and the cluster's lineage as it stood when the story came.
+    ("item_id", pa.string()),
+    ("version", pa.int32()),
+    ("supersedes", pa.string()),
+    ("correction", pa.bool_()),
+    ("lineage", pa.list_(pa.struct([("story_id", pa.string()), ("outlet", pa.string()), ("url", pa.string()),
+                                    ("seen", TIME), ("version", pa.int32()), ("correction", pa.bool_()),
+                                    ("changes", pa.string())]))),
 ])
 COLUMNS = tuple(SCHEMA.names)
 
@@ -81,6 +90,9 @@ def table(stories: Iterable[EnrichedStory]) -> pa.Table:
     columns["kafka_topic"] = [p[0] if p else None for p in positions]
     columns["kafka_partition"] = [p[1] if p else None for p in positions]
     columns["kafka_offset"] = [p[2] if p else None for p in positions]
+    for name in ("item_id", "version", "supersedes", "correction"):
+        columns[name] = [getattr(s, name) for s in plain]
+    columns["lineage"] = [[dataclasses.asdict(m) for m in e.lineage] for e in items]
     return pa.Table.from_pydict(columns, schema=SCHEMA)
 
 
@@ -102,7 +114,8 @@ def enriched(data: Mapping[str, Any]) -> EnrichedStory:
         publisher=data.get("publisher"), authors=tuple(data.get("authors") or ()), language=data.get("language"),
         published=_time(data.get("published")), fetched=_time(data.get("fetched")),
         produced=_time(data.get("produced")), format=data.get("format"), undated=bool(data.get("undated")),
-        origin=data.get("origin") or None,
+        origin=data.get("origin") or None, item_id=data.get("item_id"), version=data.get("version"),
+        supersedes=data.get("supersedes"), correction=bool(data.get("correction")),
     )
     cluster = data.get("cluster")  # the JSON shape nests it; a row has it flat
     cluster_id = cluster.get("id") if isinstance(cluster, Mapping) else data.get("cluster_id")
@@ -115,6 +128,8 @@ def enriched(data: Mapping[str, Any]) -> EnrichedStory:
         matches=tuple(RuleMatch(str(m["rule"]), float(m["score"]), _spans(m.get("spans")), m.get("clause"))
                       for m in data.get("matches") or ()),
         cluster=Cluster(str(cluster_id), duplicate_of) if cluster_id else None,
+        lineage=tuple(Member(str(m["story_id"]), m.get("outlet"), m.get("url"), _time(m.get("seen")), m.get("version"),
+                             bool(m.get("correction")), m.get("changes")) for m in data.get("lineage") or ()),
     )
 
 
