@@ -317,6 +317,9 @@ def parser() -> argparse.ArgumentParser:
     from wirewatch.pipelines import archivecli  # archive query/import/compact, console
 
     archivecli.add_commands(sub)
+    from wirewatch.pipelines import clusterscli  # clusters: members, versions, what changed
+
+    clusterscli.add_commands(sub)
     return p
 
 
