@@ -1,4 +1,5 @@
-"""RSS 0.9x / 1.0 / 2.0, Atom 0.3 / 1.0 and JSON Feed bytes to Stories, through feedparser on bytes only.
+"""RSS 0.9x / 1.0 / 2.0, Atom 0.3 / 1.0 and JSON Feed bytes to Stories: the fast reader where it answers,
+else feedparser on bytes only.
 
 feedparser's bozo flag is sorted in three: a document cut short (connectors.truncated) keeps only its
 whole entries and becomes a DeadLetter saying where it ends; any other feed with entries keeps them and
@@ -17,7 +18,7 @@ from typing import Any
 import feedparser
 
 from wirewatch.connectors.feeds.entries import entry_story
-from wirewatch.connectors.feeds.fast import path as fastfeed
+from wirewatch.connectors.feeds import fastfeedparser_path
 
 from wirewatch.connectors.feeds import jsonfeed
 
@@ -55,12 +56,11 @@ def parse_feed(
 ) -> ParseResult:
     """Parse one feed document. Never raises on bad input: problems are in ``errors`` and ``notes``.
 
-    ``fast`` (the default) lets connectors.fastfeed answer the well-formed feeds it models, with Stories
-    identical to feedparser's on the corpus, and falls back to feedparser elsewhere. Measured
-    (bench/feed_parse_speed.py, six runs): it answers 85% of the feed files giving stories (96% of their
-    entries), 5.17-5.46x feedparser's entries/s on the whole shared corpus and 6.00-6.55x on its
-    real-world folders. ``fast=False``
-    is feedparser alone."""
+    ``fast`` (the default) lets the fast reader (connectors.feeds.fastfeedparser_path: fastfeedparser behind
+    connectors.parsing.plainxml's check) answer the plain documents it takes, and gives the others to
+    feedparser without its sanitizer; tests/connectors/feeds/test_fastfeedparser.py lists where the Stories
+    differ from feedparser's on the shared corpus and why. ``fast=False`` is feedparser alone, as it was:
+    sanitizing and resolving links in markup (the reference the fast reader is measured against)."""
     origin = origin or url or "<feed>"
     if jsonfeed.looks_like_json(body):
         return jsonfeed.parse_json_feed(body, url, fetched, origin=origin, source=source)
@@ -110,6 +110,7 @@ def parse_feed(
         return result
     if problem is not None and cut is None:
         result.notes.append(f"survivable: {type(problem).__name__}: {problem}")
+    result.notes.extend(parsed.get("notes") or ())  # the fast reader's, as feedparser's bozo would say them
     feed = parsed.feed
     result.title = clean(feed.get("title"))
     result.link = _absolute(feed.get("link"), url)
@@ -130,9 +131,14 @@ def parse_feed(
 
 
 def _read(data: bytes, headers: Mapping[str, str], fast: bool) -> Any:
-    """feedparser's answer for ``data``: the fast path's where it answers (``fast``), else feedparser's own."""
-    parsed = fastfeed.parse(data, headers) if fast else None
-    return parsed or feedparser.parse(io.BytesIO(data), response_headers=dict(headers))
+    """feedparser's answer for ``data``: the fast reader's where it answers (``fast``), else feedparser's own.
+    Behind the fast reader feedparser neither sanitizes markup nor resolves links in it: clean() keeps only
+    the text, and those two steps were most of its time."""
+    parsed = fastfeedparser_path.answer(data, headers) if fast else None
+    if parsed is not None and not isinstance(parsed, str):
+        return parsed
+    return feedparser.parse(io.BytesIO(data), response_headers=dict(headers), sanitize_html=not fast,
+                            resolve_relative_uris=not fast)
 
 
 def _tame_head(body: bytes) -> bytes | None:
@@ -175,7 +181,7 @@ def _entry(
     if not link and guid and entry.get("guidislink"):
         link = _absolute(guid, base)
     # dict.get skips feedparser's deprecated updated->published key aliasing (and its warning).
-    published = from_struct(
+    published = dict.get(entry, "published_at") or from_struct(  # (the fast reader's is a datetime)
         dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed") or dict.get(entry, "created_parsed")
     )
     language = None

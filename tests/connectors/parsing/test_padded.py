@@ -78,10 +78,10 @@ def test_the_sniffer_finds_the_root_past_any_prolog(body: bytes | str, kind: str
 def test_feedparser_is_never_handed_a_long_blank_head(monkeypatch: pytest.MonkeyPatch, padding: bytes,
                                                       fast: bool) -> None:
     """feedparser's DOCTYPE step is quadratic in the blank lines before the first element (a megabyte of them
-    took hours): the bytes both parsers read keep at most 16 whitespace bytes in a row there."""
+    took hours): the bytes it reads keep at most 16 whitespace bytes in a row there. The fast reader
+    answers such a document itself (its prolog scan is linear), so feedparser is not reached at all."""
     import feedparser.sanitizer
 
-    from wirewatch.connectors.feeds.fast import scan as fastfeed_scan
     from wirewatch.connectors.feeds.feedparser_path import parse_feed
 
     seen: list[bytes] = []
@@ -96,11 +96,10 @@ def test_feedparser_is_never_handed_a_long_blank_head(monkeypatch: pytest.Monkey
 
     real = feedparser.sanitizer.replace_doctype
     monkeypatch.setattr(feedparser.api, "replace_doctype", head_only)
-    monkeypatch.setattr(fastfeed_scan, "replace_doctype", head_only)
     body = (b"<?xml version='1.0'?>" + padding + b"<rss version='2.0'><channel><title>F</title><item>"
             b"<title>Padded</title><guid>g/1</guid></item></channel></rss>")
     result = parse_feed(body, None, fast=fast)
-    assert seen, "feedparser's DOCTYPE step was not reached"
+    assert bool(seen) != fast, "feedparser's DOCTYPE step was reached by the fast path, or not by feedparser"
     for data in seen:
         head = data[:re.search(rb"<\w", data).start()]
         assert max(len(run) for run in re.findall(rb"\s+", head)) <= 16

@@ -1,0 +1,225 @@
+"""The fast reader: fastfeedparser (lxml and a compiled extractor) for the plain documents
+connectors.parsing.plainxml lets it take, its answer put in the shape connectors.feeds.feedparser_path reads
+from feedparser, with feedparser's rules for the fields a Story takes from it.
+
+fastfeedparser neither sanitizes markup nor resolves links inside it: both are left to wirewatch.text.clean,
+which keeps the text only. What it does differently from feedparser is bridged here: a summary it made up
+from the content is taken back (feedparser copies the whole content), an RSS description it repeats as
+content is a summary only, relative entry links are resolved against the document's location, an
+author's address is split from the name, and its ISO dates become datetimes. Where it refuses a document
+(an Atom entry alone, a root it does not know) the caller asks feedparser. The entries that still differ
+from feedparser's are listed with their reasons in tests/connectors/feeds/test_fastfeedparser.py.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+import fastfeedparser
+from feedparser.util import FeedParserDict
+
+from wirewatch.connectors.feeds import rss_summaries
+from wirewatch.connectors.feeds.urljoin import feedparser_join
+from wirewatch.connectors.parsing import plainxml
+from wirewatch.connectors.parsing.plainxml import Plain
+
+_ENTRY = re.compile(rb"<(?:[\w.-]+:)?(?:item|entry)[\s/>]")
+_LANGUAGE = re.compile(
+    rb"<(?:[\w.-]+:)?language>\s*(?:<!\[CDATA\[(.*?)\]\]>|([^<]*))\s*</(?:[\w.-]+:)?language\s*>", re.S
+)
+_LOOKS_HTML = re.compile(r"</\w+>|&#?\w+;")  # feedparser's sign that a plain-text value is markup after all
+_CONTENT = re.compile(rb"<(?:[\w.-]+:)?encoded[\s/>]|<content[\s/>]")  # (not media:content)
+# Elements of an RSS item feedparser reads as its summary or content and fastfeedparser does not read.
+_RSS_UNREAD = re.compile(rb"<(?:[\w.-]+:)?(?:body|fullitem)[\s/>]")
+_RSS_SUMMARY = re.compile(rb"<(?:[\w.-]+:)?summary[\s/>]")  # itunes:summary: see connectors.feeds.rss_summaries
+# What feedparser reads otherwise anywhere: text typed XHTML or base64 outside content, and C1 controls
+# (U+0080-U+009F), which it reads as the Windows-1252 punctuation they usually stand for.
+_UNREAD = re.compile(
+    rb"<(?:[\w.-]+:)?(?:title|summary|subtitle|rights)\s[^>]*type=[\"'](?!text[\"'/]|html[\"'])|\xc2[\x80-\x9f]|"
+    rb"mode=[\"']base64"
+)
+_TEXTUAL = re.compile(r"(?:text|html|xhtml)$|text/|.*xml$")  # content types feedparser does not read as base64
+_OTHER_DESCRIPTION = re.compile(rb"<[\w.-]+:description[\s/>]")
+_NOT_PERMALINK = re.compile(rb"isPermaLink\s*=\s*[\"']false")
+_EMAIL = re.compile(
+    r"(?:[a-zA-Z0-9_\-.+]+)@(?:\[[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.|(?:[a-zA-Z0-9\-]+\.)+)"
+    r"(?:[a-zA-Z]{2,4}|[0-9]{1,3})\]?(?:\?subject=\S+)?"
+)
+
+
+def _summaries(data: bytes, form: str, first: int) -> int:
+    """How many entry summaries (RSS descriptions, Atom summaries) the document has."""
+    if form == "atom10":
+        return data.count(b"<summary", first)
+    return data.count(b"<description", first)
+
+
+def _language(data: bytes, plain: Plain, first: int) -> str | None:
+    """The feed's language as feedparser gives it: an RSS language element's before the first item, else the
+    root's xml:lang (the entries have the root's only: feedparser ends the element's at its end tag)."""
+    found = _LANGUAGE.search(data, 0, first)
+    if found is None:
+        return plain.lang
+    return (found[1] or found[2] or b"").decode("utf-8", "replace").strip() or None
+
+
+def answer(data: bytes, headers: Mapping[str, str]) -> FeedParserDict | str:
+    """feedparser's answer, in the fields we read, where the fast reader can give it; else why feedparser
+    must read ``data`` (for reports). ``headers``: the lower-cased response headers feedparser is given."""
+    plain = plainxml.check(data, headers)
+    if isinstance(plain, str):
+        return plain
+    parsed = read(data, plain, headers.get("content-location", ""))
+    if not isinstance(parsed, str) and not parsed.entries:
+        return "no entries (feedparser words the empty cases)"
+    return parsed
+
+
+def read(data: bytes, plain: Plain, location: str) -> FeedParserDict | str:
+    """feedparser's answer, in the fields we read, for a document connectors.parsing.plainxml passed; else
+    why feedparser must read it. ``location`` is the base feedparser resolves links against."""
+    try:
+        parsed = fastfeedparser.parse(data)
+    except ValueError as exc:
+        return f"fastfeedparser refuses it: {exc}"
+    raw = parsed.get("entries") or ()
+    found = _ENTRY.search(data)
+    first = found.start() if found else len(data)
+    refusal = _refusal(data, plain.format, plain.rdf, first, raw)
+    if refusal:
+        return refusal
+    summaries = _summaries(data, plain.format, first)
+    rss = plain.format != "atom10" and not plain.rdf
+    ids = data.count(b"<guid", first) if rss else len(raw)
+    # Atom ids and RSS guids that are permalinks (the default) are links to feedparser: it resolves them
+    # against the location, and one stands for the link of an entry without one.
+    permalinks = plain.format == "atom10" or rss and not _NOT_PERMALINK.search(data, first)
+    copies = plain.format != "atom10" and _CONTENT.search(data) is None
+    entries = [_entry(entry, plain.lang, plain.format, location, copies, not summaries, bool(ids), permalinks)
+               for entry in raw]
+    if plain.format != "atom10" and _RSS_SUMMARY.search(data, first):
+        parts = rss_summaries.item_parts(data, plain.lang) if plain.format == "rss20" else None
+        if parts is None or len(parts) != len(entries):
+            return "summary elements in items where feedparser's reading of them is not modelled"
+        for entry, part in zip(entries, parts):
+            for key in ("summary", "summary_detail", "content"):
+                entry.pop(key, None)
+            entry.update(part)
+    feed = parsed.get("feed") or {}
+    answer = FeedParserDict(version=plain.format, entries=entries, bozo=False, feed=FeedParserDict(
+        title=feed.get("title"), link=_link(feed.get("link"), location), language=_language(data, plain, first),
+    ))
+    if plain.note:
+        answer["notes"] = [plain.note]
+    return answer
+
+
+def _refusal(data: bytes, form: str, rdf: bool, first: int, raw: Sequence[Mapping[str, Any]]) -> str | None:
+    """Why fastfeedparser's answer cannot be bridged to feedparser's, or None. ``first`` is where the first
+    entry starts."""
+    unread = (_RSS_UNREAD.search(data, first) if form != "atom10" else None) or _UNREAD.search(data, first)
+    if unread:
+        return f"{unread[0][:40]!r}: feedparser reads it otherwise"
+    if data.count(b"<entry" if form == "atom10" else b"<item", first) != len(raw):
+        return "entries nested in entries, or written with a prefix"
+    summaries = _summaries(data, form, first)
+    ids = len(raw) if form == "atom10" or rdf else data.count(b"<guid", first)
+    if form != "atom10" and _RSS_SUMMARY.search(data, first):
+        summaries = len(raw)  # (rss_summaries reads them)
+    if summaries not in (0, len(raw)) or ids not in (0, len(raw)):
+        return "some entries have summaries (or guids) and some not: which ones fastfeedparser made is not known"
+    if _OTHER_DESCRIPTION.search(data, first) and (summaries or _CONTENT.search(data, first)):
+        return "a media:description (or dc:description) beside a summary or content, which feedparser may keep"
+    if not rdf and _NOT_PERMALINK.search(data, first) and data.count(b"isPermaLink", first) != ids:
+        return "some guids are permalinks and some not: which ones feedparser resolves is not known"
+    for entry in raw:
+        content = entry.get("content")
+        if content and not _TEXTUAL.match(str(content[0].get("type") or "")):
+            return "content of a media type feedparser decodes from base64"
+        empty = not entry.get("description") and not (content and content[0].get("value"))
+        if empty and (summaries or content or not entry.get("title")):
+            return "a summary, content or title it reads as empty: written as elements, which feedparser reads"
+    return None
+
+
+def _entry(entry: Mapping[str, Any], lang: str | None, form: str, location: str, copies: bool,
+           made_up: bool, ids: bool, permalinks: bool) -> dict[str, Any]:
+    """One entry in feedparser's keys. ``copies``: the content fastfeedparser gives an RSS entry is its
+    description repeated (the document has no content elements); ``made_up``: the description it gives is
+    one it made from the content (the document's entries have no summaries); ``ids``: the entries have ids
+    of their own (fastfeedparser takes the link for a missing one); ``permalinks``: feedparser reads the ids
+    as links."""
+    title = entry.get("title")
+    guid = (_link(entry.get("id"), location if permalinks else "") if ids else None)
+    out: dict[str, Any] = {"title": title, "id": guid}
+    if title and _LOOKS_HTML.search(title):
+        out["title_detail"] = {"type": "text/html"}
+    link = _link(entry.get("link"), location)
+    if link:
+        out["link"] = link
+    elif guid and permalinks:
+        out["guidislink"] = True
+    summary = entry.get("description") or None
+    content = entry.get("content")
+    if content:
+        first = content[0]
+        value = first.get("value") or ""
+        detail = {"type": _type(first.get("type")), "language": lang}
+        if copies:  # the RSS description itself: the description it gives may be cut short
+            out["summary"], out["summary_detail"] = value, detail
+        else:
+            if summary is None or made_up:  # feedparser copies the content to a missing summary
+                out["summary"], out["summary_detail"] = value, detail
+            out["content"] = [{"value": value, **detail}]
+    if "summary" not in out and summary is None:  # feedparser reads a Media RSS description as the summary
+        media = next((m["description"] for m in entry.get("media_content") or () if m.get("description")), None)
+        if media:
+            out["summary"], out["summary_detail"] = media, {"type": "text/html", "language": lang}
+    if "summary" not in out and summary is not None:
+        out["summary"] = summary
+        html = form != "atom10" or _LOOKS_HTML.search(summary) is not None
+        out["summary_detail"] = {"type": "text/html" if html else "text/plain", "language": lang}
+    author = entry.get("author")
+    if author:
+        out["authors"] = [_author(author)]
+    out["published_at"] = _when(entry.get("published") or entry.get("updated"))
+    return out
+
+
+def _type(kind: object) -> str:
+    kind = str(kind or "")
+    return "text/html" if "html" in kind else kind or "text/plain"
+
+
+def _link(value: object, location: str) -> str | None:
+    """A link or id as feedparser resolves it against the document's location (``urljoin.feedparser_join``)."""
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    return (feedparser_join(location, value) if location else value) or None
+
+
+def _author(value: str) -> dict[str, str]:
+    """feedparser's reading of an RSS author: an address found in it is the email, what is left, less
+    brackets around it, the name."""
+    email = _EMAIL.search(value)
+    if email is None:
+        return {"name": value}
+    name = value.replace(email[0], "").replace("()", "").replace("<>", "").replace("&lt;&gt;", "").strip()
+    name = name[1:] if name.startswith("(") else name
+    name = name[:-1] if name.endswith(")") else name
+    return {"name": name.strip(), "email": email[0]}
+
+
+def _when(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    moment = moment.replace(microsecond=0)  # feedparser's time tuples hold whole seconds
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)

@@ -1,0 +1,101 @@
+"""feedparser's summary and content of each RSS 2.0 item that has a summary element (``itunes:summary``,
+common in podcasts, or a bare ``summary``) beside or instead of its description: fastfeedparser does not
+read those elements, and feedparser's choice depends on their order.
+
+feedparser reads description, summary and ``content:encoded`` in document order: a description or summary
+becomes the summary, or content where a summary came before it and no content did yet (content read in the
+channel counts until the first item ends, and the channel's description is its subtitle); ``content:encoded`` is content, copied to a missing summary. The document is read again here with lxml (safely, connectors.parsing.safexml), only the
+items' direct children.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from wirewatch.connectors.parsing.safexml import parse_xml
+from wirewatch.errors import ParseError
+
+_ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+_CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
+_LOOKS_HTML = re.compile(r"</\w+>|&#?\w+;")  # feedparser's sign that a plain-text value is markup after all
+
+
+def item_parts(data: bytes, lang: str | None) -> list[dict[str, Any]] | None:
+    """Per item, feedparser's ``summary``/``summary_detail`` and ``content`` keys (those it has); None where
+    the document is not modelled here (one of the elements holds elements, or the items are not where RSS
+    2.0 puts them)."""
+    try:
+        root = parse_xml(data)
+    except ParseError:
+        return None
+    channel = root.find("channel")
+    if channel is None or not _plain(channel):
+        return None
+    items: list[dict[str, Any]] = []
+    feed = _Reading(lang, channel=True)
+    for child in channel:
+        if child.tag == "item":
+            item = _Reading(lang, feed.has_content)
+            for part in child:
+                item.read(part)
+            items.append(item.parts())
+            feed.has_content = False  # feedparser clears it as an item ends
+        else:
+            feed.read(child)
+    return items
+
+
+def _plain(channel: Any) -> bool:
+    return not any(_kind(child.tag) and len(child) for child in channel.iter())
+
+
+def _kind(tag: object) -> str | None:
+    """"description", "summary" or "content" for the elements read here, else None."""
+    if tag == "description":
+        return "description"
+    if tag == "summary" or isinstance(tag, str) and tag.lower() == f"{{{_ITUNES}}}summary":
+        return "summary"
+    return "content" if tag == _CONTENT else None
+
+
+class _Reading:
+    """One context's (the channel's or an item's) summary and content as feedparser fills them. Whether
+    content was read is feedparser's state for the whole document: the channel's carries into the first
+    item."""
+
+    def __init__(self, lang: str | None, has_content: bool = False, *, channel: bool = False) -> None:
+        self.lang = lang
+        self.channel = channel  # the channel's description is its subtitle: it never counts as its summary
+        self.has_content = has_content
+        self.summary: dict[str, Any] | None = None
+        self.contents: list[dict[str, Any]] = []
+
+    def read(self, element: Any) -> None:
+        kind = _kind(element.tag)
+        if kind is None:
+            return
+        value = (element.text or "").strip()
+        if kind == "content":
+            self.has_content = True
+            self.contents.append(_detail(value, "text/html", self.lang))
+            self.summary = self.summary or self.contents[-1]
+        elif self.summary is not None and not self.has_content:  # read as content, which it now has
+            self.has_content = True
+            self.contents.append(_detail(value, "text/plain", self.lang))
+        elif not (self.channel and kind == "description"):
+            self.summary = _detail(value, "text/html" if kind == "description" else "text/plain", self.lang)
+
+    def parts(self) -> dict[str, Any]:
+        parts: dict[str, Any] = {}
+        if self.summary is not None:
+            parts["summary"], parts["summary_detail"] = self.summary["value"], self.summary
+        if self.contents:
+            parts["content"] = self.contents
+        return parts
+
+
+def _detail(value: str, kind: str, lang: str | None) -> dict[str, Any]:
+    if kind == "text/plain" and _LOOKS_HTML.search(value):
+        kind = "text/html"
+    return {"value": value, "type": kind, "language": lang}

@@ -1,0 +1,159 @@
+"""Whether a feed document is plain XML the fast reader may take: UTF-8 as feedparser would decode it,
+namespace well-formed, no DOCTYPE, no xml:base, no xml:lang below the root, a root naming a format we know.
+
+Anything else goes to feedparser, which has the rules for it (encoding fallbacks, its loose parser, entity
+declarations, scoped bases and languages, truncated documents). The check is one expat pass without a tree,
+so it costs a fraction of a parse. It runs after the safety checks (connectors.parsing.safexml): it decides
+which parser reads a document, never whether one may.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.parsers.expat
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from wirewatch.connectors.parsing import prolog as xmlprolog
+
+RSS10 = "http://purl.org/rss/1.0/"
+RSS090 = "http://my.netscape.com/rdf/simple/0.9/"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+ATOM10 = "http://www.w3.org/2005/Atom"
+ATOM03 = "http://purl.org/atom/ns#"
+_UTF8 = frozenset({"utf-8", "utf8"})
+_ASCII = frozenset({"us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1"})  # UTF-8 alike on ASCII bytes
+_DECLARED = re.compile(rb"<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']*)[\"']")
+_APPLICATION = ("application/xml", "application/xml-dtd", "application/xml-external-parsed-entity")
+_TEXT = ("text/xml", "text/xml-external-parsed-entity")
+_XML_LANG = "http://www.w3.org/XML/1998/namespace}lang"
+_RSS_09X = {"0.91", "0.92", "0.93", "0.94"}
+
+
+@dataclass(frozen=True, slots=True)
+class Plain:
+    """A document the fast reader may take: its format (our name for feedparser's version), the root's
+    xml:lang (the language of every entry) and the note feedparser's encoding step would leave (a
+    Content-Type that is not XML's), if any."""
+
+    format: str
+    lang: str | None = None
+    note: str | None = None
+    rdf: bool = False  # an RDF root (RSS 1.0 or 0.90), whose item ids are rdf:about attributes
+
+
+def check(data: bytes, headers: Mapping[str, str]) -> Plain | str:
+    """``Plain`` for a document the fast reader may take; else why feedparser must read it (for reports).
+    ``headers`` are the lower-cased response headers feedparser would be given."""
+    if "content-language" in headers:
+        return "Content-Language header (feedparser takes it as the language)"
+    body = data[3:] if data[:3] == b"\xef\xbb\xbf" else data
+    prolog = xmlprolog.scan(body)
+    if prolog.data is not body:
+        return "UTF-16 or UTF-32"
+    if prolog.root is None:
+        return "no root element after the prolog"
+    if prolog.doctype is not None or prolog.entities:
+        return "DOCTYPE"
+    encoding = _encoding(body, prolog.end, headers)
+    if isinstance(encoding, str):
+        return encoding
+    if b"xml:base" in body:
+        return "xml:base"
+    root = _root(body)
+    if isinstance(root, str):
+        return root
+    name, attributes, namespaces = root
+    lang_at = body.find(b"xml:lang")
+    if lang_at >= 0 and (lang_at > body.find(b">", prolog.end) or body.find(b"xml:lang", lang_at + 8) >= 0):
+        return "xml:lang below the root"
+    found = _format(name, attributes, namespaces)
+    lang = attributes.get(_XML_LANG)
+    rdf = name == f"{RDF}}}RDF"
+    return Plain(found, lang.replace("_", "-") if lang else None, encoding.note, rdf) if found else f"root {name} {attributes.get('version', '')}".rstrip()
+
+
+@dataclass(frozen=True, slots=True)
+class _Encoding:
+    note: str | None
+
+
+def _encoding(body: bytes, root: int, headers: Mapping[str, str]) -> _Encoding | str:
+    """feedparser's choice of encoding (RFC 3023 as its encoding step reads it), where that is UTF-8 or
+    gives the same characters; else why not. Keeps the note it would leave on a non-XML media type."""
+    declared = _DECLARED.match(body, 0, root)
+    xml_encoding = declared[1].decode("ascii", "replace").lower() if declared else ""
+    media, _, parameters = headers.get("content-type", "").partition(";")
+    media = media.strip().lower()
+    charset = re.search(r"charset\s*=\s*[\"']?([^\"';\s]+)", parameters, re.I)
+    http_encoding = charset[1].lower() if charset else ""
+    acceptable = media in _APPLICATION or media.startswith("application/") and media.endswith("+xml")
+    if acceptable:
+        chosen = http_encoding or xml_encoding or "utf-8"
+    elif media in _TEXT or media.startswith("text/"):
+        acceptable = media in _TEXT or media.endswith("+xml")
+        chosen = http_encoding or "us-ascii"
+    elif headers and "content-type" not in headers:
+        chosen = xml_encoding or "iso-8859-1"
+    else:
+        chosen = xml_encoding or "utf-8"
+    for encoding in {chosen, xml_encoding or "utf-8"}:
+        if encoding not in _UTF8 and not (encoding in _ASCII and body.isascii()):
+            return f"encoding {encoding}"
+    note = None
+    if headers and not acceptable:
+        shown = headers.get("content-type")
+        note = f"survivable: NonXMLContentType: {shown} is not an XML media type" if "content-type" in headers \
+            else "survivable: NonXMLContentType: no Content-type specified"
+    return _Encoding(note)
+
+
+def _root(body: bytes) -> tuple[str, dict[str, str], dict[str, str]] | str:
+    """The root's namespaced name and attributes and the namespaces declared on it, from one namespace-aware
+    expat pass over the whole document; or why it is not well-formed."""
+    parser = xml.parsers.expat.ParserCreate(namespace_separator="}")
+    found: list = []
+    namespaces: dict[str, str] = {}
+
+    def start(name: str, attributes: dict[str, str]) -> None:
+        found.append((name, attributes))
+        parser.StartElementHandler = parser.StartNamespaceDeclHandler = None
+
+    def declare(prefix: str | None, uri: str) -> None:
+        namespaces[prefix or ""] = uri
+
+    parser.StartElementHandler = start
+    parser.StartNamespaceDeclHandler = declare
+    try:
+        parser.Parse(body, True)
+    except xml.parsers.expat.ExpatError as exc:
+        return f"not well-formed: {xml.parsers.expat.errors.messages[exc.code]}"
+    name, attributes = found[0]
+    return name, attributes, namespaces
+
+
+def _format(name: str, attributes: Mapping[str, str], namespaces: Mapping[str, str]) -> str | None:
+    """Our name for feedparser's version of a document with this root, or None for roots left to it."""
+    hint = _hint(namespaces)
+    if name == "rss":
+        if hint in ("rss09x", "rss10"):  # feedparser keeps a version the namespaces gave an rss root
+            return None
+        return "rss09x" if attributes.get("version", "") in _RSS_09X else "rss20"
+    if name == f"{RDF}}}RDF":
+        return hint if hint in ("rss09x", "rss10") else None
+    if name == f"{ATOM10}}}feed" and hint == "atom10":
+        return "atom10"
+    return None
+
+
+def _hint(namespaces: Mapping[str, str]) -> str | None:
+    """The version feedparser reads from the root's namespace declarations, in their order."""
+    for prefix, uri in namespaces.items():
+        lowered = uri.lower()
+        if prefix == "" and lowered == RSS090:
+            return "rss09x"
+        if lowered == RSS10:
+            return "rss10"
+        if lowered == ATOM10.lower():
+            return "atom10"
+    return None
