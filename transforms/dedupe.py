@@ -1,11 +1,6 @@
 """Duplicate and near-duplicate detection: an exact hash of the story's words and a MinHash signature of its
 word 3-shingles, and a cluster index that puts each story into the cluster of the first story it repeats.
 
-Exact identity comes first: a story whose id (from the feed GUID or the wire item id, which a wire item's
-versions share) or canonical article URL (``wirewatch.urls``) was seen before is the same story, whatever
-its text now says (an updated version, a page re-fetched with a new paragraph), and joins that story's
-cluster. Only a story named by nothing seen before is compared by its fingerprint.
-
 Near duplicates are stories whose estimated shingle Jaccard similarity is at least ``MIN_SIMILARITY`` and
 whose numbers mostly agree: weekly reports from one template ("grain carloadings totaled 25,744 cars in the
 week ended March 28") share most shingles with last week's, but not their figures. A trimmed copy (the lede
@@ -21,13 +16,13 @@ from __future__ import annotations
 import itertools
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import xxhash
 
 from wirewatch.records import Cluster, Story
-from wirewatch.urls import identity_url
-from wirewatch.transforms.tokens import tokenize
+from wirewatch.transforms.tokens import StoryWords
 
 SHINGLE = 3
 PERMUTATIONS = 64
@@ -39,7 +34,6 @@ MIN_NUMBER_CONTAINMENT = 0.7  # share of the smaller set of number tokens the ot
 MIN_CONTAINED = 24  # shingles a shorter story needs for containment to count (a lone sentence is too little)
 MAX_NUMBERS = 64
 MAX_CANDIDATES = 64  # heads compared per story, most shared bands first
-NAMES_PER_HEAD = 4  # identity keys remembered per cluster head, on average (ids and URLs of its members)
 BUCKET_SCAN = 256  # newest heads looked at in each band
 _rng = np.random.default_rng(20241104)  # fixed: signatures must be identical on every machine and run
 _A = _rng.integers(1, 2**64 - 1, size=PERMUTATIONS, dtype=np.uint64) | np.uint64(1)
@@ -54,19 +48,29 @@ class Fingerprint:
     shingles: int = 0  # how many shingles the MinHash summarises (0: unknown, no containment)
 
 
-def _words(story: Story) -> list[str]:
-    words = [t.text.casefold() for t in tokenize(story.body)]
-    if len(words) < 40 and story.title:  # a short item (a dividend notice) is identified by its headline too
-        words = [t.text.casefold() for t in tokenize(story.title)] + words
-    return words
+def _words(story: Story, words: StoryWords | None = None) -> list[str]:
+    words = words or StoryWords(story)
+    body = words.of("body")
+    found = body.folded if body else []
+    if len(found) < 40 and story.title:  # a short item (a dividend notice) is identified by its headline too
+        title = words.of("title")
+        found = (title.folded if title else []) + found
+    return found
 
 
 def minhash(words: list[str]) -> bytes:
     n = max(1, len(words) - SHINGLE + 1)
-    hashes = np.fromiter(
-        (xxhash.xxh64_intdigest(" ".join(words[i : i + SHINGLE]).encode()) for i in range(n)),
-        dtype=np.uint64, count=n,
-    )
+    # Shingle i is " ".join(words[i : i + SHINGLE]): a slice of the joined line, from the start of word i to
+    # the end of word i + SHINGLE - 1, hashed as UTF-8 (the line's own bytes when it is ASCII).
+    line = " ".join(words)
+    ends = list(itertools.accumulate(map((1).__add__, map(len, words))))  # one past each word's end (its space)
+    starts = [0, *ends[: n - 1]]
+    stops = [e - 1 for e in ends[SHINGLE - 1 :]] or [len(line)]
+    data: Any = line.encode() if line.isascii() else line
+    pieces = map(data.__getitem__, map(slice, starts, stops))
+    if data is line:
+        pieces = map(str.encode, pieces)
+    hashes = np.fromiter(map(xxhash.xxh64_intdigest, pieces), dtype=np.uint64, count=n)
     with np.errstate(over="ignore"):  # multiply-shift hashing relies on wrap-around
         permuted = (hashes[:, None] * _A[None, :] + _B[None, :]) >> np.uint64(32)
     return permuted.min(axis=0).astype("<u4").tobytes()
@@ -74,24 +78,19 @@ def minhash(words: list[str]) -> bytes:
 
 def _numbers(words: list[str]) -> frozenset[str]:
     found: dict[str, None] = {}
-    for word in words:
-        if any(c.isdigit() for c in word):
+    for word in itertools.filterfalse(str.isalpha, words):  # a word of letters only holds no digit
+        if any(map(str.isdigit, word)):
             found[word] = None
             if len(found) == MAX_NUMBERS:
                 break
     return frozenset(found)
 
 
-def fingerprint(story: Story) -> Fingerprint:
-    words = _words(story)
-    return Fingerprint(xxhash.xxh3_128_hexdigest(" ".join(words).encode()), minhash(words), _numbers(words),
-                       max(1, len(words) - SHINGLE + 1))
-
-
-def identity(story: Story) -> tuple[str, ...]:
-    """The keys that name the story exactly: its id, and its canonical URL when that names an article."""
-    url = identity_url(story.url)
-    return (f"id\x1f{story.id}", f"url\x1f{url}") if url else (f"id\x1f{story.id}",)
+def fingerprint(story: Story, words: StoryWords | None = None) -> Fingerprint:
+    """The story's fingerprint; ``words`` is the story's shared word form when the caller has made it."""
+    found = _words(story, words)
+    return Fingerprint(xxhash.xxh3_128_hexdigest(" ".join(found).encode()), minhash(found), _numbers(found),
+                       max(1, len(found) - SHINGLE + 1))
 
 
 def numbers_agree(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -148,7 +147,6 @@ class ClusterIndex:
         self.min_similarity = min_similarity
         self.containment = containment  # whether a trimmed copy (one story inside the other) counts
         self._exact: OrderedDict[str, str] = OrderedDict()  # exact hash -> cluster id
-        self._named: OrderedDict[int, str] = OrderedDict()  # hash of an identity key -> cluster id, oldest first
         self._heads: OrderedDict[str, Fingerprint] = OrderedDict()  # cluster id -> its first fingerprint
         self._bands: dict[bytes, dict[str, None]] = {}  # band key -> heads in arrival order
 
@@ -159,39 +157,14 @@ class ClusterIndex:
         """Whether ``story_id`` leads a cluster the index still remembers."""
         return story_id in self._heads
 
-    def unknown(self, names: tuple[str, ...]) -> tuple[str, ...]:
-        """The identity keys that name no cluster the index remembers."""
-        return tuple(n for n in names if self._named.get(_name_key(n)) not in self._heads)
-
-    def remember(self, names: tuple[str, ...], cluster_id: str) -> None:
-        """Name ``cluster_id`` by these identity keys too (those that name no remembered cluster yet)."""
-        if cluster_id not in self._heads:
-            return
-        for name in self.unknown(names):
-            key = _name_key(name)
-            self._named[key] = cluster_id
-            self._named.move_to_end(key)
-        while len(self._named) > NAMES_PER_HEAD * self.capacity:
-            self._named.popitem(last=False)
-
-    def assign(self, story_id: str, fp: Fingerprint, names: tuple[str, ...] = ()) -> Cluster:
-        """The story's cluster: the one its identity keys (``identity(story)``) name, else the one of an exact
-        or near copy, else a new one it leads."""
-        head = self._by_name(names) or self._exact.get(fp.exact) or self._near(fp)
-        if head is None:
-            self._add(story_id, fp)
-            head = story_id
-        self.remember(names, head)
+    def assign(self, story_id: str, fp: Fingerprint) -> Cluster:
+        head = self._exact.get(fp.exact) or self._near(fp)
         if head == story_id:  # the same story again (a re-sent or re-read record) leads its own cluster
             return Cluster(id=story_id, duplicate_of=None)
-        return Cluster(id=head, duplicate_of=head)
-
-    def _by_name(self, names: tuple[str, ...]) -> str | None:
-        for name in names:
-            head = self._named.get(_name_key(name))
-            if head in self._heads:  # a key of a forgotten cluster names nothing
-                return head
-        return None
+        if head is not None:
+            return Cluster(id=head, duplicate_of=head)
+        self._add(story_id, fp)
+        return Cluster(id=story_id, duplicate_of=None)
 
     def _near(self, fp: Fingerprint) -> str | None:
         # Stories from one template (earnings notices, weekly reports) can share a band with thousands of
@@ -228,10 +201,6 @@ class ClusterIndex:
             self._exact.popitem(last=False)
 
 
-def _name_key(name: str) -> int:
-    return xxhash.xxh3_64_intdigest(name.encode("utf-8", "surrogatepass"))
-
-
 def story_order(story: Story) -> tuple[bool, str, str]:
     """Earliest published first (undated last), then by id: the order that decides which copy leads."""
     return (story.published is None, story.published.isoformat() if story.published else "", story.id)
@@ -245,5 +214,5 @@ def cluster_in_order(items: list[tuple[Story, Fingerprint]], containment: bool =
     for story, fp in order:
         if story.id in clusters:  # the same id twice is the same story: an exact duplicate of itself
             continue
-        clusters[story.id] = index.assign(story.id, fp, identity(story))
+        clusters[story.id] = index.assign(story.id, fp)
     return clusters

@@ -17,6 +17,7 @@ from wirewatch.transforms.normalize import normalize
 from wirewatch.records import Alert, Cluster, EnrichedStory, Story
 from wirewatch.transforms.rules import WatchList, default_watchlist
 from wirewatch.transforms.spread import trace_batch, uses_spread
+from wirewatch.transforms.tokens import StoryWords
 
 
 @dataclass
@@ -30,18 +31,29 @@ class Enricher:
     def create(cls, watchlist: WatchList | None = None) -> "Enricher":
         return cls(default_gazetteer(), Matcher(watchlist or default_watchlist()))
 
-    def enrich(self, story: Story, cluster: Cluster) -> EnrichedStory:
-        countries, regions = classify(story, self.gazetteer)
+    def enrich(self, story: Story, cluster: Cluster | None, words: StoryWords | None = None) -> EnrichedStory:
+        """``words``: the story's shared word form, when the caller made it for the fingerprint too."""
+        words = words or StoryWords(story)
+        countries, regions = classify(story, self.gazetteer, words)
         enriched = EnrichedStory(story, countries, regions, (), cluster)  # rules may ask for country/region
         return dataclasses.replace(enriched, matches=self.matcher.match(enriched))
 
 
 def enrich_batch(stories: Iterable[Story], enricher: Enricher) -> tuple[list[EnrichedStory], list[Alert]]:
-    """Bounded mode in one process: the same results as the Beam replay pipeline, in input order."""
+    """Bounded mode in one process: the same results as the Beam replay pipeline, in input order.
+
+    Each story's words are made once and read by its fingerprint, its places and its rules; countries and
+    rule matches do not depend on the cluster, so a story is enriched as soon as it is read and its words are
+    let go, and the cluster (which needs the whole batch) is filled in afterwards."""
     normalized = [normalize(s) for s in stories]
-    prints: list[tuple[Story, Fingerprint]] = [(s, fingerprint(s)) for s in normalized]
+    prints: list[tuple[Story, Fingerprint]] = []
+    unclustered = []
+    for story in normalized:
+        words = StoryWords(story)
+        prints.append((story, fingerprint(story, words)))
+        unclustered.append(enricher.enrich(story, None, words))
     clusters = cluster_in_order(prints)
-    enriched = [enricher.enrich(s, clusters[s.id]) for s in normalized]
+    enriched = [dataclasses.replace(e, cluster=clusters[e.story.id]) for e in unclustered]
     enriched = trace_batch(enriched)  # a wire item's versions joined; each cluster's lineage and spread
     if uses_spread(rule.query for rule in enricher.matcher.watchlist.rules):  # rules that test the spread
         enriched = [dataclasses.replace(e, matches=enricher.matcher.match(e)) for e in enriched]

@@ -26,7 +26,7 @@ from wirewatch.transforms.gazetteer import (
     ROLE_FIELDS, SHARED_WITH_US_STATES, WEIGHTS, Gazetteer, Place, is_english_word,
 )
 from wirewatch.transforms.gazetteer_langs import katakana_joined, languages_for, place_tokens
-from wirewatch.transforms.tokens import Token, keys, tokenize
+from wirewatch.transforms.tokens import PhraseIndex, StoryWords, Words
 
 FIELD_WEIGHTS = {"dateline": 3.0, "title": 2.0, "body": 1.0}
 MAX_EVIDENCE = 10
@@ -59,68 +59,70 @@ class Mention:
     weight: float  # what this mention adds to its country's score
 
 
-def _is_name_word(token: Token) -> bool:
+def _is_name_word(word: str) -> bool:
     """A capitalised word that is no everyday English word and no month or day: a name's part."""
-    word = token.text
     return (word[:1].isupper() and word[1:].islower() and word.casefold() not in _NOT_NAMES
             and not is_english_word(word))
 
 
-def _joined(text: str, left: Token, right: Token) -> bool:
-    gap = text[left.end : right.start]
+def _joined(words: Words, left: int, right: int) -> bool:
+    """Whether only spaces or tabs (one at least) stand between words ``left`` and ``right``."""
+    gap = words.text[words.end(left) : words.starts[right]]
     return gap == " " or (bool(gap) and not gap.strip(" \t"))
 
 
-def _in_personal_name(text: str, tokens: list[Token], first: int, last: int, places: set[int]) -> bool:
-    """Whether the name at tokens[first..last] is part of a person's name: after an honorific, or joined
+def _in_personal_name(words: Words, first: int, last: int, places: set[int]) -> bool:
+    """Whether the name at words[first..last] is part of a person's name: after an honorific, or joined
     by a space to a capitalised word that is neither a place nor an English word ("John Irish", "Chad Smith")."""
-    if first > 0 and _joined(text, tokens[first - 1], tokens[first]):
-        before = tokens[first - 1]
-        if before.text.casefold() in _HONORIFICS or (first - 1 not in places and _is_name_word(before)):
+    ws = words.words
+    if first > 0 and _joined(words, first - 1, first):
+        before = ws[first - 1]
+        if before.casefold() in _HONORIFICS or (first - 1 not in places and _is_name_word(before)):
             return True
-    if last + 1 < len(tokens) and _joined(text, tokens[last], tokens[last + 1]):
-        after = tokens[last + 1]
-        if last + 1 not in places and _is_name_word(after):
+    if last + 1 < len(ws) and _joined(words, last, last + 1):
+        if last + 1 not in places and _is_name_word(ws[last + 1]):
             return True
     return False
 
 
-def _in_company_name(text: str, tokens: list[Token], last: int) -> bool:
+def _in_company_name(words: Words, last: int) -> bool:
     """Whether up to three capitalised words after the name end a company's name ("Toyota Motor Corp")."""
-    for i in range(last + 1, min(last + 4, len(tokens))):
-        if not _joined(text, tokens[i - 1], tokens[i]) or not tokens[i].text[:1].isupper():
+    ws = words.words
+    for i in range(last + 1, min(last + 4, len(ws))):
+        if not _joined(words, i - 1, i) or not ws[i][:1].isupper():
             return False
-        if tokens[i].text.casefold() in _COMPANY_ENDS:
+        if ws[i].casefold() in _COMPANY_ENDS:
             return True
     return False
 
 
-def _hits(tokens: list[Token], text: str, field: str, gazetteer: Gazetteer,
+def _hits(words: Words, field: str, gazetteer: Gazetteer,
           languages: tuple[str, ...]) -> list[tuple[int, int, Place]]:
     """Leftmost-longest names: English first, then the dateline-only names (in a dateline) and the names of
     the story's other languages, each where nothing before it matched."""
-    english = keys(tokens, stemmed=False)
-    lookups = [(gazetteer.index, english)]
+    line = words.folded_line()  # the English keys, case-folded
+    lookups: list[tuple[PhraseIndex, tuple[str, list[int]] | list[str]]] = [(gazetteer.index, line)]
     if field == "dateline":
-        lookups.append((gazetteer.dateline_index, english))
+        lookups.append((gazetteer.dateline_index, line))
     for lang in languages:
         names = gazetteer.languages.get(lang)
         if names:
-            lookups.append((names.index, names.keys(tokens)))
+            lookups.append((names.index, list(map(names.key, words.words))))
+    text, ws = words.text, words.words
     found: list[tuple[int, int, Place]] = []
     covered: set[int] = set()
     for index, word_keys in lookups:
-        hits = sorted(index.find(word_keys), key=lambda h: (h.first, -h.last))
+        found_hits = index.find_in(*word_keys) if isinstance(word_keys, tuple) else index.find(word_keys)
+        hits = sorted(found_hits, key=lambda h: (h.first, -h.last))
         taken_until = -1
         for hit in hits:
             if hit.first <= taken_until or (covered and covered.intersection(range(hit.first, hit.last + 1))):
                 continue
             place = hit.payload
-            start, end = tokens[hit.first].start, tokens[hit.last].end
-            written = text[start:end]
-            if (not place.lower and written[:1].islower()) or field not in ROLE_FIELDS.get(place.kind, (field,)):
+            start, end = words.starts[hit.first], words.end(hit.last)
+            if (not place.lower and ws[hit.first][:1].islower()) or field not in ROLE_FIELDS.get(place.kind, (field,)):
                 continue
-            if place.exact_case and written.replace(".", "") != place.name.replace(".", "").rstrip("."):
+            if place.exact_case and text[start:end].replace(".", "") != place.name.replace(".", "").rstrip("."):
                 continue
             if place.lang == "ja" and katakana_joined(text, start, end):
                 continue
@@ -131,33 +133,45 @@ def _hits(tokens: list[Token], text: str, field: str, gazetteer: Gazetteer,
     return sorted(found, key=lambda h: h[0]) if len(lookups) > 1 else found
 
 
+def _place_words(text: str) -> Words:
+    """``Words`` of ``place_tokens``: a run of Han or kana characters one word per character."""
+    tokens = place_tokens(text)
+    return Words.from_pieces(text, [t.text for t in tokens], [t.start for t in tokens])
+
+
 def find_places(text: str, field: str, gazetteer: Gazetteer,
-                languages: tuple[str, ...] = ()) -> list[tuple[Place, Span]]:
+                languages: tuple[str, ...] = (), words: Words | None = None) -> list[tuple[Place, Span]]:
     """Leftmost-longest gazetteer hits in ``text`` ("North Korean" wins over "Korea"), in English and in
     ``languages``, leaving out names inside reporter trailers and photo credits, and English names inside
-    a person's or a company's name (in English text: other languages capitalise differently)."""
-    tokens = place_tokens(text) if {"zh", "ja"} & set(languages) else tokenize(text)
-    hits = _hits(tokens, text, field, gazetteer, languages)
+    a person's or a company's name (in English text: other languages capitalise differently). ``words``:
+    the text's shared word form, when the caller has it."""
+    if {"zh", "ja"} & set(languages):
+        words = _place_words(text)
+    elif words is None:
+        words = Words(text)
+    hits = _hits(words, field, gazetteer, languages)
     places = {i for first, last, _ in hits for i in range(first, last + 1)}
     skipped = furniture_spans(text) if hits and field != "dateline" else []
     english_text = not languages
+    starts = words.starts if hits else []
     found = []
     for first, last, place in hits:
         if field != "dateline" and (
             (english_text and place.lang == "en" and (
-                _in_personal_name(text, tokens, first, last, places) or _in_company_name(text, tokens, last)))
-            or any(a <= tokens[first].start < b for a, b in skipped)
+                _in_personal_name(words, first, last, places) or _in_company_name(words, last)))
+            or any(a <= starts[first] < b for a, b in skipped)
         ):
             continue
-        start, end = tokens[first].start, tokens[last].end
+        start, end = starts[first], words.end(last)
         found.append((place, Span(field, start, end, text[start:end])))
     return found
 
 
-def _dateline_places(text: str, gazetteer: Gazetteer, languages: tuple[str, ...]) -> list[tuple[Place, Span]]:
+def _dateline_places(text: str, gazetteer: Gazetteer, languages: tuple[str, ...],
+                     words: Words | None = None) -> list[tuple[Place, Span]]:
     """A dateline's places: where a later comma part names a state or country ("READING, Penn.",
     "Scarborough, Ontario"), a city of the same name elsewhere in the world is not meant."""
-    found = find_places(text, "dateline", gazetteer, languages)
+    found = find_places(text, "dateline", gazetteer, languages, words)
     by_part = [text.count(",", 0, span.start) for _, span in found]
     if len(found) > 1 and max(by_part) > 0:
         last_part = max(by_part)
@@ -166,17 +180,19 @@ def _dateline_places(text: str, gazetteer: Gazetteer, languages: tuple[str, ...]
     return found
 
 
-def mentions(story: Story, gazetteer: Gazetteer) -> list[Mention]:
+def mentions(story: Story, gazetteer: Gazetteer, words: StoryWords | None = None) -> list[Mention]:
     """Every place mention of the story's dateline, title and body with its weight, in English and in the
-    story's language (``Story.language``, where a connector or the language step set it) or script."""
+    story's language (``Story.language``, where a connector or the language step set it) or script.
+    ``words``: the story's shared word form, when the caller has made it."""
+    words = words or StoryWords(story)
     out = []
     texts = [(field, getattr(story, field)) for field in ("dateline", "title", "body")]
     languages = languages_for(story.language, *(text for _, text in texts if text))
     for field, text in texts:
         if not text:
             continue
-        found = (_dateline_places(text, gazetteer, languages) if field == "dateline"
-                 else find_places(text, field, gazetteer, languages))
+        found = (_dateline_places(text, gazetteer, languages, words.of(field)) if field == "dateline"
+                 else find_places(text, field, gazetteer, languages, words.of(field)))
         for place, span in found:
             out.append(Mention(place, span, place.weight * FIELD_WEIGHTS[field]))
     return _states_not_countries(out)
@@ -282,9 +298,11 @@ def features(found: list[Mention], body: str) -> dict[str, list[float]]:
     return out
 
 
-def classify(story: Story, gazetteer: Gazetteer) -> tuple[tuple[CountryTag, ...], tuple[str, ...]]:
-    """Countries the story is about (score-ordered) and their sub-regions (ordered by summed country score)."""
-    found = mentions(story, gazetteer)
+def classify(story: Story, gazetteer: Gazetteer,
+             words: StoryWords | None = None) -> tuple[tuple[CountryTag, ...], tuple[str, ...]]:
+    """Countries the story is about (score-ordered) and their sub-regions (ordered by summed country score);
+    ``words``: the story's shared word form, when the caller has made it."""
+    found = mentions(story, gazetteer, words)
     evidence: dict[str, list[Span]] = defaultdict(list)
     for mention in found:
         evidence[mention.place.code].append(mention.span)

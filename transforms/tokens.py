@@ -7,6 +7,7 @@ import bisect
 import re
 import threading
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any, Generic, Iterable, Iterator, Sequence, TypeVar
 
 import ahocorasick
@@ -42,6 +43,95 @@ def tokenize(text: str) -> list[Token]:
             word, end = word[: p.start()], end - 2
         tokens.append(Token(word, start, end))
     return tokens
+
+
+# The same words as ``tokenize`` in one C-level pass: a trailing possessive 's is matched but not captured.
+_WORD_NO_POSSESSIVE = re.compile(r"(\w+(?:['’](?![sS]\b(?!['’]\w))\w+)*)(?:['’][sS]\b(?!['’]\w))?")
+
+
+class Words:
+    """The words of one text in a compact form: the words as written (``tokenize``'s words, possessive 's
+    dropped) in one list, their start offsets and case-folded keys in parallel lists made on first use.
+    Made once per story (``StoryWords``) and read by fingerprinting, geotagging and the rule view instead of
+    each tokenising the text again; never serialised."""
+
+    __slots__ = ("text", "words", "_starts", "_folded", "_line")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.words: list[str] = _WORD_NO_POSSESSIVE.findall(text)
+        self._starts: list[int] | None = None
+        self._folded: list[str] | None = None
+        self._line: tuple[str, list[int]] | None = None
+
+    @classmethod
+    def from_pieces(cls, text: str, words: list[str], starts: list[int]) -> "Words":
+        """Words split another way (a character a word in some scripts), with their starts."""
+        made = cls.__new__(cls)
+        made.text, made.words, made._starts, made._folded, made._line = text, words, starts, None, None
+        return made
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    @property
+    def starts(self) -> list[int]:
+        """Where each word starts in ``text`` (it ends ``len(word)`` later)."""
+        if self._starts is None:
+            text = self.text
+            if "'" in text or "’" in text:  # a dropped possessive's letters stand between words
+                self._starts = [m.start() for m in _WORD_NO_POSSESSIVE.finditer(text)]
+            else:  # no word character between two words: each is where its letters next occur
+                found, pos, find = [], 0, text.find
+                for word in self.words:
+                    pos = find(word, pos)
+                    found.append(pos)
+                    pos += len(word)
+                self._starts = found
+        return self._starts
+
+    def end(self, index: int) -> int:
+        return self.starts[index] + len(self.words[index])
+
+    @property
+    def folded(self) -> list[str]:
+        """The case-folded words (``keys(..., stemmed=False)``): case folding maps code points one by one
+        and never makes a space, so the joined words fold as each word does."""
+        if self._folded is None:
+            if not self.words:
+                self._folded = []
+            else:
+                joined = " ".join(self.words)
+                self._folded = (joined.lower() if joined.isascii() else joined.casefold()).split(" ")
+        return self._folded
+
+    def folded_line(self) -> tuple[str, list[int]]:
+        """`` k1 k2 ... `` of the folded words and where each key starts in it (``PhraseIndex.find_in``)."""
+        if self._line is None:
+            folded = self.folded
+            starts = list(accumulate(map((1).__add__, map(len, folded)), initial=1))
+            starts.pop()
+            self._line = (" " + " ".join(folded) + " ", starts)
+        return self._line
+
+
+class StoryWords:
+    """A story's ``Words`` per field (dateline, title, body), each made when first asked for."""
+
+    __slots__ = ("story", "_fields")
+
+    def __init__(self, story: Any) -> None:
+        self.story = story
+        self._fields: dict[str, Words | None] = {}
+
+    def of(self, field: str) -> Words | None:
+        """The words of ``field``, None when the field is empty."""
+        try:
+            return self._fields[field]
+        except KeyError:
+            text = getattr(self.story, field)
+            made = self._fields[field] = Words(text) if text else None
+            return made
 
 
 def snowball(algorithm: str) -> Any:
@@ -114,13 +204,15 @@ class PhraseIndex(Generic[P]):
 
     def find(self, word_keys: Sequence[str]) -> Iterator[Hit[P]]:
         if not self.size or not word_keys:
+            return iter(())
+        starts = list(accumulate(map((1).__add__, map(len, word_keys)), initial=1))
+        starts.pop()
+        return self.find_in(" " + " ".join(word_keys) + " ", starts)
+
+    def find_in(self, line: str, starts: list[int]) -> Iterator[Hit[P]]:
+        """``find`` over a key line made already: `` k1 k2 ... `` and where each key starts in it."""
+        if not self.size or not starts:
             return
-        line = " " + " ".join(word_keys) + " "
-        starts = []
-        pos = 1
-        for key in word_keys:
-            starts.append(pos)
-            pos += len(key) + 1
         for end, (pattern, payloads) in self._automaton.iter(line):
             first = bisect.bisect_right(starts, end - len(pattern) + 2) - 1
             last = bisect.bisect_right(starts, end) - 1

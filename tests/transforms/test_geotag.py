@@ -205,3 +205,22 @@ def test_georgia_the_state_and_georgia_the_country(gazetteer):
     assert us[0] == ["US"] and [s.text for s in us[2][0].evidence][-2:] == ["Georgia", "Texas"]
     ge = _codes("Georgia and Armenia signed a transit deal in Tbilisi.", gazetteer)[0]
     assert "GE" in ge and "US" not in ge
+
+
+def test_a_name_joined_by_spaces_or_tabs_is_a_persons_and_one_across_a_line_is_not(gazetteer):
+    # the neighbour is read from the shared word form: its offsets decide what stands between the words
+    for gap in (" ", "  ", "\t", " \t "):
+        assert not find_places(f"Analyst Chad{gap}Kowalski said.", "body", gazetteer)
+    assert [p.code for p, _ in find_places("Kowalski\nChad said no.", "body", gazetteer)] == ["TD"]
+
+
+def test_places_from_the_shared_words_are_the_places_of_the_text(gazetteer):
+    from wirewatch.transforms.tokens import StoryWords
+
+    story = Story(id="x", dateline="SEOUL, March 3", title="Kim’s Hwasong-19 test",
+                  body="North Korea's test alarmed Japan, officials in Tokyo said (Reporting by Ju-min Park in Seoul)")
+    words = StoryWords(story)
+    assert [w.words for w in map(words.of, ("dateline", "title", "body"))] == [
+        ["SEOUL", "March", "3"], ["Kim", "Hwasong", "19", "test"], words.of("body").words]
+    assert mentions(story, gazetteer, words) == mentions(story, gazetteer)
+    assert classify(story, gazetteer, words) == classify(story, gazetteer)

@@ -5,7 +5,8 @@ import snowballstemmer
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wirewatch.transforms.tokens import PhraseIndex, keys, phrase_keys, stem, tokenize
+from wirewatch.records import Story
+from wirewatch.transforms.tokens import PhraseIndex, StoryWords, Words, keys, phrase_keys, stem, tokenize
 
 WORDS = st.text(alphabet="abcdefghij", min_size=1, max_size=6)
 
@@ -97,3 +98,45 @@ def test_stemming_in_threads_gives_the_single_thread_stems_and_keeps_the_cache_c
     assert not wrong, wrong[:5]
     # and what the threads left in the cache is right too
     assert [stem(w) for ws in lists for w in ws] == [reference.stemWord(w) for ws in lists for w in ws]
+
+
+# Text with the characters that decide word edges: apostrophes (both), possessives, digits, underscores,
+# accents, letters whose case folding changes length (ß, ﬀ, İ), Greek final sigma, Han and Hangul, spaces.
+EDGY = st.text(alphabet="aSsbK'’ _-9ßﬀİΣςé中한\n\t.", max_size=60)
+
+
+@given(EDGY)
+def test_shared_words_are_the_tokens(text):
+    words = Words(text)
+    tokens = tokenize(text)
+    assert words.words == [t.text for t in tokens]
+    assert words.starts == [t.start for t in tokens]
+    assert [words.end(i) for i in range(len(words))] == [t.end for t in tokens]
+    assert words.folded == keys(tokens, stemmed=False)
+
+
+def test_shared_words_on_possessives_and_apostrophes():
+    text = "Korea's O'Neill's rock'n'roll x's's Paris’ James’s 'twas ‘Iran’s’ KOREA’S Sam's Sam 9'S.S"
+    words = Words(text)
+    assert words.words == [t.text for t in tokenize(text)]
+    assert words.words == ["Korea", "O'Neill", "rock'n'roll", "x's", "Paris", "James", "twas", "Iran", "KOREA", "Sam", "Sam",
+                           "9", "S"]
+    assert [text[s : words.end(i)] for i, s in enumerate(words.starts)] == words.words
+
+
+@given(st.lists(WORDS, max_size=30), st.lists(WORDS, min_size=1, max_size=3), st.integers(0, 30))
+def test_a_phrase_is_found_alike_in_a_shared_key_line(words, phrase, at):
+    at = min(at, len(words))
+    text = " ".join(words[:at] + phrase + words[at:])
+    index = PhraseIndex([(tuple(phrase), "p"), (tuple(phrase[:1]) + ("x*",), "q")])
+    shared = Words(text)
+    assert [(h.first, h.last, h.payload) for h in index.find_in(*shared.folded_line())] == [
+        (h.first, h.last, h.payload) for h in index.find(keys(tokenize(text), stemmed=False))]
+
+
+def test_story_words_are_made_once_per_field():
+    story = Story(id="x", title="Iran’s oil", body="Crude rose.")
+    words = StoryWords(story)
+    assert words.of("title") is words.of("title")
+    assert words.of("title").words == ["Iran", "oil"]
+    assert words.of("dateline") is None

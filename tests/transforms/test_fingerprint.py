@@ -1,0 +1,56 @@
+"""The fingerprint's features computed from the shared word form equal the word-by-word definitions."""
+
+import itertools
+
+import numpy as np
+import xxhash
+from hypothesis import given
+from hypothesis import strategies as st
+
+from wirewatch.records import Story
+from wirewatch.transforms import dedupe
+from wirewatch.transforms.dedupe import _numbers, fingerprint, minhash
+from wirewatch.transforms.tokens import StoryWords, tokenize
+
+WORD = st.text(alphabet="ab9Zé中_ß'", min_size=1, max_size=5)
+
+
+def shingle_hashes(words: list[str]) -> list[int]:
+    """The definition: each run of SHINGLE words joined by spaces, as UTF-8, hashed."""
+    n = max(1, len(words) - dedupe.SHINGLE + 1)
+    return [xxhash.xxh64_intdigest(" ".join(words[i : i + dedupe.SHINGLE]).encode()) for i in range(n)]
+
+
+def signature(words: list[str]) -> bytes:
+    hashes = np.array(shingle_hashes(words), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        permuted = (hashes[:, None] * dedupe._A[None, :] + dedupe._B[None, :]) >> np.uint64(32)
+    return permuted.min(axis=0).astype("<u4").tobytes()
+
+
+@given(st.lists(WORD, max_size=12))
+def test_minhash_hashes_each_run_of_three_words(words):
+    assert minhash(words) == signature(words)
+
+
+@given(st.lists(st.text(alphabet="a9²_'é", min_size=1, max_size=4), max_size=80))
+def test_numbers_are_the_first_distinct_words_with_a_digit(words):
+    expected = dict.fromkeys(w for w in words if any(c.isdigit() for c in w))
+    assert _numbers(words) == frozenset(itertools.islice(expected, dedupe.MAX_NUMBERS))
+
+
+def test_numbers_stop_at_the_cap():
+    words = [f"n{i}" for i in range(200)]
+    assert _numbers(words) == frozenset(words[: dedupe.MAX_NUMBERS])
+
+
+@given(st.text(alphabet="ab Zé9'’ß.\n", max_size=80), st.text(alphabet="Ab 9", max_size=20))
+def test_fingerprint_from_shared_words_is_the_fingerprint_of_the_tokens(body, title):
+    story = Story(id="x", title=title or None, body=body)
+    words = [t.text.casefold() for t in tokenize(body)]
+    if len(words) < 40 and title:
+        words = [t.text.casefold() for t in tokenize(title)] + words
+    fp = fingerprint(story, StoryWords(story))
+    assert fp.exact == xxhash.xxh3_128_hexdigest(" ".join(words).encode())
+    assert fp.minhash == signature(words)
+    assert fp == fingerprint(story)
