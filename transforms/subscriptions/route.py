@@ -21,7 +21,8 @@ class Routed:
 
 
 def route(policy: Policy, cluster: ClusterState | None, pacing: Pacing, alert: Alert, now: datetime) -> Routed:
-    if not policy.wants(alert):
+    follows = alert.spread is not None and cluster is not None and policy.filters.wants(alert)
+    if not policy.wants(alert) and not follows:  # a spreading event reaches who follows its cluster
         return Routed(None, pacing)
     state, notices = observe(policy, cluster, alert, now)
     pacing, send, hold = dispatch(policy, pacing, notices, now)
