@@ -135,7 +135,11 @@ def _refusal(data: bytes, form: str, rdf: bool, first: int, raw: Sequence[Mappin
         return "a media:description (or dc:description) beside a summary or content, which feedparser may keep"
     if not rdf and _NOT_PERMALINK.search(data, first) and data.count(b"isPermaLink", first) != ids:
         return "some guids are permalinks and some not: which ones feedparser resolves is not known"
+    if rdf and _CONTENT.search(data, first):
+        return "content:encoded in RDF items, which fastfeedparser does not read"
     for entry in raw:
+        if form != "atom10" and (ids and not entry.get("id") or not entry.get("link") and entry.get("links")):
+            return "a guid or link it lost (one after nested elements, a link beside an atom:link)"
         content = entry.get("content")
         if content and not _TEXTUAL.match(str(content[0].get("type") or "")):
             return "content of a media type feedparser decodes from base64"
