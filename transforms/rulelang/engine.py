@@ -92,7 +92,10 @@ class Engine:
                 return core
             except (ValueError, TypeError, IndexError, OverflowError):
                 pass  # a stale or damaged entry: build it again
-        core, plan = native.build(self.program, self.watchlist)
+        # Only the program: the Python engine's scanners and tables (a Hyperscan compile of every pattern)
+        # are made when first needed, and the program is not kept (the core holds what it needs).
+        program = self._program or compile_program(self.watchlist)
+        core, plan = native.build(program, self.watchlist)
         self._extra_streams = native.extra_streams(plan)
         if cache is not None and digest and native.plan_size(plan) >= CACHE_MIN_PATTERNS:
             cache.put("engine", key, plan)
