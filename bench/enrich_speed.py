@@ -1,14 +1,17 @@
-"""Stories/s for the enrich chain over the Reuters-21578 training stories, one core, in-process and through
-Beam's FnApiRunner. Prints numbers; asserts nothing.
+"""Stories/s of the enrich chain (normalize, dedupe, countries, the default watch list), one core: in-process
+(``enrich_batch``) and through Beam's FnApiRunner (``pipelines.bounded.run``: read, enrich, write), for this
+checkout and, with --against, another one (an older commit, e.g. ``git worktree add /tmp/old COMMIT``), side
+by side. Prints numbers; asserts nothing.
 
-    .venv/bin/python bench/enrich_speed.py [PATH.jsonl]
-    .venv/bin/python bench/enrich_speed.py --against OLD-CHECKOUT [--rounds 5] [--limit 4000] [PATH.jsonl]
+    .venv/bin/python bench/enrich_speed.py [--against OLD-CHECKOUT] [--rounds 5] [--limit 3000] [PATH.jsonl]
 
-With --against, this checkout's in-process chain and OLD-CHECKOUT's (another clone or ``git archive`` of the
-project, which must have the same enrich_batch API) run in child processes, one core each, in alternating
-order for the given rounds: English (the first --limit stories of PATH) and, where this checkout has it, the
-multilingual sample tests/data/geotag/multilingual.jsonl repeated to 2,000 stories. Medians and the load
-average are printed.
+Every measurement runs in a fresh child process pinned to one core, with the checkout first on its
+sys.path; the (checkout, path) pairs take turns in an order that rotates each round, so load from other work
+falls on all of them alike. Inputs: the first --limit stories of PATH (default Reuters-21578 train) and the
+multilingual sample tests/data/geotag/multilingual.jsonl repeated to 2,000 stories. Each child warms up
+first (the gazetteer and compiled rules built, 50 stories enriched) and times one full pass. Printed: the
+ratios of the medians first, then per run the median and every round's stories/s and the child's peak RSS,
+the load average before and after, and whether this checkout's Beam output equals its in-process output.
 """
 
 from __future__ import annotations
@@ -19,76 +22,137 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import orjson
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from wirewatch.connectors.files.read import parse_jsonl  # noqa: E402
-from wirewatch.pipelines import bounded  # noqa: E402
-from wirewatch.transforms.dedupe import cluster_in_order, fingerprint  # noqa: E402
-from wirewatch.transforms.enrich import Enricher, enrich_batch  # noqa: E402
-from wirewatch.transforms.geotag import classify  # noqa: E402
-from wirewatch.transforms.normalize import normalize  # noqa: E402
-from wirewatch.records import Story  # noqa: E402
-from wirewatch.transforms.rules import default_watchlist  # noqa: E402
-
 DEFAULT = ROOT.parent / "shared" / "corpora" / "geo" / "reuters21578-train.jsonl"
-
-
 MULTILINGUAL = ROOT / "tests" / "data" / "geotag" / "multilingual.jsonl"
-# Run in a child whose sys.path starts with one checkout: the in-process chain's stories/s on a file.
-_TIMED = """
-import json, os, sys, time
-os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-sys.path.insert(0, sys.argv[1])
+MODES = ("in-process", "Beam")
+
+# Run in a child: argv = checkout, mode, input file, output folder. Prints {"n", "seconds", "rss_mb"}.
+_CHILD = """
+import inspect, json, os, resource, sys, time
+os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, for the Beam worker threads too
+checkout, mode, path, out = sys.argv[1:5]
+sys.path.insert(0, checkout)
 from wirewatch.connectors.files.read import parse_jsonl
 from wirewatch.records import Story
+stories = [s for s in parse_jsonl(open(path, 'rb').read(), path) if isinstance(s, Story)]
+warm = os.path.join(out, "warm.jsonl")
+with open(path, "rb") as src, open(warm, "wb") as dst:
+    dst.writelines(src.readlines()[:50])
+if mode == "in-process":
+    from wirewatch.transforms.enrich import Enricher, enrich_batch
+    enricher = Enricher.create()
+    enrich_batch(stories[:50], enricher)
+    t0 = time.perf_counter()
+    enrich_batch(stories, enricher)
+    seconds, n = time.perf_counter() - t0, len(stories)
+else:
+    from wirewatch.pipelines import bounded
+    from wirewatch.transforms.rules import default_watchlist
+    watchlist = default_watchlist()
+    options = {"keep_input_order": True}
+    if "engine" in inspect.signature(bounded.run).parameters:
+        options["engine"] = "beam"  # never the small-input shortcut
+    def outputs(name):
+        return bounded.Outputs(*(os.path.join(out, f"{name}-{kind}.jsonl") for kind in ("s", "a", "d")))
+    bounded.run([warm], outputs("warm"), watchlist, **options)
+    t0 = time.perf_counter()
+    bounded.run([path], outputs("timed"), watchlist, **options)
+    seconds = time.perf_counter() - t0
+    n = sum(1 for _ in open(os.path.join(out, "timed-s.jsonl"), "rb"))
+rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"n": n, "seconds": seconds, "rss_mb": rss_mb}))
+"""
+
+# Run in a child: this checkout's Beam output and in-process output of one file, compared.
+_SAME = """
+import sys, tempfile, orjson
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from wirewatch.connectors.files.read import parse_jsonl
+from wirewatch.pipelines import bounded
+from wirewatch.records import Story
 from wirewatch.transforms.enrich import Enricher, enrich_batch
-stories = [s for s in parse_jsonl(open(sys.argv[2], 'rb').read(), sys.argv[2]) if isinstance(s, Story)]
-stories = stories[: int(sys.argv[3])]
-enricher = Enricher.create()
-enrich_batch(stories[:50], enricher)
-t0 = time.perf_counter()
-enrich_batch(stories, enricher)
-print(json.dumps({"n": len(stories), "seconds": time.perf_counter() - t0}))
+from wirewatch.transforms.rules import default_watchlist
+path = sys.argv[2]
+stories = [s for s in parse_jsonl(open(path, "rb").read(), path) if isinstance(s, Story)]
+watchlist = default_watchlist()
+enriched, _ = enrich_batch(stories, Enricher.create(watchlist))
+with tempfile.TemporaryDirectory() as tmp:
+    outputs = bounded.Outputs(Path(tmp) / "s.jsonl", Path(tmp) / "a.jsonl", Path(tmp) / "d.jsonl")
+    bounded.run([path], outputs, watchlist, keep_input_order=True, engine="beam")
+    rows = [orjson.loads(line) for line in outputs.stories.read_bytes().splitlines()]
+print([e.to_dict() for e in enriched] == rows)
 """
 
 
-def _stories_per_second(checkout: Path, path: Path, limit: int) -> float:
-    out = subprocess.run([sys.executable, "-c", _TIMED, str(checkout), str(path), str(limit)], cwd=checkout,
-                         capture_output=True, text=True, check=True).stdout
-    result = orjson.loads(out.strip().splitlines()[-1])
-    return result["n"] / result["seconds"]
+def _measure(checkout: Path, mode: str, path: Path, cache: Path) -> dict:
+    with tempfile.TemporaryDirectory() as out:
+        env = dict(os.environ, PYTHONPATH="", WIREWATCH_CACHE=str(cache))
+        done = subprocess.run([sys.executable, "-c", _CHILD, str(checkout), mode, str(path), out], cwd=checkout,
+                              capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        raise SystemExit(f"{mode} in {checkout} failed:\n{done.stderr}")
+    result = orjson.loads(done.stdout.strip().splitlines()[-1])
+    return {"rate": result["n"] / result["seconds"], "rss_mb": result["rss_mb"]}
 
 
-def against(old: Path, path: Path, rounds: int, limit: int) -> None:
-    """Alternating rounds of this checkout and ``old`` on English, then on the multilingual sample."""
+def _inputs(path: Path, limit: int, folder: Path) -> list[tuple[str, Path]]:
+    english = folder / "english.jsonl"
+    lines = path.read_bytes().splitlines()[:limit]
+    english.write_bytes(b"\n".join(lines) + b"\n")
+    found = [(f"English, the first {len(lines):,} stories of {path.name}", english)]
+    if MULTILINGUAL.exists():
+        rows = MULTILINGUAL.read_bytes().splitlines()
+        sample = folder / "multilingual.jsonl"
+        with sample.open("wb") as out:
+            for i in range(2000):
+                row = orjson.loads(rows[i % len(rows)])
+                out.write(orjson.dumps({**row, "id": f"{row['id']}-{i}"}) + b"\n")
+        found.append((f"multilingual sample ({len(rows)} stories in 11 languages repeated to 2,000)", sample))
+    return found
+
+
+def _ratio(runs: dict, a: tuple[str, str], b: tuple[str, str]) -> str:
+    if a not in runs or b not in runs:
+        return "n/a"
+    return f"{statistics.median(r['rate'] for r in runs[a]) / statistics.median(r['rate'] for r in runs[b]):.2f}"
+
+
+def compare(checkouts: dict[str, Path], path: Path, rounds: int, limit: int) -> None:
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"checkouts: {', '.join(f'{k} = {v.resolve()}' for k, v in checkouts.items())}")
+    print(f"{rounds} rounds, order rotated each round, 1 core per child; load average before: {load}")
     with tempfile.TemporaryDirectory() as tmp:
-        inputs = [("English", path, limit)]
-        if MULTILINGUAL.exists():
-            lines = MULTILINGUAL.read_bytes().splitlines()
-            sample = Path(tmp) / "multilingual.jsonl"
-            with sample.open("wb") as out:
-                for i in range(2000):
-                    row = orjson.loads(lines[i % len(lines)])
-                    out.write(orjson.dumps({**row, "id": f"{row['id']}-{i}"}) + b"\n")
-            inputs.append(("multilingual sample", sample, 2000))
-        print(f"this checkout: {ROOT}; against: {old.resolve()}; {rounds} alternating rounds, 1 core each")
-        print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-        for name, data, n in inputs:
-            times: dict[str, list[float]] = {"this": [], "old": []}
+        folder = Path(tmp)
+        caches = {label: folder / f"cache-{label}" for label in checkouts}
+        pairs = [(label, mode) for label in checkouts for mode in MODES]
+        for name, data in _inputs(path, limit, folder):
+            runs: dict[tuple[str, str], list[dict]] = {pair: [] for pair in pairs}
             for r in range(rounds):
-                order = [("this", ROOT), ("old", old)] if r % 2 == 0 else [("old", old), ("this", ROOT)]
-                for label, checkout in order:
-                    times[label].append(_stories_per_second(checkout, data, n))
-            this, before = statistics.median(times["this"]), statistics.median(times["old"])
-            print(f"{name} ({n} stories): this {this:,.0f} stories/s (rounds {', '.join(f'{x:,.0f}' for x in times['this'])}); "
-                  f"old {before:,.0f} (rounds {', '.join(f'{x:,.0f}' for x in times['old'])}); this/old {this / before:.3f}")
-        print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+                order = pairs[r % len(pairs):] + pairs[: r % len(pairs)]
+                for label, mode in (order if r % 2 == 0 else order[::-1]):
+                    runs[(label, mode)].append(_measure(checkouts[label], mode, data, caches[label]))
+            print(f"\n{name}")
+            print("  ratios of medians: " + "; ".join(
+                [f"in-process / Beam ({label}) {_ratio(runs, (label, 'in-process'), (label, 'Beam'))}"
+                 for label in checkouts]
+                + [f"this / old {mode} {_ratio(runs, ('this', mode), ('old', mode))}"
+                   for mode in MODES if "old" in checkouts]))
+            for (label, mode), found in runs.items():
+                rates = [x["rate"] for x in found]
+                print(f"  {label:4} {mode:10}: median {statistics.median(rates):,.0f} stories/s "
+                      f"(rounds {', '.join(f'{x:,.0f}' for x in rates)}); peak RSS "
+                      f"{statistics.median(x['rss_mb'] for x in found):,.0f} MB")
+        same = subprocess.run([sys.executable, "-c", _SAME, str(ROOT), str(folder / "english.jsonl")], cwd=ROOT,
+                              capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=""))
+        print(f"\nthis checkout's Beam output identical to its in-process output (English input): "
+              f"{same.stdout.strip() or same.stderr.strip()[-500:]}")
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 def main() -> None:
@@ -96,56 +160,12 @@ def main() -> None:
     parser.add_argument("path", nargs="?", type=Path, default=DEFAULT)
     parser.add_argument("--against", type=Path, metavar="OLD-CHECKOUT", help="compare with another checkout")
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--limit", type=int, default=4000, help="English stories per round with --against")
+    parser.add_argument("--limit", type=int, default=3000, help="English stories per run")
     args = parser.parse_args()
+    checkouts = {"this": ROOT}
     if args.against:
-        against(args.against, args.path, args.rounds, args.limit)
-        return
-    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, for the Beam worker threads too
-    path = args.path
-    data = path.read_bytes()
-    stories = [s for s in parse_jsonl(data, str(path)) if isinstance(s, Story)]
-    n = len(stories)
-    size_mb = sum(len(s.body) for s in stories) / 1e6
-    print(f"input: {path.name}: {n} stories, {size_mb:.1f} M characters of body, 1 core")
-
-    watchlist = default_watchlist()
-    t0 = time.perf_counter()
-    enricher = Enricher.create(watchlist)
-    print(f"setup (gazetteer + rules): {time.perf_counter() - t0:.2f} s")
-
-    t0 = time.perf_counter()
-    enriched, alerts = enrich_batch(stories, enricher)
-    elapsed = time.perf_counter() - t0
-    print(f"in-process enrich_batch: {elapsed:.2f} s = {n / elapsed:,.0f} stories/s ({len(alerts)} alerts)")
-
-    def timed(name: str, fn):
-        t0 = time.perf_counter()
-        value = fn()
-        stages[name] = time.perf_counter() - t0
-        return value
-
-    stages: dict[str, float] = {}
-    normalized = timed("normalize", lambda: [normalize(s) for s in stories])
-    prints = timed("fingerprint", lambda: [(s, fingerprint(s)) for s in normalized])
-    clusters = timed("cluster", lambda: cluster_in_order(prints))
-    timed("classify", lambda: [classify(s, enricher.gazetteer) for s in normalized])
-    timed("match", lambda: [enricher.matcher.match(s) for s in normalized])
-    print("per stage (us/story): " + ", ".join(f"{k} {v / n * 1e6:.0f}" for k, v in stages.items()))
-    duplicates = sum(1 for c in clusters.values() if c.duplicate_of)
-    print(f"clusters: {len(set(c.id for c in clusters.values()))}, duplicates: {duplicates}")
-
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp)
-        outputs = bounded.Outputs(out / "s.jsonl", out / "a.jsonl", out / "d.jsonl")
-        t0 = time.perf_counter()
-        bounded.run([str(path)], outputs, watchlist, keep_input_order=True)
-        elapsed = time.perf_counter() - t0
-        written = sum(1 for _ in outputs.stories.open("rb"))
-        print(f"Beam FnApiRunner (read, enrich, write): {elapsed:.2f} s = {written / elapsed:,.0f} stories/s")
-        beam_rows = [orjson.loads(line) for line in outputs.stories.read_bytes().splitlines()]
-    same = [e.to_dict() for e in enriched] == beam_rows
-    print(f"Beam output identical to in-process output: {same}")
+        checkouts["old"] = args.against
+    compare(checkouts, args.path, args.rounds, args.limit)
 
 
 if __name__ == "__main__":
