@@ -12,8 +12,6 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from wirewatch.connectors.parsing.dispatch import read_document
-from wirewatch.connectors.parsing.sniff import sniff
 from wirewatch.records import DeadLetter, Story, excerpt, story_from_json
 
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
@@ -53,6 +51,10 @@ def read_data(data: bytes, path: str) -> Iterator[Story | DeadLetter]:
     if Path(path).suffix.lower() in JSONL_SUFFIXES:
         yield from parse_jsonl(data, path)
     else:  # a feed, a wire format, or a plain wire-text page (as in seeds/)
+        # imported here: they bring every parser (feedparser, lxml), which reading JSON Lines never needs
+        from wirewatch.connectors.parsing.dispatch import read_document
+        from wirewatch.connectors.parsing.sniff import sniff
+
         yield from read_document(data, path, sniff(data, path))
 
 

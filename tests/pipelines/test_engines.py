@@ -28,19 +28,26 @@ def warm_cache(tmp_path_factory) -> Path:
     return root
 
 
+BAD = {  # each a kind of input that must become a dead letter, beside stories that go through
+    "empty.txt": b"",
+    "latin1.txt": "Caf\xe9 in S\xe3o Paulo".encode("latin-1"),
+    "stories.jsonl": b"\n".join([
+        b'{"id": "ok", "body": "Troops will withdraw from the border, Kyiv said."}',
+        b"not json",
+        b'{"id": "ok2", "body": "North Korea fired an ICBM.", "published": "yesterday"}',
+        b'{"id": "ok", "body": "Troops will withdraw from the border, Kyiv said."}',
+        b'{"body": "no id"}',
+        b'{"id": "icbm", "body": "North Korea fired an ICBM.", "dateline": "SEOUL"}',
+    ]) + b"\n",
+}
+
+
 @pytest.fixture
 def bad_inputs(tmp_path) -> list[str]:
     folder = tmp_path / "bad"
     folder.mkdir()
-    (folder / "empty.txt").write_bytes(b"")
-    (folder / "latin1.txt").write_bytes("Caf\xe9 in S\xe3o Paulo".encode("latin-1"))
-    (folder / "stories.jsonl").write_bytes(
-        b'{"id": "ok", "body": "Troops will withdraw from the border, Kyiv said."}\n'
-        b"not json\n"
-        b'{"id": "ok2", "body": "North Korea fired an ICBM.", "published": "yesterday"}\n'
-        b'{"id": "ok", "body": "Troops will withdraw from the border, Kyiv said."}\n'
-        b'{"body": "no id"}\n'
-        b'{"id": "icbm", "body": "North Korea fired an ICBM.", "dateline": "SEOUL"}\n')
+    for name, data in BAD.items():
+        (folder / name).write_bytes(data)
     return [str(folder), str(folder / "missing.txt")]
 
 
