@@ -1,0 +1,171 @@
+"""The always-on chain on each engine, side by side in one run: Beam on Prism (the service, `wirewatch
+process`) and Flink (`wirewatch process --engine flink`) at parallelism 1 and 2, on a real broker.
+
+For each engine, ``--rounds`` runs (engines alternate inside each round), each on topics of its own:
+- latency: stories at ``--rate`` per second for ``--seconds``; from a story's Kafka timestamp to the moment a
+  read_committed consumer sees its first alert (what a subscriber could see; on Flink alerts become visible
+  when the checkpoint after them commits);
+- backlog: ``--backlog`` stories published as fast as possible, from the first send until the group's
+  committed offsets reach the end (processed, archived, alerted and committed) -> stories/s.
+Prints the median over rounds per engine, the load average, and each run.
+
+    WIREWATCH_KAFKA=127.0.0.1:9092 .venv/bin/python bench/engines.py [--rounds 3] [--engines prism,flink1,flink2]
+
+Flink runs on the cluster `scripts/flink up` starts (it is started when not up).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import orjson
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from wirewatch.connectors.kafka.topics import Topics, ensure_topics, topic_specs  # noqa: E402
+from wirewatch.pipelines.flink.submit import FlinkJob, cancel, submit  # noqa: E402
+
+
+def story(i: int, tag: str) -> bytes:
+    body = (f"North Korea fired an intercontinental ballistic missile, its {tag} launch number {i}, "
+            f"officials in Seoul said. The missile flew for {40 + i % 50} minutes before landing at sea {i}.")
+    return orjson.dumps({"id": f"{tag}-{i}", "body": body, "source": "bench"})
+
+
+def committed_lag(bootstrap: str, topics: Topics) -> int:
+    c = KafkaConsumer(bootstrap_servers=bootstrap, group_id=topics.group, enable_auto_commit=False)
+    try:
+        tps = [TopicPartition(topics.stories, p) for p in c.partitions_for_topic(topics.stories) or ()]
+        ends = c.end_offsets(tps)
+        return sum(ends[tp] - (c.committed(tp) or 0) for tp in tps)
+    finally:
+        c.close()
+
+
+class AlertWatch:
+    """A read_committed consumer of the alerts topic: story id -> wall time its first alert was seen."""
+
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        self.seen: dict[str, float] = {}
+        self.stop = threading.Event()
+        self.consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+                                      isolation_level="read_committed", enable_auto_commit=False)
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            for records in self.consumer.poll(timeout_ms=100).values():
+                now = time.time()
+                for r in records:
+                    self.seen.setdefault(orjson.loads(r.value)["story_id"], now)
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.consumer.close()
+
+
+def wait(predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout:.0f} s: {what}")
+        time.sleep(0.2)
+
+
+def start_engine(engine: str, bootstrap: str, topics: Topics, archive: str, log: Path, master: str):
+    if engine == "prism":
+        exe = Path(sys.executable).with_name("wirewatch")
+        proc = subprocess.Popen([str(exe), "process", "--archive", archive, "--metrics-port", "0",
+                                 "--topic-prefix", topics.prefix, "--bootstrap", bootstrap],
+                                stdout=log.open("w"), stderr=subprocess.STDOUT)
+        return lambda: (proc.terminate(), proc.wait(timeout=120))
+    job = submit(FlinkJob(master, bootstrap, topics, archive=archive, parallelism=int(engine[-1])))
+    return lambda: cancel(master, job)
+
+
+def one_run(engine: str, args: argparse.Namespace, master: str) -> dict:
+    bootstrap = args.bootstrap
+    topics = Topics(f"bench-{uuid.uuid4().hex[:8]}.")
+    ensure_topics(bootstrap, topic_specs(3, topics))
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
+    watch = AlertWatch(bootstrap, topics.alerts)
+    with tempfile.TemporaryDirectory() as tmp:
+        stop = start_engine(engine, bootstrap, topics, f"{tmp}/archive", Path(tmp) / "engine.log", master)
+        try:
+            t_start = time.monotonic()
+            producer.send(topics.stories, key=b"warm", value=story(10**6, "warm")).get()
+            wait(lambda: f"warm-{10**6}" in watch.seen, 300, f"{engine}: the first alert")
+            ready_s = time.monotonic() - t_start
+            sent: dict[str, float] = {}
+            n = int(args.rate * args.seconds)
+            t0 = time.monotonic()
+            for i in range(n):
+                meta = producer.send(topics.stories, key=f"t-{i}".encode(), value=story(i, "t")).get()
+                sent[f"t-{i}"] = meta.timestamp / 1000
+                time.sleep(max(0.0, t0 + (i + 1) / args.rate - time.monotonic()))
+            wait(lambda: all(k in watch.seen for k in sent), 120, f"{engine}: the trickle's alerts")
+            lat = sorted((watch.seen[k] - t) * 1000 for k, t in sent.items())
+            q = statistics.quantiles(lat, n=100, method="inclusive")
+            wait(lambda: committed_lag(bootstrap, topics) == 0, 120, f"{engine}: the trickle committed")
+            t0 = time.monotonic()
+            for i in range(args.backlog):
+                producer.send(topics.stories, key=f"b-{i}".encode(), value=story(2 * 10**6 + i, "b"))
+            producer.flush()
+            wait(lambda: committed_lag(bootstrap, topics) == 0, 1800, f"{engine}: the backlog committed")
+            backlog_s = time.monotonic() - t0
+        finally:
+            stop()
+            watch.close()
+            producer.close()
+    return {"engine": engine, "ready_s": ready_s, "p50": q[49], "p95": q[94], "p99": q[98],
+            "rate": args.backlog / backlog_s}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--bootstrap", default=os.environ.get("WIREWATCH_KAFKA", "127.0.0.1:9092"))
+    ap.add_argument("--engines", default="prism,flink1,flink2")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rate", type=float, default=100.0)
+    ap.add_argument("--seconds", type=float, default=20.0)
+    ap.add_argument("--backlog", type=int, default=5000)
+    args = ap.parse_args()
+    engines = args.engines.split(",")
+    master = ""
+    if any(e.startswith("flink") for e in engines):
+        master = subprocess.run([str(ROOT / "scripts" / "flink"), "up"], capture_output=True, text=True,
+                                check=True).stdout.strip().splitlines()[-1]
+    print(f"load average at start: {os.getloadavg()}")
+    runs: list[dict] = []
+    for r in range(args.rounds):
+        order = engines[r % len(engines):] + engines[:r % len(engines)]  # alternate who goes first
+        for engine in order:
+            run = one_run(engine, args, master)
+            runs.append(run)
+            print(f"round {r + 1} {engine:7}: ready {run['ready_s']:5.1f} s, latency p50 {run['p50']:5.0f} ms, "
+                  f"p95 {run['p95']:5.0f} ms, p99 {run['p99']:5.0f} ms; backlog {run['rate']:6.0f} stories/s; "
+                  f"load {os.getloadavg()[0]:.1f}", flush=True)
+    print(f"\nmedians of {args.rounds} rounds ({args.rate:.0f} stories/s for {args.seconds:.0f} s; "
+          f"backlog {args.backlog}); load average at end: {os.getloadavg()}")
+    print(f"{'engine':8} {'backlog/s':>10} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+    for engine in engines:
+        mine = [x for x in runs if x["engine"] == engine]
+        med = {k: statistics.median(x[k] for x in mine) for k in ("rate", "p50", "p95", "p99")}
+        print(f"{engine:8} {med['rate']:10.0f} {med['p50']:8.0f} {med['p95']:8.0f} {med['p99']:8.0f}")
+
+
+if __name__ == "__main__":
+    main()
