@@ -1,85 +1,147 @@
-"""Entries per second through connectors.feeds.parse_feed over the shared feed corpus: feedparser alone
-(``fast=False``) and with the lxml fast path (connectors.fastfeed, falling back to feedparser), for the
-whole corpus and for the real-world folders only (feedparser-tests is mostly odd fragments).
+"""Entries per second over the shared feed corpus, side by side in one run: ours (connectors.feeds.parse_feed:
+the fast reader, feedparser for the rest, Stories out), our feedparser path alone (``fast=False``), feedparser
+itself and fastfeedparser itself (their dictionaries out, no Stories). For the real-world folders and the whole
+corpus (feedparser-tests is mostly odd fragments).
 
-Fair measure: every file is parsed once to warm up and find the files that give stories; then only
-those files are timed, over several rounds alternating feedparser and the fast path, and each one's best
-round counts. Reading files is not timed.
-Run: .venv/bin/python bench/feed_parse_speed.py [CORPUS_DIR]
+Fair measure: every file is parsed once to warm up and find the feed files our feedparser path gets stories
+from; only those are timed. Each round times every contender once, in an order that rotates, so a change in
+the machine's load falls on all; the median of the rounds counts. Reading files is not timed. Entries are each
+contender's own count (fastfeedparser refuses a few files: they count as none, their time still counts).
+Peak RSS is measured in a child process per contender (one pass over the whole corpus).
+Run: .venv/bin/python bench/feed_parse_speed.py [--rounds N] [CORPUS_DIR]
 """
 
 from __future__ import annotations
 
-import re
+import io
+import os
+import resource
+import statistics
+import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from wirewatch.connectors.feeds.fast import path as fastfeed
-from wirewatch.connectors.feeds.feedparser_path import parse_feed
-from wirewatch.connectors.parsing.sniff import sniff
+import fastfeedparser  # noqa: E402
+import feedparser  # noqa: E402
 
-ROUNDS = 5
+from wirewatch.connectors.feeds import fastfeedparser_path  # noqa: E402
+from wirewatch.connectors.feeds.feedparser_path import parse_feed  # noqa: E402
+from wirewatch.connectors.parsing.sniff import sniff  # noqa: E402
+
 REAL_WORLD = ("rss-parser", "feed-rs", "miniflux", "node-feedparser")
+Files = list[tuple[Path, bytes]]
 
 
-def _speeds(usable: list[tuple[Path, bytes]]) -> tuple[int, float, float]:
-    """Entries, and the best time of feedparser alone and of the fast path with its fallback; the rounds of
-    the two alternate, so a change in the machine's load falls on both."""
-    best = {False: float("inf"), True: float("inf")}
-    entries = 0
-    for _ in range(ROUNDS):
-        for fast in (False, True):
-            started = time.perf_counter()
-            entries = sum(len(parse_feed(b, origin=str(p), fast=fast).items) for p, b in usable)
-            best[fast] = min(best[fast], time.perf_counter() - started)
-    return entries, best[False], best[True]
+def _ours(body: bytes) -> int:
+    return len(parse_feed(body).items)
 
 
-def _report(label: str, usable: list[tuple[Path, bytes]]) -> None:
-    accepted = {p for p, b in usable if fastfeed.parse(b, {}) is not None}
-    entries, slow, fast = _speeds(usable)
-    taken = sum(len(parse_feed(b, fast=True).items) for p, b in usable if p in accepted)
-    print(f"{label}: {len(usable)} files, {entries} entries; fast path accepts {len(accepted)} files "
-          f"({len(accepted) / len(usable):.0%}) holding {taken} entries ({taken / entries:.0%})")
-    print(f"  feedparser only : {entries / slow:>9,.0f} entries/s ({slow:.2f} s, best of {ROUNDS})")
-    print(f"  fast + fallback : {entries / fast:>9,.0f} entries/s ({fast:.2f} s)  speed-up {slow / fast:.2f}x")
-    if accepted:  # what the fast path does where it answers: the ceiling as acceptance grows
-        count, slow, fast = _speeds([(p, b) for p, b in usable if p in accepted])
-        print(f"  accepted files only: feedparser {count / slow:,.0f}, fast path {count / fast:,.0f} entries/s, "
-              f"speed-up {slow / fast:.2f}x")
-    _declines(usable)
+def _ours_feedparser(body: bytes) -> int:
+    return len(parse_feed(body, fast=False).items)
 
 
-def _declines(usable: list[tuple[Path, bytes]]) -> None:
-    """Declined files and their entries by the fast path's reason (namespaces elided), most entries first."""
-    files: Counter[str] = Counter()
+def _feedparser(body: bytes) -> int:
+    return len(feedparser.parse(io.BytesIO(body)).entries)
+
+
+def _fastfeedparser(body: bytes) -> int:
+    try:
+        return len(fastfeedparser.parse(body).entries)
+    except ValueError:
+        return 0
+
+
+CONTENDERS: dict[str, Callable[[bytes], int]] = {
+    "ours": _ours, "ours, feedparser only": _ours_feedparser, "feedparser": _feedparser,
+    "fastfeedparser": _fastfeedparser,
+}
+
+
+def _timed(parse: Callable[[bytes], int], files: Files) -> tuple[int, float]:
+    started = time.perf_counter()
+    entries = sum(parse(body) for _, body in files)
+    return entries, time.perf_counter() - started
+
+
+def _report(label: str, files: Files, rounds: int) -> None:
+    names = list(CONTENDERS)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    entries: dict[str, int] = {}
+    for turn in range(rounds):
+        for name in names[turn % len(names):] + names[:turn % len(names)]:
+            entries[name], seconds = _timed(CONTENDERS[name], files)
+            times[name].append(seconds)
+    rate = {name: entries[name] / statistics.median(times[name]) for name in names}
+    print(f"\n{label}: {len(files)} files, {entries['ours']} entries (ours)")
+    print(f"  ratios: fastfeedparser / ours {rate['fastfeedparser'] / rate['ours']:.2f}x, "
+          f"ours / feedparser {rate['ours'] / rate['feedparser']:.2f}x, "
+          f"ours / our feedparser path {rate['ours'] / rate['ours, feedparser only']:.2f}x")
+    for name in names:
+        spread = f"{min(times[name]):.3f}-{max(times[name]):.3f} s"
+        print(f"  {name:<22} {rate[name]:>9,.0f} entries/s  ({entries[name]} entries, median of {rounds}: "
+              f"{statistics.median(times[name]):.3f} s, range {spread})")
+    answered = [body for _, body in files if not isinstance(fastfeedparser_path.answer(body, {}), str)]
+    share = sum(map(_ours, answered)) / max(entries["ours"], 1)
+    print(f"  the fast reader answers {len(answered)} of {len(files)} files ({share:.0%} of the entries)")
+    _declines(files)
+
+
+def _declines(files: Files) -> None:
+    """Files left to feedparser and their entries, by the fast reader's reason, most entries first."""
+    counts: Counter[str] = Counter()
     entries: Counter[str] = Counter()
-    for _, body in usable:
-        reason = fastfeed.decline_reason(body, {})
-        if reason is not None:
-            reason = re.sub(r"\{[^}]*\}", "", reason)
-            files[reason] += 1
-            entries[reason] += len(parse_feed(body, fast=False).items)
-    for reason, count in entries.most_common(12):
-        print(f"    declined: {count:>5} entries in {files[reason]:>3} files: {reason}")
+    for _, body in files:
+        reason = fastfeedparser_path.answer(body, {})
+        if isinstance(reason, str):
+            reason = reason[:90]
+            counts[reason] += 1
+            entries[reason] += _ours(body)
+    for reason, count in entries.most_common(8):
+        print(f"    to feedparser: {count:>5} entries in {counts[reason]:>3} files: {reason}")
+
+
+def _usable(corpus: Path) -> Files:
+    files = [p for p in sorted(corpus.rglob("*")) if p.is_file()]
+    bodies = [(p, p.read_bytes()) for p in files]
+    return [(p, b) for p, b in bodies if sniff(b, p.name) in ("feed", "xml") and parse_feed(b, fast=False).items]
+
+
+def _peak(name: str, corpus: Path) -> None:
+    """Child mode: one pass of one contender over the corpus, then its peak RSS in MB."""
+    files = _usable(corpus)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    _timed(CONTENDERS[name], files)
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(f"{after / 1024:.0f} {before / 1024:.0f}")
 
 
 def main(argv: list[str]) -> int:
-    corpus = Path(argv[1]) if len(argv) > 1 else ROOT.parent / "shared" / "corpora" / "feeds"
-    files = [p for p in sorted(corpus.rglob("*")) if p.is_file()]
-    bodies = [(p, p.read_bytes()) for p in files]
-    feeds = [(p, b) for p, b in bodies if sniff(b, p.name) in ("feed", "jsonfeed", "xml")]
-    usable = [(p, b) for p, b in feeds if parse_feed(b, origin=str(p)).items]
-    size = sum(len(b) for _, b in usable)
-    print(f"corpus: {corpus}")
-    print(f"files: {len(files)}, feed-like: {len(feeds)}, giving stories (timed): {len(usable)} ({size / 1e6:.1f} MB)")
-    _report("whole corpus", usable)
-    _report("real-world folders", [(p, b) for p, b in usable if p.relative_to(corpus).parts[0] in REAL_WORLD])
+    args = argv[1:]
+    if args[:1] == ["--peak"]:
+        _peak(args[1], Path(args[2]))
+        return 0
+    rounds = 5
+    if args[:1] == ["--rounds"]:
+        rounds, args = int(args[1]), args[2:]
+    corpus = Path(args[0]) if args else ROOT.parent / "shared" / "corpora" / "feeds"
+    usable = _usable(corpus)
+    print(f"corpus: {corpus}; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} at the start")
+    print(f"feed files giving stories (timed): {len(usable)} ({sum(len(b) for _, b in usable) / 1e6:.1f} MB)")
+    _report("real-world folders", [(p, b) for p, b in usable if p.relative_to(corpus).parts[0] in REAL_WORLD],
+            rounds)
+    _report("whole corpus", usable, rounds)
+    print("\npeak RSS, one pass over the whole corpus in a child process (MB; in brackets: after loading files):")
+    for name in CONTENDERS:
+        out = subprocess.run([sys.executable, __file__, "--peak", name, str(corpus)], capture_output=True,
+                             text=True, check=True).stdout.split()
+        print(f"  {name:<22} {out[0]:>5} ({out[1]})")
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end")
     return 0
 
 

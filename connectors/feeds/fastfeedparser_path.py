@@ -35,12 +35,11 @@ _CONTENT = re.compile(rb"<(?:[\w.-]+:)?encoded[\s/>]|<content[\s/>]")  # (not me
 # Elements of an RSS item feedparser reads as its summary or content and fastfeedparser does not read.
 _RSS_UNREAD = re.compile(rb"<(?:[\w.-]+:)?(?:body|fullitem)[\s/>]")
 _RSS_SUMMARY = re.compile(rb"<(?:[\w.-]+:)?summary[\s/>]")  # itunes:summary: see connectors.feeds.rss_summaries
-# What feedparser reads otherwise anywhere: text typed XHTML or base64 outside content, and C1 controls
-# (U+0080-U+009F), which it reads as the Windows-1252 punctuation they usually stand for.
-_UNREAD = re.compile(
-    rb"<(?:[\w.-]+:)?(?:title|summary|subtitle|rights)\s[^>]*type=[\"'](?!text[\"'/]|html[\"'])|\xc2[\x80-\x9f]|"
-    rb"mode=[\"']base64"
-)
+# What feedparser reads otherwise: Atom text typed XHTML or base64 outside content, base64 by mode, and C1
+# controls (U+0080-U+009F), which it reads as the Windows-1252 punctuation they usually stand for.
+_TYPED = re.compile(rb"<(?:[\w.-]+:)?(?:title|summary|subtitle|rights)\s[^>]*type=[\"'](?!text[\"'/]|html[\"'])")
+_BASE64 = re.compile(rb"mode=[\"']base64")
+_C1 = re.compile(rb"\xc2[\x80-\x9f]")
 _TEXTUAL = re.compile(r"(?:text|html|xhtml)$|text/|.*xml$")  # content types feedparser does not read as base64
 _OTHER_DESCRIPTION = re.compile(rb"<[\w.-]+:description[\s/>]")
 _NOT_PERMALINK = re.compile(rb"isPermaLink\s*=\s*[\"']false")
@@ -48,6 +47,10 @@ _EMAIL = re.compile(
     r"(?:[a-zA-Z0-9_\-.+]+)@(?:\[[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.|(?:[a-zA-Z0-9\-]+\.)+)"
     r"(?:[a-zA-Z]{2,4}|[0-9]{1,3})\]?(?:\?subject=\S+)?"
 )
+
+
+def _has_content(data: bytes, first: int) -> bool:
+    return (b"encoded" in data or b"<content" in data) and _CONTENT.search(data, first) is not None
 
 
 def _summaries(data: bytes, form: str, first: int) -> int:
@@ -97,7 +100,7 @@ def read(data: bytes, plain: Plain, location: str) -> FeedParserDict | str:
     # Atom ids and RSS guids that are permalinks (the default) are links to feedparser: it resolves them
     # against the location, and one stands for the link of an entry without one.
     permalinks = plain.format == "atom10" or rss and not _NOT_PERMALINK.search(data, first)
-    copies = plain.format != "atom10" and _CONTENT.search(data) is None
+    copies = plain.format != "atom10" and not _has_content(data, first)
     entries = [_entry(entry, plain.lang, plain.format, location, copies, not summaries, bool(ids), permalinks)
                for entry in raw]
     if plain.format != "atom10" and _RSS_SUMMARY.search(data, first):
@@ -120,7 +123,12 @@ def read(data: bytes, plain: Plain, location: str) -> FeedParserDict | str:
 def _refusal(data: bytes, form: str, rdf: bool, first: int, raw: Sequence[Mapping[str, Any]]) -> str | None:
     """Why fastfeedparser's answer cannot be bridged to feedparser's, or None. ``first`` is where the first
     entry starts."""
-    unread = (_RSS_UNREAD.search(data, first) if form != "atom10" else None) or _UNREAD.search(data, first)
+    unread = (
+        (_RSS_UNREAD.search(data, first) if form != "atom10" and (b"body" in data or b"fullitem" in data) else None)
+        or (_TYPED.search(data, first) if form == "atom10" else None)
+        or (_BASE64.search(data, first) if b"base64" in data else None)
+        or (_C1.search(data, first) if b"\xc2" in data else None)
+    )
     if unread:
         return f"{unread[0][:40]!r}: feedparser reads it otherwise"
     if data.count(b"<entry" if form == "atom10" else b"<item", first) != len(raw):
@@ -131,11 +139,11 @@ def _refusal(data: bytes, form: str, rdf: bool, first: int, raw: Sequence[Mappin
         summaries = len(raw)  # (rss_summaries reads them)
     if summaries not in (0, len(raw)) or ids not in (0, len(raw)):
         return "some entries have summaries (or guids) and some not: which ones fastfeedparser made is not known"
-    if _OTHER_DESCRIPTION.search(data, first) and (summaries or _CONTENT.search(data, first)):
+    if b":description" in data and _OTHER_DESCRIPTION.search(data, first) and (summaries or _has_content(data, first)):
         return "a media:description (or dc:description) beside a summary or content, which feedparser may keep"
     if not rdf and _NOT_PERMALINK.search(data, first) and data.count(b"isPermaLink", first) != ids:
         return "some guids are permalinks and some not: which ones feedparser resolves is not known"
-    if rdf and _CONTENT.search(data, first):
+    if rdf and _has_content(data, first):
         return "content:encoded in RDF items, which fastfeedparser does not read"
     for entry in raw:
         if form != "atom10" and (ids and not entry.get("id") or not entry.get("link") and entry.get("links")):

@@ -16,7 +16,7 @@ from typing import Any
 from wirewatch.connectors.parsing.safexml import parse_xml
 from wirewatch.errors import ParseError
 
-_ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+_ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"  # (lower case)
 _CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
 _LOOKS_HTML = re.compile(r"</\w+>|&#?\w+;")  # feedparser's sign that a plain-text value is markup after all
 
@@ -30,33 +30,30 @@ def item_parts(data: bytes, lang: str | None) -> list[dict[str, Any]] | None:
     except ParseError:
         return None
     channel = root.find("channel")
-    if channel is None or not _plain(channel):
+    # feedparser matches namespaces ignoring case: the document's own spelling of iTunes' is the one to find
+    itunes = next((uri for uri in root.nsmap.values() if uri and uri.lower() == _ITUNES), _ITUNES)
+    tags = ("description", "summary", f"{{{itunes}}}summary", _CONTENT)
+    if channel is None or any(len(element) for element in channel.iter(*tags)):
         return None
     items: list[dict[str, Any]] = []
     feed = _Reading(lang, channel=True)
     for child in channel:
         if child.tag == "item":
             item = _Reading(lang, feed.has_content)
-            for part in child:
+            for part in child.iterchildren(*tags):
                 item.read(part)
             items.append(item.parts())
             feed.has_content = False  # feedparser clears it as an item ends
-        else:
+        elif child.tag in tags:
             feed.read(child)
     return items
 
 
-def _plain(channel: Any) -> bool:
-    return not any(_kind(child.tag) and len(child) for child in channel.iter())
-
-
-def _kind(tag: object) -> str | None:
-    """"description", "summary" or "content" for the elements read here, else None."""
+def _kind(tag: object) -> str:
+    """"description", "summary" or "content" for the elements read here."""
     if tag == "description":
         return "description"
-    if tag == "summary" or isinstance(tag, str) and tag.lower() == f"{{{_ITUNES}}}summary":
-        return "summary"
-    return "content" if tag == _CONTENT else None
+    return "content" if tag == _CONTENT else "summary"
 
 
 class _Reading:
@@ -73,8 +70,6 @@ class _Reading:
 
     def read(self, element: Any) -> None:
         kind = _kind(element.tag)
-        if kind is None:
-            return
         value = (element.text or "").strip()
         if kind == "content":
             self.has_content = True

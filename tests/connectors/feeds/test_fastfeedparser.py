@@ -86,7 +86,8 @@ def test_stories_equal_feedparsers_on_the_corpus_but_for_the_listed_entries(shar
         if notes != reference_notes:
             differing.add((name, "notes"))
     assert differing == set(DIFFERENCES), (
-        f"not listed: {sorted(differing - set(DIFFERENCES))}; listed but equal: {sorted(set(DIFFERENCES) - differing)}")
+        f"not listed: {sorted(differing - set(DIFFERENCES), key=str)}; "
+        f"listed but equal: {sorted(set(DIFFERENCES) - differing, key=str)}")
     assert sum(isinstance(key[1], int) for key in differing) <= entries / 100
     assert answered_real >= MIN_ANSWERED * real_world, f"fast reader answered {answered_real} of {real_world}"
     assert answered > 1000  # (the comparison above is mostly the fast reader's)
