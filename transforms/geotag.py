@@ -67,7 +67,8 @@ def _is_name_word(word: str) -> bool:
 
 def _joined(words: Words, left: int, right: int) -> bool:
     """Whether only spaces or tabs (one at least) stand between words ``left`` and ``right``."""
-    gap = words.text[words.end(left) : words.starts[right]]
+    starts = words.starts
+    gap = words.text[starts[left] + len(words.words[left]) : starts[right]]
     return gap == " " or (bool(gap) and not gap.strip(" \t"))
 
 
@@ -119,13 +120,14 @@ def _hits(words: Words, field: str, gazetteer: Gazetteer,
             if hit.first <= taken_until or (covered and covered.intersection(range(hit.first, hit.last + 1))):
                 continue
             place = hit.payload
-            start, end = words.starts[hit.first], words.end(hit.last)
             if (not place.lower and ws[hit.first][:1].islower()) or field not in ROLE_FIELDS.get(place.kind, (field,)):
                 continue
-            if place.exact_case and text[start:end].replace(".", "") != place.name.replace(".", "").rstrip("."):
-                continue
-            if place.lang == "ja" and katakana_joined(text, start, end):
-                continue
+            if place.exact_case or place.lang == "ja":
+                start, end = words.starts[hit.first], words.end(hit.last)
+                if place.exact_case and text[start:end].replace(".", "") != place.name.replace(".", "").rstrip("."):
+                    continue
+                if place.lang == "ja" and katakana_joined(text, start, end):
+                    continue
             taken_until = hit.last
             found.append((hit.first, hit.last, place))
         if len(lookups) > 1:
