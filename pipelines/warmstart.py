@@ -4,8 +4,8 @@ list. Building them reads GeoNames' JSON and lemminflect's lemma and inflection 
 neither, so a warm ``wirewatch enrich`` never loads the lemma tables at all.
 
 An entry's key covers everything the built object follows from: the bytes of every file under transforms/
-(code and data), the Python version, the installed distributions' names and versions, and for a watch list
-the files' paths and bytes. Any change builds afresh."""
+(code and data) and of the base layer's modules, the Python version, the installed distributions' names
+and versions, and for a watch list the files' paths and bytes. Any change builds afresh."""
 
 from __future__ import annotations
 
@@ -30,10 +30,12 @@ _DEFAULT = object()
 def code_key() -> str:
     """A digest of the code and data that building depends on (computed once per process, then read-only)."""
     h = hashlib.sha256(sys.version.encode())
-    root = Path(wirewatch.transforms.__file__).resolve().parent
-    for path in sorted(root.rglob("*")):
+    transforms = Path(wirewatch.transforms.__file__).resolve().parent
+    base = Path(wirewatch.__file__).resolve().parent  # its modules: records, text, the YAML reader
+    files = [(base, p) for p in sorted(base.glob("*.py"))] + [(transforms, p) for p in sorted(transforms.rglob("*"))]
+    for root, path in files:
         if path.is_file() and "__pycache__" not in path.parts:
-            h.update(b"\0" + str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+            h.update(f"\0{root.name}/{path.relative_to(root)}\0".encode() + path.read_bytes())
     for folder in sorted({p for p in sys.path if Path(p).name == "site-packages"}):
         try:
             h.update("\n".join(sorted(n for n in os.listdir(folder) if n.endswith(".dist-info"))).encode())
