@@ -21,6 +21,12 @@ if TYPE_CHECKING:
     from apache_beam.options.pipeline_options import PipelineOptions
 
 ENGINES = ("auto", "local", "beam")
+
+
+class EngineError(ValueError):
+    """An engine asked for that cannot run the inputs or options given. Not retriable: change the command."""
+
+    retriable = False
 BOUNDED_RUNNER = "FnApiRunner"  # named explicitly: the default DirectRunner tries to download Prism first
 
 
@@ -71,12 +77,14 @@ def choose_engine(requested: str, files: Sequence[str], pipeline_args: Sequence[
     input is a Parquet archive file (read by Beam's archive reader), and the in-process loop otherwise:
     one worker either way, and the loop skips Beam's import and per-run set-up."""
     if requested not in ENGINES:
-        raise ValueError(f"engine {requested!r}: one of {', '.join(ENGINES)}")
+        raise EngineError(f"engine {requested!r}: one of {', '.join(ENGINES)}")
+    needs_beam = [*pipeline_args[:1], *[f for f in files if f.endswith(ARCHIVE_SUFFIX)][:1]]
+    if requested == "local" and needs_beam:
+        raise EngineError(f"the local engine cannot take {needs_beam[0]} (Beam options and archive files need "
+                          "--engine beam or auto)")
     if requested != "auto":
         return requested
-    if pipeline_args or any(f.endswith(ARCHIVE_SUFFIX) for f in files):
-        return "beam"
-    return "local"
+    return "beam" if needs_beam else "local"
 
 
 def run(paths: list[str], outputs: Outputs, watchlist: WatchList, *, keep_input_order: bool = False,
@@ -88,8 +96,6 @@ def run(paths: list[str], outputs: Outputs, watchlist: WatchList, *, keep_input_
     if choose_engine(engine, files, pipeline_args) == "local":
         from wirewatch.pipelines import local
 
-        if pipeline_args:
-            raise ValueError("the local engine takes no Beam options: use the beam engine")
         local.run(files, outputs, watchlist, keep_input_order=keep_input_order, tally=tally)
         return
     _run_beam(files, outputs, watchlist, keep_input_order=keep_input_order, pipeline_args=pipeline_args,

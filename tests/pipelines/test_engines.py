@@ -153,7 +153,10 @@ def test_which_engine_a_run_gets(requested, files, args, engine):
     assert bounded.choose_engine(requested, files, args) == engine
 
 
-def test_local_engine_refuses_beam_options(tmp_path):
-    outputs = bounded.Outputs(*(tmp_path / name for name in OUTPUTS))
-    with pytest.raises(ValueError, match="Beam options"):
-        bounded.run([str(SEEDS)], outputs, default_watchlist(), engine="local", pipeline_args=["--runner=FnApiRunner"])
+@pytest.mark.parametrize("files, args", [
+    (["a.txt"], ["--runner=FnApiRunner"]),
+    (["archive/dt=2026-01-01/part-1.parquet"], []),
+])
+def test_the_local_engine_refuses_what_only_beam_can_run(files, args):
+    with pytest.raises(bounded.EngineError, match="local engine cannot take"):
+        bounded.choose_engine("local", files, args)
