@@ -185,6 +185,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         bootstrap=bootstrap_servers(args.bootstrap),
         watchlist=_watchlist(args.rules),
         archive=args.archive,
+        archive_format=args.archive_format,
         paths=args.paths,
         watch=args.watch,
         feeds=args.config,
@@ -239,6 +240,9 @@ def _service_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rules", metavar="FILE", action="append",
                    help="watch list YAML, repeatable (e.g. one per language; default: the built-in list)")
     p.add_argument("--archive", default="archive", metavar="DIR", help="where enriched stories are archived")
+    p.add_argument("--archive-format", choices=("parquet", "json"), default="parquet",
+                   help="Parquet (queryable by the console and `archive query`, the default) or JSON, one file per "
+                        "story named by its Kafka position (the Flink engine writes JSON)")
     p.add_argument("--metrics-port", type=int, default=9108, help="port for /metrics and /health (0: any free port)")
     p.add_argument("--metrics-host", default="127.0.0.1", help="address for /metrics and /health (0.0.0.0 in containers)")
     p.add_argument("--console-token-file", metavar="FILE",

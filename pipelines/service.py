@@ -42,6 +42,7 @@ class ServiceConfig:
     bootstrap: str
     watchlist: WatchList
     archive: str
+    archive_format: str = "parquet"  # or "json": one file per story, named by its Kafka position
     paths: list[str] = field(default_factory=list)
     watch: list[str] = field(default_factory=list)
     feeds: str | None = None  # feed list YAML to poll
@@ -110,7 +111,8 @@ class Job:
             self.prism.start()
         c = self.config
         endpoint = self.prism.endpoint if self.prism is not None else None
-        self.result = streaming.start(c.bootstrap, c.watchlist, c.archive, endpoint, c.topics, c.pipeline_args)
+        self.result = streaming.start(c.bootstrap, c.watchlist, c.archive, endpoint, c.topics, c.pipeline_args,
+                                      archive_format=c.archive_format)
         self.started = time.monotonic()
 
     @property

@@ -76,7 +76,7 @@ def external_job_service(pipeline_args: Sequence[str]) -> bool:
 
 
 def build(p: beam.Pipeline, bootstrap: str, watchlist: WatchList, archive: str, topics: Topics,
-          ttl_s: float = TTL_S) -> None:
+          ttl_s: float = TTL_S, archive_format: str = "parquet") -> None:
     """The always-on chain. What it remembers (cluster heads, alerts sent, offsets delivered) is the
     engine's keyed state; a fresh state is warmed from Kafka by side inputs the job reads at its start."""
     starts = partition_starts(bootstrap, topics.stories, topics.group)
@@ -97,7 +97,7 @@ def build(p: beam.Pipeline, bootstrap: str, watchlist: WatchList, archive: str, 
         (alerted, dead_decode, dead_enrich)
         | "Outcomes" >> beam.Flatten()
         | "MeasureProcessed" >> beam.ParDo(RecordLatency("processed"))
-        | "ArchiveStories" >> beam.ParDo(ArchiveStories(archive))
+        | "ArchiveStories" >> beam.ParDo(ArchiveStories(archive, form=archive_format))
         | "PublishAlerts" >> beam.ParDo(PublishAlerts(bootstrap, topics))
         | "PublishDeadLetters" >> beam.ParDo(PublishDeadLetters(bootstrap, topics))
         | "MeasureDelivered" >> beam.ParDo(RecordLatency("delivered"))
@@ -107,8 +107,8 @@ def build(p: beam.Pipeline, bootstrap: str, watchlist: WatchList, archive: str, 
 
 
 def start(bootstrap: str, watchlist: WatchList, archive: str, job_endpoint: str | None, topics: Topics,
-          pipeline_args: Sequence[str] = ()):
+          pipeline_args: Sequence[str] = (), archive_format: str = "parquet"):
     """Start the streaming job on the Prism at ``job_endpoint`` and return its PipelineResult."""
     p = beam.Pipeline(options=options(job_endpoint, pipeline_args))
-    build(p, bootstrap, watchlist, archive, topics)
+    build(p, bootstrap, watchlist, archive, topics, archive_format=archive_format)
     return p.run()

@@ -1,6 +1,12 @@
-"""The always-on archive: one file per enriched story, named by its Kafka position (so a re-read writes the
-same file again, never a second one), under a date partition. Files are written through a temporary name
-and renamed; one syncfs per bundle makes them durable before the bundle's outcomes move on."""
+"""The always-on archive, in one of two forms under day partitions:
+
+- ``parquet`` (the default; what the console and ``wirewatch archive query`` read): each bundle's stories in
+  one Parquet file per day, written atomically and idempotently by story id (connectors/archive/writer.py),
+  so a bundle read again after a crash adds nothing;
+- ``json``: one file per enriched story, named by its Kafka position (a re-read writes the same file again,
+  never a second one), written through a temporary name and renamed; one syncfs per bundle.
+
+Either way the files are durable before the bundle's outcomes move on."""
 
 from __future__ import annotations
 
@@ -8,11 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from wirewatch.connectors.archive import schema
+from wirewatch.connectors.archive.writer import ParquetArchive
 from wirewatch.connectors.health.faults import retry
 from wirewatch.connectors.health import metrics
 from wirewatch.connectors.sinks.durable import PassOnWhenDurable
 from wirewatch.connectors.sinks.files import sync_filesystem, write_unsynced
 from wirewatch.records import DeadLetter, EnrichedStory, StoryAlerts, dumps, excerpt
+
+
+FORMS = ("parquet", "json")
 
 
 def archive_path(root: Path, story: EnrichedStory) -> Path:
@@ -36,16 +47,24 @@ class ArchiveStories(PassOnWhenDurable):
     """StoryAlerts -> the same, once its story's archive file is on disk; a story JSON cannot carry becomes
     a dead letter. A full or unwritable disk is waited out (retried), never a failed bundle."""
 
-    def __init__(self, archive: str, durability: Durability = Durability()) -> None:
-        self.archive, self.durability = Path(archive), durability
+    def __init__(self, archive: str, durability: Durability = Durability(), form: str = "parquet") -> None:
+        if form not in FORMS:
+            raise ValueError(f"archive format {form!r}: one of {', '.join(FORMS)}")
+        self.archive, self.durability, self.form = Path(archive), durability, form
+        self.parquet: ParquetArchive | None = None  # made on the worker: it caches the ids each day holds
 
     def start_bundle(self) -> None:
         super().start_bundle()
         self.written = 0
+        self.batch: list[EnrichedStory] = []
+        if self.form == "parquet" and self.parquet is None:
+            self.parquet = ParquetArchive(self.archive)
 
     def take(self, outcome: Any) -> Any:
         if not isinstance(outcome, StoryAlerts):
             return outcome
+        if self.parquet is not None:
+            return self._take_row(outcome)
         story = outcome.story
         try:
             data = dumps(story) + b"\n"
@@ -58,6 +77,20 @@ class ArchiveStories(PassOnWhenDurable):
         self.written += 1
         return outcome
 
+    def _take_row(self, outcome: StoryAlerts) -> Any:
+        _, bad = schema.encodable([outcome.story])
+        if bad:
+            s = outcome.story.story
+            return DeadLetter(s.origin or s.id, "archive", bad[0][1], raw=excerpt(repr(s)))
+        self.batch.append(outcome.story)
+        return outcome
+
     def make_durable(self) -> None:
+        if self.parquet is not None:
+            if self.batch:
+                parquet, batch = self.parquet, self.batch
+                retry("archive", lambda: parquet.write(batch))
+                metrics.STORIES_OUT.inc(len(batch))
+            return
         if self.written:
             retry("archive", lambda: self.durability.sync(self.archive))

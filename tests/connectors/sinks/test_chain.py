@@ -80,7 +80,7 @@ def make_chain(tmp_path: Path, calls: list, *, write=None, sync=None, fail_flush
         calls.append(("sync",))
         (sync or (lambda p: None))(path)
 
-    archive = ArchiveStories(str(tmp_path), Durability(write=recorded_write, sync=recorded_sync))
+    archive = ArchiveStories(str(tmp_path), Durability(write=recorded_write, sync=recorded_sync), form="json")
     alerts = PublishAlerts("unused:9092", TOPICS)
     alerts.publisher = FakePublisher(calls, fail_flush)
     dead = PublishDeadLetters("unused:9092", TOPICS)
@@ -181,7 +181,25 @@ def test_the_chain_passes_every_outcome_on_in_a_real_pipeline(tmp_path):
 
     with TestPipeline(options=beam.options.pipeline_options.PipelineOptions(["--runner=FnApiRunner"])) as p:
         out = (p | beam.Create([outcome(0), outcome(1)])
-               | beam.ParDo(ArchiveStories(str(tmp_path), Durability(sync=lambda path: None)))
+               | beam.ParDo(ArchiveStories(str(tmp_path), Durability(sync=lambda path: None), form="json"))
                | beam.Map(lambda o: o.story.id))
         assert_that(out, equal_to(["s0", "s1"]))
     assert len(list(tmp_path.rglob("*.json"))) == 2
+
+
+def test_the_parquet_archive_step_writes_each_story_once_and_dead_letters_what_parquet_cannot_hold(tmp_path):
+    """The service's default form: a bundle's stories in Parquet (what the console reads); the same bundle
+    again (a re-read after a crash) adds nothing; text Parquet cannot carry becomes a dead letter."""
+    from tests.archivekit import archived_ids
+
+    story = Story(id="bad", body="lone \udc80 surrogate", origin=Origin.kafka(TOPICS.stories, 0, 9, 8))
+    bad = StoryAlerts(EnrichedStory(story, cluster=Cluster("bad")), ())
+    for _ in range(2):
+        step = ArchiveStories(str(tmp_path))
+        step.start_bundle()
+        for item in (outcome(0), outcome(1), bad):
+            step.process(item, timestamp=Timestamp(0), window=GlobalWindow())
+        out = [o for o in step.finish_bundle()]
+        assert [type(o.value).__name__ for o in out] == ["StoryAlerts", "StoryAlerts", "DeadLetter"]
+    assert sorted(archived_ids(tmp_path)) == ["s0", "s1"]
+    assert not list(tmp_path.rglob("*.json"))

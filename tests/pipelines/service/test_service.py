@@ -18,6 +18,7 @@ from wirewatch.connectors.kafka.topics import Publisher, Topics, ensure_topics
 from wirewatch.pipelines.ingest import ingest_files
 from wirewatch.pipelines.streaming import RunnerNotFound, prism_binary
 from tests.conftest import DATA, ROOT, SEED
+from tests.archivekit import archived_ids, archived_rows
 from tests.kafkakit import free_port, read_all, wait_for
 
 SEED_RULES = {"icbm", "troop-withdrawal", "arms-transfer"}
@@ -78,7 +79,7 @@ def test_run_alerts_on_the_seed_then_restarts_without_duplicates(fresh_topics, t
     finally:
         assert stop(service) == 0, log.read_text()[-3000:]
     assert all(a["alerted"] for a in first)
-    assert len(list(archive.rglob("*.json"))) == 1
+    assert archived_ids(archive) == [first[0]["story_id"]]
 
     # While the service is down, another outlet's copy of the story arrives.
     with Publisher(fresh_topics) as publisher:
@@ -86,13 +87,12 @@ def test_run_alerts_on_the_seed_then_restarts_without_duplicates(fresh_topics, t
     service = start("process", "--archive", str(archive), "--metrics-port", "0", log=log)
     try:
         wait_for(lambda: lag(fresh_topics) == 0, timeout=90, what="the copy to be processed")
-        wait_for(lambda: len(list(archive.rglob("*.json"))) == 2, timeout=30, what="the copy archived")
+        wait_for(lambda: len(archived_ids(archive)) == 2, timeout=30, what="the copy archived")
     finally:
         assert stop(service) == 0, log.read_text()[-3000:]
     after = alerts(fresh_topics)
     assert sorted(a["id"] for a in after) == sorted(a["id"] for a in first)  # the copy joined the cluster
-    copy = [orjson.loads(p.read_bytes()) for p in archive.rglob("*.json")]
-    assert len({c["cluster"]["id"] for c in copy}) == 1
+    assert len({row["cluster"] for row in archived_rows(archive)}) == 1
 
 
 def test_a_killed_service_loses_nothing_and_duplicates_nothing(fresh_topics, tmp_path):
@@ -115,7 +115,9 @@ def test_a_killed_service_loses_nothing_and_duplicates_nothing(fresh_topics, tmp
         wait_for(lambda: lag(fresh_topics) == 0, timeout=120, what="every story processed after the restart")
     finally:
         assert stop(service) == 0, log.read_text()[-3000:]
-    archived = {orjson.loads(p.read_bytes())["id"] for p in archive.rglob("*.json")}
+    ids = archived_ids(archive)
+    assert len(ids) == len(set(ids))  # no story archived twice
+    archived = set(ids)
     assert archived == {f"s{i}" for i in range(n)}
     sent = alerts(fresh_topics)
     assert len(sent) == len({a["id"] for a in sent})  # no alert delivered twice
