@@ -75,7 +75,7 @@ def answer(data: bytes, headers: Mapping[str, str]) -> FeedParserDict | str:
     plain = plainxml.check(data, headers)
     if isinstance(plain, str):
         return plain
-    parsed = read(data, plain, headers.get("content-location", ""))
+    parsed = read(plain.data or data, plain, headers.get("content-location", ""))
     if not isinstance(parsed, str) and not parsed.entries:
         return "no entries (feedparser words the empty cases)"
     return parsed

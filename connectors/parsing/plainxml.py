@@ -1,5 +1,6 @@
-"""Whether a feed document is plain XML the fast reader may take: UTF-8 as feedparser would decode it,
-namespace well-formed, no DOCTYPE, no xml:base, no xml:lang below the root, a root naming a format we know.
+"""Whether a feed document is plain XML the fast reader may take: in the encoding feedparser reads it in at
+the first try (transcoded to UTF-8 here, as feedparser does), namespace well-formed, no DOCTYPE, no xml:base,
+no xml:lang below the root, a root naming a format we know.
 
 Anything else goes to feedparser, which has the rules for it (encoding fallbacks, its loose parser, entity
 declarations, scoped bases and languages, truncated documents). The check is one expat pass without a tree,
@@ -22,8 +23,9 @@ RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 ATOM10 = "http://www.w3.org/2005/Atom"
 ATOM03 = "http://purl.org/atom/ns#"
 _UTF8 = frozenset({"utf-8", "utf8"})
-_ASCII = frozenset({"us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1"})  # UTF-8 alike on ASCII bytes
+_ASCII = frozenset({"us-ascii", "ascii"})  # feedparser falls back to others on bytes past ASCII
 _DECLARED = re.compile(rb"<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']*)[\"']")
+_DECLARATION = re.compile(r"<\?xml[^>]*\?>")  # only at the very start, as feedparser replaces it
 _APPLICATION = ("application/xml", "application/xml-dtd", "application/xml-external-parsed-entity")
 _TEXT = ("text/xml", "text/xml-external-parsed-entity")
 _XML_LANG = "http://www.w3.org/XML/1998/namespace}lang"
@@ -40,6 +42,7 @@ class Plain:
     lang: str | None = None
     note: str | None = None
     rdf: bool = False  # an RDF root (RSS 1.0 or 0.90), whose item ids are rdf:about attributes
+    data: bytes | None = None  # the document transcoded to UTF-8, where it came in another encoding
 
 
 def check(data: bytes, headers: Mapping[str, str]) -> Plain | str:
@@ -47,17 +50,25 @@ def check(data: bytes, headers: Mapping[str, str]) -> Plain | str:
     ``headers`` are the lower-cased response headers feedparser would be given."""
     if "content-language" in headers:
         return "Content-Language header (feedparser takes it as the language)"
-    body = data[3:] if data[:3] == b"\xef\xbb\xbf" else data
+    bom = data[:3] == b"\xef\xbb\xbf"
+    body = data[3:] if bom else data
     prolog = xmlprolog.scan(body)
     if prolog.data is not body:
         return "UTF-16 or UTF-32"
+    encoding = _encoding(body, prolog.end, headers)
+    if isinstance(encoding, str):
+        return encoding
+    if encoding.codec is not None:  # read as feedparser decodes it, declared UTF-8 as it then is
+        if bom:
+            return "a UTF-8 byte-order mark on a document in another encoding"
+        body = transcoded(body, encoding.codec, prolog.end)
+        if body is None:
+            return f"not {encoding.codec}, as feedparser would first read it"
+        prolog = xmlprolog.scan(body)
     if prolog.root is None:
         return "no root element after the prolog"
     if prolog.doctype is not None or prolog.entities:
         return "DOCTYPE"
-    encoding = _encoding(body, prolog.end, headers)
-    if isinstance(encoding, str):
-        return encoding
     if b"xml:base" in body:
         return "xml:base"
     root = _root(body)
@@ -68,19 +79,36 @@ def check(data: bytes, headers: Mapping[str, str]) -> Plain | str:
     if lang_at >= 0 and (lang_at > body.find(b">", prolog.end) or body.find(b"xml:lang", lang_at + 8) >= 0):
         return "xml:lang below the root"
     found = _format(name, attributes, namespaces)
+    if not found:
+        return f"root {name} {attributes.get('version', '')}".rstrip()
     lang = attributes.get(_XML_LANG)
-    rdf = name == f"{RDF}}}RDF"
-    return Plain(found, lang.replace("_", "-") if lang else None, encoding.note, rdf) if found else f"root {name} {attributes.get('version', '')}".rstrip()
+    return Plain(found, lang.replace("_", "-") if lang else None, encoding.note, name == f"{RDF}}}RDF",
+                 body if encoding.codec is not None else None)
+
+
+def transcoded(body: bytes, codec: str, root: int) -> bytes | None:
+    """``body`` decoded from ``codec`` and encoded in UTF-8, its XML declaration saying so (or None when it
+    does not decode): the bytes feedparser's encoding step gives its parser."""
+    try:
+        text = body.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        return None
+    declared = _DECLARATION.match(text, 0, root)  # (the prolog is ASCII in any encoding we transcode)
+    if declared:
+        text = "<?xml version='1.0' encoding='utf-8'?>" + text[declared.end():]
+    return text.encode("utf-8")
 
 
 @dataclass(frozen=True, slots=True)
 class _Encoding:
     note: str | None
+    codec: str | None  # what to decode from, when not UTF-8 already (or the declaration names another)
 
 
 def _encoding(body: bytes, root: int, headers: Mapping[str, str]) -> _Encoding | str:
-    """feedparser's choice of encoding (RFC 3023 as its encoding step reads it), where that is UTF-8 or
-    gives the same characters; else why not. Keeps the note it would leave on a non-XML media type."""
+    """feedparser's choice of encoding (RFC 3023 as its encoding step reads it) where it is the one it
+    uses, that is where the document decodes in it; else why not. Keeps the note it would leave on a
+    non-XML media type."""
     declared = _DECLARED.match(body, 0, root)
     xml_encoding = declared[1].decode("ascii", "replace").lower() if declared else ""
     media, _, parameters = headers.get("content-type", "").partition(";")
@@ -97,15 +125,16 @@ def _encoding(body: bytes, root: int, headers: Mapping[str, str]) -> _Encoding |
         chosen = xml_encoding or "iso-8859-1"
     else:
         chosen = xml_encoding or "utf-8"
-    for encoding in {chosen, xml_encoding or "utf-8"}:
-        if encoding not in _UTF8 and not (encoding in _ASCII and body.isascii()):
-            return f"encoding {encoding}"
+    chosen = "gb18030" if chosen == "gb2312" else chosen  # (as feedparser widens it)
+    if chosen in _ASCII and not body.isascii():
+        return f"encoding {chosen} on bytes that are not ASCII"  # (feedparser tries other encodings)
     note = None
     if headers and not acceptable:
         shown = headers.get("content-type")
         note = f"survivable: NonXMLContentType: {shown} is not an XML media type" if "content-type" in headers \
             else "survivable: NonXMLContentType: no Content-type specified"
-    return _Encoding(note)
+    plain = chosen in _UTF8 and xml_encoding in _UTF8 | {""}
+    return _Encoding(note, None if plain else chosen)
 
 
 def _root(body: bytes) -> tuple[str, dict[str, str], dict[str, str]] | str:
