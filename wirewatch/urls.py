@@ -27,7 +27,7 @@ TRACKING = frozenset({
 # the values that mean it.
 _AMP = {"amp": {"", "1", "true", "yes"}, "_amp": {"", "1", "true"}, "outputtype": {"amp"}, "output": {"amp"}}
 # Host prefixes naming another rendering of the same site; dropped while a registrable name remains.
-_HOST_PREFIXES = ("www.", "m.", "mobile.", "amp.", "www2.")
+_HOST_PREFIX = re.compile(r"www2?\.|m\.|mobile\.|amp\.")
 _DEFAULT_PORTS = ("80", "443")  # http and https are one scheme here, so either default port is no port
 # Wrappers whose target travels in a query parameter: (host, or a suffix starting with "."), path, parameter.
 _WRAPPERS = (
@@ -45,7 +45,10 @@ _WRAPPERS = (
     (".safelinks.protection.outlook.com", "/", ("url",)),
     ("feedproxy.google.com", None, ("url",)),
 )
+_WRAPPER_HOSTS = frozenset(h for h, _, _ in _WRAPPERS if not h.startswith("."))
+_WRAPPER_SUFFIXES = tuple(h for h, _, _ in _WRAPPERS if h.startswith("."))
 _AMP_CACHE = ".cdn.ampproject.org"
+_AMP_SUFFIXES = {".amp.html": ".html", ".amp.htm": ".htm", ".amp": ""}
 _ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 _PATH_SAFE = "/%:@!$&'()*+,;=~-._"
@@ -57,10 +60,9 @@ def canonical_url(url: str) -> str:
     text = url.strip() if isinstance(url, str) else ""
     try:
         for _ in range(_MAX_UNWRAP):
-            result = _canonical(text)
-            if result == text:
-                return result
-            text = result
+            text, inner = _canonical(text)
+            if not inner:  # not a wrapper: canonical already
+                break
         return text
     except (ValueError, UnicodeError):
         return text
@@ -78,26 +80,27 @@ def identity_url(url: str | None) -> str | None:
     return canon if parts.path not in ("", "/") or parts.query else None
 
 
-def _canonical(text: str) -> str:
+def _canonical(text: str) -> tuple[str, bool]:
+    """One step: the canonical form (False), or the address a wrapper or the AMP cache holds (True)."""
     if text.startswith("//"):
         text = "https:" + text
     parts = urlsplit(text)
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https") or not parts.netloc:
-        return text
+        return text, False
     host, port = _host_port(parts.netloc)
     if not host:
-        return text
+        return text, False
     query = parse_qsl(parts.query, keep_blank_values=True)
     target = _wrapped_target(host, parts.path, query)
     if target is not None:
-        return target
-    path = parts.path
+        return target, True
+    path = _path(parts.path)
     if host.endswith(_AMP_CACHE):  # https://www-example-com.cdn.ampproject.org/c/s/www.example.com/a.amp.html
         inner = re.match(r"^/[a-z](/s)?/([^/]+)(/.*)?$", path)
         if inner:
-            return ("https" if inner.group(1) else "http") + "://" + inner.group(2) + (inner.group(3) or "/")
-    return urlunsplit(("https", host + port, _path(path), _query(query), ""))
+            return ("https" if inner.group(1) else "http") + "://" + inner.group(2) + (inner.group(3) or "/"), True
+    return urlunsplit(("https", host + port, path, _query(query), "")), False
 
 
 def _host_port(netloc: str) -> tuple[str, str]:
@@ -111,17 +114,14 @@ def _host_port(netloc: str) -> tuple[str, str]:
     if port.isdigit():
         port = str(int(port))
         port = "" if port in _DEFAULT_PORTS else port
-    stripped = True
-    while stripped:
-        stripped = False
-        for prefix in _HOST_PREFIXES:
-            rest = host[len(prefix):]
-            if host.startswith(prefix) and "." in rest.strip("."):
-                host, stripped = rest, True
+    while (prefix := _HOST_PREFIX.match(host)) and "." in host[prefix.end():].strip("."):
+        host = host[prefix.end():]
     return host, (f":{port}" if port else "")
 
 
 def _wrapped_target(host: str, path: str, query: list[tuple[str, str]]) -> str | None:
+    if not query or (host not in _WRAPPER_HOSTS and not host.endswith(_WRAPPER_SUFFIXES)):
+        return None
     for wrapper_host, wrapper_path, names in _WRAPPERS:
         host_ok = host.endswith(wrapper_host) if wrapper_host.startswith(".") else host == wrapper_host
         if not host_ok or (wrapper_path is not None and path != wrapper_path):
@@ -134,13 +134,16 @@ def _wrapped_target(host: str, path: str, query: list[tuple[str, str]]) -> str |
 
 def _path(path: str) -> str:
     path = _ESCAPE.sub(_escape, quote(path, safe=_PATH_SAFE))
-    segments = [s for s in path.split("/") if s.lower() != "amp"]  # /news/amp/world-123, /story/amp/
-    if segments:
-        last = segments[-1]
-        for suffix, keep in ((".amp.html", ".html"), (".amp.htm", ".htm"), (".amp", "")):
-            if last.lower().endswith(suffix) and len(last) > len(suffix):
-                segments[-1] = last[: -len(suffix)] + keep
-                break
+    segments = path.split("/")
+    while True:  # an AMP segment (/news/amp/world-123, /story/amp/) or suffix (a.amp.html): until none is left
+        segments = [s for s in segments if s.lower() != "amp"]
+        while len(segments) > 1 and not segments[-1]:  # trailing slashes
+            segments.pop()
+        last = segments[-1] if segments else ""
+        suffix = next((x for x in _AMP_SUFFIXES if last.lower().endswith(x) and len(last) > len(x)), None)
+        if suffix is None:
+            break
+        segments[-1] = last[: -len(suffix)] + _AMP_SUFFIXES[suffix]
     path = "/".join(segments).rstrip("/")
     return path if path.startswith("/") else "/" + path
 
