@@ -15,7 +15,9 @@ from typing import Iterable, Mapping
 
 from wirewatch.records import Cluster, EnrichedStory, Member, Spread, Story
 from wirewatch.transforms.dedupe import story_order
-from wirewatch.transforms.lineage import MAX_MEMBERS, diff_summary, join_versions, member_of, outlet_of, replaces, seen_of
+from wirewatch.transforms.lineage import (
+    MAX_MEMBERS, diff_summary, join_versions, member_of, outlet_of, replaces, seen_of, version_rank,
+)
 
 MAX_OUTLETS = 1000  # distinct outlets a cluster counts exactly; past that the count stays
 SPREAD_FACTS_MAX = 100  # rules test spread>=N for N up to this
@@ -66,8 +68,12 @@ def observe(track: Track | None, story: Story, countries: Iterable[str], regions
     track = track or Track()
     changes = diff_summary(track.latest.body, story.body) if track.latest and replaces(story, track.latest) else None
     versioned = story.version is not None or story.correction or story.item_id is not None
-    latest = _slim(story) if versioned else track.latest
-    members = track.members if len(track.members) >= MAX_MEMBERS else (*track.members, member_of(story, changes))
+    # An older version that comes late (a stream keeps no order between keyed steps) does not displace a newer.
+    newer = track.latest is None or version_rank(story) >= version_rank(track.latest)
+    latest = _slim(story) if versioned and newer else track.latest
+    members = track.members
+    if len(members) < MAX_MEMBERS:  # listed in the order first seen, whatever order they were processed in
+        members = tuple(sorted((*members, member_of(story, changes)), key=_first_seen))
     outlet = outlet_of(story)
     new_outlet = outlet not in track.outlets and len(track.outlets) < MAX_OUTLETS
     outlets = track.outlets | {outlet} if new_outlet else track.outlets
@@ -83,6 +89,10 @@ def observe(track: Track | None, story: Story, countries: Iterable[str], regions
                     len(arrivals), fresh)
     track = Track(members, latest, outlets, arrivals, all_regions, track.crossed | set(fresh), max(track.seen, when))
     return track, members, spread
+
+
+def _first_seen(member: Member) -> tuple[bool, float]:
+    return (member.seen is None, member.seen.timestamp() if member.seen else 0.0)
 
 
 def _slim(story: Story) -> Story:

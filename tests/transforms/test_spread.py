@@ -79,3 +79,17 @@ def test_rules_test_spread_and_new_region():
     assert rules(None) == [] and rules(Spread(2)) == []
     assert rules(Spread(3)) == ["quake-spreading"]
     assert rules(Spread(2, ("Eastern Asia",), ("Eastern Asia",))) == ["quake-new-region"]
+
+
+def test_a_stream_out_of_order_lists_members_as_first_seen_and_diffs_against_the_newest_version():
+    from datetime import timedelta
+
+    t = datetime(2024, 3, 4, 6, 0, tzinfo=timezone.utc)
+    v1 = Story("v1", "The toll rose to 12.", item_id="i", version=1, produced=t)
+    v2 = Story("v2", "The toll rose to 31.", item_id="i", version=2, produced=t + timedelta(minutes=5))
+    v3 = Story("v3", "The toll rose to 40.", item_id="i", version=3, produced=t + timedelta(minutes=9))
+    track, members, _ = observe(None, v2, (), (), T0, POLICY)
+    track, members, _ = observe(track, v1, (), (), T0 + 1, POLICY)  # the first version, processed late
+    track, members, _ = observe(track, v3, (), (), T0 + 2, POLICY)
+    assert [m.story_id for m in members] == ["v1", "v2", "v3"]
+    assert [m.changes for m in members] == [None, None, "1 paragraph changed; toll 31 -> 40"]
