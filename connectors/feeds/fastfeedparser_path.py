@@ -112,8 +112,13 @@ def read(data: bytes, plain: Plain, location: str) -> FeedParserDict | str:
                 entry.pop(key, None)
             entry.update(part)
     feed = parsed.get("feed") or {}
+    title = feed.get("title")
+    if not data.isascii():
+        title = _repaired(title)
+        for entry in entries:
+            _repair(entry)
     answer = FeedParserDict(version=plain.format, entries=entries, bozo=False, feed=FeedParserDict(
-        title=feed.get("title"), link=_link(feed.get("link"), location), language=_language(data, plain, first),
+        title=title, link=_link(feed.get("link"), location), language=_language(data, plain, first),
     ))
     if plain.note:
         answer["notes"] = [plain.note]
@@ -199,6 +204,28 @@ def _entry(entry: Mapping[str, Any], lang: str | None, form: str, location: str,
         out["authors"] = [_author(author)]
     out["published_at"] = _when(entry.get("published") or entry.get("updated"))
     return out
+
+
+def _repaired(value: Any) -> Any:
+    """feedparser's repair of a value: text that is UTF-8 read as Latin-1 is read again as UTF-8."""
+    if isinstance(value, str) and not value.isascii() and max(value) < "\u0100":
+        try:
+            return value.encode("iso-8859-1").decode("utf-8")
+        except UnicodeDecodeError:
+            return value
+    return value
+
+
+def _repair(entry: dict[str, Any]) -> None:
+    """The values of an entry as feedparser repairs every value it reads (``_repaired``)."""
+    for key in ("title", "summary"):
+        entry[key] = _repaired(entry.get(key))
+    for part in entry.get("content") or ():
+        part["value"] = _repaired(part["value"])
+    if entry.get("summary_detail"):
+        entry["summary_detail"] = {**entry["summary_detail"], "value": entry["summary"]}
+    for author in entry.get("authors") or ():
+        author["name"] = _repaired(author.get("name"))
 
 
 def _type(kind: object) -> str:

@@ -1,0 +1,84 @@
+"""connectors.parsing.plainxml decides which documents the fast reader takes, and hands it the characters
+feedparser's encoding step would give its parser: generated documents in many encodings, declared or not,
+with and without HTTP headers, must decode alike wherever the check takes them, and give the same Stories."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from feedparser.encodings import convert_to_utf8
+
+from wirewatch.connectors.feeds.feedparser_path import parse_feed
+from wirewatch.connectors.parsing import plainxml
+from tests.connectors.feeds.floors import Floor
+
+ENCODINGS = ["utf-8", "iso-8859-1", "windows-1251", "windows-1252", "gb2312", "shift_jis", "euc-kr", "us-ascii"]
+CONTENT_TYPES = [None, "application/rss+xml", "application/xml; charset=utf-8", "text/xml", "text/html",
+                 "text/xml; charset=iso-8859-1", "application/rss+xml; charset=windows-1251", "text/plain; charset=utf-8"]
+TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30).filter(str.strip)
+FLOOR = Floor(taken=25, transcoded=8, refused=5)
+
+
+def _document(title: str, encoding: str, declared: bool) -> bytes | None:
+    escaped = title.replace("&", "&amp;").replace("<", "&lt;")
+    head = f"<?xml version='1.0' encoding='{encoding}'?>" if declared else ""
+    body = (f"{head}<rss version='2.0'><channel><title>F</title><item><title>{escaped}</title>"
+            f"<guid>http://example.org/1</guid></item></channel></rss>")
+    try:
+        return body.encode(encoding)
+    except UnicodeEncodeError:
+        return None
+
+
+def _from_root(data: bytes) -> bytes:
+    return data[data.index(b"<rss"):]
+
+
+@FLOOR
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(TEXT, st.sampled_from(ENCODINGS), st.sampled_from(ENCODINGS), st.booleans(), st.sampled_from(CONTENT_TYPES),
+       st.booleans())
+def test_the_fast_reader_reads_the_characters_feedparser_reads(title: str, encoding: str, declared_as: str,
+                                                                declared: bool, content_type: str | None,
+                                                                located: bool) -> None:
+    """Where the check takes a document, its bytes (transcoded or not) are feedparser's UTF-8 from the root on,
+    its note is the one feedparser's encoding step raises, and the Stories are feedparser's."""
+    data = _document(title, encoding, declared)
+    if data is None:
+        return
+    if declared and declared_as != encoding:  # a declaration that may lie about the bytes
+        data = data.replace(f"encoding='{encoding}'".encode(), f"encoding='{declared_as}'".encode(), 1)
+    headers = {"content-type": content_type} if content_type else {}
+    if located:
+        headers["content-location"] = "http://example.org/feed.xml"
+    plain = plainxml.check(data, headers)
+    if isinstance(plain, str):
+        FLOOR.count("refused")
+        return
+    FLOOR.count("taken")
+    FLOOR.count("transcoded", plain.data is not None)
+    state: dict = {}
+    expected = convert_to_utf8(dict(headers), data, state)
+    assert _from_root(plain.data or data) == _from_root(expected)
+    problem = state.get("bozo_exception")
+    assert plain.note == (f"survivable: {type(problem).__name__}: {problem}" if problem else None)
+    url = headers.get("content-location")
+    fast = parse_feed(data, url, {k: v for k, v in headers.items() if k != "content-location"})
+    slow = parse_feed(data, url, {k: v for k, v in headers.items() if k != "content-location"}, fast=False)
+    assert [s.to_dict() for s in fast.stories] == [s.to_dict() for s in slow.stories]
+    assert fast.notes == slow.notes
+
+
+def test_a_declaration_after_whitespace_is_left_to_feedparser() -> None:
+    """feedparser's loose parser reads it (its encoding step adds a declaration before the whitespace)."""
+    data = b"\n<?xml version='1.0' encoding='iso-8859-1'?><rss version='2.0'><channel><item><title>\xe9</title>" \
+           b"</item></channel></rss>"
+    assert isinstance(plainxml.check(data, {}), str)
+
+
+def test_bytes_that_do_not_decode_as_declared_are_left_to_feedparser() -> None:
+    data = "<?xml version='1.0' encoding='us-ascii'?><rss version='2.0'><channel><item><title>é</title>" \
+           "</item></channel></rss>"
+    assert plainxml.check(data.encode("utf-8"), {}).startswith("encoding us-ascii")
+    assert plainxml.check(data.replace("us-ascii", "utf-8").encode("iso-8859-1"), {}).startswith("not well-formed")
