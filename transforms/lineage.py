@@ -9,7 +9,7 @@ import dataclasses
 import difflib
 import re
 from datetime import datetime
-from typing import Sequence
+from typing import Any, Callable, Sequence
 from urllib.parse import urlsplit
 
 from wirewatch.records import Cluster, Member, Story
@@ -70,11 +70,12 @@ def version_rank(story: Story) -> int:
     return story.version if story.version is not None else 1
 
 
-def join_versions(pairs: Sequence[tuple[Story, Cluster]], order=None) -> list[tuple[Story, Cluster]]:
+def join_versions(pairs: Sequence[tuple[Story, Cluster]],
+                  order: Callable[[Story], Any] | None = None) -> list[tuple[Story, Cluster]]:
     """Versions of one wire item (one ``item_id``) in one cluster: the cluster of the item's earliest story
     (in ``order``, default: the version, then the pairs' order), with every story of a cluster a later version
     led joining too; each version's ``supersedes`` names the version before it."""
-    order = order or (lambda s: 0)
+    order = order or (lambda _: 0)
     ranked = sorted(range(len(pairs)), key=lambda i: (version_rank(pairs[i][0]), order(pairs[i][0]), i))
     target: dict[str, str] = {}  # cluster id -> the cluster it joins
     first: dict[str, str] = {}  # item id -> its earliest story's cluster
