@@ -147,3 +147,53 @@ def test_padding_without_entities_is_harmless() -> None:
     body = b'<?xml version="1.0"?>' + PADDINGS["comment-1MB"] + DOCS["rss"].replace(b"&REF;", b"Title")
     result = parse_document(body, origin="x.xml:0", filename="x.xml")
     assert not result.errors and [s.title for s in result.stories] == ["Title"]
+
+
+ATTACK_BODIES = {
+    "billion-laughs": BILLION_LAUGHS % (b"rss", DOCS["rss"].replace(b"REF", b"l9")),
+    "quadratic": QUADRATIC % (b"rss", DOCS["rss"].replace(b"REF", b"a")),
+    "external": EXTERNAL % (b"rss", DOCS["rss"].replace(b"REF", b"secret")),
+    "parameter": PARAMETER % (b"rss", DOCS["rss"].replace(b"REF", b"x")),
+    "padded-70KB": (b'<?xml version="1.0"?>' + PADDINGS["comment-70KB"] + b"<!DOCTYPE rss [" + LAUGHS + b"]>"
+                    + DOCS["rss"].replace(b"REF", b"l9")),
+}
+
+
+@pytest.mark.parametrize("attack", sorted(ATTACK_BODIES))
+@pytest.mark.parametrize("checked", [True, False])
+def test_the_fast_reader_never_reads_an_entity_declaration(monkeypatch: pytest.MonkeyPatch, attack: str,
+                                                          checked: bool) -> None:
+    """The refusal comes before any parser; and were it skipped (``checked`` False), the fast reader's own
+    check still leaves every DOCTYPE to feedparser, so fastfeedparser never sees one."""
+    from wirewatch.connectors.feeds import fastfeedparser_path, feedparser_path
+    from wirewatch.connectors.parsing import plainxml
+
+    seen: list[bytes] = []
+    real = fastfeedparser_path.fastfeedparser.parse
+    monkeypatch.setattr(fastfeedparser_path.fastfeedparser, "parse", lambda data: seen.append(data) or real(data))
+    if not checked:
+        monkeypatch.setattr(feedparser_path, "entity_risk", lambda body: None)
+    result = feedparser_path.parse_feed(ATTACK_BODIES[attack], "http://example.org/feed")
+    assert not seen
+    assert plainxml.check(ATTACK_BODIES[attack], {}) == "DOCTYPE"
+    if checked:
+        assert not result.items and "refused" in result.errors[0].reason
+    else:  # feedparser read it without expanding (test_feedparser_alone_never_expands_the_refused_shapes)
+        assert all(len(s.title or "") <= 50_000 for s in result.stories)  # (one reference, not a bomb)
+
+
+def test_a_harmless_doctype_is_left_to_feedparser_too() -> None:
+    from wirewatch.connectors.parsing import plainxml
+
+    body = (b'<!DOCTYPE rss [<!ENTITY id "tag:example.com,">]><rss version="2.0"><channel><item>'
+            b"<title>x</title><guid isPermaLink='false'>&id;2006:/blog/</guid></item></channel></rss>")
+    assert plainxml.check(body, {}) == "DOCTYPE"
+    assert plainxml.check(b'<?xml version="1.0"?>' + PADDINGS["comment-1MB"] + body, {}) == "DOCTYPE"
+
+
+def test_a_padded_feed_without_entities_is_read_by_the_fast_reader() -> None:
+    from wirewatch.connectors.feeds import fastfeedparser_path
+
+    body = b'<?xml version="1.0"?>' + PADDINGS["comment-1MB"] + DOCS["rss"].replace(b"&REF;", b"Title")
+    answer = fastfeedparser_path.answer(body, {})
+    assert not isinstance(answer, str) and [e["title"] for e in answer.entries] == ["Title"]
