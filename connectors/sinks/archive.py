@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+import pyarrow as pa
+
 from wirewatch.connectors.archive import schema
 from wirewatch.connectors.archive.writer import ParquetArchive
 from wirewatch.connectors.health.faults import retry
@@ -24,6 +26,8 @@ from wirewatch.records import DeadLetter, EnrichedStory, StoryAlerts, dumps, exc
 
 
 FORMS = ("parquet", "json")
+# what building a Parquet table raises for text or values a row cannot hold (see schema.encodable)
+UNENCODABLE = (pa.ArrowException, UnicodeError, ValueError, TypeError, OverflowError)
 
 
 def archive_path(root: Path, story: EnrichedStory) -> Path:
@@ -78,19 +82,30 @@ class ArchiveStories(PassOnWhenDurable):
         return outcome
 
     def _take_row(self, outcome: StoryAlerts) -> Any:
-        _, bad = schema.encodable([outcome.story])
-        if bad:
-            s = outcome.story.story
-            return DeadLetter(s.origin or s.id, "archive", bad[0][1], raw=excerpt(repr(s)))
         self.batch.append(outcome.story)
         return outcome
 
     def make_durable(self) -> None:
         if self.parquet is not None:
             if self.batch:
-                parquet, batch = self.parquet, self.batch
-                retry("archive", lambda: parquet.write(batch))
-                metrics.STORIES_OUT.inc(len(batch))
+                self._write_rows(self.batch)
             return
         if self.written:
             retry("archive", lambda: self.durability.sync(self.archive))
+
+    def _write_rows(self, batch: list[EnrichedStory]) -> None:
+        """The bundle's stories in Parquet; when some hold what Parquet cannot (a lone surrogate, say), those
+        become dead letters in place of their outcomes and the rest are written."""
+        parquet = self.parquet
+        assert parquet is not None
+        try:
+            retry("archive", lambda: parquet.write(batch))
+        except UNENCODABLE:
+            batch, bad = schema.encodable(batch)
+            dead = {story.id: DeadLetter(story.story.origin or story.id, "archive", why, raw=excerpt(repr(story.story)))
+                    for story, why in bad}
+            self._held = [(dead.get(o.story.id, o) if isinstance(o, StoryAlerts) else o, ts, w)
+                          for o, ts, w in self._held]
+            if batch:
+                retry("archive", lambda: parquet.write(batch))
+        metrics.STORIES_OUT.inc(len(batch))
