@@ -9,7 +9,9 @@ into a temporary folder). Rounds alternate which side runs first; each command's
 is reported, with the load average before and after. Each side gets its own compiled cache, filled by one
 untimed run first (a warm start: what every run after the first one sees); ``--cold`` adds this checkout
 with the cache off (``WIREWATCH_CACHE=off``: what a first run after a change to transforms/ costs).
-Peak RSS is each child's own maximum resident set, from ``os.wait4`` (the rusage of that child alone)."""
+Peak RSS and CPU time (user + system, every thread) are each child's own, from ``os.wait4`` (the rusage of
+that child alone). The in-process engine runs on one thread, so its CPU time is close to what its wall time
+is on an idle core; beside other work, wall time stretches with the load average and CPU time far less."""
 
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ class Side:
     checkout: Path
     cache: str  # WIREWATCH_CACHE for its runs
     wall: dict[str, list[float]] = field(default_factory=dict)
+    cpu: dict[str, list[float]] = field(default_factory=dict)  # user + system seconds of the child
     rss: dict[str, list[int]] = field(default_factory=dict)
 
 
@@ -61,8 +64,8 @@ def commands(work: Path) -> dict[str, list[str]]:
     }
 
 
-def run_once(side: Side, args: list[str]) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of ``wirewatch ARGS`` run with ``side``'s code and cache."""
+def run_once(side: Side, args: list[str]) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds and peak RSS (KiB) of ``wirewatch ARGS`` run with ``side``'s code and cache."""
     env = dict(os.environ, PYTHONPATH=str(side.checkout), WIREWATCH_CACHE=side.cache)
     start = time.perf_counter()
     child = subprocess.Popen([sys.executable, "-m", "wirewatch.pipelines.cli", *args], cwd=side.checkout, env=env,
@@ -74,7 +77,7 @@ def run_once(side: Side, args: list[str]) -> tuple[float, int]:
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
         raise SystemExit(f"{side.name}: wirewatch {' '.join(args)} failed:\n{err.decode(errors='replace')}")
-    return wall, usage.ru_maxrss
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
 
 
 def load() -> str:
@@ -102,8 +105,9 @@ def main() -> int:
         for r in range(args.rounds):
             for side in (sides if r % 2 == 0 else sides[::-1]):
                 for label, argv in cmds.items():
-                    wall, rss = run_once(side, argv)
+                    wall, cpu, rss = run_once(side, argv)
                     side.wall.setdefault(label, []).append(wall)
+                    side.cpu.setdefault(label, []).append(cpu)
                     side.rss.setdefault(label, []).append(rss)
         report(sides, args.rounds, args.against, load_before, load())
     return 0
@@ -117,15 +121,18 @@ def report(sides: list[Side], rounds: int, against: str, load_before: str, load_
     print("ratios (before / after; > 1: this checkout is faster):")
     for label in after.wall:
         print(f"  {label:18s} {med(before.wall[label]) / med(after.wall[label]):5.2f}x wall   "
+              f"{med(before.cpu[label]) / med(after.cpu[label]):5.2f}x CPU   "
               f"{med(before.rss[label]) / med(after.rss[label]):5.2f}x peak RSS")
-    print(f"goal: enrich of one story and replay of seeds/ under {GOAL_S} s wall (this checkout, warm cache)")
-    print(f"{'command':18s} " + " ".join(f"{s.name:>28s}" for s in sides))
+    print(f"goal: enrich of one story and replay of seeds/ under {GOAL_S} s wall (this checkout, warm cache);")
+    print("  CPU (user + system): close to the wall time on an idle core for the one-thread in-process engine")
+    print(f"{'command':18s} " + " ".join(f"{s.name + ': wall [range], CPU, peak RSS':>42s}" for s in sides))
     for label in after.wall:
         cells = []
         for s in sides:
             w = s.wall[label]
-            cells.append(f"{med(w):5.2f} s [{min(w):.2f}-{max(w):.2f}] {med(s.rss[label]) / 1024:4.0f} MB")
-        print(f"{label:18s} " + " ".join(f"{c:>28s}" for c in cells))
+            cells.append(f"{med(w):5.2f} s [{min(w):.2f}-{max(w):.2f}] {med(s.cpu[label]):5.2f} s "
+                         f"{med(s.rss[label]) / 1024:4.0f} MB")
+        print(f"{label:18s} " + " ".join(f"{c:>42s}" for c in cells))
 
 
 if __name__ == "__main__":
