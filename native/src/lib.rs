@@ -89,19 +89,17 @@ struct Scratch {
     terms: Vec<(u32, u32)>, // term id -> (generation, slot in lists)
     lists: Vec<Vec<Occ>>,
     found: Vec<u32>,
-    rule_stamp: Vec<u32>,
     candidates: Vec<u32>,
     patterns: Vec<(u32, u32, u32)>,
 }
 
 impl Scratch {
-    fn new(n_terms: usize, n_rules: usize) -> Self {
+    fn new(n_terms: usize) -> Self {
         Scratch {
             generation: 0,
             terms: vec![(0, 0); n_terms],
             lists: Vec::new(),
             found: Vec::new(),
-            rule_stamp: vec![0; n_rules],
             candidates: Vec::new(),
             patterns: Vec::new(),
         }
@@ -110,7 +108,7 @@ impl Scratch {
 
 impl Core {
     fn new_scratch(&self) -> Scratch {
-        Scratch::new(self.case.len(), self.rules.len())
+        Scratch::new(self.case.len())
     }
 }
 
@@ -136,10 +134,9 @@ impl Hits<'_> {
 struct Core {
     streams: Vec<Stream>,
     case: Vec<Option<(Vec<String>, bool)>>, // term id -> (written words, prefix) when case matters
-    anchors: Vec<Vec<u32>>,                 // term id -> rules anchored on it
-    always: Vec<u32>,
+    anchors: Vec<Vec<(u32, u32)>>,          // term id -> (rule anchored on it, the fact id the rule requires)
+    always: Vec<(u32, u32)>,                // (rule, fact id) of the rules evaluated for every story
     rules: Vec<Rule>,
-    rule_fact: Vec<u32>,                 // rule -> the fact id it requires (country or region), or NO_FACT
     facts: FxHashMap<(String, String), u32>, // (country|region, value) -> fact id
     scratch: Mutex<Scratch>,
 }
@@ -686,7 +683,6 @@ impl Core {
         s.generation = s.generation.wrapping_add(1);
         if s.generation == 0 {
             s.terms.iter_mut().for_each(|x| x.0 = 0);
-            s.rule_stamp.iter_mut().for_each(|x| *x = 0);
             s.generation = 1;
         }
         let gen = s.generation;
@@ -743,27 +739,17 @@ impl Core {
                 }
             }
         }
+        // The candidates: rules anchored on a term found (and those evaluated for every story) whose country
+        // or region, if they require one, the story has; sorted and deduplicated rather than marked in a
+        // table over all rules (a cache miss a rule).
         s.candidates.clear();
-        let rule_fact = &self.rule_fact;
-        let consider = |r: u32, stamps: &mut Vec<u32>, out: &mut Vec<u32>| {
-            let ri = r as usize;
-            if stamps[ri] != gen {
-                stamps[ri] = gen;
-                let need = rule_fact[ri];
-                if need == NO_FACT || story_facts.contains(&need) {
-                    out.push(r);
-                }
-            }
-        };
-        for &r in &self.always {
-            consider(r, &mut s.rule_stamp, &mut s.candidates);
-        }
+        let held = |need: u32| need == NO_FACT || story_facts.contains(&need);
+        s.candidates.extend(self.always.iter().filter(|&&(_, need)| held(need)).map(|&(r, _)| r));
         for &tid in &s.found {
-            for &r in &self.anchors[tid as usize] {
-                consider(r, &mut s.rule_stamp, &mut s.candidates);
-            }
+            s.candidates.extend(self.anchors[tid as usize].iter().filter(|&&(_, need)| held(need)).map(|&(r, _)| r));
         }
         s.candidates.sort_unstable();
+        s.candidates.dedup();
         let mut eval =
             Eval { hits: Hits { terms: &s.terms, lists: &s.lists, generation: gen }, facts_obj: story.facts, facts: None };
         for &r in &s.candidates {
@@ -823,7 +809,7 @@ impl Core {
         for (tid, rules) in anchor_rows {
             *anchors.get_mut(tid).ok_or_else(|| PyValueError::new_err("anchor term out of range"))? = rules;
         }
-        let always: Vec<u32> = plan.get_item(4)?.extract()?;
+        let always_rules: Vec<u32> = plan.get_item(4)?.extract()?;
         let mut rules = Vec::new();
         for r in plan.get_item(5)?.try_iter()? {
             rules.push(build_rule(&r?)?);
@@ -847,9 +833,12 @@ impl Core {
                 owners.iter().try_for_each(|&t| check(t))?;
             }
         }
-        if anchors.iter().flatten().chain(&always).any(|&r| r as usize >= n_rules) {
+        if anchors.iter().flatten().chain(&always_rules).any(|&r| r as usize >= n_rules) {
             return Err(PyValueError::new_err("rule index out of range"));
         }
+        let with_fact = |rules: Vec<u32>| -> Vec<(u32, u32)> { rules.into_iter().map(|r| (r, rule_fact[r as usize])).collect() };
+        let always = with_fact(always_rules);
+        let anchors: Vec<Vec<(u32, u32)>> = anchors.into_iter().map(with_fact).collect();
         fn node_terms(node: &Node, out: &mut Vec<u32>) {
             match node {
                 Node::Leaf { tids, .. } => out.extend(tids),
@@ -871,8 +860,8 @@ impl Core {
             }
         }
         used.into_iter().try_for_each(check)?;
-        let scratch = Mutex::new(Scratch::new(n_terms, n_rules));
-        Ok(Core { streams, case, anchors, always, rules, rule_fact, facts, scratch })
+        let scratch = Mutex::new(Scratch::new(n_terms));
+        Ok(Core { streams, case, anchors, always, rules, facts, scratch })
     }
 
     /// The rules that fire on one story: ([(rule index, score, clause, set), ...] in rule order, sets), where
