@@ -1,27 +1,36 @@
-"""Speed of the rule engine at 1k, 10k and 100k generated rules over the Reuters-21578 training stories,
-one core: compile cold and from the cache, stories/s, memory, and the ratio to a raw Hyperscan scan of
-the same texts with the same literal terms. Prints numbers; asserts nothing. Stories/s are counted in
-the process's CPU time (the development machine is shared); the wall-clock rate is printed beside it.
+"""Speed of the rule engine at 1k, 10k and 100k generated rules over Reuters-21578 training stories, one
+core, in one run: the compiled core, the pure-Python engine and a raw Hyperscan scan of the same key streams,
+each in a process of its own, measured in alternating rounds (medians of ``--rounds``, at least 5), with the
+load average and peak memory. Ratios first. Prints numbers; asserts nothing.
 
-    .venv/bin/python bench/rules_speed.py [--sizes 1000,10000,100000] [--corpus PATH.jsonl]
+    .venv/bin/python bench/rules_speed.py [--sizes 1000,10000,100000] [--rounds 5] [--stories 4000]
 
-Rules are generated from the corpus's own vocabulary, drawn uniformly over distinct words and word pairs
-(so most are specific, as analysts' terms are; a word alone is never one of the words found in more than
-1% of stories, while word pairs may be made of such words), in nine shapes: phrases, alias sets
-shared by many rules, prefixes, NEAR/ONEAR, field scopes, NOT, weights with thresholds, exact-case
-names, and country/region predicates. Each size runs in fresh processes (cold, then from the cache).
-The rule engine's compiled core is used when built (scripts/bootstrap); WIREWATCH_NATIVE=0 measures the
-pure-Python engine.
+- compiled: ``Matcher.match`` per story with the compiled core (story view, scan, candidates, evaluation,
+  records): what the pipeline pays;
+- core: the compiled core's part of it alone (``Engine.records`` on story views whose key lines are made);
+- python: ``Matcher.match`` with ``WIREWATCH_NATIVE=0``;
+- raw: Hyperscan alone over the same key lines (the stem and form lines of each story view) with the
+  engine's literal patterns and a no-op callback per hit: the floor of any literal matcher.
+
+Rates are counted in each process's CPU time (the machine is shared; wall-clock rates are printed beside
+them). Compile is measured cold (nothing cached, in a process of its own, with its peak memory), then the
+measured processes load from the cache. Rules are generated from the corpus's own vocabulary, drawn
+uniformly over distinct words and word pairs (so most are specific, as analysts' terms are; a word alone is
+never one of the words found in more than 1% of stories, while word pairs may be made of such words), in nine
+shapes: phrases, alias sets shared by many rules, prefixes, NEAR/ONEAR, field scopes, NOT, weights with
+thresholds, exact-case names, and country/region predicates.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import pickle
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -105,137 +114,215 @@ def generate(n: int, vocab: tuple[list[str], list[str], list[str]], seed: int = 
     return "\n".join(lines) + "\n"
 
 
-def rss_mb() -> float:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def child(rules: str, cache_dir: str, stories_path: str) -> None:
-    """One measurement in a fresh process: compile (cold or cached), then match every story."""
-    import hyperscan
-
+def compile_cold(rules: str, cache_dir: str) -> None:
+    """Parse and compile with nothing cached (then cache it): seconds and peak memory."""
     from wirewatch.transforms.match import Matcher
     from wirewatch.transforms.rulelang.cache import CompiledCache
     from wirewatch.transforms.rules import load_watchlist_file
 
+    cache = CompiledCache(cache_dir)
+    t0 = time.perf_counter()
+    Matcher(load_watchlist_file(rules, cache=cache), cache=cache)
+    print(json.dumps({"compile_s": time.perf_counter() - t0, "peak_mb": peak_mb()}))
+
+
+def serve(kind: str, rules: str, cache_dir: str, stories_path: str) -> None:
+    """Load once, then time one round over every story for each line read from stdin (the round's kind:
+    match, core or raw); one JSON line back per round."""
+    from wirewatch.transforms.match import Matcher
+    from wirewatch.transforms.rulelang.cache import CompiledCache
+    from wirewatch.transforms.rulelang.view import StoryView
+    from wirewatch.transforms.rules import load_watchlist_file
+
+    logging.getLogger("wirewatch.match").setLevel(logging.ERROR)  # the stories over a cap, every round
     enriched = pickle.loads(Path(stories_path).read_bytes())
-    base = rss_mb()
     cache = CompiledCache(cache_dir)
     t0 = time.perf_counter()
     watchlist = load_watchlist_file(rules, cache=cache)
     matcher = Matcher(watchlist, cache=cache)
-    compile_s = time.perf_counter() - t0
-    compiled_mb = rss_mb() - base
-    matches = candidates = 0
-    c0 = time.process_time()
-    for e in enriched:  # first pass: word and stem caches fill, rules compile to closures on first use
-        matcher.match(e)
-    first_s = time.process_time() - c0
-    t0, c0 = time.perf_counter(), time.process_time()
-    for e in enriched:  # second pass: the steady state of a long-running job
-        matches += len(matcher.match(e))
-    match_wall_s, match_s = time.perf_counter() - t0, time.process_time() - c0
+    load_s = time.perf_counter() - t0
     engine = matcher.engine
+    rounds: dict = {}
+    if kind == "raw":
+        rounds["raw"] = raw_round(engine, enriched)
+    else:
+        for e in enriched:  # the first pass: word and stem caches fill, rules compile to closures on first use
+            matcher.match(e)
+        rounds["match"] = lambda: sum(len(matcher.match(e)) for e in enriched)
+        if engine.native is not None:
+            views = [StoryView(e) for e in enriched]
+            ids = [r.id for r in watchlist.rules]
+            caps = (matcher.caps.matches, matcher.caps.spans_per_match, matcher.caps.spans)
+            for v in views:
+                engine.records(v, ids, caps)  # the key lines are made here, outside the rounds
+
+            def core() -> int:
+                found = 0
+                for v in views:
+                    made = engine.records(v, ids, caps)
+                    found += len(made) if isinstance(made, tuple) else len(engine.fire_sets(v, spans=True)[0])
+                return found
+
+            rounds["core"] = core
+    print(json.dumps({"ready": True, "load_s": load_s, "engine": "compiled" if engine.native is not None else "python",
+                      "patterns": engine.size, "peak_mb": peak_mb()}), flush=True)
+    for line in sys.stdin:
+        fn = rounds[line.strip()]
+        w0, c0 = time.perf_counter(), time.process_time()
+        found = fn()
+        cpu, wall = time.process_time() - c0, time.perf_counter() - w0
+        print(json.dumps({"cpu_s": cpu, "wall_s": wall, "found": found, "stories": len(enriched),
+                          "peak_mb": peak_mb()}), flush=True)
+
+
+def raw_round(engine, enriched: list):  # noqa: ANN001, ANN201
+    """Hyperscan alone over the key lines the engine scans (stem and form), the engine's literal patterns per
+    stream, a no-op callback per hit."""
+    import hyperscan
+
+    from wirewatch.transforms.rulelang.syntax import FORM, STEM
     from wirewatch.transforms.rulelang.view import StoryView
 
-    for e in enriched[:2000]:
-        view = StoryView(e)
-        candidates += len(engine.candidates(engine.hits(view), view.facts))
-    # the per-story scan of the key lines: the compiled core's key-trie walk and Hyperscan's scan (the
-    # Python engine's prefilter, with its per-hit callback), the same lines, the same patterns
-    from wirewatch.transforms.rulelang.syntax import FORM, STEM
-
-    lines = [(v.line(STEM), v.line(FORM)) for v in map(StoryView, enriched)]
-    scan = {}
-    if engine.native is not None:
-        c0 = time.process_time()
-        found = sum(engine.native.scan_count(a, b) for a, b in lines)
-        scan["trie_us"], scan["trie_hits"] = (time.process_time() - c0) / len(lines) * 1e6, found
-    engine._load()
-    scanners = engine.scanners
-    c0 = time.process_time()
-    found = sum(len(scanners[STEM].scan(a)) + len(scanners[FORM].scan(b)) for a, b in lines)
-    scan["hyperscan_us"], scan["hyperscan_hits"] = (time.process_time() - c0) / len(lines) * 1e6, found
-    # the floor: Hyperscan alone, the same literal terms, the same texts, a no-op callback per hit
-    literals = sorted({p.strip().encode() for s in engine.program.patterns.values() for p in s})
-    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-    db.compile(expressions=literals, ids=list(range(len(literals))), elements=len(literals), flags=0, literal=True)
-    texts = ["\n".join(x for x in (e.story.title, e.story.dateline, e.story.body) if x).lower().encode()
-             for e in enriched]
-    raw_hits = [0]
+    program = engine.program
+    dbs = []
+    for stream in (STEM, FORM):
+        patterns = [p.encode() for p in program.patterns[stream]]
+        db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        db.compile(expressions=patterns, ids=list(range(len(patterns))), elements=len(patterns), flags=0, literal=True)
+        dbs.append(db)
+    lines = [(v.line(STEM).encode(), v.line(FORM).encode()) for v in map(StoryView, enriched)]
+    hits = [0]
 
     def on_hit(*_: object) -> None:
-        raw_hits[0] += 1
+        hits[0] += 1
 
-    c0 = time.process_time()
-    for t in texts:
-        db.scan(t, match_event_handler=on_hit)
-    raw_s = time.process_time() - c0
-    print(json.dumps({
-        "engine": "compiled core" if matcher.engine.native is not None else "python",
-        "rules": len(watchlist.rules), "patterns": sum(len(p) for p in engine.program.patterns.values()),
-        "compile_s": compile_s, "match_s": match_s, "match_wall_s": match_wall_s, "first_s": first_s, "stories": len(enriched),
-        "stories_per_s": len(enriched) / match_s, "matches": matches,
-        "candidates_per_story": candidates / min(2000, len(enriched)), "raw_s": raw_s, "raw_hits": raw_hits[0],
-        "rss_compiled_mb": compiled_mb, "rss_mb": rss_mb(), "scan": scan,
-        "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }))
+    def scan() -> int:
+        hits[0] = 0
+        stem, form = dbs
+        for a, b in lines:
+            stem.scan(a, match_event_handler=on_hit)
+            form.scan(b, match_event_handler=on_hit)
+        return hits[0]
+
+    return scan
+
+
+class Child:
+    """A measuring process: started, loaded, then asked for rounds."""
+
+    def __init__(self, kind: str, rules: Path, cache: Path, stories: Path) -> None:
+        env = dict(os.environ, WIREWATCH_NATIVE="0" if kind == "python" else os.environ.get("WIREWATCH_NATIVE", "1"))
+        self.proc = subprocess.Popen([sys.executable, __file__, "--serve", kind, str(rules), str(cache), str(stories)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+        self.info = self._read()
+
+    def _read(self) -> dict:
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            raise SystemExit(f"a measuring process ended (exit {self.proc.wait()})")
+        return json.loads(line)
+
+    def round(self, kind: str) -> dict:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(kind + "\n")
+        self.proc.stdin.flush()
+        return self._read()
+
+    def close(self) -> dict:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait()
+        return self.info
+
+
+def run_cold(rules: Path, cache: Path) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--cold", str(rules), str(cache)], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"measurement failed:\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def measure(size: int, rules: Path, cache: Path, stories: Path, rounds: int) -> None:
+    cold = run_cold(rules, cache)
+    children = {"compiled": Child("compiled", rules, cache, stories), "python": Child("python", rules, cache, stories),
+                "raw": Child("raw", rules, cache, stories)}
+    if children["compiled"].info["engine"] != "compiled":
+        raise SystemExit("the compiled core is not built (scripts/bootstrap)")
+    # (what is measured, in which process, the round it runs there)
+    kinds = [("compiled", "compiled", "match"), ("core", "compiled", "core"), ("python", "python", "match"),
+             ("raw", "raw", "raw")]
+    found: dict[str, list[dict]] = {label: [] for label, _, _ in kinds}
+    for r in range(rounds):
+        for label, name, kind in (kinds if r % 2 == 0 else kinds[::-1]):
+            found[label].append(children[name].round(kind))
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    for c in children.values():
+        c.close()
+    n = found["compiled"][0]["stories"]
+    rate = {label: statistics.median(n / x["cpu_s"] for x in runs) for label, runs in found.items()}
+    low = {label: min(n / x["cpu_s"] for x in runs) for label, runs in found.items()}
+    high = {label: max(n / x["cpu_s"] for x in runs) for label, runs in found.items()}
+    wall = {label: statistics.median(n / x["wall_s"] for x in runs) for label, runs in found.items()}
+    peak = {name: max([c.info["peak_mb"]] + [x["peak_mb"] for label, who, _ in kinds if who == name for x in found[label]])
+            for name, c in children.items()}
+
+    def rates(label: str) -> str:
+        return f"{rate[label]:,.0f} ({low[label]:,.0f}-{high[label]:,.0f}; wall {wall[label]:,.0f})"
+
+    print(f"{size:>7,} rules ({children['compiled'].info['patterns']:,} patterns, {rules.stat().st_size / 1e6:.1f} MB "
+          f"YAML), {n:,} stories, {rounds} alternating rounds, load average {load}")
+    print(f"        ratios: compiled match / raw Hyperscan scan time = {rate['raw'] / rate['compiled']:.1f}x, the "
+          f"compiled core alone / raw = {rate['raw'] / rate['core']:.1f}x; compiled / pure Python speed = "
+          f"{rate['compiled'] / rate['python']:.1f}x")
+    print(f"        stories/s, median by CPU time (min-max; wall clock): compiled {rates('compiled')}, the core alone "
+          f"{rates('core')}, pure Python {rates('python')}, raw Hyperscan {rates('raw')}")
+    print(f"        matches {found['compiled'][0]['found']:,} (pure Python {found['python'][0]['found']:,}, the core "
+          f"alone {found['core'][0]['found']:,}); compile {cold['compile_s']:.1f} s cold (peak {cold['peak_mb']:,.0f} MB), "
+          f"cached load {children['compiled'].info['load_s']:.2f} s; peak memory: compiled {peak['compiled']:,.0f} MB, "
+          f"pure Python {peak['python']:,.0f} MB", flush=True)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="1000,10000,100000")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--stories", type=int, default=4000, help="the first N stories of the corpus")
     ap.add_argument("--corpus", default=str(DEFAULT))
-    ap.add_argument("--child", nargs=3, metavar=("RULES", "CACHE", "STORIES"))
+    ap.add_argument("--serve", nargs=4, metavar=("KIND", "RULES", "CACHE", "STORIES"))
+    ap.add_argument("--cold", nargs=2, metavar=("RULES", "CACHE"))
     args = ap.parse_args()
     cpu = min(os.sched_getaffinity(0))
-    os.sched_setaffinity(0, {cpu})  # one core
-    if args.child:
-        child(*args.child)
+    os.sched_setaffinity(0, {cpu})  # one core: the processes take turns
+    if args.serve:
+        serve(*args.serve)
+        return
+    if args.cold:
+        compile_cold(*args.cold)
         return
     from wirewatch.connectors.files.read import parse_jsonl
+    from wirewatch.records import EnrichedStory, Story
     from wirewatch.transforms.gazetteer import default_gazetteer
     from wirewatch.transforms.geotag import classify
-    from wirewatch.records import EnrichedStory, Story
 
     path = Path(args.corpus)
     stories = [s for s in parse_jsonl(path.read_bytes(), str(path)) if isinstance(s, Story)]
     gazetteer = default_gazetteer()
-    enriched = [EnrichedStory(s, *classify(s, gazetteer)) for s in stories]
+    enriched = [EnrichedStory(s, *classify(s, gazetteer)) for s in stories[: args.stories]]
     vocab = vocabulary(stories)
-    print(f"corpus: {path.name}: {len(stories)} stories; vocabulary: {len(vocab[0])} words, {len(vocab[1])} "
-          f"word pairs, {len(vocab[2])} names; 1 core (cpu {cpu})")
+    print(f"corpus: {path.name}: {len(stories)} stories (vocabulary from all; {len(enriched)} matched); "
+          f"vocabulary: {len(vocab[0])} words, {len(vocab[1])} word pairs, {len(vocab[2])} names; 1 core (cpu {cpu})")
     with tempfile.TemporaryDirectory() as tmp:
         stories_path = Path(tmp) / "stories.pickle"
         stories_path.write_bytes(pickle.dumps(enriched))
         for size in (int(s) for s in args.sizes.split(",")):
             rules = Path(tmp) / f"rules-{size}.yaml"
             rules.write_text(generate(size, vocab), encoding="utf-8")
-            cache = Path(tmp) / f"cache-{size}"
-            runs = []
-            for label in ("cold", "cached"):
-                out = subprocess.run([sys.executable, __file__, "--child", str(rules), str(cache), str(stories_path)],
-                                     capture_output=True, text=True)
-                if out.returncode != 0:
-                    raise SystemExit(f"measurement failed:\n{out.stderr}")
-                runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
-            cold, warm = runs
-            ratio = warm["match_s"] / warm["raw_s"] if warm["raw_s"] else float("nan")
-            print(f"{size:>7} rules, {warm['engine']} ({cold['patterns']} patterns, {rules.stat().st_size / 1e6:.1f} MB YAML): "
-                  f"compile {cold['compile_s']:.1f} s cold, {warm['compile_s']:.2f} s cached; "
-                  f"{warm['stories_per_s']:,.0f} stories/s by CPU time, steady state ({warm['stories'] / warm['match_wall_s']:,.0f} "
-                  f"by wall clock; first pass {warm['stories'] / warm['first_s']:,.0f}); "
-                  f"{warm['matches']} matches, {warm['candidates_per_story']:.1f} candidate rules/story; "
-                  f"raw hyperscan {warm['stories'] / warm['raw_s']:,.0f} stories/s ({warm['raw_hits']} hits), "
-                  f"matching/raw = {ratio:.1f}x; memory: +{warm['rss_compiled_mb']:.0f} MB for the compiled "
-                  f"rules (cached load), +{cold['rss_compiled_mb']:.0f} MB cold, peak RSS {cold['maxrss_mb']:.0f} MB")
-            sc = warm["scan"]
-            print(f"{'':>7} per-story scan of the key lines: Hyperscan {sc['hyperscan_us']:.1f} µs "
-                  f"({sc['hyperscan_hits']} hits)" + (f", the compiled core's key trie {sc['trie_us']:.1f} µs "
-                                                      f"({sc['trie_hits']} hits)" if "trie_us" in sc else ""))
+            measure(size, rules, Path(tmp) / f"cache-{size}", stories_path, max(args.rounds, 1))
 
 
 if __name__ == "__main__":
