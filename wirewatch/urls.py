@@ -69,15 +69,20 @@ def canonical_url(url: str) -> str:
 
 
 def identity_url(url: str | None) -> str | None:
-    """The canonical URL when it can name one article: an http(s) address with a path or a query. A site's
-    home page (which feeds give as every item's link when they have no other) names none."""
+    """The canonical URL when it looks like one article's address: an http(s) URL with a query, a digit in
+    its path, or a last path segment like a slug or a file name (``quake-hits-japan``, ``story.html``). A
+    home or section page (``/``, ``/news/world``, ``/asia-pacific``), which some feeds give as every item's
+    link, names none."""
     if not url:
         return None
     canon = canonical_url(url)
     if not canon.startswith("https://"):
         return None
     parts = urlsplit(canon)
-    return canon if parts.path not in ("", "/") or parts.query else None
+    last = parts.path.rpartition("/")[2]
+    article = (parts.query or any(c.isdigit() for c in parts.path) or "." in last
+               or last.count("-") + last.count("_") >= 2)
+    return canon if article else None
 
 
 def _canonical(text: str) -> tuple[str, bool]:

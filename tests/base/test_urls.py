@@ -105,7 +105,11 @@ def test_identity_needs_an_article_address():
     assert identity_url("https://www.reuters.com/?utm_source=rss") is None  # the home page names no story
     assert identity_url("urn:newsml:reuters.com:1") is None
     assert identity_url(None) is None
-    assert identity_url("HTTP://WWW.reuters.com/a/") == "https://reuters.com/a"
+    assert identity_url("https://www.reuters.com/world/asia-pacific/") is None  # a section page neither
+    assert identity_url("https://www.reuters.com/news/world") is None
+    assert identity_url("HTTP://WWW.reuters.com/a/quake-hits-japan/") == "https://reuters.com/a/quake-hits-japan"
+    assert identity_url("https://www.voanews.com/a/7421234.html") == "https://voanews.com/a/7421234.html"
+    assert identity_url("https://apnews.com/article/0e4b3f") == "https://apnews.com/article/0e4b3f"
     assert identity_url("https://example.com/?p=4411") == "https://example.com/?p=4411"
 
 
