@@ -23,6 +23,7 @@ from wirewatch.transforms.rulelang.cache import CompiledCache, default_cache
 T = TypeVar("T")
 GAZETTEER_KIND = "gazetteer"
 WATCHLIST_KIND = "watchlist-built"
+KEEP = 4  # entries of each kind kept: a few checkouts or branches side by side each find theirs
 _DEFAULT = object()
 
 
@@ -59,7 +60,23 @@ def cached(kind: str, parts: Sequence[bytes], build: Callable[[], T], expect: ty
         return hit
     value = build()
     store.put(kind, key, value)
+    _prune(store, kind, key)
     return value
+
+
+def _prune(store: CompiledCache, kind: str, key: str, keep: int = KEEP) -> None:
+    """Only the ``keep`` newest entries of ``kind``, ``key`` (just written) among them: every change under
+    transforms/ makes a new key, and a gazetteer entry is some 14 MB."""
+    entries = []
+    for path in store.root.glob(f"{kind}-*.pickle"):
+        if path == store.path(kind, key):
+            continue
+        try:
+            entries.append((path.stat().st_mtime_ns, path))
+        except OSError:
+            pass
+    for _, path in sorted(entries, reverse=True)[keep - 1:]:
+        path.unlink(missing_ok=True)
 
 
 def gazetteer(cache: CompiledCache | None | object = _DEFAULT) -> Any:

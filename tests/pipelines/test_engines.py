@@ -141,6 +141,14 @@ def test_a_changed_watch_list_file_is_parsed_again(tmp_path):
     assert [r.id for r in warmstart.watchlist([str(rules)], cache).rules] == ["b"]
 
 
+def test_the_cache_keeps_the_newest_entries_of_each_kind(tmp_path):
+    cache = CompiledCache(tmp_path)
+    for n in range(warmstart.KEEP + 3):
+        assert warmstart.cached("thing", [str(n).encode()], lambda n=n: n, int, cache) == n
+    assert len(list(tmp_path.glob("thing-*.pickle"))) == warmstart.KEEP
+    assert warmstart.cached("thing", [str(warmstart.KEEP + 2).encode()], lambda: -1, int, cache) == warmstart.KEEP + 2
+
+
 @pytest.mark.parametrize("requested, files, args, engine", [
     ("auto", ["a.txt"], [], "local"),
     ("auto", ["a.txt"], ["--runner=PrismRunner"], "beam"),
