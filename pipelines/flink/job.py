@@ -119,10 +119,9 @@ class AssignClusters(KeyedProcessFunction):
             self.heads.update(kept)
             self.index = self.online.rebuild(kept, self.capacity)
             self.compacted.update(seen)
-        was_head = self.index.is_head(story.id)
-        cluster = self.index.assign(story.id, fp)
-        if not was_head and self.index.is_head(story.id):
-            self.heads.add(self.online.Head(story.id, fp, seen))
+        cluster, added = self.online.assign(self.index, story, fp, seen)  # the Beam step's own rule
+        for head in added:
+            self.heads.add(head)
         yield story, cluster
 
 
