@@ -179,3 +179,38 @@ def _get(url: str) -> str | None:
     except (urllib.error.URLError, ConnectionError):
         return None
     return text if text.startswith("delivery: 0 pending") or "wirewatch_" in text else None
+
+
+def test_the_service_delivers_the_seeds_alerts_to_a_subscriber_end_to_end(tmp_path, fresh_topics, topics):
+    """`wirewatch run SEED --subscriptions FILE`: Prism detects, the service's own delivery thread signs and
+    sends each of the seed's alerts to the webhook once, verified by an independent Standard Webhooks
+    implementation."""
+    from standardwebhooks import Webhook
+
+    from tests.pipelines.service.test_service import SEED_RULES, start, stop
+    from tests.conftest import SEED
+
+    with Receiver() as rx:
+        path = subscriptions(tmp_path, test_outage.FILE.replace("URL", rx.url).replace("SECRET", SECRET))
+        log = tmp_path / "service.log"
+        service = start("run", str(SEED), "--archive", str(tmp_path / "archive"), "--metrics-port", "0",
+                        "--subscriptions", str(path), "--delivery-state", str(tmp_path / "state.sqlite"), log=log)
+        try:
+            wait_for(lambda: SEED_RULES <= {alert_of(r)["rule"] for r in rx.requests}, 120,
+                     what="the seed's alerts at the webhook")
+            time.sleep(2)  # nothing more comes
+        finally:
+            assert stop(service) == 0, log.read_text()[-3000:]
+    ids = [r.headers["webhook-id"] for r in rx.requests]
+    assert len(ids) == len(set(ids))  # each alert once
+    verifier = Webhook(SECRET)
+    for r in rx.requests:
+        verifier.verify(r.body, {k: v for k, v in r.headers.items() if k.startswith("webhook-")})
+    sent = {a["id"] for a in (orjson.loads(x.value) for x in read_all(fresh_topics, topics.alerts))}
+    assert {alert_of(r)["id"] for r in rx.requests} == sent
+
+
+def alert_of(request) -> dict:
+    data = orjson.loads(request.body)["data"]
+    assert data["kind"] == "alert", data
+    return data["alert"]
