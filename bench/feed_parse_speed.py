@@ -8,7 +8,9 @@ from; only those are timed. Each round times every contender once, in an order t
 the machine's load falls on all; the median of the rounds counts. Reading files is not timed. Entries are each
 contender's own count (fastfeedparser refuses a few files: they count as none, their time still counts).
 Peak RSS is measured in a child process per contender (one pass over the whole corpus).
-Run: .venv/bin/python bench/feed_parse_speed.py [--rounds N] [CORPUS_DIR]
+``--against OLD`` adds another tree's parse_feed (an export of an older commit) as a contender: it runs in a
+child process that times one pass whenever its turn in the rounds comes.
+Run: .venv/bin/python bench/feed_parse_speed.py [--rounds N] [--against OLD_TREE] [CORPUS_DIR]
 """
 
 from __future__ import annotations
@@ -69,19 +71,54 @@ def _timed(parse: Callable[[bytes], int], files: Files) -> tuple[int, float]:
     return entries, time.perf_counter() - started
 
 
-def _report(label: str, files: Files, rounds: int) -> None:
-    names = list(CONTENDERS)
+class _Old:
+    """Another tree's parse_feed in a child process (``--serve``), timed there one pass per request."""
+
+    def __init__(self, tree: Path, corpus: Path) -> None:
+        self.child = subprocess.Popen([sys.executable, __file__, "--serve", str(tree), str(corpus)],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def timed(self, files: Files) -> tuple[int, float]:
+        assert self.child.stdin and self.child.stdout
+        self.child.stdin.write("\n".join(str(p) for p, _ in files) + "\n\n")
+        self.child.stdin.flush()
+        entries, seconds = self.child.stdout.readline().split()
+        return int(entries), float(seconds)
+
+
+def _serve(tree: Path, corpus: Path) -> None:
+    """Child mode: ``tree``'s parse_feed times one pass over the files named on each request (a blank line
+    ends one) and answers with the entries and seconds."""
+    sys.path.insert(0, str(tree))
+    for name in [n for n in sys.modules if n == "wirewatch" or n.startswith("wirewatch.")]:
+        del sys.modules[name]
+    from wirewatch.connectors.feeds.feedparser_path import parse_feed as old_parse  # noqa: PLC0415
+
+    bodies = {str(p): b for p, b in _feeds(corpus)}
+    names: list[str] = []
+    for line in sys.stdin:
+        if line.strip():
+            names.append(line.strip())
+            continue
+        entries, seconds = _timed(lambda body: len(old_parse(body).items), [(Path(n), bodies[n]) for n in names])
+        print(entries, seconds, flush=True)
+        names = []
+
+
+def _report(label: str, files: Files, rounds: int, old: _Old | None = None) -> None:
+    names = list(CONTENDERS) + (["old tree"] if old else [])
     times: dict[str, list[float]] = {name: [] for name in names}
     entries: dict[str, int] = {}
     for turn in range(rounds):
         for name in names[turn % len(names):] + names[:turn % len(names)]:
-            entries[name], seconds = _timed(CONTENDERS[name], files)
+            entries[name], seconds = old.timed(files) if name == "old tree" and old else _timed(CONTENDERS[name], files)
             times[name].append(seconds)
     rate = {name: entries[name] / statistics.median(times[name]) for name in names}
     print(f"\n{label}: {len(files)} files, {entries['ours']} entries (ours)")
     print(f"  ratios: fastfeedparser / ours {rate['fastfeedparser'] / rate['ours']:.2f}x, "
           f"ours / feedparser {rate['ours'] / rate['feedparser']:.2f}x, "
-          f"ours / our feedparser path {rate['ours'] / rate['ours, feedparser only']:.2f}x")
+          f"ours / our feedparser path {rate['ours'] / rate['ours, feedparser only']:.2f}x"
+          + (f", ours / old tree {rate['ours'] / rate['old tree']:.2f}x" if old else ""))
     for name in names:
         spread = f"{min(times[name]):.3f}-{max(times[name]):.3f} s"
         print(f"  {name:<22} {rate[name]:>9,.0f} entries/s  ({entries[name]} entries, median of {rounds}: "
@@ -106,15 +143,19 @@ def _declines(files: Files) -> None:
         print(f"    to feedparser: {count:>5} entries in {counts[reason]:>3} files: {reason}")
 
 
-def _usable(corpus: Path) -> Files:
+def _feeds(corpus: Path) -> Files:
     files = [p for p in sorted(corpus.rglob("*")) if p.is_file()]
-    bodies = [(p, p.read_bytes()) for p in files]
-    return [(p, b) for p, b in bodies if sniff(b, p.name) in ("feed", "xml") and parse_feed(b, fast=False).items]
+    return [(p, b) for p in files if sniff(b := p.read_bytes(), p.name) in ("feed", "xml")]
+
+
+def _usable(corpus: Path) -> Files:
+    return [(p, b) for p, b in _feeds(corpus) if parse_feed(b, fast=False).items]
 
 
 def _peak(name: str, corpus: Path) -> None:
-    """Child mode: one pass of one contender over the corpus, then its peak RSS in MB."""
-    files = _usable(corpus)
+    """Child mode: one pass of one contender over the corpus' feed files, then its peak RSS in MB (and the
+    peak before it, with the files loaded)."""
+    files = _feeds(corpus)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     _timed(CONTENDERS[name], files)
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -126,16 +167,24 @@ def main(argv: list[str]) -> int:
     if args[:1] == ["--peak"]:
         _peak(args[1], Path(args[2]))
         return 0
-    rounds = 5
-    if args[:1] == ["--rounds"]:
-        rounds, args = int(args[1]), args[2:]
+    if args[:1] == ["--serve"]:
+        _serve(Path(args[1]), Path(args[2]))
+        return 0
+    rounds, against = 5, None
+    while args[:1] in (["--rounds"], ["--against"]):
+        if args[0] == "--rounds":
+            rounds = int(args[1])
+        else:
+            against = Path(args[1])
+        args = args[2:]
     corpus = Path(args[0]) if args else ROOT.parent / "shared" / "corpora" / "feeds"
     usable = _usable(corpus)
     print(f"corpus: {corpus}; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} at the start")
     print(f"feed files giving stories (timed): {len(usable)} ({sum(len(b) for _, b in usable) / 1e6:.1f} MB)")
+    old = _Old(against, corpus) if against else None
     _report("real-world folders", [(p, b) for p, b in usable if p.relative_to(corpus).parts[0] in REAL_WORLD],
-            rounds)
-    _report("whole corpus", usable, rounds)
+            rounds, old)
+    _report("whole corpus", usable, rounds, old)
     print("\npeak RSS, one pass over the whole corpus in a child process (MB; in brackets: after loading files):")
     for name in CONTENDERS:
         out = subprocess.run([sys.executable, __file__, "--peak", name, str(corpus)], capture_output=True,

@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import fastfeedparser
+from feedparser.urls import make_safe_absolute_uri
 from feedparser.util import FeedParserDict
 
 from wirewatch.connectors.feeds import rss_summaries
@@ -42,6 +43,10 @@ _BASE64 = re.compile(rb"mode=[\"']base64")
 _C1 = re.compile(rb"\xc2[\x80-\x9f]")
 _TEXTUAL = re.compile(r"(?:text|html|xhtml)$|text/|.*xml$")  # content types feedparser does not read as base64
 _OTHER_DESCRIPTION = re.compile(rb"<[\w.-]+:description[\s/>]")
+# A summary or content that opens with an element: fastfeedparser reads its text as empty.
+_WRITTEN_AS_ELEMENTS = re.compile(
+    rb"<(?:[\w.-]+:)?(?:description|summary|title|encoded|content)(?:\s[^>]*)?(?<!/)>\s*<(?![/!])"
+)
 _NOT_PERMALINK = re.compile(rb"isPermaLink\s*=\s*[\"']false")
 _EMAIL = re.compile(
     r"(?:[a-zA-Z0-9_\-.+]+)@(?:\[[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.|(?:[a-zA-Z0-9\-]+\.)+)"
@@ -75,7 +80,11 @@ def answer(data: bytes, headers: Mapping[str, str]) -> FeedParserDict | str:
     plain = plainxml.check(data, headers)
     if isinstance(plain, str):
         return plain
-    parsed = read(plain.data or data, plain, headers.get("content-location", ""))
+    location = headers.get("content-location", "")
+    if plain.base is not None:  # the root's xml:base, as feedparser scopes it: an empty one changes nothing
+        chosen = plain.base or location
+        location = (make_safe_absolute_uri(location, chosen) or location) if location else chosen
+    parsed = read(plain.data or data, plain, location)
     if not isinstance(parsed, str) and not parsed.entries:
         return "no entries (feedparser words the empty cases)"
     return parsed
@@ -157,8 +166,10 @@ def _refusal(data: bytes, form: str, rdf: bool, first: int, raw: Sequence[Mappin
         if content and not _TEXTUAL.match(str(content[0].get("type") or "")):
             return "content of a media type feedparser decodes from base64"
         empty = not entry.get("description") and not (content and content[0].get("value"))
-        if empty and (summaries or content or not entry.get("title")):
-            return "a summary, content or title it reads as empty: written as elements, which feedparser reads"
+        if empty and not entry.get("title"):
+            return "an entry with nothing it reads: feedparser may find its text where fastfeedparser does not"
+        if empty and (summaries or content) and _WRITTEN_AS_ELEMENTS.search(data, first):
+            return "a summary or content written as elements, which feedparser reads as markup"
     return None
 
 

@@ -1,6 +1,6 @@
 """Whether a feed document is plain XML the fast reader may take: in the encoding feedparser reads it in at
-the first try (transcoded to UTF-8 here, as feedparser does), namespace well-formed, no DOCTYPE, no xml:base,
-no xml:lang below the root, a root naming a format we know.
+the first try (transcoded to UTF-8 here, as feedparser does), namespace well-formed, no DOCTYPE,
+no xml:base or xml:lang below the root, a root naming a format we know.
 
 Anything else goes to feedparser, which has the rules for it (encoding fallbacks, its loose parser, entity
 declarations, scoped bases and languages, truncated documents). The check is one expat pass without a tree,
@@ -29,6 +29,7 @@ _DECLARATION = re.compile(r"<\?xml[^>]*\?>")  # only at the very start, as feedp
 _APPLICATION = ("application/xml", "application/xml-dtd", "application/xml-external-parsed-entity")
 _TEXT = ("text/xml", "text/xml-external-parsed-entity")
 _XML_LANG = "http://www.w3.org/XML/1998/namespace}lang"
+_XML_BASE = "http://www.w3.org/XML/1998/namespace}base"
 _RSS_09X = {"0.91", "0.92", "0.93", "0.94"}
 
 
@@ -43,6 +44,7 @@ class Plain:
     note: str | None = None
     rdf: bool = False  # an RDF root (RSS 1.0 or 0.90), whose item ids are rdf:about attributes
     data: bytes | None = None  # the document transcoded to UTF-8, where it came in another encoding
+    base: str | None = None  # the root's xml:base (the only one: one below the root is left to feedparser)
 
 
 def check(data: bytes, headers: Mapping[str, str]) -> Plain | str:
@@ -69,21 +71,21 @@ def check(data: bytes, headers: Mapping[str, str]) -> Plain | str:
         return "no root element after the prolog"
     if prolog.doctype is not None or prolog.entities:
         return "DOCTYPE"
-    if b"xml:base" in body:
-        return "xml:base"
     root = _root(body)
     if isinstance(root, str):
         return root
     name, attributes, namespaces = root
-    lang_at = body.find(b"xml:lang")
-    if lang_at >= 0 and (lang_at > body.find(b">", prolog.end) or body.find(b"xml:lang", lang_at + 8) >= 0):
-        return "xml:lang below the root"
+    root_end = body.find(b">", prolog.end)
+    for attribute in (b"xml:lang", b"xml:base"):
+        at = body.find(attribute)
+        if at >= 0 and (at > root_end or body.find(attribute, at + 8) >= 0):
+            return f"{attribute.decode()} below the root"
     found = _format(name, attributes, namespaces)
     if not found:
         return f"root {name} {attributes.get('version', '')}".rstrip()
     lang = attributes.get(_XML_LANG)
     return Plain(found, lang.replace("_", "-") if lang else None, encoding.note, name == f"{RDF}}}RDF",
-                 body if encoding.codec is not None else None)
+                 body if encoding.codec is not None else None, attributes.get(_XML_BASE))
 
 
 def transcoded(body: bytes, codec: str, root: int) -> bytes | None:
