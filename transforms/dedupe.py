@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import xxhash
 
-from wirewatch.records import Cluster, Story
+from wirewatch.records import Cluster, Story, pickled_as_tuple
 from wirewatch.transforms.tokens import StoryWords
 
 SHINGLE = 3
@@ -40,6 +40,7 @@ _A = _rng.integers(1, 2**64 - 1, size=PERMUTATIONS, dtype=np.uint64) | np.uint64
 _B = _rng.integers(0, 2**64 - 1, size=PERMUTATIONS, dtype=np.uint64)
 
 
+@pickled_as_tuple  # passed between the Fingerprint and AssignClusters steps
 @dataclass(frozen=True, slots=True)
 class Fingerprint:
     exact: str  # hash of the case-folded words: same words, same hash, whatever the markup or spacing

@@ -54,3 +54,11 @@ def test_fingerprint_from_shared_words_is_the_fingerprint_of_the_tokens(body, ti
     assert fp.exact == xxhash.xxh3_128_hexdigest(" ".join(words).encode())
     assert fp.minhash == signature(words)
     assert fp == fingerprint(story)
+
+
+def test_a_fingerprint_pickles_as_its_values():
+    import pickle
+
+    fp = fingerprint(Story(id="x", title="Seoul", body="North Korea fired 3 missiles on Monday"))
+    assert fp.__getstate__() == (fp.exact, fp.minhash, fp.numbers, fp.shingles)
+    assert pickle.loads(pickle.dumps(fp)) == fp
