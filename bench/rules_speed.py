@@ -3,12 +3,14 @@ core, in one run: the compiled core, the pure-Python engine and a raw Hyperscan 
 each in a process of its own, measured in alternating rounds (medians of ``--rounds``, at least 5), with the
 load average and peak memory. Ratios first. Prints numbers; asserts nothing.
 
-    .venv/bin/python bench/rules_speed.py [--sizes 1000,10000,100000] [--rounds 5] [--stories 4000]
+    .venv/bin/python bench/rules_speed.py [--sizes 1000,10000,100000] [--rounds 5] [--stories 4000] [--against OLD]
 
 - compiled: ``Matcher.match`` per story with the compiled core (story view, scan, candidates, evaluation,
   records): what the pipeline pays;
 - core: the compiled core's part of it alone (``Engine.records`` on story views whose key lines are made);
 - python: ``Matcher.match`` with ``WIREWATCH_NATIVE=0``;
+- before (with ``--against OLD``, another checkout, say ``git archive <commit> | tar -x -C OLD``, with its own
+  build of the compiled core as ``OLD/wirewatch_native.abi3.so``): ``Matcher.match`` of that checkout;
 - raw: Hyperscan alone over the same key lines (the stem and form lines of each story view) with the
   engine's literal patterns and a no-op callback per hit: the floor of any literal matcher.
 
@@ -153,7 +155,7 @@ def serve(kind: str, rules: str, cache_dir: str, stories_path: str) -> None:
         for e in enriched:  # the first pass: word and stem caches fill, rules compile to closures on first use
             matcher.match(e)
         rounds["match"] = lambda: sum(len(matcher.match(e)) for e in enriched)
-        if engine.native is not None:
+        if engine.native is not None and hasattr(engine, "records"):  # (an older checkout has no records)
             views = [StoryView(e) for e in enriched]
             ids = [r.id for r in watchlist.rules]
             caps = (matcher.caps.matches, matcher.caps.spans_per_match, matcher.caps.spans)
@@ -214,10 +216,12 @@ def raw_round(engine, enriched: list):  # noqa: ANN001, ANN201
 class Child:
     """A measuring process: started, loaded, then asked for rounds."""
 
-    def __init__(self, kind: str, rules: Path, cache: Path, stories: Path) -> None:
-        env = dict(os.environ, WIREWATCH_NATIVE="0" if kind == "python" else os.environ.get("WIREWATCH_NATIVE", "1"))
-        self.proc = subprocess.Popen([sys.executable, __file__, "--serve", kind, str(rules), str(cache), str(stories)],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+    def __init__(self, kind: str, rules: Path, cache: Path, stories: Path, checkout: Path = ROOT) -> None:
+        env = dict(os.environ, WIREWATCH_NATIVE="0" if kind == "python" else os.environ.get("WIREWATCH_NATIVE", "1"),
+                   PYTHONPATH="")
+        self.proc = subprocess.Popen([sys.executable, __file__, "--serve", kind, str(rules), str(cache), str(stories),
+                                      "--checkout", str(checkout)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=checkout)
         self.info = self._read()
 
     def _read(self) -> dict:
@@ -247,15 +251,17 @@ def run_cold(rules: Path, cache: Path) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def measure(size: int, rules: Path, cache: Path, stories: Path, rounds: int) -> None:
+def measure(size: int, rules: Path, cache: Path, stories: Path, rounds: int, against: Path | None) -> None:
     cold = run_cold(rules, cache)
     children = {"compiled": Child("compiled", rules, cache, stories), "python": Child("python", rules, cache, stories),
                 "raw": Child("raw", rules, cache, stories)}
-    if children["compiled"].info["engine"] != "compiled":
-        raise SystemExit("the compiled core is not built (scripts/bootstrap)")
+    if against is not None:
+        children["before"] = Child("compiled", rules, cache, stories, against)
+    if any(children[name].info["engine"] != "compiled" for name in ("compiled", "before") if name in children):
+        raise SystemExit("the compiled core is not built (scripts/bootstrap; for --against, OLD/wirewatch_native.abi3.so)")
     # (what is measured, in which process, the round it runs there)
     kinds = [("compiled", "compiled", "match"), ("core", "compiled", "core"), ("python", "python", "match"),
-             ("raw", "raw", "raw")]
+             ("raw", "raw", "raw")] + ([("before", "before", "match")] if against is not None else [])
     found: dict[str, list[dict]] = {label: [] for label, _, _ in kinds}
     for r in range(rounds):
         for label, name, kind in (kinds if r % 2 == 0 else kinds[::-1]):
@@ -278,9 +284,11 @@ def measure(size: int, rules: Path, cache: Path, stories: Path, rounds: int) -> 
           f"YAML), {n:,} stories, {rounds} alternating rounds, load average {load}")
     print(f"        ratios: compiled match / raw Hyperscan scan time = {rate['raw'] / rate['compiled']:.1f}x, the "
           f"compiled core alone / raw = {rate['raw'] / rate['core']:.1f}x; compiled / pure Python speed = "
-          f"{rate['compiled'] / rate['python']:.1f}x")
+          f"{rate['compiled'] / rate['python']:.1f}x" + (f"; compiled / {against} (its compiled core) = "
+                                                          f"{rate['compiled'] / rate['before']:.2f}x" if against else ""))
     print(f"        stories/s, median by CPU time (min-max; wall clock): compiled {rates('compiled')}, the core alone "
-          f"{rates('core')}, pure Python {rates('python')}, raw Hyperscan {rates('raw')}")
+          f"{rates('core')}, pure Python {rates('python')}, raw Hyperscan {rates('raw')}"
+          + (f", before {rates('before')} (peak memory {peak['before']:,.0f} MB)" if against else ""))
     print(f"        matches {found['compiled'][0]['found']:,} (pure Python {found['python'][0]['found']:,}, the core "
           f"alone {found['core'][0]['found']:,}); compile {cold['compile_s']:.1f} s cold (peak {cold['peak_mb']:,.0f} MB), "
           f"cached load {children['compiled'].info['load_s']:.2f} s; peak memory: compiled {peak['compiled']:,.0f} MB, "
@@ -295,10 +303,13 @@ def main() -> None:
     ap.add_argument("--corpus", default=str(DEFAULT))
     ap.add_argument("--serve", nargs=4, metavar=("KIND", "RULES", "CACHE", "STORIES"))
     ap.add_argument("--cold", nargs=2, metavar=("RULES", "CACHE"))
+    ap.add_argument("--against", type=Path, help="another checkout to measure beside this one")
+    ap.add_argument("--checkout", type=Path, default=ROOT, help=argparse.SUPPRESS)  # whose code --serve measures
     args = ap.parse_args()
     cpu = min(os.sched_getaffinity(0))
     os.sched_setaffinity(0, {cpu})  # one core: the processes take turns
     if args.serve:
+        sys.path.insert(0, str(args.checkout.resolve()))
         serve(*args.serve)
         return
     if args.cold:
@@ -322,7 +333,8 @@ def main() -> None:
         for size in (int(s) for s in args.sizes.split(",")):
             rules = Path(tmp) / f"rules-{size}.yaml"
             rules.write_text(generate(size, vocab), encoding="utf-8")
-            measure(size, rules, Path(tmp) / f"cache-{size}", stories_path, max(args.rounds, 1))
+            measure(size, rules, Path(tmp) / f"cache-{size}", stories_path, max(args.rounds, 1),
+                    args.against.resolve() if args.against else None)
 
 
 if __name__ == "__main__":
