@@ -219,10 +219,10 @@ def _entry(entry: Mapping[str, Any], lang: str | None, form: str, location: str,
 
 def _repaired(value: Any) -> Any:
     """feedparser's repair of a value: text that is UTF-8 read as Latin-1 is read again as UTF-8."""
-    if isinstance(value, str) and not value.isascii() and max(value) < "\u0100":
+    if isinstance(value, str) and not value.isascii():
         try:
             return value.encode("iso-8859-1").decode("utf-8")
-        except UnicodeDecodeError:
+        except (UnicodeEncodeError, UnicodeDecodeError):  # (a character past Latin-1, or not UTF-8 then)
             return value
     return value
 
