@@ -78,16 +78,18 @@ class Words:
     def starts(self) -> list[int]:
         """Where each word starts in ``text`` (it ends ``len(word)`` later)."""
         if self._starts is None:
+            # The only word character between two words is a dropped possessive's "s", which a word is taken
+            # for only if it is that one letter: otherwise each word is where its letters next occur.
             text = self.text
-            if "'" in text or "’" in text:  # a dropped possessive's letters stand between words
-                self._starts = [m.start() for m in _WORD_NO_POSSESSIVE.finditer(text)]
-            else:  # no word character between two words: each is where its letters next occur
-                found, pos, find = [], 0, text.find
-                for word in self.words:
-                    pos = find(word, pos)
-                    found.append(pos)
-                    pos += len(word)
-                self._starts = found
+            found, pos, find = [], 0, text.find
+            for word in self.words:
+                pos = find(word, pos)
+                if pos and (word == "s" or word == "S") and text[pos - 1] in "'’":  # perhaps that "s"
+                    found = [m.start() for m in _WORD_NO_POSSESSIVE.finditer(text)]
+                    break
+                found.append(pos)
+                pos += len(word)
+            self._starts = found
         return self._starts
 
     def end(self, index: int) -> int:
