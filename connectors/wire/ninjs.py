@@ -94,7 +94,7 @@ def _story(item: dict[str, Any], fetched: datetime | None, origin: str, source: 
         published = published or wire_time(item.get(key))
     credit = _name(item.get("infosources")) or _name(item.get("infosource")) or clean(item.get("copyrightholder"))
     url = item.get("uri") if str(item.get("uri", "")).startswith("http") else None
-    version = str(item.get("version") or "")
+    version = str(item.get("version", ""))  # as the source counts: AP's first version is 0
     return Story(
         id=pick_id(_uri(item), None, None, title, summary, body),
         body=body or summary or title or "",
@@ -111,10 +111,18 @@ def _story(item: dict[str, Any], fetched: datetime | None, origin: str, source: 
         fetched=fetched,
         format="ninjs",
         origin=origin,
-        item_id=_uri(item),
+        item_id=_item_id(item),
         version=int(version) if version.isdigit() else None,
         correction=_corrects(item),
     )
+
+
+def _item_id(item: dict[str, Any]) -> str | None:
+    """What the item's versions share: AP's ``altids.itemid`` (its uri changes with each version), else the uri."""
+    altids = item.get("altids")
+    if isinstance(altids, dict) and isinstance(altids.get("itemid"), str) and altids["itemid"].strip():
+        return f"ap:{altids['itemid'].strip()}"
+    return _uri(item)
 
 
 def _corrects(item: dict[str, Any]) -> bool:

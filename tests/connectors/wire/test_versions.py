@@ -59,3 +59,12 @@ def test_ninjs_version_and_uri() -> None:
             b'"signals": [{"name": "correction"}]}')
     story = _parse(body, "quake.json")
     assert (story.item_id, story.version, story.correction) == ("urn:example:quake-1", 3, True)
+
+
+def test_ap_media_api_versions_share_the_item_id_not_the_uri(superdesk: Path) -> None:
+    raw = (superdesk / "ap_media_text_item.json").read_bytes()
+    first = _parse(raw, "ap_media_text_item.json")
+    second = _parse(raw.replace(b'"version": 0', b'"version": 1').replace(b"et=0a4aza0c0", b"et=1b5bzb1d1"),
+                    "ap_media_text_item_v1.json")
+    assert first.item_id == second.item_id == "ap:5ee9b4b40ea5fe9c9ca60f890fb2e1d9"
+    assert (first.version, second.version) == (0, 1) and first.id != second.id
