@@ -113,11 +113,16 @@ def _seconds(story: Story) -> float:
     return when.timestamp() if when else 0.0
 
 
+def _in_order(enriched: EnrichedStory) -> tuple:
+    """Earliest first; versions of one item sent at one time (NewsML-G2 keeps firstCreated) by version."""
+    return (*story_order(enriched.story), version_rank(enriched.story))
+
+
 def trace_cluster(stories: Iterable[EnrichedStory], policy: SpreadPolicy = DEFAULT_POLICY) -> list[EnrichedStory]:
     """A whole cluster's stories, earliest first, each with the lineage and spread as of its arrival."""
     track: Track | None = None
     out = []
-    for enriched in sorted(stories, key=lambda e: story_order(e.story)):
+    for enriched in sorted(stories, key=_in_order):
         track, enriched = traced(enriched, track, _seconds(enriched.story), policy)
         out.append(enriched)
     return out
@@ -133,7 +138,7 @@ def trace_batch(enriched: list[EnrichedStory], policy: SpreadPolicy = DEFAULT_PO
         clusters.setdefault(e.cluster.id if e.cluster else e.id, []).append(i)
     out: list[EnrichedStory] = list(joined)
     for members in clusters.values():
-        ordered = sorted(members, key=lambda i: (story_order(joined[i].story), i))
+        ordered = sorted(members, key=lambda i: (_in_order(joined[i]), i))
         for i, e in zip(ordered, trace_cluster([joined[i] for i in ordered], policy)):
             out[i] = e
     return out

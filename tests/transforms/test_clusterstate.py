@@ -136,3 +136,18 @@ def test_an_empty_step_keeps_other_stories_apart():
             | EnrichStories(WATCHLIST)
         assert_that(enriched | beam.Map(lambda e: (e.id, e.cluster.id, len(e.lineage))),
                     equal_to([("x", "x", 1), ("y", "y", 1)]))
+
+
+def test_real_newsml_g2_versions_are_one_cluster_in_version_order_with_the_correction_and_its_number(
+        shared_corpora: Path):
+    raw = (shared_corpora / "wire" / "superdesk-fixtures" / "stt_newsml_test.xml").read_bytes()
+    v4 = parse_document(raw, origin="v4.xml:0", filename="v4.xml").stories[0]
+    corrected = raw.replace(b'version="4"', b'version="5"', 1).replace(
+        b'<signal qcode="sig:update"/>', b'<signal qcode="sig:correction"/>').replace(b"106-80", b"107-80")
+    v5 = parse_document(corrected, origin="v5.xml:0", filename="v5.xml").stories[0]
+    stories, _ = _run([v5, v4])  # the same guid, so the same story id; firstCreated gives the same time
+    assert len({e.cluster.id for e in stories}) == 1
+    last = max(stories, key=lambda e: len(e.lineage))
+    assert [(m.version, m.correction) for m in last.lineage] == [(4, False), (5, True)]
+    assert "gained confidence 106 -> 107" in last.lineage[1].changes
+    assert {e.story.version: e.story.supersedes for e in stories} == {4: None, 5: v4.id}
