@@ -23,6 +23,7 @@ a an the to at of in on by from for and or as was were is are has had have been 
 rose risen rise climbed jumped reached fell dropped increased decreased stood stands up down nearly almost over
 under around roughly killing killed leaving left bringing brought with after its their it
 """.split())
+WIRE_FORMATS = frozenset({"newsmlg2", "ninjs", "anpa1312", "iptc7901", "nitf"})
 _SECOND_LEVEL = frozenset({"co", "com", "net", "org", "gov", "ac", "edu", "ne", "or"})
 _HOST_PREFIXES = ("www.", "m.", "amp.", "mobile.")
 
@@ -30,8 +31,9 @@ _HOST_PREFIXES = ("www.", "m.", "amp.", "mobile.")
 def outlet_of(story: Story) -> str:
     """Who carried the story, as one independent outlet: the site's registered domain (sections and mobile
     hosts of one site are one outlet), else the publisher, else the wire agency (copies of one agency feed
-    count once), else the feed or file it came from."""
-    host = _registered_domain(story.url)
+    count once), else the feed or file it came from. A wire item's link is its agency's API: its publisher
+    counts instead."""
+    host = None if story.format in WIRE_FORMATS else _registered_domain(story.url)  # an agency's API is no site
     if host:
         return host
     for name in (story.publisher, story.credit, story.source):

@@ -50,3 +50,8 @@ def test_versions_of_one_item_join_the_first_versions_cluster_and_name_what_they
     assert {sid: c.id for sid, (_, c) in joined.items()} == {"v1": "v1", "v2": "v1", "c2": "v1", "o": "o"}
     assert joined["v2"][0].supersedes == "v1" and joined["v1"][0].supersedes is None
     assert joined["v2"][1].duplicate_of == "v1"
+
+
+def test_a_wire_items_api_link_is_not_its_outlet():
+    story = Story("a", "x", url="https://api.ap.org/media/v/content/5ee9", publisher="AP", format="ninjs")
+    assert outlet_of(story) == "ap"
