@@ -5,9 +5,11 @@ from feedparser, with feedparser's rules for the fields a Story takes from it.
 fastfeedparser neither sanitizes markup nor resolves links inside it: both are left to wirewatch.text.clean,
 which keeps the text only. What it does differently from feedparser is bridged here: a summary it made up
 from the content is taken back (feedparser copies the whole content), an RSS description it repeats as
-content is a summary only, relative entry links are resolved against the document's location, an
-author's address is split from the name, and its ISO dates become datetimes. Where it refuses a document
-(an Atom entry alone, a root it does not know) the caller asks feedparser. The entries that still differ
+content is a summary only, ids and links are resolved against the document's location as feedparser
+resolves them, an author's address is split from the name, values are repaired as feedparser repairs them,
+and its ISO dates become datetimes in whole seconds. Where it refuses a document (an Atom entry alone, a
+root it does not know), or the answer shows a shape the bridge does not model (``_refusal``), the caller
+asks feedparser. The entries that still differ
 from feedparser's are listed with their reasons in tests/connectors/feeds/test_fastfeedparser.py.
 """
 

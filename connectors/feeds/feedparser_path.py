@@ -145,7 +145,7 @@ def _tame_head(body: bytes) -> bytes | None:
     """``body`` with the whitespace before its first element cut short where there is a lot of it, or None
     for a UTF-16 or UTF-32 document with too much of it.
 
-    feedparser's DOCTYPE step (``sanitizer.replace_doctype``, also run by the fast path) matches a
+    feedparser's DOCTYPE step (``sanitizer.replace_doctype``) matches a
     line-anchored pattern over that head in time quadratic in its blank lines: a megabyte of newlines
     before the root would hold a worker for hours. Whitespace there means nothing (outside a literal, and
     a literal that long is refused by the entity check), so runs over 16 bytes keep their first 16."""
