@@ -11,7 +11,7 @@ Prints the median over rounds per engine, the load average, and each run.
 
     WIREWATCH_KAFKA=127.0.0.1:9092 .venv/bin/python bench/engines.py [--rounds 3] [--engines prism,flink1,flink2]
 
-Flink runs on the cluster `scripts/flink up` starts (it is started when not up).
+Flink runs on a cluster `scripts/flink up` starts afresh (one already up on its port is stopped first).
 """
 
 from __future__ import annotations
@@ -146,6 +146,9 @@ def main() -> None:
     engines = args.engines.split(",")
     master = ""
     if any(e.startswith("flink") for e in engines):
+        # a fresh cluster: thread-mode TaskManagers keep the wirewatch they first imported, and `up` installs
+        # this checkout's
+        subprocess.run([str(ROOT / "scripts" / "flink"), "down"], capture_output=True, check=True)
         master = subprocess.run([str(ROOT / "scripts" / "flink"), "up"], capture_output=True, text=True,
                                 check=True).stdout.strip().splitlines()[-1]
     print(f"load average at start: {os.getloadavg()}")
