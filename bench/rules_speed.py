@@ -117,6 +117,12 @@ def generate(n: int, vocab: tuple[list[str], list[str], list[str]], seed: int = 
 
 
 def peak_mb() -> float:
+    """This process's peak resident memory (VmHWM: unlike ru_maxrss, not the parent's peak inherited over
+    fork and exec)."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

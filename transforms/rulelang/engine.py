@@ -223,12 +223,13 @@ class Engine:
             return True
         story = view.story
         try:
-            return self.native.matches(view.line(STEM), view.line(FORM), view.raw_line(), view.bounds[1:], view.facts,
+            made = self.native.matches(view.line(STEM), view.line(FORM), view.raw_line(), view.bounds[1:], view.facts,
                                        (story.title, story.dateline, story.body),
-                                       [view.line(s) for s in self._extra_streams], ids, caps, self._kinds) or True
+                                       [view.line(s) for s in self._extra_streams], ids, caps, self._kinds)
         except native.FAULTS:  # a fault in the core must not lose the story
             self.failures[COMPILED_CORE] += 1
             return False
+        return True if made is None else made  # (no match is an empty tuple, an answer too)
 
     def below_threshold(self, hits: dict[int, list]) -> set[int]:
         """Rules sure to stay under their threshold: an OR of terms whose upper bound of the score, summed

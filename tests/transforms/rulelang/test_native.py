@@ -74,6 +74,8 @@ def test_the_compiled_core_makes_the_records_itself_within_the_caps():
     made = compiled.engine.records(StoryView(story), compiled._ids, _caps(compiled.caps))
     expected = python.match(story)
     assert isinstance(made, tuple) and made == expected and len(made) == 3
+    quiet = Story(id="q", body="Nothing to see.")  # no match is an answer too, not a reason to ask again
+    assert compiled.engine.records(StoryView(quiet), compiled._ids, _caps(compiled.caps)) == () == python.match(quiet)
     for ours, theirs in zip(made, expected, strict=True):
         assert type(ours) is RuleMatch and type(ours.score) is float and type(ours.spans) is tuple
         assert [(type(s), type(s.start), type(s.text)) for s in ours.spans] == [(Span, int, str)] * len(theirs.spans)
