@@ -8,7 +8,6 @@ cluster of a wire item keyed by its item id, both forgotten a time to live (even
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, Iterator
 
 import apache_beam as beam
@@ -19,7 +18,7 @@ from apache_beam.utils.timestamp import Duration, Timestamp
 
 from wirewatch.records import Cluster, EnrichedStory, Story
 from wirewatch.transforms.dedupe import story_order
-from wirewatch.transforms.lineage import join_versions
+from wirewatch.transforms.lineage import join_version, join_versions
 from wirewatch.transforms.online import TTL_S
 from wirewatch.transforms.spread import DEFAULT_POLICY, SpreadPolicy, trace_cluster, traced
 
@@ -70,14 +69,8 @@ class JoinVersionsInState(beam.DoFn):
         if not story.item_id:
             yield story, cluster
             return
-        known = first.read()
-        if known is not None:
-            lead, previous, version = known
-            if lead != cluster.id:
-                cluster = Cluster(lead, duplicate_of=lead)
-            if (previous, version) != (story.id, story.version) and story.supersedes is None:
-                story = dataclasses.replace(story, supersedes=previous)
-        first.write((cluster.id, story.id, story.version))
+        known, story, cluster = join_version(first.read(), story, cluster)
+        first.write(known)
         expire.set(timestamp + Duration(seconds=self.ttl_s))
         yield story, cluster
 

@@ -182,3 +182,17 @@ def replaces(story: Story, earlier: Story) -> bool:
     if story.correction:
         return True
     return version_rank(story) > version_rank(earlier)
+
+
+def join_version(known: tuple[str, str, Any] | None, story: Story,
+                 cluster: Cluster) -> tuple[tuple[str, str, Any], Story, Cluster]:
+    """One story of a wire item in arrival order, against what its item's earlier versions left (``known``:
+    the item's cluster id, its last version's story id and version; None for the first): the story in that
+    cluster, naming the version it replaces, and what to remember now."""
+    if known is not None:
+        lead, previous, version = known
+        if lead != cluster.id:
+            cluster = Cluster(lead, duplicate_of=lead)
+        if (previous, version) != (story.id, story.version) and story.supersedes is None:
+            story = dataclasses.replace(story, supersedes=previous)
+    return (cluster.id, story.id, story.version), story, cluster
