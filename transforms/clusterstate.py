@@ -79,7 +79,7 @@ class JoinVersionsInState(beam.DoFn):
         first.clear()
 
 
-def _item_key(pair: tuple[Story, Cluster]) -> tuple[str, tuple[Story, Cluster]]:
+def item_key(pair: tuple[Story, Cluster]) -> tuple[str, tuple[Story, Cluster]]:
     story = pair[0]
     return (f"item\x1f{story.item_id}" if story.item_id else f"story\x1f{story.id}"), pair
 
@@ -95,7 +95,7 @@ class JoinVersions(beam.PTransform):
     def expand(self, pairs: beam.PCollection) -> beam.PCollection:
         if self.online:
             return (pairs
-                    | "KeyByItem" >> beam.Map(_item_key).with_output_types(tuple[str, Any])
+                    | "KeyByItem" >> beam.Map(item_key).with_output_types(tuple[str, Any])
                     | "JoinVersionsInState" >> beam.ParDo(JoinVersionsInState(self.ttl_s)))
         return (pairs
                 | "GatherVersions" >> beam.combiners.ToList()
