@@ -1,6 +1,11 @@
 """Duplicate and near-duplicate detection: an exact hash of the story's words and a MinHash signature of its
 word 3-shingles, and a cluster index that puts each story into the cluster of the first story it repeats.
 
+Exact identity comes first: a story whose id (from the feed GUID or the wire item id, which a wire item's
+versions share) or canonical article URL (``wirewatch.urls``) was seen before is the same story, whatever
+its text now says (an updated version, a page re-fetched with a new paragraph), and joins that story's
+cluster. Only a story named by nothing seen before is compared by its fingerprint.
+
 Near duplicates are stories whose estimated shingle Jaccard similarity is at least ``MIN_SIMILARITY`` and
 whose numbers mostly agree: weekly reports from one template ("grain carloadings totaled 25,744 cars in the
 week ended March 28") share most shingles with last week's, but not their figures. A trimmed copy (the lede
@@ -22,6 +27,7 @@ import numpy as np
 import xxhash
 
 from wirewatch.records import Cluster, Story, pickled_as_tuple
+from wirewatch.urls import identity_url
 from wirewatch.transforms.tokens import StoryWords
 
 SHINGLE = 3
@@ -34,6 +40,7 @@ MIN_NUMBER_CONTAINMENT = 0.7  # share of the smaller set of number tokens the ot
 MIN_CONTAINED = 24  # shingles a shorter story needs for containment to count (a lone sentence is too little)
 MAX_NUMBERS = 64
 MAX_CANDIDATES = 64  # heads compared per story, most shared bands first
+NAMES_PER_HEAD = 4  # identity keys remembered per cluster head, on average (ids and URLs of its members)
 BUCKET_SCAN = 256  # newest heads looked at in each band
 _rng = np.random.default_rng(20241104)  # fixed: signatures must be identical on every machine and run
 _A = _rng.integers(1, 2**64 - 1, size=PERMUTATIONS, dtype=np.uint64) | np.uint64(1)
@@ -94,6 +101,12 @@ def fingerprint(story: Story, words: StoryWords | None = None) -> Fingerprint:
                        max(1, len(found) - SHINGLE + 1))
 
 
+def identity(story: Story) -> tuple[str, ...]:
+    """The keys that name the story exactly: its id, and its canonical URL when that names an article."""
+    url = identity_url(story.url)
+    return (f"id\x1f{story.id}", f"url\x1f{url}") if url else (f"id\x1f{story.id}",)
+
+
 def numbers_agree(a: frozenset[str], b: frozenset[str]) -> bool:
     if not a and not b:
         return True
@@ -148,6 +161,7 @@ class ClusterIndex:
         self.min_similarity = min_similarity
         self.containment = containment  # whether a trimmed copy (one story inside the other) counts
         self._exact: OrderedDict[str, str] = OrderedDict()  # exact hash -> cluster id
+        self._named: OrderedDict[int, str] = OrderedDict()  # hash of an identity key -> cluster id, oldest first
         self._heads: OrderedDict[str, Fingerprint] = OrderedDict()  # cluster id -> its first fingerprint
         self._bands: dict[bytes, dict[str, None]] = {}  # band key -> heads in arrival order
 
@@ -158,14 +172,39 @@ class ClusterIndex:
         """Whether ``story_id`` leads a cluster the index still remembers."""
         return story_id in self._heads
 
-    def assign(self, story_id: str, fp: Fingerprint) -> Cluster:
-        head = self._exact.get(fp.exact) or self._near(fp)
+    def unknown(self, names: tuple[str, ...]) -> tuple[str, ...]:
+        """The identity keys that name no cluster the index remembers."""
+        return tuple(n for n in names if self._named.get(_name_key(n)) not in self._heads)
+
+    def remember(self, names: tuple[str, ...], cluster_id: str) -> None:
+        """Name ``cluster_id`` by these identity keys too (those that name no remembered cluster yet)."""
+        if cluster_id not in self._heads:
+            return
+        for name in self.unknown(names):
+            key = _name_key(name)
+            self._named[key] = cluster_id
+            self._named.move_to_end(key)
+        while len(self._named) > NAMES_PER_HEAD * self.capacity:
+            self._named.popitem(last=False)
+
+    def assign(self, story_id: str, fp: Fingerprint, names: tuple[str, ...] = ()) -> Cluster:
+        """The story's cluster: the one its identity keys (``identity(story)``) name, else the one of an exact
+        or near copy, else a new one it leads."""
+        head = self._by_name(names) or self._exact.get(fp.exact) or self._near(fp)
+        if head is None:
+            self._add(story_id, fp)
+            head = story_id
+        self.remember(names, head)
         if head == story_id:  # the same story again (a re-sent or re-read record) leads its own cluster
             return Cluster(id=story_id, duplicate_of=None)
-        if head is not None:
-            return Cluster(id=head, duplicate_of=head)
-        self._add(story_id, fp)
-        return Cluster(id=story_id, duplicate_of=None)
+        return Cluster(id=head, duplicate_of=head)
+
+    def _by_name(self, names: tuple[str, ...]) -> str | None:
+        for name in names:
+            head = self._named.get(_name_key(name))
+            if head in self._heads:  # a key of a forgotten cluster names nothing
+                return head
+        return None
 
     def _near(self, fp: Fingerprint) -> str | None:
         # Stories from one template (earnings notices, weekly reports) can share a band with thousands of
@@ -202,6 +241,10 @@ class ClusterIndex:
             self._exact.popitem(last=False)
 
 
+def _name_key(name: str) -> int:
+    return xxhash.xxh3_64_intdigest(name.encode("utf-8", "surrogatepass"))
+
+
 def story_order(story: Story) -> tuple[bool, str, str]:
     """Earliest published first (undated last), then by id: the order that decides which copy leads."""
     return (story.published is None, story.published.isoformat() if story.published else "", story.id)
@@ -215,5 +258,5 @@ def cluster_in_order(items: list[tuple[Story, Fingerprint]], containment: bool =
     for story, fp in order:
         if story.id in clusters:  # the same id twice is the same story: an exact duplicate of itself
             continue
-        clusters[story.id] = index.assign(story.id, fp)
+        clusters[story.id] = index.assign(story.id, fp, identity(story))
     return clusters
