@@ -86,7 +86,10 @@ def answer(data: bytes, headers: Mapping[str, str]) -> FeedParserDict | str:
     if plain.base is not None:  # the root's xml:base, as feedparser scopes it: an empty one changes nothing
         chosen = plain.base or location
         location = (make_safe_absolute_uri(location, chosen) or location) if location else chosen
-    parsed = read(plain.data or data, plain, location)
+    try:
+        parsed = read(plain.data or data, plain, location)
+    except Exception as exc:  # noqa: BLE001 (a surprise in the fast reader costs speed, never a story)
+        return f"the fast reader failed: {type(exc).__name__}: {exc}"
     if not isinstance(parsed, str) and not parsed.entries:
         return "no entries (feedparser words the empty cases)"
     return parsed
@@ -96,7 +99,7 @@ def read(data: bytes, plain: Plain, location: str) -> FeedParserDict | str:
     """feedparser's answer, in the fields we read, for a document connectors.parsing.plainxml passed; else
     why feedparser must read it. ``location`` is the base feedparser resolves links against."""
     try:
-        parsed = fastfeedparser.parse(data)
+        parsed = fastfeedparser.parse(data)  # (bytes: given a str naming a URL, it would fetch it)
     except ValueError as exc:
         return f"fastfeedparser refuses it: {exc}"
     raw = parsed.get("entries") or ()

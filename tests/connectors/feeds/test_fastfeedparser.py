@@ -180,3 +180,14 @@ def test_documents_the_bridge_does_not_model_go_to_feedparser(body: str) -> None
     data = body.encode()
     assert isinstance(fastfeedparser_path.answer(data, {}), str)
     assert parse_feed(data).stories  # feedparser reads them
+
+
+def test_a_surprise_in_the_fast_reader_costs_speed_not_stories(monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*args: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(fastfeedparser_path, "_refusal", boom)
+    data = RSS.format("<item><title>T</title><guid>http://x.org/1</guid></item>").encode()
+    assert fastfeedparser_path.answer(data, {}).startswith("the fast reader failed: RuntimeError")
+    result = parse_feed(data)
+    assert [s.title for s in result.stories] == ["T"] and not result.errors
