@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from wirewatch.connectors.kafka.topics import Topics, bootstrap_servers
-
 
 def add_engine_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", choices=("beam", "flink"), default="beam",
@@ -25,6 +23,7 @@ def add_engine_args(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from wirewatch.connectors.kafka.topics import Topics, bootstrap_servers  # the Kafka client: not at start-up
     from wirewatch.pipelines.flink.submit import FlinkJob, FlinkNotFound, SubmitFailed, submit
 
     job = FlinkJob(master=args.flink_master, bootstrap=bootstrap_servers(args.bootstrap),
