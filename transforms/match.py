@@ -14,6 +14,7 @@ from wirewatch.transforms.rulelang.cache import CompiledCache, default_cache
 from wirewatch.transforms.rulelang.engine import Engine, Fired
 from wirewatch.transforms.rulelang.syntax import FIELDS, SEVERITIES, Rule, WatchList
 from wirewatch.transforms.rulelang.view import StoryView
+from wirewatch.transforms.tokens import StoryWords
 
 log = logging.getLogger("wirewatch.match")
 _DEFAULT = object()
@@ -53,8 +54,10 @@ class Matcher:
         self.caps = caps
         self.cut: Counter[str] = Counter()  # stories, matches and spans left out by the caps
 
-    def match(self, story: Story | EnrichedStory) -> tuple[RuleMatch, ...]:
-        view = StoryView(story)
+    def match(self, story: Story | EnrichedStory, words: StoryWords | None = None) -> tuple[RuleMatch, ...]:
+        """``words``: the story's words already split (``transforms.tokens.StoryWords``), so they are not
+        split again."""
+        view = StoryView(story, words)
         ids = self._ids
         caps = self.caps
         made = self.engine.records(view, ids, (caps.matches, caps.spans_per_match, caps.spans))

@@ -12,6 +12,7 @@ from wirewatch.records import EnrichedStory, Story
 from wirewatch.transforms.rulelang import words
 from wirewatch.transforms.rulelang.syntax import FIELDS, FORM, STEM, stream_language
 from wirewatch.transforms.spread import rule_facts
+from wirewatch.transforms.tokens import StoryWords
 
 SEPARATOR = "\x1f"  # a key no pattern contains: phrases never run from one field into the next
 
@@ -20,10 +21,14 @@ class StoryView:
     __slots__ = ("_form", "_lines", "_starts", "bounds", "entries", "facts", "memo", "spans", "stem_keys", "story",
                  "words")
 
-    def __init__(self, item: Story | EnrichedStory) -> None:
+    def __init__(self, item: Story | EnrichedStory, shared: StoryWords | None = None) -> None:
+        """``shared``: the story's words as the enrichment chain split them once (``transforms.tokens``), read
+        instead of splitting the text again; ignored when made for another story object."""
         enriched = item if isinstance(item, EnrichedStory) else None
         story: Story = enriched.story if enriched else item  # type: ignore[assignment]
         self.story = story
+        if shared is not None and shared.story is not story:
+            shared = None
         all_words: list[str] = []
         bounds = []
         for field in FIELDS:
@@ -32,7 +37,8 @@ class StoryView:
             bounds.append(len(all_words))
             text = getattr(story, field)
             if text:
-                all_words.extend(words.split(text))
+                found = shared.of(field) if shared is not None else None
+                all_words.extend(words.pieces(found.words, text) if found is not None else words.split(text))
         self.words = all_words
         self.bounds = tuple(bounds)
         self.stem_keys = words.stem_keys(all_words)

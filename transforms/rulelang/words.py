@@ -30,7 +30,12 @@ _stem_in_cache: dict[str, dict[str, str]] = {}  # language -> word -> stem key
 
 def split(text: str) -> list[str]:
     """The words of ``text`` as written, a possessive 's dropped; a character a word in unspaced scripts."""
-    found = _WORD_NO_POSSESSIVE.findall(text)
+    return pieces(_WORD_NO_POSSESSIVE.findall(text), text)
+
+
+def pieces(found: list[str], text: str) -> list[str]:
+    """``split(text)`` from the words ``transforms.tokens`` found in it (the same regex, ``Words.words``):
+    those words as they are, with a character a word in unspaced scripts."""
     if text.isascii() or not _UNSPACED.search(text):
         return found
     return [piece for word in found for piece in _PIECE.findall(word)]
