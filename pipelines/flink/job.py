@@ -4,9 +4,11 @@ Beam pipeline, with Flink's keyed state, checkpoints and Kafka connector around 
     stories topic (Table API Kafka source: key, value, partition, offset, timestamp)
       -> decode, normalize, fingerprint                      parallel, stateless
       -> assign clusters in arrival order                     one key: the heads (list state) and a cached index
-      -> classify and match, archive one file per position    parallel; a restore rewrites the same files
-      -> alerts of each story, keyed by cluster               map state rule -> alert id: one alert per
-                                                              (cluster, rule) for the time to live
+      -> join a wire item's versions, keyed by item           value state: the item's cluster and last version
+      -> classify (countries, regions)                        parallel, stateless
+      -> keyed by cluster: its lineage and spread so far      value state: the cluster's track
+         (so rules may test spread), match the rules, archive one file per position (a restore rewrites the
+         same files), raise the alerts and keep the first per rule (map state rule -> alert id, time to live)
       -> alerts topic (key = alert id, Kafka transactions committed with each checkpoint: exactly once)
     dead letters of every stage -> dead-letter topic (at least once; key = origin)
 
@@ -122,15 +124,58 @@ class AssignClusters(KeyedProcessFunction):
         cluster, added = self.online.assign(self.index, story, fp, seen)  # the Beam step's own rule
         for head in added:
             self.heads.add(head)
-        yield story, cluster
+        yield story, cluster, seen
 
 
-class Enrich(ProcessFunction):
-    """(story, cluster) -> (EnrichedStory, its alerts); the story archived under its Kafka position (the
-    service's layout: a replay after a restore writes the same file again, never a second one)."""
+class JoinVersions(KeyedProcessFunction):
+    """Keyed by wire item (or story id): a later version joins its first version's cluster."""
 
-    def __init__(self, watchlist: bytes, archive: str) -> None:
-        self.watchlist, self.archive = watchlist, archive
+    def __init__(self, ttl_s: float) -> None:
+        self.ttl_s = ttl_s
+
+    def open(self, ctx: RuntimeContext) -> None:
+        from wirewatch.transforms.lineage import join_version
+
+        self.join = join_version
+        desc = ValueStateDescriptor("first", Types.PICKLED_BYTE_ARRAY())
+        desc.enable_time_to_live(_ttl(self.ttl_s / 3600))
+        self.first = ctx.get_state(desc)
+
+    def process_element(self, value: Any, ctx: Any) -> Iterator[Any]:
+        story, cluster, seen = value
+        if story.item_id:
+            known, story, cluster = self.join(self.first.value(), story, cluster)
+            self.first.update(known)
+        yield story, cluster, seen
+
+
+class Classify(ProcessFunction):
+    """(story, cluster, seen) -> (EnrichedStory with countries and regions, seen)."""
+
+    def open(self, ctx: RuntimeContext) -> None:
+        from wirewatch.records import EnrichedStory
+        from wirewatch.transforms.gazetteer import default_gazetteer
+        from wirewatch.transforms.geotag import classify
+
+        self.gazetteer, self.classify, self.EnrichedStory = default_gazetteer(), classify, EnrichedStory
+
+    def process_element(self, value: Any, ctx: Any) -> Iterator[Any]:
+        story, cluster, seen = value
+        try:
+            countries, regions = self.classify(story, self.gazetteer)
+        except Exception as exc:  # noqa: BLE001
+            yield DEAD, _dead_json(story.origin or story.id, "classify", exc, repr(story))
+            return
+        yield self.EnrichedStory(story, countries, regions, (), cluster), seen
+
+
+class AlertPerCluster(KeyedProcessFunction):
+    """Keyed by cluster: the cluster's lineage and spread so far (value state), then the rules (which may
+    test spread), the archive file, and the story's alerts less those the cluster raised before (map state
+    rule -> alert id): the Beam chain's TraceLineage, MatchRules, ArchiveStories and SuppressRepeats."""
+
+    def __init__(self, watchlist: bytes, archive: str, ttl_s: float) -> None:
+        self.watchlist, self.archive, self.ttl_s = watchlist, archive, ttl_s
 
     def open(self, ctx: RuntimeContext) -> None:
         from pathlib import Path
@@ -139,48 +184,40 @@ class Enrich(ProcessFunction):
         from wirewatch.connectors.sinks.files import write_unsynced
         from wirewatch.records import dumps
         from wirewatch.transforms.alerts import alerts_for
-        from wirewatch.transforms.enrich import Enricher
+        from wirewatch.transforms.match import Matcher
+        from wirewatch.transforms.spread import traced
 
-        watchlist = pickle.loads(self.watchlist)
-        self.enricher, self.alerts_for, self.rules = Enricher.create(watchlist), alerts_for, watchlist
+        self.rules = pickle.loads(self.watchlist)
+        self.matcher, self.alerts_for, self.traced = Matcher(self.rules), alerts_for, traced
         self.root = Path(self.archive) if self.archive else None
         self.path_of, self.write, self.dumps = archive_path, write_unsynced, dumps
+        ttl = _ttl(self.ttl_s / 3600)
+        track = ValueStateDescriptor("track", Types.PICKLED_BYTE_ARRAY())
+        track.enable_time_to_live(ttl)
+        sent = MapStateDescriptor("sent", Types.STRING(), Types.STRING())
+        sent.enable_time_to_live(ttl)
+        self.track, self.sent = ctx.get_state(track), ctx.get_map_state(sent)
 
     def process_element(self, value: Any, ctx: Any) -> Iterator[Any]:
-        story, cluster = value
+        enriched, seen = value
+        story = enriched.story
         try:
-            enriched = self.enricher.enrich(story, cluster)
+            state, enriched = self.traced(enriched, self.track.value(), seen)
+            enriched = dataclasses.replace(enriched, matches=self.matcher.match(enriched))
             alerts = self.alerts_for(enriched, self.rules)
             data = self.dumps(enriched) + b"\n"
         except Exception as exc:  # noqa: BLE001
-            yield DEAD, _dead_json(story.origin or story.id, "enrich", exc, repr(story))
+            yield DEAD, _dead_json(story.origin or story.id, "match", exc, repr(story))
             return
+        self.track.update(state)
         if self.root is not None:
             self.write(self.path_of(self.root, enriched), data)
+        alerted = datetime.now(timezone.utc)  # the "alerted" stamp, at the edge
         for alert in alerts:
-            yield alert
-
-
-class FirstAlertPerRule(KeyedProcessFunction):
-    """Keyed by cluster: map state rule -> alert id, so a later copy of a story raises no alert again."""
-
-    def __init__(self, ttl_s: float) -> None:
-        self.ttl_s = ttl_s
-
-    def open(self, ctx: RuntimeContext) -> None:
-        from wirewatch.records import dumps
-
-        self.dumps = dumps
-        desc = MapStateDescriptor("sent", Types.STRING(), Types.STRING())
-        desc.enable_time_to_live(_ttl(self.ttl_s / 3600))
-        self.sent = ctx.get_map_state(desc)
-
-    def process_element(self, alert: Any, ctx: Any) -> Iterator[Row]:
-        if self.sent.contains(alert.rule):
-            return
-        self.sent.put(alert.rule, alert.id)
-        stamped = dataclasses.replace(alert, alerted=datetime.now(timezone.utc))  # the "alerted" stamp, at the edge
-        yield Row(alert.id, self.dumps(stamped).decode())
+            if self.sent.contains(alert.rule):
+                continue
+            self.sent.put(alert.rule, alert.id)
+            yield Row(alert.id, self.dumps(dataclasses.replace(alert, alerted=alerted)).decode())
 
 
 def build(env: StreamExecutionEnvironment, a: argparse.Namespace, watchlist: bytes) -> None:
@@ -205,19 +242,23 @@ def build(env: StreamExecutionEnvironment, a: argparse.Namespace, watchlist: byt
           'sink.delivery-guarantee' = 'exactly-once', 'sink.transactional-id-prefix' = '{a.group}-alerts',
           'properties.transaction.timeout.ms' = '600000'
         )""")
+    from wirewatch.transforms.clusterstate import item_key
+
     pickled = Types.PICKLED_BYTE_ARRAY()
+    ttl_s = a.ttl_hours * 3600
     rows = t_env.to_data_stream(t_env.from_path("stories_in"))
     prepared = rows.process(Prepare(a.stories), output_type=pickled).name("Normalize and fingerprint").uid("prepare")
     clustered = (prepared.key_by(lambda _: ONE_KEY, key_type=Types.STRING())
-                 .process(AssignClusters(a.capacity, a.ttl_hours * 3600), output_type=pickled)
+                 .process(AssignClusters(a.capacity, ttl_s), output_type=pickled)
                  .name("Assign clusters").uid("assign-clusters"))
-    alerts = (clustered.process(Enrich(watchlist, a.archive), output_type=pickled)
-              .name("Enrich and archive").uid("enrich"))
-    firsts = (alerts.key_by(lambda al: al.cluster_id, key_type=Types.STRING())
-              .process(FirstAlertPerRule(a.ttl_hours * 3600),
+    joined = (clustered.key_by(lambda v: item_key((v[0], v[1]))[0], key_type=Types.STRING())
+              .process(JoinVersions(ttl_s), output_type=pickled).name("Join versions").uid("join-versions"))
+    classified = joined.process(Classify(), output_type=pickled).name("Classify regions").uid("classify")
+    firsts = (classified.key_by(lambda v: v[0].cluster.id, key_type=Types.STRING())
+              .process(AlertPerCluster(watchlist, a.archive, ttl_s),
                        output_type=Types.ROW_NAMED(["k", "v"], [Types.STRING(), Types.STRING()]))
-              .name("Suppress repeat alerts").uid("first-alert"))
-    dead = prepared.get_side_output(DEAD).union(alerts.get_side_output(DEAD))
+              .name("Trace, match, archive and raise alerts").uid("alert-per-cluster"))
+    dead = prepared.get_side_output(DEAD).union(classified.get_side_output(DEAD), firsts.get_side_output(DEAD))
     dead.sink_to(
         KafkaSink.builder().set_bootstrap_servers(a.bootstrap)
         .set_record_serializer(KafkaRecordSerializationSchema.builder().set_topic(a.deadletter)
