@@ -109,27 +109,6 @@ def _head_of(story: Story) -> Iterable[online_steps.Head]:
         return
 
 
-class _RulesByCluster(beam.CombineFn):
-    """(cluster id, rule) pairs -> {cluster id: [rules]}."""
-
-    def create_accumulator(self) -> dict[str, list[str]]:
-        return {}
-
-    def add_input(self, acc: dict[str, list[str]], pair: tuple[str, str]) -> dict[str, list[str]]:
-        acc.setdefault(pair[0], []).append(pair[1])
-        return acc
-
-    def merge_accumulators(self, accs: Iterable[dict[str, list[str]]]) -> dict[str, list[str]]:
-        merged: dict[str, list[str]] = {}
-        for acc in accs:
-            for cluster, rules in acc.items():
-                merged.setdefault(cluster, []).extend(rules)
-        return merged
-
-    def extract_output(self, acc: dict[str, list[str]]) -> dict[str, list[str]]:
-        return acc
-
-
 class SuppressRepeats(beam.PTransform):
     """StoryAlerts -> the same with only the alerts its story cluster has not raised before (engine state,
     keyed by cluster). ``warm``: a PCollection of (cluster id, rule) sent before this job, or None."""
@@ -139,9 +118,7 @@ class SuppressRepeats(beam.PTransform):
         self.warm, self.ttl_s = warm, ttl_s
 
     def expand(self, outcomes: beam.PCollection) -> beam.PCollection:
-        # One dict, read once per bundle: a multimap side input costs a state request for every cluster key.
-        warm = (beam.pvalue.AsSingleton(self.warm | "SentByCluster" >> beam.CombineGlobally(_RulesByCluster()))
-                if self.warm is not None else None)
+        warm = beam.pvalue.AsMultiMap(self.warm) if self.warm is not None else None
         return (
             outcomes
             | "KeyByCluster" >> beam.Map(online_steps.cluster_key).with_output_types(tuple[str, Any])
