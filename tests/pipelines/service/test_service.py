@@ -42,7 +42,12 @@ def start(*args: str, log: Path) -> subprocess.Popen:
 
 def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> int:
     proc.send_signal(sig)
-    return proc.wait(timeout=60)
+    try:
+        return proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:  # never leave a service running after its test (it would load the rest)
+        proc.kill()
+        proc.wait()
+        raise AssertionError(f"the service did not stop within 60 s of signal {sig}; killed") from None
 
 
 def alerts(bootstrap: str) -> list[dict]:
