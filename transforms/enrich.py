@@ -36,7 +36,7 @@ class Enricher:
         words = words or StoryWords(story)
         countries, regions = classify(story, self.gazetteer, words)
         enriched = EnrichedStory(story, countries, regions, (), cluster)  # rules may ask for country/region
-        return dataclasses.replace(enriched, matches=self.matcher.match(enriched))
+        return dataclasses.replace(enriched, matches=self.matcher.match(enriched, words))
 
 
 def enrich_batch(stories: Iterable[Story], enricher: Enricher) -> tuple[list[EnrichedStory], list[Alert]]:
