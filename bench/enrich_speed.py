@@ -118,9 +118,13 @@ def _inputs(path: Path, limit: int, folder: Path) -> list[tuple[str, Path]]:
 
 
 def _ratio(runs: dict, a: tuple[str, str], b: tuple[str, str]) -> str:
+    """The ratio of the medians, and the median of the ratios within a round (runs close in time, so the
+    load they met was alike)."""
     if a not in runs or b not in runs:
         return "n/a"
-    return f"{statistics.median(r['rate'] for r in runs[a]) / statistics.median(r['rate'] for r in runs[b]):.2f}"
+    of_medians = statistics.median(r["rate"] for r in runs[a]) / statistics.median(r["rate"] for r in runs[b])
+    per_round = statistics.median(x["rate"] / y["rate"] for x, y in zip(runs[a], runs[b]))
+    return f"{of_medians:.2f} (per round {per_round:.2f})"
 
 
 def compare(checkouts: dict[str, Path], path: Path, rounds: int, limit: int) -> None:
@@ -138,7 +142,7 @@ def compare(checkouts: dict[str, Path], path: Path, rounds: int, limit: int) -> 
                 for label, mode in (order if r % 2 == 0 else order[::-1]):
                     runs[(label, mode)].append(_measure(checkouts[label], mode, data, caches[label]))
             print(f"\n{name}")
-            print("  ratios of medians: " + "; ".join(
+            print("  ratios of the medians (median ratio within a round): " + "; ".join(
                 [f"in-process / Beam ({label}) {_ratio(runs, (label, 'in-process'), (label, 'Beam'))}"
                  for label in checkouts]
                 + [f"this / old {mode} {_ratio(runs, ('this', mode), ('old', mode))}"
