@@ -10,8 +10,9 @@ sys.path; the (checkout, path) pairs take turns in an order that rotates each ro
 falls on all of them alike. Inputs: the first --limit stories of PATH (default Reuters-21578 train) and the
 multilingual sample tests/data/geotag/multilingual.jsonl repeated to 2,000 stories. Each child warms up
 first (the gazetteer and compiled rules built, 50 stories enriched) and times one full pass. Printed: the
-ratios of the medians first, then per run the median and every round's stories/s and the child's peak RSS,
-the load average before and after, and whether this checkout's Beam output equals its in-process output.
+ratios first (of the medians, and the median of the ratios within a round), then per run the median and every
+round's stories/s and the child's peak RSS, the load average before and after, and whether this checkout's
+Beam output equals its in-process output.
 """
 
 from __future__ import annotations
