@@ -28,13 +28,14 @@ import uuid
 from pathlib import Path
 
 import orjson
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaConsumer, KafkaProducer
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from wirewatch.connectors.kafka.topics import Topics, ensure_topics, topic_specs  # noqa: E402
 from wirewatch.pipelines.flink.submit import FlinkJob, cancel, submit  # noqa: E402
+from wirewatch.pipelines.service import update_lag  # noqa: E402
 
 
 def story(i: int, tag: str) -> bytes:
@@ -44,13 +45,7 @@ def story(i: int, tag: str) -> bytes:
 
 
 def committed_lag(bootstrap: str, topics: Topics) -> int:
-    c = KafkaConsumer(bootstrap_servers=bootstrap, group_id=topics.group, enable_auto_commit=False)
-    try:
-        tps = [TopicPartition(topics.stories, p) for p in c.partitions_for_topic(topics.stories) or ()]
-        ends = c.end_offsets(tps)
-        return sum(ends[tp] - (c.committed(tp) or 0) for tp in tps)
-    finally:
-        c.close()
+    return sum(update_lag(bootstrap, topics).values())  # what the service reports as its consumer lag
 
 
 class AlertWatch:

@@ -125,10 +125,11 @@ class ReadKafkaPartitions(beam.DoFn):
     def setup(self) -> None:
         self._consumers, self._next, self._committed, self._group = {}, {}, {}, None
 
-    def _too_far_ahead(self, tp: TopicPartition, start: int) -> bool:
+    def _too_far_ahead(self, tp: TopicPartition, start: int, began: int) -> bool:
         """Backpressure through Kafka: read no further while ``max_ahead`` records past the group's commit
         are still on their way through the pipeline (the commit moves once they are delivered), so a
-        backlog flows in steps the sinks commit as they go, not all at once into the runner's memory."""
+        backlog flows in steps the sinks commit as they go, not all at once into the runner's memory. A group
+        that has committed nothing yet stands where this reading ``began``."""
         if self.group is None:
             return False
         key = (tp.topic, tp.partition)
@@ -140,7 +141,7 @@ class ReadKafkaPartitions(beam.DoFn):
                 self._group = KafkaConsumer(bootstrap_servers=self.bootstrap, group_id=self.group,
                                             enable_auto_commit=False)
             answer = self._group.committed(tp)
-            committed = answer if answer is not None else start
+            committed = answer if answer is not None else began
             self._committed[key] = (time.monotonic(), committed)
         return start - committed > self.max_ahead
 
@@ -174,7 +175,7 @@ class ReadKafkaPartitions(beam.DoFn):
         consumer = retry("kafka", lambda: self._consumer(*key))  # the broker may be away: wait, do not fail
         start = tracker.current_restriction().start
         try:
-            if self._too_far_ahead(tp, start):
+            if self._too_far_ahead(tp, start, element.offset):
                 tracker.defer_remainder(Duration.of(IDLE_RESUME_S))
                 return
         except Exception as exc:

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import orjson
 import pytest
-from kafka import KafkaConsumer, TopicPartition
 
 from wirewatch.connectors.kafka.topics import Publisher, Topics, ensure_topics
 from wirewatch.pipelines.ingest import ingest_files
+from wirewatch.pipelines.service import update_lag
 from wirewatch.pipelines.streaming import RunnerNotFound, prism_binary
 from tests.conftest import DATA, ROOT, SEED
 from tests.archivekit import archived_ids, archived_rows
@@ -55,14 +55,7 @@ def alerts(bootstrap: str) -> list[dict]:
 
 
 def lag(bootstrap: str) -> int:
-    topics = Topics.from_env()
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=topics.group, enable_auto_commit=False)
-    try:
-        tps = [TopicPartition(topics.stories, p) for p in consumer.partitions_for_topic(topics.stories) or ()]
-        ends = consumer.end_offsets(tps)
-        return sum(ends[tp] - (consumer.committed(tp) or 0) for tp in tps)
-    finally:
-        consumer.close()
+    return sum(update_lag(bootstrap, Topics.from_env()).values())
 
 
 def get(url: str) -> tuple[int, str]:
@@ -117,7 +110,7 @@ def test_a_killed_service_loses_nothing_and_duplicates_nothing(fresh_topics, tmp
     assert lag(fresh_topics) > 0
     service = start("process", "--archive", str(archive), "--metrics-port", "0", log=log)
     try:
-        wait_for(lambda: lag(fresh_topics) == 0, timeout=120, what="every story processed after the restart")
+        wait_for(lambda: lag(fresh_topics) == 0, timeout=300, what="every story processed after the restart")
     finally:
         assert stop(service) == 0, log.read_text()[-3000:]
     ids = archived_ids(archive)
