@@ -58,7 +58,7 @@ def options(job_endpoint: str | None, pipeline_args: Sequence[str] = ()) -> Pipe
     return PipelineOptions([
         "--runner=PrismRunner",
         *([f"--job_endpoint={job_endpoint}"] if job_endpoint else []),
-        "--environment_type=LOOPBACK",  # Python workers run in this process: metrics and offsets are shared
+        "--environment_type=LOOPBACK",  # the Python worker runs in this process: its metrics are the service's
         "--streaming",
         "--job_server_timeout=31536000",  # Beam's default (300 s) ends the job-status stream after 5 minutes
         # Prism splits a bundle it finds slow and hands the rest to a new bundle while the first still runs,
