@@ -1,7 +1,7 @@
 """``wirewatch process --engine flink``: submit the streaming job (pipelines/flink/job.py) to a Flink cluster
-with Flink's own ``flink run``, from PyFlink's environment (scripts/flink setup makes one). The wirewatch
-package is shipped with the job (a copy with the layout's links resolved), so the cluster's TaskManagers need
-only its dependencies, not a checkout. Wiring only."""
+with Flink's own ``flink run``, from PyFlink's environment (scripts/flink setup makes one). In process mode the
+wirewatch package is shipped with the job (a copy with the layout's links resolved), so the TaskManagers need
+only its dependencies; in thread mode they run the wirewatch installed beside PyFlink. Wiring only."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
+import wirewatch
 from wirewatch.connectors.kafka.topics import Topics, ensure_topics, topic_specs
 
-PACKAGE = Path(__file__).resolve().parents[2] / "wirewatch"  # the import package, links to the layers
+PACKAGE = Path(wirewatch.__file__).resolve().parent  # the import package (in a checkout, links to the layers)
 REPO = PACKAGE.parent
 KAFKA_JAR = "flink-sql-connector-kafka-5.0.0-2.2.jar"
 ENV_PYTHON = "WIREWATCH_FLINK_PYTHON"
