@@ -33,15 +33,10 @@ from kafka import KafkaConsumer, KafkaProducer
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.service_latency import story  # noqa: E402 (the same alerting story)
 from wirewatch.connectors.kafka.topics import Topics, ensure_topics, topic_specs  # noqa: E402
 from wirewatch.pipelines.flink.submit import FlinkJob, cancel, submit  # noqa: E402
 from wirewatch.pipelines.service import update_lag  # noqa: E402
-
-
-def story(i: int, tag: str) -> bytes:
-    body = (f"North Korea fired an intercontinental ballistic missile, its {tag} launch number {i}, "
-            f"officials in Seoul said. The missile flew for {40 + i % 50} minutes before landing at sea {i}.")
-    return orjson.dumps({"id": f"{tag}-{i}", "body": body, "source": "bench"})
 
 
 def committed_lag(bootstrap: str, topics: Topics) -> int:

@@ -27,3 +27,10 @@ def archived_rows(root: Path) -> list[dict]:
 
 def archived_ids(root: Path) -> list[str]:
     return [row["id"] for row in archived_rows(root)]
+
+
+def archived_once(root: Path) -> set[str]:
+    """The ids archived under ``root``, after checking that none was archived twice."""
+    ids = archived_ids(root)
+    assert len(ids) == len(set(ids)), sorted(i for i in set(ids) if ids.count(i) > 1)[:20]
+    return set(ids)

@@ -51,10 +51,12 @@ def _ttl(hours: float) -> StateTtlConfig:
             .cleanup_incrementally(10, False).disable_cleanup_in_background().build())
 
 
-def _dead_json(origin: Any, stage: str, exc: BaseException, raw: Any = None) -> str:
-    from wirewatch.records import DeadLetter, dumps, excerpt
+def _dead_json(element: Any, stage: str, exc: Exception) -> str:
+    """The dead letter the Beam step would write for ``stage`` failing on ``element`` (transforms/steps.py)."""
+    from wirewatch.records import dumps
+    from wirewatch.transforms.steps import dead_letter
 
-    return dumps(DeadLetter(origin, stage, f"{type(exc).__name__}: {exc}"[:500], raw=excerpt(raw))).decode()
+    return dumps(dead_letter(element, stage, exc)).decode()
 
 
 def _epoch_ms(ts: Any) -> int:
@@ -91,7 +93,7 @@ class Prepare(ProcessFunction):
             story = self.normalize(story)
             yield story, self.fingerprint(story), ms / 1000
         except Exception as exc:  # noqa: BLE001 (one bad story becomes data, never a failed task)
-            yield DEAD, _dead_json(record.origin, "normalize", exc, row["v"])
+            yield DEAD, _dead_json(story, "normalize", exc)
 
 
 class AssignClusters(KeyedProcessFunction):
@@ -153,20 +155,18 @@ class Classify(ProcessFunction):
     """(story, cluster, seen) -> (EnrichedStory with countries and regions, seen)."""
 
     def open(self, ctx: RuntimeContext) -> None:
-        from wirewatch.records import EnrichedStory
-        from wirewatch.transforms.gazetteer import default_gazetteer
-        from wirewatch.transforms.geotag import classify
+        from wirewatch.transforms.steps import classifier
 
-        self.gazetteer, self.classify, self.EnrichedStory = default_gazetteer(), classify, EnrichedStory
+        self.classify = classifier()  # the Beam step's body
 
     def process_element(self, value: Any, ctx: Any) -> Iterator[Any]:
         story, cluster, seen = value
         try:
-            countries, regions = self.classify(story, self.gazetteer)
+            enriched = self.classify((story, cluster))
         except Exception as exc:  # noqa: BLE001
-            yield DEAD, _dead_json(story.origin or story.id, "classify", exc, repr(story))
+            yield DEAD, _dead_json(story, "classify", exc)
             return
-        yield self.EnrichedStory(story, countries, regions, (), cluster), seen
+        yield enriched, seen
 
 
 class AlertPerCluster(KeyedProcessFunction):
@@ -184,11 +184,11 @@ class AlertPerCluster(KeyedProcessFunction):
         from wirewatch.connectors.sinks.files import write_unsynced
         from wirewatch.records import dumps
         from wirewatch.transforms.alerts import alerts_for
-        from wirewatch.transforms.match import Matcher
         from wirewatch.transforms.spread import traced
+        from wirewatch.transforms.steps import rule_matcher
 
         self.rules = pickle.loads(self.watchlist)
-        self.matcher, self.alerts_for, self.traced = Matcher(self.rules), alerts_for, traced
+        self.match, self.alerts_for, self.traced = rule_matcher(self.rules), alerts_for, traced
         self.root = Path(self.archive) if self.archive else None
         self.path_of, self.write, self.dumps = archive_path, write_unsynced, dumps
         ttl = _ttl(self.ttl_s / 3600)
@@ -200,14 +200,13 @@ class AlertPerCluster(KeyedProcessFunction):
 
     def process_element(self, value: Any, ctx: Any) -> Iterator[Any]:
         enriched, seen = value
-        story = enriched.story
         try:
             state, enriched = self.traced(enriched, self.track.value(), seen)
-            enriched = dataclasses.replace(enriched, matches=self.matcher.match(enriched))
+            enriched = self.match(enriched)
             alerts = self.alerts_for(enriched, self.rules)
             data = self.dumps(enriched) + b"\n"
         except Exception as exc:  # noqa: BLE001
-            yield DEAD, _dead_json(story.origin or story.id, "match", exc, repr(story))
+            yield DEAD, _dead_json(enriched, "match", exc)
             return
         self.track.update(state)
         if self.root is not None:

@@ -16,7 +16,7 @@ import pytest
 from wirewatch.connectors.kafka.topics import Publisher, ensure_topics
 from wirewatch.pipelines.ingest import ingest_files
 from tests.conftest import ROOT
-from tests.archivekit import archived_ids
+from tests.archivekit import archived_once
 from tests.kafkakit import free_port, wait_for
 from tests.pipelines.service.test_service import alerts, get, lag, start, stop
 
@@ -33,9 +33,7 @@ def backlog(tmp_path: Path, n: int = N) -> Path:
 
 
 def check_exactly_once(bootstrap: str, archive: Path, n: int = N) -> None:
-    ids = archived_ids(archive)
-    assert len(ids) == len(set(ids))  # no story archived twice
-    archived = set(ids)
+    archived = archived_once(archive)  # and none twice
     assert archived == {f"s{i}" for i in range(n)}
     sent = alerts(bootstrap)
     assert len(sent) == len({a["id"] for a in sent})  # no alert delivered twice

@@ -18,7 +18,7 @@ from wirewatch.pipelines.ingest import ingest_files
 from wirewatch.pipelines.service import update_lag
 from wirewatch.pipelines.streaming import RunnerNotFound, prism_binary
 from tests.conftest import DATA, ROOT, SEED
-from tests.archivekit import archived_ids, archived_rows
+from tests.archivekit import archived_ids, archived_once, archived_rows
 from tests.kafkakit import free_port, read_all, wait_for
 
 SEED_RULES = {"icbm", "troop-withdrawal", "arms-transfer"}
@@ -113,9 +113,7 @@ def test_a_killed_service_loses_nothing_and_duplicates_nothing(fresh_topics, tmp
         wait_for(lambda: lag(fresh_topics) == 0, timeout=300, what="every story processed after the restart")
     finally:
         assert stop(service) == 0, log.read_text()[-3000:]
-    ids = archived_ids(archive)
-    assert len(ids) == len(set(ids))  # no story archived twice
-    archived = set(ids)
+    archived = archived_once(archive)  # and none twice
     assert archived == {f"s{i}" for i in range(n)}
     sent = alerts(fresh_topics)
     assert len(sent) == len({a["id"] for a in sent})  # no alert delivered twice
