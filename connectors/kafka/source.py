@@ -35,6 +35,7 @@ MAX_RECORDS = 100  # per poll: smaller bundles deliver (and commit) sooner
 MAX_AHEAD = 500  # records per partition read but not yet committed, at most (backpressure)
 COMMIT_CHECK_S = 0.25  # how often a reader that is ahead asks the group where its commit stands
 CAUGHT_UP_MARGIN_S = 5  # a record produced just before a poll found nothing may still carry an older time
+NUDGE = Duration(micros=1000)  # how far a call that read nothing new in time moves the watermark (see process)
 DEAD = "deadletter"
 
 
@@ -111,7 +112,15 @@ class ReadKafkaPartitions(beam.DoFn):
     """PartitionStart -> KafkaRecord, forever, stamped with the record's Kafka timestamp. One consumer per
     partition, assigned (no group membership); offsets are committed by the last step, never here. The
     watermark follows the records' timestamps while there is a backlog, and the clock once caught up, so
-    that state that expires in event time expires as the records' times say, in a backlog too."""
+    that state that expires in event time expires as the records' times say, in a backlog too.
+
+    A call that leaves the watermark where it was (the reader waits for commits, the broker is away, or every
+    record read carried the time the watermark already had: a bulk import) moves it on by a millisecond.
+    Prism runs a step that reads a side input only when its input watermark has moved (engine/
+    elementmanager.go bundleReady, Beam 2.77), so a watermark that stands still would hold the dedupe and
+    repeat-alert steps, hence the commits, hence the reader waiting for them: a stall, seen after a restart
+    with a backlog. A record that comes after such a nudge with an older time is late by that much, which the
+    global window and timers hours ahead do not notice."""
 
     def __init__(self, bootstrap: str, group: str | None = None, max_ahead: int = MAX_AHEAD,
                  consumer_config: dict[str, Any] | None = None) -> None:
@@ -170,6 +179,13 @@ class ReadKafkaPartitions(beam.DoFn):
             ManualWatermarkEstimator.default_provider()
         ),
     ) -> Iterator[TimestampedValue]:
+        before = watermark.current_watermark()
+        yield from self._read(element, tracker, watermark)
+        if before is not None and watermark.current_watermark() == before:
+            watermark.set_watermark(before + NUDGE)
+
+    def _read(self, element: PartitionStart, tracker: OffsetRestrictionTracker,
+              watermark: ManualWatermarkEstimator) -> Iterator[TimestampedValue]:
         key = (element.topic, element.partition)
         tp = TopicPartition(*key)
         consumer = retry("kafka", lambda: self._consumer(*key))  # the broker may be away: wait, do not fail

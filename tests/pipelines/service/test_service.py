@@ -7,12 +7,15 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
 import orjson
 import pytest
+from kafka import KafkaProducer
 
+from wirewatch.connectors.kafka.source import MAX_AHEAD
 from wirewatch.connectors.kafka.topics import Publisher, Topics, ensure_topics
 from wirewatch.pipelines.ingest import ingest_files
 from wirewatch.pipelines.service import update_lag
@@ -118,6 +121,32 @@ def test_a_killed_service_loses_nothing_and_duplicates_nothing(fresh_topics, tmp
     sent = alerts(fresh_topics)
     assert len(sent) == len({a["id"] for a in sent})  # no alert delivered twice
     assert {a["story_id"] for a in sent} == {f"s{i}" for i in range(n)}  # each story is its own cluster
+
+
+def test_a_backlog_of_one_timestamp_flows_through_backpressure(fresh_topics, topics, tmp_path):
+    """A backlog whose records all carry one Kafka timestamp (a bulk import) gives the source's watermark
+    nothing to advance on while it waits for commits, more than MAX_AHEAD records per partition ahead;
+    the steps with side inputs (the warm dedupe heads, the alerts sent) must still get to run, or the
+    commits never move and the reader waits for ever (seen: a restart that processed nothing)."""
+    partitions = ensure_topics(fresh_topics)[topics.stories]
+    n = (MAX_AHEAD + 300) * partitions
+    when = int(time.time() * 1000) - 60_000
+    producer = KafkaProducer(bootstrap_servers=fresh_topics)
+    try:
+        for i in range(n):
+            body = f"Officials in Seoul said a ministry report number {i} on day {i} was published."
+            producer.send(topics.stories, key=f"t{i}".encode(), value=orjson.dumps({"id": f"t{i}", "body": body}),
+                          partition=i % partitions, timestamp_ms=when)
+        producer.flush()
+    finally:
+        producer.close()
+    log = tmp_path / "service.log"
+    service = start("process", "--archive", str(tmp_path / "archive"), "--metrics-port", "0", log=log)
+    try:
+        wait_for(lambda: lag(fresh_topics) == 0, timeout=240, what="the whole one-timestamp backlog committed")
+    finally:
+        assert stop(service) == 0, log.read_text()[-3000:]
+    assert archived_once(tmp_path / "archive") == {f"t{i}" for i in range(n)}
 
 
 def test_a_second_service_on_the_same_group_refuses_to_start(fresh_topics, topics, tmp_path):
