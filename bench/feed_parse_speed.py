@@ -33,7 +33,7 @@ import fastfeedparser  # noqa: E402
 import feedparser  # noqa: E402
 
 from wirewatch.connectors.feeds import fastfeedparser_path  # noqa: E402
-from wirewatch.connectors.feeds.feedparser_path import parse_feed  # noqa: E402
+from wirewatch.connectors.feeds.feedparser_path import parse_feed, tame_head  # noqa: E402
 from wirewatch.connectors.parsing.sniff import sniff  # noqa: E402
 
 REAL_WORLD = ("rss-parser", "feed-rs", "miniflux", "node-feedparser")
@@ -123,10 +123,15 @@ def _report(label: str, files: Files, rounds: int, old: _Old | None = None) -> N
         spread = f"{min(times[name]):.3f}-{max(times[name]):.3f} s"
         print(f"  {name:<22} {rate[name]:>9,.0f} entries/s  ({entries[name]} entries, median of {rounds}: "
               f"{statistics.median(times[name]):.3f} s, range {spread})")
-    answered = [body for _, body in files if not isinstance(fastfeedparser_path.answer(body, {}), str)]
+    answered = [body for _, body in files if not isinstance(_answer(body), str)]
     share = sum(map(_ours, answered)) / max(entries["ours"], 1)
     print(f"  the fast reader answers {len(answered)} of {len(files)} files ({share:.0%} of the entries)")
     _declines(files)
+
+
+def _answer(body: bytes) -> object:
+    """The fast reader's answer for ``body`` as parse_feed asks it (after taming the head), or its reason."""
+    return fastfeedparser_path.answer(tame_head(body) or b"", {})
 
 
 def _declines(files: Files) -> None:
@@ -134,7 +139,7 @@ def _declines(files: Files) -> None:
     counts: Counter[str] = Counter()
     entries: Counter[str] = Counter()
     for _, body in files:
-        reason = fastfeedparser_path.answer(body, {})
+        reason = _answer(body)
         if isinstance(reason, str):
             reason = reason[:90]
             counts[reason] += 1

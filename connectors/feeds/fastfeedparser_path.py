@@ -49,6 +49,11 @@ _OTHER_DESCRIPTION = re.compile(rb"<[\w.-]+:description[\s/>]")
 _WRITTEN_AS_ELEMENTS = re.compile(
     rb"<(?:[\w.-]+:)?(?:description|summary|title|encoded|content)(?:\s[^>]*)?(?<!/)>\s*<(?![/!])"
 )
+# RSS elements feedparser reads as an entry's author, each one more in its list (fastfeedparser keeps one),
+# with text (an Atom author holds elements instead, an empty one adds nothing).
+_AUTHOR = re.compile(
+    rb"<(?:[\w.-]+:)?(?:author|creator|managingEditor)(?:\s[^>]*)?>\s*(?:<!\[CDATA\[\s*)?[^<\s\]]"
+)
 _NOT_PERMALINK = re.compile(rb"isPermaLink\s*=\s*[\"']false")
 _EMAIL = re.compile(
     r"(?:[a-zA-Z0-9_\-.+]+)@(?:\[[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.|(?:[a-zA-Z0-9\-]+\.)+)"
@@ -162,6 +167,8 @@ def _refusal(data: bytes, form: str, rdf: bool, first: int, raw: Sequence[Mappin
         return "a media:description (or dc:description) beside a summary or content, which feedparser may keep"
     if not rdf and _NOT_PERMALINK.search(data, first) and data.count(b"isPermaLink", first) != ids:
         return "some guids are permalinks and some not: which ones feedparser resolves is not known"
+    if form != "atom10" and len(_AUTHOR.findall(data, first)) > sum(1 for entry in raw if entry.get("author")):
+        return "author elements it does not read, or more than one in an entry (feedparser lists each one)"
     if rdf and _has_content(data, first):
         return "content:encoded in RDF items, which fastfeedparser does not read"
     for entry in raw:

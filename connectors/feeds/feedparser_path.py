@@ -34,6 +34,8 @@ from wirewatch.connectors.feeds.urljoin import join
 _FIRST_ELEMENT = re.compile(rb"<\w")  # where feedparser's head ends (sanitizer.replace_doctype)
 _LONG_SPACE = re.compile(rb"\s{17,}")
 _SMALL_HEAD = 4096  # bytes before the first element; feedparser reads a head this short quickly, however spaced
+_HEAD_SPACE = (b" ", b"\t", b"\r", b"\n")
+_MISPLACED_DECLARATION = re.compile(rb"\A(\xef\xbb\xbf)?[ \t\r\n]+(?=<\?xml[ \t\r\n])")
 _WIDE_HEAD_SPACE = _SMALL_HEAD  # bytes of long whitespace runs in a UTF-16 or -32 head: read quickly still
 # feedparser's version names to ours; the 0.9x family is one format for us.
 _FORMATS = {
@@ -69,7 +71,7 @@ def parse_feed(
     if risk:
         result.fail(origin, risk, body)
         return result
-    data = _tame_head(body)  # what the parsers read; dead letters keep ``body`` as it came
+    data = tame_head(body)  # what the parsers read; dead letters keep ``body`` as it came
     if data is None:
         result.fail(origin, f"over {_WIDE_HEAD_SPACE} bytes of whitespace before the first element; refused", body)
         return result
@@ -141,14 +143,19 @@ def _read(data: bytes, headers: Mapping[str, str], fast: bool) -> Any:
                             resolve_relative_uris=not fast)
 
 
-def _tame_head(body: bytes) -> bytes | None:
+def tame_head(body: bytes) -> bytes | None:
     """``body`` with the whitespace before its first element cut short where there is a lot of it, or None
-    for a UTF-16 or UTF-32 document with too much of it.
+    for a UTF-16 or UTF-32 document with too much of it. Whitespace before the XML declaration (a common
+    server slip) goes: feedparser would not see the declaration there, would put its own before it, and
+    its strict parser would then refuse the document for the misplaced one, leaving it to the loose parser
+    (which reads namespaced elements by their prefix, not their namespace).
 
     feedparser's DOCTYPE step (``sanitizer.replace_doctype``) matches a
     line-anchored pattern over that head in time quadratic in its blank lines: a megabyte of newlines
     before the root would hold a worker for hours. Whitespace there means nothing (outside a literal, and
     a literal that long is refused by the entity check), so runs over 16 bytes keep their first 16."""
+    if body[:1] in _HEAD_SPACE or body.startswith(b"\xef\xbb\xbf"):  # (a whitespace run is rare and short)
+        body = _MISPLACED_DECLARATION.sub(rb"\1", body, count=1)
     first = _FIRST_ELEMENT.search(body)
     end = first.start() if first else len(body)
     if end <= _SMALL_HEAD:

@@ -150,8 +150,8 @@ def _root(body: bytes) -> tuple[str, dict[str, str], dict[str, str]] | str:
         found.append((name, attributes))
         parser.StartElementHandler = parser.StartNamespaceDeclHandler = None
 
-    def declare(prefix: str | None, uri: str) -> None:
-        namespaces[prefix or ""] = uri
+    def declare(prefix: str | None, uri: str | None) -> None:
+        namespaces[prefix or ""] = uri or ""  # (None for xmlns="", which undeclares the default)
 
     parser.StartElementHandler = start
     parser.StartNamespaceDeclHandler = declare
