@@ -28,6 +28,7 @@ thresholds, exact-case names, and country/region predicates.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import logging
 import os
@@ -165,15 +166,16 @@ def serve(kind: str, rules: str, cache_dir: str, stories_path: str) -> None:
         rounds["match"] = lambda: sum(len(matcher.match(e)) for e in enriched)
         if engine.native is not None and hasattr(engine, "records"):  # (an older checkout has no records)
             views = [StoryView(e) for e in enriched]
-            ids = [r.id for r in watchlist.rules]
             caps = (matcher.caps.matches, matcher.caps.spans_per_match, matcher.caps.spans)
+            args = (caps,) if "ids" not in inspect.signature(engine.records).parameters else (
+                [r.id for r in watchlist.rules], caps)  # (an older checkout passes the rule ids)
             for v in views:
-                engine.records(v, ids, caps)  # the key lines are made here, outside the rounds
+                engine.records(v, *args)  # the key lines are made here, outside the rounds
 
             def core() -> int:
                 found = 0
                 for v in views:
-                    made = engine.records(v, ids, caps)
+                    made = engine.records(v, *args)
                     found += len(made) if isinstance(made, tuple) else len(engine.fire_sets(v, spans=True)[0])
                 return found
 

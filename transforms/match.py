@@ -58,11 +58,11 @@ class Matcher:
         """``words``: the story's words already split (``transforms.tokens.StoryWords``), so they are not
         split again."""
         view = StoryView(story, words)
-        ids = self._ids
         caps = self.caps
-        made = self.engine.records(view, ids, (caps.matches, caps.spans_per_match, caps.spans))
+        made = self.engine.records(view, (caps.matches, caps.spans_per_match, caps.spans))
         if isinstance(made, tuple):
             return made
+        ids = self._ids
         fired, sets = self.engine.fire_sets(view, spans=True, compiled=made)
         if len(fired) > caps.matches or sum(len(sets[k]) for *_, k in fired) > caps.spans or any(
                 len(triples) > caps.spans_per_match for triples in sets):

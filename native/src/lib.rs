@@ -14,45 +14,14 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFloat, PyList, PyString, PyTuple, PyType};
 use pyo3::{ffi, intern};
 
+mod rules;
+use rules::{Clause, Eval, Rules};
+
 /// (field, first word, last word): fields are 0 title, 1 dateline, 2 body.
 type Occ = (u32, u32, u32);
-type Res = Option<(f64, Vec<Occ>)>;
-/// (score, occurrences, the clause that held)
-type FiredRule = (f64, Vec<Occ>, Py<PyString>);
 
 const FIELD_COUNT: i64 = 3;
-const PLAN_VERSION: u32 = 3;
-
-enum PredKind {
-    Country,
-    Region,
-    Lang,
-    Text(&'static str), // source, credit, publisher: the value as a word sequence of the fact
-}
-
-enum Node {
-    Leaf { scope: Option<u32>, weight: f64, tids: Vec<u32> },
-    Pred { kind: PredKind, value: String, weight: f64 },
-    Not { weight: f64, inner: Box<Node> },
-    And { weight: f64, args: Vec<Node> },
-    Or { weight: f64, args: Vec<Node> },
-    Near { weight: f64, distance: u32, ordered: bool, left: Box<Node>, right: Box<Node> },
-}
-
-/// How a rule's root is evaluated and how the clause that held is named (see evaluate.compile_root).
-enum Root {
-    /// Not an OR: the whole query, named by its text.
-    Whole { node: Node, text: Py<PyString> },
-    /// An OR of unscoped, non-negative leaves: per part (term ids, weight * root weight, text).
-    Simple { parts: Vec<(Vec<u32>, f64, Py<PyString>)> },
-    /// Any other OR: alternatives (node, text) and the root's weight.
-    Alternatives { weight: f64, args: Vec<(Node, Py<PyString>)> },
-}
-
-struct Rule {
-    root: Root,
-    threshold: Option<f64>,
-}
+const PLAN_VERSION: u32 = 4;
 
 const NO_FACT: u32 = u32::MAX;
 
@@ -62,9 +31,11 @@ const NO_FACT: u32 = u32::MAX;
 struct Stream {
     vocab: FxHashMap<Box<str>, u32>,        // whole key -> key id
     children: FxHashMap<u64, u32>,          // node << 32 | key id -> node
-    ends: Vec<Vec<u32>>,                    // node -> whole-key patterns ending there
+    end_at: Vec<u32>,                       // node -> where its whole-key patterns start in `ends`
+    ends: Vec<u32>,                         // the whole-key patterns ending at each node
     prefixes: FxHashMap<u32, PrefixSet>,    // node -> prefix patterns whose last key starts after it
-    owners: Vec<Vec<u32>>,                  // pattern id -> term ids
+    owner_at: Vec<u32>,                     // pattern id -> where its term ids start in `owners`
+    owners: Vec<u32>,                       // term ids of each pattern, CASE_TERM set on exact-case terms
     size: usize,
 }
 
@@ -72,15 +43,6 @@ struct Stream {
 struct PrefixSet {
     lengths: Vec<usize>, // distinct byte lengths, ascending
     patterns: FxHashMap<Box<str>, Vec<u32>>,
-}
-
-struct Facts {
-    country: Vec<String>,
-    region: Vec<String>,
-    lang: String,
-    source: String,
-    credit: String,
-    publisher: String,
 }
 
 /// Per-story working memory, reused: term id -> its occurrence list (valid when stamped this story).
@@ -108,11 +70,11 @@ impl Scratch {
 
 impl Core {
     fn new_scratch(&self) -> Scratch {
-        Scratch::new(self.case.len())
+        Scratch::new(self.n_terms)
     }
 }
 
-struct Hits<'a> {
+pub(crate) struct Hits<'a> {
     terms: &'a [(u32, u32)],
     lists: &'a [Vec<Occ>],
     generation: u32,
@@ -120,7 +82,7 @@ struct Hits<'a> {
 
 impl Hits<'_> {
     #[inline]
-    fn get(&self, tid: u32) -> Option<&Vec<Occ>> {
+    pub(crate) fn get(&self, tid: u32) -> Option<&Vec<Occ>> {
         let (stamp, slot) = self.terms[tid as usize];
         if stamp == self.generation {
             Some(&self.lists[slot as usize])
@@ -133,110 +95,55 @@ impl Hits<'_> {
 #[pyclass(frozen, module = "wirewatch_native")]
 struct Core {
     streams: Vec<Stream>,
-    case: Vec<Option<(Vec<String>, bool)>>, // term id -> (written words, prefix) when case matters
-    anchors: Vec<Vec<(u32, u32)>>,          // term id -> (rule anchored on it, the fact id the rule requires)
-    always: Vec<(u32, u32)>,                // (rule, fact id) of the rules evaluated for every story
-    rules: Vec<Rule>,
+    n_terms: usize,
+    case: FxHashMap<u32, (Vec<String>, bool)>, // term id -> (written words, prefix) when case matters
+    // Term id -> where its rows start in `anchors`: (rule anchored on it, the fact id the rule requires).
+    // Flat arrays rather than a vector per term: each found term costs one or two cache lines, not three.
+    anchor_at: Vec<u32>,
+    anchors: Vec<(u32, u32)>,
+    always: Vec<(u32, u32)>, // (rule, fact id) of the rules evaluated for every story
+    rules: Rules,
     facts: FxHashMap<(String, String), u32>, // (country|region, value) -> fact id
     scratch: Mutex<Scratch>,
 }
 
-fn build_node(obj: &Bound<'_, PyAny>) -> PyResult<Node> {
-    let t = obj.downcast::<PyTuple>()?;
-    let kind: i64 = t.get_item(0)?.extract()?;
-    Ok(match kind {
-        0 => {
-            let scope: i64 = t.get_item(1)?.extract()?;
-            if scope >= FIELD_COUNT {
-                return Err(PyValueError::new_err("leaf scope out of range"));
-            }
-            Node::Leaf {
-                scope: if scope < 0 { None } else { Some(scope as u32) },
-                weight: t.get_item(2)?.extract()?,
-                tids: t.get_item(3)?.extract()?,
-            }
-        }
-        1 => {
-            let pkind: String = t.get_item(1)?.extract()?;
-            let kind = match pkind.as_str() {
-                "country" => PredKind::Country,
-                "region" => PredKind::Region,
-                "lang" => PredKind::Lang,
-                "source" => PredKind::Text("source"),
-                "credit" => PredKind::Text("credit"),
-                "publisher" => PredKind::Text("publisher"),
-                other => return Err(PyValueError::new_err(format!("unknown predicate {other}"))),
-            };
-            Node::Pred { kind, value: t.get_item(2)?.extract()?, weight: t.get_item(3)?.extract()? }
-        }
-        2..=6 => {
-            let weight: f64 = t.get_item(1)?.extract()?;
-            let distance: u32 = t.get_item(2)?.extract()?;
-            let args_obj = t.get_item(3)?;
-            let mut args = Vec::new();
-            for a in args_obj.try_iter()? {
-                args.push(build_node(&a?)?);
-            }
-            match kind {
-                2 => {
-                    let inner = args.pop().ok_or_else(|| PyValueError::new_err("NOT needs one argument"))?;
-                    Node::Not { weight, inner: Box::new(inner) }
-                }
-                3 => Node::And { weight, args },
-                4 => Node::Or { weight, args },
-                _ => {
-                    if args.len() != 2 {
-                        return Err(PyValueError::new_err("NEAR needs two arguments"));
-                    }
-                    let right = args.pop().unwrap();
-                    let left = args.pop().unwrap();
-                    Node::Near { weight, distance, ordered: kind == 6, left: Box::new(left), right: Box::new(right) }
-                }
-            }
-        }
-        _ => return Err(PyValueError::new_err(format!("unknown node kind {kind}"))),
-    })
+/// Set on a pattern's owner term whose written case must match.
+const CASE_TERM: u32 = 1 << 31;
+
+/// Vectors as one array and where each starts (plus the end).
+fn flatten<T: Copy>(lists: &[Vec<T>]) -> PyResult<(Vec<u32>, Vec<T>)> {
+    let mut at = Vec::with_capacity(lists.len() + 1);
+    let mut items = Vec::with_capacity(lists.iter().map(Vec::len).sum());
+    at.push(0);
+    for list in lists {
+        items.extend_from_slice(list);
+        at.push(u32::try_from(items.len()).map_err(|_| PyValueError::new_err("a table too large"))?);
+    }
+    Ok((at, items))
 }
 
-fn node_text(obj: &Bound<'_, PyAny>) -> PyResult<Py<PyString>> {
-    let t = obj.downcast::<PyTuple>()?;
-    t.get_item(t.len() - 1)?.extract()
-}
-
-fn build_rule(obj: &Bound<'_, PyAny>) -> PyResult<Rule> {
-    // (mode, threshold, root node, simple parts)
-    let t = obj.downcast::<PyTuple>()?;
-    let mode: i64 = t.get_item(0)?.extract()?;
-    let threshold: Option<f64> = t.get_item(1)?.extract()?;
-    let node_obj = t.get_item(2)?;
-    let root = match mode {
-        0 => Root::Whole { node: build_node(&node_obj)?, text: node_text(&node_obj)? },
-        1 => Root::Simple { parts: t.get_item(3)?.extract()? },
-        2 => {
-            let nt = node_obj.downcast::<PyTuple>()?;
-            let weight: f64 = nt.get_item(1)?.extract()?;
-            let mut args = Vec::new();
-            for a in nt.get_item(3)?.try_iter()? {
-                let a = a?;
-                args.push((build_node(&a)?, node_text(&a)?));
-            }
-            Root::Alternatives { weight, args }
-        }
-        _ => return Err(PyValueError::new_err(format!("unknown root mode {mode}"))),
-    };
-    Ok(Rule { root, threshold })
-}
-
-fn build_stream(obj: &Bound<'_, PyAny>) -> PyResult<Stream> {
+/// `n_terms`: term ids are below it; `case`: the exact-case terms.
+fn build_stream(obj: &Bound<'_, PyAny>, n_terms: usize, case: &FxHashMap<u32, (Vec<String>, bool)>) -> PyResult<Stream> {
     let (patterns, owners): (Vec<String>, Vec<Vec<u32>>) = obj.extract()?;
     if owners.len() != patterns.len() {
         return Err(PyValueError::new_err("stream tables differ in length"));
     }
+    if n_terms >= CASE_TERM as usize || owners.iter().flatten().any(|&t| t as usize >= n_terms) {
+        return Err(PyValueError::new_err("term id out of range"));
+    }
+    let owners: Vec<Vec<u32>> = owners
+        .into_iter()
+        .map(|ts| ts.into_iter().map(|t| if case.contains_key(&t) { t | CASE_TERM } else { t }).collect())
+        .collect();
+    let (owner_at, owners) = flatten(&owners)?;
+    let mut ends: Vec<Vec<u32>> = vec![Vec::new()];
     let mut stream = Stream {
         vocab: FxHashMap::default(),
         children: FxHashMap::default(),
-        ends: vec![Vec::new()],
+        end_at: Vec::new(),
+        ends: Vec::new(),
         prefixes: FxHashMap::default(),
+        owner_at,
         owners,
         size: patterns.len(),
     };
@@ -255,15 +162,15 @@ fn build_stream(obj: &Bound<'_, PyAny>) -> PyResult<Stream> {
         for key in whole.split(' ').filter(|k| !k.is_empty()) {
             let next_id = stream.vocab.len() as u32;
             let kid = *stream.vocab.entry(key.into()).or_insert(next_id);
-            let next_node = stream.ends.len() as u32;
+            let next_node = ends.len() as u32;
             let child = *stream.children.entry((node as u64) << 32 | kid as u64).or_insert(next_node);
             if child == next_node {
-                stream.ends.push(Vec::new());
+                ends.push(Vec::new());
             }
             node = child;
         }
         match last {
-            None => stream.ends[node as usize].push(pid as u32),
+            None => ends[node as usize].push(pid as u32),
             Some(prefix) if !prefix.is_empty() => {
                 let set = stream.prefixes.entry(node).or_default();
                 if !set.lengths.contains(&prefix.len()) {
@@ -275,6 +182,7 @@ fn build_stream(obj: &Bound<'_, PyAny>) -> PyResult<Stream> {
             Some(_) => return Err(PyValueError::new_err(format!("pattern {pattern:?} has an empty prefix"))),
         }
     }
+    (stream.end_at, stream.ends) = flatten(&ends)?;
     Ok(stream)
 }
 
@@ -309,7 +217,8 @@ impl Stream {
                 let Some(kid) = ids[j] else { break };
                 let Some(&child) = self.children.get(&((node as u64) << 32 | kid as u64)) else { break };
                 node = child;
-                out.extend(self.ends[node as usize].iter().map(|&pid| (i as u32, j as u32, pid)));
+                let (a, b) = (self.end_at[node as usize] as usize, self.end_at[node as usize + 1] as usize);
+                out.extend(self.ends[a..b].iter().map(|&pid| (i as u32, j as u32, pid)));
             }
         }
     }
@@ -408,242 +317,6 @@ fn evidence(occs: &[Occ], offsets: &[WordAt]) -> PyResult<Vec<Ev>> {
     Ok(kept)
 }
 
-fn within(left: &[Occ], right: &[Occ], n: u32, ordered: bool) -> Vec<Occ> {
-    let mut out = Vec::new();
-    for &(fa, a0, a1) in left {
-        for &(fb, b0, b1) in right {
-            if fa != fb || (a0 == b0 && a1 == b1) {
-                continue;
-            }
-            let gap = if b0 > a1 {
-                b0 - a1 - 1
-            } else if a0 > b1 && !ordered {
-                a0 - b1 - 1
-            } else {
-                continue;
-            };
-            if gap <= n {
-                out.push((fa, a0.min(b0), a1.max(b1)));
-            }
-        }
-    }
-    out
-}
-
-struct Eval<'a, 'py> {
-    hits: Hits<'a>,
-    facts_obj: &'a Bound<'py, PyDict>,
-    facts: Option<Facts>,
-}
-
-impl Eval<'_, '_> {
-    fn facts(&mut self) -> PyResult<&Facts> {
-        if self.facts.is_none() {
-            let d = self.facts_obj;
-            let strings = |key: &str| -> PyResult<Vec<String>> {
-                match d.get_item(key)? {
-                    Some(v) => {
-                        let mut out = Vec::new();
-                        for x in v.try_iter()? {
-                            out.push(x?.extract()?);
-                        }
-                        Ok(out)
-                    }
-                    None => Ok(Vec::new()),
-                }
-            };
-            let text = |key: &str| -> PyResult<String> {
-                match d.get_item(key)? {
-                    Some(v) => v.extract(),
-                    None => Ok(String::new()),
-                }
-            };
-            self.facts = Some(Facts {
-                country: strings("country")?,
-                region: strings("region")?,
-                lang: text("lang")?,
-                source: text("source")?,
-                credit: text("credit")?,
-                publisher: text("publisher")?,
-            });
-        }
-        Ok(self.facts.as_ref().unwrap())
-    }
-
-    fn leaf(&self, scope: Option<u32>, weight: f64, tids: &[u32]) -> Res {
-        if tids.len() == 1 && scope.is_none() {
-            let occs = self.hits.get(tids[0])?;
-            return Some((weight * occs.len() as f64, occs.clone()));
-        }
-        let mut occs: Vec<Occ> = Vec::new();
-        for &t in tids {
-            if let Some(found) = self.hits.get(t) {
-                occs.extend_from_slice(found);
-            }
-        }
-        if let Some(field) = scope {
-            occs.retain(|o| o.0 == field);
-        }
-        if occs.is_empty() {
-            return None;
-        }
-        if tids.len() > 1 {
-            occs.sort_unstable();
-            occs.dedup();
-        }
-        Some((weight * occs.len() as f64, occs))
-    }
-
-    fn node(&mut self, node: &Node) -> PyResult<Res> {
-        Ok(match node {
-            Node::Leaf { scope, weight, tids } => self.leaf(*scope, *weight, tids),
-            Node::Pred { kind, value, weight } => {
-                let facts = self.facts()?;
-                let holds = match kind {
-                    PredKind::Country => facts.country.iter().any(|c| c == value),
-                    PredKind::Region => facts.region.iter().any(|c| c == value),
-                    PredKind::Lang => {
-                        let lang = facts.lang.as_str();
-                        lang.split('-').next() == value.split('-').next() && (!value.contains('-') || lang == value)
-                    }
-                    PredKind::Text(key) => {
-                        let fact = match *key {
-                            "source" => &facts.source,
-                            "credit" => &facts.credit,
-                            _ => &facts.publisher,
-                        };
-                        fact.contains(&format!(" {value} "))
-                    }
-                };
-                if holds { Some((*weight, Vec::new())) } else { None }
-            }
-            Node::Not { weight, inner } => {
-                if self.node(inner)?.is_some() {
-                    None
-                } else {
-                    Some((if *weight == 1.0 { 0.0 } else { *weight }, Vec::new()))
-                }
-            }
-            Node::And { weight, args } => {
-                let mut score = 0.0;
-                let mut occs = Vec::new();
-                for arg in args {
-                    match self.node(arg)? {
-                        None => return Ok(None),
-                        Some((s, o)) => {
-                            score += s;
-                            occs.extend(o);
-                        }
-                    }
-                }
-                Some((weight * score, occs))
-            }
-            Node::Or { weight, args } => {
-                let mut score = 0.0;
-                let mut occs = Vec::new();
-                let mut held = false;
-                for arg in args {
-                    if let Some((s, o)) = self.node(arg)? {
-                        held = true;
-                        score += s;
-                        occs.extend(o);
-                    }
-                }
-                if held { Some((weight * score, occs)) } else { None }
-            }
-            Node::Near { weight, distance, ordered, left, right } => {
-                let Some((_, a)) = self.node(left)? else { return Ok(None) };
-                let Some((_, b)) = self.node(right)? else { return Ok(None) };
-                let pairs = within(&a, &b, *distance, *ordered);
-                if pairs.is_empty() { None } else { Some((weight * pairs.len() as f64, pairs)) }
-            }
-        })
-    }
-
-    /// (score, occurrences, clause) when the rule fires.
-    fn rule(&mut self, py: Python<'_>, rule: &Rule) -> PyResult<Option<FiredRule>> {
-        let threshold = rule.threshold;
-        match &rule.root {
-            Root::Whole { node, text } => Ok(match self.node(node)? {
-                Some((score, occs)) if threshold.is_none_or(|t| score >= t) => Some((score, occs, text.clone_ref(py))),
-                _ => None,
-            }),
-            Root::Alternatives { weight, args } => {
-                let mut score = 0.0;
-                let mut occs = Vec::new();
-                let mut held: Vec<&Py<PyString>> = Vec::new();
-                for (arg, text) in args {
-                    if let Some((s, o)) = self.node(arg)? {
-                        held.push(text);
-                        score += s;
-                        occs.extend(o);
-                    }
-                }
-                if held.is_empty() || threshold.is_some_and(|t| weight * score < t) {
-                    return Ok(None);
-                }
-                Ok(Some((weight * score, occs, joined(py, &held)?)))
-            }
-            Root::Simple { parts } => {
-                if let Some(t) = threshold {
-                    let mut bound = 0.0; // in flat order, as the Python engine adds it
-                    for (tids, w, _) in parts {
-                        for &tid in tids {
-                            if let Some(found) = self.hits.get(tid) {
-                                bound += w * found.len() as f64;
-                            }
-                        }
-                    }
-                    if bound < t {
-                        return Ok(None);
-                    }
-                }
-                let mut score = 0.0;
-                let mut occs = Vec::new();
-                let mut held: Vec<&Py<PyString>> = Vec::new();
-                for (tids, w, text) in parts {
-                    let start = occs.len();
-                    for &tid in tids {
-                        if let Some(found) = self.hits.get(tid) {
-                            occs.extend_from_slice(found);
-                        }
-                    }
-                    if occs.len() == start {
-                        continue;
-                    }
-                    if tids.len() > 1 {
-                        let mut part = occs.split_off(start);
-                        part.sort_unstable();
-                        part.dedup();
-                        occs.extend(part);
-                    }
-                    score += w * (occs.len() - start) as f64;
-                    held.push(text);
-                }
-                if held.is_empty() || threshold.is_some_and(|t| score < t) {
-                    return Ok(None);
-                }
-                Ok(Some((score, occs, joined(py, &held)?)))
-            }
-        }
-    }
-}
-
-/// The clauses that held, named as the Python engine names them: "a OR b".
-fn joined(py: Python<'_>, held: &[&Py<PyString>]) -> PyResult<Py<PyString>> {
-    if held.len() == 1 {
-        return Ok(held[0].clone_ref(py));
-    }
-    let mut text = String::new();
-    for (i, part) in held.iter().enumerate() {
-        if i > 0 {
-            text.push_str(" OR ");
-        }
-        text.push_str(part.bind(py).to_str()?);
-    }
-    Ok(PyString::new(py, &text).unbind())
-}
-
 /// One story as `fire` and `matches` take it.
 struct StoryIn<'a, 'py> {
     stem_line: &'a str,
@@ -658,9 +331,9 @@ impl Core {
     /// Scan the story's key lines, gather the candidate rules and evaluate them: `on_fired(rule, score,
     /// clause, occurrences)` for each rule that fires, in rule order, its occurrences sorted and without
     /// repeats.
-    fn run<'py, F>(&self, py: Python<'py>, story: &StoryIn<'_, 'py>, mut on_fired: F) -> PyResult<()>
+    fn run<'py, F>(&self, story: &StoryIn<'_, 'py>, mut on_fired: F) -> PyResult<()>
     where
-        F: FnMut(u32, f64, Py<PyString>, Vec<Occ>) -> PyResult<()>,
+        F: FnMut(u32, f64, Clause, Vec<Occ>) -> PyResult<()>,
     {
         if story.extra.len() + 2 != self.streams.len() {
             return Err(PyValueError::new_err(format!(
@@ -697,9 +370,12 @@ impl Core {
             for &(first, last, pid) in &found_patterns {
                 let field = if first < b1 { 0 } else if first < b2 { 1 } else { 2 };
                 let occ = (field, first, last);
-                for &tid in &stream.owners[pid as usize] {
+                let (a, b) = (stream.owner_at[pid as usize] as usize, stream.owner_at[pid as usize + 1] as usize);
+                for &owner in &stream.owners[a..b] {
+                    let tid = owner & !CASE_TERM;
                     let t = tid as usize;
-                    if let Some((written, prefix)) = &self.case[t] {
+                    if owner & CASE_TERM != 0 {
+                        let (written, prefix) = &self.case[&tid];
                         let words = raw_words.get_or_insert_with(|| split_raw(story.raw));
                         if !case_ok(words, first as usize, written, *prefix) {
                             continue;
@@ -746,14 +422,15 @@ impl Core {
         let held = |need: u32| need == NO_FACT || story_facts.contains(&need);
         s.candidates.extend(self.always.iter().filter(|&&(_, need)| held(need)).map(|&(r, _)| r));
         for &tid in &s.found {
-            s.candidates.extend(self.anchors[tid as usize].iter().filter(|&&(_, need)| held(need)).map(|&(r, _)| r));
+            let (a, b) = (self.anchor_at[tid as usize] as usize, self.anchor_at[tid as usize + 1] as usize);
+            s.candidates.extend(self.anchors[a..b].iter().filter(|&&(_, need)| held(need)).map(|&(r, _)| r));
         }
         s.candidates.sort_unstable();
         s.candidates.dedup();
-        let mut eval =
-            Eval { hits: Hits { terms: &s.terms, lists: &s.lists, generation: gen }, facts_obj: story.facts, facts: None };
+        let hits = Hits { terms: &s.terms, lists: &s.lists, generation: gen };
+        let mut eval = Eval::new(&self.rules, hits, story.facts);
         for &r in &s.candidates {
-            if let Some((score, mut occs, clause)) = eval.rule(py, &self.rules[r as usize])? {
+            if let Some((score, mut occs, clause)) = eval.rule(&self.rules, r)? {
                 occs.sort_unstable();
                 occs.dedup();
                 on_fired(r, score, clause, occs)?;
@@ -788,21 +465,24 @@ fn new_record<'py>(
 #[pymethods]
 impl Core {
     /// `plan`: (term count, streams (stem, form, other languages' stems), case rows, anchor rows, always,
-    /// rules, rule facts, stream names); see native.py.
+    /// rules, rule facts, stream names, rule ids); see native.py.
     #[new]
     fn new(plan: &Bound<'_, PyTuple>) -> PyResult<Self> {
         let n_terms: usize = plan.get_item(0)?.extract()?;
+        let mut case: FxHashMap<u32, (Vec<String>, bool)> = FxHashMap::default();
+        let case_rows: Vec<(u32, Vec<String>, bool)> = plan.get_item(2)?.extract()?;
+        for (tid, written, prefix) in case_rows {
+            if tid as usize >= n_terms {
+                return Err(PyValueError::new_err("case term out of range"));
+            }
+            case.insert(tid, (written, prefix));
+        }
         let mut streams = Vec::new();
         for s in plan.get_item(1)?.try_iter()? {
-            streams.push(build_stream(&s?)?);
+            streams.push(build_stream(&s?, n_terms, &case)?);
         }
         if streams.len() < 2 {
             return Err(PyValueError::new_err("a plan has at least the stem and form streams"));
-        }
-        let mut case: Vec<Option<(Vec<String>, bool)>> = (0..n_terms).map(|_| None).collect();
-        let case_rows: Vec<(usize, Vec<String>, bool)> = plan.get_item(2)?.extract()?;
-        for (tid, written, prefix) in case_rows {
-            *case.get_mut(tid).ok_or_else(|| PyValueError::new_err("case term out of range"))? = Some((written, prefix));
         }
         let mut anchors: Vec<Vec<u32>> = vec![Vec::new(); n_terms];
         let anchor_rows: Vec<(usize, Vec<u32>)> = plan.get_item(3)?.extract()?;
@@ -810,11 +490,8 @@ impl Core {
             *anchors.get_mut(tid).ok_or_else(|| PyValueError::new_err("anchor term out of range"))? = rules;
         }
         let always_rules: Vec<u32> = plan.get_item(4)?.extract()?;
-        let mut rules = Vec::new();
-        for r in plan.get_item(5)?.try_iter()? {
-            rules.push(build_rule(&r?)?);
-        }
-        let n_rules = rules.len();
+        let ids: Vec<String> = plan.get_item(8)?.extract()?;
+        let n_rules = ids.len();
         let mut facts: FxHashMap<(String, String), u32> = FxHashMap::default();
         let mut rule_fact = vec![NO_FACT; n_rules];
         let fact_rows: Vec<(String, String, Vec<usize>)> = plan.get_item(6)?.extract()?;
@@ -825,43 +502,18 @@ impl Core {
                 *rule_fact.get_mut(r).ok_or_else(|| PyValueError::new_err("fact rule out of range"))? = id;
             }
         }
-        let check = |tid: u32| -> PyResult<()> {
-            if (tid as usize) < n_terms { Ok(()) } else { Err(PyValueError::new_err("term id out of range")) }
-        };
-        for s in &streams {
-            for owners in &s.owners {
-                owners.iter().try_for_each(|&t| check(t))?;
-            }
-        }
         if anchors.iter().flatten().chain(&always_rules).any(|&r| r as usize >= n_rules) {
             return Err(PyValueError::new_err("rule index out of range"));
         }
+        let check = |tid: u32| -> PyResult<()> {
+            if (tid as usize) < n_terms { Ok(()) } else { Err(PyValueError::new_err("term id out of range")) }
+        };
+        let rules = Rules::build(&plan.get_item(5)?, &ids, &check)?;
         let with_fact = |rules: Vec<u32>| -> Vec<(u32, u32)> { rules.into_iter().map(|r| (r, rule_fact[r as usize])).collect() };
         let always = with_fact(always_rules);
-        let anchors: Vec<Vec<(u32, u32)>> = anchors.into_iter().map(with_fact).collect();
-        fn node_terms(node: &Node, out: &mut Vec<u32>) {
-            match node {
-                Node::Leaf { tids, .. } => out.extend(tids),
-                Node::Pred { .. } => {}
-                Node::Not { inner, .. } => node_terms(inner, out),
-                Node::And { args, .. } | Node::Or { args, .. } => args.iter().for_each(|a| node_terms(a, out)),
-                Node::Near { left, right, .. } => {
-                    node_terms(left, out);
-                    node_terms(right, out);
-                }
-            }
-        }
-        let mut used = Vec::new();
-        for rule in &rules {
-            match &rule.root {
-                Root::Whole { node, .. } => node_terms(node, &mut used),
-                Root::Simple { parts } => parts.iter().for_each(|(tids, _, _)| used.extend(tids)),
-                Root::Alternatives { args, .. } => args.iter().for_each(|(n, _)| node_terms(n, &mut used)),
-            }
-        }
-        used.into_iter().try_for_each(check)?;
+        let (anchor_at, anchors) = flatten(&anchors.into_iter().map(with_fact).collect::<Vec<_>>())?;
         let scratch = Mutex::new(Scratch::new(n_terms));
-        Ok(Core { streams, case, anchors, always, rules, facts, scratch })
+        Ok(Core { streams, n_terms, case, anchor_at, anchors, always, rules, facts, scratch })
     }
 
     /// The rules that fire on one story: ([(rule index, score, clause, set), ...] in rule order, sets), where
@@ -888,7 +540,7 @@ impl Core {
         let sets = PyList::empty(py);
         let mut set_ids: FxHashMap<Vec<Occ>, usize> = FxHashMap::default();
         let mut offsets: Option<Vec<WordAt>> = None; // word -> where it is in its field
-        self.run(py, &story, |r, score, clause, occs| {
+        self.run(&story, |r, score, clause, occs| {
             let next = set_ids.len();
             let set = match set_ids.get(&occs) {
                 Some(&k) => k,
@@ -914,18 +566,18 @@ impl Core {
                     next
                 }
             };
-            out.append((r, score, clause, set))?;
+            out.append((r, score, self.rules.py_text(py, &clause)?, set))?;
             Ok(())
         })?;
         Ok((out, sets))
     }
 
     /// The story's matches as records, as transforms.match.Matcher.match makes them: a tuple of
-    /// `kinds[1]` (RuleMatch: rule id from `ids`, score, evidence spans, clause) in rule order, the spans
+    /// `kinds[1]` (RuleMatch: rule id, score, evidence spans, clause) in rule order, the spans
     /// `kinds[0]` records (Span: field name, start, end, text), one per place in the story. None when the
     /// matches are over `caps` (matches per story, spans per match, spans per story): the caller cuts them.
     /// The other arguments are `fire`'s, `texts` given.
-    #[pyo3(signature = (stem_line, form_line, raw, bounds, facts, texts, extra, ids, caps, kinds))]
+    #[pyo3(signature = (stem_line, form_line, raw, bounds, facts, texts, extra, caps, kinds))]
     #[allow(clippy::too_many_arguments)]
     fn matches<'py>(
         &self,
@@ -937,17 +589,16 @@ impl Core {
         facts: &Bound<'py, PyDict>,
         texts: (Option<String>, Option<String>, Option<String>),
         extra: Vec<String>,
-        ids: &Bound<'py, PyList>,
         caps: (usize, usize, usize),
         kinds: (Bound<'py, PyType>, Bound<'py, PyType>),
     ) -> PyResult<Option<Bound<'py, PyTuple>>> {
         let story = StoryIn { stem_line, form_line, raw, bounds, facts, extra: &extra };
         let fields = [texts.0.as_deref(), texts.1.as_deref(), texts.2.as_deref()];
-        let mut fired: Vec<(u32, f64, Py<PyString>, usize)> = Vec::new();
+        let mut fired: Vec<(u32, f64, Clause, usize)> = Vec::new();
         let mut sets: Vec<Vec<Ev>> = Vec::new();
         let mut set_ids: FxHashMap<Vec<Occ>, usize> = FxHashMap::default();
         let mut offsets: Option<Vec<WordAt>> = None;
-        self.run(py, &story, |r, score, clause, occs| {
+        self.run(&story, |r, score, clause, occs| {
             let set = match set_ids.get(&occs) {
                 Some(&k) => k,
                 None => {
@@ -998,12 +649,15 @@ impl Core {
                 }
                 evidence_of[k] = Some(PyTuple::new(py, spans)?);
             }
-            let (id, score_obj) = (ids.get_item(r as usize)?, PyFloat::new(py, score));
+            // The id and clause as new strings: the rule's bytes are in cache from its evaluation, while the
+            // watch list's own string objects, scattered over the heap, cost a cache miss each.
+            let (id, score_obj) = (rules::py_str(py, self.rules.id(r))?, PyFloat::new(py, score));
+            let clause = self.rules.py_text(py, &clause)?;
             let values = [
-                &id,
+                id.as_any(),
                 score_obj.as_any(),
                 evidence_of[k].as_ref().unwrap().as_any(),
-                clause.bind(py).as_any(),
+                clause.as_any(),
             ];
             records.push(new_record(&match_kind, &match_fields, &values)?);
         }

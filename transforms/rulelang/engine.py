@@ -83,7 +83,7 @@ class Engine:
     def _build_native(self) -> Any:
         """The compiled core, from the plan cached for this list when there is one."""
         cache, digest = self._cache, self.watchlist.digest
-        key = f"{digest}-plan-n2"
+        key = f"{digest}-plan-n3"  # -n3: with the rule ids
         plan = cache.get("engine", key) if cache is not None and digest else None
         if plan is not None:
             try:
@@ -214,9 +214,9 @@ class Engine:
             self.failures[COMPILED_CORE] += 1
             return None
 
-    def records(self, view: StoryView, ids: list[str], caps: tuple[int, int, int]) -> tuple | bool:
-        """The story's matches as RuleMatch records made by the compiled core (``ids``: rule ids in list
-        order; ``caps``: matches a story, spans a match, spans a story). Otherwise ``fire_sets`` answers:
+    def records(self, view: StoryView, caps: tuple[int, int, int]) -> tuple | bool:
+        """The story's matches as RuleMatch records made by the compiled core (``caps``: matches a story,
+        spans a match, spans a story). Otherwise ``fire_sets`` answers:
         True when it may use the compiled core (there is none, or the matches are over the caps and the
         caller cuts them), False when the core failed on this story (counted)."""
         if self.native is None or self._kinds is None:
@@ -225,7 +225,7 @@ class Engine:
         try:
             made = self.native.matches(view.line(STEM), view.line(FORM), view.raw_line(), view.bounds[1:], view.facts,
                                        (story.title, story.dateline, story.body),
-                                       [view.line(s) for s in self._extra_streams], ids, caps, self._kinds)
+                                       [view.line(s) for s in self._extra_streams], caps, self._kinds)
         except native.FAULTS:  # a fault in the core must not lose the story
             self.failures[COMPILED_CORE] += 1
             return False

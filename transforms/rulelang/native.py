@@ -16,7 +16,7 @@ from wirewatch.transforms.rulelang.evaluate import simple_or
 from wirewatch.transforms.rulelang.program import Program
 from wirewatch.transforms.rulelang.syntax import FIELDS, Leaf, Node, Op, Pred, WatchList
 
-PLAN_VERSION = 3  # the plan and call format this module makes; native/src/lib.rs has the same number
+PLAN_VERSION = 4  # the plan and call format this module makes; native/src/lib.rs has the same number
 
 try:
     import wirewatch_native  # type: ignore[import-untyped]
@@ -84,8 +84,8 @@ def plan_size(plan_: tuple) -> int:
 def plan(program: Program, watchlist: WatchList) -> tuple:
     """What the compiled core is built from: (term count, per stream (patterns, term ids per pattern),
     case rows, anchor rows, always, per rule (mode, threshold, root node, simple parts), the rules
-    that require a country or region, per fact, and the stream names: stem, form, then other languages'
-    stems, whose key lines ``fire`` takes after the first two)."""
+    that require a country or region, per fact, the stream names: stem, form, then other languages'
+    stems, whose key lines ``fire`` takes after the first two, and the rule ids)."""
     streams = [(list(program.patterns[stream]), [list(owners) for owners in program.pattern_terms[stream]])
                for stream in program.streams]
     rules: list[tuple] = []
@@ -108,6 +108,7 @@ def plan(program: Program, watchlist: WatchList) -> tuple:
         rules,
         [(kind, value, sorted(rules_)) for (kind, value), rules_ in program.by_fact.items()],
         list(program.streams),
+        [rule.id for rule in watchlist.rules],
     )
 
 

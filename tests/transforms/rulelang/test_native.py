@@ -71,18 +71,18 @@ def test_the_compiled_core_makes_the_records_itself_within_the_caps():
         f"  - id: r{i}\n    query: {json.dumps(q)}\n" for i, q in enumerate(["missile", "missile OR troops", "troops"])))
     story = Story(id="s", title="Missiles: Korea's troops", body="The missile flew. Troops withdrew; a missile fell.")
     python, compiled = pair(watchlist)
-    made = compiled.engine.records(StoryView(story), compiled._ids, _caps(compiled.caps))
+    made = compiled.engine.records(StoryView(story), _caps(compiled.caps))
     expected = python.match(story)
     assert isinstance(made, tuple) and made == expected and len(made) == 3
     quiet = Story(id="q", body="Nothing to see.")  # no match is an answer too, not a reason to ask again
-    assert compiled.engine.records(StoryView(quiet), compiled._ids, _caps(compiled.caps)) == () == python.match(quiet)
+    assert compiled.engine.records(StoryView(quiet), _caps(compiled.caps)) == () == python.match(quiet)
     for ours, theirs in zip(made, expected, strict=True):
         assert type(ours) is RuleMatch and type(ours.score) is float and type(ours.spans) is tuple
         assert [(type(s), type(s.start), type(s.text)) for s in ours.spans] == [(Span, int, str)] * len(theirs.spans)
         assert hash(ours) == hash(theirs) and repr(ours) == repr(theirs)
     for caps in (Caps(matches=2, spans=10), Caps(spans_per_match=2), Caps(matches=3, spans=4)):
         python, compiled = pair(watchlist, caps)
-        assert compiled.engine.records(StoryView(story), compiled._ids, _caps(compiled.caps)) is True  # over a cap
+        assert compiled.engine.records(StoryView(story), _caps(compiled.caps)) is True  # over a cap
         assert compiled.match(story) == python.match(story) != expected
 
 
