@@ -15,6 +15,7 @@ from feedparser's are listed with their reasons in tests/connectors/feeds/test_f
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
@@ -54,6 +55,11 @@ _WRITTEN_AS_ELEMENTS = re.compile(
 _AUTHOR = re.compile(
     rb"<(?:[\w.-]+:)?(?:author|creator|managingEditor)(?:\s[^>]*)?>\s*(?:<!\[CDATA\[\s*)?[^<\s\]]"
 )
+_ITEM = re.compile(rb"<item[\s>].*?</item\s*>", re.S)  # (items nested or prefixed are refused before)
+_AUTHOR_ELEMENT = re.compile(
+    rb"<((?:[\w.-]+:)?[\w.-]+)(?:\s[^>]*)?(?<!/)>\s*(?:<!\[CDATA\[(.*?)\]\]>|([^<]*))\s*</\1\s*>"
+    rb"(?<=author>|reator>|Editor>)", re.S)
+_AUTHOR_NAMES = frozenset({b"author", b"managingEditor", b"dc:creator", b"dc:author", b"itunes:author"})
 _NOT_PERMALINK = re.compile(rb"isPermaLink\s*=\s*[\"']false")
 _EMAIL = re.compile(
     r"(?:[a-zA-Z0-9_\-.+]+)@(?:\[[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.|(?:[a-zA-Z0-9\-]+\.)+)"
@@ -130,6 +136,12 @@ def read(data: bytes, plain: Plain, location: str) -> FeedParserDict | str:
             for key in ("summary", "summary_detail", "content"):
                 entry.pop(key, None)
             entry.update(part)
+    if plain.format != "atom10" and len(_AUTHOR.findall(data, first)) > sum(1 for e in raw if e.get("author")):
+        authors = _item_authors(data, first)  # (more than one in an entry, or some fastfeedparser missed)
+        if authors is None or len(authors) != len(entries):
+            return "author elements in items where feedparser's reading of them is not modelled"
+        for entry, listed in zip(entries, authors):
+            entry["authors"] = listed
     feed = parsed.get("feed") or {}
     title = feed.get("title")
     if not data.isascii():
@@ -167,8 +179,6 @@ def _refusal(data: bytes, form: str, rdf: bool, first: int, raw: Sequence[Mappin
         return "a media:description (or dc:description) beside a summary or content, which feedparser may keep"
     if not rdf and _NOT_PERMALINK.search(data, first) and data.count(b"isPermaLink", first) != ids:
         return "some guids are permalinks and some not: which ones feedparser resolves is not known"
-    if form != "atom10" and len(_AUTHOR.findall(data, first)) > sum(1 for entry in raw if entry.get("author")):
-        return "author elements it does not read, or more than one in an entry (feedparser lists each one)"
     if rdf and _has_content(data, first):
         return "content:encoded in RDF items, which fastfeedparser does not read"
     for entry in raw:
@@ -227,6 +237,22 @@ def _entry(entry: Mapping[str, Any], lang: str | None, form: str, location: str,
         out["authors"] = [_author(author)]
     out["published_at"] = _when(entry.get("published") or entry.get("updated"))
     return out
+
+
+def _item_authors(data: bytes, first: int) -> list[list[dict[str, str]]] | None:
+    """Per RSS item, feedparser's list of authors: one for each author, managingEditor, dc:creator,
+    dc:author and itunes:author element with text, in document order. None where an item holds another
+    element _AUTHOR counts (one with a prefix feedparser reads otherwise, or holding elements)."""
+    items: list[list[dict[str, str]]] = []
+    for item in _ITEM.finditer(data, first):
+        span = item[0]
+        found = [(name, (cdata.decode() if cdata else html.unescape(text.decode())).strip())
+                 for name, cdata, text in _AUTHOR_ELEMENT.findall(span)]
+        found = [(name, value) for name, value in found if value]
+        if len(found) != len(_AUTHOR.findall(span)) or any(name not in _AUTHOR_NAMES for name, _ in found):
+            return None
+        items.append([_author(value) for _, value in found])
+    return items
 
 
 def _repaired(value: Any) -> Any:

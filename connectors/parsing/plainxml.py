@@ -15,6 +15,8 @@ import xml.parsers.expat
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from feedparser.mixin import _FeedParserMixin
+
 from wirewatch.connectors.parsing import prolog as xmlprolog
 
 RSS10 = "http://purl.org/rss/1.0/"
@@ -31,6 +33,12 @@ _TEXT = ("text/xml", "text/xml-external-parsed-entity")
 _XML_LANG = "http://www.w3.org/XML/1998/namespace}lang"
 _XML_BASE = "http://www.w3.org/XML/1998/namespace}base"
 _RSS_09X = {"0.91", "0.92", "0.93", "0.94"}
+# feedparser reads an element of a namespace it knows by that namespace's usual prefix, and one of another
+# by the prefix written: content:encoded bound to a near miss of the content module's address is content to
+# it, and nothing to fastfeedparser, which goes by the address. Checked for the prefixes of the modules
+# whose elements give a Story's fields.
+_KNOWN_URIS = frozenset(uri.lower() for uri in _FeedParserMixin.namespaces)
+_KNOWN_PREFIXES = frozenset({"content", "dc", "dcterms", "itunes", "media"})  # (those with fields a Story takes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +88,9 @@ def check(data: bytes, headers: Mapping[str, str]) -> Plain | str:
         at = body.find(attribute)
         if at >= 0 and (at > root_end or body.find(attribute, at + 8) >= 0):
             return f"{attribute.decode()} below the root"
+    for prefix, uri in namespaces.items():
+        if prefix in _KNOWN_PREFIXES and uri.lower() not in _KNOWN_URIS:
+            return f"prefix {prefix} bound to {uri[:60]}, an address feedparser does not know: it reads the prefix"
     found = _format(name, attributes, namespaces)
     if not found:
         return f"root {name} {attributes.get('version', '')}".rstrip()

@@ -191,19 +191,37 @@ def test_whitespace_before_the_xml_declaration_is_dropped_for_both_readers(space
     assert fast.notes == slow.notes == ["entry 1: no publication date"]  # (and no parser error)
 
 
+AUTHORS = ("<rss version='2.0' xmlns:dc='http://purl.org/dc/elements/1.1/' xmlns:x='http://example.org/x' "
+           "xmlns:itunes='http://www.itunes.com/dtds/podcast-1.0.dtd'><channel><title>F</title>{}</channel></rss>")
+
+
 @pytest.mark.parametrize("authors", [
     "<author>a@example.org (Ann)</author><dc:creator>Bob</dc:creator>",
-    "<itunes:author>Ann</itunes:author><dc:creator>Bob</dc:creator>",
+    "<itunes:author>Ann</itunes:author><dc:creator><![CDATA[Bob]]></dc:creator><author>Ann</author>",
+    "<dc:creator>Ann &amp; Bob</dc:creator><dc:creator/><itunes:author> </itunes:author>",
 ])
-def test_an_rss_entry_with_several_author_elements_goes_to_feedparser(authors: str) -> None:
-    """feedparser lists every author element; fastfeedparser keeps one."""
-    body = ("<rss version='2.0' xmlns:dc='http://purl.org/dc/elements/1.1/' "
-            "xmlns:itunes='http://www.itunes.com/dtds/podcast-1.0.dtd'><channel><title>F</title>"
-            f"<item><title>T</title><guid>http://x.org/1</guid>{authors}</item></channel></rss>")
-    data = body.encode()
+def test_every_author_element_of_an_rss_entry_is_listed_as_feedparser_lists_them(authors: str) -> None:
+    """fastfeedparser keeps one author; feedparser lists each element (the Story keeps each name once)."""
+    items = "".join(f"<item><title>T{n}</title><guid>http://x.org/{n}</guid>{authors}</item>" for n in (1, 2))
+    stories = _both(AUTHORS.format(items + "<item><title>T3</title><guid>http://x.org/3</guid></item>"))
+    assert len({tuple(story["authors"]) for story in stories[:2]}) == 1 and stories[2]["authors"] == []
+    assert len(stories[0]["authors"]) == (1 if "&amp;" in authors else 2)
+
+
+def test_an_author_element_feedparser_may_read_otherwise_goes_to_feedparser() -> None:
+    data = AUTHORS.format("<item><title>T</title><guid>http://x.org/1</guid><author>Ann</author>"
+                          "<x:creator>Bob</x:creator></item>").encode()
     assert "author elements" in fastfeedparser_path.answer(data, {})
-    [story] = parse_feed(data).stories
-    assert story.authors == ("Ann", "Bob")
+    assert [story.authors for story in parse_feed(data).stories] == [("Ann",)]
+
+
+def test_a_near_miss_of_a_known_namespace_address_goes_to_feedparser() -> None:
+    """feedparser reads content:encoded by its prefix when the address is one it does not know."""
+    data = ("<rss version='2.0' xmlns:content='http://purl.org/rss/1.0/modules/content'><channel><title>F</title>"
+            "<item><title>T</title><guid>http://x.org/1</guid><description>D</description>"
+            "<content:encoded>The whole story</content:encoded></item></channel></rss>").encode()
+    assert "address feedparser does not know" in fastfeedparser_path.answer(data, {})
+    assert [story.body for story in parse_feed(data).stories] == ["The whole story"]
 
 
 def test_a_document_undeclaring_the_default_namespace_is_read() -> None:
