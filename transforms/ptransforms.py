@@ -18,9 +18,9 @@ from wirewatch.transforms.clusterstate import JoinVersions, TraceLineage
 from wirewatch.transforms.spread import DEFAULT_POLICY, SpreadPolicy
 from wirewatch.transforms.dedupe import fingerprint
 from wirewatch.transforms.normalize import normalize
-from wirewatch.records import Cluster, Story, StoryAlerts
+from wirewatch.records import Cluster, DeadLetter, Story, StoryAlerts
 from wirewatch.transforms.rules import WatchList
-from wirewatch.transforms.steps import classifier, clustered, dead_letter, fingerprinted, rule_matcher
+from wirewatch.transforms.steps import classifier, dead_letter, read_alone, rule_matcher, settled
 
 DEAD = "deadletter"
 
@@ -54,21 +54,41 @@ class NormalizeStories(beam.PTransform):
         return _guarded(stories, "Normalize", "normalize", lambda: normalize)
 
 
-class DedupeStories(beam.PTransform):
-    """Stories -> ((story, cluster), dead letters): exact and near duplicates join the cluster of their earliest copy.
+class _ReadAlone(beam.DoFn):
+    """steps.read_alone on each raw story; its dead letters go to the ``deadletter`` output."""
 
-    Bounded input: the fingerprints are gathered once and clustered in a deterministic order, so a replay
-    gives the same clusters whatever the bundle order.
-    """
+    def setup(self) -> None:
+        self.fn = read_alone()
+
+    def process(self, story: Story) -> Iterable[Any]:
+        found = self.fn(story)
+        yield pvalue.TaggedOutput(DEAD, found) if isinstance(found, DeadLetter) else found
+
+
+def _settled(items: list, policy: SpreadPolicy) -> Iterable[Any]:
+    for item in settled(items, policy):
+        yield pvalue.TaggedOutput(DEAD, item) if isinstance(item, DeadLetter) else item
+
+
+class EnrichBoundedStories(beam.PTransform):
+    """Raw stories of a bounded input -> (enriched stories without matches, dead letters): each story
+    normalized, fingerprinted and placed in one step (its words made once), then the whole input gathered
+    once to assign clusters, join a wire item's versions and trace each cluster's lineage
+    (``steps.settled``), so a replay gives the same clusters whatever the bundle order. One gather of the
+    stories instead of a step, pickled hand-over and shuffle for each of those stages."""
+
+    def __init__(self, spread: SpreadPolicy = DEFAULT_POLICY) -> None:
+        super().__init__()
+        self.spread = spread
 
     def expand(self, stories: beam.PCollection) -> tuple:
-        printed, dead = _guarded(stories, "Fingerprint", "dedupe", lambda: fingerprinted)
-        pairs = (
-            printed
-            | "GatherFingerprints" >> beam.combiners.ToList()
-            | "AssignClusters" >> beam.FlatMap(clustered)
+        read = stories | "ReadEachStory" >> beam.ParDo(_ReadAlone()).with_outputs(DEAD, main="main")
+        done = (
+            read.main
+            | "GatherStories" >> beam.combiners.ToList().without_defaults()  # no side input: empty gives none
+            | "SettleClusters" >> beam.FlatMap(_settled, self.spread).with_outputs(DEAD, main="main")
         )
-        return pairs, dead
+        return done.main, (read[DEAD], done[DEAD]) | "FlattenBoundedDeadLetters" >> beam.Flatten()
 
 
 class AssignClustersOnline(beam.PTransform):
@@ -214,11 +234,13 @@ class EnrichStories(beam.PTransform):
         self.watchlist, self.dedupe, self.spread = watchlist, dedupe, spread
 
     def expand(self, stories: beam.PCollection) -> tuple:
-        normalized, dead_normalize = stories | "NormalizeStories" >> NormalizeStories()
         d = self.dedupe
         if d.mode == "batch":
-            clustered, dead_dedupe = normalized | "DedupeStories" >> DedupeStories()
-        elif d.mode == "online":
+            traced, dead_settle = stories | "EnrichBoundedStories" >> EnrichBoundedStories(self.spread)
+            enriched, dead_match = traced | "MatchRules" >> MatchRules(self.watchlist)
+            return enriched, (dead_settle, dead_match) | "FlattenDeadLetters" >> beam.Flatten()
+        normalized, dead_normalize = stories | "NormalizeStories" >> NormalizeStories()
+        if d.mode == "online":
             clustered, dead_dedupe = normalized | "DedupeStories" >> AssignClustersOnline(
                 capacity=d.capacity, warm=d.warm, ttl_s=d.ttl_s)
         else:
@@ -236,6 +258,6 @@ class EnrichStories(beam.PTransform):
 
 
 __all__ = [
-    "AssignClustersOnline", "ClassifyRegions", "Dedupe", "DedupeStories", "EnrichStories", "HeadsOf",
+    "AssignClustersOnline", "ClassifyRegions", "Dedupe", "EnrichBoundedStories", "EnrichStories", "HeadsOf",
     "MatchRules", "NO_DEDUPE", "NormalizeStories", "RaiseAlerts", "RaiseAlertsPerStory", "SuppressRepeats",
 ]

@@ -5,16 +5,20 @@ loop. One body per step, so the two engines cannot drift apart."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, NamedTuple
 
 from wirewatch.records import Alert, Cluster, DeadLetter, EnrichedStory, Story, dumps, excerpt
 from wirewatch.transforms.alerts import first_alert
-from wirewatch.transforms.dedupe import cluster_in_order, fingerprint
+from wirewatch.transforms.dedupe import Fingerprint, cluster_in_order, fingerprint, story_order
 from wirewatch.transforms.gazetteer import Gazetteer, default_gazetteer
 from wirewatch.transforms.geotag import classify
+from wirewatch.transforms.lineage import join_versions
 from wirewatch.transforms.match import Matcher
+from wirewatch.transforms.normalize import normalize
 from wirewatch.transforms.rules import WatchList
+from wirewatch.transforms.spread import DEFAULT_POLICY, SpreadPolicy, trace_cluster
+from wirewatch.transforms.tokens import StoryWords
 
 
 def _story_of(element: Any) -> Any:
@@ -38,7 +42,22 @@ def _raw(element: Any) -> str | None:
 
 def dead_letter(element: Any, stage: str, exc: Exception) -> DeadLetter:
     """What ``stage`` failing on ``element`` leaves: a dead letter naming the story and the error."""
-    return DeadLetter(_origin(element), stage, f"{type(exc).__name__}: {exc}"[:500], raw=_raw(element))
+    return failed_letter(element, stage, Failed.of(exc))
+
+
+class Failed(NamedTuple):
+    """A step's failure carried on to where its dead letter can name the story as that step would have seen
+    it (a later version's story, once the versions are joined)."""
+
+    reason: str
+
+    @classmethod
+    def of(cls, exc: Exception) -> "Failed":
+        return cls(f"{type(exc).__name__}: {exc}"[:500])
+
+
+def failed_letter(element: Any, stage: str, failure: Failed) -> DeadLetter:
+    return DeadLetter(_origin(element), stage, failure.reason, raw=_raw(element))
 
 
 def fingerprinted(story: Story) -> tuple[Story, Any]:
@@ -78,3 +97,50 @@ def first_alerts(alerts: Iterable[Alert]) -> list[Alert]:
     for alert in alerts:
         by_id.setdefault(alert.id, []).append(alert)
     return [first_alert(group) for group in by_id.values()]
+
+
+# A bounded input's story after the steps that need no other story: normalized, fingerprinted, placed
+# (countries and regions, or why that failed).
+Read = tuple[Story, Fingerprint, "tuple[tuple, tuple] | Failed"]
+
+
+def read_alone(gazetteer: Gazetteer | None = None) -> Callable[[Story], "Read | DeadLetter"]:
+    """A raw story -> normalized, fingerprinted and placed in one go, its words made once for both (the
+    places do not depend on the cluster); a dead letter when normalizing or fingerprinting fails. The
+    bounded chain's per-story step: what NormalizeStories, the fingerprint and ClassifyRegions do."""
+    places = gazetteer if gazetteer is not None else default_gazetteer()
+
+    def run(raw: Story) -> Read | DeadLetter:
+        try:
+            story = normalize(raw)
+        except Exception as exc:  # one bad story must not stop the run: it becomes data
+            return dead_letter(raw, "normalize", exc)
+        words = StoryWords(story)
+        try:
+            printed = fingerprint(story, words)
+        except Exception as exc:
+            return dead_letter(story, "dedupe", exc)
+        try:
+            found: tuple[tuple, tuple] | Failed = classify(story, places, words)
+        except Exception as exc:  # still clustered, as it was when classifying came after the clusters
+            found = Failed.of(exc)
+        return story, printed, found
+
+    return run
+
+
+def settled(items: list[Read], policy: SpreadPolicy = DEFAULT_POLICY) -> Iterator[EnrichedStory | DeadLetter]:
+    """A whole bounded input's read stories -> enriched stories (no matches yet) with their clusters, a wire
+    item's versions joined, and each cluster's lineage and spread; a story whose places failed becomes its
+    dead letter here. The same as the fingerprint gathered and clustered (``clustered``), then
+    JoinVersions, then TraceLineage of the placed stories."""
+    clusters = cluster_in_order([(story, printed) for story, printed, _ in items])
+    pairs = join_versions([(story, clusters[story.id]) for story, _, _ in items], story_order)
+    by_cluster: dict[str, list[EnrichedStory]] = {}
+    for (story, cluster), (_, _, found) in zip(pairs, items):
+        if isinstance(found, Failed):
+            yield failed_letter((story, cluster), "classify", found)
+        else:
+            by_cluster.setdefault(cluster.id, []).append(EnrichedStory(story, *found, (), cluster))
+    for members in by_cluster.values():
+        yield from trace_cluster(members, policy)
