@@ -13,6 +13,11 @@ from typing import Any, Generic, Iterable, Iterator, Sequence, TypeVar
 import ahocorasick
 import snowballstemmer
 
+try:  # PyStemmer: the same Snowball algorithms compiled (tests/transforms/test_tokens.py compares the two)
+    from Stemmer import Stemmer as _compiled_stemmer
+except ImportError:  # pragma: no cover - the pure-Python stemmers give the same stems, slower
+    _compiled_stemmer = None
+
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
 _POSSESSIVE = re.compile(r"['’][sS]$")
 
@@ -137,14 +142,16 @@ class StoryWords:
 
 
 def snowball(algorithm: str) -> Any:
-    """This thread's Snowball stemmer for ``algorithm`` ("english", "french", ...), made on first use."""
+    """This thread's Snowball stemmer for ``algorithm`` ("english", "french", ...), made on first use:
+    PyStemmer's compiled one where installed, else snowballstemmer's pure-Python one (the same stems)."""
     try:
         return _local.stemmers[algorithm]
     except AttributeError:
         _local.stemmers = {}
     except KeyError:
         pass
-    made = _local.stemmers[algorithm] = snowballstemmer.stemmer(algorithm)
+    make = _compiled_stemmer or snowballstemmer.stemmer
+    made = _local.stemmers[algorithm] = make(algorithm)
     return made
 
 

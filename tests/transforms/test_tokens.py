@@ -1,6 +1,7 @@
 import sys
 import threading
 
+import pytest
 import snowballstemmer
 from hypothesis import given
 from hypothesis import strategies as st
@@ -140,3 +141,28 @@ def test_story_words_are_made_once_per_field():
     assert words.of("title") is words.of("title")
     assert words.of("title").words == ["Iran", "oil"]
     assert words.of("dateline") is None
+
+
+def test_the_compiled_stemmers_give_the_pure_python_stems():
+    """PyStemmer (used where installed) and snowballstemmer's pure-Python classes must agree on every word of
+    the test stories, in each language the tagger and the rule language stem."""
+    import importlib
+    import json
+    import re
+    from pathlib import Path
+
+    Stemmer = pytest.importorskip("Stemmer")
+    from wirewatch.transforms.gazetteer_langs import _SNOWBALL
+    from wirewatch.transforms.rulelang.syntax import LANGUAGES
+
+    data = Path(__file__).resolve().parent.parent / "data"
+    text = " ".join(json.dumps(json.loads(line), ensure_ascii=False) for path in sorted(data.rglob("*.jsonl"))
+                    for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+    vocabulary = sorted({w.casefold() for w in re.findall(r"\w+", text)})
+    assert len(vocabulary) > 3000
+    for algorithm in sorted({"english", *_SNOWBALL.values(), *filter(None, LANGUAGES.values())}):
+        module = importlib.import_module(f"snowballstemmer.{algorithm}_stemmer")
+        pure = next(getattr(module, n) for n in dir(module) if n.casefold() == f"{algorithm}stemmer")()
+        compiled = Stemmer.Stemmer(algorithm)
+        wrong = [w for w in vocabulary if compiled.stemWord(w) != pure.stemWord(w)]
+        assert not wrong, (algorithm, wrong[:5])
