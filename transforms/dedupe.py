@@ -67,21 +67,16 @@ def _words(story: Story, words: StoryWords | None = None) -> list[str]:
 
 
 def minhash(words: list[str]) -> bytes:
-    n = max(1, len(words) - SHINGLE + 1)
-    # Shingle i is " ".join(words[i : i + SHINGLE]): a slice of the joined line, from the start of word i to
-    # the end of word i + SHINGLE - 1, hashed as UTF-8 (the line's own bytes when it is ASCII).
-    line = " ".join(words)
-    ends = list(itertools.accumulate(map((1).__add__, map(len, words))))  # one past each word's end (its space)
-    starts = [0, *ends[: n - 1]]
-    stops = [e - 1 for e in ends[SHINGLE - 1 :]] or [len(line)]
-    data: Any = line.encode() if line.isascii() else line
-    pieces = map(data.__getitem__, map(slice, starts, stops))
-    if data is line:
-        pieces = map(str.encode, pieces)
-    hashes = np.fromiter(map(xxhash.xxh64_intdigest, pieces), dtype=np.uint64, count=n)
-    with np.errstate(over="ignore"):  # multiply-shift hashing relies on wrap-around
-        permuted = (hashes[:, None] * _A[None, :] + _B[None, :]) >> np.uint64(32)
-    return permuted.min(axis=0).astype("<u4").tobytes()
+    # Shingle i is " ".join(words[i : i + SHINGLE]) hashed as UTF-8 (fewer words: one shingle of them all);
+    # min((h * a + b) >> 32) is min(h * a + b) >> 32, the shift being monotone, so only 64 values shift.
+    if len(words) >= SHINGLE:
+        shingles: Any = map(" ".join, zip(*(words[k:] for k in range(SHINGLE))))
+    else:
+        shingles = (" ".join(words),)
+    hashes = np.array(list(map(xxhash.xxh64_intdigest, map(str.encode, shingles))), dtype=np.uint64)
+    permuted = np.multiply.outer(hashes, _A)  # multiply-shift hashing: array arithmetic wraps around silently
+    permuted += _B
+    return (permuted.min(axis=0) >> np.uint64(32)).astype("<u4").tobytes()
 
 
 def _numbers(words: list[str]) -> frozenset[str]:

@@ -222,3 +222,22 @@ def test_identity_keys_of_a_forgotten_cluster_name_nothing():
     assert index.unknown(names) == names
     again = index.assign("later", fingerprint(_notice(7)), names)
     assert again == Cluster("later")
+
+
+def test_minhash_signatures_stay_the_ones_stored_before():
+    """Signatures outlive a run (the always-on stream keeps cluster heads in state): a faster MinHash must give
+    the very bytes of the one before. The digests were recorded from the signatures as first computed."""
+    import hashlib
+
+    from wirewatch.transforms.dedupe import minhash
+
+    cases = {
+        (): "b2eaf8c7eb7d8d68",
+        ("tokyo",): "13b719ae16bb1c3f",
+        ("bank", "of"): "f4501ba37753c14b",
+        tuple("the bank of japan raised rates by 0.25 points on tuesday".split()): "97e89091dfeafdf1",
+        tuple("la banque centrale européenne a relevé ses taux".split()): "2cccf397af50cf57",
+        ("東京", "銀行", "金利", "引き上げ"): "1845dd84472a116f",
+    }
+    got = {words: hashlib.sha256(minhash(list(words))).hexdigest()[:16] for words in cases}
+    assert got == cases
