@@ -26,7 +26,7 @@ from feedparser.urls import make_safe_absolute_uri
 from feedparser.util import FeedParserDict
 
 from wirewatch.connectors.feeds import rss_summaries
-from wirewatch.connectors.feeds.urljoin import feedparser_join
+from wirewatch.connectors.feeds.urljoin import feedparser_join, plain_absolute
 from wirewatch.connectors.parsing import plainxml
 from wirewatch.connectors.parsing.plainxml import Plain
 
@@ -50,6 +50,11 @@ _OTHER_DESCRIPTION = re.compile(rb"<[\w.-]+:description[\s/>]")
 _WRITTEN_AS_ELEMENTS = re.compile(
     rb"<(?:[\w.-]+:)?(?:description|summary|title|encoded|content)(?:\s[^>]*)?(?<!/)>\s*<(?![/!])"
 )
+# A description, summary, title or content:encoded holding an element after some text: fastfeedparser keeps
+# the text before it, feedparser reads the whole as markup. (XHTML-typed Atom text is _TYPED's.)
+_HOLDS_ELEMENTS = re.compile(
+    rb"<(?:description|summary|title|content:encoded)(?:\s(?![^>]*xhtml)[^>]*)?(?<!/)>[^<]*<(?![/!])"
+)
 # RSS elements feedparser reads as an entry's author, each one more in its list (fastfeedparser keeps one),
 # with text (an Atom author holds elements instead, an empty one adds nothing).
 _AUTHOR = re.compile(
@@ -65,17 +70,6 @@ _EMAIL = re.compile(
     r"(?:[a-zA-Z0-9_\-.+]+)@(?:\[[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.|(?:[a-zA-Z0-9\-]+\.)+)"
     r"(?:[a-zA-Z]{2,4}|[0-9]{1,3})\]?(?:\?subject=\S+)?"
 )
-
-
-def _has_content(data: bytes, first: int) -> bool:
-    return (b"encoded" in data or b"<content" in data) and _CONTENT.search(data, first) is not None
-
-
-def _summaries(data: bytes, form: str, first: int) -> int:
-    """How many entry summaries (RSS descriptions, Atom summaries) the document has."""
-    if form == "atom10":
-        return data.count(b"<summary", first)
-    return data.count(b"<description", first)
 
 
 def _language(data: bytes, plain: Plain, first: int) -> str | None:
@@ -115,20 +109,22 @@ def read(data: bytes, plain: Plain, location: str) -> FeedParserDict | str:
         return f"fastfeedparser refuses it: {exc}"
     raw = parsed.get("entries") or ()
     found = _ENTRY.search(data)
-    first = found.start() if found else len(data)
-    refusal = _refusal(data, plain.format, plain.rdf, first, raw)
+    doc = _Document(data, plain.format, plain.rdf, found.start() if found else len(data))
+    first = doc.first
+    refusal = _refusal(doc, raw)
     if refusal:
         return refusal
-    summaries = _summaries(data, plain.format, first)
     rss = plain.format != "atom10" and not plain.rdf
-    ids = data.count(b"<guid", first) if rss else len(raw)
+    ids = doc.guids if rss else len(raw)
     # Atom ids and RSS guids that are permalinks (the default) are links to feedparser: it resolves them
     # against the location, and one stands for the link of an entry without one.
-    permalinks = plain.format == "atom10" or rss and not _NOT_PERMALINK.search(data, first)
-    copies = plain.format != "atom10" and not _has_content(data, first)
-    entries = [_entry(entry, plain.lang, plain.format, location, copies, not summaries, bool(ids), permalinks)
+    permalinks = plain.format == "atom10" or rss and not doc.not_permalink
+    if plain.scoped_base and not _absolute_only(parsed.get("feed") or {}, raw, permalinks):
+        return "xml:base below the root, and a relative link or id feedparser resolves against it"
+    copies = plain.format != "atom10" and not doc.content
+    entries = [_entry(entry, plain.lang, plain.format, location, copies, not doc.summaries, bool(ids), permalinks)
                for entry in raw]
-    if plain.format != "atom10" and _RSS_SUMMARY.search(data, first):
+    if doc.rss_summary:
         parts = rss_summaries.item_parts(data, plain.lang) if plain.format == "rss20" else None
         if parts is None or len(parts) != len(entries):
             return "summary elements in items where feedparser's reading of them is not modelled"
@@ -136,7 +132,7 @@ def read(data: bytes, plain: Plain, location: str) -> FeedParserDict | str:
             for key in ("summary", "summary_detail", "content"):
                 entry.pop(key, None)
             entry.update(part)
-    if plain.format != "atom10" and len(_AUTHOR.findall(data, first)) > sum(1 for e in raw if e.get("author")):
+    if plain.format != "atom10" and _more_authors(data, first, sum(1 for e in raw if e.get("author"))):
         authors = _item_authors(data, first)  # (more than one in an entry, or some fastfeedparser missed)
         if authors is None or len(authors) != len(entries):
             return "author elements in items where feedparser's reading of them is not modelled"
@@ -156,31 +152,79 @@ def read(data: bytes, plain: Plain, location: str) -> FeedParserDict | str:
     return answer
 
 
-def _refusal(data: bytes, form: str, rdf: bool, first: int, raw: Sequence[Mapping[str, Any]]) -> str | None:
-    """Why fastfeedparser's answer cannot be bridged to feedparser's, or None. ``first`` is where the first
-    entry starts."""
-    unread = (
-        (_RSS_UNREAD.search(data, first) if form != "atom10" and (b"body" in data or b"fullitem" in data) else None)
-        or (_TYPED.search(data, first) if form == "atom10" else None)
-        or (_BASE64.search(data, first) if b"base64" in data else None)
-        or (_C1.search(data, first) if b"\xc2" in data else None)
-    )
+class _Document:
+    """What the bridge asks of a document's entries (from ``first``, where the first one starts), each
+    found by one scan at most. ``form`` is the format plainxml gave it; ``rdf`` an RDF root."""
+
+    def __init__(self, data: bytes, form: str, rdf: bool, first: int) -> None:
+        self.data, self.form, self.rdf, self.first = data, form, rdf, first
+        self.atom = form == "atom10"
+        # How many entry summaries (RSS descriptions, Atom summaries) the document has.
+        self.summaries = data.count(b"<summary" if self.atom else b"<description", first)
+        self.guids = data.count(b"<guid", first)
+        self.content = (b"encoded" in data or b"<content" in data) and _CONTENT.search(data, first) is not None
+        self.not_permalink = b"isPermaLink" in data and _NOT_PERMALINK.search(data, first) is not None
+        # Summary elements (itunes:summary) in RSS items: connectors.feeds.rss_summaries reads them.
+        self.rss_summary = not self.atom and b"summary" in data and _RSS_SUMMARY.search(data, first) is not None
+        self._written: bool | None = None
+
+    def written_as_elements(self) -> bool:
+        """Whether a summary or content opens with an element (asked only of an entry that looks empty)."""
+        if self._written is None:
+            self._written = _WRITTEN_AS_ELEMENTS.search(self.data, self.first) is not None
+        return self._written
+
+    def unread(self) -> bytes | None:
+        """The start of something feedparser reads and fastfeedparser does not, if any (``_RSS_UNREAD``,
+        ``_TYPED``, ``_BASE64``, ``_C1``), each pattern searched only where its literal part occurs."""
+        data, first = self.data, self.first
+        found = (
+            (_RSS_UNREAD.search(data, first) if not self.atom and (
+                b"<body" in data or b":body" in data or b"fullitem" in data) else None)
+            or (_TYPED.search(data, first) if self.atom else None)
+            or (_BASE64.search(data, first) if b"base64" in data and b"mode=" in data else None)
+            or (_C1.search(data, first) if b"\xc2" in data else None)
+        )
+        return found[0] if found else None
+
+
+def _absolute_only(feed: Mapping[str, Any], raw: Sequence[Mapping[str, Any]], permalinks: bool) -> bool:
+    """Whether every link (and id, where ids are links) feedparser resolves is absolute already, so that no
+    base, scoped or not, changes it."""
+    values = [feed.get("link")] + [entry.get("link") for entry in raw]
+    values += [entry.get("id") for entry in raw] if permalinks else []
+    return all(not isinstance(value, str) or not value.strip() or plain_absolute(value.strip()) for value in values)
+
+
+def _more_authors(data: bytes, first: int, authored: int) -> bool:
+    """Whether the items hold more author elements with text than the ``authored`` entries fastfeedparser
+    gave an author. Each such element names its tag twice, so too few mentions settle it without a scan."""
+    mentions = data.count(b"author", first) + data.count(b"creator", first) + data.count(b"Editor", first)
+    return mentions > 2 * authored and len(_AUTHOR.findall(data, first)) > authored
+
+
+def _refusal(doc: _Document, raw: Sequence[Mapping[str, Any]]) -> str | None:
+    """Why fastfeedparser's answer cannot be bridged to feedparser's, or None."""
+    data, form, rdf, first = doc.data, doc.form, doc.rdf, doc.first
+    unread = doc.unread()
     if unread:
-        return f"{unread[0][:40]!r}: feedparser reads it otherwise"
+        return f"{unread[:40]!r}: feedparser reads it otherwise"
     if data.count(b"<entry" if form == "atom10" else b"<item", first) != len(raw):
         return "entries nested in entries, or written with a prefix"
-    summaries = _summaries(data, form, first)
-    ids = len(raw) if form == "atom10" or rdf else data.count(b"<guid", first)
-    if form != "atom10" and _RSS_SUMMARY.search(data, first):
+    summaries = doc.summaries
+    ids = len(raw) if form == "atom10" or rdf else doc.guids
+    if doc.rss_summary:
         summaries = len(raw)  # (rss_summaries reads them)
     if summaries not in (0, len(raw)) or ids not in (0, len(raw)):
         return "some entries have summaries (or guids) and some not: which ones fastfeedparser made is not known"
-    if b":description" in data and _OTHER_DESCRIPTION.search(data, first) and (summaries or _has_content(data, first)):
+    if b":description" in data and _OTHER_DESCRIPTION.search(data, first) and (summaries or doc.content):
         return "a media:description (or dc:description) beside a summary or content, which feedparser may keep"
-    if not rdf and _NOT_PERMALINK.search(data, first) and data.count(b"isPermaLink", first) != ids:
+    if not rdf and doc.not_permalink and data.count(b"isPermaLink", first) != ids:
         return "some guids are permalinks and some not: which ones feedparser resolves is not known"
-    if rdf and _has_content(data, first):
+    if rdf and doc.content:
         return "content:encoded in RDF items, which fastfeedparser does not read"
+    if _HOLDS_ELEMENTS.search(data, first):
+        return "a summary or content holding elements, which feedparser reads as markup"
     for entry in raw:
         if form != "atom10" and (ids and not entry.get("id") or not entry.get("link") and entry.get("links")):
             return "a guid or link it lost (one after nested elements, a link beside an atom:link)"
@@ -190,7 +234,7 @@ def _refusal(data: bytes, form: str, rdf: bool, first: int, raw: Sequence[Mappin
         empty = not entry.get("description") and not (content and content[0].get("value"))
         if empty and not entry.get("title"):
             return "an entry with nothing it reads: feedparser may find its text where fastfeedparser does not"
-        if empty and (summaries or content) and _WRITTEN_AS_ELEMENTS.search(data, first):
+        if empty and (summaries or content) and doc.written_as_elements():
             return "a summary or content written as elements, which feedparser reads as markup"
     return None
 

@@ -1,6 +1,6 @@
 """Whether a feed document is plain XML the fast reader may take: in the encoding feedparser reads it in at
 the first try (transcoded to UTF-8 here, as feedparser does), namespace well-formed, no DOCTYPE,
-no xml:base or xml:lang below the root, a root naming a format we know.
+no xml:lang below the root (an xml:base there is marked), a root naming a format we know.
 
 Anything else goes to feedparser, which has the rules for it (encoding fallbacks, its loose parser, entity
 declarations, scoped bases and languages, truncated documents). The check is one expat pass without a tree,
@@ -52,7 +52,10 @@ class Plain:
     note: str | None = None
     rdf: bool = False  # an RDF root (RSS 1.0 or 0.90), whose item ids are rdf:about attributes
     data: bytes | None = None  # the document transcoded to UTF-8, where it came in another encoding
-    base: str | None = None  # the root's xml:base (the only one: one below the root is left to feedparser)
+    base: str | None = None  # the root's xml:base
+    # An xml:base below the root: the fast reader does not scope bases, so it answers only where no link or
+    # id it resolves is relative (connectors.feeds.fastfeedparser_path).
+    scoped_base: bool = False
 
 
 def check(data: bytes, headers: Mapping[str, str]) -> Plain | str:
@@ -84,10 +87,13 @@ def check(data: bytes, headers: Mapping[str, str]) -> Plain | str:
         return root
     name, attributes, namespaces = root
     root_end = body.find(b">", prolog.end)
+    scoped = False
     for attribute in (b"xml:lang", b"xml:base"):
         at = body.find(attribute)
         if at >= 0 and (at > root_end or body.find(attribute, at + 8) >= 0):
-            return f"{attribute.decode()} below the root"
+            if attribute == b"xml:lang":
+                return "xml:lang below the root"
+            scoped = True
     for prefix, uri in namespaces.items():
         if prefix in _KNOWN_PREFIXES and uri.lower() not in _KNOWN_URIS:
             return f"prefix {prefix} bound to {uri[:60]}, an address feedparser does not know: it reads the prefix"
@@ -96,7 +102,7 @@ def check(data: bytes, headers: Mapping[str, str]) -> Plain | str:
         return f"root {name} {attributes.get('version', '')}".rstrip()
     lang = attributes.get(_XML_LANG)
     return Plain(found, lang.replace("_", "-") if lang else None, encoding.note, name == f"{RDF}}}RDF",
-                 body if encoding.codec is not None else None, attributes.get(_XML_BASE))
+                 body if encoding.codec is not None else None, attributes.get(_XML_BASE), scoped)
 
 
 def transcoded(body: bytes, codec: str, root: int) -> bytes | None:

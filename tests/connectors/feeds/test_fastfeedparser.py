@@ -171,6 +171,7 @@ def test_itunes_summaries_are_read_in_feedparsers_order(channel: str, item: str)
     RSS.format("<item><title>T &nbsp; U</title></item>"),  # not well-formed
     RSS.format("<item><title>T</title><body xmlns='http://www.w3.org/1999/xhtml'><p>B</p></body></item>"),
     RSS.format("<item><title>T</title><description><p>written as elements</p></description></item>"),
+    RSS.format("<item><title>T</title><description>Some <em>marked</em> text</description></item>"),
 ])
 def test_documents_the_bridge_does_not_model_go_to_feedparser(body: str) -> None:
     data = body.encode()
@@ -229,6 +230,15 @@ def test_a_document_undeclaring_the_default_namespace_is_read() -> None:
     data = data.encode()
     fastfeedparser_path.answer(data, {})  # (it raised on the undeclared namespace's missing URI)
     assert [s.title for s in parse_feed(data).stories] == ["T"]
+
+
+@pytest.mark.parametrize("where", ["item", "guid", "link"])
+def test_an_xml_base_below_the_root_changes_no_absolute_link(where: str) -> None:
+    """The fast reader does not scope bases: it answers where every link and id it resolves is absolute."""
+    item = "<item><title>T</title><link>http://x.org/a</link><guid>http://x.org/1</guid></item>"
+    item = item.replace(f"<{where}>", f"<{where} xml:base='http://other.example/b/'>", 1)
+    [story] = _both(RSS.format(item))
+    assert story["url"] == "http://x.org/a"
 
 
 def test_a_surprise_in_the_fast_reader_costs_speed_not_stories(monkeypatch: pytest.MonkeyPatch) -> None:
