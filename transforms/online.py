@@ -96,13 +96,20 @@ class AssignClustersInState(beam.DoFn):
     def setup(self) -> None:
         self._index: ClusterIndex | None = None
         self._generation = -1
+        self._armed: set[str] = set()
+
+    def start_bundle(self) -> None:
+        # Keys whose compaction this bundle has seen armed: a state read costs a round trip to the runner
+        # (Prism sends no cache tokens, so the SDK caches none), and one per story was a quarter of the
+        # streaming job's time. Only this bundle holds the key, and the timer callback forgets it.
+        self._armed = set()
 
     def process(self, element: tuple[str, tuple[Story, Fingerprint]], warm: Iterable[Head] = (),
                 timestamp: Timestamp = beam.DoFn.TimestampParam,
                 heads: Any = beam.DoFn.StateParam(HEADS), generation: Any = beam.DoFn.StateParam(GENERATION),
                 armed: Any = beam.DoFn.StateParam(ARMED),
                 compact: Any = beam.DoFn.TimerParam(COMPACT)) -> Iterator[tuple[Story, Cluster]]:
-        _, (story, fp) = element
+        key, (story, fp) = element
         current = generation.read()
         if current is None:  # a fresh state: warm it from what was processed before this job
             seeded = live(warm, float(timestamp.micros) / 1e6, self.ttl_s, self.capacity)
@@ -119,13 +126,15 @@ class AssignClustersInState(beam.DoFn):
         if added:
             self._generation = current + 1
             generation.write(self._generation)
-        if not armed.read():  # armed by the stream, never by the timer itself: a bounded run ends
-            armed.write(1)
-            compact.set(timestamp + Duration(seconds=COMPACT_EVERY_S))
+        if key not in self._armed:
+            if not armed.read():  # armed by the stream, never by the timer itself: a bounded run ends
+                armed.write(1)
+                compact.set(timestamp + Duration(seconds=COMPACT_EVERY_S))
+            self._armed.add(key)
         yield story, cluster
 
     @on_timer(COMPACT)
-    def compact_heads(self, timestamp: Timestamp = beam.DoFn.TimestampParam,
+    def compact_heads(self, key: str = beam.DoFn.KeyParam, timestamp: Timestamp = beam.DoFn.TimestampParam,
                       heads: Any = beam.DoFn.StateParam(HEADS), generation: Any = beam.DoFn.StateParam(GENERATION),
                       armed: Any = beam.DoFn.StateParam(ARMED)) -> None:
         """Forget the heads past the time to live (and past capacity): an hour of event time after the
@@ -136,6 +145,7 @@ class AssignClustersInState(beam.DoFn):
             heads.add(head)
         generation.write((generation.read() or 1) + 1)
         armed.clear()
+        self._armed.discard(key)
 
 
 class SuppressRepeatAlerts(beam.DoFn):
@@ -155,6 +165,9 @@ class SuppressRepeatAlerts(beam.DoFn):
                 rules: Any = beam.DoFn.StateParam(RULES), seen: Any = beam.DoFn.StateParam(SEEN),
                 expire: Any = beam.DoFn.TimerParam(EXPIRE)) -> Iterator[StoryAlerts]:
         cluster, outcome = element
+        if not outcome.alerts:  # nothing to send, so nothing to remember: no state read (a runner round trip)
+            yield outcome
+            return
         if seen.read() is None:
             seen.write(1)
             expire.set(timestamp + Duration(seconds=self.ttl_s))

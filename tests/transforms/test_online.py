@@ -47,7 +47,7 @@ class Assigner:
         return cluster
 
     def compact(self, when: float) -> None:
-        self.fn.compact_heads(timestamp=at(when), heads=self.heads, generation=self.generation, armed=self.armed)
+        self.fn.compact_heads(key=ONE_KEY, timestamp=at(when), heads=self.heads, generation=self.generation, armed=self.armed)
 
 
 def test_copies_join_the_first_and_only_heads_go_to_state():
@@ -179,3 +179,35 @@ def test_the_stream_chain_on_a_runner_warms_and_suppresses():
         rules = out | beam.Map(lambda o: (o.story.cluster.id, "icbm" in {a.rule for a in o.alerts}, o.repeats))
         assert_that(rules, equal_to([("seed", False, 1)]))
         assert_that(dead, equal_to([]), label="Dead")
+
+
+class Counted(Value):
+    """A state value that counts its reads: each is a round trip to the runner on a real one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = 0
+
+    def read(self):
+        self.reads += 1
+        return super().read()
+
+
+def test_a_story_without_alerts_reads_no_state():
+    fn, rules, seen, timer = SuppressRepeatAlerts(), Bag(), Counted(), Timer()
+    quiet = outcome("k")
+    assert suppress(fn, rules, seen, timer, ("k", quiet)) == quiet
+    assert seen.reads == 0 and timer.at is None
+    assert [a.rule for a in suppress(fn, rules, seen, timer, ("k", outcome("k", "icbm"))).alerts] == ["icbm"]
+
+
+def test_a_bundle_reads_whether_compaction_is_armed_once():
+    a = Assigner()
+    a.armed = Counted()
+    a.fn.start_bundle()
+    for i in range(5):
+        a.assign(story(i), 100 + i)
+    assert a.armed.reads == 1 and a.timer.at == at(100 + HOUR)
+    a.fn.start_bundle()
+    a.assign(story(9), 200)
+    assert a.armed.reads == 2 and a.timer.at == at(100 + HOUR)  # armed already: not moved
