@@ -32,23 +32,27 @@ struct Stream {
     vocab: FxHashMap<Box<str>, u32>,        // whole key -> key id
     children: FxHashMap<u64, u32>,          // node << 32 | key id -> node
     end_at: Vec<u32>,                       // node -> where its whole-key patterns start in `ends`
-    ends: Vec<u32>,                         // the whole-key patterns ending at each node
+    ends: Vec<u32>,                         // the whole-key patterns ending at each node (owner codes)
     prefixes: FxHashMap<u32, PrefixSet>,    // node -> prefix patterns whose last key starts after it
-    owner_at: Vec<u32>,                     // pattern id -> where its term ids start in `owners`
-    owners: Vec<u32>,                       // term ids of each pattern, CASE_TERM set on exact-case terms
+    // The trie gives each pattern's owner code: its term id when it has one (CASE_TERM set for an exact-case
+    // term), else SHARED and where its term ids start in `owners` (through `owner_at`).
+    owner_at: Vec<u32>,
+    owners: Vec<u32>,
     size: usize,
 }
 
 #[derive(Default)]
 struct PrefixSet {
     lengths: Vec<usize>, // distinct byte lengths, ascending
-    patterns: FxHashMap<Box<str>, Vec<u32>>,
+    patterns: FxHashMap<Box<str>, Vec<u32>>, // owner codes
 }
 
 /// Per-story working memory, reused: term id -> its occurrence list (valid when stamped this story).
 struct Scratch {
     generation: u32,
-    terms: Vec<(u32, u32)>, // term id -> (generation, slot in lists)
+    // Term id -> (generation, slot in lists, and where its anchor rows start and end in Core.anchors): the
+    // anchor range sits beside the stamp, so finding a term brings in both.
+    terms: Vec<[u32; 4]>,
     lists: Vec<Vec<Occ>>,
     found: Vec<u32>,
     candidates: Vec<u32>,
@@ -56,10 +60,11 @@ struct Scratch {
 }
 
 impl Scratch {
-    fn new(n_terms: usize) -> Self {
+    /// `anchor_at`: where each term's anchor rows start, and the end.
+    fn new(anchor_at: &[u32]) -> Self {
         Scratch {
             generation: 0,
-            terms: vec![(0, 0); n_terms],
+            terms: anchor_at.windows(2).map(|w| [0, 0, w[0], w[1]]).collect(),
             lists: Vec::new(),
             found: Vec::new(),
             candidates: Vec::new(),
@@ -70,12 +75,12 @@ impl Scratch {
 
 impl Core {
     fn new_scratch(&self) -> Scratch {
-        Scratch::new(self.n_terms)
+        Scratch::new(&self.anchor_at)
     }
 }
 
 pub(crate) struct Hits<'a> {
-    terms: &'a [(u32, u32)],
+    terms: &'a [[u32; 4]],
     lists: &'a [Vec<Occ>],
     generation: u32,
 }
@@ -83,7 +88,7 @@ pub(crate) struct Hits<'a> {
 impl Hits<'_> {
     #[inline]
     pub(crate) fn get(&self, tid: u32) -> Option<&Vec<Occ>> {
-        let (stamp, slot) = self.terms[tid as usize];
+        let [stamp, slot, ..] = self.terms[tid as usize];
         if stamp == self.generation {
             Some(&self.lists[slot as usize])
         } else {
@@ -95,10 +100,9 @@ impl Hits<'_> {
 #[pyclass(frozen, module = "wirewatch_native")]
 struct Core {
     streams: Vec<Stream>,
-    n_terms: usize,
     case: FxHashMap<u32, (Vec<String>, bool)>, // term id -> (written words, prefix) when case matters
-    // Term id -> where its rows start in `anchors`: (rule anchored on it, the fact id the rule requires).
-    // Flat arrays rather than a vector per term: each found term costs one or two cache lines, not three.
+    // Term id -> where its rows start in `anchors` (and the end): (where the rule anchored on it starts in
+    // `rules`, the fact id the rule requires). Flat arrays rather than a vector per term.
     anchor_at: Vec<u32>,
     anchors: Vec<(u32, u32)>,
     always: Vec<(u32, u32)>, // (rule, fact id) of the rules evaluated for every story
@@ -107,8 +111,20 @@ struct Core {
     scratch: Mutex<Scratch>,
 }
 
+/// Asks for the cache line at `p` ahead of its use (a hint: never faults, does nothing elsewhere than x86-64).
+#[inline(always)]
+fn prefetch<T>(p: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch reads nothing the program sees and cannot fault, whatever the address.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.cast());
+    }
+}
+
 /// Set on a pattern's owner term whose written case must match.
 const CASE_TERM: u32 = 1 << 31;
+/// Set on an owner code that stands for several terms (see Stream).
+const SHARED: u32 = 1 << 30;
 
 /// Vectors as one array and where each starts (plus the end).
 fn flatten<T: Copy>(lists: &[Vec<T>]) -> PyResult<(Vec<u32>, Vec<T>)> {
@@ -128,14 +144,21 @@ fn build_stream(obj: &Bound<'_, PyAny>, n_terms: usize, case: &FxHashMap<u32, (V
     if owners.len() != patterns.len() {
         return Err(PyValueError::new_err("stream tables differ in length"));
     }
-    if n_terms >= CASE_TERM as usize || owners.iter().flatten().any(|&t| t as usize >= n_terms) {
+    if n_terms >= SHARED as usize || owners.iter().flatten().any(|&t| t as usize >= n_terms) {
         return Err(PyValueError::new_err("term id out of range"));
     }
-    let owners: Vec<Vec<u32>> = owners
-        .into_iter()
-        .map(|ts| ts.into_iter().map(|t| if case.contains_key(&t) { t | CASE_TERM } else { t }).collect())
-        .collect();
-    let (owner_at, owners) = flatten(&owners)?;
+    let flag = |t: u32| if case.contains_key(&t) { t | CASE_TERM } else { t };
+    let mut shared: Vec<Vec<u32>> = Vec::new();
+    let mut codes: Vec<u32> = Vec::with_capacity(owners.len());
+    for terms in owners {
+        if terms.len() == 1 {
+            codes.push(flag(terms[0]));
+        } else {
+            codes.push(SHARED | shared.len() as u32);
+            shared.push(terms.into_iter().map(flag).collect());
+        }
+    }
+    let (owner_at, owners) = flatten(&shared)?;
     let mut ends: Vec<Vec<u32>> = vec![Vec::new()];
     let mut stream = Stream {
         vocab: FxHashMap::default(),
@@ -170,14 +193,14 @@ fn build_stream(obj: &Bound<'_, PyAny>, n_terms: usize, case: &FxHashMap<u32, (V
             node = child;
         }
         match last {
-            None => ends[node as usize].push(pid as u32),
+            None => ends[node as usize].push(codes[pid]),
             Some(prefix) if !prefix.is_empty() => {
                 let set = stream.prefixes.entry(node).or_default();
                 if !set.lengths.contains(&prefix.len()) {
                     set.lengths.push(prefix.len());
                     set.lengths.sort_unstable();
                 }
-                set.patterns.entry(prefix.into()).or_default().push(pid as u32);
+                set.patterns.entry(prefix.into()).or_default().push(codes[pid]);
             }
             Some(_) => return Err(PyValueError::new_err(format!("pattern {pattern:?} has an empty prefix"))),
         }
@@ -187,7 +210,7 @@ fn build_stream(obj: &Bound<'_, PyAny>, n_terms: usize, case: &FxHashMap<u32, (V
 }
 
 impl Stream {
-    /// (first key, last key, pattern id) of every pattern found in `line`, by first key.
+    /// (first key, last key, owner code) of every pattern found in `line`, by first key.
     fn scan(&self, line: &str, out: &mut Vec<(u32, u32, u32)>) {
         out.clear();
         if self.size == 0 {
@@ -328,9 +351,9 @@ struct StoryIn<'a, 'py> {
 }
 
 impl Core {
-    /// Scan the story's key lines, gather the candidate rules and evaluate them: `on_fired(rule, score,
-    /// clause, occurrences)` for each rule that fires, in rule order, its occurrences sorted and without
-    /// repeats.
+    /// Scan the story's key lines, gather the candidate rules and evaluate them: `on_fired(rule (where it
+    /// starts in `rules`), score, clause, occurrences)` for each rule that fires, in rule order, its
+    /// occurrences sorted and without repeats.
     fn run<'py, F>(&self, story: &StoryIn<'_, 'py>, mut on_fired: F) -> PyResult<()>
     where
         F: FnMut(u32, f64, Clause, Vec<Occ>) -> PyResult<()>,
@@ -355,7 +378,7 @@ impl Core {
         };
         s.generation = s.generation.wrapping_add(1);
         if s.generation == 0 {
-            s.terms.iter_mut().for_each(|x| x.0 = 0);
+            s.terms.iter_mut().for_each(|x| x[0] = 0);
             s.generation = 1;
         }
         let gen = s.generation;
@@ -367,11 +390,21 @@ impl Core {
         let lines = [story.stem_line, story.form_line].into_iter().chain(story.extra.iter().map(String::as_str));
         for (stream, line) in self.streams.iter().zip(lines) {
             stream.scan(line, &mut found_patterns);
-            for &(first, last, pid) in &found_patterns {
+            for &(_, _, code) in &found_patterns {
+                if code & SHARED == 0 {
+                    prefetch(&s.terms[(code & !CASE_TERM) as usize]);
+                }
+            }
+            for &(first, last, code) in &found_patterns {
                 let field = if first < b1 { 0 } else if first < b2 { 1 } else { 2 };
                 let occ = (field, first, last);
-                let (a, b) = (stream.owner_at[pid as usize] as usize, stream.owner_at[pid as usize + 1] as usize);
-                for &owner in &stream.owners[a..b] {
+                let owners = if code & SHARED == 0 {
+                    std::slice::from_ref(&code)
+                } else {
+                    let k = (code & !SHARED) as usize;
+                    &stream.owners[stream.owner_at[k] as usize..stream.owner_at[k + 1] as usize]
+                };
+                for &owner in owners {
                     let tid = owner & !CASE_TERM;
                     let t = tid as usize;
                     if owner & CASE_TERM != 0 {
@@ -381,9 +414,12 @@ impl Core {
                             continue;
                         }
                     }
-                    let (stamp, slot) = s.terms[t];
+                    let [stamp, slot, anchors, _] = s.terms[t];
                     if stamp != gen {
-                        s.terms[t] = (gen, used_lists as u32);
+                        s.terms[t][..2].copy_from_slice(&[gen, used_lists as u32]);
+                        if let Some(row) = self.anchors.get(anchors as usize) {
+                            prefetch(row);
+                        }
                         if used_lists == s.lists.len() {
                             s.lists.push(Vec::new());
                         }
@@ -422,18 +458,25 @@ impl Core {
         let held = |need: u32| need == NO_FACT || story_facts.contains(&need);
         s.candidates.extend(self.always.iter().filter(|&&(_, need)| held(need)).map(|&(r, _)| r));
         for &tid in &s.found {
-            let (a, b) = (self.anchor_at[tid as usize] as usize, self.anchor_at[tid as usize + 1] as usize);
-            s.candidates.extend(self.anchors[a..b].iter().filter(|&&(_, need)| held(need)).map(|&(r, _)| r));
+            let [_, _, a, b] = s.terms[tid as usize];
+            s.candidates.extend(self.anchors[a as usize..b as usize].iter().filter(|&&(_, need)| held(need)).map(|&(r, _)| r));
         }
         s.candidates.sort_unstable();
         s.candidates.dedup();
         let hits = Hits { terms: &s.terms, lists: &s.lists, generation: gen };
         let mut eval = Eval::new(&self.rules, hits, story.facts);
-        for &r in &s.candidates {
-            if let Some((score, mut occs, clause)) = eval.rule(&self.rules, r)? {
+        const AHEAD: usize = 8; // rules asked for ahead of their evaluation: their cache misses overlap
+        for &at in s.candidates.iter().take(AHEAD) {
+            self.rules.prefetch(at);
+        }
+        for (i, &at) in s.candidates.iter().enumerate() {
+            if let Some(&next) = s.candidates.get(i + AHEAD) {
+                self.rules.prefetch(next);
+            }
+            if let Some((score, mut occs, clause)) = eval.rule(at)? {
                 occs.sort_unstable();
                 occs.dedup();
-                on_fired(r, score, clause, occs)?;
+                on_fired(at, score, clause, occs)?;
             }
         }
         Ok(())
@@ -508,12 +551,14 @@ impl Core {
         let check = |tid: u32| -> PyResult<()> {
             if (tid as usize) < n_terms { Ok(()) } else { Err(PyValueError::new_err("term id out of range")) }
         };
-        let rules = Rules::build(&plan.get_item(5)?, &ids, &check)?;
-        let with_fact = |rules: Vec<u32>| -> Vec<(u32, u32)> { rules.into_iter().map(|r| (r, rule_fact[r as usize])).collect() };
+        let (rules, rule_at) = Rules::build(&plan.get_item(5)?, &ids, &check)?;
+        let with_fact = |rules: Vec<u32>| -> Vec<(u32, u32)> {
+            rules.into_iter().map(|r| (rule_at[r as usize], rule_fact[r as usize])).collect()
+        };
         let always = with_fact(always_rules);
         let (anchor_at, anchors) = flatten(&anchors.into_iter().map(with_fact).collect::<Vec<_>>())?;
-        let scratch = Mutex::new(Scratch::new(n_terms));
-        Ok(Core { streams, n_terms, case, anchor_at, anchors, always, rules, facts, scratch })
+        let scratch = Mutex::new(Scratch::new(&anchor_at));
+        Ok(Core { streams, case, anchor_at, anchors, always, rules, facts, scratch })
     }
 
     /// The rules that fire on one story: ([(rule index, score, clause, set), ...] in rule order, sets), where
@@ -566,7 +611,7 @@ impl Core {
                     next
                 }
             };
-            out.append((r, score, self.rules.py_text(py, &clause)?, set))?;
+            out.append((self.rules.index(r), score, self.rules.py_text(py, &clause)?, set))?;
             Ok(())
         })?;
         Ok((out, sets))

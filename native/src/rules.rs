@@ -5,7 +5,11 @@
 //! fired touch the same few cache lines.
 //!
 //! Layout (little-endian; `str` is a u32 byte length then the UTF-8 bytes; `f64` its 8 bytes):
-//! - a rule: u8 mode (0 whole, 1 simple OR, 2 alternatives), u8 has threshold, f64 threshold, str rule id,
+//! A rule is named by where it starts in the array (its offset), so that the candidates found through
+//! the anchor rows lead straight to it; its index in the watch list is in its header.
+//!
+//! - a rule: u32 its index, u8 mode (0 whole, 1 simple OR, 2 alternatives), u8 has threshold, f64
+//!   threshold, str rule id,
 //!   then by mode: a node and its str text; u32 parts and per part (f64 weight times the root's weight,
 //!   u32 term count, u32 term ids, str text); f64 the root's weight, u32 alternatives and per alternative
 //!   (a node, str text).
@@ -46,8 +50,9 @@ pub(crate) type FiredRule = (f64, Vec<Occ>, Clause);
 
 pub(crate) struct Rules {
     code: Vec<u8>,
-    at: Vec<usize>, // rule -> where it starts in `code`
 }
+
+const ID_AT: usize = 4 + 1 + 1 + 8; // where the id is in a rule
 
 /// Reading the array from a position on.
 struct Cur<'a> {
@@ -180,16 +185,21 @@ fn node_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
 
 impl Rules {
     /// From the plan's rules, (mode, threshold, root node, simple parts) each, and their ids; `check`
-    /// refuses a term id out of range.
-    pub(crate) fn build(rules: &Bound<'_, PyAny>, ids: &[String], check: &dyn Fn(u32) -> PyResult<()>) -> PyResult<Self> {
+    /// refuses a term id out of range. Also where each rule starts.
+    pub(crate) fn build(
+        rules: &Bound<'_, PyAny>,
+        ids: &[String],
+        check: &dyn Fn(u32) -> PyResult<()>,
+    ) -> PyResult<(Self, Vec<u32>)> {
         let mut code = Vec::new();
         let mut at = Vec::new();
         for (r, obj) in rules.try_iter()?.enumerate() {
             let obj = obj?;
             let t = obj.downcast::<PyTuple>()?;
             let id = ids.get(r).ok_or_else(|| PyValueError::new_err("a rule without an id"))?;
-            at.push(code.len());
+            at.push(u32::try_from(code.len()).map_err(|_| PyValueError::new_err("rules too large"))?);
             let mut out = Out(&mut code);
+            out.u32(r as u32);
             let mode: i64 = t.get_item(0)?.extract()?;
             let threshold: Option<f64> = t.get_item(1)?.extract()?;
             let mode = u8::try_from(mode).ok().filter(|m| *m <= ALTERNATIVES)
@@ -230,13 +240,25 @@ impl Rules {
             return Err(PyValueError::new_err("rules and ids differ in number"));
         }
         code.shrink_to_fit();
-        Ok(Rules { code, at })
+        Ok((Rules { code }, at))
     }
 
-    /// The rule's id.
-    pub(crate) fn id(&self, rule: u32) -> &[u8] {
-        let mut c = Cur { b: &self.code, at: self.at[rule as usize] + 10 };
-        c.bytes()
+    /// The id of the rule at `at`.
+    pub(crate) fn id(&self, at: u32) -> &[u8] {
+        Cur { b: &self.code, at: at as usize + ID_AT }.bytes()
+    }
+
+    /// The watch-list index of the rule at `at`.
+    pub(crate) fn index(&self, at: u32) -> u32 {
+        Cur { b: &self.code, at: at as usize }.u32()
+    }
+
+    /// Asks for the rule at `at` to be brought into the cache, ahead of its evaluation.
+    #[inline(always)]
+    pub(crate) fn prefetch(&self, at: u32) {
+        if let Some(p) = self.code.get(at as usize) {
+            crate::prefetch(p);
+        }
     }
 
     /// A clause's text.
@@ -440,8 +462,8 @@ impl<'a, 'py> Eval<'a, 'py> {
     }
 
     /// (score, occurrences, clause) when the rule at `at` fires.
-    pub(crate) fn rule(&mut self, rules: &Rules, r: u32) -> PyResult<Option<FiredRule>> {
-        let mut c = Cur { b: self.code, at: rules.at[r as usize] };
+    pub(crate) fn rule(&mut self, at: u32) -> PyResult<Option<FiredRule>> {
+        let mut c = Cur { b: self.code, at: at as usize + 4 };
         let mode = c.u8();
         let threshold = if c.u8() != 0 { Some(c.f64()) } else { c.f64(); None };
         c.skip_str(); // the id
