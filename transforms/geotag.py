@@ -102,7 +102,7 @@ def _hits(words: Words, field: str, gazetteer: Gazetteer,
     """Leftmost-longest names: English first, then the dateline-only names (in a dateline) and the names of
     the story's other languages, each where nothing before it matched."""
     line = words.folded_line()  # the English keys, case-folded
-    lookups: list[tuple[PhraseIndex, tuple[str, list[int]] | list[str]]] = [(gazetteer.index, line)]
+    lookups: list[tuple[PhraseIndex, str | list[str]]] = [(gazetteer.index, line)]
     if field == "dateline":
         lookups.append((gazetteer.dateline_index, line))
     for lang in languages:
@@ -113,7 +113,7 @@ def _hits(words: Words, field: str, gazetteer: Gazetteer,
     found: list[tuple[int, int, Place]] = []
     covered: set[int] = set()
     for index, word_keys in lookups:
-        found_hits = index.find_in(*word_keys) if isinstance(word_keys, tuple) else index.find(word_keys)
+        found_hits = index.find_in(word_keys) if isinstance(word_keys, str) else index.find(word_keys)
         hits = sorted(found_hits, key=lambda h: (h.first, -h.last))
         taken_until = -1
         for hit in hits:

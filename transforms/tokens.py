@@ -3,11 +3,9 @@ multi-pattern index (Aho-Corasick) shared by the gazetteer and the rule matcher.
 
 from __future__ import annotations
 
-import bisect
 import re
 import threading
 from dataclasses import dataclass
-from itertools import accumulate
 from typing import Any, Generic, Iterable, Iterator, Sequence, TypeVar
 
 import ahocorasick
@@ -67,7 +65,7 @@ class Words:
         self.words: list[str] = _WORD_NO_POSSESSIVE.findall(text)
         self._starts: list[int] | None = None
         self._folded: list[str] | None = None
-        self._line: tuple[str, list[int]] | None = None
+        self._line: str | None = None
 
     @classmethod
     def from_pieces(cls, text: str, words: list[str], starts: list[int]) -> "Words":
@@ -112,13 +110,10 @@ class Words:
                 self._folded = (joined.lower() if joined.isascii() else joined.casefold()).split(" ")
         return self._folded
 
-    def folded_line(self) -> tuple[str, list[int]]:
-        """`` k1 k2 ... `` of the folded words and where each key starts in it (``PhraseIndex.find_in``)."""
+    def folded_line(self) -> str:
+        """`` k1 k2 ... `` of the folded words (``PhraseIndex.find_in``)."""
         if self._line is None:
-            folded = self.folded
-            starts = list(accumulate(map((1).__add__, map(len, folded)), initial=1))
-            starts.pop()
-            self._line = (" " + " ".join(folded) + " ", starts)
+            self._line = " " + " ".join(self.folded) + " "
         return self._line
 
 
@@ -206,7 +201,8 @@ class PhraseIndex(Generic[P]):
             pattern = pattern[:-1] if pattern.endswith("*") else pattern + " "
             grouped.setdefault(pattern, []).append(payload)
         for pattern, payloads in grouped.items():
-            self._automaton.add_word(pattern, (pattern, tuple(payloads)))
+            # how many words the pattern spans: the spaces between its words, and one more
+            self._automaton.add_word(pattern, (pattern.count(" ", 1, len(pattern) - 1) + 1, tuple(payloads)))
         self.size = len(grouped)
         if grouped:
             self._automaton.make_automaton()
@@ -214,18 +210,17 @@ class PhraseIndex(Generic[P]):
     def find(self, word_keys: Sequence[str]) -> Iterator[Hit[P]]:
         if not self.size or not word_keys:
             return iter(())
-        starts = list(accumulate(map((1).__add__, map(len, word_keys)), initial=1))
-        starts.pop()
-        return self.find_in(" " + " ".join(word_keys) + " ", starts)
+        return self.find_in(" " + " ".join(word_keys) + " ")
 
-    def find_in(self, line: str, starts: list[int]) -> Iterator[Hit[P]]:
-        """``find`` over a key line made already: `` k1 k2 ... `` and where each key starts in it."""
-        if not self.size or not starts:
+    def find_in(self, line: str) -> Iterator[Hit[P]]:
+        """``find`` over a key line made already: `` k1 k2 ... `` (keys hold no space). A hit's last word is
+        the one its last character is in: the spaces before that character, less the line's first one."""
+        if not self.size or len(line) < 2:
             return
-        for end, (pattern, payloads) in self._automaton.iter(line):
-            first = bisect.bisect_right(starts, end - len(pattern) + 2) - 1
-            last = bisect.bisect_right(starts, end) - 1
-            if pattern.endswith(" "):
-                last = bisect.bisect_right(starts, end - 1) - 1
+        spaces, counted = 0, 0
+        for end, (span, payloads) in self._automaton.iter(line):
+            spaces += line.count(" ", counted, end)
+            counted = end
+            last = spaces - 1
             for payload in payloads:
-                yield Hit(first, last, payload)
+                yield Hit(last - span + 1, last, payload)

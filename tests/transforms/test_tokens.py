@@ -131,7 +131,7 @@ def test_a_phrase_is_found_alike_in_a_shared_key_line(words, phrase, at):
     text = " ".join(words[:at] + phrase + words[at:])
     index = PhraseIndex([(tuple(phrase), "p"), (tuple(phrase[:1]) + ("x*",), "q")])
     shared = Words(text)
-    assert [(h.first, h.last, h.payload) for h in index.find_in(*shared.folded_line())] == [
+    assert [(h.first, h.last, h.payload) for h in index.find_in(shared.folded_line())] == [
         (h.first, h.last, h.payload) for h in index.find(keys(tokenize(text), stemmed=False))]
 
 
