@@ -66,6 +66,9 @@ _AUTHOR_ELEMENT = re.compile(
     rb"(?<=author>|reator>|Editor>)", re.S)
 _AUTHOR_NAMES = frozenset({b"author", b"managingEditor", b"dc:creator", b"dc:author", b"itunes:author"})
 _NOT_PERMALINK = re.compile(rb"isPermaLink\s*=\s*[\"']false")
+# UTF-8 read as Latin-1 holds a lead byte's character then a continuation byte's: text without that pair
+# cannot be repaired (``_repaired``), and most non-ASCII text is without it.
+_MOJIBAKE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf]")
 _EMAIL = re.compile(
     r"(?:[a-zA-Z0-9_\-.+]+)@(?:\[[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.|(?:[a-zA-Z0-9\-]+\.)+)"
     r"(?:[a-zA-Z]{2,4}|[0-9]{1,3})\]?(?:\?subject=\S+)?"
@@ -301,7 +304,7 @@ def _item_authors(data: bytes, first: int) -> list[list[dict[str, str]]] | None:
 
 def _repaired(value: Any) -> Any:
     """feedparser's repair of a value: text that is UTF-8 read as Latin-1 is read again as UTF-8."""
-    if isinstance(value, str) and not value.isascii():
+    if isinstance(value, str) and not value.isascii() and _MOJIBAKE.search(value):
         try:
             return value.encode("iso-8859-1").decode("utf-8")
         except (UnicodeEncodeError, UnicodeDecodeError):  # (a character past Latin-1, or not UTF-8 then)

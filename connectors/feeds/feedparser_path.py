@@ -37,6 +37,7 @@ _SMALL_HEAD = 4096  # bytes before the first element; feedparser reads a head th
 _HEAD_SPACE = (b" ", b"\t", b"\r", b"\n")
 _MISPLACED_DECLARATION = re.compile(rb"\A(\xef\xbb\xbf)?[ \t\r\n]+(?=<\?xml[ \t\r\n])")
 _WIDE_HEAD_SPACE = _SMALL_HEAD  # bytes of long whitespace runs in a UTF-16 or -32 head: read quickly still
+_MAPPING = (dict, Mapping)  # (dict first: the answers are dicts, and the abstract check is slow)
 # feedparser's version names to ours; the 0.9x family is one format for us.
 _FORMATS = {
     "rss090": "rss09x", "rss091n": "rss09x", "rss091u": "rss09x", "rss092": "rss09x", "rss093": "rss09x",
@@ -172,7 +173,7 @@ def _entry(
     entry: Any, result: ParseResult, base: str | None, fetched: datetime | None, origin: str, source: str | None,
 ) -> ParsedItem | None:
     title = clean(entry.get("title"), _is_html(entry.get("title_detail"))) or clean(entry.get("media_title"))
-    contents = [c for c in entry.get("content") or () if isinstance(c, Mapping) and c.get("value")]
+    contents = [c for c in entry.get("content") or () if isinstance(c, _MAPPING) and c.get("value")]
     raw_summary = (entry.get("summary"), _summary_is_html(entry, contents))
     cleaned_summary = clean(*raw_summary)
     summary = cleaned_summary or clean(entry.get("media_description"))
@@ -193,7 +194,7 @@ def _entry(
     )
     language = None
     for detail in (entry.get("content") or [{}])[0], entry.get("summary_detail") or {}:
-        language = language or (detail.get("language") if isinstance(detail, Mapping) else None)
+        language = language or (detail.get("language") if isinstance(detail, _MAPPING) else None)
     story = entry_story(result, guid=guid, scope=result.link or base, link=link, title=title, summary=summary,
                         body=body, authors=_authors(entry), language=language, published=published,
                         fetched=fetched, origin=origin, source=source)
@@ -212,14 +213,14 @@ def _summary_is_html(entry: Any, contents: list[Mapping[str, Any]]) -> bool:
 
 
 def _is_html(detail: object) -> bool:
-    return isinstance(detail, Mapping) and "html" in str(detail.get("type", ""))
+    return isinstance(detail, _MAPPING) and "html" in str(detail.get("type", ""))
 
 
 def _authors(entry: Any) -> tuple[str, ...]:
     names: list[str] = []
     for author in entry.get("authors") or ():
-        name = author.get("name") if isinstance(author, Mapping) else None
-        name = clean(name or (author.get("email") if isinstance(author, Mapping) else None))
+        name = author.get("name") if isinstance(author, _MAPPING) else None
+        name = clean(name or (author.get("email") if isinstance(author, _MAPPING) else None))
         if name and name not in names:
             names.append(name)
     if not names and clean(entry.get("author")):

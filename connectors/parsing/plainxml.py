@@ -33,12 +33,17 @@ _TEXT = ("text/xml", "text/xml-external-parsed-entity")
 _XML_LANG = "http://www.w3.org/XML/1998/namespace}lang"
 _XML_BASE = "http://www.w3.org/XML/1998/namespace}base"
 _RSS_09X = {"0.91", "0.92", "0.93", "0.94"}
-# feedparser reads an element of a namespace it knows by that namespace's usual prefix, and one of another
-# by the prefix written: content:encoded bound to a near miss of the content module's address is content to
-# it, and nothing to fastfeedparser, which goes by the address. Checked for the prefixes of the modules
-# whose elements give a Story's fields.
-_KNOWN_URIS = frozenset(uri.lower() for uri in _FeedParserMixin.namespaces)
-_KNOWN_PREFIXES = frozenset({"content", "dc", "dcterms", "itunes", "media"})  # (those with fields a Story takes)
+# feedparser reads an element of a namespace it knows (matching the address in any case) by that
+# namespace's usual prefix, and one of another by the prefix written: content:encoded bound to a near miss
+# of the content module's address is content to it, and nothing to fastfeedparser, which goes by the exact
+# address. The fast reader is given the usual addresses instead (_usual_addresses).
+_MODULES = {uri.lower(): prefix for uri, prefix in _FeedParserMixin.namespaces.items()}
+_USUAL = {  # the modules with fields a Story takes, at the addresses fastfeedparser reads them by
+    "content": "http://purl.org/rss/1.0/modules/content/", "dc": "http://purl.org/dc/elements/1.1/",
+    "dcterms": "http://purl.org/dc/terms/", "media": "http://search.yahoo.com/mrss/",
+    "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
+}
+_XMLNS = re.compile(rb"""(xmlns:([\w.-]+)\s*=\s*["'])[^"']*(["'])""")
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,15 +99,29 @@ def check(data: bytes, headers: Mapping[str, str]) -> Plain | str:
             if attribute == b"xml:lang":
                 return "xml:lang below the root"
             scoped = True
-    for prefix, uri in namespaces.items():
-        if prefix in _KNOWN_PREFIXES and uri.lower() not in _KNOWN_URIS:
-            return f"prefix {prefix} bound to {uri[:60]}, an address feedparser does not know: it reads the prefix"
     found = _format(name, attributes, namespaces)
     if not found:
         return f"root {name} {attributes.get('version', '')}".rstrip()
+    renamed = _usual_addresses(body, prolog.end, root_end, namespaces)
     lang = attributes.get(_XML_LANG)
     return Plain(found, lang.replace("_", "-") if lang else None, encoding.note, name == f"{RDF}}}RDF",
-                 body if encoding.codec is not None else None, attributes.get(_XML_BASE), scoped)
+                 renamed or (body if encoding.codec is not None else None), attributes.get(_XML_BASE), scoped)
+
+
+def _usual_addresses(body: bytes, start: int, end: int, namespaces: Mapping[str, str]) -> bytes | None:
+    """``body`` with the root's declarations of the modules whose elements give a Story's fields bound to
+    the addresses fastfeedparser knows them by, where feedparser reads them as those modules but by another
+    address (one differing in case or a final slash, which it matches, or an address it does not know
+    under the module's usual prefix, which it reads by the prefix); None where none is."""
+    changed = {}
+    for prefix, uri in namespaces.items():
+        module = _MODULES.get(uri.lower(), prefix if uri.lower() not in _MODULES else None)
+        if prefix and module in _USUAL and uri != _USUAL[module]:
+            changed[prefix.encode()] = _USUAL[module].encode()
+    if not changed:
+        return None
+    tag = _XMLNS.sub(lambda m: m[1] + changed[m[2]] + m[3] if m[2] in changed else m[0], body[start:end])
+    return body[:start] + tag + body[end:]
 
 
 def transcoded(body: bytes, codec: str, root: int) -> bytes | None:

@@ -216,13 +216,16 @@ def test_an_author_element_feedparser_may_read_otherwise_goes_to_feedparser() ->
     assert [story.authors for story in parse_feed(data).stories] == [("Ann",)]
 
 
-def test_a_near_miss_of_a_known_namespace_address_goes_to_feedparser() -> None:
-    """feedparser reads content:encoded by its prefix when the address is one it does not know."""
-    data = ("<rss version='2.0' xmlns:content='http://purl.org/rss/1.0/modules/content'><channel><title>F</title>"
-            "<item><title>T</title><guid>http://x.org/1</guid><description>D</description>"
-            "<content:encoded>The whole story</content:encoded></item></channel></rss>").encode()
-    assert "address feedparser does not know" in fastfeedparser_path.answer(data, {})
-    assert [story.body for story in parse_feed(data).stories] == ["The whole story"]
+@pytest.mark.parametrize("content", ["http://purl.org/rss/1.0/modules/content", "HTTP://purl.org/RSS/1.0/modules/content/"])
+@pytest.mark.parametrize("dc", ["http://purl.org/dc/elements/1.1", "http://PURL.org/dc/elements/1.1/"])
+def test_modules_bound_to_other_addresses_are_read_as_feedparser_reads_them(content: str, dc: str) -> None:
+    """feedparser reads content:encoded and dc:date at a near miss of their addresses (by the prefix, or
+    matching the address in any case); fastfeedparser is given the usual addresses."""
+    [story] = _both(f"<rss version='2.0' xmlns:content='{content}' xmlns:dc=\"{dc}\"><channel><title>F</title>"
+                    "<item><title>T</title><guid>http://x.org/1</guid><description>D</description>"
+                    "<content:encoded>The whole story</content:encoded><dc:date>2024-05-01T10:00:00Z</dc:date>"
+                    "</item></channel></rss>")
+    assert story["body"] == "The whole story" and story["published"] == "2024-05-01T10:00:00Z"
 
 
 def test_a_document_undeclaring_the_default_namespace_is_read() -> None:
