@@ -101,10 +101,10 @@ def _hits(words: Words, field: str, gazetteer: Gazetteer,
           languages: tuple[str, ...]) -> list[tuple[int, int, Place]]:
     """Leftmost-longest names: English first, then the dateline-only names (in a dateline) and the names of
     the story's other languages, each where nothing before it matched."""
-    line = words.folded_line()  # the English keys, case-folded
-    lookups: list[tuple[PhraseIndex, str | list[str]]] = [(gazetteer.index, line)]
+    folded = words.folded  # the English keys
+    lookups: list[tuple[PhraseIndex, list[str]]] = [(gazetteer.index, folded)]
     if field == "dateline":
-        lookups.append((gazetteer.dateline_index, line))
+        lookups.append((gazetteer.dateline_index, folded))
     for lang in languages:
         names = gazetteer.languages.get(lang)
         if names:
@@ -113,8 +113,7 @@ def _hits(words: Words, field: str, gazetteer: Gazetteer,
     found: list[tuple[int, int, Place]] = []
     covered: set[int] = set()
     for index, word_keys in lookups:
-        found_hits = index.find_in(word_keys) if isinstance(word_keys, str) else index.find(word_keys)
-        hits = sorted(found_hits, key=lambda h: (h.first, -h.last))
+        hits = sorted(index.find(word_keys), key=lambda h: (h.first, -h.last))
         taken_until = -1
         for hit in hits:
             if hit.first <= taken_until or (covered and covered.intersection(range(hit.first, hit.last + 1))):

@@ -1,14 +1,14 @@
 """Words with their character offsets, word keys (case-folded, optionally stemmed), and a token-aligned
-multi-pattern index (Aho-Corasick) shared by the gazetteer and the rule matcher."""
+phrase index (the gazetteers')."""
 
 from __future__ import annotations
 
 import re
 import threading
 from dataclasses import dataclass
+from itertools import compress
 from typing import Any, Generic, Iterable, Iterator, Sequence, TypeVar
 
-import ahocorasick
 import snowballstemmer
 
 try:  # PyStemmer: the same Snowball algorithms compiled (tests/transforms/test_tokens.py compares the two)
@@ -58,20 +58,19 @@ class Words:
     Made once per story (``StoryWords``) and read by fingerprinting, geotagging and the rule view instead of
     each tokenising the text again; never serialised."""
 
-    __slots__ = ("text", "words", "_starts", "_folded", "_line")
+    __slots__ = ("text", "words", "_starts", "_folded")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.words: list[str] = _WORD_NO_POSSESSIVE.findall(text)
         self._starts: list[int] | None = None
         self._folded: list[str] | None = None
-        self._line: str | None = None
 
     @classmethod
     def from_pieces(cls, text: str, words: list[str], starts: list[int]) -> "Words":
         """Words split another way (a character a word in some scripts), with their starts."""
         made = cls.__new__(cls)
-        made.text, made.words, made._starts, made._folded, made._line = text, words, starts, None, None
+        made.text, made.words, made._starts, made._folded = text, words, starts, None
         return made
 
     def __len__(self) -> int:
@@ -109,12 +108,6 @@ class Words:
                 joined = " ".join(self.words)
                 self._folded = (joined.lower() if joined.isascii() else joined.casefold()).split(" ")
         return self._folded
-
-    def folded_line(self) -> str:
-        """`` k1 k2 ... `` of the folded words (``PhraseIndex.find_in``)."""
-        if self._line is None:
-            self._line = " " + " ".join(self.folded) + " "
-        return self._line
 
 
 class StoryWords:
@@ -186,41 +179,50 @@ class Hit(Generic[P]):
 
 
 class PhraseIndex(Generic[P]):
-    """Finds every phrase (a tuple of word keys) in a story's word keys in one Aho-Corasick pass.
+    """Finds every phrase (a tuple of word keys) in a story's word keys: one dictionary look-up per word for
+    the phrases that start with it, then a comparison of the words after it.
 
     A phrase whose last key ends with ``*`` is a prefix pattern: its last word only has to start with it.
     """
 
     def __init__(self, phrases: Iterable[tuple[tuple[str, ...], P]]) -> None:
-        self._automaton = ahocorasick.Automaton()
-        grouped: dict[str, list[P]] = {}
+        grouped: dict[tuple[str, ...], list[P]] = {}
         for words, payload in phrases:
             if not words or any(not w for w in words):
                 continue
-            pattern = " " + " ".join(words)
-            pattern = pattern[:-1] if pattern.endswith("*") else pattern + " "
-            grouped.setdefault(pattern, []).append(payload)
-        for pattern, payloads in grouped.items():
-            # how many words the pattern spans: the spaces between its words, and one more
-            self._automaton.add_word(pattern, (pattern.count(" ", 1, len(pattern) - 1) + 1, tuple(payloads)))
+            grouped.setdefault(tuple(words), []).append(payload)
+        # first key -> (the keys after it, whether the last is a prefix, payloads); a phrase of one prefix
+        # key has no first word to look up: those are tried on every word
+        self._by_first: dict[str, list[tuple[list[str], bool, tuple[P, ...]]]] = {}
+        self._prefixes: list[tuple[str, tuple[P, ...]]] = []
+        for words, payloads in grouped.items():
+            prefix = words[-1].endswith("*")
+            if prefix:
+                words = (*words[:-1], words[-1][:-1])
+            if prefix and len(words) == 1:
+                self._prefixes.append((words[0], tuple(payloads)))
+            else:
+                self._by_first.setdefault(words[0], []).append((list(words[1:]), prefix, tuple(payloads)))
         self.size = len(grouped)
-        if grouped:
-            self._automaton.make_automaton()
 
     def find(self, word_keys: Sequence[str]) -> Iterator[Hit[P]]:
         if not self.size or not word_keys:
-            return iter(())
-        return self.find_in(" " + " ".join(word_keys) + " ")
-
-    def find_in(self, line: str) -> Iterator[Hit[P]]:
-        """``find`` over a key line made already: `` k1 k2 ... `` (keys hold no space). A hit's last word is
-        the one its last character is in: the spaces before that character, less the line's first one."""
-        if not self.size or len(line) < 2:
             return
-        spaces, counted = 0, 0
-        for end, (span, payloads) in self._automaton.iter(line):
-            spaces += line.count(" ", counted, end)
-            counted = end
-            last = spaces - 1
-            for payload in payloads:
-                yield Hit(last - span + 1, last, payload)
+        keys = list(word_keys)
+        found = list(map(self._by_first.get, keys))
+        for at in compress(range(len(keys)), found):
+            for rest, prefix, payloads in found[at]:  # type: ignore[union-attr]
+                after = at + 1 + len(rest)
+                if after > len(keys):
+                    continue
+                if prefix:
+                    if keys[at + 1 : after - 1] != rest[:-1] or not keys[after - 1].startswith(rest[-1]):
+                        continue
+                elif rest and keys[at + 1 : after] != rest:
+                    continue
+                for payload in payloads:
+                    yield Hit(at, after - 1, payload)
+        for start, payloads in self._prefixes:
+            for at in compress(range(len(keys)), [key.startswith(start) for key in keys]):
+                for payload in payloads:
+                    yield Hit(at, at, payload)

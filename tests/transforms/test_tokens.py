@@ -3,7 +3,7 @@ import threading
 
 import pytest
 import snowballstemmer
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from wirewatch.records import Story
@@ -125,14 +125,26 @@ def test_shared_words_on_possessives_and_apostrophes():
     assert words.starts == [t.start for t in tokenize(text)]  # "9'S.S": the second S, not the possessive's
 
 
-@given(st.lists(WORDS, max_size=30), st.lists(WORDS, min_size=1, max_size=3), st.integers(0, 30))
-def test_a_phrase_is_found_alike_in_a_shared_key_line(words, phrase, at):
-    at = min(at, len(words))
-    text = " ".join(words[:at] + phrase + words[at:])
-    index = PhraseIndex([(tuple(phrase), "p"), (tuple(phrase[:1]) + ("x*",), "q")])
-    shared = Words(text)
-    assert [(h.first, h.last, h.payload) for h in index.find_in(shared.folded_line())] == [
-        (h.first, h.last, h.payload) for h in index.find(keys(tokenize(text), stemmed=False))]
+def _every_phrase_at_every_word(phrases, keys):
+    """What PhraseIndex.find must find, the slow way: each phrase tried at each word."""
+    found = set()
+    for words, payload in phrases:
+        for at in range(len(keys) - len(words) + 1):
+            got = keys[at : at + len(words)]
+            if all(k.startswith(w[:-1]) if w.endswith("*") else k == w for k, w in zip(got, words)):
+                found.add((at, at + len(words) - 1, payload))
+    return found
+
+
+@given(st.lists(st.sampled_from(["a", "b", "ab", "c"]), max_size=30),
+       st.lists(st.lists(st.sampled_from(["a", "b", "ab", "a*", "b*"]), min_size=1, max_size=3), max_size=6))
+@example(["c", "a", "ab", "b"], [["a", "a*"], ["a*", "b"], ["ab*"]])
+def test_the_phrase_index_finds_what_trying_every_phrase_at_every_word_finds(keys, phrases):
+    # "*" only ends a phrase: in the middle it is a literal that no key holds
+    phrases = [(tuple(p), i) for i, p in enumerate(phrases) if not any(w.endswith("*") for w in p[:-1])]
+    hits = list(PhraseIndex(phrases).find(keys))
+    assert len(hits) == len({(h.first, h.last, h.payload) for h in hits})
+    assert {(h.first, h.last, h.payload) for h in hits} == _every_phrase_at_every_word(phrases, keys)
 
 
 def test_story_words_are_made_once_per_field():
