@@ -166,9 +166,13 @@ class _Document:
         self.summaries = data.count(b"<summary" if self.atom else b"<description", first)
         self.guids = data.count(b"<guid", first)
         self.content = (b"encoded" in data or b"<content" in data) and _CONTENT.search(data, first) is not None
+        self.other_description = b":description" in data and _OTHER_DESCRIPTION.search(data, first) is not None
         self.not_permalink = b"isPermaLink" in data and _NOT_PERMALINK.search(data, first) is not None
-        # Summary elements (itunes:summary) in RSS items: connectors.feeds.rss_summaries reads them.
-        self.rss_summary = not self.atom and b"summary" in data and _RSS_SUMMARY.search(data, first) is not None
+        # Summary elements (itunes:summary) in RSS items, or in RSS 2.0 a description of another module
+        # (media:description, dc:description): connectors.feeds.rss_summaries reads them.
+        self.rss_summary = not self.atom and (
+            b"summary" in data and _RSS_SUMMARY.search(data, first) is not None
+            or form == "rss20" and self.other_description)
         self._written: bool | None = None
 
     def written_as_elements(self) -> bool:
@@ -220,7 +224,7 @@ def _refusal(doc: _Document, raw: Sequence[Mapping[str, Any]]) -> str | None:
         summaries = len(raw)  # (rss_summaries reads them)
     if summaries not in (0, len(raw)) or ids not in (0, len(raw)):
         return "some entries have summaries (or guids) and some not: which ones fastfeedparser made is not known"
-    if b":description" in data and _OTHER_DESCRIPTION.search(data, first) and (summaries or doc.content):
+    if doc.other_description and not doc.rss_summary and (summaries or doc.content):
         return "a media:description (or dc:description) beside a summary or content, which feedparser may keep"
     if not rdf and doc.not_permalink and data.count(b"isPermaLink", first) != ids:
         return "some guids are permalinks and some not: which ones feedparser resolves is not known"

@@ -1,6 +1,7 @@
 """feedparser's summary and content of each RSS 2.0 item that has a summary element (``itunes:summary``,
-common in podcasts, or a bare ``summary``) beside or instead of its description: fastfeedparser does not
-read those elements, and feedparser's choice depends on their order.
+common in podcasts, or a bare ``summary``) or a media:description or dc:description beside or instead of
+its description: fastfeedparser does not read those as feedparser does, and feedparser's choice depends on
+their order.
 
 feedparser reads description, summary and ``content:encoded`` in document order: a description or summary
 becomes the summary, or content where a summary came before it and no content did yet (content read in the
@@ -18,6 +19,9 @@ from wirewatch.errors import ParseError
 
 _ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"  # (lower case)
 _CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
+# Read as a description wherever they sit in the item (a media:description is often in a media:group).
+_DESCRIPTIONS = ("description", "{http://search.yahoo.com/mrss/}description",
+                 "{http://search.yahoo.com/mrss}description", "{http://purl.org/dc/elements/1.1/}description")
 _LOOKS_HTML = re.compile(r"</\w+>|&#?\w+;")  # feedparser's sign that a plain-text value is markup after all
 
 
@@ -32,7 +36,7 @@ def item_parts(data: bytes, lang: str | None) -> list[dict[str, Any]] | None:
     channel = root.find("channel")
     # feedparser matches namespaces ignoring case: the document's own spelling of iTunes' is the one to find
     itunes = next((uri for uri in root.nsmap.values() if uri and uri.lower() == _ITUNES), _ITUNES)
-    tags = ("description", "summary", f"{{{itunes}}}summary", _CONTENT)
+    tags = (*_DESCRIPTIONS, "summary", f"{{{itunes}}}summary", _CONTENT)
     if channel is None or any(len(element) for element in channel.iter(*tags)):
         return None
     items: list[dict[str, Any]] = []
@@ -40,7 +44,7 @@ def item_parts(data: bytes, lang: str | None) -> list[dict[str, Any]] | None:
     for child in channel:
         if child.tag == "item":
             item = _Reading(lang, feed.has_content)
-            for part in child.iterchildren(*tags):
+            for part in child.iter(*tags):  # (feedparser reads them at any depth, in document order)
                 item.read(part)
             items.append(item.parts())
             feed.has_content = False  # feedparser clears it as an item ends
@@ -51,7 +55,7 @@ def item_parts(data: bytes, lang: str | None) -> list[dict[str, Any]] | None:
 
 def _kind(tag: object) -> str:
     """"description", "summary" or "content" for the elements read here."""
-    if tag == "description":
+    if tag in _DESCRIPTIONS:
         return "description"
     return "content" if tag == _CONTENT else "summary"
 

@@ -164,6 +164,21 @@ def test_itunes_summaries_are_read_in_feedparsers_order(channel: str, item: str)
     assert len(_both(f"{ns}{channel}{items}</channel></rss>")) == 2
 
 
+@pytest.mark.parametrize("item", [
+    "<description>D</description><media:group><media:description>M, longer</media:description></media:group>",
+    "<media:description>M, longer</media:description><description>D</description>",
+    "<content:encoded>&lt;p&gt;C, the longest&lt;/p&gt;</content:encoded><dc:description>M</dc:description>",
+    "<dc:description>M</dc:description>",
+])
+def test_descriptions_of_other_modules_are_read_in_feedparsers_order(item: str) -> None:
+    """feedparser reads media:description (at any depth) and dc:description as descriptions, in order."""
+    ns = ("<rss version='2.0' xmlns:media='http://search.yahoo.com/mrss/' xmlns:dc='http://purl.org/dc/elements/1.1/' "
+          "xmlns:content='http://purl.org/rss/1.0/modules/content/'><channel><title>F</title>")
+    items = "".join(f"<item><title>T{n}</title><guid>http://x.org/{n}</guid>{item}</item>" for n in (1, 2))
+    stories = _both(f"{ns}{items}</channel></rss>")
+    assert len(stories) == 2 and stories[0]["summary"]
+
+
 @pytest.mark.parametrize("body", [
     ATOM.format("<entry xml:lang='fr'><id>tag:x,1</id><title>T</title></entry>"),  # an inner xml:lang
     RSS.format("<item xml:base='http://other.example/'><title>T</title><link>a</link></item>"),
