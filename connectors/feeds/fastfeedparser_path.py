@@ -60,15 +60,17 @@ _HOLDS_ELEMENTS = re.compile(
 _AUTHOR = re.compile(
     rb"<(?:[\w.-]+:)?(?:author|creator|managingEditor)(?:\s[^>]*)?>\s*(?:<!\[CDATA\[\s*)?[^<\s\]]"
 )
+_AUTHOR_END = re.compile(rb"</(?:[\w.-]+:)?(?:author|creator|managingEditor)\s*>")
 _ITEM = re.compile(rb"<item[\s>].*?</item\s*>", re.S)  # (items nested or prefixed are refused before)
 _AUTHOR_ELEMENT = re.compile(
-    rb"<((?:[\w.-]+:)?[\w.-]+)(?:\s[^>]*)?(?<!/)>\s*(?:<!\[CDATA\[(.*?)\]\]>|([^<]*))\s*</\1\s*>"
-    rb"(?<=author>|reator>|Editor>)", re.S)
+    rb"<((?:[\w.-]+:)?(?:author|creator|managingEditor))(?:\s[^>]*)?(?<!/)>\s*(?:<!\[CDATA\[(.*?)\]\]>|([^<]*))"
+    rb"\s*</\1\s*>", re.S)
 _AUTHOR_NAMES = frozenset({b"author", b"managingEditor", b"dc:creator", b"dc:author", b"itunes:author"})
 _NOT_PERMALINK = re.compile(rb"isPermaLink\s*=\s*[\"']false")
 # UTF-8 read as Latin-1 holds a lead byte's character then a continuation byte's: text without that pair
 # cannot be repaired (``_repaired``), and most non-ASCII text is without it.
 _MOJIBAKE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf]")
+_MOJIBAKE_UTF8 = re.compile(b"\xc3[\x82-\xb4]\xc2[\x80-\xbf]")  # that pair as the document's bytes
 _EMAIL = re.compile(
     r"(?:[a-zA-Z0-9_\-.+]+)@(?:\[[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.|(?:[a-zA-Z0-9\-]+\.)+)"
     r"(?:[a-zA-Z]{2,4}|[0-9]{1,3})\]?(?:\?subject=\S+)?"
@@ -143,7 +145,7 @@ def read(data: bytes, plain: Plain, location: str) -> FeedParserDict | str:
             entry["authors"] = listed
     feed = parsed.get("feed") or {}
     title = feed.get("title")
-    if not data.isascii():
+    if not data.isascii() and (b"&#" in data or _MOJIBAKE_UTF8.search(data)):
         title = _repaired(title)
         for entry in entries:
             _repair(entry)
@@ -205,9 +207,8 @@ def _absolute_only(feed: Mapping[str, Any], raw: Sequence[Mapping[str, Any]], pe
 
 def _more_authors(data: bytes, first: int, authored: int) -> bool:
     """Whether the items hold more author elements with text than the ``authored`` entries fastfeedparser
-    gave an author. Each such element names its tag twice, so too few mentions settle it without a scan."""
-    mentions = data.count(b"author", first) + data.count(b"creator", first) + data.count(b"Editor", first)
-    return mentions > 2 * authored and len(_AUTHOR.findall(data, first)) > authored
+    gave an author. Each such element has an end tag, so too few end tags settle it without the slower scan."""
+    return len(_AUTHOR_END.findall(data, first)) > authored and len(_AUTHOR.findall(data, first)) > authored
 
 
 def _refusal(doc: _Document, raw: Sequence[Mapping[str, Any]]) -> str | None:
