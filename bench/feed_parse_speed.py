@@ -7,7 +7,8 @@ Fair measure: every file is parsed once to warm up and find the feed files our f
 from; only those are timed. Each round times every contender once, in an order that rotates, so a change in
 the machine's load falls on all; the median of the rounds counts. Reading files is not timed. Entries are each
 contender's own count (fastfeedparser refuses a few files: they count as none, their time still counts).
-Peak RSS is measured in a child process per contender (one pass over the whole corpus).
+Peak RSS is measured in a child process per contender (one pass over the whole corpus). On the files the
+fast reader answers, the CPU time of fastfeedparser alone, our check, our bridge and our Stories is printed.
 ``--against OLD`` adds another tree's parse_feed (an export of an older commit) as a contender: it runs in a
 child process that times one pass whenever its turn in the rounds comes.
 Run: .venv/bin/python bench/feed_parse_speed.py [--rounds N] [--against OLD_TREE] [CORPUS_DIR]
@@ -34,6 +35,7 @@ import feedparser  # noqa: E402
 
 from wirewatch.connectors.feeds import fastfeedparser_path  # noqa: E402
 from wirewatch.connectors.feeds.feedparser_path import parse_feed, tame_head  # noqa: E402
+from wirewatch.connectors.parsing import plainxml  # noqa: E402
 from wirewatch.connectors.parsing.sniff import sniff  # noqa: E402
 
 REAL_WORLD = ("rss-parser", "feed-rs", "miniflux", "node-feedparser")
@@ -127,6 +129,38 @@ def _report(label: str, files: Files, rounds: int, old: _Old | None = None) -> N
     share = sum(map(_ours, answered)) / max(entries["ours"], 1)
     print(f"  the fast reader answers {len(answered)} of {len(files)} files ({share:.0%} of the entries)")
     _declines(files)
+    _stages([tame_head(body) or b"" for body in answered], rounds)
+
+
+# On the files the fast reader answers: each stage adds one step to the one before, so the differences of
+# the medians are what each step costs. (The documents are the tamed ones parse_feed gives the reader.)
+STAGES: dict[str, Callable[[bytes], object]] = {
+    "fastfeedparser alone": _fastfeedparser,
+    "plainxml check": lambda body: plainxml.check(body, {}),
+    "check + fastfeedparser + bridge": lambda body: fastfeedparser_path.answer(body, {}),
+    "all, Stories out": _ours,
+}
+
+
+def _stages(bodies: list[bytes], rounds: int) -> None:
+    """CPU seconds of each stage over ``bodies`` (process time: less moved by other work on the machine),
+    alternating as the contenders do; the bridge is the answer less the check and fastfeedparser."""
+    names = list(STAGES)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for turn in range(rounds):
+        for name in names[turn % len(names):] + names[:turn % len(names)]:
+            started = time.process_time()
+            for body in bodies:
+                STAGES[name](body)
+            times[name].append(time.process_time() - started)
+    cost = {name: statistics.median(times[name]) for name in names}
+    alone = cost["fastfeedparser alone"]
+    bridge = cost["check + fastfeedparser + bridge"] - cost["plainxml check"] - alone
+    stories = cost["all, Stories out"] - cost["check + fastfeedparser + bridge"]
+    print(f"  on the files it answers, CPU (median of {rounds}): fastfeedparser alone {alone * 1e3:.0f} ms; "
+          f"plainxml check {cost['plainxml check'] * 1e3:.0f} ms; bridge {bridge * 1e3:.0f} ms; "
+          f"Stories {stories * 1e3:.0f} ms; all {cost['all, Stories out'] * 1e3:.0f} ms "
+          f"({cost['all, Stories out'] / alone:.2f}x fastfeedparser alone)")
 
 
 def _answer(body: bytes) -> object:
