@@ -53,11 +53,20 @@ class WriteJsonLines(beam.PTransform):
 
     def expand(self, records: beam.PCollection) -> beam.PCollection:
         path, key = self.path, self.sort_key
+        # One None beside the records, so that the gather has an element even for empty input: a global
+        # combine's own default for empty input hands the whole list to the write as a side input, which
+        # the runner sizes object by object.
+        empty = records.pipeline | "Empty" >> beam.Create([None])
         return (
-            records
-            | "Gather" >> beam.combiners.ToList()
-            | "Write" >> beam.Map(lambda rows: write_jsonl(path, sorted(rows, key=key)))
+            (records, empty)
+            | "WithEmpty" >> beam.Flatten()
+            | "Gather" >> beam.combiners.ToList().without_defaults()
+            | "Write" >> beam.Map(lambda rows: write_jsonl(path, sorted(filter(_not_none, rows), key=key)))
         )
+
+
+def _not_none(row: Any) -> bool:
+    return row is not None
 
 
 class WriteArchive(beam.PTransform):
