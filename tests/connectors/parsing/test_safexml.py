@@ -156,6 +156,11 @@ ATTACK_BODIES = {
     "parameter": PARAMETER % (b"rss", DOCS["rss"].replace(b"REF", b"x")),
     "padded-70KB": (b'<?xml version="1.0"?>' + PADDINGS["comment-70KB"] + b"<!DOCTYPE rss [" + LAUGHS + b"]>"
                     + DOCS["rss"].replace(b"REF", b"l9")),
+    # whitespace before the declaration (parse_feed drops it) and a module at an address the fast reader is
+    # given another for: the two rewrites of the document before the fast reader
+    "spaced": b"\n \r\n" + BILLION_LAUGHS % (b"rss", DOCS["rss"].replace(b"REF", b"l9")),
+    "renamed": BILLION_LAUGHS % (b"rss", DOCS["rss"].replace(b"REF", b"l9").replace(
+        b"<rss", b"<rss xmlns:content='http://purl.org/rss/1.0/modules/content'", 1)),
 }
 
 
