@@ -274,6 +274,22 @@ type WordAt = (u32, u32, u32, u32);
 /// An evidence span: (field, start, end) in characters, then (start, end) in bytes of the field's text.
 type Ev = (u32, u32, u32, u32, u32);
 
+/// Where `word` first starts in `text` (`str::find`, whose searcher costs more to set up than the few
+/// bytes each word is found after).
+fn find(text: &str, word: &str) -> Option<usize> {
+    let (t, w) = (text.as_bytes(), word.as_bytes());
+    let Some(&first) = w.first() else { return Some(0) };
+    let mut from = 0;
+    while let Some(k) = t[from..].iter().position(|&b| b == first) {
+        let at = from + k;
+        if t[at..].starts_with(w) {
+            return Some(at); // a first byte of a character's encoding: a character boundary
+        }
+        from = at + 1;
+    }
+    None
+}
+
 /// Where each word is in its field (see WordAt). Words follow
 /// each other in the text with only non-word characters between them, except a possessive 's that the
 /// word split dropped (a word that stops right before an apostrophe and an s never continues: the
@@ -294,7 +310,7 @@ fn word_offsets(words: &[&str], bounds: (u32, u32, u32), texts: [Option<&str>; 3
         let text = texts[field].ok_or_else(|| PyValueError::new_err("a field with words has no text"))?;
         let (mut at, mut chars) = (0usize, 0usize); // byte and character position in text
         for (k, word) in words[first..last].iter().enumerate() {
-            let found = text[at..].find(word).ok_or_else(|| PyValueError::new_err("a word is not in its field"))?;
+            let found = find(&text[at..], word).ok_or_else(|| PyValueError::new_err("a word is not in its field"))?;
             chars += text[at..at + found].chars().count();
             let length = word.chars().count();
             let start = at + found;
@@ -632,13 +648,17 @@ impl Core {
         raw: &str,
         bounds: (u32, u32),
         facts: &Bound<'py, PyDict>,
-        texts: (Option<String>, Option<String>, Option<String>),
+        texts: (Option<Bound<'py, PyString>>, Option<Bound<'py, PyString>>, Option<Bound<'py, PyString>>),
         extra: Vec<String>,
         caps: (usize, usize, usize),
         kinds: (Bound<'py, PyType>, Bound<'py, PyType>),
     ) -> PyResult<Option<Bound<'py, PyTuple>>> {
         let story = StoryIn { stem_line, form_line, raw, bounds, facts, extra: &extra };
-        let fields = [texts.0.as_deref(), texts.1.as_deref(), texts.2.as_deref()];
+        // The fields' text as Python holds it (UTF-8, cached in the string object), not copied.
+        fn text<'a>(t: &'a Option<Bound<'_, PyString>>) -> PyResult<Option<&'a str>> {
+            t.as_ref().map(|t| t.to_str()).transpose()
+        }
+        let fields = [text(&texts.0)?, text(&texts.1)?, text(&texts.2)?];
         let mut fired: Vec<(u32, f64, Clause, usize)> = Vec::new();
         let mut sets: Vec<Vec<Ev>> = Vec::new();
         let mut set_ids: FxHashMap<Vec<Occ>, usize> = FxHashMap::default();
