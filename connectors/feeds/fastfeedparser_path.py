@@ -62,6 +62,7 @@ _AUTHOR = re.compile(
 )
 _AUTHOR_END = re.compile(rb"</(?:[\w.-]+:)?(?:author|creator|managingEditor)\s*>")
 _ITEM = re.compile(rb"<item[\s>].*?</item\s*>", re.S)  # (items nested or prefixed are refused before)
+_ENTRY_ELEMENT = re.compile(rb"<entry[\s>].*?</entry\s*>", re.S)
 _AUTHOR_ELEMENT = re.compile(
     rb"<((?:[\w.-]+:)?(?:author|creator|managingEditor))(?:\s[^>]*)?(?<!/)>\s*(?:<!\[CDATA\[(.*?)\]\]>|([^<]*))"
     rb"\s*</\1\s*>", re.S)
@@ -127,8 +128,14 @@ def read(data: bytes, plain: Plain, location: str) -> FeedParserDict | str:
     if plain.scoped_base and not _absolute_only(parsed.get("feed") or {}, raw, permalinks):
         return "xml:base below the root, and a relative link or id feedparser resolves against it"
     copies = plain.format != "atom10" and not doc.content
-    entries = [_entry(entry, plain.lang, plain.format, location, copies, not doc.summaries, bool(ids), permalinks)
-               for entry in raw]
+    if doc.mixed:  # some entries have summaries (or guids) and some not: which ones, entry by entry
+        present = _presence(data, plain.format, first, rss)
+        if present is None or len(present) != len(raw):
+            return "some entries have summaries (or guids) and some not, in entries not found one by one"
+    else:
+        present = [(bool(doc.summaries), bool(ids))] * len(raw)
+    entries = [_entry(entry, plain.lang, plain.format, location, copies, not summary, guid, permalinks)
+               for entry, (summary, guid) in zip(raw, present)]
     if doc.rss_summary:
         parts = rss_summaries.item_parts(data, plain.lang) if plain.format == "rss20" else None
         if parts is None or len(parts) != len(entries):
@@ -176,6 +183,7 @@ class _Document:
             b"summary" in data and _RSS_SUMMARY.search(data, first) is not None
             or form == "rss20" and self.other_description)
         self._written: bool | None = None
+        self.mixed = False  # some entries have summaries (or guids) and some not (set by _refusal)
 
     def written_as_elements(self) -> bool:
         """Whether a summary or content opens with an element (asked only of an entry that looks empty)."""
@@ -223,8 +231,7 @@ def _refusal(doc: _Document, raw: Sequence[Mapping[str, Any]]) -> str | None:
     ids = len(raw) if form == "atom10" or rdf else doc.guids
     if doc.rss_summary:
         summaries = len(raw)  # (rss_summaries reads them)
-    if summaries not in (0, len(raw)) or ids not in (0, len(raw)):
-        return "some entries have summaries (or guids) and some not: which ones fastfeedparser made is not known"
+    doc.mixed = summaries not in (0, len(raw)) or ids not in (0, len(raw))  # (read() finds which ones)
     if doc.other_description and not doc.rss_summary and (summaries or doc.content):
         return "a media:description (or dc:description) beside a summary or content, which feedparser may keep"
     if not rdf and doc.not_permalink and data.count(b"isPermaLink", first) != ids:
@@ -291,6 +298,18 @@ def _entry(entry: Mapping[str, Any], lang: str | None, form: str, location: str,
     return out
 
 
+def _presence(data: bytes, form: str, first: int, rss: bool) -> list[tuple[bool, bool]] | None:
+    """Per entry, whether it has a summary (an RSS description, an Atom summary) and an id of its own (an RSS
+    guid; Atom and RDF entries always have one): where fastfeedparser makes up what it lacks. None where the
+    entries cannot be told apart here (one nested in another)."""
+    atom = form == "atom10"
+    spans = [match[0] for match in (_ENTRY_ELEMENT if atom else _ITEM).finditer(data, first)]
+    if any((b"<entry" if atom else b"<item") in span[1:] for span in spans):
+        return None
+    summary = b"<summary" if atom else b"<description"
+    return [(summary in span, not rss or b"<guid" in span) for span in spans]
+
+
 def _item_authors(data: bytes, first: int) -> list[list[dict[str, str]]] | None:
     """Per RSS item, feedparser's list of authors: one for each author, managingEditor, dc:creator,
     dc:author and itunes:author element with text, in document order. None where an item holds another
@@ -345,7 +364,7 @@ def _link(value: object, location: str) -> str | None:
 def _author(value: str) -> dict[str, str]:
     """feedparser's reading of an RSS author: an address found in it is the email, what is left, less
     brackets around it, the name."""
-    email = _EMAIL.search(value)
+    email = _EMAIL.search(value) if "@" in value else None
     if email is None:
         return {"name": value}
     name = value.replace(email[0], "").replace("()", "").replace("<>", "").replace("&lt;&gt;", "").strip()

@@ -259,6 +259,24 @@ def test_an_xml_base_below_the_root_changes_no_absolute_link(where: str) -> None
     assert story["url"] == "http://x.org/a"
 
 
+@pytest.mark.parametrize("wrap", [RSS, ATOM])
+def test_entries_with_and_without_summaries_or_guids_are_told_apart(wrap: str) -> None:
+    """fastfeedparser makes up a summary from the content (and an RSS id from the link) where an entry has
+    none; the bridge finds which entries have their own, one by one."""
+    text = "Words of the whole story. " * 40
+    if wrap == RSS:
+        entries = (f"<item><title>T1</title><guid>http://x.org/1</guid><description>D1</description>"
+                   f"<content:encoded>{text}</content:encoded></item>"
+                   f"<item><title>T2</title><link>http://x.org/2</link><content:encoded>{text}</content:encoded></item>")
+        body = wrap.format(entries).replace("<rss ", "<rss xmlns:content='http://purl.org/rss/1.0/modules/content/' ")
+    else:
+        entries = (f"<entry><id>tag:x,1</id><title>T1</title><summary>S1</summary><content>{text}</content></entry>"
+                   f"<entry><id>tag:x,2</id><title>T2</title><content>{text}</content></entry>")
+        body = wrap.format(entries)
+    first, second = _both(body)
+    assert first["summary"] in ("D1", "S1") and second["summary"] == text.strip()
+
+
 def test_a_surprise_in_the_fast_reader_costs_speed_not_stories(monkeypatch: pytest.MonkeyPatch) -> None:
     def boom(*args: object) -> None:
         raise RuntimeError("boom")
