@@ -20,7 +20,9 @@ from wirewatch.transforms.dedupe import fingerprint
 from wirewatch.transforms.normalize import normalize
 from wirewatch.records import Cluster, DeadLetter, Story, StoryAlerts
 from wirewatch.transforms.rules import WatchList
-from wirewatch.transforms.steps import classifier, dead_letter, read_alone, rule_matcher, settled
+from wirewatch.transforms.steps import (
+    classifier, dead_letter, matched_alone, read_alone, rule_matcher, settled,
+)
 
 DEAD = "deadletter"
 
@@ -57,8 +59,11 @@ class NormalizeStories(beam.PTransform):
 class _ReadAlone(beam.DoFn):
     """steps.read_alone on each raw story; its dead letters go to the ``deadletter`` output."""
 
+    def __init__(self, watchlist: WatchList | None) -> None:
+        self.watchlist = watchlist
+
     def setup(self) -> None:
-        self.fn = read_alone()
+        self.fn = read_alone(watchlist=self.watchlist)
 
     def process(self, story: Story) -> Iterable[Any]:
         found = self.fn(story)
@@ -71,24 +76,32 @@ def _settled(items: list, policy: SpreadPolicy) -> Iterable[Any]:
 
 
 class EnrichBoundedStories(beam.PTransform):
-    """Raw stories of a bounded input -> (enriched stories without matches, dead letters): each story
-    normalized, fingerprinted and placed in one step (its words made once), then the whole input gathered
-    once to assign clusters, join a wire item's versions and trace each cluster's lineage
-    (``steps.settled``), so a replay gives the same clusters whatever the bundle order. One gather of the
-    stories instead of a step, pickled hand-over and shuffle for each of those stages."""
+    """Raw stories of a bounded input -> (enriched stories, dead letters): each story normalized,
+    fingerprinted, placed and matched in one step (its words made once; matched after the clusters instead
+    when a rule tests the spread), then the whole input gathered once to assign clusters, join a wire
+    item's versions and trace each cluster's lineage (``steps.settled``), so a replay gives the same
+    clusters whatever the bundle order. One gather of the stories instead of a step, pickled hand-over and
+    shuffle for each of those stages."""
 
-    def __init__(self, spread: SpreadPolicy = DEFAULT_POLICY) -> None:
+    def __init__(self, watchlist: WatchList, spread: SpreadPolicy = DEFAULT_POLICY) -> None:
         super().__init__()
-        self.spread = spread
+        self.watchlist, self.spread = watchlist, spread
 
     def expand(self, stories: beam.PCollection) -> tuple:
-        read = stories | "ReadEachStory" >> beam.ParDo(_ReadAlone()).with_outputs(DEAD, main="main")
+        alone = matched_alone(self.watchlist)
+        read = stories | "ReadEachStory" >> beam.ParDo(
+            _ReadAlone(self.watchlist if alone else None)).with_outputs(DEAD, main="main")
         done = (
             read.main
             | "GatherStories" >> beam.combiners.ToList().without_defaults()  # no side input: empty gives none
             | "SettleClusters" >> beam.FlatMap(_settled, self.spread).with_outputs(DEAD, main="main")
         )
-        return done.main, (read[DEAD], done[DEAD]) | "FlattenBoundedDeadLetters" >> beam.Flatten()
+        dead = [read[DEAD], done[DEAD]]
+        enriched = done.main
+        if not alone:
+            enriched, dead_match = enriched | "MatchRules" >> MatchRules(self.watchlist)
+            dead.append(dead_match)
+        return enriched, tuple(dead) | "FlattenBoundedDeadLetters" >> beam.Flatten()
 
 
 class AssignClustersOnline(beam.PTransform):
@@ -236,9 +249,7 @@ class EnrichStories(beam.PTransform):
     def expand(self, stories: beam.PCollection) -> tuple:
         d = self.dedupe
         if d.mode == "batch":
-            traced, dead_settle = stories | "EnrichBoundedStories" >> EnrichBoundedStories(self.spread)
-            enriched, dead_match = traced | "MatchRules" >> MatchRules(self.watchlist)
-            return enriched, (dead_settle, dead_match) | "FlattenDeadLetters" >> beam.Flatten()
+            return stories | "EnrichBoundedStories" >> EnrichBoundedStories(self.watchlist, self.spread)
         normalized, dead_normalize = stories | "NormalizeStories" >> NormalizeStories()
         if d.mode == "online":
             clustered, dead_dedupe = normalized | "DedupeStories" >> AssignClustersOnline(

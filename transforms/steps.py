@@ -17,7 +17,7 @@ from wirewatch.transforms.lineage import join_versions
 from wirewatch.transforms.match import Matcher
 from wirewatch.transforms.normalize import normalize
 from wirewatch.transforms.rules import WatchList
-from wirewatch.transforms.spread import DEFAULT_POLICY, SpreadPolicy, trace_cluster
+from wirewatch.transforms.spread import DEFAULT_POLICY, SpreadPolicy, trace_cluster, uses_spread
 from wirewatch.transforms.tokens import StoryWords
 
 
@@ -100,15 +100,24 @@ def first_alerts(alerts: Iterable[Alert]) -> list[Alert]:
 
 
 # A bounded input's story after the steps that need no other story: normalized, fingerprinted, placed
-# (countries and regions, or why that failed).
-Read = tuple[Story, Fingerprint, "tuple[tuple, tuple] | Failed"]
+# (countries and regions, or why that failed) and, when the rules allow (``matched_alone``), matched.
+Read = tuple[Story, Fingerprint, "tuple[tuple, tuple] | Failed", "tuple | Failed | None"]
 
 
-def read_alone(gazetteer: Gazetteer | None = None) -> Callable[[Story], "Read | DeadLetter"]:
-    """A raw story -> normalized, fingerprinted and placed in one go, its words made once for both (the
-    places do not depend on the cluster); a dead letter when normalizing or fingerprinting fails. The
-    bounded chain's per-story step: what NormalizeStories, the fingerprint and ClassifyRegions do."""
+def matched_alone(watchlist: WatchList) -> bool:
+    """Whether a story's matches can be found before its cluster is known: none of the rules tests the
+    cluster's spread (the only thing about the cluster a rule can test)."""
+    return not uses_spread(rule.query for rule in watchlist.rules)
+
+
+def read_alone(gazetteer: Gazetteer | None = None,
+               watchlist: WatchList | None = None) -> Callable[[Story], "Read | DeadLetter"]:
+    """A raw story -> normalized, fingerprinted, placed and (with a ``watchlist``, which must be
+    ``matched_alone``) matched in one go, its words made once for all of them; a dead letter when
+    normalizing or fingerprinting fails. The bounded chain's per-story step: what NormalizeStories, the
+    fingerprint, ClassifyRegions and MatchRules do."""
     places = gazetteer if gazetteer is not None else default_gazetteer()
+    matcher = Matcher(watchlist) if watchlist is not None else None
 
     def run(raw: Story) -> Read | DeadLetter:
         try:
@@ -120,27 +129,39 @@ def read_alone(gazetteer: Gazetteer | None = None) -> Callable[[Story], "Read | 
             printed = fingerprint(story, words)
         except Exception as exc:
             return dead_letter(story, "dedupe", exc)
-        try:
+        try:  # a failure here still leaves the story clustered, as when classifying came after the clusters
             found: tuple[tuple, tuple] | Failed = classify(story, places, words)
-        except Exception as exc:  # still clustered, as it was when classifying came after the clusters
-            found = Failed.of(exc)
-        return story, printed, found
+        except Exception as exc:
+            return story, printed, Failed.of(exc), None
+        matches: tuple | Failed | None = None
+        if matcher is not None:
+            try:
+                matches = matcher.match(EnrichedStory(story, *found, (), None), words)
+            except Exception as exc:  # as when matching came last: the story still counts in its cluster
+                matches = Failed.of(exc)
+        return story, printed, found, matches
 
     return run
 
 
 def settled(items: list[Read], policy: SpreadPolicy = DEFAULT_POLICY) -> Iterator[EnrichedStory | DeadLetter]:
-    """A whole bounded input's read stories -> enriched stories (no matches yet) with their clusters, a wire
-    item's versions joined, and each cluster's lineage and spread; a story whose places failed becomes its
-    dead letter here. The same as the fingerprint gathered and clustered (``clustered``), then
-    JoinVersions, then TraceLineage of the placed stories."""
-    clusters = cluster_in_order([(story, printed) for story, printed, _ in items])
-    pairs = join_versions([(story, clusters[story.id]) for story, _, _ in items], story_order)
+    """A whole bounded input's read stories -> enriched stories with their clusters, a wire item's versions
+    joined, and each cluster's lineage and spread; a story whose places or matches failed becomes its dead
+    letter here, naming the story as those steps would have seen it. The same as the fingerprints gathered
+    and clustered (``clustered``), then JoinVersions, then TraceLineage of the placed stories."""
+    clusters = cluster_in_order([(story, printed) for story, printed, _, _ in items])
+    pairs = join_versions([(story, clusters[story.id]) for story, _, _, _ in items], story_order)
     by_cluster: dict[str, list[EnrichedStory]] = {}
-    for (story, cluster), (_, _, found) in zip(pairs, items):
+    unmatched: dict[int, Failed] = {}  # id() of a story whose matching failed (tracing keeps each story object)
+    for (story, cluster), (_, _, found, matches) in zip(pairs, items):
         if isinstance(found, Failed):
             yield failed_letter((story, cluster), "classify", found)
-        else:
-            by_cluster.setdefault(cluster.id, []).append(EnrichedStory(story, *found, (), cluster))
+            continue
+        if isinstance(matches, Failed):
+            unmatched[id(story)] = matches
+            matches = None
+        by_cluster.setdefault(cluster.id, []).append(EnrichedStory(story, *found, matches or (), cluster))
     for members in by_cluster.values():
-        yield from trace_cluster(members, policy)
+        for enriched in trace_cluster(members, policy):
+            failure = unmatched.get(id(enriched.story))
+            yield enriched if failure is None else failed_letter(enriched, "match", failure)

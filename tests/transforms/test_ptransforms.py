@@ -1,3 +1,4 @@
+import pytest
 import apache_beam as beam
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
@@ -69,3 +70,47 @@ def test_enrich_stories_every_dedupe_mode_and_the_alerts_per_story():
             per_story = enriched | RaiseAlertsPerStory(wl) | beam.Map(lambda sa: (sa.story.id, len(sa.alerts) > 0))
             assert_that(per_story, equal_to([("seed", True), ("copy", True)]), label="PerStory")
             assert_that(dead, equal_to([]), label="Dead")
+
+
+@pytest.mark.parametrize("matched_alone", [True, False], ids=["matched-with-places", "matched-after-clusters"])
+def test_the_bounded_chain_dead_letters_failed_places_and_matches_and_still_clusters_those_stories(
+        monkeypatch, matched_alone):
+    """A story whose places or matches fail becomes a dead letter of that stage, yet its copy still joins its
+    cluster (and, for a failed match, has it in its lineage): as when each stage was a step of its own."""
+    import datetime as dt
+
+    from wirewatch.transforms import ptransforms, steps
+    from wirewatch.transforms.match import Matcher
+
+    classify, match = steps.classify, Matcher.match
+
+    def places_failing_for_b(story, *args):
+        if story.id == "b":
+            raise ValueError("no places for b")
+        return classify(story, *args)
+
+    def matches_failing_for_c(self, enriched, *args):
+        if enriched.id == "c":
+            raise ValueError("no rules for c")
+        return match(self, enriched, *args)
+
+    monkeypatch.setattr(steps, "classify", places_failing_for_b)
+    monkeypatch.setattr(Matcher, "match", matches_failing_for_c)
+    monkeypatch.setattr(ptransforms, "matched_alone", lambda watchlist: matched_alone)
+    first = dt.datetime(2024, 3, 1, 8, tzinfo=dt.timezone.utc)
+    later = first + dt.timedelta(hours=1)
+    b_text = "Grain carloadings totaled 25,744 cars in the week ended March 28, the railroads said on Friday."
+    c_text = "Kenya's president visited schools in Nairobi on Tuesday and promised new classrooms by June."
+    stories = [
+        Story(id="b", body=b_text, published=first, origin="f.jsonl:1"),
+        Story(id="b2", body=b_text, published=later, origin="f.jsonl:2"),
+        Story(id="c", body=c_text, published=first, origin="f.jsonl:3"),
+        Story(id="c2", body=c_text, published=later, origin="f.jsonl:4"),
+    ]
+    with TestPipeline(argv=OPTIONS) as p:
+        enriched, dead = p | beam.Create(stories) | EnrichStories(default_watchlist())
+        assert_that(enriched | beam.Map(lambda e: (e.id, e.cluster.id, tuple(m.story_id for m in e.lineage))),
+                    equal_to([("b2", "b", ("b2",)), ("c2", "c", ("c", "c2"))]), label="Stories")
+        assert_that(dead | beam.Map(lambda d: (str(d.origin), d.stage, d.reason, d.raw is not None)),
+                    equal_to([("f.jsonl:1", "classify", "ValueError: no places for b", True),
+                              ("f.jsonl:3", "match", "ValueError: no rules for c", True)]), label="Dead")
