@@ -16,6 +16,8 @@ WORD = re.compile(r"\w+(?:['’]\w+)*")
 # The same words with a trailing possessive 's consumed but not captured: "Korea's" gives "Korea".
 _WORD_NO_POSSESSIVE = re.compile(r"(\w+(?:['’](?![sS]\b(?!['’]\w))\w+)*)(?:['’][sS]\b(?!['’]\w))?")
 
+_RUN = re.compile(r"\w+")  # the same words in a text without apostrophes
+
 # One character a word in the scripts written without spaces: Han, hiragana, katakana, Hangul.
 UNSPACED = "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\uac00-\ud7af\u1100-\u11ff\u3130-\u318f"
 _UNSPACED = re.compile(f"[{UNSPACED}]")
@@ -29,8 +31,11 @@ _stem_in_cache: dict[str, dict[str, str]] = {}  # language -> word -> stem key
 
 
 def split(text: str) -> list[str]:
-    """The words of ``text`` as written, a possessive 's dropped; a character a word in unspaced scripts."""
-    return pieces(_WORD_NO_POSSESSIVE.findall(text), text)
+    """The words of ``text`` as written, a possessive 's dropped; a character a word in unspaced scripts.
+    Without an apostrophe in the text the words are the runs of word characters, found by a simpler
+    pattern."""
+    simple = "'" not in text and "’" not in text
+    return pieces((_RUN if simple else _WORD_NO_POSSESSIVE).findall(text), text)
 
 
 def pieces(found: list[str], text: str) -> list[str]:
