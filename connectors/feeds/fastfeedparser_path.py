@@ -62,6 +62,7 @@ _AUTHOR = re.compile(
 )
 _AUTHOR_END = re.compile(rb"</(?:[\w.-]+:)?(?:author|creator|managingEditor)\s*>")
 _ITEM = re.compile(rb"<item[\s>].*?</item\s*>", re.S)  # (items nested or prefixed are refused before)
+_LANG_ATTRIBUTE = re.compile(rb"""\sxml:lang\s*=\s*(["'])(.*?)\1""", re.S)
 _ENTRY_ELEMENT = re.compile(rb"<entry[\s>].*?</entry\s*>", re.S)
 _AUTHOR_ELEMENT = re.compile(
     rb"<((?:[\w.-]+:)?(?:author|creator|managingEditor))(?:\s[^>]*)?(?<!/)>\s*(?:<!\[CDATA\[(.*?)\]\]>|([^<]*))"
@@ -134,8 +135,13 @@ def read(data: bytes, plain: Plain, location: str) -> FeedParserDict | str:
             return "some entries have summaries (or guids) and some not, in entries not found one by one"
     else:
         present = [(bool(doc.summaries), bool(ids))] * len(raw)
-    entries = [_entry(entry, plain.lang, plain.format, location, copies, not summary, guid, permalinks)
-               for entry, (summary, guid) in zip(raw, present)]
+    langs = [plain.lang] * len(raw)
+    if plain.scoped_langs:
+        langs = _entry_langs(data, plain.format, first, plain.scoped_langs, plain.lang)
+        if langs is None or len(langs) != len(raw) or doc.rss_summary:
+            return "xml:lang below the root, elsewhere than on the entries' own tags"
+    entries = [_entry(entry, lang, plain.format, location, copies, not summary, guid, permalinks)
+               for entry, (summary, guid), lang in zip(raw, present, langs)]
     if doc.rss_summary:
         parts = rss_summaries.item_parts(data, plain.lang) if plain.format == "rss20" else None
         if parts is None or len(parts) != len(entries):
@@ -308,6 +314,20 @@ def _presence(data: bytes, form: str, first: int, rss: bool) -> list[tuple[bool,
         return None
     summary = b"<summary" if atom else b"<description"
     return [(summary in span, not rss or b"<guid" in span) for span in spans]
+
+
+def _entry_langs(data: bytes, form: str, first: int, count: int, root: str | None) -> list[str | None] | None:
+    """Per entry, the language feedparser gives its summary and content where the ``count`` xml:lang
+    attributes below the root are all on the entries' own start tags (an empty one is no language, none
+    the ``root``'s); else None."""
+    langs: list[str | None] = []
+    found = 0
+    for match in (_ENTRY_ELEMENT if form == "atom10" else _ITEM).finditer(data, first):
+        tag = match[0][:match[0].find(b">")]
+        lang = _LANG_ATTRIBUTE.search(tag)
+        found += lang is not None
+        langs.append((html.unescape(lang[2].decode()) or None) if lang else root)
+    return langs if found == count else None
 
 
 def _item_authors(data: bytes, first: int) -> list[list[dict[str, str]]] | None:

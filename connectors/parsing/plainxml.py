@@ -1,6 +1,6 @@
 """Whether a feed document is plain XML the fast reader may take: in the encoding feedparser reads it in at
 the first try (transcoded to UTF-8 here, as feedparser does), namespace well-formed, no DOCTYPE,
-no xml:lang below the root (an xml:base there is marked), a root naming a format we know.
+a root naming a format we know (an xml:base or xml:lang below it is marked for the fast reader).
 
 Anything else goes to feedparser, which has the rules for it (encoding fallbacks, its loose parser, entity
 declarations, scoped bases and languages, truncated documents). The check is one expat pass without a tree,
@@ -61,6 +61,9 @@ class Plain:
     # An xml:base below the root: the fast reader does not scope bases, so it answers only where no link or
     # id it resolves is relative (connectors.feeds.fastfeedparser_path).
     scoped_base: bool = False
+    # How many xml:lang attributes are below the root: the fast reader answers only where they are on the
+    # entries' own tags (connectors.feeds.fastfeedparser_path).
+    scoped_langs: int = 0
 
 
 def check(data: bytes, headers: Mapping[str, str]) -> Plain | str:
@@ -93,19 +96,18 @@ def check(data: bytes, headers: Mapping[str, str]) -> Plain | str:
     name, attributes, namespaces = root
     root_end = body.find(b">", prolog.end)
     scoped = False
-    for attribute in (b"xml:lang", b"xml:base"):
-        at = body.find(attribute)
-        if at >= 0 and (at > root_end or body.find(attribute, at + 8) >= 0):
-            if attribute == b"xml:lang":
-                return "xml:lang below the root"
-            scoped = True
+    at = body.find(b"xml:base")
+    if at >= 0 and (at > root_end or body.find(b"xml:base", at + 8) >= 0):
+        scoped = True
+    langs = body.count(b"xml:lang") - (body.find(b"xml:lang", prolog.end, root_end) >= 0)
     found = _format(name, attributes, namespaces)
     if not found:
         return f"root {name} {attributes.get('version', '')}".rstrip()
     renamed = _usual_addresses(body, prolog.end, root_end, namespaces)
     lang = attributes.get(_XML_LANG)
     return Plain(found, lang.replace("_", "-") if lang else None, encoding.note, name == f"{RDF}}}RDF",
-                 renamed or (body if encoding.codec is not None else None), attributes.get(_XML_BASE), scoped)
+                 renamed or (body if encoding.codec is not None else None), attributes.get(_XML_BASE), scoped,
+                 langs)
 
 
 def _usual_addresses(body: bytes, start: int, end: int, namespaces: Mapping[str, str]) -> bytes | None:

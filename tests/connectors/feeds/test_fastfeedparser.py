@@ -180,7 +180,7 @@ def test_descriptions_of_other_modules_are_read_in_feedparsers_order(item: str) 
 
 
 @pytest.mark.parametrize("body", [
-    ATOM.format("<entry xml:lang='fr'><id>tag:x,1</id><title>T</title></entry>"),  # an inner xml:lang
+    ATOM.format("<entry><id>tag:x,1</id><title>T</title><summary xml:lang='fr'>S</summary></entry>"),  # (xml:lang)
     RSS.format("<item xml:base='http://other.example/'><title>T</title><link>a</link></item>"),
     "<!DOCTYPE rss [<!ENTITY e 'x'>]>" + RSS.format("<item><title>&e;</title></item>"),
     RSS.format("<item><title>T &nbsp; U</title></item>"),  # not well-formed
@@ -275,6 +275,24 @@ def test_entries_with_and_without_summaries_or_guids_are_told_apart(wrap: str) -
         body = wrap.format(entries)
     first, second = _both(body)
     assert first["summary"] in ("D1", "S1") and second["summary"] == text.strip()
+
+
+LANG_ENTRIES = {
+    "rss": "<item{}><title>T{n}</title><guid>http://x.org/{n}</guid><description>S</description></item>",
+    "atom": "<entry{}><id>tag:x,{n}</id><title>T{n}</title><summary>S</summary></entry>",
+}
+
+
+@pytest.mark.parametrize("lang", ["fr", "", None])
+@pytest.mark.parametrize("form", ["rss", "atom"])
+def test_an_xml_lang_on_an_entry_is_its_language(form: str, lang: str | None) -> None:
+    """feedparser gives an entry's summary the xml:lang on its tag (none for an empty one), else the root's."""
+    first = LANG_ENTRIES[form].replace("{}", "" if lang is None else f" xml:lang='{lang}'").replace("{n}", "1")
+    second = LANG_ENTRIES[form].replace("{}", "").replace("{n}", "2")
+    body = (RSS if form == "rss" else ATOM).format(first + second)
+    body = body.replace("<rss ", "<rss xml:lang='de' ").replace("<feed ", "<feed xml:lang='de' ")
+    stories = _both(body)
+    assert [story["language"] for story in stories] == ["fr" if lang else "de", "de"]
 
 
 def test_a_surprise_in_the_fast_reader_costs_speed_not_stories(monkeypatch: pytest.MonkeyPatch) -> None:
