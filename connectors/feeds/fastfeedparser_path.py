@@ -62,6 +62,8 @@ _AUTHOR = re.compile(
 )
 _AUTHOR_END = re.compile(rb"</(?:[\w.-]+:)?(?:author|creator|managingEditor)\s*>")
 _ITEM = re.compile(rb"<item[\s>].*?</item\s*>", re.S)  # (items nested or prefixed are refused before)
+_BASE_TAG = re.compile(rb"<([\w.:-]+)[^<>]*\sxml:base\s*=")
+_TEXT_ELEMENTS = frozenset({b"summary", b"content", b"description", b"title", b"subtitle", b"rights", b"encoded"})
 _LANG_ATTRIBUTE = re.compile(rb"""\sxml:lang\s*=\s*(["'])(.*?)\1""", re.S)
 _ENTRY_ELEMENT = re.compile(rb"<entry[\s>].*?</entry\s*>", re.S)
 _AUTHOR_ELEMENT = re.compile(
@@ -126,7 +128,8 @@ def read(data: bytes, plain: Plain, location: str) -> FeedParserDict | str:
     # Atom ids and RSS guids that are permalinks (the default) are links to feedparser: it resolves them
     # against the location, and one stands for the link of an entry without one.
     permalinks = plain.format == "atom10" or rss and not doc.not_permalink
-    if plain.scoped_base and not _absolute_only(parsed.get("feed") or {}, raw, permalinks):
+    text_bases = location and _text_bases_only(data, plain.base is not None)
+    if plain.scoped_base and not text_bases and not _absolute_only(parsed.get("feed") or {}, raw, permalinks):
         return "xml:base below the root, and a relative link or id feedparser resolves against it"
     copies = plain.format != "atom10" and not doc.content
     if doc.mixed:  # some entries have summaries (or guids) and some not: which ones, entry by entry
@@ -209,6 +212,15 @@ class _Document:
             or (_C1.search(data, first) if b"\xc2" in data else None)
         )
         return found[0] if found else None
+
+
+def _text_bases_only(data: bytes, on_root: bool) -> bool:
+    """Whether every xml:base below the root (``on_root``: the root has one too) is on a text element (a
+    summary, content, title...): its scope holds no link or id feedparser resolves, only markup, whose
+    links clean() drops. (Only where a base is in effect above it: feedparser restores an empty one at
+    the element's end as the element's own, which then reaches the links after it.)"""
+    on_text = sum(match[1].rpartition(b":")[2] in _TEXT_ELEMENTS for match in _BASE_TAG.finditer(data))
+    return data.count(b"xml:base") - on_text == on_root
 
 
 def _absolute_only(feed: Mapping[str, Any], raw: Sequence[Mapping[str, Any]], permalinks: bool) -> bool:

@@ -295,6 +295,19 @@ def test_an_xml_lang_on_an_entry_is_its_language(form: str, lang: str | None) ->
     assert [story["language"] for story in stories] == ["fr" if lang else "de", "de"]
 
 
+@pytest.mark.parametrize("url", [BASE, None])
+def test_an_xml_base_on_a_text_element_changes_no_link(url: str | None) -> None:
+    """Its scope holds markup only; but with no base above it feedparser keeps it after the element's end
+    (for the links after it), which the fast reader leaves to feedparser."""
+    body = ATOM.format("<entry><title>T</title><summary type='html' xml:base='http://other.example/'>S</summary>"
+                       "<id>e/1</id><link href='/p/1'/></entry>")
+    if url is None:
+        assert "xml:base" in fastfeedparser_path.answer(body.encode(), {})
+        return
+    [story] = _both(body, url)
+    assert story["url"] == "http://example.org/p/1"
+
+
 def test_a_surprise_in_the_fast_reader_costs_speed_not_stories(monkeypatch: pytest.MonkeyPatch) -> None:
     def boom(*args: object) -> None:
         raise RuntimeError("boom")
