@@ -19,7 +19,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from wirewatch.connectors.health import metrics
 from wirewatch.connectors.files.dropfolder import DEFAULT_QUIET_S
-from wirewatch.connectors.health.faults import FAULTS, Backoff
+from wirewatch.connectors.health.faults import FAULTS, Backoff, is_transient
 from wirewatch.connectors.files.read import expand_paths
 from wirewatch.connectors.kafka.lease import InstanceLease
 from wirewatch.connectors.kafka.topics import Publisher, Topics, close_publishers, ensure_topics, topic_specs
@@ -64,7 +64,7 @@ class ServiceConfig:
 
 def update_lag(bootstrap: str, topics: Topics) -> dict[int, int]:
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=topics.group, enable_auto_commit=False,
-                             request_timeout_ms=5000)
+                             request_timeout_ms=5000, bootstrap_timeout_ms=5000)
     try:
         tps = [TopicPartition(topics.stories, p) for p in sorted(consumer.partitions_for_topic(topics.stories) or ())]
         ends = consumer.end_offsets(tps)
@@ -149,6 +149,7 @@ class Service:
         self.job = Job(config)
         self.restarts = 0
         self.delivery: Any = None  # the delivery step's thread, with --subscriptions
+        self.lag_fault = False  # whether the lag check reported the broker away (and so clears it)
 
     def health(self) -> tuple[bool, str]:
         state = self.job.state
@@ -163,6 +164,23 @@ class Service:
             delivered, text = self.delivery.health()
             ok, lines = ok and delivered, lines + [text]
         return ok, "\n".join(lines)
+
+    def _check_lag(self) -> None:
+        """The consumer lag for /metrics; a broker that does not answer is a fault on /health while it lasts,
+        also when no step of the job happens to be waiting on it (a reader that finds the broker away only
+        reads nothing)."""
+        try:
+            update_lag(self.config.bootstrap, self.config.topics)
+        except Exception as exc:
+            if not is_transient(exc):
+                log.warning("consumer lag unavailable", extra={"error": f"{type(exc).__name__}: {exc}"[:300]})
+                return
+            FAULTS.failed("kafka", exc)
+            self.lag_fault = True
+            return
+        if self.lag_fault:
+            FAULTS.cleared("kafka")
+            self.lag_fault = False
 
     def _start_job(self) -> None:
         """Start the job, retrying with backoff (Kafka away, Prism slow to come up) until it runs or a stop."""
@@ -265,10 +283,7 @@ class Service:
                 self._supervise()
                 if time.monotonic() >= next_lag:
                     next_lag = time.monotonic() + LAG_EVERY_S
-                    try:
-                        update_lag(config.bootstrap, config.topics)
-                    except Exception as exc:
-                        log.warning("consumer lag unavailable", extra={"error": f"{type(exc).__name__}: {exc}"[:300]})
+                    self._check_lag()
         finally:
             for loop in loops:
                 loop.stop()

@@ -97,6 +97,27 @@ def test_broker_killed_and_down_a_minute_with_work_in_flight(own_broker, tmp_pat
     assert '"msg":"fault: retrying until it clears"' in text and '"msg":"fault cleared"' in text
 
 
+def test_an_idle_service_reports_the_broker_away_and_back(own_broker, tmp_path):
+    """Nothing in flight: no step of the job waits on the broker (a reader that finds it away reads nothing),
+    so it is the service's own lag check that must say so on /health, and say when it is back."""
+    port, bootstrap = own_broker
+    ensure_topics(bootstrap)
+    log, metrics_port = tmp_path / "service.log", free_port()
+    service = start("process", "--bootstrap", bootstrap, "--archive", str(tmp_path / "archive"),
+                    "--metrics-port", str(metrics_port), log=log)
+    try:
+        wait_for(lambda: health(metrics_port) == "pipeline running", timeout=120, what="the service up")
+        os.kill(broker_pid(port), signal.SIGKILL)
+        # the lag check runs every 5 s and gives up on an absent broker after 5 s
+        wait_for(lambda: "retrying kafka" in health(metrics_port), timeout=25, what="/health to report the outage")
+        kafka_script(port, "up")
+        wait_for(lambda: health(metrics_port) == "pipeline running", timeout=90, what="/health to recover")
+        assert service.poll() is None
+    finally:
+        assert stop(service) == 0, log.read_text()[-3000:]
+    assert '"msg":"fault cleared"' in log.read_text()
+
+
 def health(port: int) -> str:
     try:
         return get(f"http://127.0.0.1:{port}/health")[1].strip()
