@@ -107,6 +107,28 @@ def test_fire_keeps_the_occurrence_api():
     assert ours and ours[0][2]
 
 
+def test_rule_ids_and_clauses_come_back_as_written():
+    """The core keeps each rule's id and clause texts as UTF-8 bytes beside the rule and makes the strings
+    of a match from them: clauses in other scripts, clauses joined from several parts, and the rule index
+    ``fire`` gives, for rules far apart in the list."""
+    queries = ["Zürich OR straße", '"missile launch" OR 미사일', "(Zürich AND missile) OR (straße NEAR/3 launch)",
+               "missile^2 OR Zürich^1"]
+    rules = [(f"rule-{i}", q) for i, q in enumerate(queries)] + [(f"filler-{i}", f'"never{i} seen"')
+                                                                       for i in range(300)] + [("last", "launch")]
+    python, compiled = pair(load_watchlist("rules:\n" + "".join(
+        f"  - id: {json.dumps(rid)}\n    query: {json.dumps(q)}\n" for rid, q in rules)))
+    story = Story(id="s", title="Zürich: missile launch", body="In Zürich the straße saw a missile launch. 미사일")
+    found = compiled.match(story)
+    assert found == python.match(story)
+    assert [m.rule for m in found] == ["rule-0", "rule-1", "rule-2", "rule-3", "last"]
+    assert found[0].clause == "Zürich OR straße" and found[1].clause == '"missile launch" OR 미사일'
+    from wirewatch.transforms.rulelang.view import StoryView
+
+    assert [(i, c) for i, _, _, c in compiled.engine.fire(StoryView(story))] == [
+        (i, c) for i, _, _, c in python.engine.fire(StoryView(story))]
+    assert [i for i, *_ in compiled.engine.fire(StoryView(story))][-1] == len(rules) - 1
+
+
 def test_threads_sharing_one_core_get_the_same_answers(enrich):
     _, compiled = pair(default_watchlist())
     stories = [enrich(t) for table in (POSITIVE,) for ts in table.values() for t in ts]
