@@ -12,7 +12,8 @@ multilingual sample tests/data/geotag/multilingual.jsonl repeated to 2,000 stori
 first (the gazetteer and compiled rules built, 50 stories enriched) and times one full pass. Printed: the
 ratios first (of the medians, and the median of the ratios within a round), then per run the median and every
 round's stories/s and the child's peak RSS, the load average before and after, and whether this checkout's
-Beam output equals its in-process output.
+Beam output equals its in-process output. Rates come by wall time and by the child's CPU time: on a core that
+other work shares, the wall time counts their turns too, the CPU time only the child's own.
 """
 
 from __future__ import annotations
@@ -28,11 +29,14 @@ from pathlib import Path
 import orjson
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT = ROOT.parent / "shared" / "corpora" / "geo" / "reuters21578-train.jsonl"
+SHARED = Path(os.environ.get("WIREWATCH_SHARED", ROOT.parent / "shared"))  # the corpora, as bench/geotag_eval.py
+DEFAULT = SHARED / "corpora" / "geo" / "reuters21578-train.jsonl"
 MULTILINGUAL = ROOT / "tests" / "data" / "geotag" / "multilingual.jsonl"
 MODES = ("in-process", "Beam")
 
-# Run in a child: argv = checkout, mode, input file, output folder. Prints {"n", "seconds", "rss_mb"}.
+# Run in a child: argv = checkout, mode, input file, output folder. Prints {"n", "seconds", "cpu", "rss_mb"}
+# (cpu: the process's CPU seconds over the timed pass, all its threads, which other work on the core leaves
+# out of the count; seconds: wall time).
 _CHILD = """
 import inspect, json, os, resource, sys, time
 os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, for the Beam worker threads too
@@ -48,9 +52,9 @@ if mode == "in-process":
     from wirewatch.transforms.enrich import Enricher, enrich_batch
     enricher = Enricher.create()
     enrich_batch(stories[:50], enricher)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     enrich_batch(stories, enricher)
-    seconds, n = time.perf_counter() - t0, len(stories)
+    seconds, cpu, n = time.perf_counter() - t0, time.process_time() - c0, len(stories)
 else:
     from wirewatch.pipelines import bounded
     from wirewatch.transforms.rules import default_watchlist
@@ -61,12 +65,12 @@ else:
     def outputs(name):
         return bounded.Outputs(*(os.path.join(out, f"{name}-{kind}.jsonl") for kind in ("s", "a", "d")))
     bounded.run([warm], outputs("warm"), watchlist, **options)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     bounded.run([path], outputs("timed"), watchlist, **options)
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     n = sum(1 for _ in open(os.path.join(out, "timed-s.jsonl"), "rb"))
 rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"n": n, "seconds": seconds, "rss_mb": rss_mb}))
+print(json.dumps({"n": n, "seconds": seconds, "cpu": cpu, "rss_mb": rss_mb}))
 """
 
 # Run in a child: this checkout's Beam output and in-process output of one file, compared.
@@ -99,7 +103,8 @@ def _measure(checkout: Path, mode: str, path: Path, cache: Path) -> dict:
     if done.returncode != 0:
         raise SystemExit(f"{mode} in {checkout} failed:\n{done.stderr}")
     result = orjson.loads(done.stdout.strip().splitlines()[-1])
-    return {"rate": result["n"] / result["seconds"], "rss_mb": result["rss_mb"]}
+    return {"rate": result["n"] / result["seconds"], "cpu_rate": result["n"] / result["cpu"],
+            "rss_mb": result["rss_mb"]}
 
 
 def _inputs(path: Path, limit: int, folder: Path) -> list[tuple[str, Path]]:
@@ -118,13 +123,13 @@ def _inputs(path: Path, limit: int, folder: Path) -> list[tuple[str, Path]]:
     return found
 
 
-def _ratio(runs: dict, a: tuple[str, str], b: tuple[str, str]) -> str:
+def _ratio(runs: dict, a: tuple[str, str], b: tuple[str, str], rate: str = "rate") -> str:
     """The ratio of the medians, and the median of the ratios within a round (runs close in time, so the
-    load they met was alike)."""
+    load they met was alike); ``rate``: by wall time ("rate") or CPU time ("cpu_rate")."""
     if a not in runs or b not in runs:
         return "n/a"
-    of_medians = statistics.median(r["rate"] for r in runs[a]) / statistics.median(r["rate"] for r in runs[b])
-    per_round = statistics.median(x["rate"] / y["rate"] for x, y in zip(runs[a], runs[b]))
+    of_medians = statistics.median(r[rate] for r in runs[a]) / statistics.median(r[rate] for r in runs[b])
+    per_round = statistics.median(x[rate] / y[rate] for x, y in zip(runs[a], runs[b]))
     return f"{of_medians:.2f} (per round {per_round:.2f})"
 
 
@@ -143,16 +148,18 @@ def compare(checkouts: dict[str, Path], path: Path, rounds: int, limit: int) -> 
                 for label, mode in (order if r % 2 == 0 else order[::-1]):
                     runs[(label, mode)].append(_measure(checkouts[label], mode, data, caches[label]))
             print(f"\n{name}")
-            print("  ratios of the medians (median ratio within a round): " + "; ".join(
-                [f"in-process / Beam ({label}) {_ratio(runs, (label, 'in-process'), (label, 'Beam'))}"
-                 for label in checkouts]
-                + [f"this / old {mode} {_ratio(runs, ('this', mode), ('old', mode))}"
-                   for mode in MODES if "old" in checkouts]))
+            for rate, clock in (("rate", "wall"), ("cpu_rate", "CPU")):
+                print(f"  by {clock} time, ratios of the medians (median ratio within a round): " + "; ".join(
+                    [f"in-process / Beam ({label}) {_ratio(runs, (label, 'in-process'), (label, 'Beam'), rate)}"
+                     for label in checkouts]
+                    + [f"this / old {mode} {_ratio(runs, ('this', mode), ('old', mode), rate)}"
+                       for mode in MODES if "old" in checkouts]))
             for (label, mode), found in runs.items():
-                rates = [x["rate"] for x in found]
+                rates, cpu_rates = [x["rate"] for x in found], [x["cpu_rate"] for x in found]
                 print(f"  {label:4} {mode:10}: median {statistics.median(rates):,.0f} stories/s "
-                      f"(rounds {', '.join(f'{x:,.0f}' for x in rates)}); peak RSS "
-                      f"{statistics.median(x['rss_mb'] for x in found):,.0f} MB")
+                      f"(rounds {', '.join(f'{x:,.0f}' for x in rates)}); by CPU time "
+                      f"{statistics.median(cpu_rates):,.0f}/s (rounds {', '.join(f'{x:,.0f}' for x in cpu_rates)}); "
+                      f"peak RSS {statistics.median(x['rss_mb'] for x in found):,.0f} MB")
         same = subprocess.run([sys.executable, "-c", _SAME, str(ROOT), str(folder / "english.jsonl")], cwd=ROOT,
                               capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=""))
         print(f"\nthis checkout's Beam output identical to its in-process output (English input): "
