@@ -21,6 +21,7 @@ from wirewatch.connectors.sinks.deadletters import PublishDeadLetters
 from wirewatch.connectors.kafka.source import ReadStoriesFromKafka, partition_starts
 from wirewatch.connectors.kafka.topics import GROUP, KafkaConfigError, Topics
 from wirewatch.connectors.kafka.warm import ReadSentAlerts, ReadStoriesBefore
+from wirewatch.pipelines.toolcache import tool_cache
 from wirewatch.transforms.online import TTL_S
 from wirewatch.transforms.ptransforms import Dedupe, EnrichStories, HeadsOf, RaiseAlertsPerStory, SuppressRepeats
 from wirewatch.transforms.rules import WatchList
@@ -30,7 +31,6 @@ __all__ = ["GROUP", "RunnerNotFound", "build", "options", "prism_binary", "start
 # story is still recognised: about a day at 100,000 stories a day.
 DEDUPE_CAPACITY = 100_000
 ENV_PRISM = "WIREWATCH_PRISM"
-REPO = Path(__file__).resolve().parent.parent
 
 
 class RunnerNotFound(RuntimeError):
@@ -40,7 +40,7 @@ class RunnerNotFound(RuntimeError):
 def prism_binary(explicit: str | None = None) -> str:
     """The Prism runner binary: --prism, $WIREWATCH_PRISM, the one scripts/bootstrap builds (under
     $WIREWATCH_CACHE, default .cache/), or PATH."""
-    cache = Path(os.environ.get("WIREWATCH_CACHE") or REPO / ".cache")  # where scripts/bootstrap builds it
+    cache = tool_cache()  # where scripts/bootstrap builds it
     for candidate in (explicit, os.environ.get(ENV_PRISM), str(cache / "prism" / "bin" / "prism"),
                       shutil.which("prism")):
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import wirewatch
 from wirewatch.connectors.kafka.topics import Topics, ensure_topics, topic_specs
+from wirewatch.pipelines.toolcache import tool_cache
 
 PACKAGE = Path(wirewatch.__file__).resolve().parent  # the import package (in a checkout, links to the layers)
-REPO = PACKAGE.parent
 KAFKA_JAR = "flink-sql-connector-kafka-5.0.0-2.2.jar"
 ENV_PYTHON = "WIREWATCH_FLINK_PYTHON"
 ENV_KAFKA_JAR = "WIREWATCH_FLINK_KAFKA_JAR"
@@ -45,7 +45,7 @@ class FlinkJob:
 
 
 def _cache() -> Path:
-    return Path(os.environ.get("WIREWATCH_CACHE") or REPO / ".cache") / "flink"
+    return tool_cache() / "flink"
 
 
 def flink_python(explicit: str | None = None) -> Path:
