@@ -113,7 +113,8 @@ def read(data: bytes, plain: Plain, location: str) -> FeedParserDict | str:
     """feedparser's answer, in the fields we read, for a document connectors.parsing.plainxml passed; else
     why feedparser must read it. ``location`` is the base feedparser resolves links against."""
     try:
-        parsed = fastfeedparser.parse(data)  # (bytes: given a str naming a URL, it would fetch it)
+        # (bytes: given a str naming a URL, it would fetch it; tags and enclosures give a Story nothing)
+        parsed = fastfeedparser.parse(data, include_tags=False, include_enclosures=False)
     except ValueError as exc:
         return f"fastfeedparser refuses it: {exc}"
     raw = parsed.get("entries") or ()

@@ -175,7 +175,8 @@ def test_the_fast_reader_never_reads_an_entity_declaration(monkeypatch: pytest.M
 
     seen: list[bytes] = []
     real = fastfeedparser_path.fastfeedparser.parse
-    monkeypatch.setattr(fastfeedparser_path.fastfeedparser, "parse", lambda data: seen.append(data) or real(data))
+    monkeypatch.setattr(fastfeedparser_path.fastfeedparser, "parse",
+                        lambda data, **options: seen.append(data) or real(data, **options))
     if not checked:
         monkeypatch.setattr(feedparser_path, "entity_risk", lambda body: None)
     result = feedparser_path.parse_feed(ATTACK_BODIES[attack], "http://example.org/feed")
@@ -185,6 +186,8 @@ def test_the_fast_reader_never_reads_an_entity_declaration(monkeypatch: pytest.M
         assert not result.items and "refused" in result.errors[0].reason
     else:  # feedparser read it without expanding (test_feedparser_alone_never_expands_the_refused_shapes)
         assert all(len(s.title or "") <= 50_000 for s in result.stories)  # (one reference, not a bomb)
+    feedparser_path.parse_feed(DOCS["rss"].replace(b"&REF;", b"Title"))
+    assert seen  # (the fast reader is watched: a plain document reaches it)
 
 
 def test_a_harmless_doctype_is_left_to_feedparser_too() -> None:
