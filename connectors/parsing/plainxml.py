@@ -3,7 +3,7 @@ the first try (transcoded to UTF-8 here, as feedparser does), namespace well-for
 a root naming a format we know (an xml:base or xml:lang below it is marked for the fast reader).
 
 Anything else goes to feedparser, which has the rules for it (encoding fallbacks, its loose parser, entity
-declarations, scoped bases and languages, truncated documents). The check is one expat pass without a tree,
+declarations, truncated documents). The check is one expat pass without a tree,
 so it costs a fraction of a parse. It runs after the safety checks (connectors.parsing.safexml): it decides
 which parser reads a document, never whether one may.
 """
@@ -43,7 +43,7 @@ _USUAL = {  # the modules with fields a Story takes, at the addresses fastfeedpa
     "dcterms": "http://purl.org/dc/terms/", "media": "http://search.yahoo.com/mrss/",
     "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
 }
-_XMLNS = re.compile(rb"""(xmlns:([\w.-]+)\s*=\s*["'])[^"']*(["'])""")
+_XMLNS = re.compile(rb"""(xmlns:([\w.-]+)\s*=\s*)("[^"]*"|'[^']*')""")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,25 +104,39 @@ def check(data: bytes, headers: Mapping[str, str]) -> Plain | str:
     if not found:
         return f"root {name} {attributes.get('version', '')}".rstrip()
     renamed = _usual_addresses(body, prolog.end, root_end, namespaces)
+    if isinstance(renamed, str):
+        return renamed
     lang = attributes.get(_XML_LANG)
     return Plain(found, lang.replace("_", "-") if lang else None, encoding.note, name == f"{RDF}}}RDF",
                  renamed or (body if encoding.codec is not None else None), attributes.get(_XML_BASE), scoped,
                  langs)
 
 
-def _usual_addresses(body: bytes, start: int, end: int, namespaces: Mapping[str, str]) -> bytes | None:
+def _usual_addresses(body: bytes, start: int, end: int, namespaces: Mapping[str, str]) -> bytes | str | None:
     """``body`` with the root's declarations of the modules whose elements give a Story's fields bound to
     the addresses fastfeedparser knows them by, where feedparser reads them as those modules but by another
     address (one differing in case or a final slash, which it matches, or an address it does not know
-    under the module's usual prefix, which it reads by the prefix); None where none is."""
+    under the module's usual prefix, which it reads by the prefix); None where none is; why not, where the
+    root tag (``start`` to ``end``) is not read alike here and by expat."""
     changed = {}
     for prefix, uri in namespaces.items():
-        module = _MODULES.get(uri.lower(), prefix if uri.lower() not in _MODULES else None)
+        module = _MODULES.get(uri.lower(), prefix)
         if prefix and module in _USUAL and uri != _USUAL[module]:
             changed[prefix.encode()] = _USUAL[module].encode()
     if not changed:
         return None
-    tag = _XMLNS.sub(lambda m: m[1] + changed[m[2]] + m[3] if m[2] in changed else m[0], body[start:end])
+    done: set[bytes] = set()
+
+    def usual(declared: re.Match[bytes]) -> bytes:
+        if declared[2] not in changed:
+            return declared[0]
+        done.add(declared[2])
+        quote = declared[3][:1]
+        return declared[1] + quote + changed[declared[2]] + quote
+
+    tag = _XMLNS.sub(usual, body[start:end])
+    if done != set(changed):
+        return "a root tag whose namespace declarations are not found as expat reads them"
     return body[:start] + tag + body[end:]
 
 

@@ -243,6 +243,16 @@ def test_modules_bound_to_other_addresses_are_read_as_feedparser_reads_them(cont
     assert story["body"] == "The whole story" and story["published"] == "2024-05-01T10:00:00Z"
 
 
+def test_a_root_tag_not_read_alike_keeps_its_addresses_and_goes_to_feedparser() -> None:
+    """A '>' in an attribute value ends the root tag for the simple search: the declaration after it is not
+    found to be given its usual address, so feedparser reads the document."""
+    data = ("<rss version='2.0' xmlns:x='http://example.org/x' x:a='1>2' "
+            "xmlns:content='http://purl.org/rss/1.0/modules/content'><channel><title>F</title><item><title>T</title>"
+            "<guid>http://x.org/1</guid><content:encoded>The whole story</content:encoded></item></channel></rss>")
+    assert "namespace declarations" in fastfeedparser_path.answer(data.encode(), {})
+    assert [story.body for story in parse_feed(data.encode()).stories] == ["The whole story"]
+
+
 def test_a_document_undeclaring_the_default_namespace_is_read() -> None:
     data = RSS.format("<item><title>T</title><guid>http://x.org/1</guid></item>").replace("<rss ", "<rss xmlns='' ")
     data = data.encode()
