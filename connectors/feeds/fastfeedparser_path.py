@@ -129,8 +129,8 @@ def read(data: bytes, plain: Plain, location: str) -> FeedParserDict | str:
     # Atom ids and RSS guids that are permalinks (the default) are links to feedparser: it resolves them
     # against the location, and one stands for the link of an entry without one.
     permalinks = plain.format == "atom10" or rss and not doc.not_permalink
-    text_bases = location and _text_bases_only(data, plain.base is not None)
-    if plain.scoped_base and not text_bases and not _absolute_only(parsed.get("feed") or {}, raw, permalinks):
+    if plain.scoped_base and not (location and _text_bases_only(data, plain.base is not None)) and not (
+            _absolute_only(parsed.get("feed") or {}, raw, permalinks)):
         return "xml:base below the root, and a relative link or id feedparser resolves against it"
     copies = plain.format != "atom10" and not doc.content
     if doc.mixed:  # some entries have summaries (or guids) and some not: which ones, entry by entry
