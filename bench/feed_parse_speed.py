@@ -5,7 +5,8 @@ corpus (feedparser-tests is mostly odd fragments).
 
 Fair measure: every file is parsed once to warm up and find the feed files our feedparser path gets stories
 from; only those are timed. Each round times every contender once, in an order that rotates, so a change in
-the machine's load falls on all; the median of the rounds counts. Reading files is not timed. Entries are each
+the machine's load falls on all; the median of the rounds counts, in wall time and in CPU time (which the
+load moves less). Reading files is not timed. Entries are each
 contender's own count (fastfeedparser refuses a few files: they count as none, their time still counts).
 Peak RSS is measured in a child process per contender (one pass over the whole corpus). On the files the
 fast reader answers, the CPU time of fastfeedparser alone, our check, our bridge and our Stories is printed.
@@ -67,10 +68,11 @@ CONTENDERS: dict[str, Callable[[bytes], int]] = {
 }
 
 
-def _timed(parse: Callable[[bytes], int], files: Files) -> tuple[int, float]:
-    started = time.perf_counter()
+def _timed(parse: Callable[[bytes], int], files: Files) -> tuple[int, float, float]:
+    """Entries, wall seconds and CPU seconds of one pass (the CPU time moves less with others' load)."""
+    started, cpu = time.perf_counter(), time.process_time()
     entries = sum(parse(body) for _, body in files)
-    return entries, time.perf_counter() - started
+    return entries, time.perf_counter() - started, time.process_time() - cpu
 
 
 class _Old:
@@ -80,17 +82,17 @@ class _Old:
         self.child = subprocess.Popen([sys.executable, __file__, "--serve", str(tree), str(corpus)],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
-    def timed(self, files: Files) -> tuple[int, float]:
+    def timed(self, files: Files) -> tuple[int, float, float]:
         assert self.child.stdin and self.child.stdout
         self.child.stdin.write("\n".join(str(p) for p, _ in files) + "\n\n")
         self.child.stdin.flush()
-        entries, seconds = self.child.stdout.readline().split()
-        return int(entries), float(seconds)
+        entries, seconds, cpu = self.child.stdout.readline().split()
+        return int(entries), float(seconds), float(cpu)
 
 
 def _serve(tree: Path, corpus: Path) -> None:
     """Child mode: ``tree``'s parse_feed times one pass over the files named on each request (a blank line
-    ends one) and answers with the entries and seconds."""
+    ends one) and answers with the entries, wall seconds and CPU seconds."""
     sys.path.insert(0, str(tree))
     for name in [n for n in sys.modules if n == "wirewatch" or n.startswith("wirewatch.")]:
         del sys.modules[name]
@@ -102,29 +104,34 @@ def _serve(tree: Path, corpus: Path) -> None:
         if line.strip():
             names.append(line.strip())
             continue
-        entries, seconds = _timed(lambda body: len(old_parse(body).items), [(Path(n), bodies[n]) for n in names])
-        print(entries, seconds, flush=True)
+        entries, seconds, cpu = _timed(lambda body: len(old_parse(body).items), [(Path(n), bodies[n]) for n in names])
+        print(entries, seconds, cpu, flush=True)
         names = []
 
 
 def _report(label: str, files: Files, rounds: int, old: _Old | None = None) -> None:
     names = list(CONTENDERS) + (["old tree"] if old else [])
     times: dict[str, list[float]] = {name: [] for name in names}
+    cpus: dict[str, list[float]] = {name: [] for name in names}
     entries: dict[str, int] = {}
     for turn in range(rounds):
         for name in names[turn % len(names):] + names[:turn % len(names)]:
-            entries[name], seconds = old.timed(files) if name == "old tree" and old else _timed(CONTENDERS[name], files)
+            entries[name], seconds, cpu = (old.timed(files) if name == "old tree" and old
+                                           else _timed(CONTENDERS[name], files))
             times[name].append(seconds)
+            cpus[name].append(cpu)
     rate = {name: entries[name] / statistics.median(times[name]) for name in names}
+    cpu_rate = {name: entries[name] / statistics.median(cpus[name]) for name in names}
     print(f"\n{label}: {len(files)} files, {entries['ours']} entries (ours)")
-    print(f"  ratios: fastfeedparser / ours {rate['fastfeedparser'] / rate['ours']:.2f}x, "
-          f"ours / feedparser {rate['ours'] / rate['feedparser']:.2f}x, "
-          f"ours / our feedparser path {rate['ours'] / rate['ours, feedparser only']:.2f}x"
-          + (f", ours / old tree {rate['ours'] / rate['old tree']:.2f}x" if old else ""))
+    for kind, rates in (("wall", rate), ("CPU", cpu_rate)):
+        print(f"  ratios ({kind}): fastfeedparser / ours {rates['fastfeedparser'] / rates['ours']:.2f}x, "
+              f"ours / feedparser {rates['ours'] / rates['feedparser']:.2f}x, "
+              f"ours / our feedparser path {rates['ours'] / rates['ours, feedparser only']:.2f}x"
+              + (f", ours / old tree {rates['ours'] / rates['old tree']:.2f}x" if old else ""))
     for name in names:
         spread = f"{min(times[name]):.3f}-{max(times[name]):.3f} s"
         print(f"  {name:<22} {rate[name]:>9,.0f} entries/s  ({entries[name]} entries, median of {rounds}: "
-              f"{statistics.median(times[name]):.3f} s, range {spread})")
+              f"{statistics.median(times[name]):.3f} s, range {spread}; CPU {cpu_rate[name]:,.0f} entries/s)")
     answered = [body for _, body in files if not isinstance(_answer(body), str)]
     share = sum(map(_ours, answered)) / max(entries["ours"], 1)
     print(f"  the fast reader answers {len(answered)} of {len(files)} files ({share:.0%} of the entries)")
