@@ -125,7 +125,7 @@ def read(data: bytes, plain: Plain, location: str) -> FeedParserDict | str:
     if refusal:
         return refusal
     rss = plain.format != "atom10" and not plain.rdf
-    ids = doc.guids if rss else len(raw)
+    ids = doc.guids if rss else doc.abouts if plain.rdf else len(raw)
     # Atom ids and RSS guids that are permalinks (the default) are links to feedparser: it resolves them
     # against the location, and one stands for the link of an entry without one.
     permalinks = plain.format == "atom10" or rss and not doc.not_permalink
@@ -134,7 +134,7 @@ def read(data: bytes, plain: Plain, location: str) -> FeedParserDict | str:
         return "xml:base below the root, and a relative link or id feedparser resolves against it"
     copies = plain.format != "atom10" and not doc.content
     if doc.mixed:  # some entries have summaries (or guids) and some not: which ones, entry by entry
-        present = _presence(data, plain.format, first, rss)
+        present = _presence(data, plain.format, first, plain.rdf)
         if present is None or len(present) != len(raw):
             return "some entries have summaries (or guids) and some not, in entries not found one by one"
     else:
@@ -184,6 +184,7 @@ class _Document:
         # How many entry summaries (RSS descriptions, Atom summaries) the document has.
         self.summaries = data.count(b"<summary" if self.atom else b"<description", first)
         self.guids = data.count(b"<guid", first)
+        self.abouts = data.count(b"rdf:about", first) if rdf else 0  # (an RDF item's id)
         self.content = (b"encoded" in data or b"<content" in data) and _CONTENT.search(data, first) is not None
         self.other_description = b":description" in data and _OTHER_DESCRIPTION.search(data, first) is not None
         self.not_permalink = b"isPermaLink" in data and _NOT_PERMALINK.search(data, first) is not None
@@ -247,7 +248,7 @@ def _refusal(doc: _Document, raw: Sequence[Mapping[str, Any]]) -> str | None:
     if data.count(b"<entry" if form == "atom10" else b"<item", first) != len(raw):
         return "entries nested in entries, or written with a prefix"
     summaries = doc.summaries
-    ids = len(raw) if form == "atom10" or rdf else doc.guids
+    ids = len(raw) if form == "atom10" else doc.abouts if rdf else doc.guids
     if doc.rss_summary:
         summaries = len(raw)  # (rss_summaries reads them)
     doc.mixed = summaries not in (0, len(raw)) or ids not in (0, len(raw))  # (read() finds which ones)
@@ -317,16 +318,20 @@ def _entry(entry: Mapping[str, Any], lang: str | None, form: str, location: str,
     return out
 
 
-def _presence(data: bytes, form: str, first: int, rss: bool) -> list[tuple[bool, bool]] | None:
+def _presence(data: bytes, form: str, first: int, rdf: bool) -> list[tuple[bool, bool]] | None:
     """Per entry, whether it has a summary (an RSS description, an Atom summary) and an id of its own (an RSS
-    guid; Atom and RDF entries always have one): where fastfeedparser makes up what it lacks. None where the
-    entries cannot be told apart here (one nested in another)."""
+    guid, an RDF item's rdf:about; an Atom entry always has one): where fastfeedparser makes up what it
+    lacks. None where the entries cannot be told apart here (one nested in another)."""
     atom = form == "atom10"
     spans = [match[0] for match in (_ENTRY_ELEMENT if atom else _ITEM).finditer(data, first)]
     if any((b"<entry" if atom else b"<item") in span[1:] for span in spans):
         return None
     summary = b"<summary" if atom else b"<description"
-    return [(summary in span, not rss or b"<guid" in span) for span in spans]
+    if atom:
+        return [(summary in span, True) for span in spans]
+    if rdf:
+        return [(summary in span, b"rdf:about" in span[:span.find(b">")]) for span in spans]
+    return [(summary in span, b"<guid" in span) for span in spans]
 
 
 def _entry_langs(data: bytes, form: str, first: int, count: int, root: str | None) -> list[str | None] | None:

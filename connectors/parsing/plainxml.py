@@ -43,7 +43,7 @@ _USUAL = {  # the modules with fields a Story takes, at the addresses fastfeedpa
     "dcterms": "http://purl.org/dc/terms/", "media": "http://search.yahoo.com/mrss/",
     "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
 }
-_XMLNS = re.compile(rb"""(xmlns:([\w.-]+)\s*=\s*)("[^"]*"|'[^']*')""")
+_XMLNS = re.compile(rb"""(xmlns(?::([\w.-]+))?\s*=\s*)("[^"]*"|'[^']*')""")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +103,10 @@ def check(data: bytes, headers: Mapping[str, str]) -> Plain | str:
     found = _format(name, attributes, namespaces)
     if not found:
         return f"root {name} {attributes.get('version', '')}".rstrip()
-    renamed = _usual_addresses(body, prolog.end, root_end, namespaces)
+    # RSS 0.90's items in its own namespace, which fastfeedparser does not look in: given RSS 1.0's, which
+    # feedparser reads alike (the format stays the one feedparser names).
+    default = RSS10 if found == "rss09x" and name == f"{RDF}}}RDF" else None
+    renamed = _usual_addresses(body, prolog.end, root_end, namespaces, default)
     if isinstance(renamed, str):
         return renamed
     lang = attributes.get(_XML_LANG)
@@ -112,13 +115,15 @@ def check(data: bytes, headers: Mapping[str, str]) -> Plain | str:
                  langs)
 
 
-def _usual_addresses(body: bytes, start: int, end: int, namespaces: Mapping[str, str]) -> bytes | str | None:
+def _usual_addresses(body: bytes, start: int, end: int, namespaces: Mapping[str, str],
+                     default: str | None = None) -> bytes | str | None:
     """``body`` with the root's declarations of the modules whose elements give a Story's fields bound to
     the addresses fastfeedparser knows them by, where feedparser reads them as those modules but by another
     address (one differing in case or a final slash, which it matches, or an address it does not know
-    under the module's usual prefix, which it reads by the prefix); None where none is; why not, where the
-    root tag (``start`` to ``end``) is not read alike here and by expat."""
-    changed = {}
+    under the module's usual prefix, which it reads by the prefix), and the default namespace bound to
+    ``default`` if given; None where none is; why not, where the root tag (``start`` to ``end``) is not read
+    alike here and by expat."""
+    changed = {b"": default.encode()} if default else {}
     for prefix, uri in namespaces.items():
         module = _MODULES.get(uri.lower(), prefix)
         if prefix and module in _USUAL and uri != _USUAL[module]:
@@ -128,11 +133,12 @@ def _usual_addresses(body: bytes, start: int, end: int, namespaces: Mapping[str,
     done: set[bytes] = set()
 
     def usual(declared: re.Match[bytes]) -> bytes:
-        if declared[2] not in changed:
+        prefix = declared[2] or b""
+        if prefix not in changed:
             return declared[0]
-        done.add(declared[2])
+        done.add(prefix)
         quote = declared[3][:1]
-        return declared[1] + quote + changed[declared[2]] + quote
+        return declared[1] + quote + changed[prefix] + quote
 
     tag = _XMLNS.sub(usual, body[start:end])
     if done != set(changed):

@@ -318,6 +318,22 @@ def test_an_xml_base_on_a_text_element_changes_no_link(url: str | None) -> None:
     assert story["url"] == "http://example.org/p/1"
 
 
+RDF = ("<rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#' xmlns='{}'><channel><title>F</title>"
+       "<link>http://example.org/</link></channel>{}</rdf:RDF>")
+
+
+@pytest.mark.parametrize("namespace", ["http://my.netscape.com/rdf/simple/0.9/", "http://purl.org/rss/1.0/"])
+@pytest.mark.parametrize("about", [(True, True), (False, False), (True, False)])
+def test_rdf_items_with_and_without_an_id_are_read_as_feedparser_reads_them(namespace: str, about: tuple) -> None:
+    """An RDF item's id is its rdf:about (fastfeedparser takes the link for a missing one); RSS 0.90's items,
+    in a namespace fastfeedparser does not look in, are given RSS 1.0's."""
+    ids = [f" rdf:about='http://x.org/{n}'" if has else "" for n, has in enumerate(about, start=1)]
+    items = "".join(f"<item{ids[n - 1]}><title>T{n}</title><link>http://x.org/p/{n}</link>"
+                    f"<description>D{n}</description></item>" for n in range(1, len(about) + 1))
+    stories = _both(RDF.format(namespace, items))
+    assert [story["guid"] is not None for story in stories] == list(about)
+
+
 def test_a_surprise_in_the_fast_reader_costs_speed_not_stories(monkeypatch: pytest.MonkeyPatch) -> None:
     def boom(*args: object) -> None:
         raise RuntimeError("boom")
