@@ -256,8 +256,11 @@ impl Rules {
     /// Asks for the rule at `at` to be brought into the cache, ahead of its evaluation.
     #[inline(always)]
     pub(crate) fn prefetch(&self, at: u32) {
-        if let Some(p) = self.code.get(at as usize) {
-            crate::prefetch(p);
+        // A rule with its texts spans a few cache lines: its first three.
+        for line in 0..3 {
+            if let Some(p) = self.code.get(at as usize + 64 * line) {
+                crate::prefetch(p);
+            }
         }
     }
 
