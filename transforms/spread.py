@@ -63,8 +63,9 @@ class Track:
 
 
 def observe(track: Track | None, story: Story, countries: Iterable[str], regions: Iterable[str], when: float,
-            policy: SpreadPolicy = DEFAULT_POLICY) -> tuple[Track, tuple[Member, ...], Spread]:
-    """The cluster's track after ``story`` (seen at ``when``, seconds), the lineage so far and its spread."""
+            policy: SpreadPolicy = DEFAULT_POLICY, lead: str | None = None) -> tuple[Track, tuple[Member, ...], Spread]:
+    """The cluster's track after ``story`` (seen at ``when``, seconds), the lineage so far and its spread.
+    ``lead``: the id of the story the cluster is named after, listed first among members seen at one time."""
     track = track or Track()
     changes = diff_summary(track.latest.body, story.body) if track.latest and replaces(story, track.latest) else None
     versioned = story.version is not None or story.correction or story.item_id is not None
@@ -73,7 +74,7 @@ def observe(track: Track | None, story: Story, countries: Iterable[str], regions
     latest = _slim(story) if versioned and newer else track.latest
     members = track.members
     if len(members) < MAX_MEMBERS:  # listed in the order first seen, whatever order they were processed in
-        members = tuple(sorted((*members, member_of(story, changes)), key=_first_seen))
+        members = tuple(sorted((*members, member_of(story, changes)), key=lambda m: (*_first_seen(m), m.story_id != lead)))
     outlet = outlet_of(story)
     new_outlet = outlet not in track.outlets and len(track.outlets) < MAX_OUTLETS
     outlets = track.outlets | {outlet} if new_outlet else track.outlets
@@ -104,7 +105,8 @@ def traced(enriched: EnrichedStory, track: Track | None, when: float,
            policy: SpreadPolicy = DEFAULT_POLICY) -> tuple[Track, EnrichedStory]:
     """The story with its cluster's lineage so far and spread, and the cluster's track after it."""
     countries = [c.code for c in enriched.countries]
-    track, members, spread = observe(track, enriched.story, countries, enriched.regions, when, policy)
+    lead = enriched.cluster.id if enriched.cluster else None
+    track, members, spread = observe(track, enriched.story, countries, enriched.regions, when, policy, lead)
     return track, dataclasses.replace(enriched, lineage=members, spread=spread)
 
 

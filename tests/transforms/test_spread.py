@@ -93,3 +93,13 @@ def test_a_stream_out_of_order_lists_members_as_first_seen_and_diffs_against_the
     track, members, _ = observe(track, v3, (), (), T0 + 2, POLICY)
     assert [m.story_id for m in members] == ["v1", "v2", "v3"]
     assert [m.changes for m in members] == [None, None, "1 paragraph changed; toll 31 -> 40"]
+
+
+def test_the_story_a_cluster_is_named_after_comes_first_among_members_seen_at_one_time():
+    """A stream keeps no order between keyed steps: a copy produced in the same millisecond as the story it
+    copies may reach the cluster's track first; the lineage still starts with the cluster's lead."""
+    t = datetime(2024, 3, 4, 6, 0, tzinfo=timezone.utc)
+    lead, copy = Story("u1", "Quake.", produced=t), Story("copy", "Quake.", produced=t, publisher="B")
+    track, members, _ = observe(None, copy, (), (), T0, POLICY, lead="u1")
+    track, members, _ = observe(track, lead, (), (), T0, POLICY, lead="u1")
+    assert [m.story_id for m in members] == ["u1", "copy"]
