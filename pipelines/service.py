@@ -31,6 +31,7 @@ from wirewatch.transforms.rules import WatchList
 
 log = logging.getLogger("wirewatch.service")
 LAG_EVERY_S = 5.0
+LAG_FAULT = "kafka (lag check)"  # on /health: "retrying kafka (lag check) since ..."
 TICK_S = 0.5
 SETTLE_S = 3.0  # a drain stops waiting once the commits have not moved for this long
 ENDED = ("FAILED", "CANCELLED", "DONE", "STOPPED", "UNKNOWN")
@@ -149,7 +150,6 @@ class Service:
         self.job = Job(config)
         self.restarts = 0
         self.delivery: Any = None  # the delivery step's thread, with --subscriptions
-        self.lag_fault = False  # whether the lag check reported the broker away (and so clears it)
 
     def health(self) -> tuple[bool, str]:
         state = self.job.state
@@ -175,12 +175,9 @@ class Service:
             if not is_transient(exc):
                 log.warning("consumer lag unavailable", extra={"error": f"{type(exc).__name__}: {exc}"[:300]})
                 return
-            FAULTS.failed("kafka", exc)
-            self.lag_fault = True
+            FAULTS.failed(LAG_FAULT, exc)
             return
-        if self.lag_fault:
-            FAULTS.cleared("kafka")
-            self.lag_fault = False
+        FAULTS.cleared(LAG_FAULT)  # a fault of its own kind: a step still waiting on the broker keeps its own
 
     def _start_job(self) -> None:
         """Start the job, retrying with backoff (Kafka away, Prism slow to come up) until it runs or a stop."""
