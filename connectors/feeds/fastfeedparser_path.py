@@ -26,6 +26,7 @@ from feedparser.urls import make_safe_absolute_uri
 from feedparser.util import FeedParserDict
 
 from wirewatch.connectors.feeds import rss_summaries
+from wirewatch.connectors.feeds.census import Census
 from wirewatch.connectors.feeds.urljoin import feedparser_join, plain_absolute
 from wirewatch.connectors.parsing import plainxml
 from wirewatch.connectors.parsing.plainxml import Plain
@@ -35,17 +36,14 @@ _LANGUAGE = re.compile(
     rb"<(?:[\w.-]+:)?language>\s*(?:<!\[CDATA\[(.*?)\]\]>|([^<]*))\s*</(?:[\w.-]+:)?language\s*>", re.S
 )
 _LOOKS_HTML = re.compile(r"</\w+>|&#?\w+;")  # feedparser's sign that a plain-text value is markup after all
-_CONTENT = re.compile(rb"<(?:[\w.-]+:)?encoded[\s/>]|<content[\s/>]")  # (not media:content)
 # Elements of an RSS item feedparser reads as its summary or content and fastfeedparser does not read.
 _RSS_UNREAD = re.compile(rb"<(?:[\w.-]+:)?(?:body|fullitem)[\s/>]")
-_RSS_SUMMARY = re.compile(rb"<(?:[\w.-]+:)?summary[\s/>]")  # itunes:summary: see connectors.feeds.rss_summaries
 # What feedparser reads otherwise: Atom text typed XHTML or base64 outside content, base64 by mode, and C1
 # controls (U+0080-U+009F), which it reads as the Windows-1252 punctuation they usually stand for.
 _TYPED = re.compile(rb"<(?:[\w.-]+:)?(?:title|summary|subtitle|rights)\s[^>]*type=[\"'](?!text[\"'/]|html[\"'])")
 _BASE64 = re.compile(rb"mode=[\"']base64")
 _C1 = re.compile(rb"\xc2[\x80-\x9f]")
 _TEXTUAL = re.compile(r"(?:text|html|xhtml)$|text/|.*xml$")  # content types feedparser does not read as base64
-_OTHER_DESCRIPTION = re.compile(rb"<[\w.-]+:description[\s/>]")
 # A summary or content that opens with an element: fastfeedparser reads its text as empty.
 _WRITTEN_AS_ELEMENTS = re.compile(
     rb"<(?:[\w.-]+:)?(?:description|summary|title|encoded|content)(?:\s[^>]*)?(?<!/)>\s*<(?![/!])"
@@ -61,6 +59,7 @@ _AUTHOR = re.compile(
     rb"<(?:[\w.-]+:)?(?:author|creator|managingEditor)(?:\s[^>]*)?>\s*(?:<!\[CDATA\[\s*)?[^<\s\]]"
 )
 _AUTHOR_END = re.compile(rb"</(?:[\w.-]+:)?(?:author|creator|managingEditor)\s*>")
+_AUTHORS = (b"author", b"creator", b"managingEditor")
 _ITEM = re.compile(rb"<item[\s>].*?</item\s*>", re.S)  # (items nested or prefixed are refused before)
 _BASE_TAG = re.compile(rb"<([\w.:-]+)[^<>]*\sxml:base\s*=")
 _TEXT_ELEMENTS = frozenset({b"summary", b"content", b"description", b"title", b"subtitle", b"rights", b"encoded"})
@@ -154,7 +153,7 @@ def read(data: bytes, plain: Plain, location: str) -> FeedParserDict | str:
             for key in ("summary", "summary_detail", "content"):
                 entry.pop(key, None)
             entry.update(part)
-    if plain.format != "atom10" and _more_authors(data, first, sum(1 for e in raw if e.get("author"))):
+    if plain.format != "atom10" and _more_authors(doc, sum(1 for e in raw if e.get("author"))):
         authors = _item_authors(data, first)  # (more than one in an entry, or some fastfeedparser missed)
         if authors is None or len(authors) != len(entries):
             return "author elements in items where feedparser's reading of them is not modelled"
@@ -175,24 +174,27 @@ def read(data: bytes, plain: Plain, location: str) -> FeedParserDict | str:
 
 
 class _Document:
-    """What the bridge asks of a document's entries (from ``first``, where the first one starts), each
-    found by one scan at most. ``form`` is the format plainxml gave it; ``rdf`` an RDF root."""
+    """What the bridge asks of a document's entries (from ``first``, where the first one starts), the tags
+    counted in one scan (connectors.feeds.census). ``form`` is the format plainxml gave it; ``rdf`` an RDF
+    root."""
 
     def __init__(self, data: bytes, form: str, rdf: bool, first: int) -> None:
         self.data, self.form, self.rdf, self.first = data, form, rdf, first
         self.atom = form == "atom10"
+        self.census = tags = Census(data, first)
+        self.entries = tags.starting(b"entry" if self.atom else b"item")  # (nested, prefixed: _refusal)
         # How many entry summaries (RSS descriptions, Atom summaries) the document has.
-        self.summaries = data.count(b"<summary" if self.atom else b"<description", first)
-        self.guids = data.count(b"<guid", first)
+        self.summaries = tags.starting(b"summary" if self.atom else b"description")
+        self.guids = tags.starting(b"guid")
         self.abouts = data.count(b"rdf:about", first) if rdf else 0  # (an RDF item's id)
-        self.content = (b"encoded" in data or b"<content" in data) and _CONTENT.search(data, first) is not None
-        self.other_description = b":description" in data and _OTHER_DESCRIPTION.search(data, first) is not None
+        # content:encoded (any prefix) or an Atom content (not media:content)
+        self.content = bool(tags.named((b"encoded",)) or tags.named((b"content",), prefixed=False))
+        self.other_description = bool(tags.named((b"description",), bare=False))  # media:, dc:description
         self.not_permalink = b"isPermaLink" in data and _NOT_PERMALINK.search(data, first) is not None
         # Summary elements (itunes:summary) in RSS items, or in RSS 2.0 a description of another module
         # (media:description, dc:description): connectors.feeds.rss_summaries reads them.
         self.rss_summary = not self.atom and (
-            b"summary" in data and _RSS_SUMMARY.search(data, first) is not None
-            or form == "rss20" and self.other_description)
+            bool(tags.named((b"summary",))) or form == "rss20" and self.other_description)
         self._written: bool | None = None
         self.mixed = False  # some entries have summaries (or guids) and some not (set by _refusal)
 
@@ -207,8 +209,8 @@ class _Document:
         ``_TYPED``, ``_BASE64``, ``_C1``), each pattern searched only where its literal part occurs."""
         data, first = self.data, self.first
         found = (
-            (_RSS_UNREAD.search(data, first) if not self.atom and (
-                b"<body" in data or b":body" in data or b"fullitem" in data) else None)
+            (_RSS_UNREAD.search(data, first) if not self.atom and self.census.named((b"body", b"fullitem"))
+             else None)
             or (_TYPED.search(data, first) if self.atom else None)
             or (_BASE64.search(data, first) if b"base64" in data and b"mode=" in data else None)
             or (_C1.search(data, first) if b"\xc2" in data else None)
@@ -233,10 +235,13 @@ def _absolute_only(feed: Mapping[str, Any], raw: Sequence[Mapping[str, Any]], pe
     return all(not isinstance(value, str) or not value.strip() or plain_absolute(value.strip()) for value in values)
 
 
-def _more_authors(data: bytes, first: int, authored: int) -> bool:
+def _more_authors(doc: _Document, authored: int) -> bool:
     """Whether the items hold more author elements with text than the ``authored`` entries fastfeedparser
-    gave an author. Each such element has an end tag, so too few end tags settle it without the slower scan."""
-    return len(_AUTHOR_END.findall(data, first)) > authored and len(_AUTHOR.findall(data, first)) > authored
+    gave an author. Each such element is one of the census' tags and has an end tag, so too few of either
+    settle it without the slower scan."""
+    data, first = doc.data, doc.first
+    return (doc.census.named(_AUTHORS) > authored and len(_AUTHOR_END.findall(data, first)) > authored
+            and len(_AUTHOR.findall(data, first)) > authored)
 
 
 def _refusal(doc: _Document, raw: Sequence[Mapping[str, Any]]) -> str | None:
@@ -245,7 +250,7 @@ def _refusal(doc: _Document, raw: Sequence[Mapping[str, Any]]) -> str | None:
     unread = doc.unread()
     if unread:
         return f"{unread[:40]!r}: feedparser reads it otherwise"
-    if data.count(b"<entry" if form == "atom10" else b"<item", first) != len(raw):
+    if doc.entries != len(raw):
         return "entries nested in entries, or written with a prefix"
     summaries = doc.summaries
     ids = len(raw) if form == "atom10" else doc.abouts if rdf else doc.guids
