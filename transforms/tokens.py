@@ -178,9 +178,15 @@ class Hit(Generic[P]):
     payload: P
 
 
+# A node of PhraseIndex's word trie: the payloads of the phrase ending here (empty: none does), and the
+# nodes of the words that may come next (None: none).
+_Node = tuple[tuple[Any, ...], "dict[str, _Node] | None"]
+
+
 class PhraseIndex(Generic[P]):
     """Finds every phrase (a tuple of word keys) in a story's word keys: one dictionary look-up per word for
-    the phrases that start with it, then a comparison of the words after it.
+    the phrases that start with it, then a walk down a trie of the words that follow, one look-up per word
+    while some phrase still goes on (not a comparison per phrase: a dateline's "san" starts hundreds).
 
     A phrase whose last key ends with ``*`` is a prefix pattern: its last word only has to start with it.
     """
@@ -191,38 +197,58 @@ class PhraseIndex(Generic[P]):
             if not words or any(not w for w in words):
                 continue
             grouped.setdefault(tuple(words), []).append(payload)
-        # first key -> (the keys after it, whether the last is a prefix, payloads); a phrase of one prefix
-        # key has no first word to look up: those are tried on every word
-        self._by_first: dict[str, list[tuple[list[str], bool, tuple[P, ...]]]] = {}
+        # first key -> (the keys after it, the last a prefix, payloads) for prefix phrases; a phrase of one
+        # prefix key has no first word to look up: those are tried on every word
+        trie: dict[str, list] = {}
+        self._prefixed: dict[str, list[tuple[list[str], tuple[P, ...]]]] = {}
         self._prefixes: list[tuple[str, tuple[P, ...]]] = []
         for words, payloads in grouped.items():
-            prefix = words[-1].endswith("*")
-            if prefix:
-                words = (*words[:-1], words[-1][:-1])
-            if prefix and len(words) == 1:
-                self._prefixes.append((words[0], tuple(payloads)))
+            if not words[-1].endswith("*"):
+                node = trie.setdefault(words[0], [[], {}])
+                for word in words[1:]:
+                    node = node[1].setdefault(word, [[], {}])
+                node[0] = payloads
+            elif len(words) == 1:
+                self._prefixes.append((words[0][:-1], tuple(payloads)))
             else:
-                self._by_first.setdefault(words[0], []).append((list(words[1:]), prefix, tuple(payloads)))
+                self._prefixed.setdefault(words[0], []).append(([*words[1:-1], words[-1][:-1]], tuple(payloads)))
+        self._trie: dict[str, _Node] = {word: _frozen(node) for word, node in trie.items()}
         self.size = len(grouped)
 
     def find(self, word_keys: Sequence[str]) -> Iterator[Hit[P]]:
         if not self.size or not word_keys:
             return
-        keys = list(word_keys)
-        found = list(map(self._by_first.get, keys))
-        for at in compress(range(len(keys)), found):
-            for rest, prefix, payloads in found[at]:  # type: ignore[union-attr]
-                after = at + 1 + len(rest)
-                if after > len(keys):
-                    continue
-                if prefix:
-                    if keys[at + 1 : after - 1] != rest[:-1] or not keys[after - 1].startswith(rest[-1]):
-                        continue
-                elif rest and keys[at + 1 : after] != rest:
-                    continue
+        keys = word_keys if isinstance(word_keys, list) else list(word_keys)
+        count = len(keys)
+        found = list(map(self._trie.get, keys))
+        for at in compress(range(count), found):
+            node: _Node | None = found[at]
+            last = at
+            while node is not None:
+                payloads, after = node
                 for payload in payloads:
-                    yield Hit(at, after - 1, payload)
+                    yield Hit(at, last, payload)
+                last += 1
+                node = after.get(keys[last]) if after is not None and last < count else None
+        if self._prefixed:
+            yield from self._find_prefixed(keys)
         for start, payloads in self._prefixes:
-            for at in compress(range(len(keys)), [key.startswith(start) for key in keys]):
+            for at in compress(range(count), [key.startswith(start) for key in keys]):
                 for payload in payloads:
                     yield Hit(at, at, payload)
+
+    def _find_prefixed(self, keys: list[str]) -> Iterator[Hit[P]]:
+        """The hits of phrases of two or more keys whose last is a prefix."""
+        found = list(map(self._prefixed.get, keys))
+        for at in compress(range(len(keys)), found):
+            for rest, payloads in found[at]:  # type: ignore[union-attr]
+                after = at + 1 + len(rest)
+                if after <= len(keys) and keys[at + 1 : after - 1] == rest[:-1] and keys[after - 1].startswith(rest[-1]):
+                    for payload in payloads:
+                        yield Hit(at, after - 1, payload)
+
+
+def _frozen(node: list) -> _Node:
+    """A trie node built as lists, as the tuples ``PhraseIndex.find`` reads."""
+    payloads, after = node
+    return tuple(payloads), ({word: _frozen(child) for word, child in after.items()} if after else None)
