@@ -43,6 +43,8 @@ _USUAL = {  # the modules with fields a Story takes, at the addresses fastfeedpa
     "dcterms": "http://purl.org/dc/terms/", "media": "http://search.yahoo.com/mrss/",
     "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
 }
+# feedparser reads every element of a namespace at an address holding this (any case) as one of no namespace.
+_USERLAND = re.compile(rb"(?i)backend\.userland\.com/rss")
 _XMLNS = re.compile(rb"""(xmlns(?::([\w.-]+))?\s*=\s*)("[^"]*"|'[^']*')""")
 
 
@@ -106,6 +108,10 @@ def check(data: bytes, headers: Mapping[str, str]) -> Plain | str:
     # RSS 0.90's items in its own namespace, which fastfeedparser does not look in: given RSS 1.0's, which
     # feedparser reads alike (the format stays the one feedparser names).
     default = RSS10 if found == "rss09x" and name == f"{RDF}}}RDF" else None
+    if name != "rss" and name.endswith("}rss"):  # in UserLand's namespace: given none, as feedparser reads it
+        if len(_USERLAND.findall(body)) != 1:
+            return "UserLand's RSS namespace declared more than once"
+        default = ""
     renamed = _usual_addresses(body, prolog.end, root_end, namespaces, default)
     if isinstance(renamed, str):
         return renamed
@@ -123,7 +129,7 @@ def _usual_addresses(body: bytes, start: int, end: int, namespaces: Mapping[str,
     under the module's usual prefix, which it reads by the prefix), and the default namespace bound to
     ``default`` if given; None where none is; why not, where the root tag (``start`` to ``end``) is not read
     alike here and by expat."""
-    changed = {b"": default.encode()} if default else {}
+    changed = {b"": default.encode()} if default is not None else {}
     for prefix, uri in namespaces.items():
         module = _MODULES.get(uri.lower(), prefix)
         if prefix and module in _USUAL and uri != _USUAL[module]:
@@ -224,7 +230,7 @@ def _root(body: bytes) -> tuple[str, dict[str, str], dict[str, str]] | str:
 def _format(name: str, attributes: Mapping[str, str], namespaces: Mapping[str, str]) -> str | None:
     """Our name for feedparser's version of a document with this root, or None for roots left to it."""
     hint = _hint(namespaces)
-    if name == "rss":
+    if name == "rss" or _userland(name, namespaces):
         if hint in ("rss09x", "rss10"):  # feedparser keeps a version the namespaces gave an rss root
             return None
         return "rss09x" if attributes.get("version", "") in _RSS_09X else "rss20"
@@ -233,6 +239,11 @@ def _format(name: str, attributes: Mapping[str, str], namespaces: Mapping[str, s
     if name == f"{ATOM10}}}feed" and hint == "atom10":
         return "atom10"
     return None
+
+
+def _userland(name: str, namespaces: Mapping[str, str]) -> bool:
+    """Whether ``name`` is an rss root in UserLand's RSS namespace, the default one."""
+    return name.endswith("}rss") and name[:-4] == namespaces.get("") and _USERLAND.search(name.encode()) is not None
 
 
 def _hint(namespaces: Mapping[str, str]) -> str | None:

@@ -253,6 +253,22 @@ def test_a_root_tag_not_read_alike_keeps_its_addresses_and_goes_to_feedparser() 
     assert [story.body for story in parse_feed(data.encode()).stories] == ["The whole story"]
 
 
+@pytest.mark.parametrize("address", ["http://backend.userland.com/rss2", "http://Backend.UserLand.com/RSS"])
+def test_rss_in_userlands_namespace_is_read_as_rss(address: str) -> None:
+    """feedparser reads the elements of any UserLand RSS namespace as if they had none; the fast reader is
+    given the document with the default namespace undeclared."""
+    items = "<item><title>T</title><guid>http://x.org/1</guid><description>&lt;p&gt;D&lt;/p&gt;</description></item>"
+    stories = _both(RSS.format(items).replace("<rss ", f"<rss xmlns='{address}' "))
+    assert [(s["title"], s["summary"]) for s in stories] == [("T", "D")]
+
+
+def test_userlands_namespace_declared_again_below_the_root_goes_to_feedparser() -> None:
+    items = "<item xmlns='http://backend.userland.com/rss2'><title>T</title></item>"
+    data = RSS.format(items).replace("<rss ", "<rss xmlns='http://backend.userland.com/rss2' ").encode()
+    assert "more than once" in fastfeedparser_path.answer(data, {})
+    assert [s.title for s in parse_feed(data).stories] == ["T"]
+
+
 def test_a_document_undeclaring_the_default_namespace_is_read() -> None:
     data = RSS.format("<item><title>T</title><guid>http://x.org/1</guid></item>").replace("<rss ", "<rss xmlns='' ")
     data = data.encode()
