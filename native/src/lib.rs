@@ -15,13 +15,15 @@ use pyo3::types::{PyDict, PyFloat, PyList, PyString, PyTuple, PyType};
 use pyo3::{ffi, intern};
 
 mod rules;
+mod unicode;
+mod words;
 use rules::{Clause, Eval, Rules};
 
 /// (field, first word, last word): fields are 0 title, 1 dateline, 2 body.
 type Occ = (u32, u32, u32);
 
 const FIELD_COUNT: i64 = 3;
-const PLAN_VERSION: u32 = 4;
+const PLAN_VERSION: u32 = 5;
 
 const NO_FACT: u32 = u32::MAX;
 
@@ -109,6 +111,7 @@ struct Core {
     rules: Rules,
     facts: FxHashMap<(String, String), u32>, // (country|region, value) -> fact id
     scratch: Mutex<Scratch>,
+    stems: Mutex<Vec<FxHashMap<Box<str>, Box<str>>>>, // per stem stream: word as written -> key (match_texts)
 }
 
 /// Asks for the cache line at `p` ahead of its use (a hint: never faults, does nothing elsewhere than x86-64).
@@ -499,6 +502,220 @@ impl Core {
     }
 }
 
+/// A field's text as Python holds it (UTF-8, cached in the string object), not copied.
+fn text_of<'a>(t: &'a Option<Bound<'_, PyString>>) -> PyResult<Option<&'a str>> {
+    t.as_ref().map(|t| t.to_str()).transpose()
+}
+
+/// Stemmed keys kept past a story, word as written -> key (emptied when full, as transforms.tokens'
+/// caches are).
+const STEMS_MAX: usize = 500_000;
+
+/// A story's words in one sequence (a separator between fields, as StoryView has them) and its key lines.
+struct KeyLines {
+    stem: String,
+    form: String,
+    raw: String,
+    bounds: (u32, u32),
+    offsets: Vec<WordAt>,
+    words: Vec<(usize, usize)>, // each word, as a byte range of `raw`
+}
+
+impl Core {
+    /// The key line of stemmed keys of `all` (the story's words): each looked up in the core's table for
+    /// stem stream `table` (0: English, then the other languages' streams), those not there asked of `ask`
+    /// (one call with the missing words).
+    fn stem_line<'py>(
+        &self,
+        py: Python<'py>,
+        table: usize,
+        all: &[&str],
+        ask: &dyn Fn(&Bound<'py, PyList>) -> PyResult<Bound<'py, PyAny>>,
+    ) -> PyResult<String> {
+        let mut guard = self.stems.try_lock().ok();
+        let mut own = FxHashMap::default();
+        let table = match guard.as_deref_mut() {
+            Some(tables) => &mut tables[table],
+            None => &mut own, // another thread has the tables: this story's stems alone
+        };
+        let mut missing: Vec<&str> = all.iter().copied().filter(|w| !table.contains_key(*w)).collect();
+        if !missing.is_empty() {
+            missing.sort_unstable();
+            missing.dedup();
+            let keys: Vec<String> = ask(&PyList::new(py, &missing)?)?.extract()?;
+            if keys.len() != missing.len() {
+                return Err(PyValueError::new_err("stems gave a key count unlike the word count"));
+            }
+            if table.len() + missing.len() > STEMS_MAX {
+                table.clear();
+            }
+            for (w, k) in missing.iter().zip(keys) {
+                if k.contains(' ') {
+                    return Err(PyValueError::new_err("a stemmed key with a space"));
+                }
+                table.insert((*w).into(), k.into());
+            }
+        }
+        let mut line = String::with_capacity(all.iter().map(|w| w.len() + 1).sum::<usize>() + 2);
+        line.push(' ');
+        for w in all {
+            line.push_str(&table[*w]);
+            line.push(' ');
+        }
+        if all.is_empty() {
+            line.push(' ');
+        }
+        Ok(line)
+    }
+
+    /// Split, fold and stem (English) the fields (title, dateline, body) into the key lines StoryView makes;
+    /// `stems_in(words, "en")` stems the words not seen before.
+    fn key_lines(&self, py: Python<'_>, fields: [Option<&str>; 3], stems_in: &Bound<'_, PyAny>) -> PyResult<KeyLines> {
+        let mut found: Vec<words::Word> = Vec::new();
+        let mut all: Vec<&str> = Vec::new();
+        let mut offsets: Vec<WordAt> = Vec::new();
+        let mut bounds = [0u32; 3];
+        for (field, text) in fields.iter().enumerate() {
+            if !all.is_empty() {
+                all.push(SEPARATOR);
+                offsets.push((0, 0, 0, 0));
+            }
+            bounds[field] = all.len() as u32;
+            let Some(text) = text else { continue };
+            found.clear();
+            words::split(text, true, &mut found);
+            for w in &found {
+                all.push(&text[w.byte_start as usize..w.byte_end as usize]);
+                offsets.push((w.start, w.end, w.byte_start, w.byte_end));
+            }
+        }
+        let mut raw = String::with_capacity(fields.iter().map(|t| t.map_or(0, str::len)).sum::<usize>() + 8);
+        let mut form = String::with_capacity(raw.capacity());
+        raw.push(' ');
+        form.push(' ');
+        let mut ranges = Vec::with_capacity(all.len());
+        for w in &all {
+            ranges.push((raw.len(), raw.len() + w.len()));
+            raw.push_str(w);
+            raw.push(' ');
+            words::fold_into(w, &mut form);
+            form.push(' ');
+        }
+        let stem = self.stem_line(py, 0, &all, &|ws: &Bound<'_, PyList>| stems_in.call1((ws, "en")))?;
+        Ok(KeyLines { stem, form, raw, bounds: (bounds[1], bounds[2]), offsets, words: ranges })
+    }
+
+    /// The records `matches` makes, from a story whose word offsets are given or found from its words.
+    fn records<'py>(
+        &self,
+        py: Python<'py>,
+        story: &StoryIn<'_, 'py>,
+        fields: [Option<&str>; 3],
+        caps: (usize, usize, usize),
+        kinds: (Bound<'py, PyType>, Bound<'py, PyType>),
+        known: Option<&[WordAt]>,
+    ) -> PyResult<Option<Bound<'py, PyTuple>>> {
+        let mut fired: Vec<(u32, f64, Clause, usize)> = Vec::new();
+        let mut sets: Vec<Vec<Ev>> = Vec::new();
+        let mut set_ids: FxHashMap<Vec<Occ>, usize> = FxHashMap::default();
+        let mut offsets: Option<Vec<WordAt>> = None;
+        self.run(story, |r, score, clause, occs| {
+            let set = match set_ids.get(&occs) {
+                Some(&k) => k,
+                None => {
+                    let at = match known {
+                        Some(at) => at,
+                        None => {
+                            if offsets.is_none() {
+                                let (b1, b2) = story.bounds;
+                                offsets = Some(word_offsets(&split_raw(story.raw), (0, b1, b2), fields)?);
+                            }
+                            offsets.as_deref().unwrap()
+                        }
+                    };
+                    sets.push(evidence(&occs, at)?);
+                    set_ids.insert(occs, sets.len() - 1);
+                    sets.len() - 1
+                }
+            };
+            fired.push((r, score, clause, set));
+            Ok(())
+        })?;
+        let (most, per_match, spans_most) = caps;
+        if fired.len() > most
+            || sets.iter().any(|set| set.len() > per_match)
+            || fired.iter().map(|f| sets[f.3].len()).sum::<usize>() > spans_most
+        {
+            return Ok(None);
+        }
+        let (span_kind, match_kind) = kinds;
+        let span_fields = [intern!(py, "field"), intern!(py, "start"), intern!(py, "end"), intern!(py, "text")];
+        let match_fields = [intern!(py, "rule"), intern!(py, "score"), intern!(py, "spans"), intern!(py, "clause")];
+        let names = [intern!(py, "title"), intern!(py, "dateline"), intern!(py, "body")];
+        let mut made: FxHashMap<(u32, u32, u32), Bound<'py, PyAny>> = FxHashMap::default();
+        let mut evidence_of: Vec<Option<Bound<'py, PyTuple>>> = vec![None; sets.len()];
+        let mut records = Vec::with_capacity(fired.len());
+        for (r, score, clause, k) in fired {
+            if evidence_of[k].is_none() {
+                let mut spans = Vec::with_capacity(sets[k].len());
+                for &(field, start, end, from, to) in &sets[k] {
+                    let span = match made.get(&(field, start, end)) {
+                        Some(span) => span.clone(),
+                        None => {
+                            let text = fields[field as usize]
+                                .and_then(|t| t.get(from as usize..to as usize))
+                                .ok_or_else(|| PyValueError::new_err("a span outside its field"))?;
+                            let (start_obj, end_obj) = (start.into_pyobject(py)?, end.into_pyobject(py)?);
+                            let text_obj = PyString::new(py, text);
+                            let values = [names[field as usize].as_any(), start_obj.as_any(), end_obj.as_any(), text_obj.as_any()];
+                            let span = new_record(&span_kind, &span_fields, &values)?;
+                            made.insert((field, start, end), span.clone());
+                            span
+                        }
+                    };
+                    spans.push(span);
+                }
+                evidence_of[k] = Some(PyTuple::new(py, spans)?);
+            }
+            // The id and clause as new strings: the rule's bytes are in cache from its evaluation, while the
+            // watch list's own string objects, scattered over the heap, cost a cache miss each.
+            let (id, score_obj) = (rules::py_str(py, self.rules.id(r))?, PyFloat::new(py, score));
+            let clause = self.rules.py_text(py, &clause)?;
+            let values = [
+                id.as_any(),
+                score_obj.as_any(),
+                evidence_of[k].as_ref().unwrap().as_any(),
+                clause.as_any(),
+            ];
+            records.push(new_record(&match_kind, &match_fields, &values)?);
+        }
+        Ok(Some(PyTuple::new(py, records)?))
+    }
+}
+
+/// The words of `text` as the rule language splits them (`transforms.rulelang.words.split`: runs of
+/// Python's `\w` joined across inner apostrophes, a trailing possessive 's dropped) and where each starts
+/// in characters (it ends `len(word)` later). With `pieces` (the default) each Han, kana and Hangul
+/// character is a word of its own; without, the words are `transforms.tokens.Words`' words.
+#[pyfunction]
+#[pyo3(signature = (text, pieces=true))]
+fn split_words<'py>(py: Python<'py>, text: &Bound<'py, PyString>, pieces: bool) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
+    let text = text.to_str()?;
+    let mut found = Vec::new();
+    words::split(text, pieces, &mut found);
+    let ws = PyList::new(py, found.iter().map(|w| &text[w.byte_start as usize..w.byte_end as usize]))?;
+    let starts = PyList::new(py, found.iter().map(|w| w.start))?;
+    Ok((ws, starts))
+}
+
+/// `str.casefold(text)` from the compiled tables: how the core folds words (for tests).
+#[pyfunction]
+fn casefold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    words::fold_into(text, &mut out);
+    out
+}
+
 /// A new instance of a frozen, slotted dataclass with its fields set in order, made as the dataclass's
 /// `__init__` makes it (allocate, then `object.__setattr__` per field) without a Python call per record:
 /// native.py checks that the class has no other initialisation.
@@ -574,7 +791,8 @@ impl Core {
         let always = with_fact(always_rules);
         let (anchor_at, anchors) = flatten(&anchors.into_iter().map(with_fact).collect::<Vec<_>>())?;
         let scratch = Mutex::new(Scratch::new(&anchor_at));
-        Ok(Core { streams, case, anchor_at, anchors, always, rules, facts, scratch })
+        let stems = Mutex::new(vec![FxHashMap::default(); streams.len() - 1]);
+        Ok(Core { streams, case, anchor_at, anchors, always, rules, facts, scratch, stems })
     }
 
     /// The rules that fire on one story: ([(rule index, score, clause, set), ...] in rule order, sets), where
@@ -654,81 +872,51 @@ impl Core {
         kinds: (Bound<'py, PyType>, Bound<'py, PyType>),
     ) -> PyResult<Option<Bound<'py, PyTuple>>> {
         let story = StoryIn { stem_line, form_line, raw, bounds, facts, extra: &extra };
-        // The fields' text as Python holds it (UTF-8, cached in the string object), not copied.
-        fn text<'a>(t: &'a Option<Bound<'_, PyString>>) -> PyResult<Option<&'a str>> {
-            t.as_ref().map(|t| t.to_str()).transpose()
-        }
-        let fields = [text(&texts.0)?, text(&texts.1)?, text(&texts.2)?];
-        let mut fired: Vec<(u32, f64, Clause, usize)> = Vec::new();
-        let mut sets: Vec<Vec<Ev>> = Vec::new();
-        let mut set_ids: FxHashMap<Vec<Occ>, usize> = FxHashMap::default();
-        let mut offsets: Option<Vec<WordAt>> = None;
-        self.run(&story, |r, score, clause, occs| {
-            let set = match set_ids.get(&occs) {
-                Some(&k) => k,
-                None => {
-                    if offsets.is_none() {
-                        offsets = Some(word_offsets(&split_raw(raw), (0, bounds.0, bounds.1), fields)?);
-                    }
-                    sets.push(evidence(&occs, offsets.as_ref().unwrap())?);
-                    set_ids.insert(occs, sets.len() - 1);
-                    sets.len() - 1
-                }
-            };
-            fired.push((r, score, clause, set));
-            Ok(())
-        })?;
-        let (most, per_match, spans_most) = caps;
-        if fired.len() > most
-            || sets.iter().any(|set| set.len() > per_match)
-            || fired.iter().map(|f| sets[f.3].len()).sum::<usize>() > spans_most
-        {
-            return Ok(None);
-        }
-        let (span_kind, match_kind) = kinds;
-        let span_fields = [intern!(py, "field"), intern!(py, "start"), intern!(py, "end"), intern!(py, "text")];
-        let match_fields = [intern!(py, "rule"), intern!(py, "score"), intern!(py, "spans"), intern!(py, "clause")];
-        let names = [intern!(py, "title"), intern!(py, "dateline"), intern!(py, "body")];
-        let mut made: FxHashMap<(u32, u32, u32), Bound<'py, PyAny>> = FxHashMap::default();
-        let mut evidence_of: Vec<Option<Bound<'py, PyTuple>>> = vec![None; sets.len()];
-        let mut records = Vec::with_capacity(fired.len());
-        for (r, score, clause, k) in fired {
-            if evidence_of[k].is_none() {
-                let mut spans = Vec::with_capacity(sets[k].len());
-                for &(field, start, end, from, to) in &sets[k] {
-                    let span = match made.get(&(field, start, end)) {
-                        Some(span) => span.clone(),
-                        None => {
-                            let text = fields[field as usize]
-                                .and_then(|t| t.get(from as usize..to as usize))
-                                .ok_or_else(|| PyValueError::new_err("a span outside its field"))?;
-                            let (start_obj, end_obj) = (start.into_pyobject(py)?, end.into_pyobject(py)?);
-                            let text_obj = PyString::new(py, text);
-                            let values = [names[field as usize].as_any(), start_obj.as_any(), end_obj.as_any(), text_obj.as_any()];
-                            let span = new_record(&span_kind, &span_fields, &values)?;
-                            made.insert((field, start, end), span.clone());
-                            span
-                        }
-                    };
-                    spans.push(span);
-                }
-                evidence_of[k] = Some(PyTuple::new(py, spans)?);
-            }
-            // The id and clause as new strings: the rule's bytes are in cache from its evaluation, while the
-            // watch list's own string objects, scattered over the heap, cost a cache miss each.
-            let (id, score_obj) = (rules::py_str(py, self.rules.id(r))?, PyFloat::new(py, score));
-            let clause = self.rules.py_text(py, &clause)?;
-            let values = [
-                id.as_any(),
-                score_obj.as_any(),
-                evidence_of[k].as_ref().unwrap().as_any(),
-                clause.as_any(),
-            ];
-            records.push(new_record(&match_kind, &match_fields, &values)?);
-        }
-        Ok(Some(PyTuple::new(py, records)?))
+        let fields = [text_of(&texts.0)?, text_of(&texts.1)?, text_of(&texts.2)?];
+        self.records(py, &story, fields, caps, kinds, None)
     }
 
+    /// `matches` from the story's texts alone: the words are split, folded and looked up here (the
+    /// story view's words, key lines and word offsets made in one pass, as `words.split` and
+    /// `StoryView` make them). `languages`: per stream after stem and form, the language whose stems it
+    /// scans, or None where the story's words are not stemmed for it (an empty line). `stems_in(words,
+    /// language)` gives the stemmed keys of words not seen before (`words.stem_keys_in`; "en" for the stem
+    /// stream); they are kept in bounded tables of the core's own.
+    #[pyo3(signature = (texts, facts, caps, kinds, languages, stems_in))]
+    #[allow(clippy::too_many_arguments)]
+    fn match_texts<'py>(
+        &self,
+        py: Python<'py>,
+        texts: (Option<Bound<'py, PyString>>, Option<Bound<'py, PyString>>, Option<Bound<'py, PyString>>),
+        facts: &Bound<'py, PyDict>,
+        caps: (usize, usize, usize),
+        kinds: (Bound<'py, PyType>, Bound<'py, PyType>),
+        languages: Vec<Option<Bound<'py, PyString>>>,
+        stems_in: &Bound<'py, PyAny>,
+    ) -> PyResult<Option<Bound<'py, PyTuple>>> {
+        let fields = [text_of(&texts.0)?, text_of(&texts.1)?, text_of(&texts.2)?];
+        let lines = self.key_lines(py, fields, stems_in)?;
+        if languages.len() + 2 != self.streams.len() {
+            return Err(PyValueError::new_err("a language for each stream after stem and form"));
+        }
+        let all: Vec<&str> = lines.words.iter().map(|&(a, b)| &lines.raw[a..b]).collect();
+        let mut extra = Vec::with_capacity(languages.len());
+        for (k, language) in languages.iter().enumerate() {
+            extra.push(match language {
+                None => "  ".to_string(),
+                Some(language) => self.stem_line(py, k + 1, &all, &|ws| stems_in.call1((ws, language)))?,
+            });
+        }
+        let story = StoryIn {
+            stem_line: &lines.stem,
+            form_line: &lines.form,
+            raw: &lines.raw,
+            bounds: lines.bounds,
+            facts,
+            extra: &extra,
+        };
+        self.records(py, &story, fields, caps, kinds, Some(&lines.offsets))
+    }
     /// Pattern hits in a story's two key lines, found and counted only: what the per-story scan costs
     /// (bench/rules_speed.py compares it with Hyperscan's scan of the same lines).
     fn scan_count(&self, stem_line: &str, form_line: &str) -> usize {
@@ -753,6 +941,10 @@ fn wirewatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // The plan and call format this build understands; transforms/rulelang/native.py checks it, so a
     // stale build left in an environment is not used (the Python engine answers instead).
     m.add("PLAN_VERSION", PLAN_VERSION)?;
+    m.add_function(wrap_pyfunction!(split_words, m)?)?;
+    m.add_function(wrap_pyfunction!(casefold, m)?)?;
+    // The Unicode database the word splitter's tables come from: it splits as a Python with the same one.
+    m.add("UNICODE_VERSION", unicode::UNICODE_VERSION)?;
     // A bug that panics surfaces as this exception (a BaseException): the engine catches it and answers
     // in Python for that story.
     m.add("PanicException", m.py().get_type::<pyo3::panic::PanicException>())?;

@@ -10,12 +10,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from wirewatch.transforms.rulelang import native
+from wirewatch.transforms.rulelang import native, words
 from wirewatch.transforms.rulelang.cache import CompiledCache, paused_gc
 from wirewatch.transforms.rulelang.evaluate import Context, RootResult, bound_terms, compile_root
 from wirewatch.transforms.rulelang.prefilter import BACKENDS, Scanner, default_backend
 from wirewatch.transforms.rulelang.program import Program, compile_program
-from wirewatch.transforms.rulelang.syntax import FORM, STEM, WatchList
+from wirewatch.transforms.rulelang.syntax import FORM, STEM, WatchList, stream_language
 from wirewatch.transforms.rulelang.view import StoryView
 
 COMPILED_CORE = "<compiled core>"  # the failure counter's key for faults of the compiled core
@@ -50,6 +50,10 @@ class Engine:
             if self.native is None:
                 self._load()
             pause.freeze = self.size >= CACHE_MIN_PATTERNS  # a large list lives as long as the process
+        # Whether ``records`` hands the core the texts to split (``Core.match_texts``): where the compiled
+        # splitter is this Python's (``words.split``).
+        self._texts = self.native is not None and words.compiled()
+        self._extra_languages = [stream_language(stream) for stream in self._extra_streams]
 
     @property
     def size(self) -> int:
@@ -222,10 +226,16 @@ class Engine:
         if self.native is None or self._kinds is None:
             return True
         story = view.story
+        texts = (story.title, story.dateline, story.body)
         try:
-            made = self.native.matches(view.line(STEM), view.line(FORM), view.raw_line(), view.bounds[1:], view.facts,
-                                       (story.title, story.dateline, story.body),
-                                       [view.line(s) for s in self._extra_streams], caps, self._kinds)
+            if self._texts:  # the core splits, folds and stems the texts itself
+                own = view.facts["lang"].partition("-")[0]  # (StoryView._keys_in: no stems for a third language)
+                languages = [None if own and own != language else language for language in self._extra_languages]
+                made = self.native.match_texts(texts, view.facts, caps, self._kinds, languages, words.stem_keys_in)
+            else:
+                made = self.native.matches(view.line(STEM), view.line(FORM), view.raw_line(), view.bounds[1:],
+                                           view.facts, texts, [view.line(s) for s in self._extra_streams], caps,
+                                           self._kinds)
         except native.FAULTS:  # a fault in the core must not lose the story
             self.failures[COMPILED_CORE] += 1
             return False

@@ -6,29 +6,22 @@ the reference and the fallback; ``WIREWATCH_NATIVE=0`` turns the compiled core o
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Iterator
 from typing import Any
 
 from wirewatch.records import RuleMatch, Span
 from wirewatch.transforms.rulelang.cache import paused_gc
+from wirewatch.transforms.rulelang.compiled import PLAN_VERSION, wanted, wirewatch_native
 from wirewatch.transforms.rulelang.evaluate import simple_or
 from wirewatch.transforms.rulelang.program import Program
 from wirewatch.transforms.rulelang.syntax import FIELDS, Leaf, Node, Op, Pred, WatchList
-
-PLAN_VERSION = 4  # the plan and call format this module makes; native/src/lib.rs has the same number
-
-try:
-    import wirewatch_native  # type: ignore[import-untyped]
-except ImportError:  # pragma: no cover - exercised where the core was not built
-    wirewatch_native = None
-if getattr(wirewatch_native, "PLAN_VERSION", None) != PLAN_VERSION:  # a stale build (scripts/bootstrap rebuilds)
-    wirewatch_native = None
 
 # What a fault inside the core raises: its errors, and a Rust panic (a BaseException, not an Exception).
 FAULTS: tuple[type[BaseException], ...] = (
     (Exception, wirewatch_native.PanicException) if wirewatch_native else (Exception,)
 )
+
+__all__ = ["PLAN_VERSION", "wanted", "wirewatch_native"]  # the loading, as the engine and tests read it here
 
 OPS = {"NOT": 2, "AND": 3, "OR": 4, "NEAR": 5, "ONEAR": 6}
 WHOLE, SIMPLE, ALTERNATIVES = 0, 1, 2  # how a rule's root is evaluated (see evaluate.compile_root)
@@ -36,11 +29,6 @@ WHOLE, SIMPLE, ALTERNATIVES = 0, 1, 2  # how a rule's root is evaluated (see eva
 
 def available() -> bool:
     return wirewatch_native is not None
-
-
-def wanted() -> bool:
-    """Use the compiled core unless it is missing or ``WIREWATCH_NATIVE=0``."""
-    return available() and os.environ.get("WIREWATCH_NATIVE", "1") != "0"
 
 
 def record_kinds() -> tuple[type[Span], type[RuleMatch]] | None:

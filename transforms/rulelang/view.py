@@ -18,17 +18,50 @@ SEPARATOR = "\x1f"  # a key no pattern contains: phrases never run from one fiel
 
 
 class StoryView:
-    __slots__ = ("_form", "_lines", "_starts", "bounds", "entries", "facts", "memo", "spans", "stem_keys", "story",
-                 "words")
+    __slots__ = ("_bounds", "_form", "_lines", "_shared", "_starts", "_stem_keys", "_words", "entries", "facts", "memo",
+                 "spans", "story")
 
     def __init__(self, item: Story | EnrichedStory, shared: StoryWords | None = None) -> None:
         """``shared``: the story's words as the enrichment chain split them once (``transforms.tokens``), read
-        instead of splitting the text again; ignored when made for another story object."""
+        instead of splitting the text again; ignored when made for another story object. The words are split
+        when first asked for (the compiled core splits the texts itself: ``Engine.records``)."""
         enriched = item if isinstance(item, EnrichedStory) else None
         story: Story = enriched.story if enriched else item  # type: ignore[assignment]
         self.story = story
-        if shared is not None and shared.story is not story:
-            shared = None
+        self._shared = shared if shared is not None and shared.story is story else None
+        self._words: list[str] | None = None
+        self._bounds: tuple[int, ...] = ()
+        self._stem_keys: list[str] | None = None
+        self._form: list[str] | None = None
+        self._lines: dict[str, tuple[str, list[int] | None]] = {}
+        self.facts = _facts(story, enriched)
+        self._starts: dict[int, list[int]] = {}
+        self.spans: dict[Any, Any] = {}  # memo of (field, start, end, text) per occurrence
+        self.entries: dict[Any, Any] = {}  # memo of the Span per (field, start, end), for transforms.match
+        self.memo: dict[Any, Any] = {}  # memo of a match's evidence per set of occurrences: rules share terms
+
+    @property
+    def words(self) -> list[str]:
+        """The words of title, dateline and body in one sequence, a separator between fields."""
+        if self._words is None:
+            self._split()
+        return self._words  # type: ignore[return-value]
+
+    @property
+    def bounds(self) -> tuple[int, ...]:
+        """Where the words of each field start in ``words``."""
+        if self._words is None:
+            self._split()
+        return self._bounds
+
+    @property
+    def stem_keys(self) -> list[str]:
+        if self._stem_keys is None:
+            self._stem_keys = words.stem_keys(self.words)
+        return self._stem_keys
+
+    def _split(self) -> None:
+        shared, story = self._shared, self.story
         all_words: list[str] = []
         bounds = []
         for field in FIELDS:
@@ -39,16 +72,8 @@ class StoryView:
             if text:
                 found = shared.of(field) if shared is not None else None
                 all_words.extend(words.pieces(found.words, text) if found is not None else words.split(text))
-        self.words = all_words
-        self.bounds = tuple(bounds)
-        self.stem_keys = words.stem_keys(all_words)
-        self._form: list[str] | None = None
-        self._lines: dict[str, tuple[str, list[int] | None]] = {}
-        self.facts = _facts(story, enriched)
-        self._starts: dict[int, list[int]] = {}
-        self.spans: dict[Any, Any] = {}  # memo of (field, start, end, text) per occurrence
-        self.entries: dict[Any, Any] = {}  # memo of the Span per (field, start, end), for transforms.match
-        self.memo: dict[Any, Any] = {}  # memo of a match's evidence per set of occurrences: rules share terms
+        self._words = all_words
+        self._bounds = tuple(bounds)
 
     @property
     def form_keys(self) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from wirewatch.transforms.rulelang.compiled import word_splitter
 from wirewatch.transforms.tokens import remember, snowball, stem
 
 WORD = re.compile(r"\w+(?:['’]\w+)*")
@@ -30,10 +31,29 @@ _stem_cache: dict[str, str] = {}
 _stem_in_cache: dict[str, dict[str, str]] = {}  # language -> word -> stem key
 
 
+# The compiled splitter (``wirewatch_native.split_words``), the same words as the regexes below (tests compare
+# them on arbitrary text); None where it is not built or turned off.
+_compiled = word_splitter()
+
+
+def compiled() -> bool:
+    """Whether ``split`` is the compiled splitter (the compiled core may then split texts itself)."""
+    return _compiled is not None
+
+
 def split(text: str) -> list[str]:
-    """The words of ``text`` as written, a possessive 's dropped; a character a word in unspaced scripts.
-    Without an apostrophe in the text the words are the runs of word characters, found by a simpler
-    pattern."""
+    """The words of ``text`` as written, a possessive 's dropped; a character a word in unspaced scripts."""
+    if _compiled is not None:
+        try:
+            return _compiled(text)[0]  # type: ignore[no-any-return]
+        except UnicodeEncodeError:  # a lone surrogate, which the compiled core cannot read
+            pass
+    return python_split(text)
+
+
+def python_split(text: str) -> list[str]:
+    """``split`` with Python's regexes, the reference. Without an apostrophe in the text the words are the
+    runs of word characters, found by a simpler pattern."""
     simple = "'" not in text and "’" not in text
     return pieces((_RUN if simple else _WORD_NO_POSSESSIVE).findall(text), text)
 
@@ -48,6 +68,16 @@ def pieces(found: list[str], text: str) -> list[str]:
 
 def starts(text: str) -> list[int]:
     """Where each word of ``split(text)`` starts; it ends ``len(word)`` later."""
+    if _compiled is not None:
+        try:
+            return _compiled(text)[1]  # type: ignore[no-any-return]
+        except UnicodeEncodeError:
+            pass
+    return python_starts(text)
+
+
+def python_starts(text: str) -> list[int]:
+    """``starts`` with Python's regexes, the reference."""
     if text.isascii() or not _UNSPACED.search(text):
         return [m.start() for m in _WORD_NO_POSSESSIVE.finditer(text)]
     return [m.start() + piece.start() for m in _WORD_NO_POSSESSIVE.finditer(text)
