@@ -122,7 +122,7 @@ def similarity(a: bytes, b: bytes) -> float:
 def containment(a: Fingerprint, b: Fingerprint, jaccard: float) -> float:
     """Estimated share of the shorter story's shingles that the longer one holds: |A & B| / min(|A|, |B|),
     with |A & B| = J (|A| + |B|) / (1 + J). 0 when a size is unknown."""
-    small, large = sorted((a.shingles, b.shingles))
+    small, large = (a.shingles, b.shingles) if a.shingles <= b.shingles else (b.shingles, a.shingles)
     if not small:
         return 0.0
     return min(1.0, jaccard * (small + large) / ((1 + jaccard) * small))
@@ -132,13 +132,37 @@ def near_duplicate(a: Fingerprint, b: Fingerprint, min_similarity: float = MIN_S
                    contained: bool = True) -> float | None:
     """The estimated similarity when ``a`` and ``b`` tell the same story, else None: similar with their
     figures agreeing, or (``contained``) one mostly inside the other with its figures among the other's."""
-    score = similarity(a.minhash, b.minhash)
+    return _judged(a, b, similarity(a.minhash, b.minhash), min_similarity, contained)
+
+
+def _judged(a: Fingerprint, b: Fingerprint, score: float, min_similarity: float, contained: bool) -> float | None:
+    """``near_duplicate`` once the similarity ``score`` of ``a`` and ``b`` is known."""
     if score >= min_similarity and numbers_agree(a.numbers, b.numbers):
         return score
     if (contained and min(a.shingles, b.shingles) >= MIN_CONTAINED
             and containment(a, b, score) >= MIN_CONTAINMENT and numbers_contained(a.numbers, b.numbers)):
         return score
     return None
+
+
+def _similarities(signature: bytes, others: list[bytes]) -> list[float]:
+    """``similarity(signature, other)`` for each of ``others`` (signatures of one length), in one array pass:
+    the share of equal values is the count of them over the length, as ``np.mean`` computes it."""
+    mine = np.frombuffer(signature, "<u4")
+    theirs = np.frombuffer(b"".join(others), "<u4").reshape(len(others), len(mine))
+    counts = np.count_nonzero(theirs == mine, axis=1).tolist()
+    return [count / len(mine) for count in counts]
+
+
+def _most_shared(shared: Counter[str], limit: int) -> list[str]:
+    """The ``limit`` keys of ``shared`` with the highest counts, ties to the smallest key: the first ``limit``
+    of ``sorted(shared, key=lambda h: (-shared[h], h))``, without a Python key call per key."""
+    if len(shared) <= limit:
+        return list(shared)
+    cut = sorted(shared.values(), reverse=True)[limit - 1]  # the count of the last one taken
+    above = [key for key, count in shared.items() if count > cut]
+    tied = sorted(key for key, count in shared.items() if count == cut)
+    return above + tied[: limit - len(above)]
 
 
 def _band_keys(signature: bytes) -> list[bytes]:
@@ -206,16 +230,18 @@ class ClusterIndex:
         # heads. Only the newest BUCKET_SCAN heads of a band are counted (copies of a story arrive close
         # together), and of those the heads sharing the most bands are compared: a true near duplicate
         # shares many (similarity 0.8: ~11 of 21).
-        shared = Counter(
-            head
-            for key in _band_keys(fp.minhash)
-            for head in itertools.islice(reversed(self._bands.get(key, {})), BUCKET_SCAN)
-        )
-        candidates = sorted(shared, key=lambda h: (-shared[h], h))[:MAX_CANDIDATES]
+        shared = Counter(itertools.chain.from_iterable(
+            itertools.islice(reversed(self._bands.get(key, {})), BUCKET_SCAN) for key in _band_keys(fp.minhash)
+        ))
+        if not shared:
+            return None
+        candidates = _most_shared(shared, MAX_CANDIDATES)
+        heads = [self._heads[head] for head in candidates]
+        scores = _similarities(fp.minhash, [head.minhash for head in heads])
         scored = [
-            (score, head)
-            for head in candidates
-            if (score := near_duplicate(fp, self._heads[head], self.min_similarity, self.containment)) is not None
+            (verdict, head)
+            for head, other, score in zip(candidates, heads, scores)
+            if (verdict := _judged(fp, other, score, self.min_similarity, self.containment)) is not None
         ]
         best = max(scored, key=lambda x: (x[0], x[1]), default=None)
         return best[1] if best else None

@@ -1,10 +1,13 @@
+import itertools
 import random
+from collections import Counter
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wirewatch.transforms.dedupe import (
-    MIN_CONTAINMENT, ClusterIndex, cluster_in_order, containment, fingerprint, identity, similarity,
+    BUCKET_SCAN, MAX_CANDIDATES, MIN_CONTAINMENT, PERMUTATIONS, ClusterIndex, _band_keys, _most_shared,
+    _similarities, cluster_in_order, containment, fingerprint, identity, near_duplicate, similarity,
 )
 from wirewatch.transforms.normalize import normalize
 from wirewatch.records import Cluster, Story
@@ -241,3 +244,48 @@ def test_minhash_signatures_stay_the_ones_stored_before():
     }
     got = {words: hashlib.sha256(minhash(list(words))).hexdigest()[:16] for words in cases}
     assert got == cases
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(min_size=1, max_size=3), st.integers(1, 21), max_size=90), st.integers(1, 70))
+def test_the_most_shared_heads_are_those_the_plain_sort_picks(shared, limit):
+    counts = Counter(shared)
+    picked = _most_shared(counts, limit)
+    assert sorted(picked) == sorted(sorted(counts, key=lambda h: (-counts[h], h))[:limit])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.binary(min_size=4 * PERMUTATIONS, max_size=4 * PERMUTATIONS), min_size=2, max_size=20))
+def test_similarities_in_one_pass_equal_one_at_a_time(signatures):
+    # equal values are rare in random bytes: make some signatures share parts of the first
+    first, rest = signatures[0], signatures[1:]
+    rest = [first[: 4 * (i % PERMUTATIONS)] + other[4 * (i % PERMUTATIONS):] for i, other in enumerate(rest)]
+    assert _similarities(first, rest) == [similarity(first, other) for other in rest]
+
+
+class OneAtATime(ClusterIndex):
+    """The candidate search written plainly: every shared head counted, sorted, compared one by one."""
+
+    def _near(self, fp):
+        shared = Counter(head for key in _band_keys(fp.minhash)
+                         for head in itertools.islice(reversed(self._bands.get(key, {})), BUCKET_SCAN))
+        candidates = sorted(shared, key=lambda h: (-shared[h], h))[:MAX_CANDIDATES]
+        scored = [(score, head) for head in candidates
+                  if (score := near_duplicate(fp, self._heads[head], self.min_similarity, self.containment))
+                  is not None]
+        best = max(scored, key=lambda x: (x[0], x[1]), default=None)
+        return best[1] if best else None
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_the_index_answers_as_the_plain_candidate_search(rnd):
+    # a flood from few templates with figures that sometimes agree: many candidates, ties and near misses
+    templates = [BASE, BASE.replace("services", "housing"), "Grain carloadings totaled 25,744 cars in the week "
+                 "ended March 28, the railroad association said, against 24,112 cars a year earlier."]
+    fast, plain = ClusterIndex(capacity=150), OneAtATime(capacity=150)
+    for i in range(400):
+        text = rnd.choice(templates).replace("25,744", str(rnd.randrange(20))).replace("quarter", rnd.choice(
+            ["quarter", "half", "full"]))
+        fp = fingerprint(normalize(Story(id=f"s{i}", body=text + f" Figure {rnd.randrange(6)}.")))
+        assert fast.assign(f"s{i}", fp) == plain.assign(f"s{i}", fp)
