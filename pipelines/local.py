@@ -17,10 +17,10 @@ from wirewatch.pipelines import warmstart
 from wirewatch.pipelines.bounded import Outputs, alert_key, dead_key, enriched_order
 from wirewatch.records import DeadLetter, EnrichedStory, Story
 from wirewatch.transforms.alerts import alerts_for
-from wirewatch.transforms.normalize import normalize
 from wirewatch.transforms.rules import WatchList
-from wirewatch.transforms.spread import trace_batch
-from wirewatch.transforms.steps import classifier, clustered, dead_letter, first_alerts, fingerprinted, rule_matcher
+from wirewatch.transforms.steps import (
+    dead_letter, first_alerts, matched_alone, read_alone, rule_matcher, settled_in_order,
+)
 
 
 def read(files: Iterable[str], tally: ReadTally | None = None) -> tuple[list[Story], list[DeadLetter]]:
@@ -46,13 +46,23 @@ def _guarded(items: Iterable[Any], stage: str, fn: Callable[[Any], Any], dead: l
 
 def enrich(stories: Iterable[Story], watchlist: WatchList, gazetteer: Any = None) -> tuple[list[EnrichedStory],
                                                                                             list[DeadLetter]]:
-    """EnrichStories with batch dedupe: normalize, fingerprint and cluster, classify, match."""
+    """EnrichStories with batch dedupe, in the input's order, as the bounded Beam chain runs it
+    (EnrichBoundedStories): each story read alone (normalized, fingerprinted, placed and, unless a rule tests
+    the spread, matched, its words made once), then all of them settled (clusters, versions, lineage), then
+    matched where the rules needed the clusters."""
+    alone = matched_alone(watchlist)
+    step = read_alone(gazetteer, watchlist if alone else None)
     dead: list[DeadLetter] = []
-    normalized = _guarded(stories, "normalize", normalize, dead)
-    printed = _guarded(normalized, "dedupe", fingerprinted, dead)
-    classified = _guarded(clustered(printed), "classify", classifier(gazetteer), dead)
-    classified = trace_batch(classified)  # JoinVersions and TraceLineage: versions joined, lineage, spread
-    return _guarded(classified, "match", rule_matcher(watchlist), dead), dead
+    read = []
+    for story in stories:
+        item = step(story)
+        (dead if isinstance(item, DeadLetter) else read).append(item)
+    enriched = []
+    for item in settled_in_order(read):
+        (dead if isinstance(item, DeadLetter) else enriched).append(item)
+    if not alone:
+        enriched = _guarded(enriched, "match", rule_matcher(watchlist), dead)
+    return enriched, dead
 
 
 def run(files: list[str], outputs: Outputs, watchlist: WatchList, *, keep_input_order: bool = False,

@@ -149,19 +149,37 @@ def settled(items: list[Read], policy: SpreadPolicy = DEFAULT_POLICY) -> Iterato
     joined, and each cluster's lineage and spread; a story whose places or matches failed becomes its dead
     letter here, naming the story as those steps would have seen it. The same as the fingerprints gathered
     and clustered (``clustered``), then JoinVersions, then TraceLineage of the placed stories."""
+    for _, item in _settled(items, policy):
+        yield item
+
+
+def settled_in_order(items: list[Read], policy: SpreadPolicy = DEFAULT_POLICY) -> list[EnrichedStory | DeadLetter]:
+    """``settled`` in the order of ``items`` (the in-process engine keeps its input's order)."""
+    found = list(_settled(items, policy))
+    found.sort(key=lambda pair: pair[0])
+    return [item for _, item in found]
+
+
+def _settled(items: list[Read], policy: SpreadPolicy) -> Iterator[tuple[int, EnrichedStory | DeadLetter]]:
+    """``settled``'s stories, each with its place in ``items``."""
     clusters = cluster_in_order([(story, printed) for story, printed, _, _ in items])
     pairs = join_versions([(story, clusters[story.id]) for story, _, _, _ in items], story_order)
     by_cluster: dict[str, list[EnrichedStory]] = {}
-    unmatched: dict[int, Failed] = {}  # id() of a story whose matching failed (tracing keeps each story object)
-    for (story, cluster), (_, _, found, matches) in zip(pairs, items):
+    # id() of each placed story -> its places in ``items``, first first: tracing keeps each story object and
+    # its stable sort keeps one object's places in this order (an object handed in twice is two places)
+    places: dict[int, list[int]] = {}
+    unmatched: dict[int, Failed] = {}  # the place of a story whose matching failed
+    for at, ((story, cluster), (_, _, found, matches)) in enumerate(zip(pairs, items)):
         if isinstance(found, Failed):
-            yield failed_letter((story, cluster), "classify", found)
+            yield at, failed_letter((story, cluster), "classify", found)
             continue
         if isinstance(matches, Failed):
-            unmatched[id(story)] = matches
+            unmatched[at] = matches
             matches = None
+        places.setdefault(id(story), []).append(at)
         by_cluster.setdefault(cluster.id, []).append(EnrichedStory(story, *found, matches or (), cluster))
     for members in by_cluster.values():
         for enriched in trace_cluster(members, policy):
-            failure = unmatched.get(id(enriched.story))
-            yield enriched if failure is None else failed_letter(enriched, "match", failure)
+            at = places[id(enriched.story)].pop(0)
+            failure = unmatched.get(at)
+            yield at, enriched if failure is None else failed_letter(enriched, "match", failure)

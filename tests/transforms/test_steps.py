@@ -1,0 +1,32 @@
+from datetime import datetime, timedelta, timezone
+
+from wirewatch.records import EnrichedStory, Story
+from wirewatch.transforms.gazetteer import Gazetteer
+from wirewatch.transforms.steps import read_alone, settled, settled_in_order
+
+T = datetime(2024, 3, 4, 6, 0, tzinfo=timezone.utc)
+TEXT = ("The ministry said on Monday that grain exports rose 12 pct in the first quarter to 3.4 mln tonnes, "
+        "helped by strong demand from buyers abroad and a weaker currency, and it expected the rise to continue.")
+
+OTHER = ("Heavy rain closed the coast road north of the city for a second day, and the police asked drivers to "
+         "stay at home while crews cleared mud and fallen trees from the route between the two towns.")
+
+
+def _read(stories):
+    step = read_alone(Gazetteer([], {}, {}))  # places do not matter here: an empty gazetteer finds none
+    return [step(story) for story in stories]
+
+
+def test_settled_in_order_gives_settled_in_the_order_read():
+    # copies arrive newest first, so each cluster is traced in the opposite order to the input's; the same
+    # object twice (a story handed in twice) is two places, each with its own lineage
+    stories = [Story(id=f"s{i}", body=TEXT if i % 2 else OTHER,
+                     published=T - timedelta(minutes=i)) for i in range(6)]
+    items = _read(stories)
+    items.append(items[0])
+    in_order = settled_in_order(items)
+    assert [e.id for e in in_order] == [s.id for s in stories] + ["s0"]
+    assert all(isinstance(e, EnrichedStory) for e in in_order)
+    assert sorted(map(repr, in_order)) == sorted(map(repr, settled(items)))
+    assert [(e.cluster.id, len(e.lineage)) for e in in_order] == [
+        ("s4", 3), ("s5", 3), ("s4", 2), ("s5", 2), ("s4", 1), ("s5", 1), ("s4", 4)]
