@@ -116,6 +116,14 @@ def test_shared_words_are_the_tokens(text):
     assert words.folded == keys(tokens, stemmed=False)
 
 
+@given(st.text(alphabet="aSsbK _-9ßﬀİΣςé中한\n\t.", max_size=60))
+def test_shared_words_of_text_without_apostrophes_are_the_tokens(text):
+    # such text is split by a simpler pattern
+    words = Words(text)
+    assert words.words == [t.text for t in tokenize(text)]
+    assert words.starts == [t.start for t in tokenize(text)]
+
+
 def test_shared_words_on_possessives_and_apostrophes():
     text = "Korea's O'Neill's rock'n'roll x's's Paris’ James’s 'twas ‘Iran’s’ KOREA’S Sam's Sam 9'S.S"
     words = Words(text)
