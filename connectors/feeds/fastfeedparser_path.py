@@ -25,7 +25,7 @@ import fastfeedparser
 from feedparser.urls import make_safe_absolute_uri
 from feedparser.util import FeedParserDict
 
-from wirewatch.connectors.feeds import rss_summaries
+from wirewatch.connectors.feeds import rss_summaries, written_summaries
 from wirewatch.connectors.feeds.census import Census
 from wirewatch.connectors.feeds.urljoin import feedparser_join, plain_absolute
 from wirewatch.connectors.parsing import plainxml
@@ -40,7 +40,8 @@ _LOOKS_HTML = re.compile(r"</\w+>|&#?\w+;")  # feedparser's sign that a plain-te
 _RSS_UNREAD = re.compile(rb"<(?:[\w.-]+:)?(?:body|fullitem)[\s/>]")
 # What feedparser reads otherwise: Atom text typed XHTML or base64 outside content, base64 by mode, and C1
 # controls (U+0080-U+009F), which it reads as the Windows-1252 punctuation they usually stand for.
-_TYPED = re.compile(rb"<(?:[\w.-]+:)?(?:title|summary|subtitle|rights)\s[^>]*type=[\"'](?!text[\"'/]|html[\"'])")
+_TYPED = re.compile(
+    rb"<((?:[\w.-]+:)?(?:title|summary|subtitle|rights))\s[^>]*type=[\"'](?!text[\"'/]|html[\"'])(xhtml[\"'])?")
 _BASE64 = re.compile(rb"mode=[\"']base64")
 _C1 = re.compile(rb"\xc2[\x80-\x9f]")
 _TEXTUAL = re.compile(r"(?:text|html|xhtml)$|text/|.*xml$")  # content types feedparser does not read as base64
@@ -51,7 +52,7 @@ _WRITTEN_AS_ELEMENTS = re.compile(
 # A description, summary, title or content:encoded holding an element after some text: fastfeedparser keeps
 # the text before it, feedparser reads the whole as markup. (XHTML-typed Atom text is _TYPED's.)
 _HOLDS_ELEMENTS = re.compile(
-    rb"<(?:description|summary|title|content:encoded)(?:\s(?![^>]*xhtml)[^>]*)?(?<!/)>[^<]*<(?![/!])"
+    rb"<(description|summary|title|content:encoded)(?:\s(?![^>]*xhtml)[^>]*)?(?<!/)>[^<]*<(?![/!])"
 )
 # RSS elements feedparser reads as an entry's author, each one more in its list (fastfeedparser keeps one),
 # with text (an Atom author holds elements instead, an empty one adds nothing).
@@ -153,6 +154,13 @@ def read(data: bytes, plain: Plain, location: str) -> FeedParserDict | str:
             for key in ("summary", "summary_detail", "content"):
                 entry.pop(key, None)
             entry.update(part)
+    if doc.written:
+        written = written_summaries.markups(data, plain.format == "atom10")
+        if written is None or len(written) != len(entries) or sum(m is not None for m in written) != doc.written:
+            return "summaries written as elements where feedparser's reading of them is not modelled"
+        for entry, markup, lang in zip(entries, written, langs):
+            if markup is not None:
+                entry["summary"], entry["summary_detail"] = markup, {"type": "application/xhtml+xml", "language": lang}
     if plain.format != "atom10" and _more_authors(doc, sum(1 for e in raw if e.get("author"))):
         authors = _item_authors(data, first)  # (more than one in an entry, or some fastfeedparser missed)
         if authors is None or len(authors) != len(entries):
@@ -197,11 +205,16 @@ class _Document:
             bool(tags.named((b"summary",))) or form == "rss20" and self.other_description)
         self._written: bool | None = None
         self.mixed = False  # some entries have summaries (or guids) and some not (set by _refusal)
+        # How many summaries are written as elements, which connectors.feeds.written_summaries reads (set
+        # by unread and _refusal): Atom summaries typed xhtml, RSS descriptions holding elements.
+        self.written = 0
 
     def written_as_elements(self) -> bool:
-        """Whether a summary or content opens with an element (asked only of an entry that looks empty)."""
+        """Whether a summary or content other than the ``written`` ones opens with an element (asked only of
+        an entry that looks empty)."""
         if self._written is None:
-            self._written = _WRITTEN_AS_ELEMENTS.search(self.data, self.first) is not None
+            self._written = any(not (self.written and not self.atom and found.startswith(b"<description"))
+                                for found in _WRITTEN_AS_ELEMENTS.findall(self.data, self.first))
         return self._written
 
     def unread(self) -> bytes | None:
@@ -211,11 +224,20 @@ class _Document:
         found = (
             (_RSS_UNREAD.search(data, first) if not self.atom and self.census.named((b"body", b"fullitem"))
              else None)
-            or (_TYPED.search(data, first) if self.atom else None)
+            or (self._typed() if self.atom else None)
             or (_BASE64.search(data, first) if b"base64" in data and b"mode=" in data else None)
             or (_C1.search(data, first) if b"\xc2" in data else None)
         )
         return found[0] if found else None
+
+    def _typed(self) -> re.Match[bytes] | None:
+        """The first Atom text typed otherwise than text or html, but for summaries typed xhtml, which are
+        counted in ``written``."""
+        for typed in _TYPED.finditer(self.data, self.first):
+            if typed[1] != b"summary" or not typed[2]:
+                return typed
+            self.written += 1
+        return None
 
 
 def _text_bases_only(data: bytes, on_root: bool) -> bool:
@@ -263,8 +285,10 @@ def _refusal(doc: _Document, raw: Sequence[Mapping[str, Any]]) -> str | None:
         return "some guids are permalinks and some not: which ones feedparser resolves is not known"
     if rdf and doc.content:
         return "content:encoded in RDF items, which fastfeedparser does not read"
-    if _HOLDS_ELEMENTS.search(data, first):
-        return "a summary or content holding elements, which feedparser reads as markup"
+    for holding in _HOLDS_ELEMENTS.finditer(data, first):
+        if form != "rss20" or holding[1] != b"description" or doc.content or doc.rss_summary:
+            return "a summary or content holding elements, which feedparser reads as markup"
+        doc.written += 1  # (connectors.feeds.written_summaries reads it)
     for entry in raw:
         if form != "atom10" and (ids and not entry.get("id") or not entry.get("link") and entry.get("links")):
             return "a guid or link it lost (one after nested elements, a link beside an atom:link)"

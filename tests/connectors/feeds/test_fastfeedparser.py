@@ -185,13 +185,35 @@ def test_descriptions_of_other_modules_are_read_in_feedparsers_order(item: str) 
     "<!DOCTYPE rss [<!ENTITY e 'x'>]>" + RSS.format("<item><title>&e;</title></item>"),
     RSS.format("<item><title>T &nbsp; U</title></item>"),  # not well-formed
     RSS.format("<item><title>T</title><body xmlns='http://www.w3.org/1999/xhtml'><p>B</p></body></item>"),
-    RSS.format("<item><title>T</title><description><p>written as elements</p></description></item>"),
-    RSS.format("<item><title>T</title><description>Some <em>marked</em> text</description></item>"),
+    RSS.format("<item><title>T</title><description><div>a div first</div> and <p>more</p></description></item>"),
+    RSS.format("<item xmlns:h='http://www.w3.org/1999/xhtml'><title>T</title><description><h:p>a</h:p>b</description>"
+               "</item>"),
+    RSS.format("<item><title>T</title><description><p>written as elements</p></description>"
+               "<content:encoded xmlns:content='http://purl.org/rss/1.0/modules/content/'>C</content:encoded></item>"),
+    ATOM.format("<entry><id>tag:x,1</id><title type='xhtml'><div xmlns='http://www.w3.org/1999/xhtml'>T</div></title>"
+                "</entry>"),
 ])
 def test_documents_the_bridge_does_not_model_go_to_feedparser(body: str) -> None:
     data = body.encode()
     assert isinstance(fastfeedparser_path.answer(data, {}), str)
     assert parse_feed(data).stories  # feedparser reads them
+
+
+@pytest.mark.parametrize("body", [
+    RSS.format("<item><title>T</title><description><p>written as elements</p><p>two</p></description></item>"),
+    RSS.format("<item><title>T</title><description>Some <em>marked</em> text &amp; more</description></item>"),
+    RSS.format("<item><title>T</title><description>&lt;sup&gt;Escaped&lt;/sup&gt; &amp;amp; first, then <br/><a href='x'>"
+               "an element</a> &amp; text</description></item><item><title>U</title><description>plain</description>"
+               "</item>"),
+    ATOM.format("<entry><id>tag:x,1</id><title>T</title><summary type='xhtml'><div xmlns='http://www.w3.org/1999/xhtml'>"
+                "<p>One &amp; <b>two</b></p><p>three</p></div></summary><content type='html'>&lt;p&gt;C&lt;/p&gt;</content>"
+                "</entry><entry><id>tag:x,2</id><title>U</title><content type='html'>D</content></entry>"),
+])
+def test_summaries_written_as_elements_are_read_as_feedparser_reads_them(body: str) -> None:
+    """An RSS description holding elements is markup to feedparser (the text before the first element as
+    it stands), and so is an Atom summary typed xhtml: the fast reader reads them with lxml."""
+    stories = _both(body)
+    assert stories[0]["summary"] and "<" not in stories[0]["summary"]
 
 
 @pytest.mark.parametrize("space", ["\n", " \r\n\t", "\ufeff\n"])
