@@ -113,22 +113,20 @@ def _hits(words: Words, field: str, gazetteer: Gazetteer,
     found: list[tuple[int, int, Place]] = []
     covered: set[int] = set()
     for index, word_keys in lookups:
-        hits = sorted(index.find(word_keys), key=lambda h: (h.first, -h.last))
         taken_until = -1
-        for hit in hits:
-            if hit.first <= taken_until or (covered and covered.intersection(range(hit.first, hit.last + 1))):
+        for first, last, place in index.leftmost_longest(word_keys):
+            if first <= taken_until or (covered and not covered.isdisjoint(range(first, last + 1))):
                 continue
-            place = hit.payload
-            if (not place.lower and ws[hit.first][:1].islower()) or field not in ROLE_FIELDS.get(place.kind, (field,)):
+            if (not place.lower and ws[first][:1].islower()) or field not in ROLE_FIELDS.get(place.kind, (field,)):
                 continue
             if place.exact_case or place.lang == "ja":
-                start, end = words.starts[hit.first], words.end(hit.last)
+                start, end = words.starts[first], words.end(last)
                 if place.exact_case and text[start:end].replace(".", "") != place.name.replace(".", "").rstrip("."):
                     continue
                 if place.lang == "ja" and katakana_joined(text, start, end):
                     continue
-            taken_until = hit.last
-            found.append((hit.first, hit.last, place))
+            taken_until = last
+            found.append((first, last, place))
         if len(lookups) > 1:
             covered.update(i for first, last, _ in found for i in range(first, last + 1))
     return sorted(found, key=lambda h: h[0]) if len(lookups) > 1 else found

@@ -7,7 +7,7 @@ import re
 import threading
 from dataclasses import dataclass
 from itertools import compress
-from typing import Any, Generic, Iterable, Iterator, Sequence, TypeVar
+from typing import Any, Generic, Iterable, Iterator, NamedTuple, Sequence, TypeVar
 
 import snowballstemmer
 
@@ -173,8 +173,9 @@ def phrase_keys(phrase: str, stemmed: bool) -> tuple[str, ...]:
     return tuple(keys(tokenize(phrase), stemmed))
 
 
-@dataclass(frozen=True, slots=True)
-class Hit(Generic[P]):
+class Hit(NamedTuple, Generic[P]):
+    """A phrase found: a tuple, made for every name a story mentions (a frozen dataclass costs more to make)."""
+
     first: int  # index of the first token
     last: int  # index of the last token (inclusive)
     payload: P
@@ -238,6 +239,30 @@ class PhraseIndex(Generic[P]):
             for at in compress(range(count), [key.startswith(start) for key in keys]):
                 for payload in payloads:
                     yield Hit(at, at, payload)
+
+    def leftmost_longest(self, word_keys: Sequence[str]) -> list[Hit[P]]:
+        """``find``'s hits ordered by first word, the longest first among those starting at one word (a
+        phrase's payloads in the order given), as the leftmost-longest scan of a tagger reads them."""
+        if self._prefixed or self._prefixes:
+            return sorted(self.find(word_keys), key=lambda h: (h.first, -h.last))
+        if not self.size or not word_keys:
+            return []
+        keys = word_keys if isinstance(word_keys, list) else list(word_keys)
+        count = len(keys)
+        found = list(map(self._trie.get, keys))
+        hits: list[Hit[P]] = []
+        for at in compress(range(count), found):
+            node: _Node | None = found[at]
+            last, ends = at, []
+            while node is not None:
+                payloads, after = node
+                if payloads:
+                    ends.append((last, payloads))
+                last += 1
+                node = after.get(keys[last]) if after is not None and last < count else None
+            for last, payloads in reversed(ends):
+                hits.extend(Hit(at, last, payload) for payload in payloads)
+        return hits
 
     def _find_prefixed(self, keys: list[str]) -> Iterator[Hit[P]]:
         """The hits of phrases of two or more keys whose last is a prefix."""

@@ -155,6 +155,17 @@ def test_the_phrase_index_finds_what_trying_every_phrase_at_every_word_finds(key
     assert {(h.first, h.last, h.payload) for h in hits} == _every_phrase_at_every_word(phrases, keys)
 
 
+@given(st.lists(st.sampled_from(["a", "b", "ab", "c"]), max_size=30),
+       st.lists(st.tuples(st.lists(st.sampled_from(["a", "b", "ab"]), min_size=1, max_size=3), st.integers(0, 3)),
+                max_size=8),
+       st.booleans())
+def test_leftmost_longest_is_find_ordered_by_start_then_longest_first(keys, phrases, prefix):
+    # several payloads per phrase keep their order; with a prefix phrase the index sorts find's hits instead
+    index = PhraseIndex([(tuple(p), n) for p, n in phrases] + ([(("b*",), "prefix")] if prefix else []))
+    hits = list(index.find(keys))
+    assert index.leftmost_longest(keys) == sorted(hits, key=lambda h: (h.first, -h.last))
+
+
 def test_story_words_are_made_once_per_field():
     story = Story(id="x", title="Iran’s oil", body="Crude rose.")
     words = StoryWords(story)
