@@ -27,14 +27,20 @@ def _create_temporary(target: Path) -> tuple[int, Path]:
 
 
 def _replace(target: Path, data: bytes, fsync: bool) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = _create_temporary(target)
     try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
+        fd, tmp = _create_temporary(target)
+    except FileNotFoundError:  # the first file of its folder
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = _create_temporary(target)
+    try:
+        try:
+            view = memoryview(data)
+            while view:  # a short write (the disk filling up) goes on until the error comes
+                view = view[os.write(fd, view):]
             if fsync:
-                out.flush()
-                os.fsync(out.fileno())
+                os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -49,3 +49,24 @@ def test_replacing_a_file_keeps_no_temporary_behind(tmp_path, umask):
         write_atomic(target, str(n).encode())
     assert target.read_bytes() == b"2" and mode(target) == 0o644
     assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
+
+
+@pytest.mark.parametrize("write", [write_atomic, write_unsynced])
+def test_a_disk_that_fills_mid_write_leaves_neither_file_nor_temporary(tmp_path, monkeypatch, write):
+    target = tmp_path / "dt=2026-12-06" / "deep" / "s.json"
+    real_write, calls = os.write, []
+
+    def filling(fd, data):  # the first call writes 10 bytes, the next finds the disk full
+        calls.append(len(data))
+        if len(calls) > 1:
+            raise OSError(28, "No space left on device")
+        return real_write(fd, bytes(data[:10]))
+
+    monkeypatch.setattr(os, "write", filling)
+    with pytest.raises(OSError, match="No space"):
+        write(target, b"x" * 100)
+    assert calls == [100, 90]  # the short write was followed up, not taken for the whole
+    assert list(target.parent.iterdir()) == []
+    monkeypatch.setattr(os, "write", real_write)
+    write(target, b"y" * 100)  # space again: the same call succeeds in the folder it made
+    assert target.read_bytes() == b"y" * 100 and [p.name for p in target.parent.iterdir()] == ["s.json"]
