@@ -25,7 +25,7 @@ import fastfeedparser
 from feedparser.urls import make_safe_absolute_uri
 from feedparser.util import FeedParserDict
 
-from wirewatch.connectors.feeds import rss_summaries, written_summaries
+from wirewatch.connectors.feeds import leaked_base, rss_summaries, written_summaries
 from wirewatch.connectors.feeds.census import Census
 from wirewatch.connectors.feeds.urljoin import feedparser_join, plain_absolute
 from wirewatch.connectors.parsing import plainxml
@@ -129,9 +129,14 @@ def read(data: bytes, plain: Plain, location: str) -> FeedParserDict | str:
     # Atom ids and RSS guids that are permalinks (the default) are links to feedparser: it resolves them
     # against the location, and one stands for the link of an entry without one.
     permalinks = plain.format == "atom10" or rss and not doc.not_permalink
+    locations = [location] * len(raw)  # the base of each entry's link and id
     if plain.scoped_base and not (location and _text_bases_only(data, plain.base is not None)) and not (
             _absolute_only(parsed.get("feed") or {}, raw, permalinks)):
-        return "xml:base below the root, and a relative link or id feedparser resolves against it"
+        bases = (leaked_base.entry_bases(data, plain.format == "atom10", first)
+                 if not location and plain.base is None and not plain.rdf and _text_bases_only(data, False) else None)
+        if bases is None or len(bases) != len(raw):
+            return "xml:base below the root, and a relative link or id feedparser resolves against it"
+        locations = bases
     copies = plain.format != "atom10" and not doc.content
     if doc.mixed:  # some entries have summaries (or guids) and some not: which ones, entry by entry
         present = _presence(data, plain.format, first, plain.rdf)
@@ -144,8 +149,8 @@ def read(data: bytes, plain: Plain, location: str) -> FeedParserDict | str:
         langs = _entry_langs(data, plain.format, first, plain.scoped_langs, plain.lang)
         if langs is None or len(langs) != len(raw) or doc.rss_summary:
             return "xml:lang below the root, elsewhere than on the entries' own tags"
-    entries = [_entry(entry, lang, plain.format, location, copies, not summary, guid, permalinks)
-               for entry, (summary, guid), lang in zip(raw, present, langs)]
+    entries = [_entry(entry, lang, plain.format, base, copies, not summary, guid, permalinks)
+               for entry, (summary, guid), lang, base in zip(raw, present, langs, locations)]
     if doc.rss_summary:
         parts = rss_summaries.item_parts(data, plain.lang) if plain.format == "rss20" else None
         if parts is None or len(parts) != len(entries):

@@ -216,6 +216,36 @@ def test_summaries_written_as_elements_are_read_as_feedparser_reads_them(body: s
     assert stories[0]["summary"] and "<" not in stories[0]["summary"]
 
 
+LEAKS = [
+    ATOM.format("<entry><id>e1</id><link href='one'/><title>T</title><content type='html' xml:base='/a/b'>C</content>"
+                "</entry><entry><title>U</title><content type='xhtml' xml:base='/other/'><div xmlns='http://www.w3.org/"
+                "1999/xhtml'>D</div></content><id>e2</id><link href='two'/></entry>"),
+    ATOM.format("<entry><title>T</title><summary xml:base='/a/b?x=1'>S</summary><id>e1</id></entry>"
+                "<entry><id>e2</id><title>U</title><summary xml:base='/c/&amp;d'>S</summary></entry>"),
+    RSS.format("<item><title>T</title><description xml:base='/a/b'>D</description><guid>g1</guid><link>one</link>"
+               "</item><item><title>U</title><guid>g2</guid></item>"),
+]
+
+
+@pytest.mark.parametrize("body", LEAKS)
+def test_a_relative_xml_base_on_a_text_element_is_the_base_of_every_link_after_it(body: str) -> None:
+    """Read without a location, feedparser keeps the first relative xml:base (even one on a text element)
+    as the base of every link and id after its start tag (connectors.feeds.leaked_base)."""
+    stories = _both(body, url=None)
+    assert any(s["url"] and s["url"].startswith("/") or s["guid"].startswith("/") for s in stories)
+
+
+@pytest.mark.parametrize("body", [
+    LEAKS[0].replace("xml:base='/other/'", "xml:base='http://example.org/other/'"),  # an absolute one replaces it
+    LEAKS[0].replace("xml:base='/a/b'", "xml:base='/a/&#98;'"),  # (a reference could hide a scheme)
+    LEAKS[0].replace("<id>e1</id><link href='one'/><title>T</title><content type='html' xml:base='/a/b'>C</content>",
+                     "<id>e1</id><title>T</title><content type='html' xml:base='/a/b'>C</content><link href='one'/>"),
+])
+def test_xml_bases_on_text_elements_of_other_shapes_go_to_feedparser(body: str) -> None:
+    assert "xml:base below the root" in fastfeedparser_path.answer(body.encode(), {})
+    assert parse_feed(body.encode()).stories
+
+
 @pytest.mark.parametrize("space", ["\n", " \r\n\t", "\ufeff\n"])
 def test_whitespace_before_the_xml_declaration_is_dropped_for_both_readers(space: str) -> None:
     """feedparser would refuse the misplaced declaration and read on with its loose parser (namespaced
