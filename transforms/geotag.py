@@ -214,6 +214,7 @@ def _states_not_countries(found: list[Mention]) -> list[Mention]:
     return out
 
 
+_NATIONAL_KINDS = ("country", "alias", "demonym")  # names of the country itself, not of a place in it
 FEATURES = (
     "dateline", "title", "body_mentions", "first_at", "first_chars", "best_kind", "share_of_top", "is_top",
     "body_length", "countries", "places_only", "demonyms_only", "distinct_forms", "listed", "mention_share",
@@ -269,28 +270,49 @@ def features(found: list[Mention], body: str) -> dict[str, list[float]]:
     by_code: dict[str, list[Mention]] = defaultdict(list)
     for mention in found:
         by_code[mention.place.code].append(mention)
+    if not by_code:
+        return {}
     sums = {code: sum(m.weight for m in ms) for code, ms in by_code.items()}
     top = max(sums.values(), default=1.0)
     length = max(1, len(body))
     listed = _listed(found, body)
+    log_length, log_countries = math.log(length), math.log(len(by_code))
     out = {}
-    for code, ms in by_code.items():
-        in_body = [m for m in ms if m.span.field == "body"]
-        first = min((m.span.start for m in in_body), default=length)
+    for code, ms in by_code.items():  # one pass over a country's mentions for all its features
+        in_dateline, in_title, in_body, first = False, 0, 0, None
+        best = ms[0].place.weight
+        national = demonyms = 0
+        forms = set()
+        for m in ms:
+            span, place = m.span, m.place
+            if span.field == "body":
+                in_body += 1
+                first = span.start if first is None else min(first, span.start)
+            elif span.field == "title":
+                in_title += 1
+            elif span.field == "dateline":
+                in_dateline = True
+            best = max(best, place.weight)
+            if place.kind in _NATIONAL_KINDS:
+                national += 1
+                demonyms += place.kind == "demonym"
+            forms.add(span.text.casefold())
+        if first is None:
+            first = length
         out[code] = [
-            float(any(m.span.field == "dateline" for m in ms)),
-            float(min(2, sum(m.span.field == "title" for m in ms))),
-            math.log1p(len(in_body)),
+            float(in_dateline),
+            float(min(2, in_title)),
+            math.log1p(in_body),
             first / length,
             min(first, 3000) / 1000,
-            max(m.place.weight for m in ms),
+            best,
             sums[code] / top,
             float(sums[code] == top),
-            math.log(length),
-            math.log(len(by_code)),
-            float(all(m.place.kind not in ("country", "alias", "demonym") for m in ms)),
-            float(all(m.place.kind == "demonym" for m in ms)),
-            len({m.span.text.casefold() for m in ms}) / len(ms),
+            log_length,
+            log_countries,
+            float(not national),
+            float(demonyms == len(ms)),
+            len(forms) / len(ms),
             float(code in listed),
             len(ms) / len(found),
         ]

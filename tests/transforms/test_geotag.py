@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from wirewatch.transforms import furniture, geotag
 from wirewatch.transforms.gazetteer import default_gazetteer
@@ -224,3 +226,47 @@ def test_places_from_the_shared_words_are_the_places_of_the_text(gazetteer):
         ["SEOUL", "March", "3"], ["Kim", "Hwasong", "19", "test"], words.of("body").words]
     assert mentions(story, gazetteer, words) == mentions(story, gazetteer)
     assert classify(story, gazetteer, words) == classify(story, gazetteer)
+
+
+def _features_one_at_a_time(found, body):
+    """geotag.features written plainly: each feature its own pass over a country's mentions."""
+    import math
+    from collections import defaultdict
+
+    by_code = defaultdict(list)
+    for mention in found:
+        by_code[mention.place.code].append(mention)
+    sums = {code: sum(m.weight for m in ms) for code, ms in by_code.items()}
+    top = max(sums.values(), default=1.0)
+    length = max(1, len(body))
+    listed = geotag._listed(found, body)
+    out = {}
+    for code, ms in by_code.items():
+        in_body = [m for m in ms if m.span.field == "body"]
+        first = min((m.span.start for m in in_body), default=length)
+        out[code] = [
+            float(any(m.span.field == "dateline" for m in ms)), float(min(2, sum(m.span.field == "title" for m in ms))),
+            math.log1p(len(in_body)), first / length, min(first, 3000) / 1000, max(m.place.weight for m in ms),
+            sums[code] / top, float(sums[code] == top), math.log(length), math.log(len(by_code)),
+            float(all(m.place.kind not in ("country", "alias", "demonym") for m in ms)),
+            float(all(m.place.kind == "demonym" for m in ms)), len({m.span.text.casefold() for m in ms}) / len(ms),
+            float(code in listed), len(ms) / len(found),
+        ]
+    return out
+
+
+_MENTIONS = st.lists(st.tuples(
+    st.sampled_from(["FR", "DE", "IT", "US"]), st.sampled_from(["country", "alias", "demonym", "capital", "city"]),
+    st.sampled_from([0.6, 0.8, 1.0, 0.48]), st.sampled_from(["dateline", "title", "body"]), st.integers(0, 5000),
+    st.sampled_from(["Paris", "paris", "French", "Berlin", "Italy"])), max_size=12)
+
+
+@given(_MENTIONS, st.integers(0, 6000))
+def test_features_in_one_pass_equal_each_feature_found_alone(rows, body_length):
+    from wirewatch.records import Span
+    from wirewatch.transforms.gazetteer import Place
+
+    body = ("Word. " * 1000)[:body_length]
+    found = [geotag.Mention(Place(code, kind, text, weight), Span(field, start, start + len(text), text), weight * 2)
+             for code, kind, weight, field, start, text in rows]
+    assert geotag.features(found, body) == _features_one_at_a_time(found, body)
