@@ -112,6 +112,7 @@ struct Core {
     facts: FxHashMap<(String, String), u32>, // (country|region, value) -> fact id
     scratch: Mutex<Scratch>,
     stems: Mutex<Vec<FxHashMap<Box<str>, Box<str>>>>, // per stem stream: word as written -> key (match_texts)
+    words: Mutex<FxHashMap<Box<str>, WordKeys>>, // word as written -> its stem and form keys (match_texts)
 }
 
 /// Asks for the cache line at `p` ahead of its use (a hint: never faults, does nothing elsewhere than x86-64).
@@ -248,7 +249,70 @@ impl Stream {
             }
         }
     }
+
+    /// What the walk from the trie's root makes of one key: (its key id, the node that id leads to from the
+    /// root, the owner codes of the prefix patterns of one key that it starts with, in `scan`'s order);
+    /// NONE for an id or node not there.
+    fn first_step(&self, key: &str) -> (u32, u32, Box<[u32]>) {
+        let id = self.vocab.get(key).copied().unwrap_or(NONE);
+        let first = if id == NONE { NONE } else { self.children.get(&(id as u64)).copied().unwrap_or(NONE) };
+        let mut roots = Vec::new();
+        if let Some(set) = self.prefixes.get(&0) {
+            for &n in &set.lengths {
+                if n > key.len() {
+                    break;
+                }
+                if let Some(found) = key.get(..n).and_then(|p| set.patterns.get(p)) {
+                    roots.extend_from_slice(found);
+                }
+            }
+        }
+        (id, first, roots.into())
+    }
+
+    /// `scan` over a line's keys already looked up: `ids` the key ids (NONE when not in the vocabulary),
+    /// `steps` each key's `first_step` node and root prefix codes. The same hits in the same order.
+    fn scan_keys(&self, keys: &[&str], ids: &[u32], steps: &[(u32, &[u32])], out: &mut Vec<(u32, u32, u32)>) {
+        out.clear();
+        if self.size == 0 {
+            return;
+        }
+        for i in 0..keys.len() {
+            let (first, roots) = steps[i];
+            out.extend(roots.iter().map(|&pid| (i as u32, i as u32, pid)));
+            if first == NONE {
+                continue;
+            }
+            let mut node = first;
+            let (a, b) = (self.end_at[node as usize] as usize, self.end_at[node as usize + 1] as usize);
+            out.extend(self.ends[a..b].iter().map(|&pid| (i as u32, i as u32, pid)));
+            for j in i + 1..keys.len() {
+                if let Some(set) = self.prefixes.get(&node) {
+                    let key = keys[j];
+                    for &n in &set.lengths {
+                        if n > key.len() {
+                            break;
+                        }
+                        if let Some(found) = key.get(..n).and_then(|p| set.patterns.get(p)) {
+                            out.extend(found.iter().map(|&pid| (i as u32, j as u32, pid)));
+                        }
+                    }
+                }
+                let kid = ids[j];
+                if kid == NONE {
+                    break;
+                }
+                let Some(&child) = self.children.get(&((node as u64) << 32 | kid as u64)) else { break };
+                node = child;
+                let (a, b) = (self.end_at[node as usize] as usize, self.end_at[node as usize + 1] as usize);
+                out.extend(self.ends[a..b].iter().map(|&pid| (i as u32, j as u32, pid)));
+            }
+        }
+    }
 }
+
+/// No key id, or no node.
+const NONE: u32 = u32::MAX;
 
 fn case_ok(raw: &[&str], first: usize, written: &[String], prefix: bool) -> bool {
     let n = written.len();
@@ -367,6 +431,17 @@ struct StoryIn<'a, 'py> {
     bounds: (u32, u32),
     facts: &'a Bound<'py, PyDict>,
     extra: &'a [String],
+    /// The stem and form keys already split and looked up (then the two lines are not read), and the
+    /// words as written (then `raw` is not read).
+    keys: Option<&'a LookedUp<'a>>,
+}
+
+/// A story's words with their keys looked up in the core's word table (`Core::look_up`).
+struct LookedUp<'a> {
+    raw: Vec<&'a str>,
+    keys: [Vec<&'a str>; 2],
+    ids: [Vec<u32>; 2],
+    steps: [Vec<(u32, &'a [u32])>; 2],
 }
 
 impl Core {
@@ -403,12 +478,15 @@ impl Core {
         let gen = s.generation;
         s.found.clear();
         let mut used_lists = 0usize;
-        let mut raw_words: Option<Vec<&str>> = None;
+        let mut raw_words: Option<Vec<&str>> = story.keys.map(|k| k.raw.clone());
         let (b1, b2) = story.bounds;
         let mut found_patterns = std::mem::take(&mut s.patterns);
         let lines = [story.stem_line, story.form_line].into_iter().chain(story.extra.iter().map(String::as_str));
-        for (stream, line) in self.streams.iter().zip(lines) {
-            stream.scan(line, &mut found_patterns);
+        for (k, (stream, line)) in self.streams.iter().zip(lines).enumerate() {
+            match story.keys {
+                Some(l) if k < 2 => stream.scan_keys(&l.keys[k], &l.ids[k], &l.steps[k], &mut found_patterns),
+                _ => stream.scan(line, &mut found_patterns),
+            }
             for &(_, _, code) in &found_patterns {
                 if code & SHARED == 0 {
                     prefetch(&s.terms[(code & !CASE_TERM) as usize]);
@@ -511,19 +589,91 @@ fn text_of<'a>(t: &'a Option<Bound<'_, PyString>>) -> PyResult<Option<&'a str>> 
 /// caches are).
 const STEMS_MAX: usize = 500_000;
 
-/// A story's words in one sequence (a separator between fields, as StoryView has them) and its key lines.
-struct KeyLines {
-    stem: String,
-    form: String,
-    raw: String,
-    bounds: (u32, u32),
-    offsets: Vec<WordAt>,
-    words: Vec<(usize, usize)>, // each word, as a byte range of `raw`
+/// A word's keys as the stem and form streams read them: the key, its id in the stream's vocabulary and
+/// the first step of the trie walk from it (`Stream::first_step`).
+struct WordKeys {
+    keys: [Box<str>; 2],
+    ids: [u32; 2],
+    firsts: [u32; 2],
+    roots: [Box<[u32]>; 2],
+}
+
+/// The distinct words of `all` that `table` lacks, None when it has them all. A table that would grow past
+/// STEMS_MAX is emptied first (then every word is missing).
+fn missing_words<'a, V>(table: &mut FxHashMap<Box<str>, V>, all: &[&'a str]) -> Option<Vec<&'a str>> {
+    let mut missing: Vec<&str> = all.iter().copied().filter(|w| !table.contains_key(*w)).collect();
+    if missing.is_empty() {
+        return None;
+    }
+    if table.len() + missing.len() > STEMS_MAX {
+        table.clear();
+        missing = all.to_vec();
+    }
+    missing.sort_unstable();
+    missing.dedup();
+    Some(missing)
+}
+
+/// A story's words in one sequence (a separator between fields, as StoryView has them): the words, where
+/// each is in its field, and where the dateline's and the body's words start.
+fn split_fields(fields: [Option<&str>; 3]) -> (Vec<&str>, Vec<WordAt>, (u32, u32)) {
+    let mut found: Vec<words::Word> = Vec::new();
+    let mut all: Vec<&str> = Vec::new();
+    let mut offsets: Vec<WordAt> = Vec::new();
+    let mut bounds = [0u32; 3];
+    for (field, text) in fields.iter().enumerate() {
+        if !all.is_empty() {
+            all.push(SEPARATOR);
+            offsets.push((0, 0, 0, 0));
+        }
+        bounds[field] = all.len() as u32;
+        let Some(text) = text else { continue };
+        found.clear();
+        words::split(text, true, &mut found);
+        for w in &found {
+            all.push(&text[w.byte_start as usize..w.byte_end as usize]);
+            offsets.push((w.start, w.end, w.byte_start, w.byte_end));
+        }
+    }
+    (all, offsets, (bounds[1], bounds[2]))
 }
 
 impl Core {
+    /// Puts the words of `all` not in `table` there: their stems asked of `stems_in(words, "en")` in one
+    /// call, their case-folded forms, and both looked up in the stem and form streams.
+    fn learn(
+        &self,
+        py: Python<'_>,
+        table: &mut FxHashMap<Box<str>, WordKeys>,
+        all: &[&str],
+        stems_in: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let Some(missing) = missing_words(table, all) else { return Ok(()) };
+        let stems: Vec<String> = stems_in.call1((PyList::new(py, &missing)?, "en"))?.extract()?;
+        if stems.len() != missing.len() {
+            return Err(PyValueError::new_err("stems gave a key count unlike the word count"));
+        }
+        for (w, stem) in missing.iter().zip(stems) {
+            let mut form = String::with_capacity(w.len());
+            words::fold_into(w, &mut form);
+            if stem.contains(' ') || form.contains(' ') {
+                return Err(PyValueError::new_err("a key with a space"));
+            }
+            let (s_id, s_first, s_roots) = self.streams[0].first_step(&stem);
+            let (f_id, f_first, f_roots) = self.streams[1].first_step(&form);
+            let entry = WordKeys {
+                keys: [stem.into(), form.into()],
+                ids: [s_id, f_id],
+                firsts: [s_first, f_first],
+                roots: [s_roots, f_roots],
+            };
+            table.insert((*w).into(), entry);
+        }
+        Ok(())
+    }
+
     /// The key line of stemmed keys of `all` (the story's words): each looked up in the core's table for
-    /// stem stream `table` (0: English, then the other languages' streams), those not there asked of `ask`
+    /// stem stream `table` (the other languages' streams from 1), those not there asked of `ask`
     /// (one call with the missing words).
     fn stem_line<'py>(
         &self,
@@ -538,16 +688,10 @@ impl Core {
             Some(tables) => &mut tables[table],
             None => &mut own, // another thread has the tables: this story's stems alone
         };
-        let mut missing: Vec<&str> = all.iter().copied().filter(|w| !table.contains_key(*w)).collect();
-        if !missing.is_empty() {
-            missing.sort_unstable();
-            missing.dedup();
+        if let Some(missing) = missing_words(table, all) {
             let keys: Vec<String> = ask(&PyList::new(py, &missing)?)?.extract()?;
             if keys.len() != missing.len() {
                 return Err(PyValueError::new_err("stems gave a key count unlike the word count"));
-            }
-            if table.len() + missing.len() > STEMS_MAX {
-                table.clear();
             }
             for (w, k) in missing.iter().zip(keys) {
                 if k.contains(' ') {
@@ -566,43 +710,6 @@ impl Core {
             line.push(' ');
         }
         Ok(line)
-    }
-
-    /// Split, fold and stem (English) the fields (title, dateline, body) into the key lines StoryView makes;
-    /// `stems_in(words, "en")` stems the words not seen before.
-    fn key_lines(&self, py: Python<'_>, fields: [Option<&str>; 3], stems_in: &Bound<'_, PyAny>) -> PyResult<KeyLines> {
-        let mut found: Vec<words::Word> = Vec::new();
-        let mut all: Vec<&str> = Vec::new();
-        let mut offsets: Vec<WordAt> = Vec::new();
-        let mut bounds = [0u32; 3];
-        for (field, text) in fields.iter().enumerate() {
-            if !all.is_empty() {
-                all.push(SEPARATOR);
-                offsets.push((0, 0, 0, 0));
-            }
-            bounds[field] = all.len() as u32;
-            let Some(text) = text else { continue };
-            found.clear();
-            words::split(text, true, &mut found);
-            for w in &found {
-                all.push(&text[w.byte_start as usize..w.byte_end as usize]);
-                offsets.push((w.start, w.end, w.byte_start, w.byte_end));
-            }
-        }
-        let mut raw = String::with_capacity(fields.iter().map(|t| t.map_or(0, str::len)).sum::<usize>() + 8);
-        let mut form = String::with_capacity(raw.capacity());
-        raw.push(' ');
-        form.push(' ');
-        let mut ranges = Vec::with_capacity(all.len());
-        for w in &all {
-            ranges.push((raw.len(), raw.len() + w.len()));
-            raw.push_str(w);
-            raw.push(' ');
-            words::fold_into(w, &mut form);
-            form.push(' ');
-        }
-        let stem = self.stem_line(py, 0, &all, &|ws: &Bound<'_, PyList>| stems_in.call1((ws, "en")))?;
-        Ok(KeyLines { stem, form, raw, bounds: (bounds[1], bounds[2]), offsets, words: ranges })
     }
 
     /// The records `matches` makes, from a story whose word offsets are given or found from its words.
@@ -792,7 +899,7 @@ impl Core {
         let (anchor_at, anchors) = flatten(&anchors.into_iter().map(with_fact).collect::<Vec<_>>())?;
         let scratch = Mutex::new(Scratch::new(&anchor_at));
         let stems = Mutex::new(vec![FxHashMap::default(); streams.len() - 1]);
-        Ok(Core { streams, case, anchor_at, anchors, always, rules, facts, scratch, stems })
+        Ok(Core { streams, case, anchor_at, anchors, always, rules, facts, scratch, stems, words: Mutex::default() })
     }
 
     /// The rules that fire on one story: ([(rule index, score, clause, set), ...] in rule order, sets), where
@@ -814,7 +921,7 @@ impl Core {
         texts: Option<(Option<String>, Option<String>, Option<String>)>,
         extra: Vec<String>,
     ) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
-        let story = StoryIn { stem_line, form_line, raw, bounds, facts, extra: &extra };
+        let story = StoryIn { stem_line, form_line, raw, bounds, facts, extra: &extra, keys: None };
         let out = PyList::empty(py);
         let sets = PyList::empty(py);
         let mut set_ids: FxHashMap<Vec<Occ>, usize> = FxHashMap::default();
@@ -871,7 +978,7 @@ impl Core {
         caps: (usize, usize, usize),
         kinds: (Bound<'py, PyType>, Bound<'py, PyType>),
     ) -> PyResult<Option<Bound<'py, PyTuple>>> {
-        let story = StoryIn { stem_line, form_line, raw, bounds, facts, extra: &extra };
+        let story = StoryIn { stem_line, form_line, raw, bounds, facts, extra: &extra, keys: None };
         let fields = [text_of(&texts.0)?, text_of(&texts.1)?, text_of(&texts.2)?];
         self.records(py, &story, fields, caps, kinds, None)
     }
@@ -894,12 +1001,26 @@ impl Core {
         languages: Vec<Option<Bound<'py, PyString>>>,
         stems_in: &Bound<'py, PyAny>,
     ) -> PyResult<Option<Bound<'py, PyTuple>>> {
-        let fields = [text_of(&texts.0)?, text_of(&texts.1)?, text_of(&texts.2)?];
-        let lines = self.key_lines(py, fields, stems_in)?;
         if languages.len() + 2 != self.streams.len() {
             return Err(PyValueError::new_err("a language for each stream after stem and form"));
         }
-        let all: Vec<&str> = lines.words.iter().map(|&(a, b)| &lines.raw[a..b]).collect();
+        let fields = [text_of(&texts.0)?, text_of(&texts.1)?, text_of(&texts.2)?];
+        let (all, offsets, bounds) = split_fields(fields);
+        let mut guard = self.words.try_lock().ok();
+        let mut own = FxHashMap::default();
+        let table = match guard.as_deref_mut() {
+            Some(t) => t,
+            None => &mut own, // another thread has the table: this story's words alone
+        };
+        self.learn(py, table, &all, stems_in)?;
+        let table = &*table;
+        let entries: Vec<&WordKeys> = all.iter().map(|w| &table[*w]).collect();
+        let looked = LookedUp {
+            raw: all.clone(),
+            keys: [0, 1].map(|k| entries.iter().map(|e| &*e.keys[k]).collect()),
+            ids: [0, 1].map(|k| entries.iter().map(|e| e.ids[k]).collect()),
+            steps: [0, 1].map(|k| entries.iter().map(|e| (e.firsts[k], &*e.roots[k])).collect()),
+        };
         let mut extra = Vec::with_capacity(languages.len());
         for (k, language) in languages.iter().enumerate() {
             extra.push(match language {
@@ -907,16 +1028,10 @@ impl Core {
                 Some(language) => self.stem_line(py, k + 1, &all, &|ws| stems_in.call1((ws, language)))?,
             });
         }
-        let story = StoryIn {
-            stem_line: &lines.stem,
-            form_line: &lines.form,
-            raw: &lines.raw,
-            bounds: lines.bounds,
-            facts,
-            extra: &extra,
-        };
-        self.records(py, &story, fields, caps, kinds, Some(&lines.offsets))
+        let story = StoryIn { stem_line: "", form_line: "", raw: "", bounds, facts, extra: &extra, keys: Some(&looked) };
+        self.records(py, &story, fields, caps, kinds, Some(&offsets))
     }
+
     /// Pattern hits in a story's two key lines, found and counted only: what the per-story scan costs
     /// (bench/rules_speed.py compares it with Hyperscan's scan of the same lines).
     fn scan_count(&self, stem_line: &str, form_line: &str) -> usize {
