@@ -179,9 +179,10 @@ def _entry(
     summary = cleaned_summary or clean(entry.get("media_description"))
     longest = max(contents, key=lambda c: len(c["value"])) if contents else None
     body = None
-    if longest:  # the summary is often a copy of the content: clean it once
-        raw_body = (longest["value"], _is_html(longest))
-        body = cleaned_summary if raw_body == raw_summary else clean(*raw_body)
+    if longest:  # the summary is often a copy of the content: clean it once (as markup or not, text
+        raw_body = (longest["value"], _is_html(longest))  # without a tag cleans alike)
+        same = raw_body[0] == raw_summary[0] and (raw_body[1] == raw_summary[1] or "<" not in raw_body[0])
+        body = cleaned_summary if same else clean(*raw_body)
     if not (title or summary or body):
         return None
     guid = entry.get("id") or None
