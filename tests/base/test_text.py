@@ -75,3 +75,13 @@ def test_simple_reader_agrees_on_the_feed_corpus(shared_corpora: Path) -> None:
                         answered += 1
                         assert simple == parser_text(value), path
     assert total and answered / total > 0.5  # it must carry the common case, or it buys nothing
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.lists(st.sampled_from([" ", "  ", "\t", "\u00a0", "\u2009", "\u3000", "\u200b", "a", "é", "\n", "\r"]),
+                     max_size=30).map("".join))
+def test_squeezing_replaces_each_run_of_spaces_by_one(text: str) -> None:
+    """The fast paths (ASCII, plain spaces, only the runs that change) equal the plain substitution."""
+    from wirewatch.text import _SPACES, _squeeze
+
+    assert _squeeze(text) == _SPACES.sub(" ", text)
