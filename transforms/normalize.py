@@ -49,17 +49,14 @@ class _Extracted:
 def _strip_furniture(lines: list[str], found: _Extracted) -> list[str]:
     kept = []
     for line in lines:
-        if furniture.is_ui_line(line) or furniture.is_trailer(line) or furniture.is_editor_note(line):
+        maybe = furniture.maybe_furniture(line)  # False for most lines: no classifier below but two can take it
+        if maybe and (furniture.is_ui_line(line) or furniture.is_trailer(line) or furniture.is_editor_note(line)):
             continue
-        name = furniture.self_described_agency(line)
+        name = furniture.self_described_agency(line) or furniture.agency(line)
         if name:
             found.credit = found.credit or name
             continue
-        name = furniture.agency(line)
-        if name:
-            found.credit = found.credit or name
-            continue
-        name = furniture.byline(line)
+        name = furniture.byline(line) if maybe else None
         if name:
             person, comma, outlet = name.rpartition(",")  # "By Jane Doe, Reuters"
             if comma and person.strip() and furniture.agency(outlet):

@@ -69,3 +69,61 @@ def test_clean_text_squeezes_spaces_as_line_by_line(text):
     text_nfc = unicodedata.normalize("NFC", text)
     lines = (_SPACES.sub(" ", line).strip() for line in text_nfc.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     assert clean_text(text) == "\n".join(line for line in lines if line)
+
+
+def _classified(line):
+    """Whether a line classifier of transforms.furniture that matches from the line's start takes ``line``."""
+    from wirewatch.transforms import furniture
+
+    return bool(furniture.is_ui_line(line) or furniture.is_trailer(line) or furniture.is_editor_note(line)
+                or furniture.byline(line) is not None)
+
+
+def _self_described_plainly(line):
+    """furniture.self_described_agency without its look for the words first."""
+    import re
+
+    from wirewatch.transforms import furniture
+
+    if not furniture._SELF_DESCRIPTION.search(line):
+        return None
+    return furniture.agency(re.split(r"\s+is\s+", line, maxsplit=1)[0])
+
+
+# Pieces of furniture and of prose, in both cases, with the whitespace str.strip and \s take (no-break,
+# ideographic, vertical tab, information separators) and the characters that IGNORECASE matches beyond lower()
+_PIECES = st.sampled_from([
+    "By", "by:", "BY ", "Reporting by", "Photo:", "REUTERS/", "AFP/", "(", ")", "Adds", "(Updates", "Subscribe",
+    "sign up for", "Share this story", "©", "(c) 2024", "Copyright", "is a", "is the", "news agency", "Newswire",
+    "founded in 1851", "Reuters", "Jane Doe", "John", " ", "  ", "\t", "\u00a0", "\u3000", "\x0b", "\x1c", "-",
+    "—", "*", ".", "|", ",", ";", "and", "in Paris", "the ministry said", "K", "ſ", "İ", "12", "Editing by",
+    "Read more", "Advertisement", "scroll to continue", "trending", "wire service", "Correspondent", "IS A",
+    "Is The", "FOUNDED IN 1851", "an", "The Associated Press", "\u0130s a", "is\u00a0a", "News Agency",
+])
+
+
+@settings(max_examples=1500)
+@given(st.lists(_PIECES, max_size=8).map("".join))
+@example("Reuters is a news agency founded in 1851 …")
+@example("   Reporting by John Irish; Editing by Alison Williams \u00a0")
+@example("(Adds comments, detail)")
+@example("Reuters is the news agency of record")
+@example("Reuters is fine, founded \u0131n 1851")  # IGNORECASE takes the dotless i for an i, lower() does not
+def test_a_line_maybe_furniture_rules_out_is_taken_by_no_classifier_and_self_descriptions_are_found(line):
+    from wirewatch.transforms import furniture
+
+    assert furniture.maybe_furniture(line) or not _classified(line)
+    assert furniture.self_described_agency(line) == _self_described_plainly(line)
+
+
+def test_maybe_furniture_rules_out_no_line_of_the_test_stories():
+    from pathlib import Path
+
+    from wirewatch.transforms import furniture
+
+    root = Path(__file__).resolve().parents[1] / "data"
+    lines = {line for path in root.rglob("*") if path.is_file() and path.stat().st_size < 2_000_000
+             for line in path.read_text("utf-8", errors="replace").splitlines()}
+    missed = [line for line in lines if not furniture.maybe_furniture(line) and _classified(line)]
+    assert len(lines) > 1000 and not missed
+    assert [furniture.self_described_agency(line) for line in lines] == list(map(_self_described_plainly, lines))
