@@ -11,6 +11,8 @@ from typing import Any, Generic, Iterable, Iterator, NamedTuple, Sequence, TypeV
 
 import snowballstemmer
 
+from wirewatch.transforms.rulelang.compiled import word_splitter
+
 try:  # PyStemmer: the same Snowball algorithms compiled (tests/transforms/test_tokens.py compares the two)
     from Stemmer import Stemmer as _compiled_stemmer
 except ImportError:  # pragma: no cover - the pure-Python stemmers give the same stems, slower
@@ -51,22 +53,34 @@ def tokenize(text: str) -> list[Token]:
 # The same words as ``tokenize`` in one C-level pass: a trailing possessive 's is matched but not captured.
 _WORD_NO_POSSESSIVE = re.compile(r"(\w+(?:['’](?![sS]\b(?!['’]\w))\w+)*)(?:['’][sS]\b(?!['’]\w))?")
 _RUN = re.compile(r"\w+")  # the same words in a text without apostrophes, found faster
+# The compiled core's splitter (transforms/rulelang/compiled.py), which with ``pieces=False`` gives these
+# words and their starts in one pass; None where the core is not built, is turned off or has other Unicode
+# tables (the regexes above then split).
+_compiled_split = word_splitter()
 
 
 class Words:
     """The words of one text in a compact form: the words as written (``tokenize``'s words, possessive 's
-    dropped) in one list, their start offsets and case-folded keys in parallel lists made on first use.
+    dropped) in one list, their start offsets and case-folded keys in parallel lists (the starts come with
+    the words from the compiled splitter, else are made on first use, as the keys are).
     Made once per story (``StoryWords``) and read by fingerprinting, geotagging and the rule view instead of
     each tokenising the text again; never serialised."""
 
     __slots__ = ("text", "words", "_starts", "_folded")
+    words: list[str]
 
     def __init__(self, text: str) -> None:
         self.text = text
-        simple = "'" not in text and "’" not in text
-        self.words: list[str] = (_RUN if simple else _WORD_NO_POSSESSIVE).findall(text)
-        self._starts: list[int] | None = None
         self._folded: list[str] | None = None
+        self._starts: list[int] | None = None
+        if _compiled_split is not None:
+            try:
+                self.words, self._starts = _compiled_split(text, False)
+                return
+            except UnicodeEncodeError:  # a lone surrogate, which the compiled core cannot read
+                pass
+        simple = "'" not in text and "’" not in text
+        self.words = (_RUN if simple else _WORD_NO_POSSESSIVE).findall(text)
 
     @classmethod
     def from_pieces(cls, text: str, words: list[str], starts: list[int]) -> "Words":

@@ -106,31 +106,58 @@ def test_stemming_in_threads_gives_the_single_thread_stems_and_keeps_the_cache_c
 EDGY = st.text(alphabet="aSsbK'’ _-9ßﬀİΣςé中한\n\t.", max_size=60)
 
 
+def _both_splits(text):
+    """``Words(text)`` as the compiled splitter makes it (where the core is built) and as the regexes do."""
+    from wirewatch.transforms import tokens
+
+    compiled = tokens._compiled_split
+    made = [Words(text)] if compiled is not None else []
+    tokens._compiled_split = None
+    try:
+        made.append(Words(text))
+    finally:
+        tokens._compiled_split = compiled
+    return made
+
+
+def test_the_compiled_splitter_splits_the_words_where_the_core_is_built():
+    from wirewatch.transforms import tokens
+    from wirewatch.transforms.rulelang.compiled import wanted
+
+    assert (tokens._compiled_split is not None) == wanted()
+
+
+# Text with the characters that decide word edges: apostrophes (both), possessives, digits, underscores,
+# accents, letters whose case folding changes length (ß, ﬀ, İ), Greek final sigma, Han and Hangul, spaces,
+# and a lone surrogate (which the compiled splitter cannot read).
+EDGY = st.text(alphabet="aSsbK'’ _-9ßﬀİΣςé中한\n\t.\ud800", max_size=60)
+
+
 @given(EDGY)
 def test_shared_words_are_the_tokens(text):
-    words = Words(text)
     tokens = tokenize(text)
-    assert words.words == [t.text for t in tokens]
-    assert words.starts == [t.start for t in tokens]
-    assert [words.end(i) for i in range(len(words))] == [t.end for t in tokens]
-    assert words.folded == keys(tokens, stemmed=False)
+    for words in _both_splits(text):
+        assert words.words == [t.text for t in tokens]
+        assert words.starts == [t.start for t in tokens]
+        assert [words.end(i) for i in range(len(words))] == [t.end for t in tokens]
+        assert words.folded == keys(tokens, stemmed=False)
 
 
 @given(st.text(alphabet="aSsbK _-9ßﬀİΣςé中한\n\t.", max_size=60))
 def test_shared_words_of_text_without_apostrophes_are_the_tokens(text):
     # such text is split by a simpler pattern
-    words = Words(text)
-    assert words.words == [t.text for t in tokenize(text)]
-    assert words.starts == [t.start for t in tokenize(text)]
+    for words in _both_splits(text):
+        assert words.words == [t.text for t in tokenize(text)]
+        assert words.starts == [t.start for t in tokenize(text)]
 
 
 def test_shared_words_on_possessives_and_apostrophes():
     text = "Korea's O'Neill's rock'n'roll x's's Paris’ James’s 'twas ‘Iran’s’ KOREA’S Sam's Sam 9'S.S"
-    words = Words(text)
-    assert words.words == [t.text for t in tokenize(text)]
-    assert words.words == ["Korea", "O'Neill", "rock'n'roll", "x's", "Paris", "James", "twas", "Iran", "KOREA", "Sam", "Sam",
-                           "9", "S"]
-    assert words.starts == [t.start for t in tokenize(text)]  # "9'S.S": the second S, not the possessive's
+    for words in _both_splits(text):
+        assert words.words == [t.text for t in tokenize(text)]
+        assert words.words == ["Korea", "O'Neill", "rock'n'roll", "x's", "Paris", "James", "twas", "Iran", "KOREA",
+                               "Sam", "Sam", "9", "S"]
+        assert words.starts == [t.start for t in tokenize(text)]  # "9'S.S": the second S, not the possessive's
 
 
 def _every_phrase_at_every_word(phrases, keys):
