@@ -179,6 +179,14 @@ def _dateline_places(text: str, gazetteer: Gazetteer, languages: tuple[str, ...]
     return found
 
 
+@functools.lru_cache(maxsize=4096)
+def _known_dateline_places(text: str, gazetteer: Gazetteer,
+                           languages: tuple[str, ...]) -> tuple[tuple[Place, Span], ...]:
+    """``_dateline_places``, remembered: a wire's datelines repeat ("NEW YORK", "WASHINGTON"), and the places
+    (frozen records) follow from the text, the gazetteer and the languages alone."""
+    return tuple(_dateline_places(text, gazetteer, languages))
+
+
 def mentions(story: Story, gazetteer: Gazetteer, words: StoryWords | None = None) -> list[Mention]:
     """Every place mention of the story's dateline, title and body with its weight, in English and in the
     story's language (``Story.language``, where a connector or the language step set it) or script.
@@ -190,7 +198,7 @@ def mentions(story: Story, gazetteer: Gazetteer, words: StoryWords | None = None
     for field, text in texts:
         if not text:
             continue
-        found = (_dateline_places(text, gazetteer, languages, words.of(field)) if field == "dateline"
+        found = (_known_dateline_places(text, gazetteer, languages) if field == "dateline"
                  else find_places(text, field, gazetteer, languages, words.of(field)))
         for place, span in found:
             out.append(Mention(place, span, place.weight * FIELD_WEIGHTS[field]))

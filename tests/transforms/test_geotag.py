@@ -270,3 +270,14 @@ def test_features_in_one_pass_equal_each_feature_found_alone(rows, body_length):
     found = [geotag.Mention(Place(code, kind, text, weight), Span(field, start, start + len(text), text), weight * 2)
              for code, kind, weight, field, start, text in rows]
     assert geotag.features(found, body) == _features_one_at_a_time(found, body)
+
+
+def test_a_remembered_dateline_is_placed_by_the_gazetteer_asked(gazetteer):
+    from wirewatch.transforms.gazetteer import Gazetteer
+
+    story = Story(id="x", dateline="PARIS", body="The talks went on.")
+    assert [c.code for c in classify(story, gazetteer)[0]] == ["FR"]
+    assert classify(story, Gazetteer([], {}, {}))[0] == ()  # the same dateline, a gazetteer without Paris
+    assert [c.code for c in classify(story, gazetteer)[0]] == ["FR"]
+    spans = [s for c in classify(story, gazetteer)[0] for s in c.evidence]
+    assert [(s.field, s.start, s.end, s.text) for s in spans] == [("dateline", 0, 5, "PARIS")]
