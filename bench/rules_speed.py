@@ -8,8 +8,11 @@ load average and peak memory. Ratios first. Prints numbers; asserts nothing.
 - compiled: ``Matcher.match`` per story with the compiled core (story view, scan, candidates, evaluation,
   records): what the pipeline pays;
 - shared: the same with each story's words already split (``transforms.tokens.StoryWords``, made before the
-  rounds), as in the enrichment chain, where fingerprinting and the country tagger split them first;
-- core: the compiled core's part of it alone (``Engine.records`` on story views whose key lines are made);
+  rounds), as in the enrichment chain, where fingerprinting and the country tagger split them first (the
+  compiled core splits the texts itself, ``Core.match_texts``, and does not read them);
+- core: the compiled core's part of it alone (``Engine.records`` on story views made before the rounds: with
+  ``Core.match_texts``, splitting, key look-ups, scan, evaluation and records; with an older core, from the
+  views' key lines made before);
 - python: ``Matcher.match`` with ``WIREWATCH_NATIVE=0``;
 - before (with ``--against OLD``, another checkout, say ``git archive <commit> | tar -x -C OLD``, with its own
   build of the compiled core as ``OLD/wirewatch_native.abi3.so``): ``Matcher.match`` of that checkout;

@@ -226,28 +226,8 @@ impl Stream {
             return;
         }
         let keys: Vec<&str> = inner.split(' ').collect();
-        let ids: Vec<Option<u32>> = keys.iter().map(|k| self.vocab.get(*k).copied()).collect();
-        for i in 0..keys.len() {
-            let mut node = 0u32;
-            for j in i..keys.len() {
-                if let Some(set) = self.prefixes.get(&node) {
-                    let key = keys[j];
-                    for &n in &set.lengths {
-                        if n > key.len() {
-                            break;
-                        }
-                        if let Some(found) = key.get(..n).and_then(|p| set.patterns.get(p)) {
-                            out.extend(found.iter().map(|&pid| (i as u32, j as u32, pid)));
-                        }
-                    }
-                }
-                let Some(kid) = ids[j] else { break };
-                let Some(&child) = self.children.get(&((node as u64) << 32 | kid as u64)) else { break };
-                node = child;
-                let (a, b) = (self.end_at[node as usize] as usize, self.end_at[node as usize + 1] as usize);
-                out.extend(self.ends[a..b].iter().map(|&pid| (i as u32, j as u32, pid)));
-            }
-        }
+        let ids: Vec<u32> = keys.iter().map(|k| self.vocab.get(*k).copied().unwrap_or(NONE)).collect();
+        self.scan_keys(&keys, &ids, None, out);
     }
 
     /// What the walk from the trie's root makes of one key: (its key id, the node that id leads to from the
@@ -256,46 +236,33 @@ impl Stream {
     fn first_step(&self, key: &str) -> (u32, u32, Box<[u32]>) {
         let id = self.vocab.get(key).copied().unwrap_or(NONE);
         let first = if id == NONE { NONE } else { self.children.get(&(id as u64)).copied().unwrap_or(NONE) };
-        let mut roots = Vec::new();
-        if let Some(set) = self.prefixes.get(&0) {
-            for &n in &set.lengths {
-                if n > key.len() {
-                    break;
-                }
-                if let Some(found) = key.get(..n).and_then(|p| set.patterns.get(p)) {
-                    roots.extend_from_slice(found);
-                }
-            }
-        }
+        let roots: Vec<u32> = self.prefixes.get(&0).map_or(Vec::new(), |set| set.find(key).flatten().copied().collect());
         (id, first, roots.into())
     }
 
     /// `scan` over a line's keys already looked up: `ids` the key ids (NONE when not in the vocabulary),
-    /// `steps` each key's `first_step` node and root prefix codes. The same hits in the same order.
-    fn scan_keys(&self, keys: &[&str], ids: &[u32], steps: &[(u32, &[u32])], out: &mut Vec<(u32, u32, u32)>) {
+    /// `steps` (when given) each key's `first_step` node and root prefix codes.
+    fn scan_keys(&self, keys: &[&str], ids: &[u32], steps: Option<&[(u32, &[u32])]>, out: &mut Vec<(u32, u32, u32)>) {
         out.clear();
         if self.size == 0 {
             return;
         }
         for i in 0..keys.len() {
-            let (first, roots) = steps[i];
-            out.extend(roots.iter().map(|&pid| (i as u32, i as u32, pid)));
-            if first == NONE {
-                continue;
+            let (mut node, mut j) = (0u32, i);
+            if let Some(steps) = steps {
+                let (first, roots) = steps[i];
+                out.extend(roots.iter().map(|&pid| (i as u32, i as u32, pid)));
+                if first == NONE {
+                    continue;
+                }
+                node = first;
+                self.ends_at(node, (i as u32, i as u32), out);
+                j += 1;
             }
-            let mut node = first;
-            let (a, b) = (self.end_at[node as usize] as usize, self.end_at[node as usize + 1] as usize);
-            out.extend(self.ends[a..b].iter().map(|&pid| (i as u32, i as u32, pid)));
-            for j in i + 1..keys.len() {
+            while j < keys.len() {
                 if let Some(set) = self.prefixes.get(&node) {
-                    let key = keys[j];
-                    for &n in &set.lengths {
-                        if n > key.len() {
-                            break;
-                        }
-                        if let Some(found) = key.get(..n).and_then(|p| set.patterns.get(p)) {
-                            out.extend(found.iter().map(|&pid| (i as u32, j as u32, pid)));
-                        }
+                    for found in set.find(keys[j]) {
+                        out.extend(found.iter().map(|&pid| (i as u32, j as u32, pid)));
                     }
                 }
                 let kid = ids[j];
@@ -304,10 +271,27 @@ impl Stream {
                 }
                 let Some(&child) = self.children.get(&((node as u64) << 32 | kid as u64)) else { break };
                 node = child;
-                let (a, b) = (self.end_at[node as usize] as usize, self.end_at[node as usize + 1] as usize);
-                out.extend(self.ends[a..b].iter().map(|&pid| (i as u32, j as u32, pid)));
+                self.ends_at(node, (i as u32, j as u32), out);
+                j += 1;
             }
         }
+    }
+
+    /// The whole-key patterns ending at `node`, as hits from key `first` to key `last`.
+    #[inline]
+    fn ends_at(&self, node: u32, (first, last): (u32, u32), out: &mut Vec<(u32, u32, u32)>) {
+        let (a, b) = (self.end_at[node as usize] as usize, self.end_at[node as usize + 1] as usize);
+        out.extend(self.ends[a..b].iter().map(|&pid| (first, last, pid)));
+    }
+}
+
+impl PrefixSet {
+    /// The owner codes of the patterns `key` starts with, shortest first.
+    fn find<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a Vec<u32>> + 'a {
+        self.lengths
+            .iter()
+            .take_while(move |&&n| n <= key.len())
+            .filter_map(move |&n| key.get(..n).and_then(|p| self.patterns.get(p)))
     }
 }
 
@@ -484,7 +468,7 @@ impl Core {
         let lines = [story.stem_line, story.form_line].into_iter().chain(story.extra.iter().map(String::as_str));
         for (k, (stream, line)) in self.streams.iter().zip(lines).enumerate() {
             match story.keys {
-                Some(l) if k < 2 => stream.scan_keys(&l.keys[k], &l.ids[k], &l.steps[k], &mut found_patterns),
+                Some(l) if k < 2 => stream.scan_keys(&l.keys[k], &l.ids[k], Some(&l.steps[k]), &mut found_patterns),
                 _ => stream.scan(line, &mut found_patterns),
             }
             for &(_, _, code) in &found_patterns {
