@@ -15,6 +15,7 @@ import xml.parsers.expat
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from feedparser import encodings as feedparser_encodings
 from feedparser.mixin import _FeedParserMixin
 
 from wirewatch.connectors.parsing import prolog as xmlprolog
@@ -84,9 +85,19 @@ def check(data: bytes, headers: Mapping[str, str]) -> Plain | str:
     if encoding.codec is not None:  # read as feedparser decodes it, declared UTF-8 as it then is
         if bom:
             return "a UTF-8 byte-order mark on a document in another encoding"
-        body = transcoded(body, encoding.codec, prolog.end)
-        if body is None:
-            return f"not {encoding.codec}, as feedparser would first read it"
+        converted = transcoded(body, encoding.codec, prolog.end)
+        if converted is None:  # (feedparser tries others)
+            encoding = _override(body, encoding, prolog.end)
+            if isinstance(encoding, str):
+                return encoding
+            converted = transcoded(body, encoding.codec or "", prolog.end)
+        body = converted or b""
+        prolog = xmlprolog.scan(body)
+    elif not bom and not body.isascii() and not _decodes(body, "utf-8"):  # (a well-formed one is UTF-8)
+        encoding = _override(body, encoding, prolog.end)
+        if isinstance(encoding, str):
+            return encoding
+        body = transcoded(body, encoding.codec or "", prolog.end) or b""
         prolog = xmlprolog.scan(body)
     if prolog.root is None:
         return "no root element after the prolog"
@@ -169,6 +180,8 @@ def transcoded(body: bytes, codec: str, root: int) -> bytes | None:
 class _Encoding:
     note: str | None
     codec: str | None  # what to decode from, when not UTF-8 already (or the declaration names another)
+    chosen: str = "utf-8"  # feedparser's first choice
+    declared: str = ""  # the XML declaration's
 
 
 def _encoding(body: bytes, root: int, headers: Mapping[str, str]) -> _Encoding | str:
@@ -192,15 +205,38 @@ def _encoding(body: bytes, root: int, headers: Mapping[str, str]) -> _Encoding |
     else:
         chosen = xml_encoding or "utf-8"
     chosen = "gb18030" if chosen == "gb2312" else chosen  # (as feedparser widens it)
-    if chosen in _ASCII and not body.isascii():
-        return f"encoding {chosen} on bytes that are not ASCII"  # (feedparser tries other encodings)
     note = None
     if headers and not acceptable:
         shown = headers.get("content-type")
         note = f"survivable: NonXMLContentType: {shown} is not an XML media type" if "content-type" in headers \
             else "survivable: NonXMLContentType: no Content-type specified"
     plain = chosen in _UTF8 and xml_encoding in _UTF8 | {""}
-    return _Encoding(note, None if plain else chosen)
+    return _Encoding(note, None if plain else chosen, chosen, xml_encoding)
+
+
+def _override(body: bytes, first: _Encoding, root: int) -> _Encoding | str:
+    """feedparser's encoding where the one it chose first does not decode ``body``: the first of the
+    declared one, UTF-8, Windows-1252 and ISO-8859-2 that does (and is not the first), with the note it
+    then leaves instead of any other; else why not. (It would try a chardet guess before UTF-8: none may
+    be installed.)"""
+    if feedparser_encodings.chardet is not None:
+        return f"not {first.chosen}, and feedparser would ask chardet"
+    tried = {first.chosen}
+    for codec in (first.declared, "utf-8", "windows-1252", "iso-8859-2"):
+        if codec and codec not in tried:
+            tried.add(codec)
+            if _decodes(body, codec):
+                note = f"survivable: CharacterEncodingOverride: document declared as {first.chosen}, but parsed as {codec}"
+                return _Encoding(note, codec, codec, first.declared)
+    return f"not {first.chosen} nor any encoding feedparser tries next"
+
+
+def _decodes(body: bytes, codec: str) -> bool:
+    try:
+        body.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        return False
+    return True
 
 
 def _root(body: bytes) -> tuple[str, dict[str, str], dict[str, str]] | str:
