@@ -87,9 +87,9 @@ pub(crate) struct Hits<'a> {
     generation: u32,
 }
 
-impl Hits<'_> {
+impl<'a> Hits<'a> {
     #[inline]
-    pub(crate) fn get(&self, tid: u32) -> Option<&Vec<Occ>> {
+    pub(crate) fn get(&self, tid: u32) -> Option<&'a Vec<Occ>> {
         let [stamp, slot, ..] = self.terms[tid as usize];
         if stamp == self.generation {
             Some(&self.lists[slot as usize])

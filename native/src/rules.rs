@@ -18,13 +18,17 @@
 //!   credit and publisher " value ", as the fact holds words); NOT (f64 weight, node); AND, OR (f64
 //!   weight, u32 count, nodes); NEAR, ONEAR (f64 weight, u32 distance, node, node).
 
+use std::borrow::Cow;
+
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple};
 
 use crate::{Hits, Occ, FIELD_COUNT};
 
-type Res = Option<(f64, Vec<Occ>)>;
+/// A clause's score and occurrences when it holds: a term's occurrence list is borrowed, not copied (most
+/// clauses evaluated belong to rules that do not fire).
+type Res<'a> = Option<(f64, Cow<'a, [Occ]>)>;
 
 const NO_SCOPE: u32 = u32::MAX;
 const LEAF: u8 = 0;
@@ -364,14 +368,14 @@ impl<'a, 'py> Eval<'a, 'py> {
         Ok(self.facts.as_ref().unwrap())
     }
 
-    fn leaf(&self, c: &mut Cur<'_>) -> Res {
+    fn leaf(&self, c: &mut Cur<'_>) -> Res<'a> {
         let scope = c.u32();
         let weight = c.f64();
         let n = c.u32() as usize;
         let mut tids = c.ids(n);
         if n == 1 && scope == NO_SCOPE {
             let occs = self.hits.get(tids.next().unwrap())?;
-            return Some((weight * occs.len() as f64, occs.clone()));
+            return Some((weight * occs.len() as f64, Cow::Borrowed(occs)));
         }
         let mut occs: Vec<Occ> = Vec::new();
         for t in tids {
@@ -389,11 +393,11 @@ impl<'a, 'py> Eval<'a, 'py> {
             occs.sort_unstable();
             occs.dedup();
         }
-        Some((weight * occs.len() as f64, occs))
+        Some((weight * occs.len() as f64, Cow::Owned(occs)))
     }
 
     /// The node at `at`.
-    fn node(&mut self, at: usize) -> PyResult<Res> {
+    fn node(&mut self, at: usize) -> PyResult<Res<'a>> {
         let mut c = Cur { b: self.code, at };
         let kind = c.u8();
         c.u32(); // size
@@ -415,14 +419,14 @@ impl<'a, 'py> Eval<'a, 'py> {
                     4 => facts.credit.contains(value),
                     _ => facts.publisher.contains(value),
                 };
-                if holds { Some((weight, Vec::new())) } else { None }
+                if holds { Some((weight, Cow::Borrowed(&[][..]))) } else { None }
             }
             NOT => {
                 let weight = c.f64();
                 if self.node(c.at)?.is_some() {
                     None
                 } else {
-                    Some((if weight == 1.0 { 0.0 } else { weight }, Vec::new()))
+                    Some((if weight == 1.0 { 0.0 } else { weight }, Cow::Borrowed(&[][..])))
                 }
             }
             AND | OR => {
@@ -430,7 +434,7 @@ impl<'a, 'py> Eval<'a, 'py> {
                 let n = c.u32();
                 let mut at = c.at;
                 let mut score = 0.0;
-                let mut occs = Vec::new();
+                let mut occs: Cow<'a, [Occ]> = Cow::Borrowed(&[]);
                 let mut held = false;
                 for _ in 0..n {
                     match self.node(at)? {
@@ -439,7 +443,11 @@ impl<'a, 'py> Eval<'a, 'py> {
                         Some((s, o)) => {
                             held = true;
                             score += s;
-                            occs.extend(o);
+                            if occs.is_empty() {
+                                occs = o;
+                            } else {
+                                occs.to_mut().extend_from_slice(&o);
+                            }
                         }
                     }
                     at += self.size(at);
@@ -453,7 +461,7 @@ impl<'a, 'py> Eval<'a, 'py> {
                 let Some((_, a)) = self.node(left)? else { return Ok(None) };
                 let Some((_, b)) = self.node(left + self.size(left))? else { return Ok(None) };
                 let pairs = within(&a, &b, distance, kind == ONEAR);
-                if pairs.is_empty() { None } else { Some((weight * pairs.len() as f64, pairs)) }
+                if pairs.is_empty() { None } else { Some((weight * pairs.len() as f64, Cow::Owned(pairs))) }
             }
             _ => return Err(PyValueError::new_err("a damaged rule")),
         })
@@ -475,7 +483,7 @@ impl<'a, 'py> Eval<'a, 'py> {
                 let at = c.at;
                 Ok(match self.node(at)? {
                     Some((score, occs)) if threshold.is_none_or(|t| score >= t) => {
-                        Some((score, occs, Clause::At(at + self.size(at))))
+                        Some((score, occs.into_owned(), Clause::At(at + self.size(at))))
                     }
                     _ => None,
                 })
@@ -492,7 +500,7 @@ impl<'a, 'py> Eval<'a, 'py> {
                     if let Some((s, o)) = self.node(at)? {
                         held.push(text);
                         score += s;
-                        occs.extend(o);
+                        occs.extend_from_slice(&o);
                     }
                     let mut t = Cur { b: self.code, at: text };
                     t.skip_str();
