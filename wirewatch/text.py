@@ -136,8 +136,6 @@ LOOKS_HTML = re.compile(
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _ODD_SPACES = re.compile(r"[\t\u00a0\u2000-\u200b\u202f\u205f\u3000]")  # _SPACES less the plain space
 _SPACE_RUNS = re.compile(r"  +")
-# The runs _SPACES.sub changes: two or more, or one odd space (a single plain space is left as it is).
-_CHANGED_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]{2,}|[\t\u00a0\u2000-\u200b\u202f\u205f\u3000]")
 
 def clean_text(text: str) -> str:
     """Plain, NFC, one paragraph a line: HTML removed, entities decoded, stray escapes (``\\’``) repaired."""
@@ -159,10 +157,13 @@ def clean_text(text: str) -> str:
 
 def _squeeze(text: str) -> str:
     """Each run of _SPACES as one space. _SPACES never matches a line break, so this equals squeezing line by
-    line; text with plain spaces only needs just its runs of two or more replaced (the common case, faster),
-    and other text only the runs that change."""
-    if ("\t" in text) if text.isascii() else _ODD_SPACES.search(text):  # (the one odd space in ASCII)
-        return _CHANGED_SPACES.sub(" ", text)
+    line. Each odd space becomes a plain one first (the same runs, as long), then each run of two or more
+    plain spaces one (a single space costs nothing, and ASCII text has one odd space only: the tab)."""
+    if text.isascii():
+        if "\t" in text:
+            text = text.replace("\t", " ")
+    else:
+        text = _ODD_SPACES.sub(" ", text)
     return _SPACE_RUNS.sub(" ", text) if "  " in text else text
 
 
