@@ -161,6 +161,13 @@ ATTACK_BODIES = {
     "spaced": b"\n \r\n" + BILLION_LAUGHS % (b"rss", DOCS["rss"].replace(b"REF", b"l9")),
     "renamed": BILLION_LAUGHS % (b"rss", DOCS["rss"].replace(b"REF", b"l9").replace(
         b"<rss", b"<rss xmlns:content='http://purl.org/rss/1.0/modules/content'", 1)),
+    # the later rewrites and readers: bytes in the encoding feedparser falls back to (transcoded), RSS in
+    # UserLand's namespace (undeclared), and a description holding elements (read again with lxml)
+    "windows-1252": BILLION_LAUGHS % (b"rss", DOCS["rss"].replace(b"REF", b"l9").replace(b"<title>t", b"<title>\xe9")),
+    "userland": BILLION_LAUGHS % (b"rss", DOCS["rss"].replace(b"REF", b"l9").replace(
+        b"<rss", b"<rss xmlns='http://backend.userland.com/rss2'", 1)),
+    "written": EXTERNAL % (b"rss", DOCS["rss"].replace(b"REF", b"secret").replace(
+        b"<guid>", b"<description><p>&secret;</p></description><guid>")),
 }
 
 
