@@ -108,11 +108,13 @@ def _run_beam(files: list[str], outputs: Outputs, watchlist: WatchList, *, keep_
 
     from wirewatch.connectors.archive.beamio import WriteParquetArchive
     from wirewatch.connectors.files.beamio import WriteArchive, WriteJsonLines
+    from wirewatch.pipelines import warmstart
     from wirewatch.transforms.ptransforms import EnrichStories, RaiseAlerts
 
     with beam.Pipeline(options=options(pipeline_args)) as p:
         stories, dead_read = read_inputs(p, files, tally)
-        enriched, dead_enrich = stories | "EnrichStories" >> EnrichStories(watchlist)
+        # the workers load the gazetteer from the compiled cache, as the local engine does, not build it
+        enriched, dead_enrich = stories | "EnrichStories" >> EnrichStories(watchlist, gazetteer=warmstart.gazetteer)
         alerts = enriched | "RaiseAlerts" >> RaiseAlerts(watchlist)
         order = enriched_order(keep_input_order)
         _ = enriched | "WriteStories" >> WriteJsonLines(str(outputs.stories), order)

@@ -19,6 +19,7 @@ from wirewatch.transforms.spread import DEFAULT_POLICY, SpreadPolicy
 from wirewatch.transforms.dedupe import fingerprint
 from wirewatch.transforms.normalize import normalize
 from wirewatch.records import Cluster, DeadLetter, Story, StoryAlerts
+from wirewatch.transforms.gazetteer import Gazetteer
 from wirewatch.transforms.rules import WatchList
 from wirewatch.transforms.steps import (
     classifier, dead_letter, matched_alone, read_alone, rule_matcher, settled,
@@ -57,13 +58,14 @@ class NormalizeStories(beam.PTransform):
 
 
 class _ReadAlone(beam.DoFn):
-    """steps.read_alone on each raw story; its dead letters go to the ``deadletter`` output."""
+    """steps.read_alone on each raw story; its dead letters go to the ``deadletter`` output. ``gazetteer``:
+    what gives the gazetteer in the worker (the compiled cache's loader), else the one built there."""
 
-    def __init__(self, watchlist: WatchList | None) -> None:
-        self.watchlist = watchlist
+    def __init__(self, watchlist: WatchList | None, gazetteer: Callable[[], Gazetteer] | None = None) -> None:
+        self.watchlist, self.gazetteer = watchlist, gazetteer
 
     def setup(self) -> None:
-        self.fn = read_alone(watchlist=self.watchlist)
+        self.fn = read_alone(self.gazetteer() if self.gazetteer is not None else None, watchlist=self.watchlist)
 
     def process(self, story: Story) -> Iterable[Any]:
         found = self.fn(story)
@@ -83,14 +85,15 @@ class EnrichBoundedStories(beam.PTransform):
     clusters whatever the bundle order. One gather of the stories instead of a step, pickled hand-over and
     shuffle for each of those stages."""
 
-    def __init__(self, watchlist: WatchList, spread: SpreadPolicy = DEFAULT_POLICY) -> None:
+    def __init__(self, watchlist: WatchList, spread: SpreadPolicy = DEFAULT_POLICY,
+                 gazetteer: Callable[[], Gazetteer] | None = None) -> None:
         super().__init__()
-        self.watchlist, self.spread = watchlist, spread
+        self.watchlist, self.spread, self.gazetteer = watchlist, spread, gazetteer
 
     def expand(self, stories: beam.PCollection) -> tuple:
         alone = matched_alone(self.watchlist)
         read = stories | "ReadEachStory" >> beam.ParDo(
-            _ReadAlone(self.watchlist if alone else None)).with_outputs(DEAD, main="main")
+            _ReadAlone(self.watchlist if alone else None, self.gazetteer)).with_outputs(DEAD, main="main")
         done = (
             read.main
             | "GatherStories" >> beam.combiners.ToList().without_defaults()  # no side input: empty gives none
@@ -240,16 +243,19 @@ NO_DEDUPE = Dedupe("none")
 class EnrichStories(beam.PTransform):
     """Raw stories -> (enriched stories, dead letters): normalize, dedupe, classify, match, step by step. The
     one chain every mode runs (replay, enrich, backtest, explain, the streaming job); ``dedupe`` says how
-    clusters are assigned. Every stage's dead letters come out together."""
+    clusters are assigned. Every stage's dead letters come out together. ``gazetteer`` (batch dedupe only):
+    a function the workers call for the gazetteer, such as the compiled cache's loader; None builds it."""
 
-    def __init__(self, watchlist: WatchList, dedupe: Dedupe = Dedupe(), spread: SpreadPolicy = DEFAULT_POLICY) -> None:
+    def __init__(self, watchlist: WatchList, dedupe: Dedupe = Dedupe(), spread: SpreadPolicy = DEFAULT_POLICY,
+                 gazetteer: Callable[[], Gazetteer] | None = None) -> None:
         super().__init__()
-        self.watchlist, self.dedupe, self.spread = watchlist, dedupe, spread
+        self.watchlist, self.dedupe, self.spread, self.gazetteer = watchlist, dedupe, spread, gazetteer
 
     def expand(self, stories: beam.PCollection) -> tuple:
         d = self.dedupe
         if d.mode == "batch":
-            return stories | "EnrichBoundedStories" >> EnrichBoundedStories(self.watchlist, self.spread)
+            return stories | "EnrichBoundedStories" >> EnrichBoundedStories(
+                self.watchlist, self.spread, gazetteer=self.gazetteer)
         normalized, dead_normalize = stories | "NormalizeStories" >> NormalizeStories()
         if d.mode == "online":
             clustered, dead_dedupe = normalized | "DedupeStories" >> AssignClustersOnline(

@@ -114,3 +114,17 @@ def test_the_bounded_chain_dead_letters_failed_places_and_matches_and_still_clus
         assert_that(dead | beam.Map(lambda d: (str(d.origin), d.stage, d.reason, d.raw is not None)),
                     equal_to([("f.jsonl:1", "classify", "ValueError: no places for b", True),
                               ("f.jsonl:3", "match", "ValueError: no rules for c", True)]), label="Dead")
+
+
+def _no_places():
+    from wirewatch.transforms.gazetteer import Gazetteer
+
+    return Gazetteer([], {}, {})
+
+
+def test_the_bounded_chain_places_stories_with_the_gazetteer_it_is_given():
+    story = Story(id="p", body="PARIS (Reuters) - The French government said on Monday that talks in Paris went on.")
+    for gazetteer, codes in ((None, ["FR"]), (_no_places, [])):
+        with TestPipeline(argv=OPTIONS) as p:
+            enriched, _ = p | beam.Create([story]) | EnrichStories(default_watchlist(), gazetteer=gazetteer)
+            assert_that(enriched | beam.Map(lambda e: [c.code for c in e.countries]), equal_to([codes]))
