@@ -71,12 +71,13 @@ def minhash(words: list[str]) -> bytes:
     # min((h * a + b) >> 32) is min(h * a + b) >> 32, the shift being monotone, so only 64 values shift.
     if len(words) >= SHINGLE:
         shingles: Any = map(" ".join, zip(*(words[k:] for k in range(SHINGLE))))
+        count = len(words) - SHINGLE + 1
     else:
-        shingles = (" ".join(words),)
-    hashes = np.array(list(map(xxhash.xxh64_intdigest, map(str.encode, shingles))), dtype=np.uint64)
+        shingles, count = (" ".join(words),), 1
+    hashes = np.fromiter(map(xxhash.xxh64_intdigest, map(str.encode, shingles)), dtype=np.uint64, count=count)
     permuted = np.multiply.outer(hashes, _A)  # multiply-shift hashing: array arithmetic wraps around silently
     permuted += _B
-    return (permuted.min(axis=0) >> np.uint64(32)).astype("<u4").tobytes()
+    return (np.minimum.reduce(permuted, axis=0) >> np.uint64(32)).astype("<u4").tobytes()
 
 
 def _numbers(words: list[str]) -> frozenset[str]:
