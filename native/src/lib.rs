@@ -14,6 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFloat, PyList, PyString, PyTuple, PyType};
 use pyo3::{ffi, intern};
 
+mod pages;
 mod rules;
 mod unicode;
 mod words;
@@ -66,7 +67,7 @@ impl Scratch {
     fn new(anchor_at: &[u32]) -> Self {
         Scratch {
             generation: 0,
-            terms: anchor_at.windows(2).map(|w| [0, 0, w[0], w[1]]).collect(),
+            terms: pages::in_huge_pages(anchor_at.windows(2).map(|w| [0, 0, w[0], w[1]]).collect()),
             lists: Vec::new(),
             found: Vec::new(),
             candidates: Vec::new(),
@@ -112,7 +113,7 @@ struct Core {
     facts: FxHashMap<(String, String), u32>, // (country|region, value) -> fact id
     scratch: Mutex<Scratch>,
     stems: Mutex<Vec<FxHashMap<Box<str>, Box<str>>>>, // per stem stream: word as written -> key (match_texts)
-    words: Mutex<FxHashMap<Box<str>, WordKeys>>, // word as written -> its stem and form keys (match_texts)
+    words: Mutex<WordTable>, // word as written -> its stem and form keys (match_texts)
 }
 
 /// Asks for the cache line at `p` ahead of its use (a hint: never faults, does nothing elsewhere than x86-64).
@@ -573,6 +574,13 @@ fn text_of<'a>(t: &'a Option<Bound<'_, PyString>>) -> PyResult<Option<&'a str>> 
 /// caches are).
 const STEMS_MAX: usize = 500_000;
 
+/// Words as written -> their keys (`WordKeys`, in `keys` at the index the map gives).
+#[derive(Default)]
+struct WordTable {
+    index: FxHashMap<Box<str>, u32>,
+    keys: Vec<WordKeys>,
+}
+
 /// A word's keys as the stem and form streams read them: the key, its id in the stream's vocabulary and
 /// the first step of the trie walk from it (`Stream::first_step`).
 struct WordKeys {
@@ -628,11 +636,14 @@ impl Core {
     fn learn(
         &self,
         py: Python<'_>,
-        table: &mut FxHashMap<Box<str>, WordKeys>,
+        table: &mut WordTable,
         all: &[&str],
         stems_in: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
-        let Some(missing) = missing_words(table, all) else { return Ok(()) };
+        let Some(missing) = missing_words(&mut table.index, all) else { return Ok(()) };
+        if table.index.is_empty() {
+            table.keys.clear(); // (emptied as full)
+        }
         let stems: Vec<String> = stems_in.call1((PyList::new(py, &missing)?, "en"))?.extract()?;
         if stems.len() != missing.len() {
             return Err(PyValueError::new_err("stems gave a key count unlike the word count"));
@@ -651,7 +662,8 @@ impl Core {
                 firsts: [s_first, f_first],
                 roots: [s_roots, f_roots],
             };
-            table.insert((*w).into(), entry);
+            table.index.insert((*w).into(), table.keys.len() as u32);
+            table.keys.push(entry);
         }
         Ok(())
     }
@@ -881,6 +893,7 @@ impl Core {
         };
         let always = with_fact(always_rules);
         let (anchor_at, anchors) = flatten(&anchors.into_iter().map(with_fact).collect::<Vec<_>>())?;
+        let anchors = pages::in_huge_pages(anchors);
         let scratch = Mutex::new(Scratch::new(&anchor_at));
         let stems = Mutex::new(vec![FxHashMap::default(); streams.len() - 1]);
         Ok(Core { streams, case, anchor_at, anchors, always, rules, facts, scratch, stems, words: Mutex::default() })
@@ -991,14 +1004,18 @@ impl Core {
         let fields = [text_of(&texts.0)?, text_of(&texts.1)?, text_of(&texts.2)?];
         let (all, offsets, bounds) = split_fields(fields);
         let mut guard = self.words.try_lock().ok();
-        let mut own = FxHashMap::default();
+        let mut own = WordTable::default();
         let table = match guard.as_deref_mut() {
             Some(t) => t,
             None => &mut own, // another thread has the table: this story's words alone
         };
-        self.learn(py, table, &all, stems_in)?;
-        let table = &*table;
-        let entries: Vec<&WordKeys> = all.iter().map(|w| &table[*w]).collect();
+        // Each word looked up once where the table knows them all (nearly always, once it has filled).
+        let mut slots: Vec<u32> = all.iter().map(|w| table.index.get(*w).copied().unwrap_or(NONE)).collect();
+        if slots.contains(&NONE) {
+            self.learn(py, table, &all, stems_in)?;
+            slots = all.iter().map(|w| table.index[*w]).collect();
+        }
+        let entries: Vec<&WordKeys> = slots.iter().map(|&k| &table.keys[k as usize]).collect();
         let looked = LookedUp {
             raw: all.clone(),
             keys: [0, 1].map(|k| entries.iter().map(|e| &*e.keys[k]).collect()),

@@ -243,8 +243,7 @@ impl Rules {
         if at.len() != ids.len() {
             return Err(PyValueError::new_err("rules and ids differ in number"));
         }
-        code.shrink_to_fit();
-        Ok((Rules { code }, at))
+        Ok((Rules { code: crate::pages::in_huge_pages(code) }, at))
     }
 
     /// The id of the rule at `at`.
