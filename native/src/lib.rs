@@ -114,6 +114,7 @@ struct Core {
     scratch: Mutex<Scratch>,
     stems: Mutex<Vec<FxHashMap<Box<str>, Box<str>>>>, // per stem stream: word as written -> key (match_texts)
     words: Mutex<WordTable>, // word as written -> its stem and form keys (match_texts)
+    layouts: Layouts, // of the record classes `matches` makes
 }
 
 /// Asks for the cache line at `p` ahead of its use (a hint: never faults, does nothing elsewhere than x86-64).
@@ -754,6 +755,8 @@ impl Core {
         let (span_kind, match_kind) = kinds;
         let span_fields = [intern!(py, "field"), intern!(py, "start"), intern!(py, "end"), intern!(py, "text")];
         let match_fields = [intern!(py, "rule"), intern!(py, "score"), intern!(py, "spans"), intern!(py, "clause")];
+        let span_kind = Record::of(&self.layouts, span_kind, &span_fields)?;
+        let match_kind = Record::of(&self.layouts, match_kind, &match_fields)?;
         let names = [intern!(py, "title"), intern!(py, "dateline"), intern!(py, "body")];
         let mut made: FxHashMap<(u32, u32, u32), Bound<'py, PyAny>> = FxHashMap::default();
         let mut evidence_of: Vec<Option<Bound<'py, PyTuple>>> = vec![None; sets.len()];
@@ -771,7 +774,7 @@ impl Core {
                             let (start_obj, end_obj) = (start.into_pyobject(py)?, end.into_pyobject(py)?);
                             let text_obj = PyString::new(py, text);
                             let values = [names[field as usize].as_any(), start_obj.as_any(), end_obj.as_any(), text_obj.as_any()];
-                            let span = new_record(&span_kind, &span_fields, &values)?;
+                            let span = span_kind.make(&values)?;
                             made.insert((field, start, end), span.clone());
                             span
                         }
@@ -790,7 +793,7 @@ impl Core {
                 evidence_of[k].as_ref().unwrap().as_any(),
                 clause.as_any(),
             ];
-            records.push(new_record(&match_kind, &match_fields, &values)?);
+            records.push(match_kind.make(&values)?);
         }
         Ok(Some(PyTuple::new(py, records)?))
     }
@@ -819,25 +822,94 @@ fn casefold(text: &str) -> String {
     out
 }
 
-/// A new instance of a frozen, slotted dataclass with its fields set in order, made as the dataclass's
-/// `__init__` makes it (allocate, then `object.__setattr__` per field) without a Python call per record:
-/// native.py checks that the class has no other initialisation.
-fn new_record<'py>(
-    cls: &Bound<'py, PyType>,
-    names: &[&Bound<'py, PyString>],
-    values: &[&Bound<'py, PyAny>],
-) -> PyResult<Bound<'py, PyAny>> {
+/// Where a frozen, slotted dataclass keeps each field in an instance: byte offsets, found once per class
+/// (`Record::of`), or None where they could not be found (fields are then set through `setattr`).
+type Layouts = Mutex<Vec<(Py<PyType>, Option<Vec<usize>>)>>;
+
+/// A record class with its field names, and where its instances keep the fields.
+struct Record<'a, 'py> {
+    cls: Bound<'py, PyType>,
+    names: &'a [&'a Bound<'py, PyString>],
+    offsets: Option<Vec<usize>>,
+}
+
+impl<'a, 'py> Record<'a, 'py> {
+    /// `cls`, whose layout is looked up in (or found and added to) `layouts`.
+    fn of(layouts: &Layouts, cls: Bound<'py, PyType>, names: &'a [&'a Bound<'py, PyString>]) -> PyResult<Self> {
+        let mut offsets = None;
+        if let Ok(mut known) = layouts.try_lock() {
+            match known.iter().find(|(k, _)| k.as_ptr() == cls.as_ptr()) {
+                Some((_, found)) => offsets = found.clone(),
+                None => {
+                    offsets = slot_offsets(&cls, names)?;
+                    known.push((cls.clone().unbind(), offsets.clone()));
+                }
+            }
+        }
+        Ok(Record { cls, names, offsets })
+    }
+
+    /// A new instance with its fields set in order, made as the dataclass's `__init__` makes it (allocate,
+    /// then `object.__setattr__` per field: a slot's setter stores a new reference to the value) without a
+    /// Python call per record: native.py checks that the class has no other initialisation.
+    fn make(&self, values: &[&Bound<'py, PyAny>]) -> PyResult<Bound<'py, PyAny>> {
+        let py = self.cls.py();
+        // SAFETY: PyType_GenericAlloc returns a new, zeroed instance (or NULL with an exception set), owned
+        // by the Bound. Each offset is where the instance keeps a field's object pointer (slot_offsets found
+        // it there), still NULL: storing a new reference there is what the slot's setter does.
+        // PyObject_GenericSetAttr only borrows its arguments.
+        unsafe {
+            let obj = Bound::from_owned_ptr_or_err(py, ffi::PyType_GenericAlloc(self.cls.as_type_ptr(), 0))?;
+            match &self.offsets {
+                Some(offsets) => {
+                    for (&at, value) in offsets.iter().zip(values) {
+                        let slot = obj.as_ptr().cast::<u8>().add(at).cast::<*mut ffi::PyObject>();
+                        *slot = (*value).clone().into_ptr();
+                    }
+                }
+                None => {
+                    for (name, value) in self.names.iter().zip(values) {
+                        if ffi::PyObject_GenericSetAttr(obj.as_ptr(), name.as_ptr(), value.as_ptr()) != 0 {
+                            return Err(PyErr::fetch(py));
+                        }
+                    }
+                }
+            }
+            Ok(obj)
+        }
+    }
+}
+
+/// Where instances of `cls` keep the fields `names`: an instance is given a new object per field through
+/// `setattr`, and each object's address is looked for among the instance's pointer-sized words. None when
+/// one is not found exactly once.
+fn slot_offsets(cls: &Bound<'_, PyType>, names: &[&Bound<'_, PyString>]) -> PyResult<Option<Vec<usize>>> {
     let py = cls.py();
-    // SAFETY: PyType_GenericAlloc returns a new reference (or NULL with an exception set), owned by the
-    // Bound; PyObject_GenericSetAttr only borrows its arguments.
+    let size: usize = cls.getattr("__basicsize__")?.extract()?;
+    let marks: Vec<Bound<'_, PyList>> = names.iter().map(|_| PyList::empty(py)).collect();
+    let word = std::mem::size_of::<usize>();
+    // SAFETY: the instance is a new one of `cls`, `size` bytes long (its basic size: slotted classes have no
+    // items); it is read as pointer-sized words only while it lives, and set only through setattr.
     unsafe {
         let obj = Bound::from_owned_ptr_or_err(py, ffi::PyType_GenericAlloc(cls.as_type_ptr(), 0))?;
-        for (name, value) in names.iter().zip(values) {
-            if ffi::PyObject_GenericSetAttr(obj.as_ptr(), name.as_ptr(), value.as_ptr()) != 0 {
+        for (name, mark) in names.iter().zip(&marks) {
+            if ffi::PyObject_GenericSetAttr(obj.as_ptr(), name.as_ptr(), mark.as_ptr()) != 0 {
                 return Err(PyErr::fetch(py));
             }
         }
-        Ok(obj)
+        let base = obj.as_ptr().cast::<u8>();
+        let mut offsets = Vec::with_capacity(names.len());
+        for mark in &marks {
+            let found: Vec<usize> = (2..size / word) // past the reference count and the type
+                .map(|k| k * word)
+                .filter(|&at| base.add(at).cast::<usize>().read() == mark.as_ptr() as usize)
+                .collect();
+            if found.len() != 1 {
+                return Ok(None);
+            }
+            offsets.push(found[0]);
+        }
+        Ok(Some(offsets))
     }
 }
 
@@ -896,7 +968,7 @@ impl Core {
         let anchors = pages::in_huge_pages(anchors);
         let scratch = Mutex::new(Scratch::new(&anchor_at));
         let stems = Mutex::new(vec![FxHashMap::default(); streams.len() - 1]);
-        Ok(Core { streams, case, anchor_at, anchors, always, rules, facts, scratch, stems, words: Mutex::default() })
+        Ok(Core { streams, case, anchor_at, anchors, always, rules, facts, scratch, stems, words: Mutex::default(), layouts: Mutex::default() })
     }
 
     /// The rules that fire on one story: ([(rule index, score, clause, set), ...] in rule order, sets), where
