@@ -6,10 +6,14 @@ For each engine, ``--rounds`` runs (engines alternate inside each round), each o
   read_committed consumer sees its first alert (what a subscriber could see; on Flink alerts become visible
   when the checkpoint after them commits);
 - backlog: ``--backlog`` stories published as fast as possible, from the first send until the group's
-  committed offsets reach the end (processed, archived, alerted and committed) -> stories/s.
+  committed offsets reach the end (processed, archived, alerted and committed) -> stories/s. ``--stories``
+  picks them: ``template`` (the default: the alerting story with its figures changed, each a new cluster
+  near hundreds of others, the dedupe index's worst case) or ``reuters`` (real news: Reuters-21578 from
+  ../shared/corpora).
 Prints the median over rounds per engine, the load average, and each run.
 
     WIREWATCH_KAFKA=127.0.0.1:9092 .venv/bin/python bench/engines.py [--rounds 3] [--engines prism,flink1,flink2]
+        [--stories template|reuters]
 
 Flink runs on a cluster `scripts/flink up` starts afresh (one already up on its port is stopped first).
 """
@@ -17,6 +21,7 @@ Flink runs on a cluster `scripts/flink up` starts afresh (one already up on its 
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import statistics
 import subprocess
@@ -31,6 +36,8 @@ import orjson
 from kafka import KafkaConsumer, KafkaProducer
 
 ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("WIREWATCH_SHARED", ROOT.parent / "shared"))  # the corpora, as bench/geotag_eval.py
+REUTERS = SHARED / "corpora" / "geo" / "reuters21578-train.jsonl"
 sys.path.insert(0, str(ROOT))
 
 from bench.service_latency import story  # noqa: E402 (the same alerting story)
@@ -86,6 +93,23 @@ def start_engine(engine: str, bootstrap: str, topics: Topics, archive: str, log:
     return lambda: cancel(master, job)
 
 
+def backlog_values(args: argparse.Namespace) -> list[bytes]:
+    """The backlog's stories: the alerting template with its figures changed (every story a new cluster that
+    shares LSH bands with hundreds of earlier ones: the cluster index's worst case), or real news, the first
+    ``--backlog`` Reuters-21578 training stories (each sent once; few alert)."""
+    if args.stories == "template":
+        return [story(2 * 10**6 + i, "b") for i in range(args.backlog)]
+    values = []
+    with REUTERS.open("rb") as lines:
+        for line in itertools.islice(lines, args.backlog):
+            item = orjson.loads(line)
+            values.append(orjson.dumps({"id": f"reuters-{item['id']}", "title": item.get("title") or "",
+                                        "body": item.get("body") or "", "source": "reuters21578"}))
+    if len(values) < args.backlog:
+        raise SystemExit(f"{REUTERS} holds {len(values)} stories, fewer than --backlog {args.backlog}")
+    return values
+
+
 def one_run(engine: str, args: argparse.Namespace, master: str) -> dict:
     bootstrap = args.bootstrap
     topics = Topics(f"bench-{uuid.uuid4().hex[:8]}.")
@@ -110,9 +134,10 @@ def one_run(engine: str, args: argparse.Namespace, master: str) -> dict:
             lat = sorted((watch.seen[k] - t) * 1000 for k, t in sent.items())
             q = statistics.quantiles(lat, n=100, method="inclusive")
             wait(lambda: committed_lag(bootstrap, topics) == 0, 120, f"{engine}: the trickle committed")
+            values = backlog_values(args)
             t0 = time.monotonic()
-            for i in range(args.backlog):
-                producer.send(topics.stories, key=f"b-{i}".encode(), value=story(2 * 10**6 + i, "b"))
+            for i, value in enumerate(values):
+                producer.send(topics.stories, key=f"b-{i}".encode(), value=value)
             producer.flush()
             wait(lambda: committed_lag(bootstrap, topics) == 0, 1800, f"{engine}: the backlog committed")
             backlog_s = time.monotonic() - t0
@@ -132,6 +157,8 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=100.0)
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--backlog", type=int, default=5000)
+    ap.add_argument("--stories", choices=("template", "reuters"), default="template",
+                    help="the backlog's stories (the latency trickle is always the alerting template)")
     args = ap.parse_args()
     engines = args.engines.split(",")
     master = ""
@@ -152,7 +179,7 @@ def main() -> None:
                   f"p95 {run['p95']:5.0f} ms, p99 {run['p99']:5.0f} ms; backlog {run['rate']:6.0f} stories/s; "
                   f"load {os.getloadavg()[0]:.1f}", flush=True)
     print(f"\nmedians of {args.rounds} rounds ({args.rate:.0f} stories/s for {args.seconds:.0f} s; "
-          f"backlog {args.backlog}); load average at end: {os.getloadavg()}")
+          f"backlog {args.backlog} {args.stories} stories); load average at end: {os.getloadavg()}")
     print(f"{'engine':8} {'backlog/s':>10} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
     for engine in engines:
         mine = [x for x in runs if x["engine"] == engine]
