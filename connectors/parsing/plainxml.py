@@ -211,7 +211,8 @@ def _encoding(body: bytes, root: int, headers: Mapping[str, str]) -> _Encoding |
         note = f"survivable: NonXMLContentType: {shown} is not an XML media type" if "content-type" in headers \
             else "survivable: NonXMLContentType: no Content-type specified"
     plain = chosen in _UTF8 and xml_encoding in _UTF8 | {""}
-    return _Encoding(note, None if plain else chosen, chosen, xml_encoding)
+    declared = "gb18030" if xml_encoding == "gb2312" else xml_encoding  # (feedparser widens both)
+    return _Encoding(note, None if plain else chosen, chosen, declared)
 
 
 def _override(body: bytes, first: _Encoding, root: int) -> _Encoding | str:

@@ -98,6 +98,15 @@ def test_bytes_that_do_not_decode_as_declared_are_read_as_feedparser_reads_them(
     assert [s.to_dict() for s in fast.stories] == [s.to_dict() for s in slow.stories] and fast.notes == slow.notes
 
 
+def test_a_declared_gb2312_is_tried_as_gb18030_after_the_header_charset() -> None:
+    """feedparser widens a declared GB2312 to GB18030 before trying it (after the HTTP charset failed)."""
+    body = "<?xml version='1.0' encoding='gb2312'?><rss version='2.0'><channel><item><title>\u00e8</title>" \
+           "<guid>http://example.org/1</guid></item></channel></rss>"
+    headers = {"content-type": "application/xml; charset=utf-8"}
+    plain = plainxml.check(body.encode("gb2312"), headers)
+    assert not isinstance(plain, str) and plain.note.endswith("declared as utf-8, but parsed as gb18030")
+
+
 def test_bytes_feedparser_would_guess_the_encoding_of_are_left_to_it(monkeypatch: pytest.MonkeyPatch) -> None:
     """With chardet installed feedparser asks it before UTF-8: a guess the check does not make."""
     monkeypatch.setattr(plainxml.feedparser_encodings, "chardet", object())
