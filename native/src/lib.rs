@@ -112,7 +112,7 @@ struct Core {
     rules: Rules,
     facts: FxHashMap<(String, String), u32>, // (country|region, value) -> fact id
     scratch: Mutex<Scratch>,
-    stems: Mutex<Vec<FxHashMap<Box<str>, Box<str>>>>, // per stem stream: word as written -> key (match_texts)
+    stems: Mutex<Vec<FxHashMap<Box<str>, Box<str>>>>, // per other language's stream: word as written -> key (match_texts)
     words: Mutex<WordTable>, // word as written -> its stem and form keys (match_texts)
     layouts: Layouts, // of the record classes `matches` makes
 }
@@ -670,7 +670,7 @@ impl Core {
     }
 
     /// The key line of stemmed keys of `all` (the story's words): each looked up in the core's table for
-    /// stem stream `table` (the other languages' streams from 1), those not there asked of `ask`
+    /// the `table`th stream after stem and form (another language's stems), those not there asked of `ask`
     /// (one call with the missing words).
     fn stem_line<'py>(
         &self,
@@ -967,7 +967,7 @@ impl Core {
         let (anchor_at, anchors) = flatten(&anchors.into_iter().map(with_fact).collect::<Vec<_>>())?;
         let anchors = pages::in_huge_pages(anchors);
         let scratch = Mutex::new(Scratch::new(&anchor_at));
-        let stems = Mutex::new(vec![FxHashMap::default(); streams.len() - 1]);
+        let stems = Mutex::new(vec![FxHashMap::default(); streams.len() - 2]);
         Ok(Core { streams, case, anchor_at, anchors, always, rules, facts, scratch, stems, words: Mutex::default(), layouts: Mutex::default() })
     }
 
@@ -1098,7 +1098,7 @@ impl Core {
         for (k, language) in languages.iter().enumerate() {
             extra.push(match language {
                 None => "  ".to_string(),
-                Some(language) => self.stem_line(py, k + 1, &all, &|ws| stems_in.call1((ws, language)))?,
+                Some(language) => self.stem_line(py, k, &all, &|ws| stems_in.call1((ws, language)))?,
             });
         }
         let story = StoryIn { stem_line: "", form_line: "", raw: "", bounds, facts, extra: &extra, keys: Some(&looked) };

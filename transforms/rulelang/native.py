@@ -11,7 +11,7 @@ from typing import Any
 
 from wirewatch.records import RuleMatch, Span
 from wirewatch.transforms.rulelang.cache import paused_gc
-from wirewatch.transforms.rulelang.compiled import PLAN_VERSION, wanted, wirewatch_native
+from wirewatch.transforms.rulelang.compiled import wanted, wirewatch_native  # (the engine reads both here)
 from wirewatch.transforms.rulelang.evaluate import simple_or
 from wirewatch.transforms.rulelang.program import Program
 from wirewatch.transforms.rulelang.syntax import FIELDS, Leaf, Node, Op, Pred, WatchList
@@ -20,8 +20,6 @@ from wirewatch.transforms.rulelang.syntax import FIELDS, Leaf, Node, Op, Pred, W
 FAULTS: tuple[type[BaseException], ...] = (
     (Exception, wirewatch_native.PanicException) if wirewatch_native else (Exception,)
 )
-
-__all__ = ["PLAN_VERSION", "wanted", "wirewatch_native"]  # the loading, as the engine and tests read it here
 
 OPS = {"NOT": 2, "AND": 3, "OR": 4, "NEAR": 5, "ONEAR": 6}
 WHOLE, SIMPLE, ALTERNATIVES = 0, 1, 2  # how a rule's root is evaluated (see evaluate.compile_root)
