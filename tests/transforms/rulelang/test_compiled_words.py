@@ -28,7 +28,12 @@ if split_words is None:
 # joiners and spaces.
 TRICKY = ("'’sS _ aZ09 \u0301\u0308\u20dd ٣߀२৩¹½Ⅻ〇 北京大学中 ひらカタｶ 미사일을각ㄱ עברית العربية\u200f\u200e "
           "ßẞﬀﬁİıΣσςᏸꭰǅ \u200d\u200c\u00a0\u3000-.,;:!?")
-TEXT = st.text(st.one_of(st.sampled_from(TRICKY), st.characters(exclude_categories=("Cs",))), max_size=60)
+CHARS = st.text(st.one_of(st.sampled_from(TRICKY), st.characters(exclude_categories=("Cs",))), max_size=60)
+# Texts made of pieces that make the possessive and apostrophe cases: words, an s, quotes, a mark, a space.
+PIECES = st.lists(st.one_of(st.sampled_from(["Korea", "O", "x", "s", "S", "'", "’", "'s", "’S", "''", " ", "-", "_", "9",
+                                             "٣", "北京", "미사일", "ßﬀİ", "\u0301", "עברית", "t"]),
+                            st.characters(exclude_categories=("Cs",))), max_size=12).map("".join)
+TEXT = st.one_of(CHARS, PIECES)
 
 
 def python_pieces(text: str) -> tuple[list[str], list[int]]:
