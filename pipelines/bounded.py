@@ -4,10 +4,11 @@ pipelines/local.py, which starts without importing Beam. ``choose_engine`` says 
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from wirewatch.connectors.archive.layout import SUFFIX as ARCHIVE_SUFFIX
 from wirewatch.connectors.files.read import expand_paths
@@ -87,6 +88,15 @@ def choose_engine(requested: str, files: Sequence[str], pipeline_args: Sequence[
     return "beam" if needs_beam else "local"
 
 
+@functools.lru_cache(maxsize=1)
+def loaded_gazetteer() -> Any:
+    """The gazetteer from the compiled cache (pipelines/warmstart.py), loaded once per process: Beam sets its
+    steps up again for every pipeline a process runs, and the local engine runs once per pipeline too."""
+    from wirewatch.pipelines import warmstart
+
+    return warmstart.gazetteer()
+
+
 def run(paths: list[str], outputs: Outputs, watchlist: WatchList, *, keep_input_order: bool = False,
         pipeline_args: Sequence[str] = (), tally: ReadTally | None = None, engine: str = "beam") -> None:
     """Read ``paths``, enrich, and write the outputs named in ``outputs``; returns when the run is done.
@@ -108,13 +118,12 @@ def _run_beam(files: list[str], outputs: Outputs, watchlist: WatchList, *, keep_
 
     from wirewatch.connectors.archive.beamio import WriteParquetArchive
     from wirewatch.connectors.files.beamio import WriteArchive, WriteJsonLines
-    from wirewatch.pipelines import warmstart
     from wirewatch.transforms.ptransforms import EnrichStories, RaiseAlerts
 
     with beam.Pipeline(options=options(pipeline_args)) as p:
         stories, dead_read = read_inputs(p, files, tally)
         # the workers load the gazetteer from the compiled cache, as the local engine does, not build it
-        enriched, dead_enrich = stories | "EnrichStories" >> EnrichStories(watchlist, gazetteer=warmstart.gazetteer)
+        enriched, dead_enrich = stories | "EnrichStories" >> EnrichStories(watchlist, gazetteer=loaded_gazetteer)
         alerts = enriched | "RaiseAlerts" >> RaiseAlerts(watchlist)
         order = enriched_order(keep_input_order)
         _ = enriched | "WriteStories" >> WriteJsonLines(str(outputs.stories), order)

@@ -13,8 +13,7 @@ from typing import Any
 from wirewatch.connectors.files.read import read_path
 from wirewatch.connectors.files.readtally import ReadTally, counted
 from wirewatch.connectors.sinks.files import write_archive, write_jsonl
-from wirewatch.pipelines import warmstart
-from wirewatch.pipelines.bounded import Outputs, alert_key, dead_key, enriched_order
+from wirewatch.pipelines.bounded import Outputs, alert_key, dead_key, enriched_order, loaded_gazetteer
 from wirewatch.records import DeadLetter, EnrichedStory, Story
 from wirewatch.transforms.alerts import alerts_for
 from wirewatch.transforms.rules import WatchList
@@ -68,9 +67,9 @@ def enrich(stories: Iterable[Story], watchlist: WatchList, gazetteer: Any = None
 def run(files: list[str], outputs: Outputs, watchlist: WatchList, *, keep_input_order: bool = False,
         tally: ReadTally | None = None, gazetteer: Any = None) -> None:
     """bounded.run's outputs, computed in this process. ``gazetteer``: the default one, from the compiled
-    cache (pipelines/warmstart.py), when None."""
+    cache (pipelines/warmstart.py, once per process), when None."""
     stories, dead_read = read(files, tally)
-    enriched, dead_enrich = enrich(stories, watchlist, gazetteer if gazetteer is not None else warmstart.gazetteer())
+    enriched, dead_enrich = enrich(stories, watchlist, gazetteer if gazetteer is not None else loaded_gazetteer())
     alerts = first_alerts(a for e in enriched for a in alerts_for(e, watchlist))
     write_jsonl(outputs.stories, sorted(enriched, key=enriched_order(keep_input_order)))
     write_jsonl(outputs.alerts, sorted(alerts, key=alert_key))

@@ -1,6 +1,7 @@
 """The two engines of bounded runs (pipelines/bounded.py): the in-process loop must write the very bytes the
-Beam pipeline writes, over seeds/, the golden inputs and bad input, with the gazetteer and the watch list
-loaded from the compiled cache (pipelines/warmstart.py) on the local side and built afresh on Beam's."""
+Beam pipeline writes, over seeds/, the golden inputs and bad input, with the watch list loaded from the
+compiled cache (pipelines/warmstart.py) on the local side and built afresh on Beam's; both load the gazetteer
+from the cache, which must place stories as a gazetteer built afresh does."""
 
 from __future__ import annotations
 
@@ -168,3 +169,19 @@ def test_which_engine_a_run_gets(requested, files, args, engine):
 def test_the_local_engine_refuses_what_only_beam_can_run(files, args):
     with pytest.raises(bounded.EngineError, match="local engine cannot take"):
         bounded.choose_engine("local", files, args)
+
+
+def test_the_cached_gazetteer_places_stories_as_one_built_afresh(warm_cache):
+    from wirewatch.connectors.files.read import expand_paths
+    from wirewatch.pipelines import local
+    from wirewatch.transforms.gazetteer import default_gazetteer
+    from wirewatch.transforms.geotag import classify
+    from wirewatch.transforms.normalize import normalize
+
+    stories, _ = local.read(expand_paths([str(SEEDS), str(DATA / "geotag")]))
+    stories = [normalize(s) for s in stories]
+    cached = warmstart.gazetteer(CompiledCache(warm_cache))
+    assert cached is not default_gazetteer() and len(stories) > 40
+    placed = [classify(s, cached) for s in stories]
+    assert placed == [classify(s, default_gazetteer()) for s in stories]
+    assert sum(bool(countries) for countries, _ in placed) > 40
