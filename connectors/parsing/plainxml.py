@@ -227,8 +227,8 @@ def _override(body: bytes, first: _Encoding, root: int) -> _Encoding | str:
         if codec and codec not in tried:
             tried.add(codec)
             if _decodes(body, codec):
-                note = f"survivable: CharacterEncodingOverride: document declared as {first.chosen}, but parsed as {codec}"
-                return _Encoding(note, codec, codec, first.declared)
+                override = f"document declared as {first.chosen}, but parsed as {codec}"
+                return _Encoding(f"survivable: CharacterEncodingOverride: {override}", codec, codec, first.declared)
     return f"not {first.chosen} nor any encoding feedparser tries next"
 
 
