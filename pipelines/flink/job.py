@@ -2,12 +2,14 @@
 Beam pipeline, with Flink's keyed state, checkpoints and Kafka connector around them. Wiring only.
 
     stories topic (Table API Kafka source: key, value, partition, offset, timestamp)
-      -> decode, normalize, fingerprint                      parallel, stateless
+      -> decode, normalize, fingerprint, find the countries   parallel, stateless; the words made once
+         and regions, and match the rules unless one tests
+         spread (steps.read_alone)
       -> assign clusters in arrival order                     one key: the heads (list state) and a cached index
       -> join a wire item's versions, keyed by item           value state: the item's cluster and last version
-      -> classify (countries, regions)                        parallel, stateless
+      -> the enriched story (countries, regions, cluster)     parallel, stateless
       -> keyed by cluster: its lineage and spread so far      value state: the cluster's track
-         (so rules may test spread), match the rules, archive one file per position (a restore rewrites the
+         (so rules may test spread), match the rules if not yet, archive one file per position (a restore rewrites the
          same files), raise the alerts and keep the first per rule (map state rule -> alert id, time to live)
       -> alerts topic (key = alert id, Kafka transactions committed with each checkpoint: exactly once)
     dead letters of every stage -> dead-letter topic (at least once; key = origin)
@@ -69,33 +71,33 @@ def _epoch_ms(ts: Any) -> int:
 
 
 class Prepare(ProcessFunction):
-    """Row(k, v, partition, offset, ts) -> (story, fingerprint, event time s); bad input -> dead letter."""
+    """Row(k, v, partition, offset, ts) -> (story, fingerprint, event time s, places, matches): normalized,
+    fingerprinted, placed and (when no rule tests spread) matched in one go, the story's words made once
+    (``steps.read_alone``, the bounded chain's step), all before the one-key step; bad input -> dead letter."""
 
-    def __init__(self, topic: str) -> None:
-        self.topic = topic
+    def __init__(self, topic: str, watchlist: bytes) -> None:
+        self.topic, self.watchlist = topic, watchlist
 
     def open(self, ctx: RuntimeContext) -> None:
         from wirewatch.connectors.kafka.source import KafkaRecord, decode_record
         from wirewatch.records import DeadLetter, dumps
-        from wirewatch.transforms.dedupe import fingerprint
-        from wirewatch.transforms.normalize import normalize
+        from wirewatch.transforms.steps import matched_alone, read_alone
 
+        rules = pickle.loads(self.watchlist)
         self.KafkaRecord, self.decode = KafkaRecord, decode_record
         self.DeadLetter, self.dumps = DeadLetter, dumps
-        self.normalize, self.fingerprint = normalize, fingerprint
+        self.read = read_alone(watchlist=rules if matched_alone(rules) else None)
 
     def process_element(self, row: Row, ctx: Any) -> Iterator[Any]:
         ms = _epoch_ms(row["ts"])
         record = self.KafkaRecord(self.topic, row["partition"], row["offset"], None, row["v"], ms)
         story = self.decode(record)
-        if isinstance(story, self.DeadLetter):
-            yield DEAD, self.dumps(story).decode()
+        read = story if isinstance(story, self.DeadLetter) else self.read(story)
+        if isinstance(read, self.DeadLetter):
+            yield DEAD, self.dumps(read).decode()
             return
-        try:
-            story = self.normalize(story)
-            yield story, self.fingerprint(story), ms / 1000
-        except Exception as exc:  # noqa: BLE001 (one bad story becomes data, never a failed task)
-            yield DEAD, _dead_json(story, "normalize", exc)
+        story, printed, found, matches = read
+        yield story, printed, ms / 1000, found, matches
 
 
 class AssignClusters(KeyedProcessFunction):
@@ -115,7 +117,7 @@ class AssignClusters(KeyedProcessFunction):
         self.last = None  # the compaction time the state holds; only this instance writes it (one key)
 
     def process_element(self, value: Any, ctx: Any) -> Iterator[Any]:
-        story, fp, seen = value
+        story, fp, seen, found, matches = value
         if self.index is None:
             self.index = self.online.rebuild(list(self.heads.get() or ()), self.capacity)
             self.last = self.compacted.value()
@@ -131,7 +133,7 @@ class AssignClusters(KeyedProcessFunction):
         cluster, added = self.online.assign(self.index, story, fp, seen)  # the Beam step's own rule
         for head in added:
             self.heads.add(head)
-        yield story, cluster, seen
+        yield story, cluster, seen, found, matches
 
 
 class JoinVersions(KeyedProcessFunction):
@@ -149,29 +151,29 @@ class JoinVersions(KeyedProcessFunction):
         self.first = ctx.get_state(desc)
 
     def process_element(self, value: Any, ctx: Any) -> Iterator[Any]:
-        story, cluster, seen = value
+        story, cluster, seen, found, matches = value
         if story.item_id:
             known, story, cluster = self.join(self.first.value(), story, cluster)
             self.first.update(known)
-        yield story, cluster, seen
+        yield story, cluster, seen, found, matches
 
 
-class Classify(ProcessFunction):
-    """(story, cluster, seen) -> (EnrichedStory with countries and regions, seen)."""
+class Place(ProcessFunction):
+    """(story, cluster, seen, places, matches) -> (EnrichedStory with countries and regions, seen, matches);
+    places that failed -> the dead letter ClassifyRegions would write, naming the story as joined."""
 
     def open(self, ctx: RuntimeContext) -> None:
-        from wirewatch.transforms.steps import classifier
+        from wirewatch.records import EnrichedStory, dumps
+        from wirewatch.transforms.steps import Failed, failed_letter
 
-        self.classify = classifier()  # the Beam step's body
+        self.EnrichedStory, self.Failed, self.failed_letter, self.dumps = EnrichedStory, Failed, failed_letter, dumps
 
     def process_element(self, value: Any, ctx: Any) -> Iterator[Any]:
-        story, cluster, seen = value
-        try:
-            enriched = self.classify((story, cluster))
-        except Exception as exc:  # noqa: BLE001
-            yield DEAD, _dead_json(story, "classify", exc)
+        story, cluster, seen, found, matches = value
+        if isinstance(found, self.Failed):
+            yield DEAD, self.dumps(self.failed_letter((story, cluster), "classify", found)).decode()
             return
-        yield enriched, seen
+        yield self.EnrichedStory(story, *found, (), cluster), seen, matches
 
 
 class AlertPerCluster(KeyedProcessFunction):
@@ -190,10 +192,11 @@ class AlertPerCluster(KeyedProcessFunction):
         from wirewatch.records import dumps
         from wirewatch.transforms.alerts import alerts_for
         from wirewatch.transforms.spread import traced
-        from wirewatch.transforms.steps import rule_matcher
+        from wirewatch.transforms.steps import Failed, failed_letter, rule_matcher
 
         self.rules = pickle.loads(self.watchlist)
         self.match, self.alerts_for, self.traced = rule_matcher(self.rules), alerts_for, traced
+        self.Failed, self.failed_letter = Failed, failed_letter
         self.root = Path(self.archive) if self.archive else None
         self.path_of, self.write, self.dumps = archive_path, write_unsynced, dumps
         ttl = _ttl(self.ttl_s / 3600)
@@ -204,10 +207,14 @@ class AlertPerCluster(KeyedProcessFunction):
         self.track, self.sent = ctx.get_state(track), ctx.get_map_state(sent)
 
     def process_element(self, value: Any, ctx: Any) -> Iterator[Any]:
-        enriched, seen = value
+        enriched, seen, matches = value
         try:
             state, enriched = self.traced(enriched, self.track.value(), seen)
-            enriched = self.match(enriched)
+            if isinstance(matches, self.Failed):  # matched before the cluster was known, and that failed:
+                self.track.update(state)  # the story still counts in its cluster, as in the Beam chain
+                yield DEAD, self.dumps(self.failed_letter(enriched, "match", matches)).decode()
+                return
+            enriched = self.match(enriched) if matches is None else dataclasses.replace(enriched, matches=matches)
             alerts = self.alerts_for(enriched, self.rules)
             data = self.dumps(enriched) + b"\n"
         except Exception as exc:  # noqa: BLE001
@@ -251,13 +258,13 @@ def build(env: StreamExecutionEnvironment, a: argparse.Namespace, watchlist: byt
     pickled = Types.PICKLED_BYTE_ARRAY()
     ttl_s = a.ttl_hours * 3600
     rows = t_env.to_data_stream(t_env.from_path("stories_in"))
-    prepared = rows.process(Prepare(a.stories), output_type=pickled).name("Normalize and fingerprint").uid("prepare")
+    prepared = rows.process(Prepare(a.stories, watchlist), output_type=pickled).name("Normalize and fingerprint").uid("prepare")
     clustered = (prepared.key_by(lambda _: ONE_KEY, key_type=Types.STRING())
                  .process(AssignClusters(a.capacity, ttl_s), output_type=pickled)
                  .name("Assign clusters").uid("assign-clusters"))
     joined = (clustered.key_by(lambda v: item_key((v[0], v[1]))[0], key_type=Types.STRING())
               .process(JoinVersions(ttl_s), output_type=pickled).name("Join versions").uid("join-versions"))
-    classified = joined.process(Classify(), output_type=pickled).name("Classify regions").uid("classify")
+    classified = joined.process(Place(), output_type=pickled).name("Classify regions").uid("classify")
     firsts = (classified.key_by(lambda v: v[0].cluster.id, key_type=Types.STRING())
               .process(AlertPerCluster(watchlist, a.archive, ttl_s),
                        output_type=Types.ROW_NAMED(["k", "v"], [Types.STRING(), Types.STRING()]))
