@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections import Counter
 from pathlib import Path
 
@@ -71,8 +72,6 @@ def run_job(master: str, bootstrap: str, topics: Topics, archive: Path) -> str:
 
 
 def job_state(master: str, job_id: str) -> dict:
-    import urllib.request
-
     with urllib.request.urlopen(f"http://{master}/jobs/{job_id}", timeout=5) as r:
         return json.load(r)
 
@@ -93,6 +92,9 @@ def test_the_seed_alerts_are_the_beam_replays(cluster, fresh_topics, topics, tmp
             read_committed(fresh_topics, topics.alerts)), 180, what="the seed alerts")
         time.sleep(3)  # nothing more comes
         got = read_committed(fresh_topics, topics.alerts)
+        # the cluster's Prometheus endpoints count the stories the last step took in
+        assert wait_for(lambda: records_in(master, "Trace__match__archive_and_raise_alerts"), 30,
+                        what="the operator's numRecordsIn on a TaskManager's Prometheus endpoint") >= 1
     finally:
         cancel(master, job)
     assert all(a.pop("alerted") for a in got)  # stamped when sent
@@ -104,6 +106,23 @@ def test_the_seed_alerts_are_the_beam_replays(cluster, fresh_topics, topics, tmp
     differ = {(a["id"], k) for a in got for k in set(a) | set(want[a["id"]]) if a.get(k) != want[a["id"]].get(k)}
     assert not differ  # every field the same as the Beam replay's
     assert len(list((tmp_path / "archive").rglob("*.json"))) == 1
+
+
+def records_in(master: str, operator: str) -> float:
+    """``operator``'s numRecordsIn summed over what the cluster's Prometheus endpoints serve (scripts/flink
+    gives them the REST port +100 to +110)."""
+    port, total = int(master.rsplit(":", 1)[1]), 0.0
+    for metrics_port in range(port + 100, port + 111):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=2) as r:
+                text = r.read().decode()
+        except OSError:
+            continue
+        for line in text.splitlines():
+            if (line.startswith("flink_taskmanager_job_task_operator_numRecordsIn{")
+                    and f'operator_name="{operator}"' in line):
+                total += float(line.rsplit(" ", 1)[1])
+    return total
 
 
 def stories(n: int) -> list[dict]:
