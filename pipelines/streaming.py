@@ -22,6 +22,7 @@ from wirewatch.connectors.kafka.source import ReadStoriesFromKafka, partition_st
 from wirewatch.connectors.kafka.topics import GROUP, KafkaConfigError, Topics
 from wirewatch.connectors.kafka.warm import ReadSentAlerts, ReadStoriesBefore
 from wirewatch.pipelines.toolcache import tool_cache
+from wirewatch.transforms.clusterstate import WarmLineage
 from wirewatch.transforms.online import TTL_S
 from wirewatch.transforms.ptransforms import Dedupe, EnrichStories, HeadsOf, RaiseAlertsPerStory, SuppressRepeats
 from wirewatch.transforms.rules import WatchList
@@ -82,10 +83,12 @@ def build(p: beam.Pipeline, bootstrap: str, watchlist: WatchList, archive: str, 
     starts = partition_starts(bootstrap, topics.stories, topics.group)
     if not starts:
         raise KafkaConfigError(f"topic {topics.stories} has no partitions on {bootstrap}")
-    heads = (p | "ReadStoriesBefore" >> ReadStoriesBefore(bootstrap, starts, DEDUPE_CAPACITY)
-             | "HeadsBefore" >> HeadsOf())
+    before = p | "ReadStoriesBefore" >> ReadStoriesBefore(bootstrap, starts, DEDUPE_CAPACITY)
+    heads = before | "HeadsBefore" >> HeadsOf()
+    lineage = before | "LineageBefore" >> WarmLineage(DEDUPE_CAPACITY, ttl_s=ttl_s)  # versions and tracks
     sent = p | "ReadSentAlerts" >> ReadSentAlerts(bootstrap, topics.alerts, ttl_s)
-    dedupe = Dedupe.online(capacity=DEDUPE_CAPACITY, warm=heads, ttl_s=ttl_s)
+    dedupe = Dedupe.online(capacity=DEDUPE_CAPACITY, warm=heads, ttl_s=ttl_s, lineage=lineage,
+                           starts={(s.topic, s.partition): s.offset for s in starts})
     stories, dead_decode = p | "ReadStories" >> ReadStoriesFromKafka(bootstrap, starts, topics.group)
     enriched, dead_enrich = stories | "EnrichStories" >> EnrichStories(watchlist, dedupe)
     alerted = (

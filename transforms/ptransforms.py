@@ -227,14 +227,17 @@ class Dedupe:
     capacity: int = 1_000_000
     warm: Any = None  # online: a PCollection of online_steps.Head, or None
     ttl_s: float = online_steps.TTL_S
+    lineage: Any = None  # online: clusterstate.WarmLineage's entries for the version and lineage state, or None
+    starts: Any = None  # online: {(topic, partition): offset} where this job starts reading, or None
 
     def __post_init__(self) -> None:
         if self.mode not in ("batch", "online", "none"):
             raise ValueError(f"dedupe mode {self.mode!r}: one of batch, online, none")
 
     @classmethod
-    def online(cls, capacity: int, warm: Any = None, ttl_s: float = online_steps.TTL_S) -> "Dedupe":
-        return cls("online", capacity, warm, ttl_s)
+    def online(cls, capacity: int, warm: Any = None, ttl_s: float = online_steps.TTL_S, lineage: Any = None,
+               starts: Any = None) -> "Dedupe":
+        return cls("online", capacity, warm, ttl_s, lineage, starts)
 
 
 NO_DEDUPE = Dedupe("none")
@@ -265,10 +268,12 @@ class EnrichStories(beam.PTransform):
             dead_dedupe = None
         online = d.mode == "online"
         if d.mode != "none":  # a wire item's versions in one cluster (issue 16)
-            clustered = clustered | "JoinVersions" >> JoinVersions(online=online, ttl_s=d.ttl_s)
+            clustered = clustered | "JoinVersions" >> JoinVersions(online=online, ttl_s=d.ttl_s, warm=d.lineage,
+                                                                  starts=d.starts)
         classified, dead_classify = clustered | "ClassifyRegions" >> ClassifyRegions()
         if d.mode != "none":  # each cluster's lineage and spread, which rules may test (issue 16)
-            classified = classified | "TraceLineage" >> TraceLineage(online=online, policy=self.spread, ttl_s=d.ttl_s)
+            classified = classified | "TraceLineage" >> TraceLineage(
+                online=online, policy=self.spread, ttl_s=d.ttl_s, warm=d.lineage, starts=d.starts)
         enriched, dead_match = classified | "MatchRules" >> MatchRules(self.watchlist)
         dead = tuple(x for x in (dead_normalize, dead_dedupe, dead_classify, dead_match) if x is not None)
         return enriched, dead | "FlattenDeadLetters" >> beam.Flatten()

@@ -4,6 +4,7 @@ the stream's keyed state does the same in arrival order and forgets after its ti
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 import tempfile
 from datetime import datetime, timedelta, timezone
@@ -16,8 +17,11 @@ from apache_beam.utils.timestamp import Timestamp
 
 from tests.fakestate import Timer, Value
 from wirewatch.connectors.parsing.dispatch import parse_document
-from wirewatch.records import Cluster, EnrichedStory, Story
-from wirewatch.transforms.clusterstate import JoinVersionsInState, TraceClustersInState
+from wirewatch.records import Cluster, EnrichedStory, Origin, Story
+from wirewatch.transforms.normalize import normalize
+from wirewatch.transforms.clusterstate import (
+    CLUSTER_KEY, JoinVersionsInState, TraceClustersInState, warm_entries, warm_state,
+)
 from wirewatch.transforms.ptransforms import Dedupe, EnrichStories, RaiseAlerts
 from wirewatch.transforms.rulelang.loader import load_watchlist
 
@@ -151,3 +155,90 @@ def test_real_newsml_g2_versions_are_one_cluster_in_version_order_with_the_corre
     assert [(m.version, m.correction) for m in last.lineage] == [(4, False), (5, True)]
     assert "gained confidence 106 -> 107" in last.lineage[1].changes
     assert {e.story.version: e.story.supersedes for e in stories} == {4: None, 5: v4.id}
+
+
+class CountingWarm(dict):
+    """A multimap side input that counts its reads (each one a runner round trip in the service)."""
+
+    reads = 0
+
+    def __getitem__(self, key: str) -> list:
+        self.reads += 1
+        return self.get(key, [])
+
+
+def _plain(pair: tuple[Story, Cluster]) -> EnrichedStory:
+    return EnrichedStory(pair[0], cluster=pair[1])
+
+
+def _arrived(stories: list[Story], start: int = 0) -> list[Story]:
+    """The stories as the stream reads them: one partition, in this order, each with its Kafka time."""
+    return [dataclasses.replace(s, produced=s.published, origin=Origin.kafka("stories", 0, start + n))
+            for n, s in enumerate(stories)]
+
+
+def test_the_warm_tracks_are_what_the_stories_before_leave():
+    u1, u2, c2, copy = _arrived(_versions())
+    tracks, items = warm_state([c2, u2, copy, u1], _plain, capacity=100)  # replayed in their arrival order
+    assert set(tracks) == {"u1"} and items == {}
+    bounded, _ = _run(_versions())
+    last = max(bounded, key=lambda e: len(e.lineage))
+    assert tracks["u1"].members == last.lineage  # ids, outlets, versions, corrections and changes
+    assert tracks["u1"].outlets == {"reuters.com", "kathmandupost.com"}
+
+
+def test_a_warm_track_older_than_the_ttl_is_not_continued():
+    u1, _, _, copy = _arrived(_versions())
+    late = dataclasses.replace(copy, produced=u1.produced + timedelta(hours=2))
+    tracks, _ = warm_state([u1, late], _plain, capacity=100, ttl_s=3600)
+    assert [m.story_id for m in tracks["u1"].members] == ["copy"]
+    fn, track = TraceClustersInState(ttl_s=3600, starts={("stories", 0): 10}), Value()
+    warm = CountingWarm({CLUSTER_KEY + "u1": [tracks["u1"]]})
+    [out] = fn.process(("u1", EnrichedStory(copy, cluster=Cluster("u1", "u1"))), warm,
+                       timestamp=at(T0 + timedelta(hours=4)), track=track, expire=Timer())
+    assert [m.story_id for m in out.lineage] == ["copy"] and warm.reads == 1
+
+
+def test_a_cluster_reads_its_warm_track_once_and_a_cluster_this_job_started_never():
+    u1, u2, c2, copy = _arrived(_versions())
+    tracks, _ = warm_state([u1, copy], _plain, capacity=100)
+    warm = CountingWarm({CLUSTER_KEY + k: [v] for k, v in tracks.items()})
+    fn, track, fresh = TraceClustersInState(starts={("stories", 0): 2}), Value(), Value()
+    outs = [next(iter(fn.process(("u1", EnrichedStory(s, cluster=Cluster("u1", "u1"))), warm, timestamp=at(s.produced),
+                                 track=track, expire=Timer()))) for s in map(normalize, (u2, c2))]
+    assert [m.story_id for m in outs[-1].lineage] == ["u1", "copy", "u2", "c2"]
+    assert outs[-1].lineage[2].changes == "1 paragraph added; 1 paragraph changed; death toll 12 -> 31"
+    assert warm.reads == 1  # the second story found the state the first one wrote
+    new = dataclasses.replace(u2, id="n1", origin=Origin.kafka("stories", 0, 5))
+    [out] = fn.process(("n1", EnrichedStory(new, cluster=Cluster("n1"))), warm, timestamp=at(T0), track=fresh,
+                       expire=Timer())
+    assert [m.story_id for m in out.lineage] == ["n1"] and warm.reads == 1  # led by a story this job read
+
+
+def test_a_later_version_joins_the_warm_first_version_and_a_new_first_version_reads_nothing():
+    v1, v2, w1 = _arrived([Story("a1", "text one", item_id="anpa:x", published=T0),
+                           Story("a2", "text two", item_id="anpa:x", version=2, published=T0 + timedelta(hours=1)),
+                           Story("b1", "other text", item_id="anpa:y", published=T0 + timedelta(hours=1))])
+    _, items = warm_state([v1], _plain, capacity=100)
+    assert items == {"item\x1fanpa:x": (("a1", "a1", None), v1.produced.timestamp())}
+    warm = CountingWarm({k: [v] for k, v in items.items()})
+    fn = JoinVersionsInState(starts={("stories", 0): 1})
+    [(s2, c2)] = fn.process(("item\x1fanpa:x", (v2, Cluster("a2"))), warm, timestamp=at(v2.produced), first=Value(),
+                            expire=Timer())
+    assert c2 == Cluster("a1", "a1") and s2.supersedes == "a1" and warm.reads == 1
+    [(_, c3)] = fn.process(("item\x1fanpa:y", (w1, Cluster("b1"))), warm, timestamp=at(w1.produced), first=Value(),
+                           expire=Timer())
+    assert c3 == Cluster("b1") and warm.reads == 1
+    [(_, c4)] = fn.process(("item\x1fanpa:x", (v2, Cluster("a2"))), warm, timestamp=at(T0 + timedelta(days=4)),
+                           first=Value(), expire=Timer())
+    assert c4 == Cluster("a2")  # the first version was forgotten (72 hours) before this one came
+
+
+def test_the_warm_entries_keep_the_newest_clusters_within_capacity_and_the_ttl():
+    a, b, c = _arrived([Story("a", "One thing happened.", published=T0),
+                        Story("b", "Another thing entirely.", item_id="x:b", published=T0 + timedelta(hours=5)),
+                        Story("c", "A third matter, unrelated.", published=T0 + timedelta(hours=6))])
+    entries = dict(warm_entries([a, b, c], _plain, capacity=1, ttl_s=4 * 3600))
+    assert set(entries) == {CLUSTER_KEY + "c", "item\x1fx:b"}
+    assert set(dict(warm_entries([a, b, c], _plain, capacity=5, ttl_s=4 * 3600))) == {
+        CLUSTER_KEY + "b", CLUSTER_KEY + "c", "item\x1fx:b"}  # "a" is past the time to live at "c"
