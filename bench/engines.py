@@ -10,7 +10,9 @@ For each engine, ``--rounds`` runs (engines alternate inside each round), each o
   picks them: ``template`` (the default: the alerting story with its figures changed, each a new cluster
   near hundreds of others, the dedupe index's worst case) or ``reuters`` (real news: Reuters-21578 from
   ../shared/corpora).
-Prints the median over rounds per engine, the load average, and each run.
+Prints the median over rounds per engine, the load average, and each run. Throughput depends on the CPU the
+machine leaves the engine; the CPU time the engine's processes (and the broker) spend per backlog story does
+much less, so it is printed too, with the rate both cores would give if they did nothing else.
 
     WIREWATCH_KAFKA=127.0.0.1:9092 .venv/bin/python bench/engines.py [--rounds 3] [--engines prism,flink1,flink2]
         [--stories template|reuters]
@@ -82,15 +84,58 @@ def wait(predicate, timeout: float, what: str) -> None:
         time.sleep(0.2)
 
 
+def _processes() -> dict[int, tuple[int, str]]:
+    """pid -> (parent pid, command line) of every process /proc shows."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            found[int(entry.name)] = (int(stat[stat.rindex(")") + 2:].split()[1]), cmdline)
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU the processes have used so far (those gone since count nothing)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def engine_pids(engine: str, service_pid: int | None, flink_state: str) -> list[int]:
+    """The engine's processes: the service and what it started (Prism, the worker), or the Flink cluster's
+    JobManager and TaskManagers (and any Python workers they started)."""
+    procs = _processes()
+    if engine == "prism":
+        roots = {service_pid}
+    else:
+        roots = {pid for pid, (_, cmd) in procs.items() if f"{flink_state}/conf" in cmd}
+    found, grew = set(roots), True
+    while grew:
+        more = {pid for pid, (parent, _) in procs.items() if parent in found} - found
+        found |= more
+        grew = bool(more)
+    return sorted(p for p in found if p is not None)
+
+
 def start_engine(engine: str, bootstrap: str, topics: Topics, archive: str, log: Path, master: str):
+    """Start the engine on ``topics``; returns (stop, the service's pid or None)."""
     if engine == "prism":
         exe = Path(sys.executable).with_name("wirewatch")
         proc = subprocess.Popen([str(exe), "process", "--archive", archive, "--metrics-port", "0",
                                  "--topic-prefix", topics.prefix, "--bootstrap", bootstrap],
                                 stdout=log.open("w"), stderr=subprocess.STDOUT)
-        return lambda: (proc.terminate(), proc.wait(timeout=120))
+        return (lambda: (proc.terminate(), proc.wait(timeout=120))), proc.pid
     job = submit(FlinkJob(master, bootstrap, topics, archive=archive, parallelism=int(engine[-1])))
-    return lambda: cancel(master, job)
+    return (lambda: cancel(master, job)), None
 
 
 def backlog_values(args: argparse.Namespace) -> list[bytes]:
@@ -117,7 +162,8 @@ def one_run(engine: str, args: argparse.Namespace, master: str) -> dict:
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
     watch = AlertWatch(bootstrap, topics.alerts)
     with tempfile.TemporaryDirectory() as tmp:
-        stop = start_engine(engine, bootstrap, topics, f"{tmp}/archive", Path(tmp) / "engine.log", master)
+        stop, service_pid = start_engine(engine, bootstrap, topics, f"{tmp}/archive", Path(tmp) / "engine.log",
+                                         master)
         try:
             t_start = time.monotonic()
             producer.send(topics.stories, key=b"warm", value=story(10**6, "warm")).get()
@@ -135,18 +181,25 @@ def one_run(engine: str, args: argparse.Namespace, master: str) -> dict:
             q = statistics.quantiles(lat, n=100, method="inclusive")
             wait(lambda: committed_lag(bootstrap, topics) == 0, 120, f"{engine}: the trickle committed")
             values = backlog_values(args)
+            pids = engine_pids(engine, service_pid, args.flink_state)
+            port = bootstrap.rsplit(":", 1)[1]  # scripts/kafka's broker names its data folder by its port
+            broker = [pid for pid, (_, cmd) in _processes().items()
+                      if "kafka.Kafka " in cmd and f"kafka-data-{port}/" in cmd]
+            cpu0, broker0 = cpu_seconds(pids), cpu_seconds(broker)
             t0 = time.monotonic()
             for i, value in enumerate(values):
                 producer.send(topics.stories, key=f"b-{i}".encode(), value=value)
             producer.flush()
             wait(lambda: committed_lag(bootstrap, topics) == 0, 1800, f"{engine}: the backlog committed")
             backlog_s = time.monotonic() - t0
+            cpu_ms = (cpu_seconds(pids) - cpu0) * 1000 / args.backlog
+            broker_ms = (cpu_seconds(broker) - broker0) * 1000 / args.backlog
         finally:
             stop()
             watch.close()
             producer.close()
     return {"engine": engine, "ready_s": ready_s, "p50": q[49], "p95": q[94], "p99": q[98],
-            "rate": args.backlog / backlog_s}
+            "rate": args.backlog / backlog_s, "cpu_ms": cpu_ms, "broker_ms": broker_ms}
 
 
 def main() -> None:
@@ -161,13 +214,16 @@ def main() -> None:
                     help="the backlog's stories (the latency trickle is always the alerting template)")
     args = ap.parse_args()
     engines = args.engines.split(",")
-    master = ""
+    master, args.flink_state = "", ""
     if any(e.startswith("flink") for e in engines):
         # a fresh cluster: thread-mode TaskManagers keep the wirewatch they first imported, and `up` installs
         # this checkout's
         subprocess.run([str(ROOT / "scripts" / "flink"), "down"], capture_output=True, check=True)
         master = subprocess.run([str(ROOT / "scripts" / "flink"), "up"], capture_output=True, text=True,
                                 check=True).stdout.strip().splitlines()[-1]
+        shown = subprocess.run([str(ROOT / "scripts" / "flink"), "env"], capture_output=True, text=True,
+                               check=True).stdout
+        args.flink_state = dict(line.split("=", 1) for line in shown.splitlines() if "=" in line)["FLINK_STATE"]
     print(f"load average at start: {os.getloadavg()}")
     runs: list[dict] = []
     for r in range(args.rounds):
@@ -176,15 +232,19 @@ def main() -> None:
             run = one_run(engine, args, master)
             runs.append(run)
             print(f"round {r + 1} {engine:7}: ready {run['ready_s']:5.1f} s, latency p50 {run['p50']:5.0f} ms, "
-                  f"p95 {run['p95']:5.0f} ms, p99 {run['p99']:5.0f} ms; backlog {run['rate']:6.0f} stories/s; "
+                  f"p95 {run['p95']:5.0f} ms, p99 {run['p99']:5.0f} ms; backlog {run['rate']:6.0f} stories/s, "
+                  f"CPU {run['cpu_ms']:.2f} ms a story (broker {run['broker_ms']:.2f}); "
                   f"load {os.getloadavg()[0]:.1f}", flush=True)
     print(f"\nmedians of {args.rounds} rounds ({args.rate:.0f} stories/s for {args.seconds:.0f} s; "
           f"backlog {args.backlog} {args.stories} stories); load average at end: {os.getloadavg()}")
-    print(f"{'engine':8} {'backlog/s':>10} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+    print(f"{'engine':8} {'backlog/s':>10} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'CPU ms/story':>13} "
+          f"{'broker':>7} {'2 cores at most':>16}")
     for engine in engines:
         mine = [x for x in runs if x["engine"] == engine]
-        med = {k: statistics.median(x[k] for x in mine) for k in ("rate", "p50", "p95", "p99")}
-        print(f"{engine:8} {med['rate']:10.0f} {med['p50']:8.0f} {med['p95']:8.0f} {med['p99']:8.0f}")
+        med = {k: statistics.median(x[k] for x in mine) for k in ("rate", "p50", "p95", "p99", "cpu_ms", "broker_ms")}
+        bound = 2000 / (med["cpu_ms"] + med["broker_ms"])  # stories/s if engine and broker had both cores
+        print(f"{engine:8} {med['rate']:10.0f} {med['p50']:8.0f} {med['p95']:8.0f} {med['p99']:8.0f} "
+              f"{med['cpu_ms']:13.2f} {med['broker_ms']:7.2f} {bound:16.0f}")
 
 
 if __name__ == "__main__":
