@@ -24,7 +24,7 @@ from wirewatch.connectors.kafka.warm import ReadSentAlerts, ReadStoriesBefore
 from wirewatch.pipelines.toolcache import tool_cache
 from wirewatch.transforms.clusterstate import WarmLineage
 from wirewatch.transforms.online import TTL_S
-from wirewatch.transforms.ptransforms import Dedupe, EnrichStories, HeadsOf, RaiseAlertsPerStory, SuppressRepeats
+from wirewatch.transforms.ptransforms import Dedupe, EnrichStories, RaiseAlertsPerStory, SuppressRepeats
 from wirewatch.transforms.rules import WatchList
 
 __all__ = ["GROUP", "RunnerNotFound", "build", "options", "prism_binary", "start"]
@@ -84,8 +84,8 @@ def build(p: beam.Pipeline, bootstrap: str, watchlist: WatchList, archive: str, 
     if not starts:
         raise KafkaConfigError(f"topic {topics.stories} has no partitions on {bootstrap}")
     before = p | "ReadStoriesBefore" >> ReadStoriesBefore(bootstrap, starts, DEDUPE_CAPACITY)
-    heads = before | "HeadsBefore" >> HeadsOf()
-    lineage = before | "LineageBefore" >> WarmLineage(DEDUPE_CAPACITY, ttl_s=ttl_s)  # versions and tracks
+    # what the dedupe, version and lineage states start from, from one replay of the stories before
+    lineage, heads = before | "WarmFromBefore" >> WarmLineage(DEDUPE_CAPACITY, ttl_s=ttl_s)
     sent = p | "ReadSentAlerts" >> ReadSentAlerts(bootstrap, topics.alerts, ttl_s)
     dedupe = Dedupe.online(capacity=DEDUPE_CAPACITY, warm=heads, ttl_s=ttl_s, lineage=lineage,
                            starts={(s.topic, s.partition): s.offset for s in starts})

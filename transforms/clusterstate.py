@@ -23,11 +23,12 @@ from wirewatch.records import Cluster, EnrichedStory, Story
 from wirewatch.transforms.dedupe import fingerprint, story_order
 from wirewatch.transforms.lineage import join_version, join_versions, version_rank
 from wirewatch.transforms.normalize import normalize
-from wirewatch.transforms.online import TTL_S, assign, rebuild
+from wirewatch.transforms.online import TTL_S, Head, assign, head_of, rebuild
 from wirewatch.transforms.steps import classifier
 from wirewatch.transforms.spread import DEFAULT_POLICY, SpreadPolicy, Track, trace_cluster, traced
 
 Starts = Mapping[tuple[str, int], int]  # (topic, partition) -> the offset this job starts reading at
+HEADS = "heads"
 CLUSTER_KEY = "cluster\x1f"  # warm entries: "cluster\x1f<cluster id>" -> Track, "item\x1f<item id>" -> first
 
 
@@ -49,22 +50,26 @@ def _arrival(story: Story) -> tuple:
 
 def warm_state(stories: Iterable[Story], classify: Callable[[tuple[Story, Cluster]], EnrichedStory],
                capacity: int, policy: SpreadPolicy = DEFAULT_POLICY,
-               ttl_s: float = TTL_S) -> tuple[dict[str, Track], dict[str, tuple[tuple[str, str, Any], float]]]:
+               ttl_s: float = TTL_S,
+               heads: list[Head] | None = None) -> tuple[dict[str, Track], dict[str, tuple[Any, float]]]:
     """The lineage tracks (by cluster id) and the wire items' first versions (by ``item_key``, with when the
     item was last seen) that the stories processed before a job left, replayed in their arrival order (event
     time, then partition and offset) through the functions the stream runs: normalize, ``online.assign``,
     ``join_version``, ``classify``, ``traced``. A key idle for ``ttl_s`` starts again, as the stream's timers
-    make it; a story that fails a step was dead-lettered and is left out."""
+    make it; a story that fails a step was dead-lettered and is left out. ``heads``: where to add each story's
+    dedupe head (``online.head_of``), so that one pass over the stories also warms the dedupe state."""
     index = rebuild((), capacity)
     tracks: dict[str, Track] = {}
-    items: dict[str, tuple[tuple[str, str, Any], float]] = {}
+    items: dict[str, tuple[Any, float]] = {}  # item key -> (join_version's state, when last seen)
     for raw in sorted(stories, key=_arrival):
         try:
             story = normalize(raw)
-            cluster, _ = assign(index, story, fingerprint(story), _seconds(story))
+            when, fp = _seconds(story), fingerprint(story)
+            cluster, _ = assign(index, story, fp, when)
         except Exception:  # noqa: BLE001 (dead-lettered when it first came through)
             continue
-        when = _seconds(story)
+        if heads is not None:
+            heads.append(head_of(story, fp, when))
         if story.item_id:
             key = item_key((story, cluster))[0]
             before = items.get(key)
@@ -82,11 +87,11 @@ def warm_state(stories: Iterable[Story], classify: Callable[[tuple[Story, Cluste
 
 
 def warm_entries(stories: Iterable[Story], classify: Callable[[tuple[Story, Cluster]], EnrichedStory],
-                 capacity: int, policy: SpreadPolicy = DEFAULT_POLICY,
-                 ttl_s: float = TTL_S) -> Iterator[tuple[str, Any]]:
+                 capacity: int, policy: SpreadPolicy = DEFAULT_POLICY, ttl_s: float = TTL_S,
+                 heads: list[Head] | None = None) -> Iterator[tuple[str, Any]]:
     """``warm_state`` as the keyed entries one multimap side input carries to both steps: of each kind, the
     ``capacity`` last seen that are still inside the time to live at the last story (as the heads are kept)."""
-    tracks, items = warm_state(stories, classify, capacity, policy, ttl_s)
+    tracks, items = warm_state(stories, classify, capacity, policy, ttl_s, heads)
     last = max([t.seen for t in tracks.values()] + [seen for _, seen in items.values()], default=0.0)
     yield from ((CLUSTER_KEY + cid, track) for cid, track in _newest(tracks, lambda t: t.seen, last - ttl_s, capacity))
     yield from _newest(items, lambda entry: entry[1], last - ttl_s, capacity)
@@ -242,23 +247,27 @@ class _ReplayBefore(beam.DoFn):
                  classify: Callable[[], Callable[[tuple[Story, Cluster]], EnrichedStory]] | None) -> None:
         self.capacity, self.policy, self.ttl_s, self.classify = capacity, policy, ttl_s, classify
 
-    def process(self, stories: list[Story]) -> Iterator[tuple[str, Any]]:
-        classify = (self.classify or classifier)()
-        yield from warm_entries(stories, classify, self.capacity, self.policy, self.ttl_s)
+    def process(self, stories: list[Story]) -> Iterator[Any]:
+        classify, heads = (self.classify or classifier)(), []
+        yield from warm_entries(stories, classify, self.capacity, self.policy, self.ttl_s, heads)
+        for head in heads:
+            yield beam.pvalue.TaggedOutput(HEADS, head)
 
 
 class WarmLineage(beam.PTransform):
-    """Stories processed before this job -> the keyed entries JoinVersions and TraceLineage warm a fresh state
-    from (``warm_entries``), in one bounded step. ``classify``: what makes the classifier (default: the
-    packaged gazetteer's)."""
+    """Stories processed before this job -> (the keyed entries JoinVersions and TraceLineage warm a fresh state
+    from, the dedupe heads AssignClustersOnline warms from), in one bounded step that normalizes and
+    fingerprints each story once for both (``warm_entries``). ``classify``: what makes the classifier
+    (default: the packaged gazetteer's)."""
 
     def __init__(self, capacity: int, policy: SpreadPolicy = DEFAULT_POLICY, ttl_s: float = TTL_S,
                  classify: Callable[[], Callable[[tuple[Story, Cluster]], EnrichedStory]] | None = None) -> None:
         super().__init__()
         self.capacity, self.policy, self.ttl_s, self.classify = capacity, policy, ttl_s, classify
 
-    def expand(self, stories: beam.PCollection) -> beam.PCollection:
-        return (stories
-                | "GatherBefore" >> beam.combiners.ToList()
-                | "ReplayBefore" >> beam.ParDo(_ReplayBefore(self.capacity, self.policy, self.ttl_s, self.classify))
-                .with_output_types(tuple[str, Any]))
+    def expand(self, stories: beam.PCollection) -> tuple[beam.PCollection, beam.PCollection]:
+        out = (stories
+               | "GatherBefore" >> beam.combiners.ToList()
+               | "ReplayBefore" >> beam.ParDo(_ReplayBefore(self.capacity, self.policy, self.ttl_s, self.classify))
+               .with_outputs(HEADS, main="entries"))
+        return out.entries, out[HEADS]

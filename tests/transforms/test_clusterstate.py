@@ -22,7 +22,7 @@ from wirewatch.transforms.normalize import normalize
 from wirewatch.transforms.clusterstate import (
     CLUSTER_KEY, JoinVersionsInState, TraceClustersInState, warm_entries, warm_state,
 )
-from wirewatch.transforms.ptransforms import Dedupe, EnrichStories, RaiseAlerts
+from wirewatch.transforms.ptransforms import Dedupe, EnrichStories, RaiseAlerts, _head_of
 from wirewatch.transforms.rulelang.loader import load_watchlist
 
 OPTIONS = ["--runner=FnApiRunner"]
@@ -242,3 +242,11 @@ def test_the_warm_entries_keep_the_newest_clusters_within_capacity_and_the_ttl()
     assert set(entries) == {CLUSTER_KEY + "c", "item\x1fx:b"}
     assert set(dict(warm_entries([a, b, c], _plain, capacity=5, ttl_s=4 * 3600))) == {
         CLUSTER_KEY + "b", CLUSTER_KEY + "c", "item\x1fx:b"}  # "a" is past the time to live at "c"
+
+
+def test_the_replay_gives_the_dedupe_heads_as_heads_of_does():
+    stories = _arrived([*_versions(), Story("bad", "", published=T0)])
+    heads: list = []
+    list(warm_entries(stories, _plain, capacity=100, heads=heads))
+    assert heads == [h for s in sorted(stories, key=lambda s: s.produced) for h in _head_of(s)]
+    assert {"u1", "copy", "u2", "c2"} <= {h.story_id for h in heads}
