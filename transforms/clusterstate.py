@@ -23,7 +23,7 @@ from wirewatch.records import Cluster, EnrichedStory, Story
 from wirewatch.transforms.dedupe import fingerprint, story_order
 from wirewatch.transforms.lineage import join_version, join_versions, version_rank
 from wirewatch.transforms.normalize import normalize
-from wirewatch.transforms.online import TTL_S, Head, assign, head_of, rebuild
+from wirewatch.transforms.online import TTL_S, Head, assign, event_seconds, head_of, rebuild
 from wirewatch.transforms.steps import classifier
 from wirewatch.transforms.spread import DEFAULT_POLICY, SpreadPolicy, Track, trace_cluster, traced
 
@@ -36,16 +36,10 @@ def _cluster_id(enriched: EnrichedStory) -> str:
     return enriched.cluster.id if enriched.cluster else enriched.id
 
 
-def _seconds(story: Story) -> float:
-    """A story's event time as the stream gives it: its Kafka time, else its publication."""
-    when = story.produced or story.published
-    return when.timestamp() if when else 0.0
-
-
 def _arrival(story: Story) -> tuple:
     origin = story.origin
     where = (origin.partition, origin.offset) if origin is not None and origin.offset is not None else (-1, -1)
-    return (_seconds(story), *where)
+    return (event_seconds(story), *where)
 
 
 def warm_state(stories: Iterable[Story], classify: Callable[[tuple[Story, Cluster]], EnrichedStory],
@@ -64,7 +58,7 @@ def warm_state(stories: Iterable[Story], classify: Callable[[tuple[Story, Cluste
     for raw in sorted(stories, key=_arrival):
         try:
             story = normalize(raw)
-            when, fp = _seconds(story), fingerprint(story)
+            when, fp = event_seconds(story), fingerprint(story)
             cluster, _ = assign(index, story, fp, when)
         except Exception:  # noqa: BLE001 (dead-lettered when it first came through)
             continue

@@ -51,6 +51,13 @@ def rebuild(heads: Iterable[Head], capacity: int) -> ClusterIndex:
     return index
 
 
+def event_seconds(story: Story) -> float:
+    """A story's event time as the stream gives it, in seconds: its Kafka time, else its publication (0
+    when it has neither)."""
+    when = story.produced or story.published
+    return when.timestamp() if when else 0.0
+
+
 def head_of(story: Story, fp: Fingerprint, seen: float) -> Head:
     """A story processed before this job as a warming entry: ``rebuild`` makes it a head or a copy again."""
     return Head(story.id, fp, seen, identity(story))

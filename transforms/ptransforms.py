@@ -139,8 +139,7 @@ class HeadsOf(beam.PTransform):
 def _head_of(story: Story) -> Iterable[online_steps.Head]:
     try:
         story = normalize(story)
-        when = story.produced or story.published
-        yield online_steps.head_of(story, fingerprint(story), when.timestamp() if when else 0.0)
+        yield online_steps.head_of(story, fingerprint(story), online_steps.event_seconds(story))
     except Exception:  # noqa: BLE001 (dead-lettered when it first came through)
         return
 
