@@ -59,6 +59,13 @@ _RUN = re.compile(r"\w+")  # the same words in a text without apostrophes, found
 _compiled_split = word_splitter()
 
 
+def regex_words(text: str) -> list[str]:
+    """``Words(text).words`` by Python's regexes (the compiled splitter's reference): without an apostrophe
+    in the text the words are the runs of word characters, found by a simpler pattern."""
+    simple = "'" not in text and "’" not in text
+    return (_RUN if simple else _WORD_NO_POSSESSIVE).findall(text)
+
+
 class Words:
     """The words of one text in a compact form: the words as written (``tokenize``'s words, possessive 's
     dropped) in one list, their start offsets and case-folded keys in parallel lists (the starts come with
@@ -79,8 +86,7 @@ class Words:
                 return
             except UnicodeEncodeError:  # a lone surrogate, which the compiled core cannot read
                 pass
-        simple = "'" not in text and "’" not in text
-        self.words = (_RUN if simple else _WORD_NO_POSSESSIVE).findall(text)
+        self.words = regex_words(text)
 
     @classmethod
     def from_pieces(cls, text: str, words: list[str], starts: list[int]) -> "Words":

@@ -11,13 +11,11 @@ from __future__ import annotations
 import re
 
 from wirewatch.transforms.rulelang.compiled import word_splitter
-from wirewatch.transforms.tokens import remember, snowball, stem
+from wirewatch.transforms.tokens import regex_words, remember, snowball, stem
 
 WORD = re.compile(r"\w+(?:['’]\w+)*")
 # The same words with a trailing possessive 's consumed but not captured: "Korea's" gives "Korea".
 _WORD_NO_POSSESSIVE = re.compile(r"(\w+(?:['’](?![sS]\b(?!['’]\w))\w+)*)(?:['’][sS]\b(?!['’]\w))?")
-
-_RUN = re.compile(r"\w+")  # the same words in a text without apostrophes
 
 # One character a word in the scripts written without spaces: Han, hiragana, katakana, Hangul.
 UNSPACED = "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\uac00-\ud7af\u1100-\u11ff\u3130-\u318f"
@@ -52,10 +50,8 @@ def split(text: str) -> list[str]:
 
 
 def python_split(text: str) -> list[str]:
-    """``split`` with Python's regexes, the reference. Without an apostrophe in the text the words are the
-    runs of word characters, found by a simpler pattern."""
-    simple = "'" not in text and "’" not in text
-    return pieces((_RUN if simple else _WORD_NO_POSSESSIVE).findall(text), text)
+    """``split`` with Python's regexes, the reference: ``tokens.regex_words`` in pieces."""
+    return pieces(regex_words(text), text)
 
 
 def pieces(found: list[str], text: str) -> list[str]:
