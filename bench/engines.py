@@ -12,7 +12,8 @@ For each engine, ``--rounds`` runs (engines alternate inside each round), each o
   ../shared/corpora).
 Prints the median over rounds per engine, the load average, and each run. Throughput depends on the CPU the
 machine leaves the engine; the CPU time the engine's processes (and the broker) spend per backlog story does
-much less, so it is printed too, with the rate both cores would give if they did nothing else.
+much less, so it is printed too, with the rate both cores would give if they did nothing else. For Flink,
+each run also prints the job's state size and what its last checkpoint uploaded.
 
     WIREWATCH_KAFKA=127.0.0.1:9092 .venv/bin/python bench/engines.py [--rounds 3] [--engines prism,flink1,flink2]
         [--stories template|reuters]
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import os
 import statistics
 import subprocess
@@ -31,6 +33,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -127,15 +130,22 @@ def engine_pids(engine: str, service_pid: int | None, flink_state: str) -> list[
 
 
 def start_engine(engine: str, bootstrap: str, topics: Topics, archive: str, log: Path, master: str):
-    """Start the engine on ``topics``; returns (stop, the service's pid or None)."""
+    """Start the engine on ``topics``; returns (stop, the service's pid or None, the Flink job id or None)."""
     if engine == "prism":
         exe = Path(sys.executable).with_name("wirewatch")
         proc = subprocess.Popen([str(exe), "process", "--archive", archive, "--metrics-port", "0",
                                  "--topic-prefix", topics.prefix, "--bootstrap", bootstrap],
                                 stdout=log.open("w"), stderr=subprocess.STDOUT)
-        return (lambda: (proc.terminate(), proc.wait(timeout=120))), proc.pid
+        return (lambda: (proc.terminate(), proc.wait(timeout=120))), proc.pid, None
     job = submit(FlinkJob(master, bootstrap, topics, archive=archive, parallelism=int(engine[-1])))
-    return (lambda: cancel(master, job)), None
+    return (lambda: cancel(master, job)), None, job
+
+
+def checkpoint_sizes(master: str, job: str) -> tuple[int, int]:
+    """The Flink job's state size and what its latest completed checkpoint uploaded, in bytes."""
+    with urllib.request.urlopen(f"http://{master}/jobs/{job}/checkpoints", timeout=10) as answer:
+        latest = json.load(answer)["latest"]["completed"] or {}
+    return latest.get("state_size", 0), latest.get("checkpointed_size", 0)
 
 
 def backlog_values(args: argparse.Namespace) -> list[bytes]:
@@ -162,7 +172,7 @@ def one_run(engine: str, args: argparse.Namespace, master: str) -> dict:
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
     watch = AlertWatch(bootstrap, topics.alerts)
     with tempfile.TemporaryDirectory() as tmp:
-        stop, service_pid = start_engine(engine, bootstrap, topics, f"{tmp}/archive", Path(tmp) / "engine.log",
+        stop, service_pid, job = start_engine(engine, bootstrap, topics, f"{tmp}/archive", Path(tmp) / "engine.log",
                                          master)
         try:
             t_start = time.monotonic()
@@ -194,12 +204,14 @@ def one_run(engine: str, args: argparse.Namespace, master: str) -> dict:
             backlog_s = time.monotonic() - t0
             cpu_ms = (cpu_seconds(pids) - cpu0) * 1000 / args.backlog
             broker_ms = (cpu_seconds(broker) - broker0) * 1000 / args.backlog
+            state, uploaded = checkpoint_sizes(master, job) if job else (0, 0)
         finally:
             stop()
             watch.close()
             producer.close()
     return {"engine": engine, "ready_s": ready_s, "p50": q[49], "p95": q[94], "p99": q[98],
-            "rate": args.backlog / backlog_s, "cpu_ms": cpu_ms, "broker_ms": broker_ms}
+            "rate": args.backlog / backlog_s, "cpu_ms": cpu_ms, "broker_ms": broker_ms,
+            "state": state, "uploaded": uploaded}
 
 
 def main() -> None:
@@ -234,6 +246,8 @@ def main() -> None:
             print(f"round {r + 1} {engine:7}: ready {run['ready_s']:5.1f} s, latency p50 {run['p50']:5.0f} ms, "
                   f"p95 {run['p95']:5.0f} ms, p99 {run['p99']:5.0f} ms; backlog {run['rate']:6.0f} stories/s, "
                   f"CPU {run['cpu_ms']:.2f} ms a story (broker {run['broker_ms']:.2f}); "
+                  + (f"state {run['state'] / 1e6:.2f} MB, last checkpoint uploaded {run['uploaded'] / 1e3:.0f} KB; "
+                     if run["state"] else "") +
                   f"load {os.getloadavg()[0]:.1f}", flush=True)
     print(f"\nmedians of {args.rounds} rounds ({args.rate:.0f} stories/s for {args.seconds:.0f} s; "
           f"backlog {args.backlog} {args.stories} stories); load average at end: {os.getloadavg()}")
