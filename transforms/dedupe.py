@@ -19,6 +19,7 @@ probability ~0.94 (0.6: ~0.99), while unrelated news (similarity < 0.01) almost 
 from __future__ import annotations
 
 import itertools
+import struct
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,7 @@ import xxhash
 
 from wirewatch.records import Cluster, Story, pickled_as_tuple
 from wirewatch.urls import identity_url
+from wirewatch.transforms.rulelang.compiled import wanted, wirewatch_native
 from wirewatch.transforms.tokens import StoryWords
 
 SHINGLE = 3
@@ -67,6 +69,14 @@ def _words(story: Story, words: StoryWords | None = None) -> list[str]:
 
 
 def minhash(words: list[str]) -> bytes:
+    """The MinHash signature of the words' ``SHINGLE``-shingles: by the compiled core where it is built
+    (the same bytes; ``python_minhash`` is the reference), else by ``python_minhash``."""
+    if _compiled_minhash is not None and type(words) is list:
+        return _compiled_minhash(words)  # type: ignore[no-any-return]
+    return python_minhash(words)
+
+
+def python_minhash(words: list[str]) -> bytes:
     # Shingle i is " ".join(words[i : i + SHINGLE]) hashed as UTF-8 (fewer words: one shingle of them all);
     # min((h * a + b) >> 32) is min(h * a + b) >> 32, the shift being monotone, so only 64 values shift.
     if len(words) >= SHINGLE:
@@ -78,6 +88,14 @@ def minhash(words: list[str]) -> bytes:
     permuted = np.multiply.outer(hashes, _A)  # multiply-shift hashing: array arithmetic wraps around silently
     permuted += _B
     return (np.minimum.reduce(permuted, axis=0) >> np.uint64(32)).astype("<u4").tobytes()
+
+
+# The compiled core's MinHash with these permutations (``wirewatch_native.MinHash``, native/src/minhash.rs),
+# None where the core is not built, is older than it or is turned off (WIREWATCH_NATIVE=0).
+_compiled_minhash = (
+    wirewatch_native.MinHash(_A.astype("<u8").tobytes(), _B.astype("<u8").tobytes(), SHINGLE).signature
+    if wanted() and hasattr(wirewatch_native, "MinHash") else None
+)
 
 
 def _numbers(words: list[str]) -> frozenset[str]:
@@ -167,8 +185,16 @@ def _most_shared(shared: Counter[str], limit: int) -> list[str]:
 
 
 def _band_keys(signature: bytes) -> list[bytes]:
+    """Each band's ROWS values, prefixed by the band's number (bands never share a key): the slices cut in
+    one call where the signature has the usual length."""
+    if len(signature) == 4 * PERMUTATIONS:
+        return list(map(bytes.__add__, _BAND_NUMBERS, _BAND_SLICES.unpack_from(signature)))
     width = 4 * ROWS
     return [bytes([band]) + signature[band * width : (band + 1) * width] for band in range(BANDS)]
+
+
+_BAND_NUMBERS = [bytes([band]) for band in range(BANDS)]
+_BAND_SLICES = struct.Struct(f"{4 * ROWS}s" * BANDS)
 
 
 class ClusterIndex:
@@ -231,11 +257,13 @@ class ClusterIndex:
         # heads. Only the newest BUCKET_SCAN heads of a band are counted (copies of a story arrive close
         # together), and of those the heads sharing the most bands are compared: a true near duplicate
         # shares many (similarity 0.8: ~11 of 21).
-        shared = Counter(itertools.chain.from_iterable(
-            itertools.islice(reversed(self._bands.get(key, {})), BUCKET_SCAN) for key in _band_keys(fp.minhash)
-        ))
-        if not shared:
+        found = [members for members in map(self._bands.get, _band_keys(fp.minhash)) if members]
+        if not found:
             return None
+        shared = Counter(itertools.chain.from_iterable(
+            members if len(members) <= BUCKET_SCAN else itertools.islice(reversed(members), BUCKET_SCAN)
+            for members in found
+        ))
         candidates = _most_shared(shared, MAX_CANDIDATES)
         heads = [self._heads[head] for head in candidates]
         scores = _similarities(fp.minhash, [head.minhash for head in heads])

@@ -14,6 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFloat, PyList, PyString, PyTuple, PyType};
 use pyo3::{ffi, intern};
 
+mod minhash;
 mod pages;
 mod rules;
 mod unicode;
@@ -1126,6 +1127,7 @@ impl Core {
 #[pymodule]
 fn wirewatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Core>()?;
+    m.add_class::<minhash::MinHash>()?;
     // The plan and call format this build understands; transforms/rulelang/native.py checks it, so a
     // stale build left in an environment is not used (the Python engine answers instead).
     m.add("PLAN_VERSION", PLAN_VERSION)?;

@@ -289,3 +289,11 @@ def test_the_index_answers_as_the_plain_candidate_search(rnd):
             ["quarter", "half", "full"]))
         fp = fingerprint(normalize(Story(id=f"s{i}", body=text + f" Figure {rnd.randrange(6)}.")))
         assert fast.assign(f"s{i}", fp) == plain.assign(f"s{i}", fp)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(min_size=4 * PERMUTATIONS, max_size=4 * PERMUTATIONS))
+def test_band_keys_are_the_numbered_slices(signature):
+    width = 4 * 3  # ROWS values of 4 bytes
+    expected = [bytes([band]) + signature[band * width : (band + 1) * width] for band in range(21)]
+    assert _band_keys(signature) == expected

@@ -4,9 +4,10 @@ import itertools
 
 import numpy as np
 import xxhash
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import skip_unless_required
 from wirewatch.records import Story
 from wirewatch.transforms import dedupe
 from wirewatch.transforms.dedupe import _numbers, fingerprint, minhash
@@ -62,3 +63,25 @@ def test_a_fingerprint_pickles_as_its_values():
     fp = fingerprint(Story(id="x", title="Seoul", body="North Korea fired 3 missiles on Monday"))
     assert fp.__getstate__() == (fp.exact, fp.minhash, fp.numbers, fp.shingles)
     assert pickle.loads(pickle.dumps(fp)) == fp
+
+
+# Words of arbitrary Unicode (no lone surrogates: UTF-8 has none) and lists long and short, so the shingles
+# come one, two or three words long and the compiled core's four lanes end on every remainder.
+ANY_WORD = st.one_of(WORD, st.text(st.characters(exclude_categories=("Cs",)), max_size=6))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(ANY_WORD, max_size=40))
+def test_the_compiled_minhash_is_the_python_one(words):
+    if dedupe._compiled_minhash is None:
+        skip_unless_required("the compiled core (wirewatch_native) with MinHash is not built (needs cargo; "
+                             "scripts/bootstrap)", required_by="WIREWATCH_REQUIRE_NATIVE")
+    assert dedupe._compiled_minhash(words) == dedupe.python_minhash(words) == signature(words)
+
+
+def test_minhash_takes_the_python_path_without_the_core(monkeypatch):
+    words = "the bank of japan raised rates".split()
+    expected = dedupe.python_minhash(words)
+    monkeypatch.setattr(dedupe, "_compiled_minhash", None)
+    assert minhash(words) == expected
+    assert minhash(tuple(words)) == expected  # not a list: the Python path, whatever the core
