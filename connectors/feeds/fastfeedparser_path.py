@@ -61,11 +61,13 @@ _AUTHOR = re.compile(
 )
 _AUTHOR_END = re.compile(rb"</(?:[\w.-]+:)?(?:author|creator|managingEditor)\s*>")
 _AUTHORS = (b"author", b"creator", b"managingEditor")
-_ITEM = re.compile(rb"<item[\s>].*?</item\s*>", re.S)  # (items nested or prefixed are refused before)
+# An item's or entry's start and end tags: each element runs from a start to the first end after it (items
+# nested or prefixed are refused before).
+_STARTS = {False: re.compile(rb"<item[\s>]"), True: re.compile(rb"<entry[\s>]")}
+_ENDS = {False: re.compile(rb"</item\s*>"), True: re.compile(rb"</entry\s*>")}
 _BASE_TAG = re.compile(rb"<([\w.:-]+)[^<>]*\sxml:base\s*=")
 _TEXT_ELEMENTS = frozenset({b"summary", b"content", b"description", b"title", b"subtitle", b"rights", b"encoded"})
 _LANG_ATTRIBUTE = re.compile(rb"""\sxml:lang\s*=\s*(["'])(.*?)\1""", re.S)
-_ENTRY_ELEMENT = re.compile(rb"<entry[\s>].*?</entry\s*>", re.S)
 _AUTHOR_ELEMENT = re.compile(
     rb"<((?:[\w.-]+:)?(?:author|creator|managingEditor))(?:\s[^>]*)?(?<!/)>\s*(?:<!\[CDATA\[(.*?)\]\]>|([^<]*))"
     rb"\s*</\1\s*>", re.S)
@@ -151,7 +153,7 @@ def read(data: bytes, plain: Plain, location: str) -> FeedParserDict | str:
             return "xml:lang below the root, elsewhere than on the entries' own tags"
     entries = [_entry(entry, lang, plain.format, base, copies, not summary, guid, permalinks)
                for entry, (summary, guid), lang, base in zip(raw, present, langs, locations)]
-    if doc.rss_summary:
+    if doc.rss_summary and not (plain.format == "rss20" and _alike(data, first, len(entries))):
         parts = rss_summaries.item_parts(data, plain.lang) if plain.format == "rss20" else None
         if parts is None or len(parts) != len(entries):
             return "summary elements in items where feedparser's reading of them is not modelled"
@@ -352,12 +354,39 @@ def _entry(entry: Mapping[str, Any], lang: str | None, form: str, location: str,
     return out
 
 
+def _elements(data: bytes, first: int, atom: bool) -> list[bytes]:
+    """The items (``atom``: entries) from ``first`` on, each from its start tag to the first end tag after
+    it: what ``<item[\\s>].*?</item\\s*>`` (re.S) finds, with two literal-led searches an element instead of
+    the lazy pattern's test at every byte."""
+    return [data[start:end] for start, end in _element_spans(data, first, atom)]
+
+
+def _element_spans(data: bytes, first: int, atom: bool) -> list[tuple[int, int]]:
+    """Where each of ``_elements`` starts and ends."""
+    start_tag, end_tag = _STARTS[atom], _ENDS[atom]
+    spans: list[tuple[int, int]] = []
+    while (start := start_tag.search(data, first)) is not None:
+        end = end_tag.search(data, start.end())
+        if end is None:
+            break
+        spans.append((start.start(), end.end()))
+        first = end.end()
+    return spans
+
+
+def _alike(data: bytes, first: int, count: int) -> bool:
+    """Whether the ``count`` entries are the document's items and connectors.feeds.rss_summaries' reading of
+    them cannot change a Story (``rss_summaries.alike``)."""
+    items = _element_spans(data, first, False)
+    return len(items) == count and rss_summaries.alike(data, items)
+
+
 def _presence(data: bytes, form: str, first: int, rdf: bool) -> list[tuple[bool, bool]] | None:
     """Per entry, whether it has a summary (an RSS description, an Atom summary) and an id of its own (an RSS
     guid, an RDF item's rdf:about; an Atom entry always has one): where fastfeedparser makes up what it
     lacks. None where the entries cannot be told apart here (one nested in another)."""
     atom = form == "atom10"
-    spans = [match[0] for match in (_ENTRY_ELEMENT if atom else _ITEM).finditer(data, first)]
+    spans = _elements(data, first, atom)
     if any((b"<entry" if atom else b"<item") in span[1:] for span in spans):
         return None
     summary = b"<summary" if atom else b"<description"
@@ -374,8 +403,8 @@ def _entry_langs(data: bytes, form: str, first: int, count: int, root: str | Non
     the ``root``'s); else None."""
     langs: list[str | None] = []
     found = 0
-    for match in (_ENTRY_ELEMENT if form == "atom10" else _ITEM).finditer(data, first):
-        tag = match[0][:match[0].find(b">")]
+    for span in _elements(data, first, form == "atom10"):
+        tag = span[:span.find(b">")]
         lang = _LANG_ATTRIBUTE.search(tag)
         found += lang is not None
         langs.append((html.unescape(lang[2].decode()) or None) if lang else root)
@@ -387,8 +416,7 @@ def _item_authors(data: bytes, first: int) -> list[list[dict[str, str]]] | None:
     dc:author and itunes:author element with text, in document order. None where an item holds another
     element _AUTHOR counts (one with a prefix feedparser reads otherwise, or holding elements)."""
     items: list[list[dict[str, str]]] = []
-    for item in _ITEM.finditer(data, first):
-        span = item[0]
+    for span in _elements(data, first, False):
         found = [(name, (cdata.decode() if cdata else html.unescape(text.decode())).strip())
                  for name, cdata, text in _AUTHOR_ELEMENT.findall(span)]
         found = [(name, value) for name, value in found if value]

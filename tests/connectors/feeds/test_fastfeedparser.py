@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from wirewatch.connectors.feeds import fastfeedparser_path
+from wirewatch.connectors.feeds import fastfeedparser_path, rss_summaries
 from wirewatch.connectors.feeds.feedparser_path import parse_feed, tame_head
 from wirewatch.connectors.parsing.sniff import sniff
 from wirewatch.transforms.normalize import normalize
@@ -162,6 +162,46 @@ def test_itunes_summaries_are_read_in_feedparsers_order(channel: str, item: str)
           "xmlns:content='http://purl.org/rss/1.0/modules/content/'><channel><title>F</title>")
     items = "".join(f"<item><title>T{n}</title><guid>http://x.org/{n}</guid>{item}</item>" for n in (1, 2))
     assert len(_both(f"{ns}{channel}{items}</channel></rss>")) == 2
+
+
+ITUNES = ("<rss version='2.0' xmlns:itunes='http://www.itunes.com/dtds/podcast-1.0.dtd' "
+          "xmlns:content='http://purl.org/rss/1.0/modules/content/'><channel><title>F</title>{}{}</channel></rss>")
+SAME = "Games! We&#039;re here, &amp; more.  Probably."
+
+
+@pytest.mark.parametrize("channel", ["", "<itunes:summary>About</itunes:summary><description>More</description>"])
+@pytest.mark.parametrize("item", [
+    f"<description>{SAME}</description><itunes:summary>{SAME}</itunes:summary>",
+    f"<itunes:summary>{SAME}</itunes:summary><description>{SAME}</description>",
+    f"<description>{SAME}</description><content:encoded>{SAME}</content:encoded><itunes:summary>{SAME}</itunes:summary>",
+])
+def test_items_whose_summaries_repeat_the_description_need_no_second_reading(
+        channel: str, item: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whichever of equal texts feedparser takes as summary or content, the Story is the same: the fast reader
+    answers from the description without reading the document again (connectors.feeds.rss_summaries.alike)."""
+    def unwanted(*args: object) -> None:
+        raise AssertionError("read again")
+
+    monkeypatch.setattr(rss_summaries, "item_parts", unwanted)
+    items = "".join(f"<item><title>T{n}</title><guid>http://x.org/{n}</guid>{item}</item>" for n in (1, 2))
+    stories = _both(ITUNES.format(channel, items))
+    assert [story["summary"] for story in stories] == ["Games! We're here, & more. Probably."] * 2
+
+
+@pytest.mark.parametrize("item", [
+    "<description>D</description><itunes:summary>S</itunes:summary>",  # other texts
+    "<description>&lt;b&gt;D&lt;/b&gt;</description><itunes:summary>&lt;b&gt;D&lt;/b&gt;</itunes:summary>",  # markup
+    "<description>D</description><itunes:summary><![CDATA[D]]></itunes:summary>",  # (equal, not written alike)
+    "<itunes:summary>D</itunes:summary>",  # no description
+    "<description>D</description><itunes:summary/>",
+])
+def test_items_whose_summaries_may_differ_are_read_again(item: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    read: list[int] = []
+    item_parts = rss_summaries.item_parts
+    monkeypatch.setattr(rss_summaries, "item_parts", lambda *args: read.append(1) or item_parts(*args))
+    first = "<item><title>T1</title><guid>http://x.org/1</guid><description>A</description></item>"
+    _both(ITUNES.format("", first + f"<item><title>T2</title><guid>http://x.org/2</guid>{item}</item>"))
+    assert read
 
 
 @pytest.mark.parametrize("item", [
