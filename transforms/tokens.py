@@ -11,7 +11,7 @@ from typing import Any, Generic, Iterable, Iterator, NamedTuple, Sequence, TypeV
 
 import snowballstemmer
 
-from wirewatch.transforms.rulelang.compiled import word_splitter
+from wirewatch.transforms.rulelang.compiled import wanted, word_splitter, wirewatch_native
 
 try:  # PyStemmer: the same Snowball algorithms compiled (tests/transforms/test_tokens.py compares the two)
     from Stemmer import Stemmer as _compiled_stemmer
@@ -237,6 +237,14 @@ class PhraseIndex(Generic[P]):
                 self._prefixed.setdefault(words[0], []).append(([*words[1:-1], words[-1][:-1]], tuple(payloads)))
         self._trie: dict[str, _Node] = {word: _frozen(node) for word, node in trie.items()}
         self.size = len(grouped)
+        self._compiled: tuple[Any, list[P]] | bool | None = None  # made on first use (False: cannot be), not pickled
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_compiled": None}  # the compiled trie is made again where it is loaded
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._compiled = None
 
     def find(self, word_keys: Sequence[str]) -> Iterator[Hit[P]]:
         if not self.size or not word_keys:
@@ -268,6 +276,21 @@ class PhraseIndex(Generic[P]):
         if not self.size or not word_keys:
             return []
         keys = word_keys if isinstance(word_keys, list) else list(word_keys)
+        if _compiled_trie is not None:
+            compiled = self._compiled if self._compiled is not None else self._compile()
+            if compiled:
+                try:
+                    flat = compiled[0].leftmost_longest(keys)
+                except (TypeError, UnicodeEncodeError):  # a key not a str, or a lone surrogate: Python below
+                    pass
+                else:
+                    payloads = compiled[1]
+                    at = iter(flat)
+                    return [Hit(first, last, payloads[p]) for first, last, p in zip(at, at, at)]
+        return self.python_leftmost_longest(keys)
+
+    def python_leftmost_longest(self, keys: list[str]) -> list[Hit[P]]:
+        """``leftmost_longest`` of phrases without prefix patterns by the Python trie (the reference)."""
         count = len(keys)
         found = list(map(self._trie.get, keys))
         hits: list[Hit[P]] = []
@@ -284,6 +307,28 @@ class PhraseIndex(Generic[P]):
                 hits.extend(Hit(at, last, payload) for payload in payloads)
         return hits
 
+    def _compile(self) -> tuple[Any, list[P]] | bool:
+        """The compiled trie (``wirewatch_native.PhraseTrie``) of these phrases and its payloads in the order
+        it numbers them: the nodes flattened as (parent, word, payload count), parents first."""
+        rows: list[tuple[int, str, int]] = []
+        payloads: list[P] = []
+        pending = [(0, self._trie)]
+        while pending:
+            parent, children = pending.pop()
+            for word, (node_payloads, after) in children.items():
+                if not isinstance(word, str):
+                    self._compiled = False
+                    return False
+                rows.append((parent, word, len(node_payloads)))
+                payloads.extend(node_payloads)
+                if after:
+                    pending.append((len(rows), after))
+        try:
+            self._compiled = (_compiled_trie(rows), payloads)
+        except (ValueError, UnicodeEncodeError):  # a word the core cannot hold (a lone surrogate)
+            self._compiled = False
+        return self._compiled
+
     def _find_prefixed(self, keys: list[str]) -> Iterator[Hit[P]]:
         """The hits of phrases of two or more keys whose last is a prefix."""
         found = list(map(self._prefixed.get, keys))
@@ -293,6 +338,11 @@ class PhraseIndex(Generic[P]):
                 if after <= len(keys) and keys[at + 1 : after - 1] == rest[:-1] and keys[after - 1].startswith(rest[-1]):
                     for payload in payloads:
                         yield Hit(at, after - 1, payload)
+
+
+# The compiled core's phrase trie class (native/src/phrases.rs), None where the core is not built, is older or
+# is turned off (WIREWATCH_NATIVE=0): ``PhraseIndex`` then walks its Python trie.
+_compiled_trie = getattr(wirewatch_native, "PhraseTrie", None) if wanted() else None
 
 
 def _frozen(node: list) -> _Node:

@@ -16,6 +16,7 @@ use pyo3::{ffi, intern};
 
 mod minhash;
 mod pages;
+mod phrases;
 mod rules;
 mod unicode;
 mod words;
@@ -1128,6 +1129,7 @@ impl Core {
 fn wirewatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Core>()?;
     m.add_class::<minhash::MinHash>()?;
+    m.add_class::<phrases::PhraseTrie>()?;
     // The plan and call format this build understands; transforms/rulelang/native.py checks it, so a
     // stale build left in an environment is not used (the Python engine answers instead).
     m.add("PLAN_VERSION", PLAN_VERSION)?;

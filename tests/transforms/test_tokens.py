@@ -3,9 +3,10 @@ import threading
 
 import pytest
 import snowballstemmer
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import skip_unless_required
 from wirewatch.records import Story
 from wirewatch.transforms.tokens import PhraseIndex, StoryWords, Words, keys, phrase_keys, stem, tokenize
 
@@ -224,3 +225,41 @@ def test_the_compiled_stemmers_give_the_pure_python_stems():
         compiled = Stemmer.Stemmer(algorithm)
         wrong = [w for w in vocabulary if compiled.stemWord(w) != pure.stemWord(w)]
         assert not wrong, (algorithm, wrong[:5])
+
+
+KEY = st.one_of(st.sampled_from(["a", "b", "ab", "new", "york", "é", "ß"]),
+                st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=4))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(KEY, max_size=40),
+       st.lists(st.tuples(st.lists(KEY, min_size=1, max_size=4), st.integers(0, 5)), max_size=12))
+def test_the_compiled_phrase_trie_finds_what_the_python_trie_finds(keys, phrases):
+    from wirewatch.transforms import tokens
+
+    if tokens._compiled_trie is None:
+        skip_unless_required("the compiled core (wirewatch_native) with PhraseTrie is not built (needs cargo; "
+                             "scripts/bootstrap)", required_by="WIREWATCH_REQUIRE_NATIVE")
+    # phrases often start where others do and run on in the keys: cut some from the keys themselves
+    phrases = [(tuple(p), n) for p, n in phrases]
+    phrases += [(tuple(keys[i : i + 1 + n % 3]), n) for i, n in zip(range(0, len(keys), 3), range(7))]
+    phrases = [(p, n) for p, n in phrases if not p[-1].endswith("*")]  # prefix patterns: sorted find's hits
+    index = PhraseIndex(phrases)
+    assert index.leftmost_longest(keys) == index.python_leftmost_longest(keys)
+    assert index._compiled or not keys or not index.size  # the compiled trie answered
+
+
+def test_the_compiled_phrase_trie_is_made_again_after_pickling(monkeypatch):
+    import pickle
+
+    from wirewatch.transforms import tokens
+
+    index = PhraseIndex([(("new", "york"), "NY"), (("new", "york", "city"), "NYC"), (("york",), "Y")])
+    keys = ["in", "new", "york", "city", "york"]
+    expected = [(1, 3, "NYC"), (1, 2, "NY"), (2, 2, "Y"), (4, 4, "Y")]
+    assert index.leftmost_longest(keys) == expected
+    again = pickle.loads(pickle.dumps(index))
+    assert again._compiled is None and again.leftmost_longest(keys) == expected
+    monkeypatch.setattr(tokens, "_compiled_trie", None)  # without the core (WIREWATCH_NATIVE=0): the Python trie
+    assert PhraseIndex([(("new", "york"), "NY"), (("new", "york", "city"), "NYC"), (("york",), "Y")]) \
+        .leftmost_longest(keys) == expected

@@ -1,0 +1,77 @@
+//! The gazetteer's phrase trie, compiled: `transforms.tokens.PhraseIndex.leftmost_longest` over a list of
+//! word keys, the same hits in the same order (the Python trie stays the reference; tests compare the two).
+//! The trie arrives flattened by `PhraseIndex`: one row per node after the root, (parent node, word,
+//! payload count), node i + 1 made by row i, payload indexes given in row order.
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PyString};
+use rustc_hash::FxHashMap;
+
+struct Node {
+    /// The first payload index of the phrase ending here, and how many (0: no phrase ends here).
+    payloads: (u32, u32),
+    children: FxHashMap<Box<str>, u32>,
+}
+
+#[pyclass(frozen, module = "wirewatch_native")]
+pub struct PhraseTrie {
+    nodes: Vec<Node>,
+}
+
+#[pymethods]
+impl PhraseTrie {
+    #[new]
+    fn new(rows: Vec<(u32, String, u32)>) -> PyResult<Self> {
+        let mut nodes = vec![Node { payloads: (0, 0), children: FxHashMap::default() }];
+        let mut next_payload = 0u32;
+        for (parent, word, count) in rows {
+            let id = nodes.len() as u32;
+            let parent = nodes
+                .get_mut(parent as usize)
+                .ok_or_else(|| PyValueError::new_err("PhraseTrie: a row names a parent not made yet"))?;
+            if parent.children.insert(word.into_boxed_str(), id).is_some() {
+                return Err(PyValueError::new_err("PhraseTrie: a word twice under one node"));
+            }
+            nodes.push(Node { payloads: (next_payload, count), children: FxHashMap::default() });
+            next_payload += count;
+        }
+        Ok(PhraseTrie { nodes })
+    }
+
+    /// The hits of `keys` (a list of str) as a flat list (first word, last word, payload index, ...): by
+    /// first word, the longest phrase first among those starting at one word, a phrase's payloads in order.
+    fn leftmost_longest<'py>(&self, py: Python<'py>, keys: &Bound<'py, PyList>) -> PyResult<Bound<'py, PyList>> {
+        let items: Vec<Bound<'py, PyString>> =
+            keys.iter().map(|k| k.downcast_into::<PyString>().map_err(PyErr::from)).collect::<PyResult<_>>()?;
+        let mut words: Vec<&str> = Vec::with_capacity(items.len());
+        for item in &items {
+            words.push(item.to_str()?);
+        }
+        let root = &self.nodes[0].children;
+        let mut out: Vec<u32> = Vec::new();
+        let mut ends: Vec<(u32, (u32, u32))> = Vec::new();
+        for (at, word) in words.iter().enumerate() {
+            let Some(&first) = root.get(*word) else { continue };
+            ends.clear();
+            let (mut node, mut last) = (first, at);
+            loop {
+                let n = &self.nodes[node as usize];
+                if n.payloads.1 > 0 {
+                    ends.push((last as u32, n.payloads));
+                }
+                last += 1;
+                match words.get(last).and_then(|w| n.children.get(*w)) {
+                    Some(&child) => node = child,
+                    None => break,
+                }
+            }
+            for &(end, (start, count)) in ends.iter().rev() {
+                for p in start..start + count {
+                    out.extend([at as u32, end, p]);
+                }
+            }
+        }
+        PyList::new(py, out)
+    }
+}
