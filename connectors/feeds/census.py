@@ -20,19 +20,31 @@ _TAG = re.compile(rb"<([\w.-]+:)?(" + b"|".join(_LOCALS) + rb")([\w.:-]*)([\s/>]
 
 class Census:
     """The tags from ``first`` on: by prefix (with its colon, or empty), local name (one of ``_LOCALS``),
-    the rest of the name, and the end of name after it (or empty)."""
+    the rest of the name, and the end of name after it (or empty). The answers are summed once, by local
+    name: the bridge asks several questions of every document, most of them small."""
 
     def __init__(self, data: bytes, first: int) -> None:
-        self.tags: Counter[tuple[bytes, bytes, bytes, bytes]] = Counter(_TAG.findall(data, first))
+        tags: Counter[tuple[bytes, bytes, bytes, bytes]] = Counter(_TAG.findall(data, first))
+        self._starting: Counter[bytes] = Counter()
+        self._bare: Counter[bytes] = Counter()  # whole names ending at white space, / or >, no prefix
+        self._prefixed: Counter[bytes] = Counter()  # the same with a prefix
+        for (prefix, name, rest, end), count in tags.items():
+            if not prefix:
+                self._starting[name] += count
+            else:  # (``<item:entry``: its "<item" is there too)
+                for local in _LOCALS:
+                    if prefix.startswith(local):
+                        self._starting[local] += count
+            if not rest and end:
+                (self._prefixed if prefix else self._bare)[name] += count
 
     def starting(self, local: bytes) -> int:
         """How many names begin with ``local`` (one of ``_LOCALS``): ``data.count(b"<" + local, first)``."""
-        return sum(count for (prefix, name, _, _), count in self.tags.items() if not prefix and name == local)
+        return self._starting[local]
 
     def named(self, locals_: Iterable[bytes], *, bare: bool = True, prefixed: bool = True) -> int:
         """How many tags match ``<(?:[\\w.-]+:)?(?:local|...)[\\s/>]`` for ``locals_`` (of ``_LOCALS``);
         ``bare=False``: ``<[\\w.-]+:(?:local|...)[\\s/>]``, the prefixed ones only; ``prefixed=False``:
         ``<(?:local|...)[\\s/>]``, the bare ones only."""
-        wanted = frozenset(locals_)
-        return sum(count for (prefix, name, rest, end), count in self.tags.items()
-                   if name in wanted and not rest and end and (bare if not prefix else prefixed))
+        return sum((self._bare[local] if bare else 0) + (self._prefixed[local] if prefixed else 0)
+                   for local in frozenset(locals_))

@@ -214,7 +214,7 @@ def _summary_is_html(entry: Any, contents: list[Mapping[str, Any]]) -> bool:
 
 
 def _is_html(detail: object) -> bool:
-    return isinstance(detail, _MAPPING) and "html" in str(detail.get("type", ""))
+    return detail is not None and isinstance(detail, _MAPPING) and "html" in str(detail.get("type", ""))
 
 
 def _authors(entry: Any) -> tuple[str, ...]:

@@ -44,3 +44,9 @@ def test_names_are_read_whole() -> None:
     assert census.starting(b"item") == 2 and census.starting(b"guid") == 2
     assert census.named((b"encoded",)) == 2 and census.named((b"item",)) == 1
     assert census.named((b"content",), prefixed=False) == 0
+
+
+def test_a_prefix_spelt_like_a_name_still_starts_with_it() -> None:
+    census = Census(b"<item:entry/><description:description>", 0)
+    assert census.starting(b"item") == 1 and census.starting(b"description") == 1
+    assert census.starting(b"entry") == 0 and census.named((b"entry",), bare=False) == 1
