@@ -28,10 +28,12 @@ _RAW_TEXT = frozenset({
 })
 _SPACE = "[ \t\n\r\f]"
 # A start or end tag with quoted attribute values and no markup inside them, or a comment with no markup or
-# double hyphen inside: shapes every HTMLParser version reads alike. Names are ASCII only.
+# double hyphen inside: shapes every HTMLParser version reads alike. Names are ASCII only. (The repeats are
+# possessive: what follows each never starts with what it repeats, so giving some back never led to a match,
+# and the engine no longer tries.)
 _TOKEN = re.compile(
-    rf"<(?:(/?)([A-Za-z][A-Za-z0-9]*)((?:{_SPACE}+[A-Za-z_:][-A-Za-z0-9_.:]*"
-    rf"(?:{_SPACE}*={_SPACE}*(?:\"[^\"<>]*\"|'[^'<>]*'))?)*){_SPACE}*(/?)>|!--(?:[^<>-]|-(?!-))*-->)"
+    rf"<(?:(/?)([A-Za-z][A-Za-z0-9]*+)((?:{_SPACE}++[A-Za-z_:][-A-Za-z0-9_.:]*+"
+    rf"(?:{_SPACE}*+={_SPACE}*+(?:\"[^\"<>]*+\"|'[^'<>]*+'))?)*+){_SPACE}*+(/?)>|!--(?:[^<>-]++|-(?!-))*+-->)"
 )
 
 

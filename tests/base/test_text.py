@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wirewatch.text import html_to_text, parser_text, simple_text
+from wirewatch.text import _TOKEN, html_to_text, parser_text, simple_text
 
 PIECES = [
     *"ab <>&;#x1/=\"' \n\t\r", "\u00a0", "\x0b", "p", "br", "P", "</", "/>", "<p>", "</p>", "<P >", "<br/>", "<br />",
@@ -29,6 +30,20 @@ def test_simple_reader_agrees_with_htmlparser(text: str) -> None:
     if simple is not None:
         assert simple == parser_text(text)
     assert html_to_text(text) == parser_text(text)
+
+
+# simple_text's token pattern as it was written before its repeats were made possessive.
+BACKTRACKING = re.compile(
+    r"<(?:(/?)([A-Za-z][A-Za-z0-9]*)((?:[ \t\n\r\f]+[A-Za-z_:][-A-Za-z0-9_.:]*"
+    r"(?:[ \t\n\r\f]*=[ \t\n\r\f]*(?:\"[^\"<>]*\"|'[^'<>]*'))?)*)[ \t\n\r\f]*(/?)>|!--(?:[^<>-]|-(?!-))*-->)"
+)
+TAG_PIECES = [*PIECES, "<a", " b", "=", "'c'", "\"d\"", "-", "--", "--->", "<!--", "-x-", ">", ":", ".", "_"]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(text=st.lists(st.sampled_from(TAG_PIECES), max_size=30).map("".join))
+def test_the_possessive_token_pattern_splits_as_the_backtracking_one(text: str) -> None:
+    assert _TOKEN.split(text) == BACKTRACKING.split(text)
 
 
 @pytest.mark.parametrize(("markup", "expected"), [
