@@ -82,6 +82,7 @@ def check(data: bytes, headers: Mapping[str, str]) -> Plain | str:
     encoding = _encoding(body, prolog.end, headers)
     if isinstance(encoding, str):
         return encoding
+    parsed: tuple[str, dict[str, str], dict[str, str]] | str | None = None  # _root(body), where already read
     if encoding.codec is not None:  # read as feedparser decodes it, declared UTF-8 as it then is
         if bom:
             return "a UTF-8 byte-order mark on a document in another encoding"
@@ -93,17 +94,22 @@ def check(data: bytes, headers: Mapping[str, str]) -> Plain | str:
             converted = transcoded(body, encoding.codec or "", prolog.end)
         body = converted or b""
         prolog = xmlprolog.scan(body)
-    elif not bom and not body.isascii() and not _decodes(body, "utf-8"):  # (a well-formed one is UTF-8)
-        encoding = _override(body, encoding, prolog.end)
-        if isinstance(encoding, str):
-            return encoding
-        body = transcoded(body, encoding.codec or "", prolog.end) or b""
-        prolog = xmlprolog.scan(body)
+    elif not bom and not body.isascii():
+        # expat refuses bytes that are not UTF-8 here (tests/connectors/parsing/test_plainxml.py checks it):
+        # a document it reads needs no decoding to tell, and its reading is kept for below.
+        parsed = _root(body)
+        if isinstance(parsed, str) and not _decodes(body, "utf-8"):
+            parsed = None
+            encoding = _override(body, encoding, prolog.end)
+            if isinstance(encoding, str):
+                return encoding
+            body = transcoded(body, encoding.codec or "", prolog.end) or b""
+            prolog = xmlprolog.scan(body)
     if prolog.root is None:
         return "no root element after the prolog"
     if prolog.doctype is not None or prolog.entities:
         return "DOCTYPE"
-    root = _root(body)
+    root = _root(body) if parsed is None else parsed
     if isinstance(root, str):
         return root
     name, attributes, namespaces = root

@@ -112,3 +112,21 @@ def test_bytes_feedparser_would_guess_the_encoding_of_are_left_to_it(monkeypatch
     monkeypatch.setattr(plainxml.feedparser_encodings, "chardet", object())
     body = ("<rss version='2.0'><channel><item><title>\u00e9</title></item></channel></rss>").encode("iso-8859-1")
     assert "chardet" in plainxml.check(body, {})
+
+
+# Where bytes past ASCII may sit in a document, and byte runs near UTF-8's edges (surrogates, overlong forms,
+# past U+10FFFF, cut short, stray continuation bytes).
+PLACES = [b"<a>%s</a>", b"<a b='%s'/>", b"<a><!--%s--></a>", b"<a><![CDATA[%s]]></a>", b"<a><?p %s?></a>",
+          b"<a/><!--%s-->", b"<?xml version='1.0' encoding='utf-8'?><a>%s</a>", b"<a xmlns:x='u%s'/>", b"<x%s/>"]
+EDGES = [b"\xed\xa0\x80", b"\xed\xbf\xbf", b"\xed\x9f\xbf", b"\xc0\x80", b"\xc1\xbf", b"\xe0\x80\x80", b"\xe0\xa0\x80",
+         b"\xf0\x80\x80\x80", b"\xf4\x90\x80\x80", b"\xf5\x80\x80\x80", b"\xef\xbf\xbe", b"\xc2", b"\x80", b"\xff", b"\xe2\x80"]
+RUNS = st.lists(st.sampled_from(EDGES) | st.binary(min_size=1, max_size=4), min_size=1, max_size=4).map(b"".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(place=st.sampled_from(PLACES), run=RUNS)
+def test_what_expat_reads_is_utf8(place: bytes, run: bytes) -> None:
+    """The check takes a document expat reads as UTF-8 without decoding it again: expat must refuse the rest."""
+    data = place.replace(b"%s", run)
+    if not isinstance(plainxml._root(data), str):
+        data.decode("utf-8")
