@@ -6,7 +6,8 @@ their order.
 feedparser reads description, summary and ``content:encoded`` in document order: a description or summary
 becomes the summary, or content where a summary came before it and no content did yet (content read in the
 channel counts until the first item ends, and the channel's description is its subtitle); ``content:encoded`` is content, copied to a missing summary. The document is read again here with lxml (safely, connectors.parsing.safexml), only the
-items' direct children.
+items' direct children. Where each item's elements all repeat one text (``alike``: the common podcast item),
+that order cannot change a Story, and the second reading is skipped.
 """
 
 from __future__ import annotations

@@ -168,6 +168,12 @@ ATTACK_BODIES = {
         b"<rss", b"<rss xmlns='http://backend.userland.com/rss2'", 1)),
     "written": EXTERNAL % (b"rss", DOCS["rss"].replace(b"REF", b"secret").replace(
         b"<guid>", b"<description><p>&secret;</p></description><guid>")),
+    # an item whose itunes:summary repeats its description (read by patterns, not lxml), and UTF-8 past
+    # ASCII (tested for UTF-8 by expat's reading)
+    "repeated": BILLION_LAUGHS % (b"rss", DOCS["rss"].replace(b"REF", b"l9").replace(
+        b"<rss", b"<rss xmlns:itunes='http://www.itunes.com/dtds/podcast-1.0.dtd'", 1).replace(
+        b"<guid>", b"<description>&l9;</description><itunes:summary>&l9;</itunes:summary><guid>")),
+    "utf-8": BILLION_LAUGHS % (b"rss", DOCS["rss"].replace(b"REF", b"l9").replace(b"<title>t", "<title>\u00e9".encode())),
 }
 
 
