@@ -5,8 +5,9 @@ Beam pipeline, with Flink's keyed state, checkpoints and Kafka connector around 
       -> decode, normalize, fingerprint, find the countries   parallel, stateless; the words made once
          and regions, and match the rules unless one tests
          spread (steps.read_alone)
-      -> assign clusters in arrival order                     one key: the heads (list state) and a cached index
-      -> join a wire item's versions, keyed by item           value state: the item's cluster and last version
+      -> assign clusters in arrival order, and join a wire     one key: the heads (list state) and a cached
+         item's versions (a later version joins its first's    index; map state item -> its cluster and last
+         cluster)                                               version (time to live)
       -> the enriched story (countries, regions, cluster)     parallel, stateless
       -> keyed by cluster: its lineage and spread so far      value state: the cluster's track
          (so rules may test spread), match the rules if not yet, archive one file per position (a restore rewrites the
@@ -101,18 +102,26 @@ class Prepare(ProcessFunction):
 
 
 class AssignClusters(KeyedProcessFunction):
-    """One key: every story meets every earlier head. The heads are Flink state (restored with the
-    checkpoint); the index built from them is this instance's cache, rebuilt after a restore."""
+    """One key: every story meets every earlier head, then a wire item's later version joins its first
+    version's cluster. The heads and the items are Flink state (restored with the checkpoint); the index
+    built from the heads is this instance's cache, rebuilt after a restore. The versions are joined here, not
+    in a step keyed by item, because every story passes this one key anyway: a step of their own would cost
+    each story another shuffle and another pass through Python."""
 
     def __init__(self, capacity: int, ttl_s: float) -> None:
         self.capacity, self.ttl_s = capacity, ttl_s
 
     def open(self, ctx: RuntimeContext) -> None:
         from wirewatch.transforms import online
+        from wirewatch.transforms.clusterstate import item_key
+        from wirewatch.transforms.lineage import join_version
 
-        self.online = online
+        self.online, self.item_key, self.join = online, item_key, join_version
         self.heads = ctx.get_list_state(ListStateDescriptor("heads", Types.PICKLED_BYTE_ARRAY()))
         self.compacted = ctx.get_state(ValueStateDescriptor("compacted", Types.DOUBLE()))
+        items = MapStateDescriptor("items", Types.STRING(), Types.PICKLED_BYTE_ARRAY())
+        items.enable_time_to_live(_ttl(self.ttl_s / 3600))
+        self.items = ctx.get_map_state(items)
         self.index = None
         self.last = None  # the compaction time the state holds; only this instance writes it (one key)
 
@@ -133,28 +142,10 @@ class AssignClusters(KeyedProcessFunction):
         cluster, added = self.online.assign(self.index, story, fp, seen)  # the Beam step's own rule
         for head in added:
             self.heads.add(head)
-        yield story, cluster, seen, found, matches
-
-
-class JoinVersions(KeyedProcessFunction):
-    """Keyed by wire item (or story id): a later version joins its first version's cluster."""
-
-    def __init__(self, ttl_s: float) -> None:
-        self.ttl_s = ttl_s
-
-    def open(self, ctx: RuntimeContext) -> None:
-        from wirewatch.transforms.lineage import join_version
-
-        self.join = join_version
-        desc = ValueStateDescriptor("first", Types.PICKLED_BYTE_ARRAY())
-        desc.enable_time_to_live(_ttl(self.ttl_s / 3600))
-        self.first = ctx.get_state(desc)
-
-    def process_element(self, value: Any, ctx: Any) -> Iterator[Any]:
-        story, cluster, seen, found, matches = value
-        if story.item_id:
-            known, story, cluster = self.join(self.first.value(), story, cluster)
-            self.first.update(known)
+        if story.item_id:  # the Beam chain's JoinVersions, its state keyed the same way
+            item = self.item_key((story, cluster))[0]
+            known, story, cluster = self.join(self.items.get(item), story, cluster)
+            self.items.put(item, known)
         yield story, cluster, seen, found, matches
 
 
@@ -253,18 +244,14 @@ def build(env: StreamExecutionEnvironment, a: argparse.Namespace, watchlist: byt
           'sink.delivery-guarantee' = 'exactly-once', 'sink.transactional-id-prefix' = '{a.group}-alerts',
           'properties.transaction.timeout.ms' = '600000'
         )""")
-    from wirewatch.transforms.clusterstate import item_key
-
     pickled = Types.PICKLED_BYTE_ARRAY()
     ttl_s = a.ttl_hours * 3600
     rows = t_env.to_data_stream(t_env.from_path("stories_in"))
     prepared = rows.process(Prepare(a.stories, watchlist), output_type=pickled).name("Normalize and fingerprint").uid("prepare")
     clustered = (prepared.key_by(lambda _: ONE_KEY, key_type=Types.STRING())
                  .process(AssignClusters(a.capacity, ttl_s), output_type=pickled)
-                 .name("Assign clusters").uid("assign-clusters"))
-    joined = (clustered.key_by(lambda v: item_key((v[0], v[1]))[0], key_type=Types.STRING())
-              .process(JoinVersions(ttl_s), output_type=pickled).name("Join versions").uid("join-versions"))
-    classified = joined.process(Place(), output_type=pickled).name("Classify regions").uid("classify")
+                 .name("Assign clusters and join versions").uid("assign-clusters"))
+    classified = clustered.process(Place(), output_type=pickled).name("Classify regions").uid("classify")
     firsts = (classified.key_by(lambda v: v[0].cluster.id, key_type=Types.STRING())
               .process(AlertPerCluster(watchlist, a.archive, ttl_s),
                        output_type=Types.ROW_NAMED(["k", "v"], [Types.STRING(), Types.STRING()]))

@@ -126,14 +126,23 @@ def records_in(master: str, operator: str) -> float:
 
 
 def stories(n: int) -> list[dict]:
-    """Alerting stories, every tenth an exact copy of the one five before it (same cluster, no new alert)."""
+    """Alerting stories, every tenth an exact copy of the one five before it (same cluster, no new alert), and
+    every fiftieth, from the 48th, a rewritten second version of the wire item twenty before it: a story of
+    a cluster of its own that joins its first version's."""
     out = []
     for i in range(n):
         body = (f"North Korea fired an intercontinental ballistic missile number {i} toward the sea, the {i}th "
                 f"launch this year, Seoul said on day {i}.")
+        record = {"id": f"s{i}", "body": body}
         if i % 10 == 9:
-            body = out[i - 5]["body"]
-        out.append({"id": f"s{i}", "body": body})
+            record["body"] = out[i - 5]["body"]
+        if i % 50 == 27:
+            record.update(item_id=f"item-{i}", version=1)
+        if i % 50 == 47:
+            record.update(item_id=f"item-{i - 20}", version=2,
+                          body=f"Update {i}: officials in Tokyo and Washington condemned the missile test and "
+                               f"called an emergency meeting of the Security Council on day {i}.")
+        out.append(record)
     return out
 
 
