@@ -19,6 +19,7 @@ probability ~0.94 (0.6: ~0.99), while unrelated news (similarity < 0.01) almost 
 from __future__ import annotations
 
 import itertools
+import re
 import struct
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ import xxhash
 
 from wirewatch.records import Cluster, Story, pickled_as_tuple
 from wirewatch.urls import identity_url
-from wirewatch.transforms.rulelang.compiled import wanted, wirewatch_native
+from wirewatch.transforms.rulelang.compiled import wanted, word_splitter, wirewatch_native
 from wirewatch.transforms.tokens import StoryWords
 
 SHINGLE = 3
@@ -58,13 +59,14 @@ class Fingerprint:
     shingles: int = 0  # how many shingles the MinHash summarises (0: unknown, no containment)
 
 
-def _words(story: Story, words: StoryWords | None = None) -> list[str]:
+def _words(story: Story, words: StoryWords | None = None, folded: bool = True) -> list[str]:
+    """The words the fingerprint reads, case-folded (``folded``) or as written."""
     words = words or StoryWords(story)
     body = words.of("body")
-    found = body.folded if body else []
+    found = (body.folded if folded else body.words) if body else []
     if len(found) < 40 and story.title:  # a short item (a dividend notice) is identified by its headline too
         title = words.of("title")
-        found = (title.folded if title else []) + found
+        found = ((title.folded if folded else title.words) if title else []) + found
     return found
 
 
@@ -92,9 +94,17 @@ def python_minhash(words: list[str]) -> bytes:
 
 # The compiled core's MinHash with these permutations (``wirewatch_native.MinHash``, native/src/minhash.rs),
 # None where the core is not built, is older than it or is turned off (WIREWATCH_NATIVE=0).
-_compiled_minhash = (
-    wirewatch_native.MinHash(_A.astype("<u8").tobytes(), _B.astype("<u8").tobytes(), SHINGLE).signature
+_compiled_minhasher = (
+    wirewatch_native.MinHash(_A.astype("<u8").tobytes(), _B.astype("<u8").tobytes(), SHINGLE)
     if wanted() and hasattr(wirewatch_native, "MinHash") else None
+)
+_compiled_minhash = _compiled_minhasher.signature if _compiled_minhasher is not None else None
+# The whole fingerprint from the words as written, where the core also folds case as this Python does (its
+# Unicode tables are this Python's: ``word_splitter`` is there).
+_compiled_fingerprint = (
+    _compiled_minhasher.fingerprint
+    if _compiled_minhasher is not None and hasattr(_compiled_minhasher, "fingerprint") and word_splitter()
+    else None
 )
 
 
@@ -108,10 +118,37 @@ def _numbers(words: list[str]) -> frozenset[str]:
     return frozenset(found)
 
 
+# In ASCII words joined by spaces, a word holding a digit (``str.isdigit`` is 0-9 there): at the text's
+# start or after a space, no digit, a digit, the rest of the word.
+_ASCII_NUMBER = re.compile(r"(?:^| )([^ 0-9]*[0-9][^ ]*)")
+
+
+def _numbers_of_ascii(joined: str) -> frozenset[str]:
+    """``_numbers(joined.split(" "))`` for ASCII words, in one regex pass over the joined words."""
+    return frozenset(itertools.islice(dict.fromkeys(_ASCII_NUMBER.findall(joined)), MAX_NUMBERS))
+
+
 def fingerprint(story: Story, words: StoryWords | None = None) -> Fingerprint:
-    """The story's fingerprint; ``words`` is the story's shared word form when the caller has made it."""
+    """The story's fingerprint; ``words`` is the story's shared word form when the caller has made it. By
+    the compiled core where it is built (it folds the words itself), else by ``python_fingerprint``."""
+    if _compiled_fingerprint is not None:
+        words = words or StoryWords(story)
+        try:
+            exact, signature, numbers, count = _compiled_fingerprint(_words(story, words, False), MAX_NUMBERS)
+        except UnicodeEncodeError:  # a lone surrogate: Python's path below answers (or raises) as before
+            pass
+        else:
+            found = frozenset(numbers) if numbers is not None else _numbers(_words(story, words))
+            return Fingerprint(exact, signature, found, max(1, count - SHINGLE + 1))
+    return python_fingerprint(story, words)
+
+
+def python_fingerprint(story: Story, words: StoryWords | None = None) -> Fingerprint:
+    """``fingerprint`` in Python, the reference."""
     found = _words(story, words)
-    return Fingerprint(xxhash.xxh3_128_hexdigest(" ".join(found).encode()), minhash(found), _numbers(found),
+    joined = " ".join(found)
+    numbers = _numbers_of_ascii(joined) if joined.isascii() else _numbers(found)
+    return Fingerprint(xxhash.xxh3_128_hexdigest(joined.encode()), minhash(found), numbers,
                        max(1, len(found) - SHINGLE + 1))
 
 
@@ -278,8 +315,13 @@ class ClusterIndex:
     def _add(self, story_id: str, fp: Fingerprint) -> None:
         self._exact[fp.exact] = story_id
         self._heads[story_id] = fp
+        bands = self._bands
         for key in _band_keys(fp.minhash):
-            self._bands.setdefault(key, {})[story_id] = None
+            members = bands.get(key)
+            if members is None:
+                bands[key] = {story_id: None}
+            else:
+                members[story_id] = None
         while len(self._heads) > self.capacity:
             old, oldest = self._heads.popitem(last=False)
             for key in _band_keys(oldest.minhash):

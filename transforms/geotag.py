@@ -101,10 +101,10 @@ def _hits(words: Words, field: str, gazetteer: Gazetteer,
           languages: tuple[str, ...]) -> list[tuple[int, int, Place]]:
     """Leftmost-longest names: English first, then the dateline-only names (in a dateline) and the names of
     the story's other languages, each where nothing before it matched."""
-    folded = words.folded  # the English keys
-    lookups: list[tuple[PhraseIndex, list[str]]] = [(gazetteer.index, folded)]
+    # the English keys are the case-folded words (None: the index folds them itself)
+    lookups: list[tuple[PhraseIndex, list[str] | None]] = [(gazetteer.index, None)]
     if field == "dateline":
-        lookups.append((gazetteer.dateline_index, folded))
+        lookups.append((gazetteer.dateline_index, None))
     for lang in languages:
         names = gazetteer.languages.get(lang)
         if names:
@@ -114,7 +114,8 @@ def _hits(words: Words, field: str, gazetteer: Gazetteer,
     covered: set[int] = set()
     for index, word_keys in lookups:
         taken_until = -1
-        for first, last, place in index.leftmost_longest(word_keys):
+        hits = index.leftmost_longest_folded(words) if word_keys is None else index.leftmost_longest(word_keys)
+        for first, last, place in hits:
             if first <= taken_until or (covered and not covered.isdisjoint(range(first, last + 1))):
                 continue
             if (not place.lower and ws[first][:1].islower()) or field not in ROLE_FIELDS.get(place.kind, (field,)):

@@ -276,18 +276,33 @@ class PhraseIndex(Generic[P]):
         if not self.size or not word_keys:
             return []
         keys = word_keys if isinstance(word_keys, list) else list(word_keys)
-        if _compiled_trie is not None:
-            compiled = self._compiled if self._compiled is not None else self._compile()
-            if compiled:
-                try:
-                    flat = compiled[0].leftmost_longest(keys)
-                except (TypeError, UnicodeEncodeError):  # a key not a str, or a lone surrogate: Python below
-                    pass
-                else:
-                    payloads = compiled[1]
-                    at = iter(flat)
-                    return [Hit(first, last, payloads[p]) for first, last, p in zip(at, at, at)]
+        hits = self._compiled_hits(keys, False) if _compiled_trie is not None else None
+        if hits is not None:
+            return hits
         return self.python_leftmost_longest(keys)
+
+    def leftmost_longest_folded(self, words: Words) -> list[Hit[P]]:
+        """``leftmost_longest(words.folded)``; where the compiled core folds case as this Python does, it
+        folds the words itself and ``words.folded`` is never made."""
+        if _fold_in_core and words.words and self.size and not (self._prefixed or self._prefixes):
+            hits = self._compiled_hits(words.words, True)
+            if hits is not None:
+                return hits
+        return self.leftmost_longest(words.folded)
+
+    def _compiled_hits(self, keys: list[str], fold: bool) -> list[Hit[P]] | None:
+        """``python_leftmost_longest(keys)`` (each key case-folded first with ``fold``) by the compiled trie,
+        or None when it cannot answer: a key that is no str, a lone surrogate, a phrase word it cannot hold."""
+        compiled = self._compiled if self._compiled is not None else self._compile()
+        if not compiled:
+            return None
+        try:
+            flat = compiled[0].leftmost_longest(keys, fold)
+        except (TypeError, UnicodeEncodeError):
+            return None
+        payloads = compiled[1]
+        at = iter(flat)
+        return [Hit(first, last, payloads[p]) for first, last, p in zip(at, at, at)]
 
     def python_leftmost_longest(self, keys: list[str]) -> list[Hit[P]]:
         """``leftmost_longest`` of phrases without prefix patterns by the Python trie (the reference)."""
@@ -343,6 +358,7 @@ class PhraseIndex(Generic[P]):
 # The compiled core's phrase trie class (native/src/phrases.rs), None where the core is not built, is older or
 # is turned off (WIREWATCH_NATIVE=0): ``PhraseIndex`` then walks its Python trie.
 _compiled_trie = getattr(wirewatch_native, "PhraseTrie", None) if wanted() else None
+_fold_in_core = _compiled_trie is not None and _compiled_split is not None  # its Unicode tables are this Python's
 
 
 def _frozen(node: list) -> _Node:

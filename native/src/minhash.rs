@@ -1,13 +1,18 @@
-//! MinHash signatures of a story's word shingles, compiled: the same values as `minhash` in
-//! `transforms/dedupe.py` (the reference, which tests compare with this on arbitrary words). Shingle i is
-//! words i..i+k joined by single spaces (fewer than k words: one shingle of them all), hashed as UTF-8 by
-//! XXH64 with seed 0; value j of the signature is the top 32 bits of the least `h * a[j] + b[j]` (wrapping
-//! u64 arithmetic) over the shingles, little-endian.
+//! A story's dedupe fingerprint, compiled: the same values as `transforms/dedupe.py` (the reference, which
+//! tests compare with this on arbitrary words). MinHash: shingle i is words i..i+k joined by single spaces
+//! (fewer than k words: one shingle of them all), hashed as UTF-8 by XXH64 with seed 0; value j of the
+//! signature is the top 32 bits of the least `h * a[j] + b[j]` (wrapping u64 arithmetic) over the
+//! shingles, little-endian. `fingerprint` also folds the words (`str.casefold`), hashes them joined by
+//! spaces (XXH3-128, as hex) and picks out the words with a digit.
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString};
+use rustc_hash::FxHashSet;
+use xxhash_rust::xxh3::xxh3_128;
 use xxhash_rust::xxh64::xxh64;
+
+use crate::words::fold_into;
 
 /// The permutations (multipliers and offsets) and the shingle length, fixed when made.
 #[pyclass(frozen, module = "wirewatch_native")]
@@ -19,6 +24,11 @@ pub struct MinHash {
 
 fn u64s(raw: &[u8]) -> Vec<u64> {
     raw.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap())).collect()
+}
+
+/// The items of a list of str (their UTF-8 is read in place: a lone surrogate raises UnicodeEncodeError).
+pub fn strs<'py>(list: &Bound<'py, PyList>) -> PyResult<Vec<Bound<'py, PyString>>> {
+    list.iter().map(|w| w.downcast_into::<PyString>().map_err(PyErr::from)).collect()
 }
 
 #[pymethods]
@@ -34,18 +44,55 @@ impl MinHash {
 
     /// The signature of `words` (a list of str), as bytes of little-endian uint32.
     fn signature<'py>(&self, py: Python<'py>, words: &Bound<'py, PyList>) -> PyResult<Bound<'py, PyBytes>> {
-        let mut texts: Vec<&str> = Vec::with_capacity(words.len());
-        let items: Vec<Bound<'py, PyString>> =
-            words.iter().map(|w| w.downcast_into::<PyString>().map_err(PyErr::from)).collect::<PyResult<_>>()?;
-        for w in &items {
-            texts.push(w.to_str()?);
+        let items = strs(words)?;
+        let texts = items.iter().map(|w| w.to_str()).collect::<PyResult<Vec<&str>>>()?;
+        Ok(PyBytes::new(py, &self.sign(&texts)))
+    }
+
+    /// The fingerprint of the words as written (a list of str), case-folded here: (the XXH3-128 of the
+    /// folded words joined by spaces, as 32 hex digits; the signature; the distinct words with a digit in
+    /// order of appearance, at most `max_numbers`, or None when the folded words are not all ASCII, where
+    /// Python's `str.isdigit` decides; how many words).
+    fn fingerprint<'py>(&self, py: Python<'py>, words: &Bound<'py, PyList>, max_numbers: usize)
+                        -> PyResult<(String, Bound<'py, PyBytes>, Option<Vec<String>>, usize)> {
+        let items = strs(words)?;
+        let mut joined = String::new();
+        let mut bounds: Vec<(usize, usize)> = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                joined.push(' ');
+            }
+            let start = joined.len();
+            fold_into(item.to_str()?, &mut joined);
+            bounds.push((start, joined.len()));
         }
+        let folded: Vec<&str> = bounds.iter().map(|&(s, e)| &joined[s..e]).collect();
+        let exact = format!("{:032x}", xxh3_128(joined.as_bytes()));
+        let numbers = joined.is_ascii().then(|| {
+            let mut seen = FxHashSet::default();
+            let mut found = Vec::new();
+            for w in folded.iter().filter(|w| w.bytes().any(|b| b.is_ascii_digit())) {
+                if found.len() == max_numbers {
+                    break;
+                }
+                if seen.insert(*w) {
+                    found.push(w.to_string());
+                }
+            }
+            found
+        });
+        Ok((exact, PyBytes::new(py, &self.sign(&folded)), numbers, folded.len()))
+    }
+}
+
+impl MinHash {
+    fn sign(&self, texts: &[&str]) -> Vec<u8> {
         let mut hashes: Vec<u64> = Vec::with_capacity(texts.len().max(1));
         let mut buf = String::new();
         let shingles: Box<dyn Iterator<Item = &[&str]>> = if texts.len() >= self.shingle {
             Box::new(texts.windows(self.shingle))
         } else {
-            Box::new(std::iter::once(&texts[..]))
+            Box::new(std::iter::once(texts))
         };
         for shingle in shingles {
             buf.clear();
@@ -57,9 +104,7 @@ impl MinHash {
             }
             hashes.push(xxh64(buf.as_bytes(), 0));
         }
-        let mins = self.a.iter().zip(&self.b).map(|(&a, &b)| least(&hashes, a, b));
-        let out: Vec<u8> = mins.flat_map(|m| ((m >> 32) as u32).to_le_bytes()).collect();
-        Ok(PyBytes::new(py, &out))
+        self.a.iter().zip(&self.b).flat_map(|(&a, &b)| ((least(&hashes, a, b) >> 32) as u32).to_le_bytes()).collect()
     }
 }
 

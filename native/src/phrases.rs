@@ -5,8 +5,11 @@
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyString};
+use pyo3::types::PyList;
 use rustc_hash::FxHashMap;
+
+use crate::minhash::strs;
+use crate::words::fold_into;
 
 struct Node {
     /// The first payload index of the phrase ending here, and how many (0: no phrase ends here).
@@ -39,15 +42,26 @@ impl PhraseTrie {
         Ok(PhraseTrie { nodes })
     }
 
-    /// The hits of `keys` (a list of str) as a flat list (first word, last word, payload index, ...): by
-    /// first word, the longest phrase first among those starting at one word, a phrase's payloads in order.
-    fn leftmost_longest<'py>(&self, py: Python<'py>, keys: &Bound<'py, PyList>) -> PyResult<Bound<'py, PyList>> {
-        let items: Vec<Bound<'py, PyString>> =
-            keys.iter().map(|k| k.downcast_into::<PyString>().map_err(PyErr::from)).collect::<PyResult<_>>()?;
-        let mut words: Vec<&str> = Vec::with_capacity(items.len());
+    /// The hits of `keys` (a list of str; with `fold`, each key `str.casefold`ed first) as a flat list
+    /// (first word, last word, payload index, ...): by first word, the longest phrase first among those
+    /// starting at one word, a phrase's payloads in order.
+    #[pyo3(signature = (keys, fold=false))]
+    fn leftmost_longest<'py>(&self, py: Python<'py>, keys: &Bound<'py, PyList>, fold: bool) -> PyResult<Bound<'py, PyList>> {
+        let items = strs(keys)?;
+        let mut written: Vec<&str> = Vec::with_capacity(items.len());
         for item in &items {
-            words.push(item.to_str()?);
+            written.push(item.to_str()?);
         }
+        let mut folded = String::new();
+        let mut bounds = Vec::new();
+        if fold {
+            for w in &written {
+                let start = folded.len();
+                fold_into(w, &mut folded);
+                bounds.push((start, folded.len()));
+            }
+        }
+        let words: Vec<&str> = if fold { bounds.iter().map(|&(s, e)| &folded[s..e]).collect() } else { written };
         let root = &self.nodes[0].children;
         let mut out: Vec<u32> = Vec::new();
         let mut ends: Vec<(u32, (u32, u32))> = Vec::new();

@@ -85,3 +85,32 @@ def test_minhash_takes_the_python_path_without_the_core(monkeypatch):
     monkeypatch.setattr(dedupe, "_compiled_minhash", None)
     assert minhash(words) == expected
     assert minhash(tuple(words)) == expected  # not a list: the Python path, whatever the core
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.text(alphabet="a9_'Z0x", min_size=1, max_size=4), max_size=120))
+def test_numbers_of_ascii_words_in_one_pass_are_the_numbers(words):
+    assert dedupe._numbers_of_ascii(" ".join(words)) == _numbers(words)
+
+
+# Text where case folding, digits and word splitting are subtle: folding that lengthens (ß, ﬀ, İ), other
+# scripts' digits and numerals (str.isdigit's, not only 0-9), apostrophes, possessives.
+FOLDING = "aZ9 ßẞﬀİıΣς٣²½Ⅻ北京 '’sS\n.-"
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.text(st.one_of(st.sampled_from(FOLDING), st.characters(exclude_categories=("Cs",))), max_size=300),
+       st.text(st.sampled_from(FOLDING), max_size=30))
+def test_the_compiled_fingerprint_is_the_python_one(body, title):
+    if dedupe._compiled_fingerprint is None:
+        skip_unless_required("the compiled core (wirewatch_native) with MinHash.fingerprint is not built for this "
+                             "Python's Unicode database (needs cargo; scripts/bootstrap)",
+                             required_by="WIREWATCH_REQUIRE_NATIVE")
+    story = Story(id="x", title=title or None, body=body)
+    assert fingerprint(story, StoryWords(story)) == dedupe.python_fingerprint(story, StoryWords(story))
+
+
+def test_many_numbers_stop_at_the_cap_in_the_compiled_fingerprint_too():
+    story = Story(id="x", body=" ".join(f"n{i % 100}" for i in range(300)))
+    assert fingerprint(story).numbers == dedupe.python_fingerprint(story).numbers == frozenset(
+        f"n{i}" for i in range(dedupe.MAX_NUMBERS))

@@ -263,3 +263,24 @@ def test_the_compiled_phrase_trie_is_made_again_after_pickling(monkeypatch):
     monkeypatch.setattr(tokens, "_compiled_trie", None)  # without the core (WIREWATCH_NATIVE=0): the Python trie
     assert PhraseIndex([(("new", "york"), "NY"), (("new", "york", "city"), "NYC"), (("york",), "Y")]) \
         .leftmost_longest(keys) == expected
+
+
+CASES = "aZ ßẞﬀﬁİıΣσςᏸꭰǅ ÉéNew York"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.one_of(st.sampled_from(CASES), st.characters(exclude_categories=("Cs",))), max_size=80),
+       st.lists(st.integers(0, 40), max_size=8))
+def test_the_compiled_trie_folds_the_words_as_python_does(text, cuts):
+    from wirewatch.transforms import tokens
+
+    if not tokens._fold_in_core:
+        skip_unless_required("the compiled core (wirewatch_native) with PhraseTrie is not built for this Python's "
+                             "Unicode database (needs cargo; scripts/bootstrap)", required_by="WIREWATCH_REQUIRE_NATIVE")
+    words = Words(text)
+    folded = Words(text).folded
+    phrases = [(tuple(folded[at : at + 1 + at % 3]), at) for at in cuts if at < len(folded)]
+    phrases += [(("ss",), "ß"), (("new", "york"), "NY"), (("i̇",), "İ")]
+    index = PhraseIndex(phrases)
+    assert index.leftmost_longest_folded(words) == index.python_leftmost_longest(folded)
+    assert words._folded is None or not words.words  # the compiled trie folded them itself
