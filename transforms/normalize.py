@@ -5,6 +5,7 @@ source gave none."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 
 from wirewatch.transforms import furniture
@@ -35,6 +36,13 @@ def _place(text: str) -> str:
     dashes trimmed, a date or time after it dropped ("LONDON, March 3" -> "London")."""
     words = (furniture.dateline_place(text) or "").strip(" ,—–-").split(" ")
     return " ".join(w.title() if w.isupper() and len(w) > 2 else w for w in words)
+
+
+@functools.lru_cache(maxsize=4096)
+def _given_place(dateline: str) -> str:
+    """A dateline the source gave, cleaned and tidied: remembered, as a wire's datelines repeat ("NEW YORK")
+    and the place follows from the text alone."""
+    return _place(clean_text(dateline))
 
 
 @dataclasses.dataclass
@@ -89,7 +97,14 @@ def _take_dateline(lines: list[str], found: _Extracted) -> list[str]:
 
 def _dateline_of(line: str, found: _Extracted) -> str | None:
     """What is left of ``line`` after its dateline (taken into ``found``), or None when it has none."""
-    m = _DATELINE_LINE.fullmatch(line)
+    if not "A" <= line[:1] <= "Z":  # both patterns start with a capital A-Z: most lines are ruled out here
+        return None
+    if line[-1] in "—–-":  # _DATELINE_LINE must end in a dash
+        m = _DATELINE_LINE.fullmatch(line)
+    elif "—" in line or "–" in line or "(" in line:  # _DATELINE_LEAD needs a dash or an agency's parenthesis
+        m = None
+    else:
+        return None
     if m:
         place = _place(m.group("place"))
         if not place:
@@ -145,7 +160,7 @@ def normalize(story: Story) -> Story:
     title = clean_text(story.title).replace("\n", " ") if story.title else None
     tag = title_tag(title) or title_tag(lines[0] if lines else None)  # read before the tags come off
     title, lines = _headline(title, lines, found)
-    dateline = _place(clean_text(story.dateline)) if story.dateline else found.dateline
+    dateline = _given_place(story.dateline) if story.dateline else found.dateline
     return dataclasses.replace(
         story,
         title=title or None,

@@ -127,3 +127,49 @@ def test_maybe_furniture_rules_out_no_line_of_the_test_stories():
     missed = [line for line in lines if not furniture.maybe_furniture(line) and _classified(line)]
     assert len(lines) > 1000 and not missed
     assert [furniture.self_described_agency(line) for line in lines] == list(map(_self_described_plainly, lines))
+
+
+def _plain_dateline_of(line: str):
+    """``_dateline_of`` without its quick rule-outs: both patterns tried on every line."""
+    from wirewatch.transforms import normalize as n
+
+    found = n._Extracted()
+    m = n._DATELINE_LINE.fullmatch(line)
+    if m:
+        place = n._place(m.group("place"))
+        if place:
+            found.dateline = place
+            return "", found
+        return None, n._Extracted()
+    m = n._DATELINE_LEAD.match(line)
+    if not m:
+        return None, found
+    place = n._place(m.group("place") or m.group("place2"))
+    credit = n.furniture.agency(m.group("agency") or m.group("agency2") or "")
+    if m.group("agency") or m.group("agency2"):
+        if not credit:
+            return None, n._Extracted()
+        found.credit = credit
+    if not place:
+        return None, n._Extracted()
+    found.dateline = place
+    return line[m.end():].strip(), found
+
+
+# Lines made of the pieces datelines are made of: capitals, dashes of three kinds, an agency in parentheses,
+# commas, dates, an underscore, a dot, spaces.
+DATELINE_PIECES = st.lists(st.sampled_from(
+    ["SEOUL", "Buenos Aires", "KYIV/MOSCOW", "a", "N", ",", ", ", " ", "—", "–", "-", " - ", "(Reuters)", "(AP)",
+     "(EFE)", "(x)", "(", ")", "March 3", "2", "_ ", ".-", "Tegucigalpa", "é", "\t"]), max_size=10).map("".join)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.one_of(DATELINE_PIECES, st.text(max_size=40)))
+@example("SEOUL (Reuters) - North Korea fired")
+@example("WASHINGTON, Nov 4 (AP) — text")
+@example("Seoul, South Korea -")
+def test_a_datelines_quick_rule_outs_change_nothing(line):
+    from wirewatch.transforms import normalize as n
+
+    found = n._Extracted()
+    assert (n._dateline_of(line, found), found) == _plain_dateline_of(line)
