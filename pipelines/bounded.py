@@ -117,7 +117,7 @@ def _run_beam(files: list[str], outputs: Outputs, watchlist: WatchList, *, keep_
     import apache_beam as beam
 
     from wirewatch.connectors.archive.beamio import WriteParquetArchive
-    from wirewatch.connectors.files.beamio import WriteArchive, WriteJsonLines
+    from wirewatch.connectors.files.beamio import WriteArchive, WriteJsonLinesFiles
     from wirewatch.transforms.ptransforms import EnrichStories, RaiseAlerts
 
     with beam.Pipeline(options=options(pipeline_args)) as p:
@@ -125,11 +125,9 @@ def _run_beam(files: list[str], outputs: Outputs, watchlist: WatchList, *, keep_
         # the workers load the gazetteer from the compiled cache, as the local engine does, not build it
         enriched, dead_enrich = stories | "EnrichStories" >> EnrichStories(watchlist, gazetteer=loaded_gazetteer)
         alerts = enriched | "RaiseAlerts" >> RaiseAlerts(watchlist)
-        order = enriched_order(keep_input_order)
-        _ = enriched | "WriteStories" >> WriteJsonLines(str(outputs.stories), order)
-        _ = alerts | "WriteAlerts" >> WriteJsonLines(str(outputs.alerts), alert_key)
-        dead = (dead_read, dead_enrich) | "FlattenDeadLetters" >> beam.Flatten()
-        _ = dead | "WriteDeadLetters" >> WriteJsonLines(str(outputs.deadletter), dead_key)
+        files = [(str(outputs.stories), enriched_order(keep_input_order)), (str(outputs.alerts), alert_key),
+                 (str(outputs.deadletter), dead_key), (str(outputs.deadletter), dead_key)]
+        _ = (enriched, alerts, dead_read, dead_enrich) | "WriteOutputs" >> WriteJsonLinesFiles(files)
         if outputs.archive is not None and outputs.archive_format == "jsonl":
             _ = enriched | "WriteArchive" >> WriteArchive(str(outputs.archive))
         elif outputs.archive is not None:

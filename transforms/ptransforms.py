@@ -7,6 +7,7 @@ Steps that can fail return ``(main, deadletters)``; the pipeline flattens the de
 from __future__ import annotations
 
 import dataclasses
+import pickle
 from typing import Any, Callable, Iterable
 
 import apache_beam as beam
@@ -58,8 +59,13 @@ class NormalizeStories(beam.PTransform):
 
 
 class _ReadAlone(beam.DoFn):
-    """steps.read_alone on each raw story; its dead letters go to the ``deadletter`` output. ``gazetteer``:
-    what gives the gazetteer in the worker (the compiled cache's loader), else the one built there."""
+    """steps.read_alone on each raw story, handed on as its pickled bytes (``_settled`` unpickles them); its
+    dead letters go to the ``deadletter`` output. ``gazetteer``: what gives the gazetteer in the worker (the
+    compiled cache's loader), else the one built there.
+
+    Why bytes: the runner estimates the size of the gathered list at every operation it passes, and it
+    sizes a record by pickling it (each story pickled many times over); bytes it sizes by their length, and
+    they cross to the gather's stage as they are."""
 
     def __init__(self, watchlist: WatchList | None, gazetteer: Callable[[], Gazetteer] | None = None) -> None:
         self.watchlist, self.gazetteer = watchlist, gazetteer
@@ -69,11 +75,14 @@ class _ReadAlone(beam.DoFn):
 
     def process(self, story: Story) -> Iterable[Any]:
         found = self.fn(story)
-        yield pvalue.TaggedOutput(DEAD, found) if isinstance(found, DeadLetter) else found
+        if isinstance(found, DeadLetter):
+            yield pvalue.TaggedOutput(DEAD, found)
+        else:
+            yield pickle.dumps(found, pickle.HIGHEST_PROTOCOL)
 
 
-def _settled(items: list, policy: SpreadPolicy) -> Iterable[Any]:
-    for item in settled(items, policy):
+def _settled(items: list[bytes], policy: SpreadPolicy) -> Iterable[Any]:
+    for item in settled([pickle.loads(b) for b in items], policy):
         yield pvalue.TaggedOutput(DEAD, item) if isinstance(item, DeadLetter) else item
 
 

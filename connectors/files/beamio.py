@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import apache_beam as beam
 from apache_beam import pvalue
 
-from wirewatch.connectors.sinks.files import write_archive, write_jsonl
+from wirewatch.connectors.sinks.files import jsonl_bytes, write_archive, write_atomic
 from wirewatch.connectors.files.read import read_path
 from wirewatch.connectors.files.readtally import ReadTally, counted
 from wirewatch.records import DeadLetter
@@ -52,21 +52,56 @@ class WriteJsonLines(beam.PTransform):
         self.path, self.sort_key = path, sort_key
 
     def expand(self, records: beam.PCollection) -> beam.PCollection:
-        path, key = self.path, self.sort_key
-        # One None beside the records, so that the gather has an element even for empty input: a global
-        # combine's own default for empty input hands the whole list to the write as a side input, which
-        # the runner sizes object by object.
-        empty = records.pipeline | "Empty" >> beam.Create([None])
+        return (records,) | "WriteFiles" >> WriteJsonLinesFiles([(self.path, self.sort_key)])
+
+
+class WriteJsonLinesFiles(beam.PTransform):
+    """Writes whole bounded PCollections to JSONL files, as WriteJsonLines does for one: applied to a tuple of
+    PCollections with one (path, sort_key) each in ``files`` (several may name one file, whose lines are
+    then sorted together). One gather and one write for all of them, so the runner sets up one step each.
+
+    Each record becomes its JSON line where it is made, and the gather carries (file, key, line): the runner
+    encodes and sizes those values cheaply, while a record it pickles, again at every step the gathered list
+    passes. One Impulse element beside them gives the gather an element even for empty input (a global
+    combine's own default for empty input hands the whole list to the write as a side input instead, which
+    the runner sizes object by object)."""
+
+    def __init__(self, files: Sequence[tuple[str, Callable[[Any], Any]]]) -> None:
+        super().__init__()
+        self.files = list(files)
+
+    def expand(self, inputs: tuple[beam.PCollection, ...]) -> beam.PCollection:
+        if len(inputs) != len(self.files):
+            raise ValueError(f"{len(inputs)} PCollections for {len(self.files)} files")
+        paths = list(dict.fromkeys(path for path, _ in self.files))
+        lines = [records | f"ToLines{i}" >> beam.Map(_keyed_line, paths.index(path), key)
+                 for i, (records, (path, key)) in enumerate(zip(inputs, self.files))]
+        start = inputs[0].pipeline | "Start" >> beam.Impulse()
         return (
-            (records, empty)
-            | "WithEmpty" >> beam.Flatten()
+            (*lines, start)
+            | "Together" >> beam.Flatten()
             | "Gather" >> beam.combiners.ToList().without_defaults()
-            | "Write" >> beam.Map(lambda rows: write_jsonl(path, sorted(filter(_not_none, rows), key=key)))
+            | "Write" >> beam.Map(_write_files, paths)
         )
 
 
-def _not_none(row: Any) -> bool:
-    return row is not None
+def _keyed_line(record: Any, file: int, sort_key: Callable[[Any], Any]) -> tuple[int, Any, bytes]:
+    return file, sort_key(record), jsonl_bytes((record,))
+
+
+def _write_files(rows: list, paths: list[str]) -> None:
+    """Each file's lines in its key order (a stable sort: equal keys keep the order gathered, as before)."""
+    by_file: list[list[tuple[int, Any, bytes]]] = [[] for _ in paths]
+    for row in rows:
+        if isinstance(row, tuple):  # not the Impulse element
+            by_file[row[0]].append(row)
+    for path, found in zip(paths, by_file):
+        found.sort(key=_key_of)
+        write_atomic(path, b"".join(line for _, _, line in found))
+
+
+def _key_of(row: tuple[int, Any, bytes]) -> Any:
+    return row[1]
 
 
 class WriteArchive(beam.PTransform):

@@ -1,0 +1,37 @@
+"""The Beam engine of bounded runs (pipelines/bounded.py) hands stories over between its steps cheaply. The
+runner estimates the size of a gathered list at every operation it passes and sizes a record by pickling
+it, so a record in a gather used to be pickled many times per run. Now a story is pickled once (its hand-over
+to the gather that settles clusters) and enriched stories reach the writer as JSON lines; beyond that only
+the runner's sampled size estimates of single elements pickle records (a few dozen per step)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import orjson
+
+from tests.conftest import DATA
+from wirewatch.pipelines import bounded
+from wirewatch.records import EnrichedStory, Story
+from wirewatch.transforms.rules import default_watchlist
+
+STORIES = 300
+
+
+def test_a_story_is_pickled_about_once(tmp_path, monkeypatch) -> None:
+    rows = [orjson.loads(line) for line in (DATA / "geotag" / "multilingual.jsonl").read_bytes().splitlines()]
+    source = tmp_path / "stories.jsonl"
+    source.write_bytes(b"".join(orjson.dumps({**rows[i % len(rows)], "id": f"s{i}"}) + b"\n"
+                                for i in range(STORIES)))
+    pickled: Counter[str] = Counter()
+    for cls in (Story, EnrichedStory):
+        def counted(self, state=cls.__getstate__, name=cls.__name__):
+            pickled[name] += 1
+            return state(self)
+
+        monkeypatch.setattr(cls, "__getstate__", counted)
+    outputs = bounded.Outputs(tmp_path / "s.jsonl", tmp_path / "a.jsonl", tmp_path / "d.jsonl")
+    bounded.run([str(source)], outputs, default_watchlist(), engine="beam")
+    assert len(outputs.stories.read_bytes().splitlines()) == STORIES
+    assert pickled["Story"] <= STORIES * 1.5  # was 14 times each
+    assert pickled["EnrichedStory"] <= STORIES / 2  # was 7 times each
