@@ -52,16 +52,25 @@ impl PhraseTrie {
         for item in &items {
             written.push(item.to_str()?);
         }
+        // Folded words that differ from the word as written go into one buffer; the others are read in place.
         let mut folded = String::new();
-        let mut bounds = Vec::new();
+        let mut bounds: Vec<Option<(usize, usize)>> = Vec::new();
         if fold {
             for w in &written {
-                let start = folded.len();
-                fold_into(w, &mut folded);
-                bounds.push((start, folded.len()));
+                if w.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+                    bounds.push(None);
+                } else {
+                    let start = folded.len();
+                    fold_into(w, &mut folded);
+                    bounds.push(Some((start, folded.len())));
+                }
             }
         }
-        let words: Vec<&str> = if fold { bounds.iter().map(|&(s, e)| &folded[s..e]).collect() } else { written };
+        let words: Vec<&str> = if fold {
+            written.iter().zip(&bounds).map(|(w, b)| b.map_or(*w, |(s, e)| &folded[s..e])).collect()
+        } else {
+            written
+        };
         let root = &self.nodes[0].children;
         let mut out: Vec<u32> = Vec::new();
         let mut ends: Vec<(u32, (u32, u32))> = Vec::new();

@@ -37,7 +37,9 @@ fn is_quote(c: char) -> bool {
 #[inline]
 pub fn fold_into(word: &str, out: &mut String) {
     if word.is_ascii() {
-        out.extend(word.bytes().map(|b| b.to_ascii_lowercase() as char));
+        let start = out.len();
+        out.push_str(word);
+        out[start..].make_ascii_lowercase();
         return;
     }
     for c in word.chars() {
