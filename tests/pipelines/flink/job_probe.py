@@ -1,0 +1,94 @@
+"""Run by test_job_steps.py with PyFlink's Python (no cluster, no JVM): the Flink job's functions called
+directly on the records given as JSON on stdin, with plain dicts standing in for Flink's keyed state. Prints
+what each call yields, as JSON: ["dead", letter] for the dead-letter side output, ["out", ...] otherwise."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import sys
+from typing import Any
+
+from pyflink.common import Row
+
+from wirewatch.pipelines.flink.job import DEAD, AlertPerCluster, Place, Prepare
+from wirewatch.records import Cluster, Story, dumps
+from wirewatch.transforms.rules import default_watchlist
+from wirewatch.transforms.steps import Failed
+
+
+class Value:
+    def __init__(self) -> None:
+        self.held: Any = None
+
+    def value(self) -> Any:
+        return self.held
+
+    def update(self, value: Any) -> None:
+        self.held = value
+
+
+class Map(dict):
+    def contains(self, key: str) -> bool:
+        return key in self
+
+    def put(self, key: str, value: Any) -> None:
+        self[key] = value
+
+
+class Context:
+    """The RuntimeContext of one key: the states the functions ask for, by name."""
+
+    def __init__(self) -> None:
+        self.states: dict[str, Any] = {}
+
+    def get_state(self, desc: Any) -> Value:
+        return self.states.setdefault(desc.name, Value())
+
+    def get_map_state(self, desc: Any) -> Map:
+        return self.states.setdefault(desc.name, Map())
+
+
+class Instant:
+    def __init__(self, ms: int) -> None:
+        self.ms = ms
+
+    def to_epoch_milli(self) -> int:
+        return self.ms
+
+
+def shown(item: Any) -> list:
+    if isinstance(item, tuple) and item and item[0] is DEAD:
+        return ["dead", json.loads(item[1])]
+    if isinstance(item, Row):
+        return ["alert", json.loads(item[1])]
+    return ["out", [json.loads(dumps(x)) if hasattr(x, "to_dict") else repr(x) for x in item]]
+
+
+def main() -> None:
+    case = json.load(sys.stdin)
+    watchlist = pickle.dumps(default_watchlist())
+    out: dict[str, Any] = {}
+    prepare = Prepare("stories", watchlist)
+    prepare.open(None)
+    out["prepare"] = [shown(x) for value in case["values"]
+                      for x in prepare.process_element(Row(k=None, v=value.encode(), partition=0, offset=7,
+                                                           ts=Instant(1_700_000_000_000)), None)]
+    story, cluster = Story.from_dict(case["story"]), Cluster(case["cluster"])
+    place = Place()
+    place.open(None)
+    out["place"] = [shown(x) for x in place.process_element((story, cluster, 1.0, Failed("ValueError: boom"), None),
+                                                            None)]
+    enriched = [x for x in place.process_element((story, cluster, 1.0, ((), ()), None), None)][0][0]
+    ctx = Context()
+    alerting = AlertPerCluster(watchlist, case["archive"], 3600.0)
+    alerting.open(ctx)
+    out["failed_match"] = [shown(x) for x in alerting.process_element((enriched, 1.0, Failed("KeyError: x")), None)]
+    out["track_after_failure"] = ctx.states["track"].value() is not None
+    out["first"] = [shown(x) for x in alerting.process_element((enriched, 2.0, None), None)]
+    out["again"] = [shown(x) for x in alerting.process_element((enriched, 3.0, None), None)]
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
