@@ -21,6 +21,7 @@ except ImportError:  # pragma: no cover - the pure-Python stemmers give the same
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
 _POSSESSIVE = re.compile(r"['’][sS]$")
 
+COMPILE_AFTER = 200  # look-ups a PhraseIndex answers in Python before it builds its compiled trie
 CACHE_MAX = 500_000  # entries in a word cache: bounded memory on an endless stream (emptied when full)
 # A Snowball stemmer keeps the word it is working on inside the object, so one shared between threads mixes
 # their words up (wrong stems, IndexError): each thread gets its own. The caches below only ever receive a
@@ -237,14 +238,15 @@ class PhraseIndex(Generic[P]):
                 self._prefixed.setdefault(words[0], []).append(([*words[1:-1], words[-1][:-1]], tuple(payloads)))
         self._trie: dict[str, _Node] = {word: _frozen(node) for word, node in trie.items()}
         self.size = len(grouped)
-        self._compiled: tuple[Any, list[P]] | bool | None = None  # made on first use (False: cannot be), not pickled
+        self._compiled: tuple[Any, list[P]] | bool | None = None  # made when used (False: cannot be), not pickled
+        self._uses = 0  # look-ups answered in Python before the compiled trie is made
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_compiled": None}  # the compiled trie is made again where it is loaded
+        return {**self.__dict__, "_compiled": None, "_uses": 0}  # the compiled trie is made again where loaded
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self._compiled = None
+        self._compiled, self._uses = None, 0
 
     def find(self, word_keys: Sequence[str]) -> Iterator[Hit[P]]:
         if not self.size or not word_keys:
@@ -292,8 +294,15 @@ class PhraseIndex(Generic[P]):
 
     def _compiled_hits(self, keys: list[str], fold: bool) -> list[Hit[P]] | None:
         """``python_leftmost_longest(keys)`` (each key case-folded first with ``fold``) by the compiled trie,
-        or None when it cannot answer: a key that is no str, a lone surrogate, a phrase word it cannot hold."""
-        compiled = self._compiled if self._compiled is not None else self._compile()
+        or None when it cannot answer: a key that is no str, a lone surrogate, a phrase word it cannot hold, or
+        the trie is not made yet. It is made once the index has answered ``COMPILE_AFTER`` look-ups, so a short
+        run (``wirewatch enrich`` of one story) does not pay for building it (the dateline names': ~30 ms)."""
+        compiled = self._compiled
+        if compiled is None:
+            self._uses += 1
+            if self._uses < COMPILE_AFTER:
+                return None
+            compiled = self._compile()
         if not compiled:
             return None
         try:

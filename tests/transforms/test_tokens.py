@@ -245,8 +245,8 @@ def test_the_compiled_phrase_trie_finds_what_the_python_trie_finds(keys, phrases
     phrases += [(tuple(keys[i : i + 1 + n % 3]), n) for i, n in zip(range(0, len(keys), 3), range(7))]
     phrases = [(p, n) for p, n in phrases if not p[-1].endswith("*")]  # prefix patterns: sorted find's hits
     index = PhraseIndex(phrases)
+    assert index._compile()  # at once, not after COMPILE_AFTER look-ups
     assert index.leftmost_longest(keys) == index.python_leftmost_longest(keys)
-    assert index._compiled or not keys or not index.size  # the compiled trie answered
 
 
 def test_the_compiled_phrase_trie_is_made_again_after_pickling(monkeypatch):
@@ -257,9 +257,14 @@ def test_the_compiled_phrase_trie_is_made_again_after_pickling(monkeypatch):
     index = PhraseIndex([(("new", "york"), "NY"), (("new", "york", "city"), "NYC"), (("york",), "Y")])
     keys = ["in", "new", "york", "city", "york"]
     expected = [(1, 3, "NYC"), (1, 2, "NY"), (2, 2, "Y"), (4, 4, "Y")]
-    assert index.leftmost_longest(keys) == expected
+    for _ in range(tokens.COMPILE_AFTER + 1):  # answered in Python first, then by the compiled trie
+        assert index.leftmost_longest(keys) == expected
+    assert bool(index._compiled) == (tokens._compiled_trie is not None)
     again = pickle.loads(pickle.dumps(index))
-    assert again._compiled is None and again.leftmost_longest(keys) == expected
+    assert again._compiled is None and again._uses == 0
+    if tokens._compiled_trie is not None:
+        assert again._compile()
+    assert again.leftmost_longest(keys) == expected
     monkeypatch.setattr(tokens, "_compiled_trie", None)  # without the core (WIREWATCH_NATIVE=0): the Python trie
     assert PhraseIndex([(("new", "york"), "NY"), (("new", "york", "city"), "NYC"), (("york",), "Y")]) \
         .leftmost_longest(keys) == expected
@@ -282,5 +287,6 @@ def test_the_compiled_trie_folds_the_words_as_python_does(text, cuts):
     phrases = [(tuple(folded[at : at + 1 + at % 3]), at) for at in cuts if at < len(folded)]
     phrases += [(("ss",), "ß"), (("new", "york"), "NY"), (("i̇",), "İ")]
     index = PhraseIndex(phrases)
+    assert index._compile()
     assert index.leftmost_longest_folded(words) == index.python_leftmost_longest(folded)
     assert words._folded is None or not words.words  # the compiled trie folded them itself
