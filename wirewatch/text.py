@@ -135,13 +135,16 @@ _STRAY_ESCAPE = re.compile(r"\\(?=[’‘'\"“”`])")
 LOOKS_HTML = re.compile(
     r"<(p|br|div|span|a|li|ul|ol|h[1-6]|em|strong|b|i|img|figure|table|blockquote)\b[^>]*>", re.IGNORECASE
 )
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
-_ODD_SPACES = re.compile(r"[\t\u00a0\u2000-\u200b\u202f\u205f\u3000]")  # _SPACES less the plain space
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")  # squeezed to one space
+# _SPACES less the plain space, one by one: in text past ASCII, a search for each character is cheaper than one
+# pass of a character class.
+_ODD_SPACES = ("\t", "\u00a0", *map(chr, range(0x2000, 0x200C)), "\u202f", "\u205f", "\u3000")
 _SPACE_RUNS = re.compile(r"  +")
+
 
 def clean_text(text: str) -> str:
     """Plain, NFC, one paragraph a line: HTML removed, entities decoded, stray escapes (``\\’``) repaired."""
-    if LOOKS_HTML.search(text):
+    if "<" in text and LOOKS_HTML.search(text):
         text = html_to_text(text)
     elif "&" in text:
         text = html.unescape(text)
@@ -151,22 +154,25 @@ def clean_text(text: str) -> str:
         text = _STRAY_ESCAPE.sub("", text)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _squeeze(text)
+    text = _plain_spaces(text)
+    # Each line stripped, empty lines dropped, then each run of spaces made one: the same as squeezing the runs
+    # first (a run at either end of a line goes either way, and a stripped line has no run across a break),
+    # with the indentation markup leaves already gone.
     if "\n" not in text:  # one line (most titles and short summaries)
-        return text.strip()
-    return "\n".join([line for line in map(str.strip, text.split("\n")) if line])
-
-
-def _squeeze(text: str) -> str:
-    """Each run of _SPACES as one space. _SPACES never matches a line break, so this equals squeezing line by
-    line. Each odd space becomes a plain one first (the same runs, as long), then each run of two or more
-    plain spaces one (a single space costs nothing, and ASCII text has one odd space only: the tab)."""
-    if text.isascii():
-        if "\t" in text:
-            text = text.replace("\t", " ")
+        text = text.strip()
     else:
-        text = _ODD_SPACES.sub(" ", text)
+        text = "\n".join([line for line in map(str.strip, text.split("\n")) if line])
     return _SPACE_RUNS.sub(" ", text) if "  " in text else text
+
+
+def _plain_spaces(text: str) -> str:
+    """Each of _ODD_SPACES as a plain space (ASCII text has one of them only: the tab)."""
+    if text.isascii():
+        return text.replace("\t", " ") if "\t" in text else text
+    for odd in _ODD_SPACES:
+        if odd in text:
+            text = text.replace(odd, " ")
+    return text
 
 
 def clean(value: object, html: bool = False) -> str | None:

@@ -92,11 +92,46 @@ def test_simple_reader_agrees_on_the_feed_corpus(shared_corpora: Path) -> None:
     assert total and answered / total > 0.5  # it must carry the common case, or it buys nothing
 
 
-@settings(max_examples=500, deadline=None)
-@given(text=st.lists(st.sampled_from([" ", "  ", "\t", "\u00a0", "\u2009", "\u3000", "\u200b", "a", "é", "\n", "\r"]),
-                     max_size=30).map("".join))
-def test_squeezing_replaces_each_run_of_spaces_by_one(text: str) -> None:
-    """The fast paths (ASCII, plain spaces, only the runs that change) equal the plain substitution."""
-    from wirewatch.text import _SPACES, _squeeze
+ODD_SPACES = ["\t", "\u00a0", *map(chr, range(0x2000, 0x200C)), "\u202f", "\u205f", "\u3000"]
 
-    assert _squeeze(text) == _SPACES.sub(" ", text)
+
+def test_the_odd_spaces_are_the_squeezed_class_less_the_plain_space() -> None:
+    from wirewatch.text import _ODD_SPACES, _SPACES
+
+    assert {chr(c) for c in range(0x110000) if _SPACES.fullmatch(chr(c))} == {" ", *_ODD_SPACES}
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.lists(st.sampled_from([" ", "  ", "a", "é", "\n", "\r", "\x0b", "\u2028", *ODD_SPACES]), max_size=30)
+       .map("".join) | st.text())
+def test_plain_spaces_replaces_each_odd_space_by_one(text: str) -> None:
+    from wirewatch.text import _plain_spaces
+
+    assert _plain_spaces(text) == re.sub("[\t\u00a0\u2000-\u200b\u202f\u205f\u3000]", " ", text)
+
+
+def reference_clean_text(text: str) -> str:
+    """clean_text as written before its fast paths: the runs of spaces squeezed before the lines are stripped."""
+    import html
+    import unicodedata
+
+    from wirewatch.text import _SPACES, _STRAY_ESCAPE, LOOKS_HTML
+
+    text = html_to_text(text) if LOOKS_HTML.search(text) else html.unescape(text)
+    text = _STRAY_ESCAPE.sub("", unicodedata.normalize("NFC", text))
+    text = _SPACES.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return "\n".join([line for line in map(str.strip, text.split("\n")) if line])
+
+
+CLEAN_PIECES = [" ", "  ", "a", "b", "é", "e\u0301", "\n", "\r", "\r\n", "\x0b", "\x85", "\u2028", "\\", "\\’", "&amp;",
+                "&nbsp;", "&#8203;", "<p>", "</p>", "<br/>", "<b>", "<nav>", "<", *ODD_SPACES]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(text=st.lists(st.sampled_from(CLEAN_PIECES), max_size=30).map("".join) | st.text())
+def test_clean_text_equals_its_reference(text: str) -> None:
+    """Lines stripped before the runs are squeezed, the odd spaces replaced one by one, the markup check only
+    where there is a '<': the same text as squeezing first."""
+    from wirewatch.text import clean_text
+
+    assert clean_text(text) == reference_clean_text(text)
