@@ -160,8 +160,11 @@ class Story:
             raise RecordError("story id is empty")
         if self.origin is not None and not isinstance(self.origin, Origin):
             object.__setattr__(self, "origin", _origin(self.origin))
-        for name in ("published", "fetched", "produced"):
-            object.__setattr__(self, name, _utc(getattr(self, name)))
+        # Each time made UTC; the field set again only when that gives another object (an aware time already
+        # in UTC is returned as it is), so a story from a feed or a record pays three None checks.
+        for name, value in (("published", self.published), ("fetched", self.fetched), ("produced", self.produced)):
+            if value is not None and (utc := _utc(value)) is not value:
+                object.__setattr__(self, name, utc)
 
     def fetched_at(self, when: datetime) -> Story:
         """This story as read at ``when`` (a clock read at the I/O edge): that is its fetch time unless it has

@@ -25,7 +25,7 @@ from wirewatch.connectors.feeds import jsonfeed
 from wirewatch.connectors.parsing import prolog as xmlprolog
 from wirewatch.connectors.parsing.results import ParseResult, ParsedItem, internal
 from wirewatch.connectors.parsing.times import from_struct
-from wirewatch.records import RAW_EXCERPT
+from wirewatch.records import RAW_EXCERPT, Origin
 from wirewatch.text import clean
 from wirewatch.connectors.parsing.safexml import entity_risk
 from wirewatch.connectors.parsing.truncated import find_cut, whole_characters
@@ -120,7 +120,7 @@ def parse_feed(
     result.language = feed.get("language") or None
     base = result.link or url
     for number, entry in enumerate(entries, start=1):
-        entry_origin = f"{origin}#{number}"
+        entry_origin = Origin(f"{origin}#{number}")  # what Origin.parse makes of text ending in #<number>
         try:
             item = _entry(entry, result, base, fetched, entry_origin, source or url)
         except Exception as exc:  # noqa: BLE001 (one odd entry must not lose the others)
@@ -170,7 +170,7 @@ def tame_head(body: bytes) -> bytes | None:
 
 
 def _entry(
-    entry: Any, result: ParseResult, base: str | None, fetched: datetime | None, origin: str, source: str | None,
+    entry: Any, result: ParseResult, base: str | None, fetched: datetime | None, origin: Origin, source: str | None,
 ) -> ParsedItem | None:
     title = clean(entry.get("title"), _is_html(entry.get("title_detail"))) or clean(entry.get("media_title"))
     contents = [c for c in entry.get("content") or () if isinstance(c, _MAPPING) and c.get("value")]
