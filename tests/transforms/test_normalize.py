@@ -150,8 +150,8 @@ def _plain_dateline_of(line: str):
         if not credit:
             return None, n._Extracted()
         found.credit = credit
-    if not place:
-        return None, n._Extracted()
+    if not place:  # the credit stays taken, as it did before the rule-outs
+        return None, found
     found.dateline = place
     return line[m.end():].strip(), found
 
