@@ -5,6 +5,13 @@ from pathlib import Path
 from typing import NoReturn
 
 import pytest
+from hypothesis import settings
+
+# No time limit per hypothesis example: a first example that loads a model (lingua's, the gazetteer) or a
+# machine busy with Kafka and Flink beside the tests is slow once, and a failure for that is noise. Speed is
+# measured in bench/, not in tests.
+settings.register_profile("wirewatch", deadline=None)
+settings.load_profile("wirewatch")
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
