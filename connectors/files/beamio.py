@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from typing import Any, Callable, Iterable, Sequence
 
 import apache_beam as beam
@@ -109,12 +110,26 @@ def _key_of(row: tuple[int, Any, bytes]) -> Any:
 
 
 class WriteArchive(beam.PTransform):
-    """Writes enriched stories into date partitions under ``root`` (idempotent by story id)."""
+    """Writes enriched stories into date partitions under ``root`` (idempotent by story id). The stories reach
+    the gather as their pickles (a record in a gathered list the runner pickles at every step it passes, to
+    size it), under one key."""
 
     def __init__(self, root: str) -> None:
         super().__init__()
         self.root = root
 
     def expand(self, stories: beam.PCollection) -> beam.PCollection:
-        root = self.root
-        return stories | "Gather" >> beam.combiners.ToList() | "Write" >> beam.Map(lambda rows: len(write_archive(root, rows)))
+        return (
+            stories
+            | "Pickle" >> beam.Map(_keyed_pickle)
+            | "Gather" >> beam.GroupByKey()
+            | "Write" >> beam.Map(_write_archive, self.root)
+        )
+
+
+def _keyed_pickle(record: Any) -> tuple[None, bytes]:
+    return None, pickle.dumps(record, pickle.HIGHEST_PROTOCOL)
+
+
+def _write_archive(gathered: tuple[None, Iterable[bytes]], root: str) -> int:
+    return len(write_archive(root, [pickle.loads(data) for data in gathered[1]]))

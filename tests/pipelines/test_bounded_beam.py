@@ -2,11 +2,13 @@
 runner estimates the size of a gathered list at every operation it passes and sizes a record by pickling
 it, so a record in a gather used to be pickled many times per run. Now a story is pickled once (its hand-over
 to the gather that settles clusters) and enriched stories reach the writer as JSON lines; beyond that only
-the runner's sampled size estimates of single elements pickle records (a few dozen per step)."""
+the runner's sampled size estimates of single elements pickle records (a few dozen per step). The same holds
+with the text archive written too (the Parquet archive's writer is connectors/archive's)."""
 
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import orjson
 
@@ -18,7 +20,8 @@ from wirewatch.transforms.rules import default_watchlist
 STORIES = 300
 
 
-def test_a_story_is_pickled_about_once(tmp_path, monkeypatch) -> None:
+def _pickles(tmp_path: Path, monkeypatch, archive: dict) -> Counter[str]:
+    """How many times a Beam bounded run over STORIES stories pickled a Story and an EnrichedStory."""
     rows = [orjson.loads(line) for line in (DATA / "geotag" / "multilingual.jsonl").read_bytes().splitlines()]
     source = tmp_path / "stories.jsonl"
     source.write_bytes(b"".join(orjson.dumps({**rows[i % len(rows)], "id": f"s{i}"}) + b"\n"
@@ -30,8 +33,19 @@ def test_a_story_is_pickled_about_once(tmp_path, monkeypatch) -> None:
             return state(self)
 
         monkeypatch.setattr(cls, "__getstate__", counted)
-    outputs = bounded.Outputs(tmp_path / "s.jsonl", tmp_path / "a.jsonl", tmp_path / "d.jsonl")
+    outputs = bounded.Outputs(tmp_path / "s.jsonl", tmp_path / "a.jsonl", tmp_path / "d.jsonl", **archive)
     bounded.run([str(source)], outputs, default_watchlist(), engine="beam")
     assert len(outputs.stories.read_bytes().splitlines()) == STORIES
+    return pickled
+
+
+def test_a_story_is_pickled_about_once(tmp_path, monkeypatch) -> None:
+    pickled = _pickles(tmp_path, monkeypatch, {})
     assert pickled["Story"] <= STORIES * 1.5  # was 14 times each
     assert pickled["EnrichedStory"] <= STORIES / 2  # was 7 times each
+
+
+def test_the_text_archive_pickles_an_enriched_story_about_once(tmp_path, monkeypatch) -> None:
+    pickled = _pickles(tmp_path, monkeypatch, {"archive": tmp_path / "archive", "archive_format": "jsonl"})
+    assert len(list((tmp_path / "archive").rglob("*.jsonl"))) > 0
+    assert pickled["EnrichedStory"] <= STORIES * 1.5  # was 8 times each
