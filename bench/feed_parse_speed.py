@@ -13,6 +13,8 @@ and file loading): the growth of the high-water mark, reset just before the pass
 fast reader answers, the CPU time of fastfeedparser alone, our check, our bridge and our Stories is printed.
 ``--against OLD`` adds another tree's parse_feed (an export of an older commit) as a contender: it runs in a
 child process that times one pass whenever its turn in the rounds comes.
+With ``--against``, parse_feed's own work (Stories) is also timed side by side on the files the fast reader
+answers, with each tree's parser answers made beforehand, so the difference is not lost in the parsers' time.
 Run: .venv/bin/python bench/feed_parse_speed.py [--rounds N] [--against OLD_TREE] [CORPUS_DIR]
 """
 
@@ -27,6 +29,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -34,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 import fastfeedparser  # noqa: E402
 import feedparser  # noqa: E402
 
-from wirewatch.connectors.feeds import fastfeedparser_path  # noqa: E402
+from wirewatch.connectors.feeds import fastfeedparser_path, feedparser_path  # noqa: E402
 from wirewatch.connectors.feeds.feedparser_path import parse_feed, tame_head  # noqa: E402
 from wirewatch.connectors.parsing import plainxml  # noqa: E402
 from wirewatch.connectors.parsing.sniff import sniff  # noqa: E402
@@ -79,8 +82,14 @@ class _Old:
     """Another tree's parse_feed in a child process (``--serve``), timed there one pass per request."""
 
     def __init__(self, tree: Path, corpus: Path) -> None:
+        self.corpus = corpus
         self.child = subprocess.Popen([sys.executable, __file__, "--serve", str(tree), str(corpus)],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def close(self) -> None:
+        assert self.child.stdin
+        self.child.stdin.close()
+        self.child.wait()
 
     def timed(self, files: Files) -> tuple[int, float, float]:
         assert self.child.stdin and self.child.stdout
@@ -89,6 +98,13 @@ class _Old:
         entries, seconds, cpu = self.child.stdout.readline().split()
         return int(entries), float(seconds), float(cpu)
 
+    def stories_cpu(self, files: Files) -> float:
+        """The child's ``_stories_cpu`` over ``files`` (named as loaded; it tames them itself)."""
+        assert self.child.stdin and self.child.stdout
+        self.child.stdin.write("@stories\n" + "\n".join(str(p) for p, _ in files) + "\n\n")
+        self.child.stdin.flush()
+        return float(self.child.stdout.readline())
+
 
 def _serve(tree: Path, corpus: Path) -> None:
     """Child mode: ``tree``'s parse_feed times one pass over the files named on each request (a blank line
@@ -96,7 +112,7 @@ def _serve(tree: Path, corpus: Path) -> None:
     sys.path.insert(0, str(tree))
     for name in [n for n in sys.modules if n == "wirewatch" or n.startswith("wirewatch.")]:
         del sys.modules[name]
-    from wirewatch.connectors.feeds.feedparser_path import parse_feed as old_parse  # noqa: PLC0415
+    from wirewatch.connectors.feeds import feedparser_path as old_path  # noqa: PLC0415
 
     bodies = {str(p): b for p, b in _feeds(corpus)}
     names: list[str] = []
@@ -104,8 +120,13 @@ def _serve(tree: Path, corpus: Path) -> None:
         if line.strip():
             names.append(line.strip())
             continue
-        entries, seconds, cpu = _timed(lambda body: len(old_parse(body).items), [(Path(n), bodies[n]) for n in names])
-        print(entries, seconds, cpu, flush=True)
+        if names[:1] == ["@stories"]:  # Stories from answers made beforehand (_stories_cpu)
+            tamed = [tame_head(bodies[n]) or b"" for n in names[1:]]
+            print(_stories_cpu(old_path, tamed), flush=True)
+        else:
+            entries, seconds, cpu = _timed(lambda body: len(old_path.parse_feed(body).items),
+                                           [(Path(n), bodies[n]) for n in names])
+            print(entries, seconds, cpu, flush=True)
         names = []
 
 
@@ -137,6 +158,24 @@ def _report(label: str, files: Files, rounds: int, old: _Old | None = None) -> N
     print(f"  the fast reader answers {len(answered)} of {len(files)} files ({share:.0%} of the entries)")
     _declines(files)
     _stages([tame_head(body) or b"" for body in answered], rounds)
+    if old:
+        _stories_side_by_side([(p, body) for p, body in files if not isinstance(_answer(body), str)], rounds, old)
+
+
+def _stories_side_by_side(files: Files, rounds: int, old: _Old) -> None:
+    """This tree's and the old tree's Stories from answers made beforehand (_stories_cpu), each in a child
+    process of the same kind (this process holds far more objects, which makes its garbage collection
+    dearer), alternating, medians."""
+    children = {"ours": _Old(ROOT, old.corpus), "old": old}
+    cpus: dict[str, list[float]] = {"ours": [], "old": []}
+    for turn in range(rounds):
+        for name in (("ours", "old") if turn % 2 == 0 else ("old", "ours")):
+            cpus[name].append(children[name].stories_cpu(files))
+    children["ours"].close()
+    mine, before = statistics.median(cpus["ours"]), statistics.median(cpus["old"])
+    print(f"  on the files it answers, parse_feed with the parsers' answers made beforehand (Stories), CPU "
+          f"(median of {rounds}, each tree in a child process): ours {mine * 1e3:.0f} ms, old tree "
+          f"{before * 1e3:.0f} ms (ours / old tree {mine / before:.2f}x)")
 
 
 # On the files the fast reader answers: each stage adds one step to the one before, so the differences of
@@ -147,6 +186,31 @@ STAGES: dict[str, Callable[[bytes], object]] = {
     "check + fastfeedparser + bridge": lambda body: fastfeedparser_path.answer(body, {}),
     "all, Stories out": _ours,
 }
+
+
+def _stories_cpu(path: Any, bodies: list[bytes]) -> float:
+    """CPU seconds of one ``path.parse_feed`` pass over ``bodies`` (``path``: a tree's feedparser_path module)
+    with the parsers' answers made beforehand: what is left is parse_feed's own work, nearly all of it
+    building Stories (cleaning fields, ids, records). The module's ``_read`` is swapped for a look-up for a
+    warm-up pass that fills it and the timed pass."""
+    read, made = path._read, {}
+
+    def remembered(data: bytes, headers: Any, fast: bool) -> Any:
+        key = (data, tuple(sorted(headers.items())), fast)
+        if key not in made:
+            made[key] = read(data, headers, fast)
+        return made[key]
+
+    path._read = remembered
+    try:
+        for body in bodies:
+            path.parse_feed(body)
+        started = time.process_time()
+        for body in bodies:
+            path.parse_feed(body)
+        return time.process_time() - started
+    finally:
+        path._read = read
 
 
 def _stages(bodies: list[bytes], rounds: int) -> None:
