@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 import fastfeedparser  # noqa: E402
 import feedparser  # noqa: E402
 
-from wirewatch.connectors.feeds import fastfeedparser_path, feedparser_path  # noqa: E402
+from wirewatch.connectors.feeds import fastfeedparser_path  # noqa: E402
 from wirewatch.connectors.feeds.feedparser_path import parse_feed, tame_head  # noqa: E402
 from wirewatch.connectors.parsing import plainxml  # noqa: E402
 from wirewatch.connectors.parsing.sniff import sniff  # noqa: E402
