@@ -23,6 +23,8 @@ AGENCIES = {
     "the canadian press": "CP", "cp": "CP",
 }
 
+_LONGEST_AGENCY = max(map(len, AGENCIES))
+
 # Whole lines that are navigation or calls to action, never story text.
 _UI_LINE = re.compile(
     r"(subscribe( now| here| to .{0,40})?|sign up( for .{0,40})?|share( this( story| article)?)?|print|e-?mail"
@@ -89,7 +91,10 @@ def maybe_furniture(line: str) -> bool:
 
 def agency(name: str) -> str | None:
     """The canonical credit for an agency name ("Thomson Reuters" -> "Reuters"), else None."""
-    return AGENCIES.get(name.strip(" ()[].,;:").casefold())
+    key = name.strip(" ()[].,;:")
+    # casefold() never shortens a text (each character folds to one or more), so a longer key is no name:
+    # most lines of a story are asked, and are not folded.
+    return AGENCIES.get(key.casefold()) if len(key) <= _LONGEST_AGENCY else None
 
 
 def is_ui_line(line: str) -> bool:
@@ -120,6 +125,15 @@ def furniture_spans(text: str) -> list[tuple[int, int]]:
                 spans.append((offset + start, offset + m.end()))
         offset += len(line) + 1
     return spans
+
+
+def may_self_describe(text: str) -> bool:
+    """False when no line of ``text`` can be a self-description (self_described_agency gives None for each):
+    an ASCII text none of whose lines holds the words one needs, which one look at the whole text tells."""
+    if not text.isascii():
+        return True
+    low = text.lower()
+    return any(words in low for words in _SELF_DESCRIPTION_WORDS)
 
 
 def self_described_agency(line: str) -> str | None:

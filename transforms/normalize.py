@@ -54,13 +54,17 @@ class _Extracted:
     headline: str | None = None  # the lines before the dateline on a pasted page
 
 
-def _strip_furniture(lines: list[str], found: _Extracted) -> list[str]:
+def _strip_furniture(text: str, found: _Extracted) -> list[str]:
+    """The lines of ``text`` that are story text; what the others say (credit, publisher, authors) into
+    ``found``."""
+    described = furniture.may_self_describe(text)  # False for most stories: no line is asked below
+    maybe_furniture, agency = furniture.maybe_furniture, furniture.agency
     kept = []
-    for line in lines:
-        maybe = furniture.maybe_furniture(line)  # False for most lines: no classifier below but two can take it
+    for line in text.split("\n"):
+        maybe = maybe_furniture(line)  # False for most lines: no classifier below but two can take it
         if maybe and (furniture.is_ui_line(line) or furniture.is_trailer(line) or furniture.is_editor_note(line)):
             continue
-        name = furniture.self_described_agency(line) or furniture.agency(line)
+        name = (described and furniture.self_described_agency(line)) or agency(line)
         if name:
             found.credit = found.credit or name
             continue
@@ -154,8 +158,7 @@ def normalize(story: Story) -> Story:
     body only fills what is missing. Idempotent: normalizing twice gives the same story.
     """
     found = _Extracted()
-    lines = clean_text(story.body).split("\n")
-    lines = _strip_furniture(lines, found)
+    lines = _strip_furniture(clean_text(story.body), found)
     lines = _take_dateline(lines, found)
     title = clean_text(story.title).replace("\n", " ") if story.title else None
     tag = title_tag(title) or title_tag(lines[0] if lines else None)  # read before the tags come off

@@ -173,3 +173,78 @@ def test_a_datelines_quick_rule_outs_change_nothing(line):
 
     found = n._Extracted()
     assert (n._dateline_of(line, found), found) == _plain_dateline_of(line)
+
+
+def _strip_furniture_plainly(lines, found):
+    """normalize._strip_furniture as it was defined before its story-wide look for self-descriptions: every
+    line asked for one, and every line's agency looked up after case folding."""
+    from wirewatch.transforms import furniture
+
+    kept = []
+    for line in lines:
+        maybe = furniture.maybe_furniture(line)
+        if maybe and (furniture.is_ui_line(line) or furniture.is_trailer(line) or furniture.is_editor_note(line)):
+            continue
+        name = _self_described_plainly(line) or furniture.AGENCIES.get(line.strip(" ()[].,;:").casefold())
+        if name:
+            found.credit = found.credit or name
+            continue
+        name = furniture.byline(line) if maybe else None
+        if name:
+            person, comma, outlet = name.rpartition(",")
+            if comma and person.strip() and furniture.agency(outlet):
+                found.credit = found.credit or furniture.agency(outlet)
+                name = person.strip()
+            if furniture.agency(name):
+                found.credit = found.credit or furniture.agency(name)
+            elif furniture.is_outlet_name(name):
+                found.publisher = found.publisher or name
+            else:
+                found.authors.append(name)
+            continue
+        kept.append(line)
+    return kept
+
+
+def _stripped_both_ways(text):
+    from wirewatch.transforms import normalize as n
+
+    new, old = n._Extracted(), n._Extracted()
+    return (n._strip_furniture(text, new), new), (_strip_furniture_plainly(text.split("\n"), old), old)
+
+
+# Agency names in the forms a line may hold them: padded with the characters agency() strips, in capitals,
+# and with characters whose case folding is longer (ß) or ASCII from outside it (the Kelvin sign, long s).
+_AGENCY_LINES = st.sampled_from(["Reuters", "(AP)", " [Thomson Reuters]. ", "AUSTRALIAN ASSOCIATED PRESS",
+                                 "((((((((((((((((((((((((Reuters))))))))))))))))))))))))", "\u212aYODO",
+                                 "Pre\u017f\u017f Trust of India", "Straße", "the canadian press;"])
+
+
+@settings(max_examples=1500)
+@given(st.lists(st.one_of(st.lists(_PIECES, max_size=8).map("".join), _AGENCY_LINES, st.text(max_size=60)),
+                max_size=6).map("\n".join))
+@example("Reuters is a news agency founded in 1851 …\nby Jane Doe, Reuters")
+@example("Some text.\nReuters is fine, founded \u0131n 1851")
+@example("Story text is here.\n\u212aYODO")
+def test_stripping_furniture_story_wide_changes_nothing(text):
+    new, old = _stripped_both_ways(text)
+    assert new == old
+
+
+def test_stripping_furniture_story_wide_changes_nothing_on_the_test_stories():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "data"
+    texts = [path.read_text("utf-8", errors="replace") for path in root.rglob("*")
+             if path.is_file() and path.stat().st_size < 2_000_000]
+    assert len(texts) > 20
+    for text in texts:
+        new, old = _stripped_both_ways(text)
+        assert new == old
+
+
+def test_no_character_folds_shorter():
+    """What agency() relies on to skip folding keys longer than the longest name."""
+    import sys
+
+    assert all(chr(c).casefold() for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF)
