@@ -3,15 +3,17 @@ archive back as stories so that a replay (a new watch list, say) runs over histo
 
 from __future__ import annotations
 
+import pickle
 from collections import defaultdict
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import apache_beam as beam
 from apache_beam import pvalue
 
 from wirewatch.connectors.archive.reader import read_file
 from wirewatch.connectors.archive.writer import ParquetArchive, input_order
+from wirewatch.connectors.files.beamio import keyed_pickle
 from wirewatch.connectors.files.readtally import ReadTally
 from wirewatch.records import DeadLetter
 
@@ -19,19 +21,25 @@ DEAD = "deadletter"
 
 
 class WriteParquetArchive(beam.PTransform):
-    """Enriched stories -> the Parquet archive under ``root`` (one file per day folder; idempotent by id)."""
+    """Enriched stories -> the Parquet archive under ``root`` (one file per day folder; idempotent by id).
+    The stories reach the gather as their pickles, under one key, and are unpickled where they are written."""
 
     def __init__(self, root: str) -> None:
         super().__init__()
         self.root = root
 
     def expand(self, stories: beam.PCollection) -> beam.PCollection:
-        root = self.root
         return (
             stories
-            | "Gather" >> beam.combiners.ToList()
-            | "Write" >> beam.Map(lambda rows: len(ParquetArchive(root).write(sorted(rows, key=input_order))))
+            | "Pickle" >> beam.Map(keyed_pickle)
+            | "Gather" >> beam.GroupByKey()
+            | "Write" >> beam.Map(_write_parquet, self.root)
         )
+
+
+def _write_parquet(gathered: tuple[None, Iterable[bytes]], root: str) -> int:
+    rows = [pickle.loads(data) for data in gathered[1]]
+    return len(ParquetArchive(root).write(sorted(rows, key=input_order)))
 
 
 def _read_folder(files: list[str], tally: ReadTally | None) -> Iterator[Any]:

@@ -121,13 +121,15 @@ class WriteArchive(beam.PTransform):
     def expand(self, stories: beam.PCollection) -> beam.PCollection:
         return (
             stories
-            | "Pickle" >> beam.Map(_keyed_pickle)
+            | "Pickle" >> beam.Map(keyed_pickle)
             | "Gather" >> beam.GroupByKey()
             | "Write" >> beam.Map(_write_archive, self.root)
         )
 
 
-def _keyed_pickle(record: Any) -> tuple[None, bytes]:
+def keyed_pickle(record: Any) -> tuple[None, bytes]:
+    """A record as its pickle under the one key of a gather (a GroupByKey): the runner sizes bytes by their
+    length, where a record in a gathered list it pickles again at every step the list passes."""
     return None, pickle.dumps(record, pickle.HIGHEST_PROTOCOL)
 
 

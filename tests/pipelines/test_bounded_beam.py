@@ -3,7 +3,7 @@ runner estimates the size of a gathered list at every operation it passes and si
 it, so a record in a gather used to be pickled many times per run. Now a story is pickled once (its hand-over
 to the gather that settles clusters) and enriched stories reach the writer as JSON lines; beyond that only
 the runner's sampled size estimates of single elements pickle records (a few dozen per step). The same holds
-with the text archive written too (the Parquet archive's writer is connectors/archive's)."""
+with either archive written too."""
 
 from __future__ import annotations
 
@@ -48,4 +48,10 @@ def test_a_story_is_pickled_about_once(tmp_path, monkeypatch) -> None:
 def test_the_text_archive_pickles_an_enriched_story_about_once(tmp_path, monkeypatch) -> None:
     pickled = _pickles(tmp_path, monkeypatch, {"archive": tmp_path / "archive", "archive_format": "jsonl"})
     assert len(list((tmp_path / "archive").rglob("*.jsonl"))) > 0
+    assert pickled["EnrichedStory"] <= STORIES * 1.5  # was 8 times each
+
+
+def test_the_parquet_archive_pickles_an_enriched_story_about_once(tmp_path, monkeypatch) -> None:
+    pickled = _pickles(tmp_path, monkeypatch, {"archive": tmp_path / "archive"})
+    assert len(list((tmp_path / "archive").rglob("*.parquet"))) > 0
     assert pickled["EnrichedStory"] <= STORIES * 1.5  # was 8 times each
