@@ -285,6 +285,9 @@ def _peak(name: str, corpus: Path) -> None:
 
 def main(argv: list[str]) -> int:
     args = argv[1:]
+    if args[:1] in (["-h"], ["--help"]):
+        print(__doc__)
+        return 0
     if args[:1] == ["--peak"]:
         _peak(args[1], Path(args[2]))
         return 0
@@ -299,7 +302,11 @@ def main(argv: list[str]) -> int:
             against = Path(args[1])
         args = args[2:]
     corpus = Path(args[0]) if args else ROOT.parent / "shared" / "corpora" / "feeds"
+    if not corpus.is_dir():
+        raise SystemExit(f"no feed corpus folder at {corpus} (give CORPUS_DIR, or put ../shared beside the checkout)")
     usable = _usable(corpus)
+    if not usable:
+        raise SystemExit(f"no feed file in {corpus} gives stories: nothing to time")
     print(f"corpus: {corpus}; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} at the start")
     print(f"feed files giving stories (timed): {len(usable)} ({sum(len(b) for _, b in usable) / 1e6:.1f} MB)")
     old = _Old(against, corpus) if against else None
