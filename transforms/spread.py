@@ -134,7 +134,8 @@ def trace_batch(enriched: list[EnrichedStory], policy: SpreadPolicy = DEFAULT_PO
     """A bounded batch (clusters assigned) with a wire item's versions joined into one cluster and every
     story's lineage and spread, in the batch's order: the in-process twin of JoinVersions + TraceLineage."""
     pairs = join_versions([(e.story, e.cluster or Cluster(e.id)) for e in enriched], story_order)
-    joined = [dataclasses.replace(e, story=s, cluster=c) for e, (s, c) in zip(enriched, pairs)]
+    joined = [e if s is e.story and c is e.cluster else dataclasses.replace(e, story=s, cluster=c)
+              for e, (s, c) in zip(enriched, pairs)]  # most stories: no version joined, no record remade
     clusters: dict[str, list[int]] = {}
     for i, e in enumerate(joined):
         clusters.setdefault(e.cluster.id if e.cluster else e.id, []).append(i)

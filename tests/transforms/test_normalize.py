@@ -216,7 +216,8 @@ def _stripped_both_ways(text):
 # Agency names in the forms a line may hold them: padded with the characters agency() strips, in capitals,
 # and with characters whose case folding is longer (ß) or ASCII from outside it (the Kelvin sign, long s).
 _AGENCY_LINES = st.sampled_from(["Reuters", "(AP)", " [Thomson Reuters]. ", "AUSTRALIAN ASSOCIATED PRESS",
-                                 "((((((((((((((((((((((((Reuters))))))))))))))))))))))))", "\u212aYODO",
+                                 "((((((((((((((((((((((((Reuters))))))))))))))))))))))))",
+                                 "[[[[[[[[[[[[[[[[[[[[[[[[[[ Reuters", "Reuters ::::::::::::::::::::::::::", "\u212aYODO",
                                  "Pre\u017f\u017f Trust of India", "Straße", "the canadian press;"])
 
 
