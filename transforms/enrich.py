@@ -14,7 +14,7 @@ from wirewatch.transforms.gazetteer import Gazetteer, default_gazetteer
 from wirewatch.transforms.geotag import classify
 from wirewatch.transforms.match import Matcher
 from wirewatch.transforms.normalize import normalize
-from wirewatch.records import Alert, Cluster, EnrichedStory, Story
+from wirewatch.records import Alert, Cluster, CountryTag, EnrichedStory, RuleMatch, Story
 from wirewatch.transforms.rules import WatchList, default_watchlist
 from wirewatch.transforms.spread import trace_batch, uses_spread
 from wirewatch.transforms.tokens import StoryWords
@@ -33,10 +33,15 @@ class Enricher:
 
     def enrich(self, story: Story, cluster: Cluster | None, words: StoryWords | None = None) -> EnrichedStory:
         """``words``: the story's shared word form, when the caller made it for the fingerprint too."""
+        return EnrichedStory(story, *self.places_and_matches(story, cluster, words), cluster=cluster)
+
+    def places_and_matches(self, story: Story, cluster: Cluster | None = None, words: StoryWords | None = None
+                           ) -> tuple[tuple[CountryTag, ...], tuple[str, ...], tuple[RuleMatch, ...]]:
+        """The story's countries, regions and rule matches (the fields enrich fills), without the record."""
         words = words or StoryWords(story)
         countries, regions = classify(story, self.gazetteer, words)
-        enriched = EnrichedStory(story, countries, regions, (), cluster)  # rules may ask for country/region
-        return dataclasses.replace(enriched, matches=self.matcher.match(enriched, words))
+        placed = EnrichedStory(story, countries, regions, (), cluster)  # rules may ask for country/region
+        return countries, regions, self.matcher.match(placed, words)
 
 
 def enrich_batch(stories: Iterable[Story], enricher: Enricher) -> tuple[list[EnrichedStory], list[Alert]]:
@@ -47,13 +52,13 @@ def enrich_batch(stories: Iterable[Story], enricher: Enricher) -> tuple[list[Enr
     let go, and the cluster (which needs the whole batch) is filled in afterwards."""
     normalized = [normalize(s) for s in stories]
     prints: list[tuple[Story, Fingerprint]] = []
-    unclustered = []
+    found = []
     for story in normalized:
         words = StoryWords(story)
         prints.append((story, fingerprint(story, words)))
-        unclustered.append(enricher.enrich(story, None, words))
+        found.append(enricher.places_and_matches(story, None, words))
     clusters = cluster_in_order(prints)
-    enriched = [dataclasses.replace(e, cluster=clusters[e.story.id]) for e in unclustered]
+    enriched = [EnrichedStory(s, *fields, cluster=clusters[s.id]) for (s, _), fields in zip(prints, found)]
     enriched = trace_batch(enriched)  # a wire item's versions joined; each cluster's lineage and spread
     if uses_spread(rule.query for rule in enricher.matcher.watchlist.rules):  # rules that test the spread
         enriched = [dataclasses.replace(e, matches=enricher.matcher.match(e)) for e in enriched]
