@@ -70,19 +70,24 @@ def _strip_furniture(text: str, found: _Extracted) -> list[str]:
             continue
         name = furniture.byline(line) if maybe else None
         if name:
-            person, comma, outlet = name.rpartition(",")  # "By Jane Doe, Reuters"
-            if comma and person.strip() and furniture.agency(outlet):
-                found.credit = found.credit or furniture.agency(outlet)
-                name = person.strip()
-            if furniture.agency(name):
-                found.credit = found.credit or furniture.agency(name)
-            elif furniture.is_outlet_name(name):
-                found.publisher = found.publisher or name
-            else:
-                found.authors.append(name)
+            _take_byline(name, found)
             continue
         kept.append(line)
     return kept
+
+
+def _take_byline(name: str, found: _Extracted) -> None:
+    """What a byline names into ``found``: an agency's credit, an outlet, or an author."""
+    person, comma, outlet = name.rpartition(",")  # "By Jane Doe, Reuters"
+    if comma and person.strip() and furniture.agency(outlet):
+        found.credit = found.credit or furniture.agency(outlet)
+        name = person.strip()
+    if furniture.agency(name):
+        found.credit = found.credit or furniture.agency(name)
+    elif furniture.is_outlet_name(name):
+        found.publisher = found.publisher or name
+    else:
+        found.authors.append(name)
 
 
 def _take_dateline(lines: list[str], found: _Extracted) -> list[str]:

@@ -179,6 +179,7 @@ def _strip_furniture_plainly(lines, found):
     """normalize._strip_furniture as it was defined before its story-wide look for self-descriptions: every
     line asked for one, and every line's agency looked up after case folding."""
     from wirewatch.transforms import furniture
+    from wirewatch.transforms import normalize as n
 
     kept = []
     for line in lines:
@@ -191,16 +192,7 @@ def _strip_furniture_plainly(lines, found):
             continue
         name = furniture.byline(line) if maybe else None
         if name:
-            person, comma, outlet = name.rpartition(",")
-            if comma and person.strip() and furniture.agency(outlet):
-                found.credit = found.credit or furniture.agency(outlet)
-                name = person.strip()
-            if furniture.agency(name):
-                found.credit = found.credit or furniture.agency(name)
-            elif furniture.is_outlet_name(name):
-                found.publisher = found.publisher or name
-            else:
-                found.authors.append(name)
+            n._take_byline(name, found)  # unchanged by the story-wide look
             continue
         kept.append(line)
     return kept
