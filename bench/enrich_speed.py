@@ -1,6 +1,7 @@
 """Stories/s of the enrich chain (normalize, dedupe, countries, the default watch list), one core: in-process
-(``enrich_batch``) and through Beam's FnApiRunner (``pipelines.bounded.run``: read, enrich, write), for this
-checkout and, with --against, another one (an older commit, e.g. ``git worktree add /tmp/old COMMIT``), side
+(``enrich_batch``: stories already read, nothing written), the local engine (``pipelines.bounded.run`` with
+``engine="local"``: read, enrich, write, in this process) and through Beam's FnApiRunner (the same run with
+``engine="beam"``; local engine / Beam compares the same work), for this checkout and, with --against, another one (an older commit, e.g. ``git worktree add /tmp/old COMMIT``), side
 by side. Prints numbers; asserts nothing.
 
     .venv/bin/python bench/enrich_speed.py [--against OLD-CHECKOUT] [--rounds 5] [--limit 3000] [PATH.jsonl]
@@ -32,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("WIREWATCH_SHARED", ROOT.parent / "shared"))  # the corpora, as bench/geotag_eval.py
 DEFAULT = SHARED / "corpora" / "geo" / "reuters21578-train.jsonl"
 MULTILINGUAL = ROOT / "tests" / "data" / "geotag" / "multilingual.jsonl"
-MODES = ("in-process", "Beam")
+MODES = ("in-process", "local engine", "Beam")
 
 # Run in a child: argv = checkout, mode, input file, output folder. Prints {"n", "seconds", "cpu", "rss_mb"}
 # (cpu: the process's CPU seconds over the timed pass, all its threads, which other work on the core leaves
@@ -61,7 +62,9 @@ else:
     watchlist = default_watchlist()
     options = {"keep_input_order": True}
     if "engine" in inspect.signature(bounded.run).parameters:
-        options["engine"] = "beam"  # never the small-input shortcut
+        options["engine"] = "local" if mode == "local engine" else "beam"  # never the small-input shortcut
+    elif mode == "local engine":
+        raise SystemExit("this checkout's bounded.run has no local engine")
     def outputs(name):
         return bounded.Outputs(*(os.path.join(out, f"{name}-{kind}.jsonl") for kind in ("s", "a", "d")))
     bounded.run([warm], outputs("warm"), watchlist, **options)
@@ -152,11 +155,13 @@ def compare(checkouts: dict[str, Path], path: Path, rounds: int, limit: int) -> 
                 print(f"  by {clock} time, ratios of the medians (median ratio within a round): " + "; ".join(
                     [f"in-process / Beam ({label}) {_ratio(runs, (label, 'in-process'), (label, 'Beam'), rate)}"
                      for label in checkouts]
+                    + [f"local engine / Beam ({label}) "
+                       f"{_ratio(runs, (label, 'local engine'), (label, 'Beam'), rate)}" for label in checkouts]
                     + [f"this / old {mode} {_ratio(runs, ('this', mode), ('old', mode), rate)}"
                        for mode in MODES if "old" in checkouts]))
             for (label, mode), found in runs.items():
                 rates, cpu_rates = [x["rate"] for x in found], [x["cpu_rate"] for x in found]
-                print(f"  {label:4} {mode:10}: median {statistics.median(rates):,.0f} stories/s "
+                print(f"  {label:4} {mode:12}: median {statistics.median(rates):,.0f} stories/s "
                       f"(rounds {', '.join(f'{x:,.0f}' for x in rates)}); by CPU time "
                       f"{statistics.median(cpu_rates):,.0f}/s (rounds {', '.join(f'{x:,.0f}' for x in cpu_rates)}); "
                       f"peak RSS {statistics.median(x['rss_mb'] for x in found):,.0f} MB")
