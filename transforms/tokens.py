@@ -287,9 +287,8 @@ class PhraseIndex(Generic[P]):
         """``leftmost_longest(words.folded)``; where the compiled core folds case as this Python does, it
         folds the words itself and ``words.folded`` is never made."""
         if _fold_in_core and words.words and self.size and not (self._prefixed or self._prefixes):
-            hits = self._compiled_hits(words.words, True)
-            if hits is not None:
-                return hits
+            hits = self._compiled_hits(words.words, True)  # counts this look-up toward COMPILE_AFTER once
+            return hits if hits is not None else self.python_leftmost_longest(words.folded)
         return self.leftmost_longest(words.folded)
 
     def _compiled_hits(self, keys: list[str], fold: bool) -> list[Hit[P]] | None:

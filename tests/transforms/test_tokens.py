@@ -270,6 +270,20 @@ def test_the_compiled_phrase_trie_is_made_again_after_pickling(monkeypatch):
         .leftmost_longest(keys) == expected
 
 
+def test_a_folded_look_up_counts_once_toward_compiling():
+    from wirewatch.transforms import tokens
+
+    if not tokens._fold_in_core:
+        pytest.skip("the compiled core does not fold here: folded look-ups go through leftmost_longest")
+    index = PhraseIndex([(("new", "york"), "NY"), (("york",), "Y")])
+    words = Words("In New York")
+    for _ in range(tokens.COMPILE_AFTER - 1):
+        assert index.leftmost_longest_folded(words) == [(1, 2, "NY"), (2, 2, "Y")]
+    assert index._compiled is None  # answered in Python so far
+    assert index.leftmost_longest_folded(words) == [(1, 2, "NY"), (2, 2, "Y")]
+    assert index._compiled
+
+
 CASES = "aZ ßẞﬀﬁİıΣσςᏸꭰǅ ÉéNew York"
 
 
