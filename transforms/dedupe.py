@@ -221,17 +221,24 @@ def _most_shared(shared: Counter[str], limit: int) -> list[str]:
     return above + tied[: limit - len(above)]
 
 
-def _band_keys(signature: bytes) -> list[bytes]:
-    """Each band's ROWS values, prefixed by the band's number (bands never share a key): the slices cut in
-    one call where the signature has the usual length."""
+def _band_slices(signature: bytes) -> list[bytes] | tuple[bytes, ...]:
+    """Each band's ROWS values, band by band (the index keeps one dictionary per band, so bands never share a
+    key): cut in one call where the signature has the usual length."""
     if len(signature) == 4 * PERMUTATIONS:
-        return list(map(bytes.__add__, _BAND_NUMBERS, _BAND_SLICES.unpack_from(signature)))
+        return _BAND_SLICES.unpack_from(signature)
     width = 4 * ROWS
-    return [bytes([band]) + signature[band * width : (band + 1) * width] for band in range(BANDS)]
+    return [signature[band * width : (band + 1) * width] for band in range(BANDS)]
 
 
-_BAND_NUMBERS = [bytes([band]) for band in range(BANDS)]
 _BAND_SLICES = struct.Struct(f"{4 * ROWS}s" * BANDS)
+
+
+def _newest(members: str | dict[str, None]) -> Any:
+    """The heads of one band's bucket, at most the newest BUCKET_SCAN of them: a bucket of one head is the
+    head's id itself (no dictionary made for most buckets), of more an insertion-ordered dictionary."""
+    if members.__class__ is str:
+        return (members,)
+    return members if len(members) <= BUCKET_SCAN else itertools.islice(reversed(members), BUCKET_SCAN)
 
 
 class ClusterIndex:
@@ -246,7 +253,8 @@ class ClusterIndex:
         self._exact: OrderedDict[str, str] = OrderedDict()  # exact hash -> cluster id
         self._named: OrderedDict[int, str] = OrderedDict()  # hash of an identity key -> cluster id, oldest first
         self._heads: OrderedDict[str, Fingerprint] = OrderedDict()  # cluster id -> its first fingerprint
-        self._bands: dict[bytes, dict[str, None]] = {}  # band key -> heads in arrival order
+        # per band, its values -> the heads with them in arrival order (one head: its id, no dictionary)
+        self._bands: list[dict[bytes, str | dict[str, None]]] = [{} for _ in range(BANDS)]
 
     def __len__(self) -> int:
         return len(self._heads)
@@ -294,13 +302,10 @@ class ClusterIndex:
         # heads. Only the newest BUCKET_SCAN heads of a band are counted (copies of a story arrive close
         # together), and of those the heads sharing the most bands are compared: a true near duplicate
         # shares many (similarity 0.8: ~11 of 21).
-        found = [members for members in map(self._bands.get, _band_keys(fp.minhash)) if members]
+        found = [members for members in map(dict.get, self._bands, _band_slices(fp.minhash)) if members]
         if not found:
             return None
-        shared = Counter(itertools.chain.from_iterable(
-            members if len(members) <= BUCKET_SCAN else itertools.islice(reversed(members), BUCKET_SCAN)
-            for members in found
-        ))
+        shared = Counter(itertools.chain.from_iterable(map(_newest, found)))
         candidates = _most_shared(shared, MAX_CANDIDATES)
         heads = [self._heads[head] for head in candidates]
         scores = _similarities(fp.minhash, [head.minhash for head in heads])
@@ -315,20 +320,26 @@ class ClusterIndex:
     def _add(self, story_id: str, fp: Fingerprint) -> None:
         self._exact[fp.exact] = story_id
         self._heads[story_id] = fp
-        bands = self._bands
-        for key in _band_keys(fp.minhash):
-            members = bands.get(key)
+        for band, key in zip(self._bands, _band_slices(fp.minhash)):
+            members = band.get(key)
             if members is None:
-                bands[key] = {story_id: None}
+                band[key] = story_id
+            elif members.__class__ is str:
+                if members != story_id:
+                    band[key] = {members: None, story_id: None}
             else:
                 members[story_id] = None
         while len(self._heads) > self.capacity:
             old, oldest = self._heads.popitem(last=False)
-            for key in _band_keys(oldest.minhash):
-                members = self._bands[key]
+            for band, key in zip(self._bands, _band_slices(oldest.minhash)):
+                members = band[key]
+                if members.__class__ is str:
+                    if members == old:
+                        del band[key]
+                    continue
                 members.pop(old, None)
                 if not members:
-                    del self._bands[key]
+                    del band[key]
         while len(self._exact) > self.capacity:
             self._exact.popitem(last=False)
 
