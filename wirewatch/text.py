@@ -6,15 +6,22 @@ The reference reader is the standard library's HTMLParser. Most feed markup is a
 text and entities, and for that shape a single regular-expression pass gives exactly the parser's answer
 several times faster; anything else (a stray ``<``, an unquoted attribute, a raw-text element such as
 ``<script>``, a declaration) goes to HTMLParser, so the answer never depends on which reader ran.
+
+The compiled core (``wirewatch_native``, native/src/markup.rs) has the same simple reader and ``clean_text``:
+it gives exactly the Python answer or declines, and the Python code (the reference, ``python_simple_text``
+and ``python_clean_text``) answers what it declines. ``WIREWATCH_NATIVE=0`` turns it off.
 """
 
 from __future__ import annotations
 
 import html
+import html.entities
+import os
 import re
 import unicodedata
 from html import unescape
 from html.parser import HTMLParser
+from typing import Any
 
 BLOCK_TAGS = frozenset({
     "p", "br", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote", "figure", "section",
@@ -68,7 +75,7 @@ def parser_text(text: str) -> str:
     return "".join(parser.parts)
 
 
-def simple_text(text: str) -> str | None:
+def python_simple_text(text: str) -> str | None:
     """HTMLParser's answer for markup of the simple shape, or None when ``text`` has any other shape."""
     if "<" not in text:
         return unescape(text) if "&" in text else text
@@ -125,6 +132,33 @@ def simple_text(text: str) -> str | None:
     return "".join(parts)
 
 
+def _load_compiled() -> object:
+    """The compiled core when it is built with the text reader, its tables are this Python's and it is not
+    turned off (``WIREWATCH_NATIVE=0``); else None."""
+    if os.environ.get("WIREWATCH_NATIVE", "1") == "0":
+        return None
+    try:
+        import wirewatch_native  # type: ignore[import-untyped]  # noqa: PLC0415
+    except ImportError:  # pragma: no cover - exercised where the core was not built
+        return None
+    if (getattr(wirewatch_native, "ENTITY_COUNT", None) != len(html.entities.html5)
+            or getattr(wirewatch_native, "UNICODE_VERSION", None) != unicodedata.unidata_version):
+        return None  # a build older than the reader, or tables from another Python
+    return wirewatch_native
+
+
+_compiled: Any = _load_compiled()
+
+
+def simple_text(text: str) -> str | None:
+    """HTMLParser's answer for markup of the simple shape, or None when ``text`` has any other shape."""
+    if _compiled is not None:
+        done = _compiled.simple_text(text)
+        if done is not None:
+            return done
+    return python_simple_text(text)
+
+
 def html_to_text(text: str) -> str:
     """Text of an HTML fragment: entities decoded, a line break for each block tag, skipped tags dropped."""
     simple = simple_text(text)
@@ -144,6 +178,15 @@ _SPACE_RUNS = re.compile(r"  +")
 
 def clean_text(text: str) -> str:
     """Plain, NFC, one paragraph a line: HTML removed, entities decoded, stray escapes (``\\’``) repaired."""
+    if _compiled is not None:
+        done = _compiled.clean_text(text)
+        if done is not None:
+            return done
+    return python_clean_text(text)
+
+
+def python_clean_text(text: str) -> str:
+    """clean_text in Python (the reference)."""
     if "<" in text and LOOKS_HTML.search(text):
         text = html_to_text(text)
     elif "&" in text:
@@ -180,6 +223,10 @@ def clean(value: object, html: bool = False) -> str | None:
     value is known to be markup, so even tags clean_text would not spot (``<sup>``) are removed."""
     if not isinstance(value, str) or not value.strip():
         return None
+    if _compiled is not None:
+        done = _compiled.clean_text(value, html)
+        if done is not None:
+            return done or None
     if html and "<" in value:
         value = html_to_text(value)
     return clean_text(value) or None

@@ -14,6 +14,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFloat, PyList, PyString, PyTuple, PyType};
 use pyo3::{ffi, intern};
 
+mod entities;
+mod markup;
 mod minhash;
 mod pages;
 mod phrases;
@@ -824,6 +826,39 @@ fn casefold(text: &str) -> String {
     out
 }
 
+/// `wirewatch.text.python_simple_text(text)` (HTMLParser's text of simple markup), or None where that is
+/// None or the compiled reader declines (the Python one then answers).
+#[pyfunction]
+fn simple_text(text: &str) -> Option<String> {
+    markup::simple_text(text)
+}
+
+/// `html.unescape(text)`, or None where Python's `int` could refuse a reference in it.
+#[pyfunction]
+fn unescape(text: &str) -> Option<String> {
+    markup::unescape(text).map(|t| t.into_owned())
+}
+
+static NFC: pyo3::sync::GILOnceCell<Py<PyAny>> = pyo3::sync::GILOnceCell::new();
+
+/// `wirewatch.text.python_clean_text(text)`, or with `html` what `clean` makes of markup before it (HTML
+/// read even where `LOOKS_HTML` would not see it); None where the compiled path declines (markup of another
+/// shape, for one), and the Python one then answers. NFC is Python's own `unicodedata.normalize`.
+#[pyfunction]
+#[pyo3(signature = (text, html=false))]
+fn clean_text(py: Python<'_>, text: &str, html: bool) -> PyResult<Option<String>> {
+    let Some(head) = markup::clean_head(text, html) else { return Ok(None) };
+    if head.is_ascii() {
+        return Ok(Some(markup::clean_tail(&head)));
+    }
+    let normalize = NFC.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
+        Ok(py.import("unicodedata")?.getattr("normalize")?.unbind())
+    })?;
+    let composed = normalize.call1(py, (intern!(py, "NFC"), head.as_ref()))?;
+    let composed = composed.downcast_bound::<PyString>(py)?;
+    Ok(Some(markup::clean_tail(composed.to_str()?)))
+}
+
 /// Where a frozen, slotted dataclass keeps each field in an instance: byte offsets, found once per class
 /// (`Record::of`), or None where they could not be found (fields are then set through `setattr`).
 type Layouts = Mutex<Vec<(Py<PyType>, Option<Vec<usize>>)>>;
@@ -1135,6 +1170,12 @@ fn wirewatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("PLAN_VERSION", PLAN_VERSION)?;
     m.add_function(wrap_pyfunction!(split_words, m)?)?;
     m.add_function(wrap_pyfunction!(casefold, m)?)?;
+    m.add_function(wrap_pyfunction!(simple_text, m)?)?;
+    m.add_function(wrap_pyfunction!(unescape, m)?)?;
+    m.add_function(wrap_pyfunction!(clean_text, m)?)?;
+    // How many named references the text reader's table holds (from Python's html module, entities.rs):
+    // wirewatch/text.py uses the reader only when this Python knows as many.
+    m.add("ENTITY_COUNT", entities::NAMED.len())?;
     // The Unicode database the word splitter's tables come from: it splits as a Python with the same one.
     m.add("UNICODE_VERSION", unicode::UNICODE_VERSION)?;
     // A bug that panics surfaces as this exception (a BaseException): the engine catches it and answers
