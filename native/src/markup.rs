@@ -346,42 +346,68 @@ pub fn clean_head(text: &str, html: bool) -> Option<Cow<'_, str>> {
 }
 
 /// `clean_text`'s steps after NFC: stray escapes repaired, line breaks made plain, the odd spaces plain,
-/// each line stripped, empty lines dropped, each run of spaces made one.
+/// each line stripped, empty lines dropped, each run of spaces made one. One pass: a line's leading
+/// whitespace is never written, its trailing whitespace is cut when the line ends, and a space is not
+/// written after a space (a run at either end of a line goes either way).
 pub fn clean_tail(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut line = String::new();
-    let mut chars = text.chars().peekable();
-    let flush = |line: &mut String, out: &mut String| {
-        let kept = line.trim_matches(py_space);
-        if !kept.is_empty() {
+    let b = text.as_bytes();
+    let n = b.len();
+    let mut out = String::with_capacity(n);
+    let mut line_start = 0; // where the current line's text starts in `out`
+    let mut started = false; // whether the current line has had a character other than whitespace
+    let mut i = 0;
+    let end_line = |out: &mut String, line_start: usize, started: &mut bool| {
+        if *started {
+            let kept = out[line_start..].trim_end_matches(py_space).len();
+            out.truncate(line_start + kept);
+            *started = false;
+        }
+    };
+    while i < n {
+        // A run of plain ASCII characters (not a space, a backslash or a control) is copied as it is.
+        let run = b[i..].iter().position(|&c| !(0x21..0x7f).contains(&c) || c == b'\\').unwrap_or(n - i);
+        if run > 0 {
+            if !started {
+                if !out.is_empty() {
+                    out.push('\n');
+                }
+                line_start = out.len();
+                started = true;
+            }
+            out.push_str(&text[i..i + run]);
+            i += run;
+            continue;
+        }
+        let c = text[i..].chars().next().expect("a character");
+        let width = c.len_utf8();
+        i += width;
+        let c = match c {
+            '\\' if text[i..].chars().next().is_some_and(escaped_quote) => continue,
+            '\r' | '\n' => {
+                if c == '\r' && i < n && b[i] == b'\n' {
+                    i += 1;
+                }
+                end_line(&mut out, line_start, &mut started);
+                continue;
+            }
+            c if odd_space(c) => ' ',
+            c => c,
+        };
+        if py_space(c) {
+            if started && !(c == ' ' && out.ends_with(' ')) {
+                out.push(c);
+            }
+            continue;
+        }
+        if !started {
             if !out.is_empty() {
                 out.push('\n');
             }
-            let mut spaced = false;
-            for c in kept.chars() {
-                if c == ' ' && spaced {
-                    continue;
-                }
-                spaced = c == ' ';
-                out.push(c);
-            }
+            line_start = out.len();
+            started = true;
         }
-        line.clear();
-    };
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' if chars.peek().is_some_and(|&n| escaped_quote(n)) => {}
-            '\r' => {
-                if chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-                flush(&mut line, &mut out);
-            }
-            '\n' => flush(&mut line, &mut out),
-            c if odd_space(c) => line.push(' '),
-            c => line.push(c),
-        }
+        out.push(c);
     }
-    flush(&mut line, &mut out);
+    end_line(&mut out, line_start, &mut started);
     out
 }
