@@ -112,38 +112,52 @@ def run(paths: list[str], outputs: Outputs, watchlist: WatchList, *, keep_input_
               tally=tally)
 
 
+READ_BATCH = 250  # stories per element between reading and the gather (see connectors/files/beamio.ReadStories)
+
+
 def _run_beam(files: list[str], outputs: Outputs, watchlist: WatchList, *, keep_input_order: bool,
               pipeline_args: Sequence[str], tally: ReadTally | None) -> None:
+    """Read, each story read alone where it is, then one gather where the clusters are settled and the
+    outputs written (``write_outputs``, as the local engine writes them)."""
     import apache_beam as beam
 
-    from wirewatch.connectors.archive.beamio import WriteParquetArchive
-    from wirewatch.connectors.files.beamio import WriteArchive, WriteJsonLinesFiles
-    from wirewatch.transforms.ptransforms import EnrichStories, RaiseAlerts
+    from wirewatch.transforms.ptransforms import FinishBoundedInput
 
+    write = functools.partial(write_outputs, outputs, keep_input_order=keep_input_order)
     with beam.Pipeline(options=options(pipeline_args)) as p:
-        stories, dead_read = read_inputs(p, files, tally)
         # the workers load the gazetteer from the compiled cache, as the local engine does, not build it
-        enriched, dead_enrich = stories | "EnrichStories" >> EnrichStories(watchlist, gazetteer=loaded_gazetteer)
-        alerts = enriched | "RaiseAlerts" >> RaiseAlerts(watchlist)
-        files = [(str(outputs.stories), enriched_order(keep_input_order)), (str(outputs.alerts), alert_key),
-                 (str(outputs.deadletter), dead_key), (str(outputs.deadletter), dead_key)]
-        _ = (enriched, alerts, dead_read, dead_enrich) | "WriteOutputs" >> WriteJsonLinesFiles(files)
-        if outputs.archive is not None and outputs.archive_format == "jsonl":
-            _ = enriched | "WriteArchive" >> WriteArchive(str(outputs.archive))
-        elif outputs.archive is not None:
-            _ = enriched | "WriteArchive" >> WriteParquetArchive(str(outputs.archive))
+        _ = read_inputs(p, files, tally) | "EnrichAndWrite" >> FinishBoundedInput(
+            watchlist, write, gazetteer=loaded_gazetteer)
+
+
+def write_outputs(outputs: Outputs, enriched: list[EnrichedStory], alerts: list[Alert], dead: list[DeadLetter],
+                  *, keep_input_order: bool = False) -> None:
+    """A bounded run's files, each in its order (the same bytes whichever engine computed the records)."""
+    from wirewatch.connectors.sinks.files import write_archive, write_jsonl
+
+    write_jsonl(outputs.stories, sorted(enriched, key=enriched_order(keep_input_order)))
+    write_jsonl(outputs.alerts, sorted(alerts, key=alert_key))
+    write_jsonl(outputs.deadletter, sorted(dead, key=dead_key))
+    if outputs.archive is not None and outputs.archive_format == "jsonl":
+        write_archive(outputs.archive, enriched)
+    elif outputs.archive is not None:
+        from wirewatch.connectors.archive.writer import ParquetArchive, input_order  # pyarrow: only when asked
+
+        ParquetArchive(outputs.archive).write(sorted(enriched, key=input_order))
 
 
 def read_inputs(p: beam.Pipeline, files: list[str], tally: ReadTally | None = None) -> tuple:
-    """(stories, dead letters) from saved files; Parquet archive files (a folder given to replay) are read
-    as the stories they archived, so a new watch list can run over history."""
+    """(stories, dead letters) from saved files, the stories of each file in batches (lists); Parquet archive
+    files (a folder given to replay) are read as the stories they archived, one per element, so a new watch
+    list can run over history."""
     import apache_beam as beam
 
     from wirewatch.connectors.archive.beamio import ReadArchivedStories
     from wirewatch.connectors.files.beamio import ReadStories
 
     archived = [f for f in files if f.endswith(ARCHIVE_SUFFIX)]
-    stories, dead = p | "ReadStories" >> ReadStories([f for f in files if not f.endswith(ARCHIVE_SUFFIX)], tally)
+    stories, dead = p | "ReadStories" >> ReadStories([f for f in files if not f.endswith(ARCHIVE_SUFFIX)], tally,
+                                                     batch=READ_BATCH)
     if not archived:
         return stories, dead
     old, dead_old = p | "ReadArchive" >> ReadArchivedStories(archived, tally)

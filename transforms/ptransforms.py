@@ -23,7 +23,7 @@ from wirewatch.records import Cluster, DeadLetter, Story, StoryAlerts
 from wirewatch.transforms.gazetteer import Gazetteer
 from wirewatch.transforms.rules import WatchList
 from wirewatch.transforms.steps import (
-    classifier, dead_letter, matched_alone, read_alone, rule_matcher, settled,
+    Read, alerts_of, classifier, dead_letter, finished, matched_alone, read_alone, rule_matcher, settled,
 )
 
 DEAD = "deadletter"
@@ -71,32 +71,61 @@ class _Carried:
 
 
 class _ReadAlone(beam.DoFn):
-    """steps.read_alone on each raw story, handed on as its pickled bytes (``_settled`` unpickles them); its
-    dead letters go to the ``deadletter`` output. ``gazetteer``: what gives the gazetteer in the worker (the
-    compiled cache's loader), else the one built there.
+    """steps.read_alone on each raw story of an element (a story, or a batch of them in a list), the element's
+    read stories handed on together as their pickled list (``_gathered`` unpickles them) under the one key of
+    the gather that follows; each dead letter goes to the ``deadletter`` output, or with ``dead_in_gather``
+    into the gather too, as its own pickle. ``gazetteer``: what gives the gazetteer in the worker (the compiled
+    cache's loader), else the one built there.
 
     Why bytes: the runner estimates the size of the gathered list at every operation it passes, and it
     sizes a record by pickling it (each story pickled many times over); bytes it sizes by their length, and
-    they cross to the gather's stage as they are."""
+    they cross to the gather's stage as they are. Why batches: the runner's own work per element (and per
+    pickle) is paid once per batch."""
 
-    def __init__(self, watchlist: WatchList | None, gazetteer: Callable[[], Gazetteer] | None = None) -> None:
+    def __init__(self, watchlist: WatchList | None, gazetteer: Callable[[], Gazetteer] | None = None,
+                 dead_in_gather: bool = False) -> None:
         self.watchlist = _Carried(watchlist) if watchlist is not None else None
-        self.gazetteer = gazetteer
+        self.gazetteer, self.dead_in_gather = gazetteer, dead_in_gather
 
     def setup(self) -> None:
         watchlist = self.watchlist.value() if self.watchlist is not None else None
         self.fn = read_alone(self.gazetteer() if self.gazetteer is not None else None, watchlist=watchlist)
 
-    def process(self, story: Story) -> Iterable[Any]:
-        found = self.fn(story)
-        if isinstance(found, DeadLetter):
-            yield pvalue.TaggedOutput(DEAD, found)
+    def process(self, element: Story | list[Story]) -> Iterable[Any]:
+        read = []
+        for story in element if isinstance(element, list) else (element,):
+            found = self.fn(story)
+            if not isinstance(found, DeadLetter):
+                read.append(found)
+            elif self.dead_in_gather:
+                yield _keyed_pickle(found)
+            else:
+                yield pvalue.TaggedOutput(DEAD, found)
+        if read:
+            yield _keyed_pickle(read)
+
+
+def _keyed_pickle(value: Any) -> tuple[None, bytes]:
+    """A value as its pickle under the one key of a gather (a GroupByKey): the runner sizes bytes by their
+    length, where a record in a gathered list it pickles again at every step the list passes."""
+    return None, pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+
+
+def _gathered(gathered: tuple[None, Iterable[bytes | None]]) -> tuple[list[Read], list[DeadLetter]]:
+    """The read stories and dead letters a gather of ``_keyed_pickle`` values holds (None: a start element)."""
+    read: list[Read] = []
+    dead: list[DeadLetter] = []
+    for data in gathered[1]:
+        item = pickle.loads(data) if data is not None else []
+        if isinstance(item, DeadLetter):
+            dead.append(item)
         else:
-            yield None, pickle.dumps(found, pickle.HIGHEST_PROTOCOL)  # one key: the gather is a GroupByKey
+            read.extend(item)
+    return read, dead
 
 
 def _settled(gathered: tuple[None, Iterable[bytes]], policy: SpreadPolicy) -> Iterable[Any]:
-    for item in settled([pickle.loads(b) for b in gathered[1]], policy):
+    for item in settled(_gathered(gathered)[0], policy):
         yield pvalue.TaggedOutput(DEAD, item) if isinstance(item, DeadLetter) else item
 
 
@@ -128,6 +157,56 @@ class EnrichBoundedStories(beam.PTransform):
             enriched, dead_match = enriched | "MatchRules" >> MatchRules(self.watchlist)
             dead.append(dead_match)
         return enriched, tuple(dead) | "FlattenBoundedDeadLetters" >> beam.Flatten()
+
+
+class FinishBoundedInput(beam.PTransform):
+    """A bounded input's raw stories (each element a story or a batch of them in a list), with the dead
+    letters met reading them -> ``then(enriched, alerts, dead letters)`` called once with the whole input's
+    outputs (steps.finished and steps.alerts_of, as the in-process engine computes them); an empty input
+    calls it with empty lists. Each story is read alone where it is (``ReadEachStory``), and one gather
+    brings the read stories and every dead letter to the step that settles clusters and hands the results
+    on: ``then`` is where they are written, so no enriched record crosses another step (the runner would
+    pickle it there to size it) and one gather serves both the clusters and the sorted outputs.
+
+    The result is a PCollection of what ``then`` returns (one element)."""
+
+    def __init__(self, watchlist: WatchList, then: Callable[[list, list, list], Any],
+                 spread: SpreadPolicy = DEFAULT_POLICY, gazetteer: Callable[[], Gazetteer] | None = None) -> None:
+        super().__init__()
+        self.watchlist, self.then, self.spread, self.gazetteer = watchlist, then, spread, gazetteer
+
+    def expand(self, inputs: tuple[beam.PCollection, beam.PCollection]) -> beam.PCollection:
+        stories, dead = inputs
+        alone = matched_alone(self.watchlist)
+        read = stories | "ReadEachStory" >> beam.ParDo(
+            _ReadAlone(self.watchlist if alone else None, self.gazetteer, dead_in_gather=True))
+        dead = dead | "PickleDeadLetters" >> beam.Map(_keyed_pickle)
+        start = stories.pipeline | "Start" >> beam.Impulse() | "KeyStart" >> beam.Map(_keyed_start)
+        return (
+            (read, dead, start)
+            | "Together" >> beam.Flatten()
+            | "GatherStories" >> beam.GroupByKey()  # one key; fewer steps to set up than a global combine
+            | "Finish" >> beam.ParDo(_Finish(self.watchlist, self.then, self.spread))
+        )
+
+
+def _keyed_start(_: bytes) -> tuple[None, None]:
+    return None, None
+
+
+class _Finish(beam.DoFn):
+    """The gathered input -> ``then(enriched, alerts, dead letters)``."""
+
+    def __init__(self, watchlist: WatchList, then: Callable[[list, list, list], Any], spread: SpreadPolicy) -> None:
+        self.watchlist, self.then, self.spread = _Carried(watchlist), then, spread
+
+    def setup(self) -> None:
+        self.loaded = self.watchlist.value()
+
+    def process(self, gathered: tuple[None, Iterable[bytes | None]]) -> Iterable[Any]:
+        read, dead = _gathered(gathered)
+        enriched, dead_finish = finished(read, self.loaded, self.spread)
+        yield self.then(enriched, alerts_of(enriched, self.loaded), dead + dead_finish)
 
 
 class AssignClustersOnline(beam.PTransform):
@@ -314,6 +393,6 @@ class EnrichStories(beam.PTransform):
 
 
 __all__ = [
-    "AssignClustersOnline", "ClassifyRegions", "Dedupe", "EnrichBoundedStories", "EnrichStories", "HeadsOf",
-    "MatchRules", "NO_DEDUPE", "NormalizeStories", "RaiseAlerts", "RaiseAlertsPerStory", "SuppressRepeats",
+    "AssignClustersOnline", "ClassifyRegions", "Dedupe", "EnrichBoundedStories", "EnrichStories",
+    "FinishBoundedInput", "HeadsOf", "MatchRules", "NO_DEDUPE", "NormalizeStories", "RaiseAlerts", "RaiseAlertsPerStory", "SuppressRepeats",
 ]

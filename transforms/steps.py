@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
 from wirewatch.records import Alert, Cluster, DeadLetter, EnrichedStory, Story, dumps, excerpt
-from wirewatch.transforms.alerts import first_alert
+from wirewatch.transforms.alerts import alerts_for, first_alert
 from wirewatch.transforms.dedupe import Fingerprint, cluster_in_order, fingerprint, story_order
 from wirewatch.transforms.gazetteer import Gazetteer, default_gazetteer
 from wirewatch.transforms.geotag import classify
@@ -158,6 +158,32 @@ def settled_in_order(items: list[Read], policy: SpreadPolicy = DEFAULT_POLICY) -
     found = list(_settled(items, policy))
     found.sort(key=lambda pair: pair[0])
     return [item for _, item in found]
+
+
+def finished(items: list[Read], watchlist: WatchList,
+             policy: SpreadPolicy = DEFAULT_POLICY) -> tuple[list[EnrichedStory], list[DeadLetter]]:
+    """A whole bounded input's read stories -> (enriched stories in the order of ``items``, dead letters):
+    settled, then matched where the rules need the clusters (not ``matched_alone``: ``read_alone`` was given
+    no watch list). What both engines do once every story is read."""
+    enriched: list[EnrichedStory] = []
+    dead: list[DeadLetter] = []
+    for item in settled_in_order(items, policy):
+        (dead if isinstance(item, DeadLetter) else enriched).append(item)
+    if matched_alone(watchlist):
+        return enriched, dead
+    match = rule_matcher(watchlist)
+    matched = []
+    for e in enriched:
+        try:
+            matched.append(match(e))
+        except Exception as exc:  # one bad story must not stop the run: it becomes data
+            dead.append(dead_letter(e, "match", exc))
+    return matched, dead
+
+
+def alerts_of(enriched: Iterable[EnrichedStory], watchlist: WatchList) -> list[Alert]:
+    """A whole bounded input's alerts: one per (story cluster, rule), chosen by ``first_alert``."""
+    return first_alerts(alert for e in enriched for alert in alerts_for(e, watchlist))
 
 
 def _settled(items: list[Read], policy: SpreadPolicy) -> Iterator[tuple[int, EnrichedStory | DeadLetter]]:

@@ -16,30 +16,64 @@ from wirewatch.records import DeadLetter
 DEAD = "deadletter"
 
 
-def _split(item: Any) -> Any:
-    return pvalue.TaggedOutput(DEAD, item) if isinstance(item, DeadLetter) else item
+class StoryBatch(list):
+    """Stories of one file handed on together (``ReadStories`` with ``batch``)."""
 
 
-def _read_file(path: str, tally: ReadTally | None) -> Any:
+class _StoryBatchCoder(beam.coders.Coder):
+    """Encodes a StoryBatch as its pickle, and estimates its size from its stories' text instead: the runner
+    sizes a sample of the elements between any two steps, which for a list of records means pickling it,
+    and the first few elements of each step are always in the sample (so all of them, when they are few
+    batches)."""
+
+    def encode(self, value: StoryBatch) -> bytes:
+        return pickle.dumps(list(value), pickle.HIGHEST_PROTOCOL)
+
+    def decode(self, encoded: bytes) -> StoryBatch:
+        return StoryBatch(pickle.loads(encoded))
+
+    def is_deterministic(self) -> bool:
+        return False
+
+    def estimate_size(self, value: StoryBatch) -> int:
+        return sum(len(story.body) + len(story.title or "") for story in value)
+
+
+beam.coders.registry.register_coder(StoryBatch, _StoryBatchCoder)
+
+
+def _read_file(path: str, tally: ReadTally | None, batch: int) -> Any:
+    stories = StoryBatch()
     for item in counted(read_path(path), tally):
-        yield _split(item)
+        if isinstance(item, DeadLetter):
+            yield pvalue.TaggedOutput(DEAD, item)
+        elif not batch:
+            yield item
+        else:
+            stories.append(item)
+            if len(stories) == batch:
+                yield stories
+                stories = StoryBatch()
+    if stories:
+        yield stories
 
 
 class ReadStories(beam.PTransform):
     """File paths -> (stories, dead letters). Each file is read whole by one worker; with a ``tally``, the
-    files and stories read are counted there (for a progress line)."""
+    files and stories read are counted there (for a progress line). With ``batch``, each element of the
+    stories is a list of up to that many stories of one file, so the steps after pay the runner's own work
+    per element once per batch; dead letters stay one per element."""
 
-    def __init__(self, files: list[str], tally: ReadTally | None = None) -> None:
+    def __init__(self, files: list[str], tally: ReadTally | None = None, batch: int = 0) -> None:
         super().__init__()
-        self.files, self.tally = files, tally
+        self.files, self.tally, self.batch = files, tally, batch
 
     def expand(self, pbegin: beam.pvalue.PBegin) -> tuple:
         out = (
             pbegin
             | "ListFiles" >> beam.Create(self.files)
-            | "ParseFiles" >> beam.FlatMap(_read_file, self.tally).with_outputs(
-                DEAD, main="stories"
-            )
+            | "ParseFiles" >> beam.FlatMap(_read_file, self.tally, self.batch)
+            .with_output_types(StoryBatch if self.batch else Any).with_outputs(DEAD, main="stories")
         )
         return out.stories, out[DEAD]
 

@@ -185,3 +185,21 @@ def test_the_cached_gazetteer_places_stories_as_one_built_afresh(warm_cache):
     placed = [classify(s, cached) for s in stories]
     assert placed == [classify(s, default_gazetteer()) for s in stories]
     assert sum(bool(countries) for countries, _ in placed) > 40
+
+
+def test_rules_that_test_the_spread_give_the_same_bytes_on_both_engines(tmp_path, warm_cache, monkeypatch):
+    """A rule on the cluster's spread is matched after the clusters are settled (steps.finished), on Beam
+    inside the one gather's step: both engines must still write the same bytes, and the rule must fire."""
+    from wirewatch.transforms.rulelang.loader import load_watchlist
+
+    monkeypatch.setenv("WIREWATCH_CACHE", str(warm_cache))
+    watchlist = load_watchlist("version: 1\nrules:\n  - id: spreading\n    query: 'spread>=2'\n"
+                               "  - id: troops\n    query: 'troops'\n")
+    assert not steps.matched_alone(watchlist)
+    got = {}
+    for engine in ("local", "beam"):
+        run(engine, [str(SEEDS), str(DATA / "seed-reuters-copy.txt")], tmp_path / engine, watchlist)
+        got[engine] = files_under(tmp_path / engine)
+    assert got["local"] == got["beam"]
+    rules = {orjson.loads(line)["rule"] for line in got["local"]["alerts.jsonl"].splitlines()}
+    assert {"spreading", "troops"} <= rules, rules
