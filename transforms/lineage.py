@@ -78,7 +78,9 @@ def join_versions(pairs: Sequence[tuple[Story, Cluster]],
     (in ``order``, default: the version, then the pairs' order), with every story of a cluster a later version
     led joining too; each version's ``supersedes`` names the version before it."""
     order = order or (lambda _: 0)
-    ranked = sorted(range(len(pairs)), key=lambda i: (version_rank(pairs[i][0]), order(pairs[i][0]), i))
+    # only stories of a wire item are joined: the others are neither ranked nor looked at below
+    ranked = sorted((i for i, (story, _) in enumerate(pairs) if story.item_id),
+                    key=lambda i: (version_rank(pairs[i][0]), order(pairs[i][0]), i))
     target: dict[str, str] = {}  # cluster id -> the cluster it joins
     first: dict[str, str] = {}  # item id -> its earliest story's cluster
     previous: dict[str, Story] = {}  # item id -> the latest version seen so far

@@ -65,31 +65,41 @@ class Track:
 def observe(track: Track | None, story: Story, countries: Iterable[str], regions: Iterable[str], when: float,
             policy: SpreadPolicy = DEFAULT_POLICY, lead: str | None = None) -> tuple[Track, tuple[Member, ...], Spread]:
     """The cluster's track after ``story`` (seen at ``when``, seconds), the lineage so far and its spread.
-    ``lead``: the id of the story the cluster is named after, listed first among members seen at one time."""
-    track = track or Track()
-    changes = diff_summary(track.latest.body, story.body) if track.latest and replaces(story, track.latest) else None
+    ``lead``: the id of the story the cluster is named after, listed first among members seen at one time.
+    A cluster's first story (most clusters have only one) skips the merging with what its track held."""
+    track = track or _NO_TRACK
+    before = track.latest
+    changes = diff_summary(before.body, story.body) if before and replaces(story, before) else None
     versioned = story.version is not None or story.correction or story.item_id is not None
     # An older version that comes late (a stream keeps no order between keyed steps) does not displace a newer.
-    newer = track.latest is None or version_rank(story) >= version_rank(track.latest)
-    latest = _slim(story) if versioned and newer else track.latest
+    newer = before is None or version_rank(story) >= version_rank(before)
+    latest = _slim(story) if versioned and newer else before
     members = track.members
-    if len(members) < MAX_MEMBERS:  # listed in the order first seen, whatever order they were processed in
+    if not members:
+        members = (member_of(story, changes),)
+    elif len(members) < MAX_MEMBERS:  # listed in the order first seen, whatever order they were processed in
         members = tuple(sorted((*members, member_of(story, changes)), key=lambda m: (*_first_seen(m), m.story_id != lead)))
     outlet = outlet_of(story)
     new_outlet = outlet not in track.outlets and len(track.outlets) < MAX_OUTLETS
     outlets = track.outlets | {outlet} if new_outlet else track.outlets
-    arrivals = tuple(t for t in (*track.arrivals, *((when,) if new_outlet else ())) if t > when - policy.window_s)
-    new_regions = tuple(r for r in dict.fromkeys(regions) if r not in track.regions)
+    since = when - policy.window_s
+    arrivals = tuple(t for t in (*track.arrivals, *((when,) if new_outlet else ())) if t > since)
+    new_regions = tuple(r for r in dict.fromkeys(regions) if r not in track.regions) if track.regions \
+        else tuple(dict.fromkeys(regions))
     all_regions = (*track.regions, *new_regions)
-    growth = len(arrivals) / policy.baseline_for(countries, all_regions)
+    growth = len(arrivals) / (policy.baseline_for(countries, all_regions) if policy.baselines else policy.baseline)
     crossed = [f"outlets>={n}" for n in policy.outlets if len(outlets) >= n]
     if len(arrivals) >= policy.min_window and growth >= policy.growth:
         crossed.append(f"growth>={policy.growth:g}")
-    fresh = tuple(c for c in crossed if c not in track.crossed)
+    fresh = tuple(c for c in crossed if c not in track.crossed) if crossed else ()
     spread = Spread(len(outlets), all_regions, new_regions if track.members else (), round(growth, 3),
                     len(arrivals), fresh)
-    track = Track(members, latest, outlets, arrivals, all_regions, track.crossed | set(fresh), max(track.seen, when))
+    track = Track(members, latest, outlets, arrivals, all_regions, track.crossed | set(fresh) if fresh else track.crossed,
+                  max(track.seen, when))
     return track, members, spread
+
+
+_NO_TRACK = Track()  # a frozen record: what a cluster's track is before its first story
 
 
 def _first_seen(member: Member) -> tuple[bool, float]:
@@ -107,7 +117,13 @@ def traced(enriched: EnrichedStory, track: Track | None, when: float,
     countries = [c.code for c in enriched.countries]
     lead = enriched.cluster.id if enriched.cluster else None
     track, members, spread = observe(track, enriched.story, countries, enriched.regions, when, policy, lead)
-    return track, dataclasses.replace(enriched, lineage=members, spread=spread)
+    return track, _with_lineage(enriched, members, spread)
+
+
+def _with_lineage(e: EnrichedStory, lineage: tuple[Member, ...], spread: Spread) -> EnrichedStory:
+    """``dataclasses.replace(e, lineage=lineage, spread=spread)``, made directly (a replace reads the record's
+    fields one by one; tests/transforms/test_trace_fast.py checks every field is carried)."""
+    return EnrichedStory(e.story, e.countries, e.regions, e.matches, e.cluster, lineage, spread)
 
 
 def _seconds(story: Story) -> float:
@@ -122,9 +138,14 @@ def _in_order(enriched: EnrichedStory) -> tuple:
 
 def trace_cluster(stories: Iterable[EnrichedStory], policy: SpreadPolicy = DEFAULT_POLICY) -> list[EnrichedStory]:
     """A whole cluster's stories, earliest first, each with the lineage and spread as of its arrival."""
+    return _trace_in_order(sorted(stories, key=_in_order), policy)
+
+
+def _trace_in_order(stories: list[EnrichedStory], policy: SpreadPolicy) -> list[EnrichedStory]:
+    """``trace_cluster`` of stories already earliest first."""
     track: Track | None = None
     out = []
-    for enriched in sorted(stories, key=_in_order):
+    for enriched in stories:
         track, enriched = traced(enriched, track, _seconds(enriched.story), policy)
         out.append(enriched)
     return out
@@ -141,8 +162,13 @@ def trace_batch(enriched: list[EnrichedStory], policy: SpreadPolicy = DEFAULT_PO
         clusters.setdefault(e.cluster.id if e.cluster else e.id, []).append(i)
     out: list[EnrichedStory] = list(joined)
     for members in clusters.values():
+        if len(members) == 1:  # most clusters: one story, nothing to order
+            i = members[0]
+            e = joined[i]
+            out[i] = traced(e, None, _seconds(e.story), policy)[1]
+            continue
         ordered = sorted(members, key=lambda i: (_in_order(joined[i]), i))
-        for i, e in zip(ordered, trace_cluster([joined[i] for i in ordered], policy)):
+        for i, e in zip(ordered, _trace_in_order([joined[i] for i in ordered], policy)):
             out[i] = e
     return out
 
