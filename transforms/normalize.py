@@ -169,7 +169,7 @@ def normalize(story: Story) -> Story:
     tag = title_tag(title) or title_tag(lines[0] if lines else None)  # read before the tags come off
     title, lines = _headline(title, lines, found)
     dateline = _given_place(story.dateline) if story.dateline else found.dateline
-    return dataclasses.replace(
+    return _normalized(
         story,
         title=title or None,
         body="\n".join(lines),
@@ -181,3 +181,13 @@ def normalize(story: Story) -> Story:
         version=story.version if story.version is not None or tag is None else tag.version,
         correction=story.correction or bool(tag and tag.correction),
     )
+
+
+def _normalized(s: Story, *, title: str | None, body: str, dateline: str | None, credit: str | None,
+                language: str | None, publisher: str | None, authors: tuple[str, ...], version: int | None,
+                correction: bool) -> Story:
+    """``dataclasses.replace(s, title=..., ...)`` made by one positional call (a replace looks every field up
+    by name; tests/transforms/test_normalize.py checks that each field is carried over)."""
+    return Story(s.id, body, title, s.summary, s.url, s.source, dateline, credit, publisher, authors, language,
+                 s.published, s.fetched, s.produced, s.format, s.origin, s.undated, s.item_id, version, s.supersedes,
+                 correction)

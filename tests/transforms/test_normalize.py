@@ -241,3 +241,26 @@ def test_no_character_folds_shorter():
     import sys
 
     assert all(chr(c).casefold() for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF)
+
+
+def test_the_normalized_story_carries_every_field_it_does_not_set():
+    import dataclasses
+    from datetime import datetime, timedelta, timezone
+
+    from wirewatch.records import Origin
+    from wirewatch.transforms.normalize import _normalized
+
+    when = datetime(2024, 3, 4, 6, 0, tzinfo=timezone.utc)
+    values = dict(
+        id="s1", body="b", title="t", summary="sum", url="https://example.com/a", source="src", dateline="Paris",
+        credit="AP", publisher="Daily", authors=("Ann",), language="fr", published=when,
+        fetched=when + timedelta(hours=1), produced=when + timedelta(hours=2), format="rss", origin=Origin("feed.xml", 3), undated=True, item_id="item", version=2,
+        supersedes="s0", correction=True,
+    )
+    assert set(values) == {f.name for f in dataclasses.fields(Story)}, "a new Story field: carry it in _normalized"
+    story = Story(**values)
+    assert all(getattr(story, f.name) != f.default for f in dataclasses.fields(Story))  # none left at its default
+    changes = dict(title="T2", body="B2", dateline="Rome", credit="AFP", language="it", publisher="Post",
+                   authors=("Bo",), version=3, correction=False)
+    assert _normalized(story, **changes) == dataclasses.replace(story, **changes)
+    assert _normalized(story, **changes).origin == story.origin
