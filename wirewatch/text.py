@@ -150,6 +150,12 @@ def _load_compiled() -> object:
 _compiled: Any = _load_compiled()
 
 
+def compiled_core() -> Any:
+    """The compiled core as this module uses it (None where missing, stale or turned off), for the other
+    readers of the base and connector layers that have compiled pieces in it."""
+    return _compiled
+
+
 def simple_text(text: str) -> str | None:
     """HTMLParser's answer for markup of the simple shape, or None when ``text`` has any other shape."""
     if _compiled is not None:

@@ -14,6 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFloat, PyList, PyString, PyTuple, PyType};
 use pyo3::{ffi, intern};
 
+mod census;
 mod entities;
 mod markup;
 mod minhash;
@@ -839,6 +840,14 @@ fn unescape(text: &str) -> Option<String> {
     markup::unescape(text).map(|t| t.into_owned())
 }
 
+/// connectors.feeds.census's counts of the tags from `first` on, per local name in `census._LOCALS`' order:
+/// names beginning with it, whole ones without a prefix, whole ones with a prefix.
+#[pyfunction]
+#[pyo3(name = "census")]
+fn tag_census(data: &[u8], first: usize) -> [[u64; 12]; 3] {
+    census::census(data, first)
+}
+
 static NFC: pyo3::sync::GILOnceCell<Py<PyAny>> = pyo3::sync::GILOnceCell::new();
 
 /// `wirewatch.text.python_clean_text(text)`, or with `html` what `clean` makes of markup before it (HTML
@@ -1173,6 +1182,7 @@ fn wirewatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(simple_text, m)?)?;
     m.add_function(wrap_pyfunction!(unescape, m)?)?;
     m.add_function(wrap_pyfunction!(clean_text, m)?)?;
+    m.add_function(wrap_pyfunction!(tag_census, m)?)?;
     // How many named references the text reader's table holds (from Python's html module, entities.rs):
     // wirewatch/text.py uses the reader only when this Python knows as many.
     m.add("ENTITY_COUNT", entities::NAMED.len())?;

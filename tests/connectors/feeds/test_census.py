@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -36,6 +38,28 @@ def test_the_census_counts_what_the_byte_patterns_find(data: bytes, first: int) 
             assert census.named((local,), bare=bare, prefixed=prefixed) == expected, (local, bare, prefixed)
     authors = re.compile(rb"<(?:[\w.-]+:)?(?:author|creator|managingEditor)[\s/>]")
     assert census.named((b"author", b"creator", b"managingEditor")) == len(authors.findall(data, first))
+
+
+# More prefixes spelt like local names, and starts of tags, for the comparison below.
+TAGGED = st.lists(st.sampled_from([*PIECES, b"<item:", b"<content:", b"<entry:", b"<a:b:", b"<dc:", b"\x0b", b"<x"]),
+                  max_size=60).map(b"".join)
+
+
+@settings(max_examples=600, deadline=None)
+@given(data=TAGGED, first=st.integers(0, 20))
+def test_the_compiled_census_counts_as_the_python_one(data: bytes, first: int) -> None:
+    from wirewatch.connectors.feeds import census as module
+
+    if module._compiled_census is None:
+        pytest.skip("the compiled core is not built (or is turned off)")
+    compiled = Census(data, first)
+    saved, module._compiled_census = module._compiled_census, None
+    try:
+        python = Census(data, first)
+    finally:
+        module._compiled_census = saved
+    for counts in ("_starting", "_bare", "_prefixed"):
+        assert +getattr(compiled, counts) == +getattr(python, counts), counts
 
 
 def test_names_are_read_whole() -> None:
