@@ -103,13 +103,15 @@ class AssignClustersInState(beam.DoFn):
     def setup(self) -> None:
         self._index: ClusterIndex | None = None
         self._generation = -1
-        self._armed: set[str] = set()
+        self.start_bundle()
 
     def start_bundle(self) -> None:
-        # Keys whose compaction this bundle has seen armed: a state read costs a round trip to the runner
+        # What this bundle has read of a key's state, so it reads it once: whether its compaction is armed,
+        # and its generation (then kept up to date here). A state read costs a round trip to the runner
         # (Prism sends no cache tokens, so the SDK caches none), and one per story was a quarter of the
         # streaming job's time. Only this bundle holds the key, and the timer callback forgets it.
-        self._armed = set()
+        self._armed: set[str] = set()
+        self._current: dict[str, int] = {}
 
     def process(self, element: tuple[str, tuple[Story, Fingerprint]], warm: Iterable[Head] = (),
                 timestamp: Timestamp = beam.DoFn.TimestampParam,
@@ -117,7 +119,9 @@ class AssignClustersInState(beam.DoFn):
                 armed: Any = beam.DoFn.StateParam(ARMED),
                 compact: Any = beam.DoFn.TimerParam(COMPACT)) -> Iterator[tuple[Story, Cluster]]:
         key, (story, fp) = element
-        current = generation.read()
+        current = self._current.get(key)
+        if current is None:
+            current = generation.read()
         if current is None:  # a fresh state: warm it from what was processed before this job
             seeded = live(warm, float(timestamp.micros) / 1e6, self.ttl_s, self.capacity)
             for head in seeded:
@@ -133,6 +137,7 @@ class AssignClustersInState(beam.DoFn):
         if added:
             self._generation = current + 1
             generation.write(self._generation)
+        self._current[key] = self._generation
         if key not in self._armed:
             if not armed.read():  # armed by the stream, never by the timer itself: a bounded run ends
                 armed.write(1)
@@ -153,6 +158,7 @@ class AssignClustersInState(beam.DoFn):
         generation.write((generation.read() or 1) + 1)
         armed.clear()
         self._armed.discard(key)
+        self._current.pop(key, None)
 
 
 class SuppressRepeatAlerts(beam.DoFn):

@@ -40,8 +40,13 @@ class Assigner:
         self.fn.setup()
         self.heads, self.generation, self.timer = heads or Bag(), generation or Value(), Timer()
         self.armed = Value()
+        # a worker sharing the state with another: each call is a bundle of its own, as a runner gives a key
+        # to one bundle at a time
+        self.shared = heads is not None
 
     def assign(self, s: Story, when: float, warm=()) -> Cluster:
+        if self.shared:
+            self.fn.start_bundle()
         [(_, cluster)] = self.fn.process((ONE_KEY, (s, fingerprint(s))), warm, timestamp=at(when), heads=self.heads,
                                          generation=self.generation, armed=self.armed, compact=self.timer)
         return cluster
@@ -211,3 +216,18 @@ def test_a_bundle_reads_whether_compaction_is_armed_once():
     a.fn.start_bundle()
     a.assign(story(9), 200)
     assert a.armed.reads == 2 and a.timer.at == at(100 + HOUR)  # armed already: not moved
+
+
+def test_a_bundle_reads_the_generation_once_and_sees_a_compaction():
+    a = Assigner()
+    a.generation = Counted()
+    a.fn.start_bundle()
+    for i in range(5):
+        a.assign(story(i), 100 + i)
+    assert a.generation.reads == 1
+    a.compact(100 + 80 * HOUR)  # forgets every head, in the same bundle
+    assert a.assign(Story(id="c1", body=story(1).body), 100 + 80 * HOUR) == Cluster("c1")
+    assert a.generation.reads == 3  # the compaction's own read, then the story's: the index is rebuilt
+    a.fn.start_bundle()
+    a.assign(story(7), 100 + 81 * HOUR)
+    assert a.generation.reads == 4
