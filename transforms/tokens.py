@@ -176,6 +176,25 @@ def stem(word: str) -> str:
     return cached
 
 
+def stems(words: list[str]) -> list[str]:
+    """``[stem(w) for w in words]``, the words not cached yet stemmed in one call of the stemmer (the first
+    stories of a run bring thousands of new words)."""
+    keys = [w.casefold() for w in words]
+    found: dict[str, str] = {}
+    missing = []
+    for key in dict.fromkeys(keys):
+        cached = _stem_cache.get(key)
+        if cached is None:
+            missing.append(key)
+        else:
+            found[key] = cached
+    if missing:
+        for key, stemmed in zip(missing, snowball("english").stemWords(missing)):
+            found[key] = stemmed
+            remember(_stem_cache, key, stemmed)
+    return [found[key] for key in keys]
+
+
 def remember(cache: dict[str, str], key: str, value: str) -> None:
     """Put ``value`` in a bounded word cache, emptying it first when full. Another thread may empty it at any
     time, so a reader falls back to computing and never counts on finding what was put in."""

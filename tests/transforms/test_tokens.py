@@ -304,3 +304,50 @@ def test_the_compiled_trie_folds_the_words_as_python_does(text, cuts):
     assert index._compile()
     assert index.leftmost_longest_folded(words) == index.python_leftmost_longest(folded)
     assert words._folded is None or not words.words  # the compiled trie folded them itself
+
+
+_WORDS = st.lists(st.one_of(
+    st.sampled_from(["Running", "runs", "RAN", "Ministers", "ministers", "Straße", "İstanbul", "fuͤr", "ﬁnance"]),
+    st.text(st.characters(categories=("Lu", "Ll", "Lt", "Nd")), min_size=1, max_size=12),
+), max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_WORDS, st.booleans())
+def test_stems_of_many_words_are_each_words_stem(ws, cold):
+    # the definition: the Snowball stem of the case-folded word; some words cached already, some not
+    from wirewatch.transforms import tokens
+
+    if cold:
+        tokens._stem_cache.clear()
+    for w in ws[: len(ws) // 3]:
+        stem(w)
+    english = snowballstemmer.stemmer("english")
+    assert tokens.stems(ws) == [english.stemWord(w.casefold()) for w in ws]
+
+
+@settings(max_examples=300, deadline=None)
+@given(_WORDS, st.booleans())
+def test_rule_stem_keys_of_new_words_are_each_words_stem_key(ws, cold):
+    from wirewatch.transforms import tokens
+    from wirewatch.transforms.rulelang import words
+
+    if cold:
+        words._stem_cache.clear()
+        tokens._stem_cache.clear()
+    for w in ws[: len(ws) // 3]:
+        words.stem_key(w)
+    english = snowballstemmer.stemmer("english")
+    assert words.stem_keys(ws) == [english.stemWord(w.casefold()) for w in ws]
+    assert all(words._stem_cache[w] == english.stemWord(w.casefold()) for w in ws)  # and remembered
+
+
+def test_stems_without_pystemmer_as_tokens_imports_it(monkeypatch):
+    # snowballstemmer's own stemmer (it hands out PyStemmer's where that is installed) stems many words alike
+    from wirewatch.transforms import tokens
+
+    monkeypatch.setattr(tokens, "_compiled_stemmer", None)
+    monkeypatch.setattr(tokens._local, "stemmers", {}, raising=False)
+    tokens._stem_cache.clear()
+    ws = ["Running", "Ministers", "Straße", "generously", "runs"]
+    assert tokens.stems(ws) == [snowballstemmer.stemmer("english").stemWord(w.casefold()) for w in ws]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from wirewatch.transforms.rulelang.compiled import word_splitter
-from wirewatch.transforms.tokens import regex_words, remember, snowball, stem
+from wirewatch.transforms.tokens import regex_words, remember, snowball, stem, stems
 
 WORD = re.compile(r"\w+(?:['’]\w+)*")
 # The same words with a trailing possessive 's consumed but not captured: "Korea's" gives "Korea".
@@ -94,11 +94,16 @@ def fold_keys(ws: list[str]) -> list[str]:
 
 def stem_keys(ws: list[str]) -> list[str]:
     """The stemmed keys of ``ws``. In a long run almost every word was seen before, so the lookup is tried
-    first and words are stemmed one by one only when it fails."""
+    first; when it fails, the words not seen yet are stemmed together (``tokens.stems``)."""
     try:
         return list(map(_stem_cache.__getitem__, ws))
     except KeyError:
-        return [stem_key(w) for w in ws]
+        pass
+    new = [w for w in dict.fromkeys(ws) if w not in _stem_cache]
+    made = dict(zip(new, stems(new)))
+    for w, key in made.items():
+        remember(_stem_cache, w, key)
+    return [made[w] if w in made else stem_key(w) for w in ws]
 
 
 def fold_lengths(ws: list[str]) -> list[int]:
