@@ -30,6 +30,7 @@ from wirewatch.connectors.feeds.census import Census
 from wirewatch.connectors.feeds.urljoin import feedparser_join, plain_absolute
 from wirewatch.connectors.parsing import plainxml
 from wirewatch.connectors.parsing.plainxml import Plain
+from wirewatch.text import compiled_core
 
 _ENTRY = re.compile(rb"<(?:[\w.-]+:)?(?:item|entry)[\s/>]")
 _LANGUAGE = re.compile(
@@ -44,6 +45,7 @@ _TYPED = re.compile(
     rb"<((?:[\w.-]+:)?(?:title|summary|subtitle|rights))\s[^>]*type=[\"'](?!text[\"'/]|html[\"'])(xhtml[\"'])?")
 _BASE64 = re.compile(rb"mode=[\"']base64")
 _C1 = re.compile(rb"\xc2[\x80-\x9f]")
+_compiled_c1 = getattr(compiled_core(), "first_c1", None)  # _C1's first match, compiled (None without the core)
 _TEXTUAL = re.compile(r"(?:text|html|xhtml)$|text/|.*xml$")  # content types feedparser does not read as base64
 # A summary or content that opens with an element: fastfeedparser reads its text as empty.
 _WRITTEN_AS_ELEMENTS = re.compile(
@@ -233,9 +235,10 @@ class _Document:
              else None)
             or (self._typed() if self.atom else None)
             or (_BASE64.search(data, first) if b"base64" in data and b"mode=" in data else None)
-            or (_C1.search(data, first) if b"\xc2" in data else None)
         )
-        return found[0] if found else None
+        if found:
+            return found[0]
+        return _first_c1(data, first) if b"\xc2" in data else None
 
     def _typed(self) -> re.Match[bytes] | None:
         """The first Atom text typed otherwise than text or html, but for summaries typed xhtml, which are
@@ -245,6 +248,15 @@ class _Document:
                 return typed
             self.written += 1
         return None
+
+
+def _first_c1(data: bytes, first: int) -> bytes | None:
+    """The first ``_C1`` match from ``first``, if any (compiled where the core is built)."""
+    if _compiled_c1 is not None:
+        at = _compiled_c1(data, first)
+        return None if at is None else data[at:at + 2]
+    found = _C1.search(data, first)
+    return found[0] if found else None
 
 
 def _text_bases_only(data: bytes, on_root: bool) -> bool:

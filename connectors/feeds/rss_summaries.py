@@ -19,6 +19,7 @@ from typing import Any
 
 from wirewatch.connectors.parsing.safexml import parse_xml
 from wirewatch.errors import ParseError
+from wirewatch.text import compiled_core
 
 _ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"  # (lower case)
 _CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
@@ -31,6 +32,15 @@ _LOOKS_HTML = re.compile(r"</\w+>|&#?\w+;")  # feedparser's sign that a plain-te
 _READ = re.compile(
     rb"<((?:[\w.-]+:)?(?:description|summary|encoded))(?:(?:\s+[\w.:-]+\s*=\s*(?:\"[^\"<>]*\"|'[^'<>]*'))*\s*>"
     rb"([^<]*)</\1\s*>|[\s/>])")
+# The compiled scan of _READ's matches (start, name, text), None without the core.
+_compiled_reads = getattr(compiled_core(), "summary_reads", None)
+
+
+def reads(data: bytes) -> list[tuple[int, bytes, bytes | None]]:
+    """Each ``_READ`` match in ``data``: where it starts, the name and the text (None where not text alone)."""
+    if _compiled_reads is not None:
+        return _compiled_reads(data)
+    return [(match.start(), match[1], match[2]) for match in _READ.finditer(data)]
 
 
 def item_parts(data: bytes, lang: str | None) -> list[dict[str, Any]] | None:
@@ -70,7 +80,7 @@ def alike(data: bytes, items: Sequence[tuple[int, int]]) -> bool:
     as markup or not, which is the same without a ``<``), as it has from the description the fast reader
     gives alone. The common podcast item (an itunes:summary repeating the description) is then answered
     without a second parse."""
-    found = [(match.start(), match[1], match[2]) for match in _READ.finditer(data)]
+    found = reads(data)
     if any(text is None for _, _, text in found):
         return False
     at, count = 0, len(found)

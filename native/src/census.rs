@@ -1,5 +1,7 @@
-//! connectors/feeds/census.py's scan, compiled: the start tags of a feed's entries that the fast reader's
-//! bridge asks about, counted as the Python regex `_TAG` finds them, summed the way `Census` sums them.
+//! Byte scans of the fast reader's bridge, compiled: connectors/feeds/census.py's count of the start tags
+//! in a feed's entries that the bridge asks about (as the Python regex `_TAG` finds them, summed the way
+//! `Census` sums them), rss_summaries.py's `_READ` matches and fastfeedparser_path.py's `_C1` search. Each
+//! answers as its regex does; tests compare them on generated documents.
 
 /// `census._LOCALS`, in its order (the regex tries them in this order; none starts another).
 pub const LOCALS: [&[u8]; 12] = [
@@ -63,4 +65,93 @@ pub fn census(data: &[u8], first: usize) -> [[u64; 12]; 3] {
         }
     }
     counts
+}
+
+#[inline]
+fn space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+}
+
+fn skip_spaces(data: &[u8], mut at: usize) -> usize {
+    while at < data.len() && space(data[at]) {
+        at += 1;
+    }
+    at
+}
+
+/// The local names connectors/feeds/rss_summaries.py's `_READ` reads.
+const READ: [&[u8]; 3] = [b"description", b"summary", b"encoded"];
+
+/// One match of `_READ` at `lt` (a `<`): the end of the name, the text (where it is text alone up to the
+/// element's own end tag) and where the match ends; None where it matches nothing there.
+fn read_at(data: &[u8], lt: usize) -> Option<(usize, Option<(usize, usize)>, usize)> {
+    let n = data.len();
+    // The prefix: where the longest run of name characters ends at a colon the name must follow it (a name
+    // read without the prefix would be followed by a name character or the colon, which nothing takes).
+    let run = data[lt + 1..].iter().position(|&b| !name_char(b)).unwrap_or(n - lt - 1);
+    let local = if run > 0 && lt + 1 + run < n && data[lt + 1 + run] == b':' { lt + 2 + run } else { lt + 1 };
+    let name = READ.iter().find(|name| data[local..].starts_with(name))?;
+    let name_end = local + name.len();
+    // Attributes with quoted values, then `>`, text without `<`, and the end tag of the same name.
+    let mut at = name_end;
+    loop {
+        let spaced = skip_spaces(data, at);
+        let mut k = spaced;
+        while k < n && (name_char(data[k]) || data[k] == b':') {
+            k += 1;
+        }
+        if spaced == at || k == spaced {
+            break;
+        }
+        k = skip_spaces(data, k);
+        if k >= n || data[k] != b'=' {
+            break;
+        }
+        k = skip_spaces(data, k + 1);
+        if k >= n || (data[k] != b'"' && data[k] != b'\'') {
+            break;
+        }
+        let quote = data[k];
+        let Some(close) = data[k + 1..].iter().position(|&b| b == quote || b == b'<' || b == b'>') else { break };
+        if data[k + 1 + close] != quote {
+            break;
+        }
+        at = k + 2 + close;
+    }
+    at = skip_spaces(data, at);
+    if at < n && data[at] == b'>' {
+        let text = at + 1;
+        let text_end = data[text..].iter().position(|&b| b == b'<').map_or(n, |e| text + e);
+        let whole = &data[lt + 1..name_end];
+        if data[text_end..].starts_with(b"</") && data[text_end + 2..].starts_with(whole) {
+            let k = skip_spaces(data, text_end + 2 + whole.len());
+            if k < n && data[k] == b'>' {
+                return Some((name_end, Some((text, text_end)), k + 1));
+            }
+        }
+    }
+    (name_end < n && (space(data[name_end]) || matches!(data[name_end], b'/' | b'>'))).then_some((name_end, None, name_end + 1))
+}
+
+/// Every match of `_READ` in `data`: where it starts, the name (with its prefix) and the text, if any.
+pub fn summary_reads(data: &[u8]) -> Vec<(usize, &[u8], Option<&[u8]>)> {
+    let mut found = Vec::new();
+    let mut i = 0;
+    while let Some(off) = data[i..].iter().position(|&b| b == b'<') {
+        let lt = i + off;
+        match read_at(data, lt) {
+            Some((name_end, text, end)) => {
+                found.push((lt, &data[lt + 1..name_end], text.map(|(a, b)| &data[a..b])));
+                i = end;
+            }
+            None => i = lt + 1,
+        }
+    }
+    found
+}
+
+/// Where the first C1 control written in UTF-8 (`\xc2` then 0x80-0x9F) starts from `first`, if anywhere.
+pub fn first_c1(data: &[u8], first: usize) -> Option<usize> {
+    let first = first.min(data.len());
+    data[first..].windows(2).position(|w| w[0] == 0xc2 && (0x80..=0x9f).contains(&w[1])).map(|at| first + at)
 }

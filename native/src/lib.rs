@@ -848,6 +848,19 @@ fn tag_census(data: &[u8], first: usize) -> [[u64; 12]; 3] {
     census::census(data, first)
 }
 
+/// connectors.feeds.rss_summaries' `_READ.finditer(data)`: each match's start, name and text (None where
+/// the element is not text alone).
+#[pyfunction]
+fn summary_reads(data: &[u8]) -> Vec<(usize, &[u8], Option<&[u8]>)> {
+    census::summary_reads(data)
+}
+
+/// Where `\xc2[\x80-\x9f]` (a C1 control in UTF-8) first matches in `data` from `first`, if anywhere.
+#[pyfunction]
+fn first_c1(data: &[u8], first: usize) -> Option<usize> {
+    census::first_c1(data, first)
+}
+
 static NFC: pyo3::sync::GILOnceCell<Py<PyAny>> = pyo3::sync::GILOnceCell::new();
 
 /// `wirewatch.text.python_clean_text(text)`, or with `html` what `clean` makes of markup before it (HTML
@@ -1183,6 +1196,8 @@ fn wirewatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(unescape, m)?)?;
     m.add_function(wrap_pyfunction!(clean_text, m)?)?;
     m.add_function(wrap_pyfunction!(tag_census, m)?)?;
+    m.add_function(wrap_pyfunction!(summary_reads, m)?)?;
+    m.add_function(wrap_pyfunction!(first_c1, m)?)?;
     // How many named references the text reader's table holds (from Python's html module, entities.rs):
     // wirewatch/text.py uses the reader only when this Python knows as many.
     m.add("ENTITY_COUNT", entities::NAMED.len())?;
