@@ -18,6 +18,9 @@ def add_engine_args(p: argparse.ArgumentParser) -> None:
                         "python.pythonpath set, as scripts/flink does) or process (a Python worker per slot)")
     p.add_argument("--flink-python", metavar="PATH",
                    help="a Python with PyFlink (default: $WIREWATCH_FLINK_PYTHON, else scripts/flink's)")
+    p.add_argument("--flink-fused", action="store_true",
+                   help="run the per-cluster steps (lineage, rules, archive, alerts) inside the one-key cluster "
+                        "step: less CPU a story where cores are few, but that work is then not N-wide")
     p.add_argument("--flink-checkpoint-ms", type=int, default=500, metavar="MS",
                    help="checkpoint interval: alerts become visible in Kafka when the checkpoint after them commits")
 
@@ -29,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     job = FlinkJob(master=args.flink_master, bootstrap=bootstrap_servers(args.bootstrap),
                    topics=Topics.from_env(getattr(args, "topic_prefix", None)), rules=tuple(args.rules or ()),
                    archive=args.archive, parallelism=args.flink_parallelism, mode=args.flink_mode,
-                   checkpoint_ms=args.flink_checkpoint_ms)
+                   checkpoint_ms=args.flink_checkpoint_ms, fused=args.flink_fused)
     try:
         job_id = submit(job, args.flink_python)
     except (FlinkNotFound, SubmitFailed) as exc:

@@ -222,6 +222,81 @@ class AlertPerCluster(KeyedProcessFunction):
             yield Row(alert.id, self.dumps(dataclasses.replace(alert, alerted=alerted)).decode())
 
 
+class _ClusterValue:
+    """The value state of the current cluster, as an entry of a map state by cluster id."""
+
+    def __init__(self, by_cluster: Any) -> None:
+        self.by_cluster, self.cluster = by_cluster, ""
+
+    def value(self) -> Any:
+        return self.by_cluster.get(self.cluster)
+
+    def update(self, value: Any) -> None:
+        self.by_cluster.put(self.cluster, value)
+
+
+class _ClusterMap(_ClusterValue):
+    """The map state of the current cluster, as the entries "cluster NUL key" of one map state."""
+
+    def contains(self, key: str) -> bool:
+        return self.by_cluster.contains(f"{self.cluster}\0{key}")
+
+    def put(self, key: str, value: Any) -> None:
+        self.by_cluster.put(f"{self.cluster}\0{key}", value)
+
+
+class _ByCluster:
+    """A RuntimeContext for AlertPerCluster inside the one-key step: its per-cluster states become map states
+    by cluster id of that one key, with the same time to live; ``at`` moves them to a story's cluster."""
+
+    def __init__(self, ctx: RuntimeContext, ttl_s: float) -> None:
+        self.ctx, self.ttl_s, self.views = ctx, ttl_s, []
+
+    def _by_cluster(self, desc: Any) -> Any:
+        mapped = MapStateDescriptor(f"{desc.name}-by-cluster", Types.STRING(), Types.PICKLED_BYTE_ARRAY())
+        mapped.enable_time_to_live(_ttl(self.ttl_s / 3600))
+        return self.ctx.get_map_state(mapped)
+
+    def get_state(self, desc: ValueStateDescriptor) -> _ClusterValue:
+        self.views.append(_ClusterValue(self._by_cluster(desc)))
+        return self.views[-1]
+
+    def get_map_state(self, desc: MapStateDescriptor) -> _ClusterMap:
+        self.views.append(_ClusterMap(self._by_cluster(desc)))
+        return self.views[-1]
+
+    def at(self, cluster: str) -> None:
+        for view in self.views:
+            view.cluster = cluster
+
+
+class AssignAndAlert(KeyedProcessFunction):
+    """AssignClusters, Place and AlertPerCluster in the one-key step (``--fused``): a story crosses into
+    Python twice instead of three times, with one shuffle and one pickling fewer, and each cluster's track
+    and sent alerts are map states by cluster id. Less CPU a story, but the per-cluster work then runs on
+    the one subtask that holds the key instead of N-wide. The state's layout differs from the split job's:
+    a savepoint of one restores only into the same layout."""
+
+    def __init__(self, capacity: int, ttl_s: float, watchlist: bytes, archive: str) -> None:
+        self.assign, self.place = AssignClusters(capacity, ttl_s), Place()
+        self.alert, self.ttl_s = AlertPerCluster(watchlist, archive, ttl_s), ttl_s
+
+    def open(self, ctx: RuntimeContext) -> None:
+        self.assign.open(ctx)
+        self.place.open(ctx)
+        self.by_cluster = _ByCluster(ctx, self.ttl_s)
+        self.alert.open(self.by_cluster)
+
+    def process_element(self, value: Any, ctx: Any) -> Iterator[Any]:
+        for clustered in self.assign.process_element(value, ctx):
+            for placed in self.place.process_element(clustered, ctx):
+                if placed[0] is DEAD:
+                    yield placed
+                    continue
+                self.by_cluster.at(placed[0].cluster.id)
+                yield from self.alert.process_element(placed, ctx)
+
+
 def build(env: StreamExecutionEnvironment, a: argparse.Namespace, watchlist: bytes) -> None:
     t_env = StreamTableEnvironment.create(env)
     kafka = f"'properties.bootstrap.servers' = '{a.bootstrap}'"
@@ -247,16 +322,21 @@ def build(env: StreamExecutionEnvironment, a: argparse.Namespace, watchlist: byt
     pickled = Types.PICKLED_BYTE_ARRAY()
     ttl_s = a.ttl_hours * 3600
     rows = t_env.to_data_stream(t_env.from_path("stories_in"))
+    alert_rows = Types.ROW_NAMED(["k", "v"], [Types.STRING(), Types.STRING()])
     prepared = rows.process(Prepare(a.stories, watchlist), output_type=pickled).name("Normalize and fingerprint").uid("prepare")
-    clustered = (prepared.key_by(lambda _: ONE_KEY, key_type=Types.STRING())
-                 .process(AssignClusters(a.capacity, ttl_s), output_type=pickled)
-                 .name("Assign clusters and join versions").uid("assign-clusters"))
-    classified = clustered.process(Place(), output_type=pickled).name("Classify regions").uid("classify")
-    firsts = (classified.key_by(lambda v: v[0].cluster.id, key_type=Types.STRING())
-              .process(AlertPerCluster(watchlist, a.archive, ttl_s),
-                       output_type=Types.ROW_NAMED(["k", "v"], [Types.STRING(), Types.STRING()]))
-              .name("Trace, match, archive and raise alerts").uid("alert-per-cluster"))
-    dead = prepared.get_side_output(DEAD).union(classified.get_side_output(DEAD), firsts.get_side_output(DEAD))
+    one_key = prepared.key_by(lambda _: ONE_KEY, key_type=Types.STRING())
+    if a.fused:
+        firsts = (one_key.process(AssignAndAlert(a.capacity, ttl_s, watchlist, a.archive), output_type=alert_rows)
+                  .name("Assign clusters, trace, match, archive and raise alerts").uid("assign-and-alert"))
+        dead = prepared.get_side_output(DEAD).union(firsts.get_side_output(DEAD))
+    else:
+        clustered = (one_key.process(AssignClusters(a.capacity, ttl_s), output_type=pickled)
+                     .name("Assign clusters and join versions").uid("assign-clusters"))
+        classified = clustered.process(Place(), output_type=pickled).name("Classify regions").uid("classify")
+        firsts = (classified.key_by(lambda v: v[0].cluster.id, key_type=Types.STRING())
+                  .process(AlertPerCluster(watchlist, a.archive, ttl_s), output_type=alert_rows)
+                  .name("Trace, match, archive and raise alerts").uid("alert-per-cluster"))
+        dead = prepared.get_side_output(DEAD).union(classified.get_side_output(DEAD), firsts.get_side_output(DEAD))
     dead.sink_to(
         KafkaSink.builder().set_bootstrap_servers(a.bootstrap)
         .set_record_serializer(KafkaRecordSerializationSchema.builder().set_topic(a.deadletter)
@@ -282,6 +362,9 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--ttl-hours", type=float, default=72.0)
     ap.add_argument("--name", default="wirewatch")
     ap.add_argument("--state-backend", choices=("rocksdb", "hashmap"), default="rocksdb")
+    ap.add_argument("--fused", action="store_true",
+                    help="the per-cluster steps inside the one-key step (AssignAndAlert): less CPU a story, "
+                         "but not N-wide")
     return ap.parse_args(argv)
 
 

@@ -42,6 +42,7 @@ class FlinkJob:
     mode: str = "thread"  # PyFlink's python.execution-mode: thread (in the TaskManager JVM) or process
     checkpoint_ms: int = 500
     name: str = "wirewatch"
+    fused: bool = False  # the per-cluster steps inside the one-key step (job.py --fused)
 
 
 def _cache() -> Path:
@@ -85,6 +86,8 @@ def command(job: FlinkJob, python: Path, staged: Path) -> list[str]:
             "--bootstrap", job.bootstrap, "--stories", job.topics.stories, "--alerts", job.topics.alerts,
             "--deadletter", job.topics.deadletter, "--group", job.topics.group,
             "--parallelism", str(job.parallelism), "--checkpoint-ms", str(job.checkpoint_ms), "--name", job.name]
+    if job.fused:
+        args.append("--fused")
     for rules in job.rules:
         args += ["--rules", str(Path(rules).resolve())]
     if job.archive:

@@ -11,7 +11,7 @@ from typing import Any
 
 from pyflink.common import Row
 
-from wirewatch.pipelines.flink.job import DEAD, AlertPerCluster, Place, Prepare
+from wirewatch.pipelines.flink.job import DEAD, AlertPerCluster, AssignAndAlert, AssignClusters, Place, Prepare
 from wirewatch.records import Cluster, Story, dumps
 from wirewatch.transforms.rules import default_watchlist
 from wirewatch.transforms.steps import Failed
@@ -47,6 +47,20 @@ class Context:
 
     def get_map_state(self, desc: Any) -> Map:
         return self.states.setdefault(desc.name, Map())
+
+    def get_list_state(self, desc: Any) -> List:
+        return self.states.setdefault(desc.name, List())
+
+
+class List(list):
+    def get(self) -> list:
+        return list(self)
+
+    def add(self, value: Any) -> None:
+        self.append(value)
+
+    def update(self, values: list) -> None:
+        self[:] = values
 
 
 class Instant:
@@ -87,7 +101,36 @@ def main() -> None:
     out["track_after_failure"] = ctx.states["track"].value() is not None
     out["first"] = [shown(x) for x in alerting.process_element((enriched, 2.0, None), None)]
     out["again"] = [shown(x) for x in alerting.process_element((enriched, 3.0, None), None)]
+    out["split"], out["clusters"], out["fused"], out["fused_states"] = split_and_fused(prepare, watchlist, case)
     print(json.dumps(out))
+
+
+def split_and_fused(prepare: Prepare, watchlist: bytes, case: dict) -> tuple[list, list, list, dict]:
+    """The stories of case["stream"] through the split steps (AssignClusters, Place, then AlertPerCluster with
+    a state of its own per cluster) and through AssignAndAlert (one key): what each yields per story, the
+    stories' clusters, and the fused step's map states' keys."""
+    prepared = [x for i, value in enumerate(case["stream"])
+                for x in prepare.process_element(Row(k=None, v=value.encode(), partition=0, offset=i,
+                                                     ts=Instant(1_700_000_000_000 + i)), None)]
+    assign, place = AssignClusters(100_000, 3600.0), Place()
+    assign.open(Context())
+    place.open(None)
+    per_cluster: dict[str, AlertPerCluster] = {}
+    split, clusters = [], []
+    for value in prepared:
+        [clustered] = assign.process_element(value, None)
+        [placed] = place.process_element(clustered, None)
+        cluster = placed[0].cluster.id
+        clusters.append(cluster)
+        if cluster not in per_cluster:
+            per_cluster[cluster] = AlertPerCluster(watchlist, "", 3600.0)
+            per_cluster[cluster].open(Context())
+        split.append([shown(x) for x in per_cluster[cluster].process_element(placed, None)])
+    ctx = Context()
+    fused = AssignAndAlert(100_000, 3600.0, watchlist, "")
+    fused.open(ctx)
+    out = [[shown(x) for x in fused.process_element(value, None)] for value in prepared]
+    return split, clusters, out, {name: sorted(state) for name, state in ctx.states.items() if isinstance(state, dict)}
 
 
 if __name__ == "__main__":

@@ -22,6 +22,10 @@ from wirewatch.transforms.steps import Failed, failed_letter
 STORY = {"id": "s1", "title": "North Korea fires missile",
          "body": "North Korea fired an intercontinental ballistic missile toward the sea, Seoul said."}
 
+STREAM = [STORY, {"id": "s2", "title": "Missile launch",
+                  "body": "North Korea launched a ballistic missile again, the second in a week, Tokyo said."},
+          {**STORY, "id": "s3"}, {"id": "s4", "body": "Wheat prices rose on the Chicago exchange on Tuesday."}]
+
 
 @pytest.fixture(scope="module")
 def probe(tmp_path_factory):
@@ -33,7 +37,7 @@ def probe(tmp_path_factory):
     archive = tmp_path_factory.mktemp("archive")
     story = normalize(Story.from_dict(STORY))
     case = {"values": ["not a story", orjson.dumps(STORY).decode()], "story": story.to_dict(), "cluster": "c1",
-            "archive": str(archive)}
+            "archive": str(archive), "stream": [orjson.dumps(s).decode() for s in STREAM]}
     done = subprocess.run([str(python), str(ROOT / "tests" / "pipelines" / "flink" / "job_probe.py")],
                           input=json.dumps(case), capture_output=True, text=True, timeout=300,
                           env={"PYTHONPATH": str(staged), "PATH": "/usr/bin:/bin"})
@@ -68,3 +72,19 @@ def test_rules_that_failed_give_the_match_dead_letter_and_the_story_still_counts
     assert {a["rule"] for a in alerts} >= {"icbm"} and all(a["story_id"] == "s1" for a in alerts)
     assert out["again"] == []  # the cluster's alerts were sent once
     assert [json.loads(p.read_bytes())["id"] for p in Path(archive).rglob("*.json")] == ["s1"]
+
+
+def test_the_fused_step_yields_what_the_split_steps_yield(probe):
+    out, _, _ = probe
+    alerts = [[a for kind, a in story if kind == "alert"] for story in out["fused"]]
+    assert alerts[0] and not alerts[2]  # the copy of s1 joins its cluster, which alerted already
+    for story in out["fused"] + out["split"]:
+        for kind, a in story:
+            a.pop("alerted")
+    assert out["fused"] == out["split"]
+    # each cluster's track and sent alerts are entries of the one key's map states, by cluster id
+    clusters = out["clusters"]
+    assert clusters[2] == clusters[0] and len(set(clusters)) >= 2
+    assert out["fused_states"]["track-by-cluster"] == sorted(set(clusters))
+    sent = {(a["cluster_id"], a["rule"]) for story in out["split"] for kind, a in story if kind == "alert"}
+    assert out["fused_states"]["sent-by-cluster"] == sorted(f"{c}\0{r}" for c, r in sent)
