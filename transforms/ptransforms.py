@@ -24,7 +24,7 @@ from wirewatch.records import Cluster, DeadLetter, Story, StoryAlerts
 from wirewatch.transforms.gazetteer import Gazetteer
 from wirewatch.transforms.rules import WatchList
 from wirewatch.transforms.steps import (
-    Read, alerts_of, classifier, dead_letter, finished, matched_alone, read_alone, rule_matcher, settled,
+    Read, alerts_of, classifier, dead_letter, finished, for_alerts, matched_alone, read_alone, rule_matcher, settled,
 )
 
 DEAD = "deadletter"
@@ -189,7 +189,7 @@ class FinishBoundedInput(beam.PTransform):
             (read, dead, start)
             | "Together" >> beam.Flatten()
             | "GatherStories" >> beam.GroupByKey()  # one key; fewer steps to set up than a global combine
-            | "Finish" >> beam.ParDo(_Finish(self.watchlist, self.then, self.spread))
+            | "Finish" >> beam.ParDo(_Finish(for_alerts(self.watchlist), self.then, self.spread))
         )
 
 

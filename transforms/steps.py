@@ -17,6 +17,7 @@ from wirewatch.transforms.lineage import join_versions
 from wirewatch.transforms.match import Matcher
 from wirewatch.transforms.normalize import normalize
 from wirewatch.transforms.rules import WatchList
+from wirewatch.transforms.rulelang.syntax import Op
 from wirewatch.transforms.spread import DEFAULT_POLICY, SpreadPolicy, trace_cluster, uses_spread
 from wirewatch.transforms.tokens import StoryWords
 
@@ -179,6 +180,17 @@ def finished(items: list[Read], watchlist: WatchList,
         except Exception as exc:  # one bad story must not stop the run: it becomes data
             dead.append(dead_letter(e, "match", exc))
     return matched, dead
+
+
+def for_alerts(watchlist: WatchList) -> WatchList:
+    """``watchlist`` as ``finished`` and ``alerts_of`` read it once its stories are matched (``matched_alone``):
+    each rule's id, query text and severity, its query tree dropped (a rule that matches nothing). The trees,
+    every term expanded to its inflections, are nearly all of a watch list's size, which a Beam step that
+    carries it pays for each time the runner pickles and compresses the step."""
+    if not matched_alone(watchlist):
+        return watchlist
+    empty = Op("OR", ())
+    return dataclasses.replace(watchlist, rules=tuple(dataclasses.replace(r, tree=empty) for r in watchlist.rules))
 
 
 def alerts_of(enriched: Iterable[EnrichedStory], watchlist: WatchList) -> list[Alert]:

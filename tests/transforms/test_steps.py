@@ -30,3 +30,30 @@ def test_settled_in_order_gives_settled_in_the_order_read():
     assert sorted(map(repr, in_order)) == sorted(map(repr, settled(items)))
     assert [(e.cluster.id, len(e.lineage)) for e in in_order] == [
         ("s4", 3), ("s5", 3), ("s4", 2), ("s5", 2), ("s4", 1), ("s5", 1), ("s4", 4)]
+
+
+def test_the_watch_list_for_alerts_raises_the_same_alerts_and_is_a_fraction_of_the_size():
+    import pickle
+
+    from wirewatch.transforms.rulelang.loader import load_watchlist
+    from wirewatch.transforms.rules import default_watchlist
+    from wirewatch.transforms.steps import alerts_of, finished, for_alerts
+
+    watchlist = load_watchlist("version: 1\nrules:\n  - id: grain\n    query: 'grain AND exports'\n"
+                               "    severity: high\n  - id: rain\n    query: 'rain'\n")
+    stories = [Story(id=f"s{i}", body=TEXT if i % 2 else OTHER, published=T) for i in range(4)]
+    items = [read_alone(Gazetteer([], {}, {}), watchlist)(story) for story in stories]
+    enriched, _ = finished(items, for_alerts(watchlist))
+    alerts = alerts_of(enriched, for_alerts(watchlist))
+    assert {(a.rule, a.severity) for a in alerts} == {("grain", "high"), ("rain", "medium")}
+    assert alerts == alerts_of(enriched, watchlist) and alerts == alerts_of(finished(items, watchlist)[0], watchlist)
+    full = default_watchlist()
+    assert len(pickle.dumps(for_alerts(full))) < len(pickle.dumps(full)) / 10
+
+
+def test_a_watch_list_whose_rules_wait_for_the_clusters_is_kept_whole_for_alerts():
+    from wirewatch.transforms.rulelang.loader import load_watchlist
+    from wirewatch.transforms.steps import for_alerts
+
+    watchlist = load_watchlist("version: 1\nrules:\n  - id: spreading\n    query: 'rain AND spread>=2'\n")
+    assert for_alerts(watchlist) is watchlist
