@@ -179,6 +179,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from wirewatch.pipelines import logs
     from wirewatch.pipelines import service
     from wirewatch.pipelines.console.cli import read_token
+    from wirewatch.pipelines.prismworkers import check_workers
 
     logs.setup()
     config = service.ServiceConfig(
@@ -196,6 +197,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         drop_state=args.drop_state,
         topics=_topics(args),
         pipeline_args=args.pipeline_args,
+        workers=check_workers(args.workers),
         console_token=read_token(args.console_token_file),
         subscriptions=getattr(args, "subscriptions", None),
         delivery_state=getattr(args, "delivery_state", None),
@@ -248,6 +250,9 @@ def _service_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--console-token-file", metavar="FILE",
                    help="token for the web console on the metrics port, needed off 127.0.0.1 (default: $WIREWATCH_CONSOLE_TOKEN)")
     p.add_argument("--prism", metavar="PATH", help="Beam Prism runner binary (default: built by scripts/bootstrap)")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="Python workers of the Prism job, 1-3: this process's, and worker processes for the "
+                        "per-story steps (normalize, fingerprint, countries, rules), each its own core")
     runner_arg(p, "PrismRunner on a Prism the service starts; with --job_endpoint=HOST:PORT, that job service")
 
 

@@ -27,6 +27,7 @@ from wirewatch.pipelines import streaming
 from wirewatch.pipelines.console import cli as console
 from wirewatch.pipelines.ingest import FolderWatcher, ingest_files
 from wirewatch.pipelines.prism import PrismProcess
+from wirewatch.pipelines.prismworkers import WorkerPool
 from wirewatch.transforms.rules import WatchList
 
 log = logging.getLogger("wirewatch.service")
@@ -57,6 +58,7 @@ class ServiceConfig:
     drain_timeout: float = 30.0  # seconds a stop waits for the work in flight to be delivered and committed
     restart_backoff: Backoff = field(default_factory=lambda: Backoff(first=1.0, cap=60.0))
     pipeline_args: list[str] = field(default_factory=list)  # Beam options from the command line
+    workers: int = 1  # Python workers of the Prism job: this process's, and processes for the pure steps
     console_token: str | None = None  # needed to serve the console off 127.0.0.1 (pipelines/console/)
     subscriptions: str | None = None  # subscriptions YAML: the delivery step runs in this process too
     delivery_state: str | None = None  # its state file (default: beside the subscriptions file)
@@ -106,14 +108,18 @@ class Job:
         self.prism = None if external else PrismProcess(streaming.prism_binary(config.prism))
         self.result: Any = None
         self.started = 0.0
+        self.pool: Any = None  # the worker processes' pool, with more than one worker
 
     def start(self) -> None:
         if self.prism is not None and not self.prism.alive():
             self.prism.start()
         c = self.config
         endpoint = self.prism.endpoint if self.prism is not None else None
+        if c.workers > 1 and self.pool is None:
+            self.pool = WorkerPool()
         self.result = streaming.start(c.bootstrap, c.watchlist, c.archive, endpoint, c.topics, c.pipeline_args,
-                                      archive_format=c.archive_format)
+                                      archive_format=c.archive_format, workers=c.workers,
+                                      pool=self.pool.address if self.pool is not None else None)
         self.started = time.monotonic()
 
     @property
@@ -139,6 +145,9 @@ class Job:
 
     def close(self) -> None:
         self.cancel()
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
         if self.prism is not None:
             self.prism.stop()
 
