@@ -16,6 +16,7 @@ much less, so it is printed too, with the rate both cores would give if they did
 each run also prints the job's state size and what its last checkpoint uploaded.
 
     WIREWATCH_KAFKA=127.0.0.1:9092 .venv/bin/python bench/engines.py [--rounds 3] [--engines prism,flink1,flink2]
+        (prism2, prism3: Prism with --workers 2 or 3)
         [--stories template|reuters]
 
 Flink runs on a cluster `scripts/flink up` starts afresh (one already up on its port is stopped first).
@@ -117,7 +118,7 @@ def engine_pids(engine: str, service_pid: int | None, flink_state: str) -> list[
     """The engine's processes: the service and what it started (Prism, the worker), or the Flink cluster's
     JobManager and TaskManagers (and any Python workers they started)."""
     procs = _processes()
-    if engine == "prism":
+    if engine.startswith("prism"):
         roots = {service_pid}
     else:
         roots = {pid for pid, (_, cmd) in procs.items() if f"{flink_state}/conf" in cmd}
@@ -131,10 +132,11 @@ def engine_pids(engine: str, service_pid: int | None, flink_state: str) -> list[
 
 def start_engine(engine: str, bootstrap: str, topics: Topics, archive: str, log: Path, master: str):
     """Start the engine on ``topics``; returns (stop, the service's pid or None, the Flink job id or None)."""
-    if engine == "prism":
+    if engine.startswith("prism"):  # prism: one worker; prismN: --workers N
         exe = Path(sys.executable).with_name("wirewatch")
         proc = subprocess.Popen([str(exe), "process", "--archive", archive, "--metrics-port", "0",
-                                 "--topic-prefix", topics.prefix, "--bootstrap", bootstrap],
+                                 "--topic-prefix", topics.prefix, "--bootstrap", bootstrap,
+                                 "--workers", engine[len("prism"):] or "1"],
                                 stdout=log.open("w"), stderr=subprocess.STDOUT)
         return (lambda: (proc.terminate(), proc.wait(timeout=120))), proc.pid, None
     job = submit(FlinkJob(master, bootstrap, topics, archive=archive, parallelism=int(engine[-1])))
