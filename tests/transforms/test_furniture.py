@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 from hypothesis import example, given, settings
@@ -38,3 +39,39 @@ def test_the_look_for_hints_on_the_test_stories():
     paragraphs = [p for text in texts for p in text.splitlines()]
     assert len(paragraphs) > 1000 and any(map(_holds_a_hint_plainly, paragraphs))
     assert [furniture._holds_a_hint(p) for p in paragraphs] == list(map(_holds_a_hint_plainly, paragraphs))
+
+
+# Lines the union pattern matches, generated from the pattern itself (each of its alternatives), then
+# spelled in other cases: maybe_furniture's look at the first two letters must let every one through.
+_MATCHED = st.from_regex(re.compile(r"\A(?:" + furniture._MAYBE_FURNITURE.pattern + ")"))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_MATCHED, st.sampled_from([str, str.upper, str.lower, str.title, str.swapcase]))
+def test_every_line_the_union_pattern_matches_passes_the_first_letters(line, case):
+    line = case(line)
+    assert furniture.maybe_furniture(line) == (furniture._MAYBE_FURNITURE.match(line) is not None)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from([
+    "The", "In", "Shr", "Revs", "Net", "By", "by", "Photo", "REUTERS/", "AP/", "Email", "e-mail", "Top", "to",
+    "Trending", "Reporting", "Editing and", "File photo:", "Handout", "KCNA/", "Getty Images/", "Yonhap", " ", ":",
+    "(", "12", "a", "x", "Jane Doe", "-", "\u00a0", "ſ", "K", "Ünal",
+]), min_size=1, max_size=6).map("".join))
+def test_maybe_furniture_answers_as_the_union_pattern(line):
+    assert furniture.maybe_furniture(line) == (furniture._MAYBE_FURNITURE.match(line) is not None)
+
+
+def test_each_head_opens_a_line_the_union_pattern_matches():
+    # every head stands for a real alternative (a head no alternative opens would only cost time)
+    lines = ["subscribe", "sign up", "share", "print", "e-mail", "email", "comments", "related", "advertisement",
+             "listen", "follow us", "our standards", "scroll to continue", "click here", "see all news", "back to top",
+             "skip to content", "all rights reserved", "more from us", "trending", "top stories",
+             "additional reporting by Ann", "and reporting by Ann", "with reporting by Ann", "editing by Ann",
+             "writing by Ann", "graphics by Ann", "fact-checking by Ann", "photo by Ann", "video by Ann",
+             "file photo: Ann", "handout photo: Ann", "main photo: Ann", "picture: Ann", "image: Ann",
+             "credit: Ann", "REUTERS/Ann", "AFP/Ann", "AP/Ann", "EPA/Ann", "GETTY IMAGES/Ann", "ANADOLU/Ann",
+             "XINHUA/Ann", "SPUTNIK/Ann", "TASS/Ann", "YONHAP/Ann", "KCNA/Ann", "by Ann"]
+    assert all(furniture._MAYBE_FURNITURE.match(line) for line in lines)
+    assert {line[:2].lower() for line in lines} == furniture._FURNITURE_HEADS
