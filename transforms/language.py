@@ -58,8 +58,8 @@ def _plainly_english(words: list[str]) -> bool:
     """Among the first sixty words, two English function words or more, and more than twice as many as
     the function words of the other large Latin-script languages."""
     head = words[:60]
-    english = sum(1 for w in head if w in _ENGLISH)
-    return english >= 2 and english > 2 * sum(1 for w in head if w in _OTHERS)
+    english = sum(map(_ENGLISH.__contains__, head))  # True counts 1
+    return english >= 2 and english > 2 * sum(map(_OTHERS.__contains__, head))
 
 
 def _by_script(sample: str) -> str | None:

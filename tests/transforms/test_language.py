@@ -4,6 +4,8 @@ filled when the source gave none, and kept when it did."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wirewatch.records import Story
 from wirewatch.transforms import language
@@ -44,3 +46,15 @@ def test_normalize_fills_a_missing_language_and_keeps_a_given_one():
     text = "La France va retirer ses troupes du Niger d'ici la fin de l'année, a annoncé le ministère."
     assert normalize(Story(id="a", body=text)).language == "fr"
     assert normalize(Story(id="b", body=text, language="fr-CA")).language == "fr-CA"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["the", "and", "said", "der", "la", "et", "de", "shr", "cts", "vs", "of", "in", "x"]),
+                max_size=80))
+def test_plainly_english_counts_as_the_plain_definition(words):
+    from wirewatch.transforms import language
+
+    head = words[:60]
+    english = sum(1 for w in head if w in language._ENGLISH)
+    others = sum(1 for w in head if w in language._OTHERS)
+    assert language._plainly_english(words) == (english >= 2 and english > 2 * others)
