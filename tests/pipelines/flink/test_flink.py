@@ -67,8 +67,8 @@ def read_committed(bootstrap: str, topic: str) -> list[dict]:
         consumer.close()
 
 
-def run_job(master: str, bootstrap: str, topics: Topics, archive: Path) -> str:
-    return submit(FlinkJob(master, bootstrap, topics, archive=str(archive), parallelism=2))
+def run_job(master: str, bootstrap: str, topics: Topics, archive: Path, fused: bool = False) -> str:
+    return submit(FlinkJob(master, bootstrap, topics, archive=str(archive), parallelism=2, fused=fused))
 
 
 def job_state(master: str, job_id: str) -> dict:
@@ -165,13 +165,14 @@ def taskmanagers(state: Path) -> list[int]:
             if str(state) in Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")]
 
 
+@pytest.mark.parametrize("fused", [False, True], ids=["split", "fused"])
 def test_a_taskmanager_killed_mid_stream_loses_nothing_and_sends_nothing_twice(cluster, fresh_topics, topics,
-                                                                               tmp_path):
+                                                                               tmp_path, fused):
     master, env, state = cluster
     n = 600
     records = stories(n)
     archive = tmp_path / "archive"
-    job = run_job(master, fresh_topics, topics, archive)
+    job = run_job(master, fresh_topics, topics, archive, fused)
     feeder = threading.Thread(target=publish, args=(fresh_topics, topics.stories, records, 40.0))
     try:
         feeder.start()
