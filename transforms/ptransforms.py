@@ -183,18 +183,19 @@ class FinishBoundedInput(beam.PTransform):
         alone = matched_alone(self.watchlist)
         read = stories | "ReadEachStory" >> beam.ParDo(
             _ReadAlone(self.watchlist if alone else None, self.gazetteer, dead_in_gather=True))
-        dead = dead | "PickleDeadLetters" >> beam.Map(_keyed_pickle)
-        start = stories.pipeline | "Start" >> beam.Impulse() | "KeyStart" >> beam.Map(_keyed_start)
+        start = stories.pipeline | "Start" >> beam.Impulse()
+        dead = (dead, start) | "DeadAndStart" >> beam.Flatten() | "PickleDeadLetters" >> beam.Map(_keyed_dead)
         return (
-            (read, dead, start)
+            (read, dead)
             | "Together" >> beam.Flatten()
             | "GatherStories" >> beam.GroupByKey()  # one key; fewer steps to set up than a global combine
             | "Finish" >> beam.ParDo(_Finish(for_alerts(self.watchlist), self.then, self.spread))
         )
 
 
-def _keyed_start(_: bytes) -> tuple[None, None]:
-    return None, None
+def _keyed_dead(item: DeadLetter | bytes) -> tuple[None, bytes | None]:
+    """A dead letter as its keyed pickle; the start element (the Impulse's bytes) as the key alone."""
+    return (None, None) if isinstance(item, bytes) else _keyed_pickle(item)
 
 
 class _Finish(beam.DoFn):

@@ -203,3 +203,11 @@ def test_rules_that_test_the_spread_give_the_same_bytes_on_both_engines(tmp_path
     assert got["local"] == got["beam"]
     rules = {orjson.loads(line)["rule"] for line in got["local"]["alerts.jsonl"].splitlines()}
     assert {"spreading", "troops"} <= rules, rules
+
+
+def test_an_empty_input_writes_empty_files_on_both_engines(tmp_path, warm_cache, monkeypatch):
+    monkeypatch.setenv("WIREWATCH_CACHE", str(warm_cache))
+    (tmp_path / "none").mkdir()
+    for engine in ("local", "beam"):
+        outputs = run(engine, [str(tmp_path / "none")], tmp_path / engine, default_watchlist())
+        assert [p.read_bytes() for p in (outputs.stories, outputs.alerts, outputs.deadletter)] == [b""] * 3
