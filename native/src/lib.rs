@@ -861,16 +861,23 @@ fn first_c1(data: &[u8], first: usize) -> Option<usize> {
     census::first_c1(data, first)
 }
 
+/// Whether `text` is surely NFC by the compiled check clean_text makes before asking Python (for tests).
+#[pyfunction]
+fn surely_nfc(text: &str) -> bool {
+    markup::surely_nfc(text)
+}
+
 static NFC: pyo3::sync::GILOnceCell<Py<PyAny>> = pyo3::sync::GILOnceCell::new();
 
 /// `wirewatch.text.python_clean_text(text)`, or with `html` what `clean` makes of markup before it (HTML
 /// read even where `LOOKS_HTML` would not see it); None where the compiled path declines (markup of another
-/// shape, for one), and the Python one then answers. NFC is Python's own `unicodedata.normalize`.
+/// shape, for one), and the Python one then answers. NFC is Python's own `unicodedata.normalize`, called
+/// where the text has a code point NFC may change (`markup::surely_nfc`).
 #[pyfunction]
 #[pyo3(signature = (text, html=false))]
 fn clean_text(py: Python<'_>, text: &str, html: bool) -> PyResult<Option<String>> {
     let Some(head) = markup::clean_head(text, html) else { return Ok(None) };
-    if head.is_ascii() {
+    if head.is_ascii() || markup::surely_nfc(&head) {
         return Ok(Some(markup::clean_tail(&head)));
     }
     let normalize = NFC.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
@@ -1198,6 +1205,7 @@ fn wirewatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(tag_census, m)?)?;
     m.add_function(wrap_pyfunction!(summary_reads, m)?)?;
     m.add_function(wrap_pyfunction!(first_c1, m)?)?;
+    m.add_function(wrap_pyfunction!(surely_nfc, m)?)?;
     // How many named references the text reader's table holds (from Python's html module, entities.rs):
     // wirewatch/text.py uses the reader only when this Python knows as many.
     m.add("ENTITY_COUNT", entities::NAMED.len())?;

@@ -9,6 +9,7 @@
 use std::borrow::Cow;
 
 use crate::entities::{DROPPED, INVALID, NAMED};
+use crate::unicode::NFC_UNSTABLE;
 use crate::words::is_word;
 
 const BLOCK_TAGS: &[&str] = &[
@@ -308,6 +309,18 @@ pub fn looks_html(text: &str) -> Option<bool> {
         pos = start;
     }
     Some(false)
+}
+
+/// Whether NFC leaves `text` as it is for certain: none of its code points is one NFC may change or join
+/// with the one before (`NFC_UNSTABLE`, from Python's Unicode database). (Where false, Python decides.)
+pub fn surely_nfc(text: &str) -> bool {
+    let first = NFC_UNSTABLE.first().map_or(u32::MAX, |r| r.0);
+    text.chars().all(|c| {
+        let u = c as u32;
+        u < first || NFC_UNSTABLE.binary_search_by(|&(a, b)| {
+            if b < u { std::cmp::Ordering::Less } else if a > u { std::cmp::Ordering::Greater } else { std::cmp::Ordering::Equal }
+        }).is_err()
+    })
 }
 
 /// The characters `str.strip` removes (`str.isspace`).

@@ -116,3 +116,23 @@ def test_turned_off_by_the_environment() -> None:
     out = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True,
                          env={"WIREWATCH_NATIVE": "0", "PATH": ""}).stdout
     assert out.strip() == "True"
+
+
+STABLE = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF and native and native.surely_nfc(chr(c))]
+
+
+def test_text_of_code_points_the_check_passes_is_nfc() -> None:
+    import unicodedata
+
+    assert len(STABLE) > 1_000_000 and not native.surely_nfc("e\u0301") and not native.surely_nfc("\u1100\u1161")
+    for plane in range(0, len(STABLE), 0x10000):  # each next to the ones beside it in code point order
+        text = "".join(STABLE[plane:plane + 0x10000])
+        assert native.surely_nfc(text) and unicodedata.normalize("NFC", text) == text
+
+
+@settings(max_examples=1000, deadline=None)
+@given(text=st.lists(st.sampled_from(STABLE or ["a"]), max_size=8).map("".join))
+def test_text_the_check_passes_is_nfc(text: str) -> None:
+    import unicodedata
+
+    assert unicodedata.normalize("NFC", text) == text
