@@ -16,6 +16,7 @@ much less, so it is printed too, with the rate both cores would give if they did
 each run also prints the job's state size and what its last checkpoint uploaded.
 
     WIREWATCH_KAFKA=127.0.0.1:9092 .venv/bin/python bench/engines.py [--rounds 3] [--engines prism,flink1,flink2]
+        (flink1f, flink2f: the Flink job with --fused)
         (prism2, prism3: Prism with --workers 2 or 3)
         [--stories template|reuters]
 
@@ -139,7 +140,9 @@ def start_engine(engine: str, bootstrap: str, topics: Topics, archive: str, log:
                                  "--workers", engine[len("prism"):] or "1"],
                                 stdout=log.open("w"), stderr=subprocess.STDOUT)
         return (lambda: (proc.terminate(), proc.wait(timeout=120))), proc.pid, None
-    job = submit(FlinkJob(master, bootstrap, topics, archive=archive, parallelism=int(engine[-1])))
+    # flinkN: parallelism N; flinkNf: the same with the per-cluster steps fused into the one-key step
+    job = submit(FlinkJob(master, bootstrap, topics, archive=archive, parallelism=int(engine[5]),
+                          fused=engine.endswith("f")))
     return (lambda: cancel(master, job)), None, job
 
 
