@@ -114,7 +114,7 @@ def _hits(words: Words, field: str, gazetteer: Gazetteer,
     covered: set[int] = set()
     for index, word_keys in lookups:
         taken_until = -1
-        hits = index.leftmost_longest_folded(words) if word_keys is None else index.leftmost_longest(word_keys)
+        hits = index.folded_triples(words) if word_keys is None else index.leftmost_longest(word_keys)
         for first, last, place in hits:
             if first <= taken_until or (covered and not covered.isdisjoint(range(first, last + 1))):
                 continue

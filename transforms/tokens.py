@@ -310,11 +310,33 @@ class PhraseIndex(Generic[P]):
             return hits if hits is not None else self.python_leftmost_longest(words.folded)
         return self.leftmost_longest(words.folded)
 
+    def folded_triples(self, words: Words) -> Iterable[tuple[int, int, P]]:
+        """``leftmost_longest_folded(words)`` as plain (first, last, payload) tuples: where the compiled trie
+        answers, read off its flat answer without a ``Hit`` made for each name (a tagger only unpacks them)."""
+        if _fold_in_core and words.words and self.size and not (self._prefixed or self._prefixes):
+            found = self._compiled_flat(words.words, True)
+            if found is None:
+                return self.python_leftmost_longest(words.folded)
+            flat, payloads = found
+            return zip(flat[0::3], flat[1::3], map(payloads.__getitem__, flat[2::3]))
+        return self.leftmost_longest(words.folded)
+
     def _compiled_hits(self, keys: list[str], fold: bool) -> list[Hit[P]] | None:
         """``python_leftmost_longest(keys)`` (each key case-folded first with ``fold``) by the compiled trie,
-        or None when it cannot answer: a key that is no str, a lone surrogate, a phrase word it cannot hold, or
-        the trie is not made yet. It is made once the index has answered ``COMPILE_AFTER`` look-ups, so a short
-        run (``wirewatch enrich`` of one story) does not pay for building it (the dateline names': ~30 ms)."""
+        or None when it cannot answer (``_compiled_flat``)."""
+        found = self._compiled_flat(keys, fold)
+        if found is None:
+            return None
+        flat, payloads = found
+        at = iter(flat)
+        return [Hit(first, last, payloads[p]) for first, last, p in zip(at, at, at)]
+
+    def _compiled_flat(self, keys: list[str], fold: bool) -> tuple[list[int], list[P]] | None:
+        """The compiled trie's answer for ``keys`` (each case-folded first with ``fold``): (first, last, payload
+        number) flat, and the payloads by number; None when it cannot answer: a key that is no str, a lone
+        surrogate, a phrase word it cannot hold, or the trie is not made yet. It is made once the index has
+        answered ``COMPILE_AFTER`` look-ups, so a short run (``wirewatch enrich`` of one story) does not pay
+        for building it (the dateline names': ~30 ms)."""
         compiled = self._compiled
         if compiled is None:
             self._uses += 1
@@ -324,12 +346,9 @@ class PhraseIndex(Generic[P]):
         if not compiled:
             return None
         try:
-            flat = compiled[0].leftmost_longest(keys, fold)
+            return compiled[0].leftmost_longest(keys, fold), compiled[1]
         except (TypeError, UnicodeEncodeError):
             return None
-        payloads = compiled[1]
-        at = iter(flat)
-        return [Hit(first, last, payloads[p]) for first, last, p in zip(at, at, at)]
 
     def python_leftmost_longest(self, keys: list[str]) -> list[Hit[P]]:
         """``leftmost_longest`` of phrases without prefix patterns by the Python trie (the reference)."""

@@ -351,3 +351,27 @@ def test_stems_without_pystemmer_as_tokens_imports_it(monkeypatch):
     tokens._stem_cache.clear()
     ws = ["Running", "Ministers", "Straße", "generously", "runs"]
     assert tokens.stems(ws) == [snowballstemmer.stemmer("english").stemWord(w.casefold()) for w in ws]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(st.one_of(st.sampled_from(CASES), st.characters(exclude_categories=("Cs",))), max_size=80),
+       st.lists(st.integers(0, 40), max_size=8), st.sampled_from(["python", "compiled", "cannot", "prefix"]))
+@example("in New York, NEW YORK and york", [1, 4], "compiled")
+@example("in New York, NEW YORK and york", [1, 4], "python")
+@example("in New York, NEW YORK and york", [1, 4], "prefix")
+def test_folded_triples_are_the_folded_hits(text, cuts, stage):
+    # by the Python trie (not compiled yet, or it cannot be), by the compiled one, or with a prefix pattern
+    from wirewatch.transforms import tokens
+
+    folded = Words(text).folded
+    phrases = [(tuple(folded[at : at + 1 + at % 3]), at) for at in cuts if at < len(folded)]
+    phrases += [(("ss",), "ß"), (("new", "york"), "NY"), (("i̇",), "İ")]
+    if stage == "prefix":
+        phrases.append((("new", "yo*"), "NY*"))
+    index = PhraseIndex(phrases)
+    if stage == "compiled" and tokens._compiled_trie is not None:
+        assert index._compile()
+    if stage == "cannot":
+        index._compiled = False
+    expected = index.leftmost_longest(folded) if stage == "prefix" else index.python_leftmost_longest(folded)
+    assert [tuple(t) for t in index.folded_triples(Words(text))] == [tuple(h) for h in expected]
