@@ -398,5 +398,6 @@ class EnrichStories(beam.PTransform):
 
 __all__ = [
     "AssignClustersOnline", "ClassifyRegions", "Dedupe", "EnrichBoundedStories", "EnrichStories",
-    "FinishBoundedInput", "HeadsOf", "MatchRules", "NO_DEDUPE", "NormalizeStories", "RaiseAlerts", "RaiseAlertsPerStory", "SuppressRepeats",
+    "FinishBoundedInput", "HeadsOf", "MatchRules", "NO_DEDUPE", "NormalizeStories", "RaiseAlerts",
+    "RaiseAlertsPerStory", "SuppressRepeats",
 ]

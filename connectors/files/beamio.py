@@ -1,4 +1,4 @@
-"""Beam edges for bounded runs: read saved files into stories, write JSON Lines and the archive."""
+"""Beam edges for bounded runs: read saved files into stories, write JSON Lines."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any, Callable, Iterable, Sequence
 import apache_beam as beam
 from apache_beam import pvalue
 
-from wirewatch.connectors.sinks.files import jsonl_bytes, write_archive, write_atomic
+from wirewatch.connectors.sinks.files import jsonl_bytes, write_atomic
 from wirewatch.connectors.files.read import read_path
 from wirewatch.connectors.files.readtally import ReadTally, counted
 from wirewatch.records import DeadLetter
@@ -143,29 +143,7 @@ def _key_of(row: tuple[int, Any, bytes]) -> Any:
     return row[1]
 
 
-class WriteArchive(beam.PTransform):
-    """Writes enriched stories into date partitions under ``root`` (idempotent by story id). The stories reach
-    the gather as their pickles (a record in a gathered list the runner pickles at every step it passes, to
-    size it), under one key."""
-
-    def __init__(self, root: str) -> None:
-        super().__init__()
-        self.root = root
-
-    def expand(self, stories: beam.PCollection) -> beam.PCollection:
-        return (
-            stories
-            | "Pickle" >> beam.Map(keyed_pickle)
-            | "Gather" >> beam.GroupByKey()
-            | "Write" >> beam.Map(_write_archive, self.root)
-        )
-
-
 def keyed_pickle(record: Any) -> tuple[None, bytes]:
     """A record as its pickle under the one key of a gather (a GroupByKey): the runner sizes bytes by their
     length, where a record in a gathered list it pickles again at every step the list passes."""
     return None, pickle.dumps(record, pickle.HIGHEST_PROTOCOL)
-
-
-def _write_archive(gathered: tuple[None, Iterable[bytes]], root: str) -> int:
-    return len(write_archive(root, [pickle.loads(data) for data in gathered[1]]))

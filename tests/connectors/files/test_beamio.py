@@ -1,5 +1,5 @@
 """The Beam edges of bounded runs (connectors/files/beamio.py): several PCollections written to JSONL files
-through one gather, each file sorted by its key, empty input writing empty files."""
+through one gather, each file sorted by its key, empty input writing empty files; stories read in batches."""
 
 from __future__ import annotations
 
@@ -32,3 +32,29 @@ def test_empty_input_writes_empty_files(tmp_path) -> None:
         _ = (empty, empty) | WriteJsonLinesFiles([(str(one), _key), (str(two), _key)])
         _ = empty | "One" >> WriteJsonLines(str(tmp_path / "three.jsonl"), _key)
     assert one.read_bytes() == two.read_bytes() == (tmp_path / "three.jsonl").read_bytes() == b""
+
+
+def test_stories_read_in_batches_come_as_story_batches_sized_without_pickling(tmp_path, monkeypatch) -> None:
+    from wirewatch.connectors.files.beamio import ReadStories, StoryBatch
+    from wirewatch.records import Story
+
+    source = tmp_path / "s.jsonl"
+    source.write_bytes(b"".join(orjson.dumps({"id": f"s{i}", "body": f"story {i}"}) + b"\n" for i in range(7))
+                       + b"not json\n")
+    pickled = []
+
+    def counted(self, state=Story.__getstate__):
+        pickled.append(self.id)
+        return state(self)
+
+    monkeypatch.setattr(Story, "__getstate__", counted)
+    got = tmp_path / "got.jsonl"
+    with beam.Pipeline(options=options()) as p:
+        stories, dead = p | ReadStories([str(source)], batch=3)
+        rows = stories | beam.Map(lambda b: {"k": ",".join(s.id for s in b), "batch": isinstance(b, StoryBatch)})
+        dead_rows = dead | beam.Map(lambda d: {"k": str(d.origin), "batch": False})
+        _ = (rows, dead_rows) | WriteJsonLinesFiles([(str(got), _key), (str(got), _key)])
+    assert [orjson.loads(line) for line in got.read_bytes().splitlines()] == [
+        {"k": f"{source}:8", "batch": False},  # sorted by key: the path sorts first
+        {"k": "s0,s1,s2", "batch": True}, {"k": "s3,s4,s5", "batch": True}, {"k": "s6", "batch": True}]
+    assert pickled == []  # sized by their text; a list of stories the runner would pickle to size
