@@ -164,31 +164,30 @@ class AssignClustersInState(beam.DoFn):
 class SuppressRepeatAlerts(beam.DoFn):
     """(cluster id, StoryAlerts) -> StoryAlerts with only the alerts not raised for that cluster before: one
     alert per (cluster, rule) for the time to live. ``warm`` (cluster id -> rules) is what was sent before
-    this job started."""
+    this job started. The cluster's state is one bag of the rules it alerted, led by ``LOOKED_UP`` once the
+    warm side input was asked: one read a story (a runner round trip), none for a story without alerts."""
 
     RULES = BagStateSpec("rules", StrUtf8Coder())
-    SEEN = ReadModifyWriteStateSpec("seen", VarIntCoder())
     EXPIRE = TimerSpec("expire", TimeDomain.WATERMARK)
+    LOOKED_UP = "\x1f"  # a control character: no rule's name
 
     def __init__(self, ttl_s: float = TTL_S) -> None:
         self.ttl_s = ttl_s
 
     def process(self, element: tuple[str, StoryAlerts], warm: dict[str, list[str]] | None = None,
                 timestamp: Timestamp = beam.DoFn.TimestampParam,
-                rules: Any = beam.DoFn.StateParam(RULES), seen: Any = beam.DoFn.StateParam(SEEN),
+                rules: Any = beam.DoFn.StateParam(RULES),
                 expire: Any = beam.DoFn.TimerParam(EXPIRE)) -> Iterator[StoryAlerts]:
         cluster, outcome = element
-        if not outcome.alerts:  # nothing to send, so nothing to remember: no state read (a runner round trip)
+        if not outcome.alerts:  # nothing to send, so nothing to remember: no state read
             yield outcome
             return
-        if seen.read() is None:
-            seen.write(1)
+        sent = set(rules.read())
+        if self.LOOKED_UP not in sent:
             expire.set(timestamp + Duration(seconds=self.ttl_s))
-            sent = set(_lookup(warm, cluster))
-            for rule in sent:
+            sent = {self.LOOKED_UP, *_lookup(warm, cluster)}
+            for rule in sorted(sent):
                 rules.add(rule)
-        else:
-            sent = set(rules.read())
         fresh = []
         for alert in outcome.alerts:
             if alert.rule not in sent:
@@ -198,9 +197,8 @@ class SuppressRepeatAlerts(beam.DoFn):
         yield dataclasses.replace(outcome, alerts=tuple(fresh), repeats=outcome.repeats + len(outcome.alerts) - len(fresh))
 
     @on_timer(EXPIRE)
-    def forget(self, rules: Any = beam.DoFn.StateParam(RULES), seen: Any = beam.DoFn.StateParam(SEEN)) -> None:
+    def forget(self, rules: Any = beam.DoFn.StateParam(RULES)) -> None:
         rules.clear()
-        seen.clear()
 
 
 def _lookup(warm: Any, key: str) -> list[str]:

@@ -63,7 +63,9 @@ def sent_alerts(bootstrap: str, topic: str, since: datetime) -> Iterator[tuple[s
 
 
 class ReadSentAlerts(beam.PTransform):
-    """PBegin -> (cluster id, rule) of the alerts sent within the last ``ttl_s`` seconds."""
+    """PBegin -> one element: cluster id -> the rules of its alerts sent within the last ``ttl_s`` seconds.
+    One element, so a step takes it whole as a side input (one read a bundle), where a multimap would cost
+    a runner round trip for each new cluster."""
 
     def __init__(self, bootstrap: str, topic: str, ttl_s: float) -> None:
         super().__init__()
@@ -72,10 +74,13 @@ class ReadSentAlerts(beam.PTransform):
     def expand(self, pbegin: beam.pvalue.PBegin) -> beam.PCollection:
         bootstrap, topic, ttl_s = self.bootstrap, self.topic, self.ttl_s
 
-        def read(_: bytes) -> list[tuple[str, str]]:
+        def read(_: bytes) -> dict[str, list[str]]:
             since = datetime.now(timezone.utc) - timedelta(seconds=ttl_s)  # read at the edge
             pairs = retry("kafka", lambda: list(sent_alerts(bootstrap, topic, since)))
             log.info("alerts sent before this job: %d", len(pairs))
-            return pairs
+            rules: dict[str, list[str]] = {}
+            for cluster, rule in pairs:
+                rules.setdefault(cluster, []).append(rule)
+            return rules
 
-        return pbegin | "Start" >> beam.Impulse() | "ReadSent" >> beam.FlatMap(read)
+        return pbegin | "Start" >> beam.Impulse() | "ReadSent" >> beam.Map(read)

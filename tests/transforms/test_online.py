@@ -143,27 +143,27 @@ def outcome(cluster: str, *rules: str) -> StoryAlerts:
     return StoryAlerts(enriched, tuple(alert(cluster, r) for r in rules))
 
 
-def suppress(fn, rules, seen, timer, element, warm=None, when=0.0):
-    [out] = fn.process(element, warm, timestamp=at(when), rules=rules, seen=seen, expire=timer)
+def suppress(fn, rules, timer, element, warm=None, when=0.0):
+    [out] = fn.process(element, warm, timestamp=at(when), rules=rules, expire=timer)
     return out
 
 
 def test_each_rule_alerts_once_per_cluster_until_the_ttl():
-    fn, rules, seen, timer = SuppressRepeatAlerts(ttl_s=HOUR), Bag(), Value(), Timer()
-    first = suppress(fn, rules, seen, timer, ("k", outcome("k", "icbm", "sanctions")))
+    fn, rules, timer = SuppressRepeatAlerts(ttl_s=HOUR), Bag(), Timer()
+    first = suppress(fn, rules, timer, ("k", outcome("k", "icbm", "sanctions")))
     assert [a.rule for a in first.alerts] == ["icbm", "sanctions"] and first.repeats == 0
-    again = suppress(fn, rules, seen, timer, ("k", outcome("k", "icbm", "coup")))
+    again = suppress(fn, rules, timer, ("k", outcome("k", "icbm", "coup")))
     assert [a.rule for a in again.alerts] == ["coup"] and again.repeats == 1
     assert timer.at == at(HOUR)
-    fn.forget(rules=rules, seen=seen)
-    assert [a.rule for a in suppress(fn, rules, seen, timer, ("k", outcome("k", "icbm"))).alerts] == ["icbm"]
+    fn.forget(rules=rules)
+    assert [a.rule for a in suppress(fn, rules, timer, ("k", outcome("k", "icbm"))).alerts] == ["icbm"]
 
 
 def test_alerts_sent_before_the_restart_are_not_sent_again():
-    fn, rules, seen, timer = SuppressRepeatAlerts(), Bag(), Value(), Timer()
-    out = suppress(fn, rules, seen, timer, ("k", outcome("k", "icbm", "coup")), warm={"k": ["icbm"]})
+    fn, rules, timer = SuppressRepeatAlerts(), Bag(), Timer()
+    out = suppress(fn, rules, timer, ("k", outcome("k", "icbm", "coup")), warm={"k": ["icbm"]})
     assert [a.rule for a in out.alerts] == ["coup"]
-    out = suppress(fn, rules, seen, timer, ("k", outcome("k", "icbm")), warm={"k": ["icbm"]})
+    out = suppress(fn, rules, timer, ("k", outcome("k", "icbm")), warm={"k": ["icbm"]})
     assert out.alerts == ()
 
 
@@ -186,24 +186,38 @@ def test_the_stream_chain_on_a_runner_warms_and_suppresses():
         assert_that(dead, equal_to([]), label="Dead")
 
 
-class Counted(Value):
-    """A state value that counts its reads: each is a round trip to the runner on a real one."""
+def counting(state: type) -> type:
+    """A fake state that counts its reads: each is a round trip to the runner on a real one."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.reads = 0
+    class Counting(state):  # type: ignore[valid-type, misc]
+        reads = 0
 
-    def read(self):
-        self.reads += 1
-        return super().read()
+        def read(self):
+            self.reads += 1
+            return super().read()
+
+    return Counting
+
+
+Counted, CountedBag = counting(Value), counting(Bag)
+
+
+class AskedWarm(dict):
+    """Alerts sent before the job, counting the look-ups."""
+
+    asked = 0
+
+    def __getitem__(self, key):
+        self.asked += 1
+        return super().__getitem__(key)
 
 
 def test_a_story_without_alerts_reads_no_state():
-    fn, rules, seen, timer = SuppressRepeatAlerts(), Bag(), Counted(), Timer()
+    fn, rules, timer = SuppressRepeatAlerts(), CountedBag(), Timer()
     quiet = outcome("k")
-    assert suppress(fn, rules, seen, timer, ("k", quiet)) == quiet
-    assert seen.reads == 0 and timer.at is None
-    assert [a.rule for a in suppress(fn, rules, seen, timer, ("k", outcome("k", "icbm"))).alerts] == ["icbm"]
+    assert suppress(fn, rules, timer, ("k", quiet)) == quiet
+    assert rules.reads == 0 and timer.at is None
+    assert [a.rule for a in suppress(fn, rules, timer, ("k", outcome("k", "icbm"))).alerts] == ["icbm"]
 
 
 def test_a_bundle_reads_whether_compaction_is_armed_once():
@@ -231,3 +245,14 @@ def test_a_bundle_reads_the_generation_once_and_sees_a_compaction():
     a.fn.start_bundle()
     a.assign(story(7), 100 + 81 * HOUR)
     assert a.generation.reads == 4
+
+
+def test_a_story_with_alerts_reads_its_clusters_state_once_and_the_warm_alerts_once_a_cluster():
+    fn, rules, timer = SuppressRepeatAlerts(), CountedBag(), Timer()
+    warm = AskedWarm(k=["icbm"])
+    assert suppress(fn, rules, timer, ("k", outcome("k", "icbm", "coup")), warm=warm).repeats == 1
+    assert (rules.reads, warm.asked) == (1, 1)
+    assert suppress(fn, rules, timer, ("k", outcome("k", "coup", "sanctions")), warm=warm).repeats == 1
+    assert (rules.reads, warm.asked) == (2, 1)
+    assert suppress(fn, CountedBag(), timer, ("j", outcome("j", "icbm")), warm=warm).repeats == 0  # its own state
+    assert warm.asked == 2
