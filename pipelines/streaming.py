@@ -1,5 +1,6 @@
 """The always-on pipeline: Kafka -> enrich -> alerts, archive and dead letters, on Beam's Prism runner
-(streaming, LOOPBACK workers in this process; Prism itself is a child process, see pipelines/prism.py).
+(streaming, LOOPBACK workers in this process; Prism itself is a child process, see pipelines/prism.py; with
+more than one worker, the pure per-story steps run in worker processes, see pipelines/prismworkers.py).
 Wiring only."""
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from wirewatch.connectors.sinks.deadletters import PublishDeadLetters
 from wirewatch.connectors.kafka.source import ReadStoriesFromKafka, partition_starts
 from wirewatch.connectors.kafka.topics import GROUP, KafkaConfigError, Topics
 from wirewatch.connectors.kafka.warm import ReadSentAlerts, ReadStoriesBefore
+from wirewatch.pipelines.prismworkers import place_steps
 from wirewatch.pipelines.toolcache import tool_cache
 from wirewatch.transforms.clusterstate import WarmLineage
 from wirewatch.transforms.online import TTL_S, SuppressRepeatAlerts, cluster_key
@@ -52,14 +54,17 @@ def prism_binary(explicit: str | None = None) -> str:
     )
 
 
-def options(job_endpoint: str | None, pipeline_args: Sequence[str] = ()) -> PipelineOptions:
-    """The streaming job's options: Prism at ``job_endpoint`` (the one the service started), then whatever
-    Beam options the command line passed through (a ``--job_endpoint`` there names another job service)."""
+def options(job_endpoint: str | None, pipeline_args: Sequence[str] = (), pool: str | None = None) -> PipelineOptions:
+    """The streaming job's options: Prism at ``job_endpoint`` (the one the service started), workers from
+    ``pool`` (a worker pool's address, pipelines/prismworkers.py) or else LOOPBACK, then whatever Beam
+    options the command line passed through (a ``--job_endpoint`` there names another job service)."""
     logging.getLogger("apache_beam").setLevel(logging.WARNING)
     return PipelineOptions([
         "--runner=PrismRunner",
         *([f"--job_endpoint={job_endpoint}"] if job_endpoint else []),
-        "--environment_type=LOOPBACK",  # the Python worker runs in this process: its metrics are the service's
+        # the Python worker runs in this process: its metrics are the service's (with a pool, the worker of
+        # every step that keeps metrics still does)
+        *(["--environment_type=EXTERNAL", f"--environment_config={pool}"] if pool else ["--environment_type=LOOPBACK"]),
         "--streaming",
         "--job_server_timeout=31536000",  # Beam's default (300 s) ends the job-status stream after 5 minutes
         # Prism splits a bundle it finds slow and hands the rest to a new bundle while the first still runs,
@@ -112,8 +117,11 @@ def build(p: beam.Pipeline, bootstrap: str, watchlist: WatchList, archive: str, 
 
 
 def start(bootstrap: str, watchlist: WatchList, archive: str, job_endpoint: str | None, topics: Topics,
-          pipeline_args: Sequence[str] = (), archive_format: str = "parquet"):
-    """Start the streaming job on the Prism at ``job_endpoint`` and return its PipelineResult."""
-    p = beam.Pipeline(options=options(job_endpoint, pipeline_args))
+          pipeline_args: Sequence[str] = (), archive_format: str = "parquet", workers: int = 1,
+          pool: str | None = None):
+    """Start the streaming job on the Prism at ``job_endpoint`` and return its PipelineResult. With ``workers``
+    above 1, ``pool`` is the address of the worker pool that starts the extra workers."""
+    p = beam.Pipeline(options=options(job_endpoint, pipeline_args, pool))
     build(p, bootstrap, watchlist, archive, topics, archive_format=archive_format)
+    place_steps(p, workers)
     return p.run()
