@@ -56,24 +56,33 @@ class CommitOffsets(beam.DoFn):
 
     def start_bundle(self) -> None:
         self.moved: dict[int, int] = {}
+        # Each partition's point and pending records as this bundle last wrote them. The bundle holds the
+        # partition's key, so its state is read once a bundle, not twice a story (each read a round trip
+        # to the runner); a retried bundle starts again from the state.
+        self._held: dict[int, tuple[int, dict[int, int]]] = {}
 
     def process(self, element: tuple[str, tuple[int, int]], point_state: Any = beam.DoFn.StateParam(POINT),
                 pending_state: Any = beam.DoFn.StateParam(PENDING)) -> Iterator[Any]:
         key, (offset, follows) = element
         partition = int(key)
-        point = point_state.read()
-        if point is None:  # first outcome of this partition since the job started: where the group stands
-            point = retry("kafka", lambda: self._group_point(partition))
+        if partition in self._held:
+            point, delivered = self._held[partition]
+        else:
+            point = point_state.read()
+            if point is None:  # first outcome of this partition since the job started: where the group stands
+                point = retry("kafka", lambda: self._group_point(partition))
+            delivered = {f: o for o, f in pending_state.read()}
+            self._held[partition] = point, delivered
         if offset < point:  # delivered again after a retried bundle, and committed already
             return iter(())
-        delivered = {f: o for o, f in pending_state.read()}
         delivered[follows] = offset
         moved = advance(point, delivered)
+        delivered = {f: o for f, o in delivered.items() if o >= moved}
         pending_state.clear()
         for f, o in delivered.items():
-            if o >= moved:
-                pending_state.add((o, f))
+            pending_state.add((o, f))
         point_state.write(moved)
+        self._held[partition] = moved, delivered
         if moved != point:
             self.moved[partition] = moved
         return iter(())

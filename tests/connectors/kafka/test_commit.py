@@ -91,3 +91,29 @@ def test_partition_key_takes_only_the_stories_topic():
     story = Story(id="a", body="x", origin=Origin.kafka(TOPICS.stories, 2, 7, follows=5))
     assert list(partition_key(story, TOPICS.stories)) == [("2", (7, 5))]
     assert list(partition_key(DeadLetter("f.jsonl:3", "parse", "x"), TOPICS.stories)) == []
+
+
+class CountedValue(Value):
+    reads = 0
+
+    def read(self):
+        self.reads += 1
+        return super().read()
+
+
+class CountedBag(Bag):
+    reads = 0
+
+    def read(self) -> list:
+        self.reads += 1
+        return super().read()
+
+
+def test_a_bundle_reads_a_partitions_state_once():
+    fn, point, pending = CommitOffsets("unused:9092", TOPICS), CountedValue(), CountedBag()
+    fn.committer = FakeCommitter(10)
+    assert deliver(fn, point, pending, [(11, 11), (12, 12), (10, 10), (14, 14)]) == [{0: 13}]
+    assert (point.reads, pending.reads) == (1, 1)
+    assert (point.read(), pending.read()) == (13, [(14, 14)])
+    deliver(fn, point, pending, [(13, 13)])  # a new bundle reads again, and finds what the last one wrote
+    assert (point.reads, pending.reads) == (3, 3) and fn.committer.commits[-1] == {0: 15}
