@@ -16,7 +16,6 @@ from wirewatch.transforms.match import Matcher
 from wirewatch.transforms.normalize import normalize
 from wirewatch.records import Alert, Cluster, CountryTag, EnrichedStory, RuleMatch, Story
 from wirewatch.transforms.rules import WatchList, default_watchlist
-from wirewatch.transforms.rulelang.cache import paused_gc
 from wirewatch.transforms.spread import trace_batch, uses_spread
 from wirewatch.transforms.tokens import StoryWords
 
@@ -50,15 +49,7 @@ def enrich_batch(stories: Iterable[Story], enricher: Enricher) -> tuple[list[Enr
 
     Each story's words are made once and read by its fingerprint, its places and its rules; countries and
     rule matches do not depend on the cluster, so a story is enriched as soon as it is read and its words are
-    let go, and the cluster (which needs the whole batch) is filled in afterwards.
-
-    The cyclic garbage collector is paused meanwhile: the chain leaves no reference cycles behind (nothing
-    for it to collect), and every full collection would walk all the records the batch has made so far."""
-    with paused_gc():
-        return _enrich_batch(stories, enricher)
-
-
-def _enrich_batch(stories: Iterable[Story], enricher: Enricher) -> tuple[list[EnrichedStory], list[Alert]]:
+    let go, and the cluster (which needs the whole batch) is filled in afterwards."""
     normalized = [normalize(s) for s in stories]
     prints: list[tuple[Story, Fingerprint]] = []
     found = []
