@@ -94,8 +94,8 @@ def observe(track: Track | None, story: Story, countries: Iterable[str], regions
     fresh = tuple(c for c in crossed if c not in track.crossed) if crossed else ()
     spread = Spread(len(outlets), all_regions, new_regions if track.members else (), round(growth, 3),
                     len(arrivals), fresh)
-    track = Track(members, latest, outlets, arrivals, all_regions, track.crossed | set(fresh) if fresh else track.crossed,
-                  max(track.seen, when))
+    crossed_now = track.crossed | set(fresh) if fresh else track.crossed
+    track = Track(members, latest, outlets, arrivals, all_regions, crossed_now, max(track.seen, when))
     return track, members, spread
 
 

@@ -104,12 +104,14 @@ def batches(draw):
     n = draw(st.integers(1, 12))
     stories = []
     for i in range(n):
-        cluster = draw(st.one_of(st.none(), st.integers(0, i).map(lambda k: Cluster(f"s{k}", None if k == i else f"s{k}"))))
+        cluster = draw(st.one_of(st.none(), st.integers(0, i).map(
+            lambda k: Cluster(f"s{k}", None if k == i else f"s{k}"))))
         story = Story(
             f"s{i}", draw(_bodies), item_id=draw(st.sampled_from([None, None, "A", "B"])),
             version=draw(st.sampled_from([None, 1, 2, 3])), correction=draw(st.booleans()),
             published=draw(_times), fetched=draw(_times), produced=draw(_times),
-            publisher=draw(st.sampled_from([None, "Daily", " ", "Post"])), credit=draw(st.sampled_from([None, "Reuters"])),
+            publisher=draw(st.sampled_from([None, "Daily", " ", "Post"])),
+            credit=draw(st.sampled_from([None, "Reuters"])),
             source=draw(st.sampled_from([None, "feed-a", "feed-b"])), format=draw(st.sampled_from([None, "newsmlg2"])),
             url=draw(st.sampled_from([None, "https://www.a.com/1", "https://m.b.co.uk/2", "https://c.org/3"])),
             supersedes=draw(st.sampled_from([None, None, "s0"])),
