@@ -4,13 +4,18 @@
 ``engine="beam"``; local engine / Beam compares the same work), for this checkout and, with --against, another one (an older commit, e.g. ``git worktree add /tmp/old COMMIT``), side
 by side. Prints numbers; asserts nothing.
 
-    .venv/bin/python bench/enrich_speed.py [--against OLD-CHECKOUT] [--rounds 5] [--limit 3000] [PATH.jsonl]
+    .venv/bin/python bench/enrich_speed.py [--against OLD-CHECKOUT] [--rounds 5] [--limit 3000] [--warm 200]
+        [--warm-from-timed] [--modes in-process,local engine,Beam] [PATH.jsonl]
 
 Every measurement runs in a fresh child process pinned to one core, with the checkout first on its
 sys.path; the (checkout, path) pairs take turns in an order that rotates each round, so load from other work
 falls on all of them alike. Inputs: the first --limit stories of PATH (default Reuters-21578 train) and the
 multilingual sample tests/data/geotag/multilingual.jsonl repeated to 2,000 stories. Each child warms up
-first (the gazetteer and compiled rules built, 50 stories enriched) and times one full pass. Printed: the
+first (the gazetteer and compiled rules built, then --warm stories enriched: by default 200 stories of the
+same file that are not timed, the English ones from after the first --limit; enough for what is built on first
+use, such as lingua's language models and the compiled gazetteer trie, to be built before the clock starts)
+and times one full pass. --warm-from-timed --warm 50 is the earlier warm-up (the first 50 timed stories), which
+left those one-time builds inside the timed pass. Printed: the
 ratios first (of the medians, and the median of the ratios within a round), then per run the median and every
 round's stories/s and the child's peak RSS, the load average before and after, and whether this checkout's
 Beam output equals its in-process output. Rates come by wall time and by the child's CPU time: on a core that
@@ -35,24 +40,22 @@ DEFAULT = SHARED / "corpora" / "geo" / "reuters21578-train.jsonl"
 MULTILINGUAL = ROOT / "tests" / "data" / "geotag" / "multilingual.jsonl"
 MODES = ("in-process", "local engine", "Beam")
 
-# Run in a child: argv = checkout, mode, input file, output folder. Prints {"n", "seconds", "cpu", "rss_mb"}
+# Run in a child: argv = checkout, mode, input file, output folder, warm-up file. Prints {"n", "seconds", "cpu",
+# "rss_mb"}
 # (cpu: the process's CPU seconds over the timed pass, all its threads, which other work on the core leaves
 # out of the count; seconds: wall time).
 _CHILD = """
 import inspect, json, os, resource, sys, time
 os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, for the Beam worker threads too
-checkout, mode, path, out = sys.argv[1:5]
+checkout, mode, path, out, warm = sys.argv[1:6]
 sys.path.insert(0, checkout)
 from wirewatch.connectors.files.read import parse_jsonl
 from wirewatch.records import Story
 stories = [s for s in parse_jsonl(open(path, 'rb').read(), path) if isinstance(s, Story)]
-warm = os.path.join(out, "warm.jsonl")
-with open(path, "rb") as src, open(warm, "wb") as dst:
-    dst.writelines(src.readlines()[:50])
 if mode == "in-process":
     from wirewatch.transforms.enrich import Enricher, enrich_batch
     enricher = Enricher.create()
-    enrich_batch(stories[:50], enricher)
+    enrich_batch([s for s in parse_jsonl(open(warm, 'rb').read(), warm) if isinstance(s, Story)], enricher)
     t0, c0 = time.perf_counter(), time.process_time()
     enrich_batch(stories, enricher)
     seconds, cpu, n = time.perf_counter() - t0, time.process_time() - c0, len(stories)
@@ -98,10 +101,11 @@ print([e.to_dict() for e in enriched] == rows)
 """
 
 
-def _measure(checkout: Path, mode: str, path: Path, cache: Path) -> dict:
+def _measure(checkout: Path, mode: str, path: Path, warm: Path, cache: Path) -> dict:
     with tempfile.TemporaryDirectory() as out:
         env = dict(os.environ, PYTHONPATH="", WIREWATCH_CACHE=str(cache))
-        done = subprocess.run([sys.executable, "-c", _CHILD, str(checkout), mode, str(path), out], cwd=checkout,
+        done = subprocess.run([sys.executable, "-c", _CHILD, str(checkout), mode, str(path), out, str(warm)],
+                              cwd=checkout,
                               capture_output=True, text=True, env=env)
     if done.returncode != 0:
         raise SystemExit(f"{mode} in {checkout} failed:\n{done.stderr}")
@@ -110,19 +114,24 @@ def _measure(checkout: Path, mode: str, path: Path, cache: Path) -> dict:
             "rss_mb": result["rss_mb"]}
 
 
-def _inputs(path: Path, limit: int, folder: Path) -> list[tuple[str, Path]]:
-    english = folder / "english.jsonl"
-    lines = path.read_bytes().splitlines()[:limit]
+def _inputs(path: Path, limit: int, folder: Path, warm: int, from_timed: bool) -> list[tuple[str, Path, Path]]:
+    """(name, timed stories, warm-up stories) per input."""
+    english, english_warm = folder / "english.jsonl", folder / "english-warm.jsonl"
+    every = path.read_bytes().splitlines()
+    lines = every[:limit]
     english.write_bytes(b"\n".join(lines) + b"\n")
-    found = [(f"English, the first {len(lines):,} stories of {path.name}", english)]
+    english_warm.write_bytes(b"\n".join(every[:warm] if from_timed else every[limit : limit + warm]) + b"\n")
+    found = [(f"English, the first {len(lines):,} stories of {path.name}", english, english_warm)]
     if MULTILINGUAL.exists():
         rows = MULTILINGUAL.read_bytes().splitlines()
-        sample = folder / "multilingual.jsonl"
+        sample, sample_warm = folder / "multilingual.jsonl", folder / "multilingual-warm.jsonl"
         with sample.open("wb") as out:
             for i in range(2000):
                 row = orjson.loads(rows[i % len(rows)])
                 out.write(orjson.dumps({**row, "id": f"{row['id']}-{i}"}) + b"\n")
-        found.append((f"multilingual sample ({len(rows)} stories in 11 languages repeated to 2,000)", sample))
+        sample_warm.write_bytes(b"".join(sample.read_bytes().splitlines(keepends=True)[:warm]))  # it repeats anyway
+        found.append((f"multilingual sample ({len(rows)} stories in 11 languages repeated to 2,000)", sample,
+                      sample_warm))
     return found
 
 
@@ -136,20 +145,22 @@ def _ratio(runs: dict, a: tuple[str, str], b: tuple[str, str], rate: str = "rate
     return f"{of_medians:.2f} (per round {per_round:.2f})"
 
 
-def compare(checkouts: dict[str, Path], path: Path, rounds: int, limit: int) -> None:
+def compare(checkouts: dict[str, Path], path: Path, rounds: int, limit: int, warm: int = 200,
+            from_timed: bool = False, modes: tuple[str, ...] = MODES) -> None:
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"checkouts: {', '.join(f'{k} = {v.resolve()}' for k, v in checkouts.items())}")
-    print(f"{rounds} rounds, order rotated each round, 1 core per child; load average before: {load}")
+    print(f"{rounds} rounds, order rotated each round, 1 core per child; warm-up: {warm} stories "
+          f"{'(the first timed ones)' if from_timed else '(not timed ones)'}; load average before: {load}")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         caches = {label: folder / f"cache-{label}" for label in checkouts}
-        pairs = [(label, mode) for label in checkouts for mode in MODES]
-        for name, data in _inputs(path, limit, folder):
+        pairs = [(label, mode) for label in checkouts for mode in modes]
+        for name, data, warm_data in _inputs(path, limit, folder, warm, from_timed):
             runs: dict[tuple[str, str], list[dict]] = {pair: [] for pair in pairs}
             for r in range(rounds):
                 order = pairs[r % len(pairs):] + pairs[: r % len(pairs)]
                 for label, mode in (order if r % 2 == 0 else order[::-1]):
-                    runs[(label, mode)].append(_measure(checkouts[label], mode, data, caches[label]))
+                    runs[(label, mode)].append(_measure(checkouts[label], mode, data, warm_data, caches[label]))
             print(f"\n{name}")
             for rate, clock in (("rate", "wall"), ("cpu_rate", "CPU")):
                 print(f"  by {clock} time, ratios of the medians (median ratio within a round): " + "; ".join(
@@ -158,13 +169,16 @@ def compare(checkouts: dict[str, Path], path: Path, rounds: int, limit: int) -> 
                     + [f"local engine / Beam ({label}) "
                        f"{_ratio(runs, (label, 'local engine'), (label, 'Beam'), rate)}" for label in checkouts]
                     + [f"this / old {mode} {_ratio(runs, ('this', mode), ('old', mode), rate)}"
-                       for mode in MODES if "old" in checkouts]))
+                       for mode in modes if "old" in checkouts]))
             for (label, mode), found in runs.items():
                 rates, cpu_rates = [x["rate"] for x in found], [x["cpu_rate"] for x in found]
                 print(f"  {label:4} {mode:12}: median {statistics.median(rates):,.0f} stories/s "
                       f"(rounds {', '.join(f'{x:,.0f}' for x in rates)}); by CPU time "
                       f"{statistics.median(cpu_rates):,.0f}/s (rounds {', '.join(f'{x:,.0f}' for x in cpu_rates)}); "
                       f"peak RSS {statistics.median(x['rss_mb'] for x in found):,.0f} MB")
+        if "Beam" not in modes:
+            print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+            return
         same = subprocess.run([sys.executable, "-c", _SAME, str(ROOT), str(folder / "english.jsonl")], cwd=ROOT,
                               capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=""))
         print(f"\nthis checkout's Beam output identical to its in-process output (English input): "
@@ -178,11 +192,18 @@ def main() -> None:
     parser.add_argument("--against", type=Path, metavar="OLD-CHECKOUT", help="compare with another checkout")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--limit", type=int, default=3000, help="English stories per run")
+    parser.add_argument("--warm", type=int, default=200, help="stories enriched before the timed pass")
+    parser.add_argument("--warm-from-timed", action="store_true",
+                        help="warm up on the first timed stories (the earlier warm-up, with --warm 50)")
+    parser.add_argument("--modes", default=",".join(MODES), help=f"comma-separated, of: {', '.join(MODES)}")
     args = parser.parse_args()
+    modes = tuple(m.strip() for m in args.modes.split(","))
+    if not set(modes) <= set(MODES):
+        parser.error(f"--modes: each of {', '.join(MODES)}")
     checkouts = {"this": ROOT}
     if args.against:
         checkouts["old"] = args.against
-    compare(checkouts, args.path, args.rounds, args.limit)
+    compare(checkouts, args.path, args.rounds, args.limit, args.warm, args.warm_from_timed, modes)
 
 
 if __name__ == "__main__":
