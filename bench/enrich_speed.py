@@ -12,10 +12,10 @@ sys.path; the (checkout, path) pairs take turns in an order that rotates each ro
 falls on all of them alike. Inputs: the first --limit stories of PATH (default Reuters-21578 train) and the
 multilingual sample tests/data/geotag/multilingual.jsonl repeated to 2,000 stories. Each child warms up
 first (the gazetteer and compiled rules built, then --warm stories enriched: by default 200 stories of the
-same file that are not timed, the English ones from after the first --limit; enough for what is built on first
-use, such as lingua's language models and the compiled gazetteer trie, to be built before the clock starts)
-and times one full pass. --warm-from-timed --warm 50 is the earlier warm-up (the first 50 timed stories), which
-left those one-time builds inside the timed pass. Printed: the
+same file that are not timed, the English ones from after the first --limit, so no timed story meets a cache
+it filled itself and what is built after some use, the compiled gazetteer trie after 200 look-ups, is built
+before the clock starts) and times one full pass. --warm-from-timed --warm 50 is the earlier warm-up (the
+first 50 timed stories). Printed: the
 ratios first (of the medians, and the median of the ratios within a round), then per run the median and every
 round's stories/s and the child's peak RSS, the load average before and after, and whether this checkout's
 Beam output equals its in-process output. Rates come by wall time and by the child's CPU time: on a core that
