@@ -104,6 +104,11 @@ class WorkerPool:
         beam_fn_api_pb2_grpc.add_BeamFnExternalWorkerPoolServicer_to_server(self.servicer, self.server)
         self.server.start()
 
+    def lost(self) -> bool:
+        """Whether a worker process ended without being asked to (Prism pops a worker it stops). Prism does
+        not always fail the job when a worker dies: seen, a job that stalled instead, so the service asks."""
+        return any(process.poll() is not None for process in self.processes().values())
+
     def processes(self) -> dict[str, subprocess.Popen]:
         """Worker id -> the worker processes started so far (also those that have ended)."""
         return dict(self.servicer._worker_processes)

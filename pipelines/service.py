@@ -128,6 +128,8 @@ class Job:
             return "NOT STARTED"
         if self.prism is not None and not self.prism.alive():
             return "FAILED"
+        if self.pool is not None and self.pool.lost():  # the job may stall rather than fail: restart it
+            return "FAILED"
         try:
             return str(self.result.state)
         except Exception:  # the job service's channel is gone: the job with it

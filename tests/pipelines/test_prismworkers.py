@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
-from wirewatch.pipelines.prismworkers import MAX_WORKERS, WorkersError, check_workers, short_id_base
+from wirewatch.pipelines.prismworkers import MAX_WORKERS, WorkerPool, WorkersError, check_workers, short_id_base
 
 
 def test_workers_from_one_to_one_more_than_the_groups():
@@ -21,3 +24,19 @@ def test_each_worker_numbers_its_metric_short_ids_apart():
     assert len(set(bases)) == len(bases)
     # past the ids the service's own worker gives out from 1, and apart by more than any worker gives out
     assert min(bases) >= 1 << 20 and all(b % (1 << 20) == 0 for b in bases) and max(bases) < 1 << 32
+
+
+def test_the_pool_reports_a_worker_process_that_ended_unasked():
+    pool = WorkerPool()
+    try:
+        assert not pool.lost()
+        alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+        pool.servicer._worker_processes["alive"] = alive
+        assert not pool.lost()
+        gone = subprocess.Popen([sys.executable, "-c", "pass"])
+        gone.wait()
+        pool.servicer._worker_processes["gone"] = gone  # as a worker killed with -9 leaves it
+        assert pool.lost()
+    finally:
+        pool.close()
+    assert alive.poll() is not None  # close ends the workers still running
