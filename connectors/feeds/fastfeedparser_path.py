@@ -178,7 +178,7 @@ def read(data: bytes, plain: Plain, location: str) -> FeedParserDict | str:
             entry["authors"] = listed
     feed = parsed.get("feed") or {}
     title = feed.get("title")
-    if not data.isascii() and (b"&#" in data or _MOJIBAKE_UTF8.search(data)):
+    if not data.isascii() and (b"#" in data and b"&#" in data or b"\xc3" in data and _MOJIBAKE_UTF8.search(data)):
         title = _repaired(title)
         for entry in entries:
             _repair(entry)
@@ -234,7 +234,7 @@ class _Document:
             (_RSS_UNREAD.search(data, first) if not self.atom and self.census.named((b"body", b"fullitem"))
              else None)
             or (self._typed() if self.atom else None)
-            or (_BASE64.search(data, first) if b"base64" in data and b"mode=" in data else None)
+            or _BASE64.search(data, first)  # (cheaper than looking for its two words first)
         )
         if found:
             return found[0]

@@ -24,3 +24,30 @@ LAZY = {False: re.compile(rb"<item[\s>].*?</item\s*>", re.S), True: re.compile(r
 def test_elements_are_what_the_lazy_pattern_finds(data: bytes, first: int, atom: bool) -> None:
     expected = [match[0] for match in LAZY[atom].finditer(data, first)]
     assert fastfeedparser_path._elements(data, first, atom) == expected
+
+
+def test_the_lt_references_are_every_named_reference_that_makes_a_less_than_sign() -> None:
+    import html.entities
+
+    from wirewatch.connectors.feeds import rss_summaries
+
+    named = {name for name, value in html.entities.html5.items() if "<" in value}
+    assert named == {"lt", "LT", "lt;", "LT;", "nvlt;"}  # what _LT_REFERENCE lists
+    for name in named:
+        assert rss_summaries._LT_REFERENCE.search(b"x&" + name.encode())
+
+
+# Text between tags (no "<"), with references and near misses of them.
+TEXTS = st.lists(st.sampled_from([b"&", b"#", b"lt", b"LT", b"Lt", b"nvlt", b";", b"x", b"60", b"x3c", b"amp", b" ",
+                                  b"\xc3\xa9", b"gt"]), max_size=12).map(b"".join)
+
+
+@settings(max_examples=800, deadline=None)
+@given(text=TEXTS)
+def test_text_without_an_lt_reference_unescapes_without_a_less_than_sign(text: bytes) -> None:
+    import html
+
+    from wirewatch.connectors.feeds import rss_summaries
+
+    if "<" in html.unescape(text.decode("utf-8", "replace")):
+        assert rss_summaries._LT_REFERENCE.search(text)
