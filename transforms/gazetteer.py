@@ -106,6 +106,10 @@ class Gazetteer:
         self.subregions = subregions
         self.names = names
         self.size = len(resolved)
+        self.compiled_scan: object = None  # geotag's compiled mention finder, made when used, not pickled
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "compiled_scan": None}
 
     def subregion(self, code: str) -> str | None:
         return self.subregions.get(code) or None

@@ -26,6 +26,8 @@ from wirewatch.transforms.gazetteer import (
     ROLE_FIELDS, SHARED_WITH_US_STATES, WEIGHTS, Gazetteer, Place, is_english_word,
 )
 from wirewatch.transforms.gazetteer_langs import katakana_joined, languages_for, place_tokens
+from wirewatch.transforms.lexicon import english_words
+from wirewatch.transforms.rulelang.compiled import wanted, wirewatch_native
 from wirewatch.transforms.tokens import PhraseIndex, StoryWords, Words
 
 FIELD_WEIGHTS = {"dateline": 3.0, "title": 2.0, "body": 1.0}
@@ -149,6 +151,10 @@ def find_places(text: str, field: str, gazetteer: Gazetteer,
         words = _place_words(text)
     elif words is None:
         words = Words(text)
+    if field != "dateline" and not languages:
+        found = _compiled_english_places(text, field, gazetteer, words)
+        if found is not None:
+            return found
     hits = _hits(words, field, gazetteer, languages)
     places = {i for first, last, _ in hits for i in range(first, last + 1)}
     skipped = furniture_spans(text) if hits and field != "dateline" else []
@@ -165,6 +171,58 @@ def find_places(text: str, field: str, gazetteer: Gazetteer,
         start, end = starts[first], words.end(last)
         found.append((place, Span(field, start, end, text[start:end])))
     return found
+
+
+# The compiled core's mention finder (native/src/geotag.rs), None where the core is not built, is older or is
+# turned off (WIREWATCH_NATIVE=0): find_places then answers in Python alone.
+_PlaceScan = getattr(wirewatch_native, "PlaceScan", None) if wanted() else None
+
+
+def _compiled_english_places(text: str, field: str, gazetteer: Gazetteer,
+                             words: Words) -> list[tuple[Place, Span]] | None:
+    """``find_places`` of English text in the title or body by the compiled core (``_hits`` and the person and
+    company checks; the furniture spans here); None where it does not answer."""
+    scan = _place_scan(gazetteer) if _PlaceScan is not None else None
+    if scan is None:
+        return None
+    found, payloads = scan
+    flat = found.scan(words.words, words.starts, text)
+    if flat is None:
+        return None
+    if not flat:
+        return []
+    skipped = furniture_spans(text)
+    starts, ws = words.starts, words.words
+    out = []
+    for first, last, number in zip(flat[0::3], flat[1::3], flat[2::3]):
+        start = starts[first]
+        if skipped and any(a <= start < b for a, b in skipped):
+            continue
+        end = starts[last] + len(ws[last])
+        out.append((payloads[number], Span(field, start, end, text[start:end])))
+    return out
+
+
+def _place_scan(gazetteer: Gazetteer) -> tuple[object, list[Place]] | None:
+    """The compiled mention finder over the gazetteer's compiled English trie and the places by number, made
+    with the trie (``PhraseIndex.compiled_folding``: None until then); None where it cannot serve: a Japanese
+    name (the katakana check) or a kind trusted in the title and not the body or the other way round."""
+    compiled = gazetteer.index.compiled_folding()
+    if compiled is None:
+        return None
+    made = gazetteer.compiled_scan
+    if made is None or made[0] is not compiled:
+        trie, payloads = compiled
+        roles = [("title" in ROLE_FIELDS.get(p.kind, ("title",)), "body" in ROLE_FIELDS.get(p.kind, ("body",)))
+                 for p in payloads]
+        scan = None
+        if all(t == b for t, b in roles) and all(p.lang != "ja" for p in payloads):
+            rows = [(p.lower, p.name.replace(".", "").rstrip(".") if p.exact_case else None, not role[0],
+                     p.lang == "en") for p, role in zip(payloads, roles)]
+            scan = (_PlaceScan(trie, rows, sorted(english_words()), sorted(_NOT_NAMES), sorted(_HONORIFICS),
+                               sorted(_COMPANY_ENDS)), payloads)
+        made = gazetteer.compiled_scan = (compiled, scan)
+    return made[1]
 
 
 def _dateline_places(text: str, gazetteer: Gazetteer, languages: tuple[str, ...],

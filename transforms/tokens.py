@@ -321,6 +321,14 @@ class PhraseIndex(Generic[P]):
             return zip(flat[0::3], flat[1::3], map(payloads.__getitem__, flat[2::3]))
         return self.leftmost_longest(words.folded)
 
+    def compiled_folding(self) -> tuple[Any, list[P]] | None:
+        """The compiled trie and its payloads by number, for a caller that hands it words to case-fold itself
+        (``folded_triples``'s work done elsewhere in the core); None where ``folded_triples`` would not ask it
+        (the core folds otherwise, a prefix phrase) or it is not made yet (``folded_triples`` makes it)."""
+        if not _fold_in_core or self._prefixed or self._prefixes:
+            return None
+        return self._compiled or None
+
     def _compiled_hits(self, keys: list[str], fold: bool) -> list[Hit[P]] | None:
         """``python_leftmost_longest(keys)`` (each key case-folded first with ``fold``) by the compiled trie,
         or None when it cannot answer (``_compiled_flat``)."""

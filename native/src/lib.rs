@@ -16,6 +16,7 @@ use pyo3::{ffi, intern};
 
 mod census;
 mod entities;
+mod geotag;
 mod markup;
 mod minhash;
 mod pages;
@@ -1194,6 +1195,7 @@ fn wirewatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Core>()?;
     m.add_class::<minhash::MinHash>()?;
     m.add_class::<phrases::PhraseTrie>()?;
+    m.add_class::<geotag::PlaceScan>()?;
     // The plan and call format this build understands; transforms/rulelang/native.py checks it, so a
     // stale build left in an environment is not used (the Python engine answers instead).
     m.add("PLAN_VERSION", PLAN_VERSION)?;

@@ -52,25 +52,15 @@ impl PhraseTrie {
         for item in &items {
             written.push(item.to_str()?);
         }
-        // Folded words that differ from the word as written go into one buffer; the others are read in place.
         let mut folded = String::new();
-        let mut bounds: Vec<Option<(usize, usize)>> = Vec::new();
-        if fold {
-            for w in &written {
-                if w.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
-                    bounds.push(None);
-                } else {
-                    let start = folded.len();
-                    fold_into(w, &mut folded);
-                    bounds.push(Some((start, folded.len())));
-                }
-            }
-        }
-        let words: Vec<&str> = if fold {
-            written.iter().zip(&bounds).map(|(w, b)| b.map_or(*w, |(s, e)| &folded[s..e])).collect()
-        } else {
-            written
-        };
+        let out = if fold { self.hits(&fold_words(&written, &mut folded)) } else { self.hits(&written) };
+        PyList::new(py, out)
+    }
+}
+
+impl PhraseTrie {
+    /// `leftmost_longest`'s flat answer for words already folded as wanted.
+    pub(crate) fn hits(&self, words: &[&str]) -> Vec<u32> {
         let root = &self.nodes[0].children;
         let mut out: Vec<u32> = Vec::new();
         let mut ends: Vec<(u32, (u32, u32))> = Vec::new();
@@ -95,6 +85,23 @@ impl PhraseTrie {
                 }
             }
         }
-        PyList::new(py, out)
+        out
     }
+}
+
+/// The words `str.casefold`ed: those that fold to themselves are read in place, the others are folded into
+/// `buffer`.
+pub(crate) fn fold_words<'a>(written: &[&'a str], buffer: &'a mut String) -> Vec<&'a str> {
+    let mut bounds: Vec<Option<(usize, usize)>> = Vec::with_capacity(written.len());
+    for w in written {
+        if w.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+            bounds.push(None);
+        } else {
+            let start = buffer.len();
+            fold_into(w, buffer);
+            bounds.push(Some((start, buffer.len())));
+        }
+    }
+    let buffer: &'a String = buffer;
+    written.iter().zip(&bounds).map(|(w, b)| b.map_or(*w, |(s, e)| &buffer[s..e])).collect()
 }

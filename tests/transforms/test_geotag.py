@@ -1,5 +1,5 @@
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wirewatch.transforms import furniture, geotag
@@ -281,3 +281,80 @@ def test_a_remembered_dateline_is_placed_by_the_gazetteer_asked(gazetteer):
     assert [c.code for c in classify(story, gazetteer)[0]] == ["FR"]
     spans = [s for c in classify(story, gazetteer)[0] for s in c.evidence]
     assert [(s.field, s.start, s.end, s.text) for s in spans] == [("dateline", 0, 5, "PARIS")]
+
+
+def _compiled_scan_or_skip(gazetteer):
+    """The compiled mention finder, made now (the trie is made after ``COMPILE_AFTER`` look-ups)."""
+    from tests.conftest import skip_unless_required
+    from wirewatch.transforms.tokens import COMPILE_AFTER, Words
+
+    if geotag._PlaceScan is None:
+        skip_unless_required("the compiled core (wirewatch_native) with PlaceScan is not built (needs cargo; "
+                             "scripts/bootstrap)", required_by="WIREWATCH_REQUIRE_NATIVE")
+    for _ in range(COMPILE_AFTER):
+        gazetteer.index.folded_triples(Words("In Paris."))
+    assert geotag._place_scan(gazetteer) is not None
+
+
+def _python_places(text, field, gazetteer, words):
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(geotag, "_PlaceScan", None)
+        return find_places(text, field, gazetteer, (), words)
+
+
+# Words that reach every branch of the name checks: honorifics, company ends, name-like and English words,
+# places of each kind, exact-case names, and words whose case or folding needs more than ASCII.
+_PIECES = [
+    "Jordan", "Chad", "Georgia", "Paris", "France", "French", "China", "Chinese", "North", "Korea", "Korean", "US",
+    "U.S.", "us", "UK", "U.K", "U.S", "Mr", "mr", "Sen.", "President", "Toyota", "Motor", "Corp", "Nippon", "Steel",
+    "Inc", "Smith", "John", "Irish", "the", "The", "in", "May", "March", "Monday", "Zürich", "Ägypten", "ſir",
+    "Ｓmith", "Éric", "ÉTATS", "İstanbul", "Straße", "new", "York", "New", "Washington", "Reuters", "said", "Co",
+    "Holdings", "Lagos", "Brazil's", "Mexico’s", "O'Brien", "de", "Gaulle", "Sao", "Paulo", "São", "Kelvin",
+    "Burma", "Soviet", "Union", "Britain", "British", "Indian", "India", "Mumbai", "Delhi", "X", "x9", "9X",
+]
+_GAPS = [" ", " ", " ", "  ", "\t", " \t", ", ", ". ", "\n", "-", "'", " (", ") ", "—", "\u00a0", ""]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_PIECES), st.sampled_from(_GAPS)), max_size=30),
+       st.sampled_from(["title", "body"]))
+def test_the_compiled_mention_finder_finds_what_python_finds(gazetteer, pieces, field):
+    from wirewatch.transforms.tokens import Words
+
+    _compiled_scan_or_skip(gazetteer)
+    text = "".join(word + gap for word, gap in pieces)
+    words = Words(text)
+    compiled = geotag._compiled_english_places(text, field, gazetteer, words)
+    python = _python_places(text, field, gazetteer, words)
+    assert compiled is None or compiled == python
+    if text.isascii():
+        assert compiled is not None  # it declines only text whose case needs more than ASCII
+
+
+def test_the_compiled_mention_finder_on_reuters(gazetteer, shared_corpora):
+    import orjson
+
+    from wirewatch.transforms.tokens import Words
+
+    _compiled_scan_or_skip(gazetteer)
+    path = shared_corpora / "geo" / "reuters21578-train.jsonl"
+    checked = 0
+    for line in path.read_bytes().splitlines()[:2000]:
+        row = orjson.loads(line)
+        for field in ("title", "body"):
+            if row.get(field):
+                words = Words(row[field])
+                compiled = geotag._compiled_english_places(row[field], field, gazetteer, words)
+                assert compiled == _python_places(row[field], field, gazetteer, words)
+                checked += bool(compiled)
+    assert checked > 1000
+
+
+def test_classify_uses_the_compiled_mention_finder_once_the_trie_is_made(gazetteer, monkeypatch):
+    _compiled_scan_or_skip(gazetteer)
+    answered = []
+    finder = geotag._compiled_english_places
+    monkeypatch.setattr(geotag, "_compiled_english_places", lambda *a: answered.append(finder(*a)) or answered[-1])
+    story = Story(id="x", title="Talks in Paris", body="Mr Jordan said France and Toyota Motor Corp agreed.")
+    assert [c.code for c in classify(story, gazetteer)[0]] == ["FR"]
+    assert [[span.text for _, span in found] for found in answered] == [["Paris"], ["France"]]
