@@ -98,8 +98,9 @@ class Gazetteer:
                  dateline_places: Iterable[Place] = (), languages: dict[str, list[Place]] | None = None) -> None:
         resolved = _resolve_ambiguity(places)
         self.index: PhraseIndex[Place] = PhraseIndex((phrase_keys(p.name, stemmed=False), p) for p in resolved)
-        self.dateline_index: PhraseIndex[Place] = PhraseIndex(
-            _most_populous(dateline_places))
+        # Never compiled: datelines repeat and are remembered (geotag), so this index sees few look-ups, each
+        # of a few words, which the Python trie answers as fast; compiling its many names would cost more.
+        self.dateline_index: PhraseIndex[Place] = PhraseIndex(_most_populous(dateline_places), compile_after=None)
         self.languages: dict[str, LanguageNames] = {
             lang: build(lang, lang_places) for lang, lang_places in (languages or {}).items()
         }

@@ -234,7 +234,9 @@ class PhraseIndex(Generic[P]):
     A phrase whose last key ends with ``*`` is a prefix pattern: its last word only has to start with it.
     """
 
-    def __init__(self, phrases: Iterable[tuple[tuple[str, ...], P]]) -> None:
+    def __init__(self, phrases: Iterable[tuple[tuple[str, ...], P]],
+                 compile_after: int | None = COMPILE_AFTER) -> None:
+        """``compile_after``: look-ups answered in Python before the compiled trie is made (None: never made)."""
         grouped: dict[tuple[str, ...], list[P]] = {}
         for words, payload in phrases:
             if not words or any(not w for w in words):
@@ -259,6 +261,7 @@ class PhraseIndex(Generic[P]):
         self.size = len(grouped)
         self._compiled: tuple[Any, list[P]] | bool | None = None  # made when used (False: cannot be), not pickled
         self._uses = 0  # look-ups answered in Python before the compiled trie is made
+        self._compile_after = compile_after
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "_compiled": None, "_uses": 0}  # the compiled trie is made again where loaded
@@ -343,12 +346,12 @@ class PhraseIndex(Generic[P]):
         """The compiled trie's answer for ``keys`` (each case-folded first with ``fold``): (first, last, payload
         number) flat, and the payloads by number; None when it cannot answer: a key that is no str, a lone
         surrogate, a phrase word it cannot hold, or the trie is not made yet. It is made once the index has
-        answered ``COMPILE_AFTER`` look-ups, so a short run (``wirewatch enrich`` of one story) does not pay
+        answered ``compile_after`` look-ups, so a short run (``wirewatch enrich`` of one story) does not pay
         for building it (the dateline names': ~30 ms)."""
         compiled = self._compiled
         if compiled is None:
             self._uses += 1
-            if self._uses < COMPILE_AFTER:
+            if self._compile_after is None or self._uses < self._compile_after:
                 return None
             compiled = self._compile()
         if not compiled:

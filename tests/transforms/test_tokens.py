@@ -284,6 +284,17 @@ def test_a_folded_look_up_counts_once_toward_compiling():
     assert index._compiled
 
 
+
+def test_an_index_made_never_to_compile_answers_in_python_every_time():
+    from wirewatch.transforms import tokens
+
+    index = PhraseIndex([(("new", "york"), "NY"), (("york",), "Y")], compile_after=None)
+    words = Words("In New York")
+    for _ in range(tokens.COMPILE_AFTER + 5):
+        assert list(index.folded_triples(words)) == [(1, 2, "NY"), (2, 2, "Y")]
+        assert index.leftmost_longest(["new", "york"]) == [(0, 1, "NY"), (1, 1, "Y")]
+    assert index._compiled is None and index.compiled_folding() is None
+
 CASES = "aZ ßẞﬀﬁİıΣσςᏸꭰǅ ÉéNew York"
 
 
