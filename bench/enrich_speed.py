@@ -19,7 +19,9 @@ first 50 timed stories). Printed: the
 ratios first (of the medians, and the median of the ratios within a round), then per run the median and every
 round's stories/s and the child's peak RSS, the load average before and after, and whether this checkout's
 Beam output equals its in-process output. Rates come by wall time and by the child's CPU time: on a core that
-other work shares, the wall time counts their turns too, the CPU time only the child's own.
+other work shares, the wall time counts their turns too, the CPU time only the child's own. The children keep
+the caller's PYTHONPATH behind the checkout, so a private build of the compiled core there
+(``PYTHONPATH=FOLDER``) serves a checkout without one of its own.
 """
 
 from __future__ import annotations
@@ -103,7 +105,7 @@ print([e.to_dict() for e in enriched] == rows)
 
 def _measure(checkout: Path, mode: str, path: Path, warm: Path, cache: Path) -> dict:
     with tempfile.TemporaryDirectory() as out:
-        env = dict(os.environ, PYTHONPATH="", WIREWATCH_CACHE=str(cache))
+        env = dict(os.environ, WIREWATCH_CACHE=str(cache))  # PYTHONPATH kept: the checkout comes before it
         done = subprocess.run([sys.executable, "-c", _CHILD, str(checkout), mode, str(path), out, str(warm)],
                               cwd=checkout,
                               capture_output=True, text=True, env=env)
@@ -180,7 +182,7 @@ def compare(checkouts: dict[str, Path], path: Path, rounds: int, limit: int, war
             print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
             return
         same = subprocess.run([sys.executable, "-c", _SAME, str(ROOT), str(folder / "english.jsonl")], cwd=ROOT,
-                              capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=""))
+                              capture_output=True, text=True, env=dict(os.environ))
         print(f"\nthis checkout's Beam output identical to its in-process output (English input): "
               f"{same.stdout.strip() or same.stderr.strip()[-500:]}")
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
