@@ -189,7 +189,7 @@ class AlertPerCluster(KeyedProcessFunction):
         self.match, self.alerts_for, self.traced = rule_matcher(self.rules), alerts_for, traced
         self.Failed, self.failed_letter = Failed, failed_letter
         self.root = Path(self.archive) if self.archive else None
-        self.path_of, self.write, self.dumps = archive_path, write_unsynced, dumps
+        self.path_of, self.keep, self.dumps = archive_path, write_unsynced, dumps
         ttl = _ttl(self.ttl_s / 3600)
         track = ValueStateDescriptor("track", Types.PICKLED_BYTE_ARRAY())
         track.enable_time_to_live(ttl)
@@ -213,7 +213,7 @@ class AlertPerCluster(KeyedProcessFunction):
             return
         self.track.update(state)
         if self.root is not None:
-            self.write(self.path_of(self.root, enriched), data)
+            self.keep(self.path_of(self.root, enriched), data)
         alerted = datetime.now(timezone.utc)  # the "alerted" stamp, at the edge
         for alert in alerts:
             if self.sent.contains(alert.rule):
@@ -274,8 +274,10 @@ class AssignAndAlert(KeyedProcessFunction):
     """AssignClusters, Place and AlertPerCluster in the one-key step (``--fused``): a story crosses into
     Python twice instead of three times, with one shuffle and one pickling fewer, and each cluster's track
     and sent alerts are map states by cluster id. Less CPU a story, but the per-cluster work then runs on
-    the one subtask that holds the key instead of N-wide. The state's layout differs from the split job's:
-    a savepoint of one restores only into the same layout."""
+    the one subtask that holds the key instead of N-wide. The archive files are written behind the step
+    (pipelines/flink/archive.py): a thread writes and syncs them in batches, and each stays in the state
+    until it is durable. The state's layout differs from the split job's: a savepoint of one restores only
+    into the same layout."""
 
     def __init__(self, capacity: int, ttl_s: float, watchlist: bytes, archive: str) -> None:
         self.assign, self.place = AssignClusters(capacity, ttl_s), Place()
@@ -286,6 +288,13 @@ class AssignAndAlert(KeyedProcessFunction):
         self.place.open(ctx)
         self.by_cluster = _ByCluster(ctx, self.ttl_s)
         self.alert.open(self.by_cluster)
+        self.behind = None
+        if self.alert.root is not None:
+            from wirewatch.pipelines.flink.archive import WriteBehind
+
+            unwritten = ctx.get_list_state(ListStateDescriptor("unarchived", Types.PICKLED_BYTE_ARRAY()))
+            self.behind = WriteBehind(self.alert.root, unwritten)
+            self.alert.keep = self.behind.add
 
     def process_element(self, value: Any, ctx: Any) -> Iterator[Any]:
         for clustered in self.assign.process_element(value, ctx):
@@ -295,6 +304,18 @@ class AssignAndAlert(KeyedProcessFunction):
                     continue
                 self.by_cluster.at(placed[0].cluster.id)
                 yield from self.alert.process_element(placed, ctx)
+        if self.behind is not None:
+            self.behind.arm(ctx.timer_service())
+
+    def on_timer(self, timestamp: int, ctx: Any) -> Iterator[Any]:
+        if self.behind is not None:
+            self.behind.flush()
+            self.behind.arm(ctx.timer_service())
+        yield from ()
+
+    def close(self) -> None:
+        if self.behind is not None:
+            self.behind.close()
 
 
 def build(env: StreamExecutionEnvironment, a: argparse.Namespace, watchlist: bytes) -> None:

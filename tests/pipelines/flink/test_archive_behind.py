@@ -1,0 +1,126 @@
+"""The Flink job's archive written behind the one-key step (pipelines/flink/archive.py), with a list standing in
+for Flink's list state: a file leaves the state only once it is written and synced, so a checkpoint taken
+before then holds it, and a restore writes it again before anything new."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from wirewatch.connectors.sinks.files import write_unsynced
+from wirewatch.pipelines.flink.archive import WriteBehind
+
+
+class ListState(list):
+    def get(self) -> list:
+        return list(self)
+
+    def add(self, value) -> None:
+        self.append(value)
+
+    def update(self, values: list) -> None:
+        self[:] = values
+
+    def clear(self) -> None:
+        del self[:]
+
+
+class Timers:
+    def __init__(self) -> None:
+        self.registered: list[int] = []
+
+    def current_processing_time(self) -> int:
+        return 1_000
+
+    def register_processing_time_timer(self, when: int) -> None:
+        self.registered.append(when)
+
+
+class Disk:
+    """Writes for real, records what happened in order, and may be held or made to fail."""
+
+    def __init__(self) -> None:
+        self.done: list[str] = []
+        self.go = threading.Event()
+        self.go.set()
+        self.fail = False
+
+    def write(self, path: Path, data: bytes) -> None:
+        self.go.wait(30)
+        if self.fail:
+            raise OSError(28, "No space left on device")
+        write_unsynced(path, data)
+        self.done.append(f"write {path.name}")
+
+    def sync(self, root: Path) -> None:
+        self.done.append("sync")
+
+
+@pytest.fixture
+def disk():
+    return Disk()
+
+
+def behind(tmp_path: Path, disk: Disk, state: ListState) -> WriteBehind:
+    return WriteBehind(tmp_path, state, write=disk.write, sync=disk.sync)
+
+
+def test_a_file_leaves_the_state_only_once_written_and_synced(tmp_path, disk):
+    state, timers = ListState(), Timers()
+    archive = behind(tmp_path, disk, state)
+    disk.go.clear()  # the file system is slow
+    archive.add(tmp_path / "a.json", b"A")
+    archive.add(tmp_path / "b.json", b"B")
+    archive.arm(timers)
+    archive.arm(timers)
+    assert timers.registered == [1_000 + 100]  # one timer while one is pending
+    archive.flush()  # handed to the thread, which waits on the disk
+    archive.flush()
+    assert [p for p, _ in state] == [str(tmp_path / "a.json"), str(tmp_path / "b.json")]  # a checkpoint holds them
+    disk.go.set()
+    archive.drain()
+    assert disk.done == ["write a.json", "write b.json", "sync"]
+    assert len(state) == 2  # durable now, forgotten at the next timer
+    archive.add(tmp_path / "c.json", b"C")
+    archive.flush()
+    assert [p for p, _ in state] == [str(tmp_path / "c.json")]
+    archive.drain()
+    archive.flush()
+    assert state == []
+    archive.close()
+    assert (tmp_path / "a.json").read_bytes() == b"A" and (tmp_path / "c.json").read_bytes() == b"C"
+
+
+def test_a_restored_state_is_written_again_before_anything_new(tmp_path, disk):
+    state = ListState([(str(tmp_path / "old.json"), b"OLD")])  # what a checkpoint brought back
+    archive = behind(tmp_path, disk, state)
+    archive.add(tmp_path / "new.json", b"NEW")
+    assert disk.done == ["write old.json", "sync"]  # written and synced before the new file joined the state
+    assert [p for p, _ in state] == [str(tmp_path / "new.json")]
+    archive.flush()
+    archive.drain()
+    archive.close()
+    assert (tmp_path / "old.json").read_bytes() == b"OLD" and (tmp_path / "new.json").read_bytes() == b"NEW"
+
+
+def test_a_restored_timer_writes_the_restored_state(tmp_path, disk):
+    state = ListState([(str(tmp_path / "old.json"), b"OLD")])
+    archive = behind(tmp_path, disk, state)
+    archive.flush()  # the timer the checkpoint held fires before any story comes
+    archive.close()
+    assert state == [] and (tmp_path / "old.json").read_bytes() == b"OLD"
+
+
+def test_a_failed_write_fails_the_next_flush_and_the_file_stays_in_the_state(tmp_path, disk):
+    state = ListState()
+    archive = behind(tmp_path, disk, state)
+    disk.fail = True
+    archive.add(tmp_path / "a.json", b"A")
+    archive.flush()
+    archive.drain()
+    with pytest.raises(OSError):
+        archive.flush()  # the job fails and restarts from its checkpoint, which holds the file
+    assert [p for p, _ in state] == [str(tmp_path / "a.json")]
+    archive.close()
