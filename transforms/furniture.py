@@ -6,6 +6,7 @@ Data and line classifiers only; ``transforms.normalize`` decides what to do with
 from __future__ import annotations
 
 import re
+from typing import Iterable
 
 # Wire agencies: the names a credit line, a dateline's parenthesis or a self-description uses -> credit.
 AGENCIES = {
@@ -145,20 +146,42 @@ def furniture_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of trailers and photo credits inside ``text``'s lines: names there are people's."""
     if not _holds_a_hint(text):
         return []  # most texts: a few substring scans instead of a regex over every line
-    spans = []
+    spans: list[tuple[int, int]] = []
     offset = 0
     for line in text.split("\n"):
-        low = line.lower()
-        if " by" in low or "/" in line or any(hint in low for hint in _PHOTO_HINTS):  # most lines have none
-            for m in _INLINE_FURNITURE.finditer(line):
-                start = m.start()
-                if line[start] != "(":
-                    before = line[:start].rstrip(" \t")
-                    if before and before[-1] not in _SENTENCE_END:
-                        continue
-                spans.append((offset + start, offset + m.end()))
+        _line_spans(line, offset, spans)
         offset += len(line) + 1
     return spans
+
+
+def in_furniture(text: str, positions: Iterable[int]) -> set[int]:
+    """The ``positions`` of ``text`` inside a span of ``furniture_spans(text)``, found by reading only the
+    lines that hold them (a span lies within one line)."""
+    if not _holds_a_hint(text):
+        return set()
+    by_line: dict[int, list[int]] = {}
+    for at in positions:
+        by_line.setdefault(text.rfind("\n", 0, at) + 1, []).append(at)
+    inside = set()
+    for start, found in by_line.items():
+        end = text.find("\n", start)
+        spans: list[tuple[int, int]] = []
+        _line_spans(text[start:] if end < 0 else text[start:end], start, spans)
+        inside.update(at for at in found if any(a <= at < b for a, b in spans))
+    return inside
+
+
+def _line_spans(line: str, offset: int, spans: list[tuple[int, int]]) -> None:
+    """Add the trailers and photo credits of ``line`` (starting at ``offset``) to ``spans``."""
+    low = line.lower()
+    if " by" in low or "/" in line or any(hint in low for hint in _PHOTO_HINTS):  # most lines have none
+        for m in _INLINE_FURNITURE.finditer(line):
+            start = m.start()
+            if line[start] != "(":
+                before = line[:start].rstrip(" \t")
+                if before and before[-1] not in _SENTENCE_END:
+                    continue
+            spans.append((offset + start, offset + m.end()))
 
 
 def may_self_describe(text: str) -> bool:

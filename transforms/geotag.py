@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wirewatch.records import CountryTag, Span, Story
-from wirewatch.transforms.furniture import furniture_spans
+from wirewatch.transforms.furniture import in_furniture
 from wirewatch.transforms.gazetteer import (
     ROLE_FIELDS, SHARED_WITH_US_STATES, WEIGHTS, Gazetteer, Place, is_english_word,
 )
@@ -157,15 +157,15 @@ def find_places(text: str, field: str, gazetteer: Gazetteer,
             return found
     hits = _hits(words, field, gazetteer, languages)
     places = {i for first, last, _ in hits for i in range(first, last + 1)}
-    skipped = furniture_spans(text) if hits and field != "dateline" else []
-    english_text = not languages
     starts = words.starts if hits else []
+    skipped = in_furniture(text, (starts[first] for first, _, _ in hits)) if hits and field != "dateline" else ()
+    english_text = not languages
     found = []
     for first, last, place in hits:
         if field != "dateline" and (
             (english_text and place.lang == "en" and (
                 _in_personal_name(words, first, last, places) or _in_company_name(words, last)))
-            or any(a <= starts[first] < b for a, b in skipped)
+            or starts[first] in skipped
         ):
             continue
         start, end = starts[first], words.end(last)
@@ -191,12 +191,12 @@ def _compiled_english_places(text: str, field: str, gazetteer: Gazetteer,
         return None
     if not flat:
         return []
-    skipped = furniture_spans(text)
     starts, ws = words.starts, words.words
+    skipped = in_furniture(text, map(starts.__getitem__, flat[0::3]))
     out = []
     for first, last, number in zip(flat[0::3], flat[1::3], flat[2::3]):
         start = starts[first]
-        if skipped and any(a <= start < b for a, b in skipped):
+        if start in skipped:
             continue
         end = starts[last] + len(ws[last])
         out.append((payloads[number], Span(field, start, end, text[start:end])))

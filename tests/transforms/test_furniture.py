@@ -75,3 +75,19 @@ def test_each_head_opens_a_line_the_union_pattern_matches():
              "XINHUA/Ann", "SPUTNIK/Ann", "TASS/Ann", "YONHAP/Ann", "KCNA/Ann", "by Ann"]
     assert all(furniture._MAYBE_FURNITURE.match(line) for line in lines)
     assert {line[:2].lower() for line in lines} == furniture._FURNITURE_HEADS
+
+
+_LINE_PIECES = st.sampled_from([
+    "(Photo: Jordan/Reuters)", "(Reporting by Irish Katz)", "Reporting by John Smith", "Editing by Mary Jones",
+    "(REUTERS/Jane Doe)", "said by Paris.", ". ", "\n", "\n\n", " ", "Paris", "France", "(", ")", "/", " by",
+    "photo", "the ministry said", "Writing by", "x",
+])
+
+
+@settings(max_examples=1000)
+@given(st.lists(_LINE_PIECES, max_size=14).map("".join), st.lists(st.integers(0, 200), max_size=8))
+@example("Talks in Paris.\n(Photo: Jordan/Reuters)\nReporting by John Irish", [24, 33, 60])
+def test_positions_in_furniture_are_those_inside_its_spans(text, positions):
+    positions = [p for p in positions if p < len(text)]
+    spans = furniture.furniture_spans(text)
+    assert furniture.in_furniture(text, positions) == {p for p in positions if any(a <= p < b for a, b in spans)}
