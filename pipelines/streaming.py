@@ -19,7 +19,7 @@ from wirewatch.connectors.kafka.commit import CommitOffsets, partition_key
 from wirewatch.connectors.sinks.alerts import PublishAlerts
 from wirewatch.connectors.sinks.archive import ArchiveStories
 from wirewatch.connectors.sinks.deadletters import PublishDeadLetters
-from wirewatch.connectors.kafka.source import ReadStoriesFromKafka, partition_starts
+from wirewatch.connectors.kafka.source import ReadKafkaRecords, ReadStoriesFromKafka, decoded, partition_starts
 from wirewatch.connectors.kafka.topics import GROUP, KafkaConfigError, Topics
 from wirewatch.connectors.kafka.warm import ReadSentAlerts, ReadStoriesBefore
 from wirewatch.pipelines.prismworkers import place_steps
@@ -28,6 +28,7 @@ from wirewatch.transforms.clusterstate import WarmLineage
 from wirewatch.transforms.online import TTL_S, SuppressRepeatAlerts, cluster_key
 from wirewatch.transforms.ptransforms import Dedupe, EnrichStories, RaiseAlertsPerStory
 from wirewatch.transforms.rules import WatchList
+from wirewatch.transforms.streamchain import EnrichAndAlertInState, prepared
 
 __all__ = ["GROUP", "RunnerNotFound", "build", "options", "prism_binary", "start"]
 # Cluster heads the online dedupe index keeps (~2 KB each: ~200 MB), and so how far back a republished
@@ -82,9 +83,12 @@ def external_job_service(pipeline_args: Sequence[str]) -> bool:
 
 
 def build(p: beam.Pipeline, bootstrap: str, watchlist: WatchList, archive: str, topics: Topics,
-          ttl_s: float = TTL_S, archive_format: str = "parquet") -> None:
+          ttl_s: float = TTL_S, archive_format: str = "parquet", fused: bool = True) -> None:
     """The always-on chain. What it remembers (cluster heads, alerts sent, offsets delivered) is the
-    engine's keyed state; a fresh state is warmed from Kafka by side inputs the job reads at its start."""
+    engine's keyed state; a fresh state is warmed from Kafka by side inputs the job reads at its start.
+    ``fused``: everything after normalize is one keyed step (transforms/streamchain.py), so a story passes
+    the runner twice before its alert is sent, not six times; else step by step, as the bounded chain, which
+    ``--workers`` needs to hand the pure steps to other workers."""
     starts = partition_starts(bootstrap, topics.stories, topics.group)
     if not starts:
         raise KafkaConfigError(f"topic {topics.stories} has no partitions on {bootstrap}")
@@ -92,20 +96,30 @@ def build(p: beam.Pipeline, bootstrap: str, watchlist: WatchList, archive: str, 
     # what the dedupe, version and lineage states start from, from one replay of the stories before
     lineage, heads = before | "WarmFromBefore" >> WarmLineage(DEDUPE_CAPACITY, ttl_s=ttl_s)
     sent = p | "ReadSentAlerts" >> ReadSentAlerts(bootstrap, topics.alerts, ttl_s)
-    dedupe = Dedupe.online(capacity=DEDUPE_CAPACITY, warm=heads, ttl_s=ttl_s, lineage=lineage,
-                           starts={(s.topic, s.partition): s.offset for s in starts})
-    stories, dead_decode = p | "ReadStories" >> ReadStoriesFromKafka(bootstrap, starts, topics.group)
-    enriched, dead_enrich = stories | "EnrichStories" >> EnrichStories(watchlist, dedupe)
-    alerted = (
-        enriched
-        | "RaiseAlerts" >> RaiseAlertsPerStory(watchlist)
-        # SuppressRepeats' steps, with what was sent before as one dict (ReadSentAlerts)
-        | "KeyByCluster" >> beam.Map(cluster_key).with_output_types(tuple[str, Any])
-        | "SuppressRepeatAlerts" >> beam.ParDo(SuppressRepeatAlerts(ttl_s), beam.pvalue.AsSingleton(sent))
-    )
+    if fused:
+        outcomes = (
+            p
+            | "ReadStories" >> ReadKafkaRecords(bootstrap, starts, topics.group)
+            | "PrepareStories" >> beam.Map(lambda record: prepared(decoded(record))).with_output_types(tuple[str, Any])
+            | "EnrichAndAlert" >> beam.ParDo(
+                EnrichAndAlertInState(watchlist, DEDUPE_CAPACITY, ttl_s), beam.pvalue.AsIter(heads),
+                beam.pvalue.AsList(lineage), beam.pvalue.AsSingleton(sent))
+        )
+    else:
+        dedupe = Dedupe.online(capacity=DEDUPE_CAPACITY, warm=heads, ttl_s=ttl_s, lineage=lineage,
+                               starts={(s.topic, s.partition): s.offset for s in starts})
+        stories, dead_decode = p | "ReadStories" >> ReadStoriesFromKafka(bootstrap, starts, topics.group)
+        enriched, dead_enrich = stories | "EnrichStories" >> EnrichStories(watchlist, dedupe)
+        alerted = (
+            enriched
+            | "RaiseAlerts" >> RaiseAlertsPerStory(watchlist)
+            # SuppressRepeats' steps, with what was sent before as one dict (ReadSentAlerts)
+            | "KeyByCluster" >> beam.Map(cluster_key).with_output_types(tuple[str, Any])
+            | "SuppressRepeatAlerts" >> beam.ParDo(SuppressRepeatAlerts(ttl_s), beam.pvalue.AsSingleton(sent))
+        )
+        outcomes = (alerted, dead_decode, dead_enrich) | "Outcomes" >> beam.Flatten()
     _ = (
-        (alerted, dead_decode, dead_enrich)
-        | "Outcomes" >> beam.Flatten()
+        outcomes
         | "MeasureProcessed" >> beam.ParDo(RecordLatency("processed"))
         | "ArchiveStories" >> beam.ParDo(ArchiveStories(archive, form=archive_format))
         | "PublishAlerts" >> beam.ParDo(PublishAlerts(bootstrap, topics))
@@ -122,6 +136,6 @@ def start(bootstrap: str, watchlist: WatchList, archive: str, job_endpoint: str 
     """Start the streaming job on the Prism at ``job_endpoint`` and return its PipelineResult. With ``workers``
     above 1, ``pool`` is the address of the worker pool that starts the extra workers."""
     p = beam.Pipeline(options=options(job_endpoint, pipeline_args, pool))
-    build(p, bootstrap, watchlist, archive, topics, archive_format=archive_format)
+    build(p, bootstrap, watchlist, archive, topics, archive_format=archive_format, fused=workers == 1)
     place_steps(p, workers)
     return p.run()

@@ -246,15 +246,20 @@ def decode_record(record: KafkaRecord) -> Story | DeadLetter:
     return dataclasses.replace(story, produced=produced)
 
 
-def _split(record: KafkaRecord) -> Any:
+def decoded(record: KafkaRecord) -> Story | DeadLetter:
+    """``decode_record``, counted as a story in."""
     metrics.STORIES_IN.inc()
-    item = decode_record(record)
+    return decode_record(record)
+
+
+def _split(record: KafkaRecord) -> Any:
+    item = decoded(record)
     return pvalue.TaggedOutput(DEAD, item) if isinstance(item, DeadLetter) else item
 
 
-class ReadStoriesFromKafka(beam.PTransform):
-    """PBegin -> (stories, dead letters) from every partition in ``starts``, forever, each from its start
-    (the group's committed offset: see ``partition_starts``)."""
+class ReadKafkaRecords(beam.PTransform):
+    """PBegin -> KafkaRecord from every partition in ``starts``, forever, each from its start (the group's
+    committed offset: see ``partition_starts``)."""
 
     def __init__(self, bootstrap: str, starts: list[PartitionStart], group: str | None = None,
                  max_ahead: int = MAX_AHEAD) -> None:
@@ -263,13 +268,19 @@ class ReadStoriesFromKafka(beam.PTransform):
             raise KafkaConfigError(f"no partitions to read on {bootstrap}")
         self.bootstrap, self.starts, self.group, self.max_ahead = bootstrap, starts, group, max_ahead
 
-    def expand(self, pbegin: beam.pvalue.PBegin) -> tuple:
-        out = (
+    def expand(self, pbegin: beam.pvalue.PBegin) -> beam.PCollection:
+        return (
             pbegin
             | "ListPartitions" >> beam.Create(self.starts)
             | "ReadPartitions" >> beam.ParDo(ReadKafkaPartitions(self.bootstrap, self.group, self.max_ahead))
-            | "DecodeStories" >> beam.Map(_split).with_outputs(DEAD, main="stories")
         )
+
+
+class ReadStoriesFromKafka(ReadKafkaRecords):
+    """PBegin -> (stories, dead letters) from every partition in ``starts``, forever, each from its start."""
+
+    def expand(self, pbegin: beam.pvalue.PBegin) -> tuple:
+        out = super().expand(pbegin) | "DecodeStories" >> beam.Map(_split).with_outputs(DEAD, main="stories")
         return out.stories, out[DEAD]
 
 

@@ -53,7 +53,7 @@ def _workers(pid: int) -> list[int]:
 def test_the_pure_steps_get_an_environment_per_worker(fresh_topics):
     ensure_topics(fresh_topics)
     p = beam.Pipeline(options=streaming.options(None, (), "localhost:1"))
-    streaming.build(p, fresh_topics, default_watchlist(), "archive", Topics.from_env())
+    streaming.build(p, fresh_topics, default_watchlist(), "archive", Topics.from_env(), fused=False)  # as --workers builds it
     matched = place_steps(p, 3)
     assert all(matched.values()), matched  # every group's steps are found by name
     proto = p.to_runner_api()
