@@ -19,6 +19,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from wirewatch.records import CountryTag, Span, Story
 from wirewatch.transforms.furniture import in_furniture
@@ -54,8 +55,9 @@ _NOT_NAMES = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Mention:
+class Mention(NamedTuple):
+    """A place named in a story: a tuple, made for every name (a frozen dataclass costs more to make)."""
+
     place: Place
     span: Span
     weight: float  # what this mention adds to its country's score
