@@ -14,11 +14,14 @@ from wirewatch.connectors.archive.layout import SUFFIX as ARCHIVE_SUFFIX
 from wirewatch.connectors.files.read import expand_paths
 from wirewatch.connectors.files.readtally import ReadTally
 from wirewatch.transforms.dedupe import story_order
-from wirewatch.records import Alert, DeadLetter, EnrichedStory
+from wirewatch.records import Alert, DeadLetter, EnrichedStory, Story
 from wirewatch.transforms.rules import WatchList
 
 if TYPE_CHECKING:
     import apache_beam as beam
+
+    from wirewatch.transforms.ptransforms import Carried
+    from wirewatch.transforms.steps import Read
     from apache_beam.options.pipeline_options import PipelineOptions
 
 ENGINES = ("auto", "local", "beam")
@@ -112,7 +115,18 @@ def run(paths: list[str], outputs: Outputs, watchlist: WatchList, *, keep_input_
               tally=tally)
 
 
-READ_BATCH = 250  # stories per element between reading and the gather (see connectors/files/beamio.ReadStories)
+READ_BATCH = 250  # stories per element between reading and the gather (see connectors/files/beamio.ReadBatches)
+
+
+@functools.lru_cache(maxsize=4)
+def loaded_reader(watchlist: Carried | None) -> Callable[[Story], Read | DeadLetter]:
+    """steps.read_alone with the gazetteer from the compiled cache and ``watchlist``'s matcher, made once per
+    process for each watch list (ptransforms.Reader): Beam sets its steps up again for every pipeline a
+    process runs, and a matcher made anew would also start with an empty word table (the compiled core
+    keeps one per matcher, filled as it matches)."""
+    from wirewatch.transforms.steps import read_alone
+
+    return read_alone(loaded_gazetteer(), watchlist.value() if watchlist is not None else None)
 
 
 def _run_beam(files: list[str], outputs: Outputs, watchlist: WatchList, *, keep_input_order: bool,
@@ -125,9 +139,10 @@ def _run_beam(files: list[str], outputs: Outputs, watchlist: WatchList, *, keep_
 
     write = functools.partial(write_outputs, outputs, keep_input_order=keep_input_order)
     with beam.Pipeline(options=options(pipeline_args)) as p:
-        # the workers load the gazetteer from the compiled cache, as the local engine does, not build it
-        _ = read_inputs(p, files, tally) | "EnrichAndWrite" >> FinishBoundedInput(
-            watchlist, write, gazetteer=loaded_gazetteer)
+        # the workers keep the per-story step, its gazetteer loaded from the compiled cache as the local
+        # engine's is, from one run to the next
+        _ = read_inputs(p, files, tally) | "EnrichAndWrite" >> FinishBoundedInput(watchlist, write,
+                                                                                    reader=loaded_reader)
 
 
 def write_outputs(outputs: Outputs, enriched: list[EnrichedStory], alerts: list[Alert], dead: list[DeadLetter],
@@ -146,20 +161,19 @@ def write_outputs(outputs: Outputs, enriched: list[EnrichedStory], alerts: list[
         ParquetArchive(outputs.archive).write(sorted(enriched, key=input_order))
 
 
-def read_inputs(p: beam.Pipeline, files: list[str], tally: ReadTally | None = None) -> tuple:
-    """(stories, dead letters) from saved files, the stories of each file in batches (lists); Parquet archive
-    files (a folder given to replay) are read as the stories they archived, one per element, so a new watch
-    list can run over history."""
+def read_inputs(p: beam.Pipeline, files: list[str], tally: ReadTally | None = None) -> beam.PCollection:
+    """The stories and dead letters of saved files, as ``ReadBatches`` gives them (batches of one file's
+    items; an empty batch first); Parquet archive files (a folder given to replay) are read as the stories
+    they archived, one per element, dead letters beside them, so a new watch list can run over history."""
     import apache_beam as beam
 
     from wirewatch.connectors.archive.beamio import ReadArchivedStories
-    from wirewatch.connectors.files.beamio import ReadStories
+    from wirewatch.connectors.files.beamio import ReadBatches
 
     archived = [f for f in files if f.endswith(ARCHIVE_SUFFIX)]
-    stories, dead = p | "ReadStories" >> ReadStories([f for f in files if not f.endswith(ARCHIVE_SUFFIX)], tally,
-                                                     batch=READ_BATCH)
+    read = p | "ReadStories" >> ReadBatches([f for f in files if not f.endswith(ARCHIVE_SUFFIX)], tally,
+                                            batch=READ_BATCH)
     if not archived:
-        return stories, dead
+        return read
     old, dead_old = p | "ReadArchive" >> ReadArchivedStories(archived, tally)
-    return ((stories, old) | "FlattenStories" >> beam.Flatten(),
-            (dead, dead_old) | "FlattenReadDeadLetters" >> beam.Flatten())
+    return (read, old, dead_old) | "FlattenRead" >> beam.Flatten()

@@ -59,12 +59,13 @@ class NormalizeStories(beam.PTransform):
         return _guarded(stories, "Normalize", "normalize", lambda: normalize)
 
 
-class _Carried:
+class Carried:
     """A value a DoFn carries to its workers, held as the C pickler's bytes, compressed. The runner pickles
     each DoFn with cloudpickle when the pipeline is built, and its Python-level walk over a watch list's many
     rule nodes was most of what a step carrying one cost to set up; the C pickler does the same work faster.
     The runner also compresses each DoFn's pickle at zlib's slowest level, several times a run: on bytes
-    already compressed (at the fastest level, once) that pass is an order of magnitude quicker."""
+    already compressed (at the fastest level, once) that pass is an order of magnitude quicker. Two are equal
+    when their bytes are, so a worker can keep what it made from one (``Reader``)."""
 
     def __init__(self, value: Any) -> None:
         self.data = zlib.compress(pickle.dumps(value, pickle.HIGHEST_PROTOCOL), 1)
@@ -72,13 +73,32 @@ class _Carried:
     def value(self) -> Any:
         return pickle.loads(zlib.decompress(self.data))
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Carried) and other.data == self.data
+
+    def __hash__(self) -> int:
+        return hash(self.data)
+
+
+# What makes the per-story step of a bounded run in a worker (steps.read_alone) from the watch list its DoFn
+# carries (None: stories are matched after the gather). The default builds it, gazetteer and matcher, in each
+# DoFn's set-up; a caller may keep one per process (pipelines/bounded.py), since a runner sets every step up
+# again for each pipeline it runs.
+Reader = Callable[[Carried | None], Callable[[Story], "Read | DeadLetter"]]
+
+
+def built_reader(watchlist: Carried | None) -> Callable[[Story], Read | DeadLetter]:
+    return read_alone(watchlist=watchlist.value() if watchlist is not None else None)
+
 
 class _ReadAlone(beam.DoFn):
     """steps.read_alone on each raw story of an element (a story, or a batch of them in a list), the element's
-    read stories handed on together as their pickled list (``_gathered`` unpickles them) under the one key of
-    the gather that follows; each dead letter goes to the ``deadletter`` output, or with ``dead_in_gather``
-    into the gather too, as its own pickle. ``gazetteer``: what gives the gazetteer in the worker (the compiled
-    cache's loader), else the one built there.
+    read stories handed on together with its dead letters, as the pickle of (read stories, dead letters)
+    (``_gathered`` unpickles them), under the one key of the gather that follows. A dead letter in the
+    element (met reading) is handed on as it is. Each dead letter goes to the ``deadletter`` output instead,
+    unless ``dead_in_gather``; with it, every element gives its pickle, an empty batch too (a start element).
+    ``gazetteer``: what gives the gazetteer in the worker (the compiled cache's loader), else the one built
+    there; ``reader``: what makes the whole per-story step instead (``Reader``).
 
     Why bytes: the runner estimates the size of the gathered list at every operation it passes, and it
     sizes a record by pickling it (each story pickled many times over); bytes it sizes by their length, and
@@ -86,44 +106,39 @@ class _ReadAlone(beam.DoFn):
     pickle) is paid once per batch."""
 
     def __init__(self, watchlist: WatchList | None, gazetteer: Callable[[], Gazetteer] | None = None,
-                 dead_in_gather: bool = False) -> None:
-        self.watchlist = _Carried(watchlist) if watchlist is not None else None
-        self.gazetteer, self.dead_in_gather = gazetteer, dead_in_gather
+                 dead_in_gather: bool = False, reader: Reader | None = None) -> None:
+        self.watchlist = Carried(watchlist) if watchlist is not None else None
+        self.gazetteer, self.dead_in_gather, self.reader = gazetteer, dead_in_gather, reader
 
     def setup(self) -> None:
+        if self.reader is not None:
+            self.fn = self.reader(self.watchlist)
+            return
         watchlist = self.watchlist.value() if self.watchlist is not None else None
         self.fn = read_alone(self.gazetteer() if self.gazetteer is not None else None, watchlist=watchlist)
 
-    def process(self, element: Story | list[Story]) -> Iterable[Any]:
-        read = []
-        for story in element if isinstance(element, list) else (element,):
-            found = self.fn(story)
+    def process(self, element: Story | DeadLetter | list[Story | DeadLetter]) -> Iterable[Any]:
+        read, dead = [], []
+        for item in element if isinstance(element, list) else (element,):
+            found = item if isinstance(item, DeadLetter) else self.fn(item)
             if not isinstance(found, DeadLetter):
                 read.append(found)
             elif self.dead_in_gather:
-                yield _keyed_pickle(found)
+                dead.append(found)
             else:
                 yield pvalue.TaggedOutput(DEAD, found)
-        if read:
-            yield _keyed_pickle(read)
+        if read or dead or self.dead_in_gather:
+            yield None, pickle.dumps((read, dead), pickle.HIGHEST_PROTOCOL)
 
 
-def _keyed_pickle(value: Any) -> tuple[None, bytes]:
-    """A value as its pickle under the one key of a gather (a GroupByKey): the runner sizes bytes by their
-    length, where a record in a gathered list it pickles again at every step the list passes."""
-    return None, pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
-
-
-def _gathered(gathered: tuple[None, Iterable[bytes | None]]) -> tuple[list[Read], list[DeadLetter]]:
-    """The read stories and dead letters a gather of ``_keyed_pickle`` values holds (None: a start element)."""
+def _gathered(gathered: tuple[None, Iterable[bytes]]) -> tuple[list[Read], list[DeadLetter]]:
+    """The read stories and dead letters a gather of ``_ReadAlone``'s pickles holds."""
     read: list[Read] = []
     dead: list[DeadLetter] = []
     for data in gathered[1]:
-        item = pickle.loads(data) if data is not None else []
-        if isinstance(item, DeadLetter):
-            dead.append(item)
-        else:
-            read.extend(item)
+        read_part, dead_part = pickle.loads(data)
+        read.extend(read_part)
+        dead.extend(dead_part)
     return read, dead
 
 
@@ -163,46 +178,40 @@ class EnrichBoundedStories(beam.PTransform):
 
 
 class FinishBoundedInput(beam.PTransform):
-    """A bounded input's raw stories (each element a story or a batch of them in a list), with the dead
-    letters met reading them -> ``then(enriched, alerts, dead letters)`` called once with the whole input's
-    outputs (steps.finished and steps.alerts_of, as the in-process engine computes them); an empty input
-    calls it with empty lists. Each story is read alone where it is (``ReadEachStory``), and one gather
-    brings the read stories and every dead letter to the step that settles clusters and hands the results
-    on: ``then`` is where they are written, so no enriched record crosses another step (the runner would
-    pickle it there to size it) and one gather serves both the clusters and the sorted outputs.
+    """A bounded input, read (one PCollection: each element a raw story, a dead letter met reading, or a
+    list of either, such as ``ReadBatches`` gives) -> ``then(enriched, alerts, dead letters)`` called once
+    with the whole input's outputs (steps.finished and steps.alerts_of, as the in-process engine computes
+    them). The input must have an element even when nothing was read (an empty list will do: ``ReadBatches``
+    starts with one), and then ``then`` is called with empty lists. Each story is read alone where it is
+    (``ReadEachStory``), and one gather brings the read stories and every dead letter to the step that
+    settles clusters and hands the results on: ``then`` is where they are written, so no enriched record
+    crosses another step (the runner would pickle it there to size it) and one gather serves both the
+    clusters and the sorted outputs. Three steps and two stages: each is set up, and each stage started
+    and stopped, on every run. ``reader``: see ``Reader``.
 
     The result is a PCollection of what ``then`` returns (one element)."""
 
     def __init__(self, watchlist: WatchList, then: Callable[[list, list, list], Any],
-                 spread: SpreadPolicy = DEFAULT_POLICY, gazetteer: Callable[[], Gazetteer] | None = None) -> None:
+                 spread: SpreadPolicy = DEFAULT_POLICY, reader: Reader = built_reader) -> None:
         super().__init__()
-        self.watchlist, self.then, self.spread, self.gazetteer = watchlist, then, spread, gazetteer
+        self.watchlist, self.then, self.spread, self.reader = watchlist, then, spread, reader
 
-    def expand(self, inputs: tuple[beam.PCollection, beam.PCollection]) -> beam.PCollection:
-        stories, dead = inputs
+    def expand(self, read: beam.PCollection) -> beam.PCollection:
         alone = matched_alone(self.watchlist)
-        read = stories | "ReadEachStory" >> beam.ParDo(
-            _ReadAlone(self.watchlist if alone else None, self.gazetteer, dead_in_gather=True))
-        start = stories.pipeline | "Start" >> beam.Impulse()
-        dead = (dead, start) | "DeadAndStart" >> beam.Flatten() | "PickleDeadLetters" >> beam.Map(_keyed_dead)
         return (
-            (read, dead)
-            | "Together" >> beam.Flatten()
+            read
+            | "ReadEachStory" >> beam.ParDo(
+                _ReadAlone(self.watchlist if alone else None, dead_in_gather=True, reader=self.reader))
             | "GatherStories" >> beam.GroupByKey()  # one key; fewer steps to set up than a global combine
             | "Finish" >> beam.ParDo(_Finish(for_alerts(self.watchlist), self.then, self.spread))
         )
-
-
-def _keyed_dead(item: DeadLetter | bytes) -> tuple[None, bytes | None]:
-    """A dead letter as its keyed pickle; the start element (the Impulse's bytes) as the key alone."""
-    return (None, None) if isinstance(item, bytes) else _keyed_pickle(item)
 
 
 class _Finish(beam.DoFn):
     """The gathered input -> ``then(enriched, alerts, dead letters)``."""
 
     def __init__(self, watchlist: WatchList, then: Callable[[list, list, list], Any], spread: SpreadPolicy) -> None:
-        self.watchlist, self.then, self.spread = _Carried(watchlist), then, spread
+        self.watchlist, self.then, self.spread = Carried(watchlist), then, spread
 
     def setup(self) -> None:
         self.loaded = self.watchlist.value()
@@ -307,7 +316,7 @@ class _AlertsById(beam.DoFn):
     """An enriched story -> its alerts, each keyed by its id."""
 
     def __init__(self, watchlist: WatchList) -> None:
-        self.watchlist = _Carried(watchlist)
+        self.watchlist = Carried(watchlist)
 
     def setup(self) -> None:
         self.loaded = self.watchlist.value()

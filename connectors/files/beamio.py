@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pickle
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import apache_beam as beam
 from apache_beam import pvalue
@@ -11,13 +11,14 @@ from apache_beam import pvalue
 from wirewatch.connectors.sinks.files import jsonl_bytes, write_atomic
 from wirewatch.connectors.files.read import read_path
 from wirewatch.connectors.files.readtally import ReadTally, counted
-from wirewatch.records import DeadLetter
+from wirewatch.records import DeadLetter, Story
 
 DEAD = "deadletter"
 
 
 class StoryBatch(list):
-    """Stories of one file handed on together (``ReadStories`` with ``batch``)."""
+    """Stories of one file handed on together (``ReadStories`` with ``batch``; with ``ReadBatches``, the dead
+    letters met reading them too)."""
 
 
 class _StoryBatchCoder(beam.coders.Coder):
@@ -36,7 +37,7 @@ class _StoryBatchCoder(beam.coders.Coder):
         return False
 
     def estimate_size(self, value: StoryBatch) -> int:
-        return sum(len(story.body) + len(story.title or "") for story in value)
+        return sum(len(item.body) + len(item.title or "") if isinstance(item, Story) else 100 for item in value)
 
 
 beam.coders.registry.register_coder(StoryBatch, _StoryBatchCoder)
@@ -56,6 +57,39 @@ def _read_file(path: str, tally: ReadTally | None, batch: int) -> Any:
                 stories = StoryBatch()
     if stories:
         yield stories
+
+
+def _read_batches(start: bytes, files: list[str], tally: ReadTally | None, batch: int) -> Iterator[StoryBatch]:
+    yield StoryBatch()  # the start element: a gather after it always has one element, even for no input
+    for path in files:
+        items = StoryBatch()
+        for item in counted(read_path(path), tally):
+            items.append(item)
+            if len(items) == batch:
+                yield items
+                items = StoryBatch()
+        if items:
+            yield items
+
+
+class ReadBatches(beam.PTransform):
+    """File paths -> one PCollection of StoryBatches, each up to ``batch`` items of one file in the order
+    read: its stories and the dead letters met reading them. An empty batch comes first, so the PCollection
+    is never empty. One step and its start element, where ``ReadStories`` takes three steps and hands the
+    dead letters on apart: for a bounded run that gathers everything at once (each step is set up, and each
+    stage started and stopped, again on every run)."""
+
+    def __init__(self, files: list[str], tally: ReadTally | None = None, batch: int = 250) -> None:
+        super().__init__()
+        self.files, self.tally, self.batch = files, tally, batch
+
+    def expand(self, pbegin: beam.pvalue.PBegin) -> beam.PCollection:
+        return (
+            pbegin
+            | "Start" >> beam.Impulse()
+            | "ReadFiles" >> beam.FlatMap(_read_batches, self.files, self.tally, self.batch)
+            .with_output_types(StoryBatch)
+        )
 
 
 class ReadStories(beam.PTransform):

@@ -56,3 +56,39 @@ def test_the_parquet_archive_pickles_an_enriched_story_about_once(tmp_path, monk
     assert len(list((tmp_path / "archive").rglob("*.parquet"))) > 0
     assert pickled["Story"] <= STORIES * 1.1
     assert pickled["EnrichedStory"] <= STORIES / 10  # was 8 times each, then 1.2
+
+
+def _story_file(tmp_path: Path, count: int) -> Path:
+    source = tmp_path / "few.jsonl"
+    source.write_bytes(b"".join(orjson.dumps({"id": f"s{i}", "body": f"Strikes in Paris, day {i}."}) + b"\n"
+                                for i in range(count)) + b"not json\n")
+    return source
+
+
+def test_a_run_is_two_stages_and_the_per_story_step_is_made_once_per_process(tmp_path, monkeypatch) -> None:
+    from apache_beam.runners.portability.fn_api_runner import fn_runner
+
+    from wirewatch.transforms import steps
+
+    bundles, made = [], []
+    execute, read_alone = fn_runner.FnApiRunner._execute_bundle, steps.read_alone
+
+    def counted_bundle(self, *args, **kwargs):
+        bundles.append(1)
+        return execute(self, *args, **kwargs)
+
+    def counted_step(*args, **kwargs):
+        made.append(1)
+        return read_alone(*args, **kwargs)
+
+    monkeypatch.setattr(fn_runner.FnApiRunner, "_execute_bundle", counted_bundle)
+    monkeypatch.setattr(steps, "read_alone", counted_step)
+    bounded.loaded_reader.cache_clear()
+    source, watchlist = _story_file(tmp_path, 5), default_watchlist()
+    for run in range(2):
+        outputs = bounded.Outputs(tmp_path / f"s{run}.jsonl", tmp_path / f"a{run}.jsonl", tmp_path / f"d{run}.jsonl")
+        bounded.run([str(source)], outputs, watchlist, engine="beam")
+        assert len(outputs.stories.read_bytes().splitlines()) == 5
+        assert len(outputs.deadletter.read_bytes().splitlines()) == 1
+    assert len(bundles) == 4  # read each story, then settle and write; was five stages a run
+    assert len(made) == 1  # the second run's workers kept the first one's step (its matcher's word table)

@@ -58,3 +58,33 @@ def test_stories_read_in_batches_come_as_story_batches_sized_without_pickling(tm
         {"k": f"{source}:8", "batch": False},  # sorted by key: the path sorts first
         {"k": "s0,s1,s2", "batch": True}, {"k": "s3,s4,s5", "batch": True}, {"k": "s6", "batch": True}]
     assert pickled == []  # sized by their text; a list of stories the runner would pickle to size
+
+
+def test_read_batches_hold_a_files_stories_and_dead_letters_in_order_after_an_empty_one(tmp_path) -> None:
+    from wirewatch.connectors.files.beamio import ReadBatches
+    from wirewatch.records import DeadLetter
+
+    source = tmp_path / "s.jsonl"
+    source.write_bytes(b"".join(orjson.dumps({"id": f"s{i}", "body": f"story {i}"}) + b"\n" for i in range(4))
+                       + b"not json\n" + orjson.dumps({"id": "s4", "body": "story 4"}) + b"\n")
+    got = tmp_path / "got.jsonl"
+
+    def row(batch):
+        return {"k": ",".join(f"dead@{str(x.origin).rsplit(':', 1)[1]}" if isinstance(x, DeadLetter) else x.id
+                              for x in batch)}
+
+    with beam.Pipeline(options=options()) as p:
+        rows = p | ReadBatches([str(source), str(tmp_path / "missing.jsonl")], batch=3) | beam.Map(row)
+        _ = rows | WriteJsonLines(str(got), _key)
+    assert [orjson.loads(line)["k"] for line in got.read_bytes().splitlines()] == [
+        "", "dead@0", "s0,s1,s2", "s3,dead@5,s4"]  # sorted: the empty start batch, the missing file's dead letter
+
+
+def test_read_batches_of_no_files_is_the_empty_start_batch(tmp_path) -> None:
+    from wirewatch.connectors.files.beamio import ReadBatches, StoryBatch
+
+    got = tmp_path / "got.jsonl"
+    with beam.Pipeline(options=options()) as p:
+        rows = p | ReadBatches([]) | beam.Map(lambda b: {"k": f"{type(b).__name__}:{len(b)}"})
+        _ = rows | WriteJsonLines(str(got), _key)
+    assert got.read_bytes() == b'{"k":"%s:0"}\n' % StoryBatch.__name__.encode()
