@@ -105,9 +105,21 @@ def maybe_furniture(line: str) -> bool:
     return _MAYBE_FURNITURE.match(line) is not None
 
 
+def prose_lines(lines: list[str]) -> list[bool]:
+    """Per line, True where neither ``maybe_furniture`` nor ``agency`` can take it (most lines of a story),
+    told without calling them: an ASCII line opening with a letter and two letters no furniture opens with
+    (so no character ``agency`` strips at its start), too long for an agency's name once its end is stripped."""
+    heads, strip, longest = _FURNITURE_HEADS, _AGENCY_STRIP, _LONGEST_AGENCY
+    return [line[:1].isalpha() and line.isascii() and line[:2].lower() not in heads
+            and len(line.rstrip(strip)) > longest for line in lines]
+
+
+_AGENCY_STRIP = " ()[].,;:"  # what is taken off both ends of a name before it is looked up
+
+
 def agency(name: str) -> str | None:
     """The canonical credit for an agency name ("Thomson Reuters" -> "Reuters"), else None."""
-    key = name.strip(" ()[].,;:")
+    key = name.strip(_AGENCY_STRIP)
     # casefold() never shortens a text (each character folds to one or more), so a longer key is no name:
     # most lines of a story are asked, and are not folded.
     return AGENCIES.get(key.casefold()) if len(key) <= _LONGEST_AGENCY else None

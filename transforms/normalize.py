@@ -60,7 +60,11 @@ def _strip_furniture(text: str, found: _Extracted) -> list[str]:
     described = furniture.may_self_describe(text)  # False for most stories: no line is asked below
     maybe_furniture, agency = furniture.maybe_furniture, furniture.agency
     kept = []
-    for line in text.split("\n"):
+    lines = text.split("\n")
+    for line, prose in zip(lines, [False] * len(lines) if described else furniture.prose_lines(lines)):
+        if prose:  # no classifier below can take it
+            kept.append(line)
+            continue
         maybe = maybe_furniture(line)  # False for most lines: no classifier below but two can take it
         if maybe and (furniture.is_ui_line(line) or furniture.is_trailer(line) or furniture.is_editor_note(line)):
             continue

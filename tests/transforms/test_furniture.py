@@ -91,3 +91,30 @@ def test_positions_in_furniture_are_those_inside_its_spans(text, positions):
     positions = [p for p in positions if p < len(text)]
     spans = furniture.furniture_spans(text)
     assert furniture.in_furniture(text, positions) == {p for p in positions if any(a <= p < b for a, b in spans)}
+
+
+_PROSE_PIECES = st.sampled_from([
+    *furniture.AGENCIES, *(a.upper() for a in furniture.AGENCIES), "By", "Photo", "Reporting by", "Subscribe", "(",
+    ")", ".", ",", ";", ":", "[", "]", " ", "x", "The", "the ministry said", "İ", "é", "Share", "Editing", "AP",
+])
+
+
+@settings(max_examples=2000)
+@given(st.lists(_PROSE_PIECES, max_size=8).map("".join))
+@example("The ministry said on Tuesday that it would.")
+@example("Reuters")
+@example("Thomson Reuters.....")
+def test_a_prose_line_is_one_neither_furniture_check_can_take(line):
+    if furniture.prose_lines([line]) == [True]:
+        assert not furniture.maybe_furniture(line) and furniture.agency(line) is None
+
+
+def test_most_lines_of_reuters_stories_are_told_prose_without_the_checks(shared_corpora):
+    import orjson
+
+    rows = (shared_corpora / "geo" / "reuters21578-train.jsonl").read_bytes().splitlines()[:2000]
+    lines = [line for row in rows for line in (orjson.loads(row).get("body") or "").split("\n")]
+    prose = furniture.prose_lines(lines)
+    assert all(not furniture.maybe_furniture(line) and furniture.agency(line) is None
+               for line, told in zip(lines, prose) if told)
+    assert sum(prose) > len(lines) / 4
