@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
@@ -46,6 +46,8 @@ _TYPED = re.compile(
 _BASE64 = re.compile(rb"mode=[\"']base64")
 _C1 = re.compile(rb"\xc2[\x80-\x9f]")
 _compiled_c1 = getattr(compiled_core(), "first_c1", None)  # _C1's first match, compiled (None without the core)
+_compiled_holding = getattr(compiled_core(), "holding", None)  # _HOLDS_ELEMENTS' matches, compiled
+_HOLDING_NAMES = (b"description", b"summary", b"title", b"content:encoded")  # (the compiled scan's indexes)
 _TEXTUAL = re.compile(r"(?:text|html|xhtml)$|text/|.*xml$")  # content types feedparser does not read as base64
 # A summary or content that opens with an element: fastfeedparser reads its text as empty.
 _WRITTEN_AS_ELEMENTS = re.compile(
@@ -259,6 +261,13 @@ def _first_c1(data: bytes, first: int) -> bytes | None:
     return found[0] if found else None
 
 
+def _holding(data: bytes, first: int) -> Iterable[bytes]:
+    """The name of each ``_HOLDS_ELEMENTS`` match from ``first`` (compiled where the core is built)."""
+    if _compiled_holding is not None:
+        return [_HOLDING_NAMES[name] for name in _compiled_holding(data, first)]
+    return (found[1] for found in _HOLDS_ELEMENTS.finditer(data, first))
+
+
 def _text_bases_only(data: bytes, on_root: bool) -> bool:
     """Whether every xml:base below the root (``on_root``: the root has one too) is on a text element (a
     summary, content, title...): its scope holds no link or id feedparser resolves, only markup, whose
@@ -304,8 +313,8 @@ def _refusal(doc: _Document, raw: Sequence[Mapping[str, Any]]) -> str | None:
         return "some guids are permalinks and some not: which ones feedparser resolves is not known"
     if rdf and doc.content:
         return "content:encoded in RDF items, which fastfeedparser does not read"
-    for holding in _HOLDS_ELEMENTS.finditer(data, first):
-        if form != "rss20" or holding[1] != b"description" or doc.content or doc.rss_summary:
+    for name in _holding(data, first):
+        if form != "rss20" or name != b"description" or doc.content or doc.rss_summary:
             return "a summary or content holding elements, which feedparser reads as markup"
         doc.written += 1  # (connectors.feeds.written_summaries reads it)
     for entry in raw:

@@ -1,6 +1,7 @@
 //! Byte scans of the fast reader's bridge, compiled: connectors/feeds/census.py's count of the start tags
 //! in a feed's entries that the bridge asks about (as the Python regex `_TAG` finds them, summed the way
-//! `Census` sums them), rss_summaries.py's `_READ` matches and fastfeedparser_path.py's `_C1` search. Each
+//! `Census` sums them), rss_summaries.py's `_READ` matches, fastfeedparser_path.py's `_C1` search and its
+//! `_HOLDS_ELEMENTS` matches. Each
 //! answers as its regex does; tests compare them on generated documents.
 
 /// `census._LOCALS`, in its order (the regex tries them in this order; none starts another).
@@ -172,4 +173,50 @@ pub fn first_c1(data: &[u8], first: usize) -> Option<usize> {
         at = lead + 1;
     }
     None
+}
+
+/// The names fastfeedparser_path.py's `_HOLDS_ELEMENTS` reads, in its order.
+const HOLDING: [&[u8]; 4] = [b"description", b"summary", b"title", b"content:encoded"];
+
+/// One match of `_HOLDS_ELEMENTS` at `lt` (a `<`): the name's index in `HOLDING` and where the match ends
+/// (past the `<` of the element held); None where it matches nothing there. The pattern: the name, then `>`
+/// or white space and anything but `>` up to the first `>` (with no `xhtml` there and no `/` just before
+/// it), text without `<`, and a `<` not followed by `/` or `!`.
+fn holding_at(data: &[u8], lt: usize) -> Option<(usize, usize)> {
+    let n = data.len();
+    let name = HOLDING.iter().position(|name| data[lt + 1..].starts_with(name))?;
+    let mut at = lt + 1 + HOLDING[name].len();
+    if at < n && space(data[at]) {
+        let close = find_byte(data, at, b'>').unwrap_or(n);
+        // (`(?![^>]*xhtml)` right after the white space: "xhtml" before the first `>`)
+        if close >= n || data[at + 1..close].windows(5).any(|w| w == b"xhtml") || data[close - 1] == b'/' {
+            return None;
+        }
+        at = close;
+    }
+    if at >= n || data[at] != b'>' {
+        return None;
+    }
+    let open = find_byte(data, at + 1, b'<')?;
+    if matches!(data.get(open + 1), Some(b'/' | b'!')) {
+        return None;
+    }
+    Some((name, open + 1))
+}
+
+/// Every match of `_HOLDS_ELEMENTS` from `first` on (as `finditer` finds them): its name's index in
+/// `HOLDING`.
+pub fn holding(data: &[u8], first: usize) -> Vec<usize> {
+    let mut found = Vec::new();
+    let mut i = first.min(data.len());
+    while let Some(lt) = find_byte(data, i, b'<') {
+        match holding_at(data, lt) {
+            Some((name, end)) => {
+                found.push(name);
+                i = end;
+            }
+            None => i = lt + 1,
+        }
+    }
+    found
 }

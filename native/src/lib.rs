@@ -862,6 +862,13 @@ fn first_c1(data: &[u8], first: usize) -> Option<usize> {
     census::first_c1(data, first)
 }
 
+/// connectors.feeds.fastfeedparser_path's `_HOLDS_ELEMENTS` matches from `first` on: each one's name, as an
+/// index in (description, summary, title, content:encoded).
+#[pyfunction]
+fn holding(data: &[u8], first: usize) -> Vec<usize> {
+    census::holding(data, first)
+}
+
 /// Whether `text` is surely NFC by the compiled check clean_text makes before asking Python (for tests).
 #[pyfunction]
 fn surely_nfc(text: &str) -> bool {
@@ -1207,6 +1214,7 @@ fn wirewatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(tag_census, m)?)?;
     m.add_function(wrap_pyfunction!(summary_reads, m)?)?;
     m.add_function(wrap_pyfunction!(first_c1, m)?)?;
+    m.add_function(wrap_pyfunction!(holding, m)?)?;
     m.add_function(wrap_pyfunction!(surely_nfc, m)?)?;
     // How many named references the text reader's table holds (from Python's html module, entities.rs):
     // wirewatch/text.py uses the reader only when this Python knows as many.

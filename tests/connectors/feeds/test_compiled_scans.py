@@ -52,3 +52,23 @@ def test_reads_examples() -> None:
     data = b"<item><itunes:summary>Same</itunes:summary><description a='1'>Same</description><summary/></item>"
     assert rss_summaries.reads(data) == [(6, b"itunes:summary", b"Same"), (43, b"description", b"Same"),
                                          (80, b"summary", None)]
+
+
+# The pieces above with the names and attribute values _HOLDS_ELEMENTS looks at.
+HOLDING_PIECES = [*PIECES, b"title", b"titles", b"content:encoded", b"content:", b" type='xhtml'", b"xhtml", b"<!",
+                  b"<b>", b"<title>", b"<content:encoded>", b"<description ", b"<summary\n"]
+HOLDING_DOCUMENTS = st.lists(st.sampled_from(HOLDING_PIECES) | ELEMENTS, max_size=30).map(b"".join)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(data=HOLDING_DOCUMENTS, first=st.integers(0, 10))
+def test_compiled_holding_is_the_regex_matches(data: bytes, first: int) -> None:
+    if fastfeedparser_path._compiled_holding is None:
+        pytest.skip("the compiled core is not built (or is turned off)")
+    expected = [found[1] for found in fastfeedparser_path._HOLDS_ELEMENTS.finditer(data, first)]
+    assert list(fastfeedparser_path._holding(data, first)) == expected
+
+
+def test_holding_examples() -> None:
+    data = b"<description>a<b>x</b></description><title a='1'>t<i>i</i></title><summary type='xhtml'>s<p/></summary>"
+    assert list(fastfeedparser_path._holding(data, 0)) == [b"description", b"title"]
