@@ -154,15 +154,19 @@ class StoryWords:
 
 def snowball(algorithm: str) -> Any:
     """This thread's Snowball stemmer for ``algorithm`` ("english", "french", ...), made on first use:
-    PyStemmer's compiled one where installed, else snowballstemmer's pure-Python one (the same stems)."""
+    PyStemmer's compiled one where installed, without its own cache (each caller keeps one, and PyStemmer's
+    costs more per new word than the stemming), else snowballstemmer's pure-Python one (the same stems)."""
     try:
         return _local.stemmers[algorithm]
     except AttributeError:
         _local.stemmers = {}
     except KeyError:
         pass
-    make = _compiled_stemmer or snowballstemmer.stemmer
-    made = _local.stemmers[algorithm] = make(algorithm)
+    if _compiled_stemmer is not None:
+        made = _compiled_stemmer(algorithm, 0)
+    else:
+        made = snowballstemmer.stemmer(algorithm)
+    _local.stemmers[algorithm] = made
     return made
 
 
@@ -189,9 +193,9 @@ def stems(words: list[str]) -> list[str]:
         else:
             found[key] = cached
     if missing:
-        for key, stemmed in zip(missing, snowball("english").stemWords(missing)):
-            found[key] = stemmed
-            remember(_stem_cache, key, stemmed)
+        made = dict(zip(missing, snowball("english").stemWords(missing)))
+        remember_all(_stem_cache, made)
+        found.update(made)
     return [found[key] for key in keys]
 
 
@@ -201,6 +205,13 @@ def remember(cache: dict[str, str], key: str, value: str) -> None:
     if len(cache) >= CACHE_MAX:
         cache.clear()
     cache[key] = value
+
+
+def remember_all(cache: dict[str, str], made: dict[str, str]) -> None:
+    """``remember`` each of ``made`` (emptying the cache first when they would fill it)."""
+    if len(cache) + len(made) > CACHE_MAX:
+        cache.clear()
+    cache.update(made)
 
 
 def keys(tokens: Sequence[Token], stemmed: bool) -> list[str]:

@@ -353,6 +353,15 @@ def test_rule_stem_keys_of_new_words_are_each_words_stem_key(ws, cold):
     assert all(words._stem_cache[w] == english.stemWord(w.casefold()) for w in ws)  # and remembered
 
 
+
+def test_the_compiled_stemmer_keeps_no_cache_of_its_own():
+    from wirewatch.transforms import tokens
+
+    if tokens._compiled_stemmer is None:
+        pytest.skip("PyStemmer is not installed: the pure-Python stemmer keeps no cache")
+    for algorithm in ("english", "german"):
+        assert tokens.snowball(algorithm).maxCacheSize == 0  # the callers cache; PyStemmer's own costs more
+
 def test_stems_without_pystemmer_as_tokens_imports_it(monkeypatch):
     # snowballstemmer's own stemmer (it hands out PyStemmer's where that is installed) stems many words alike
     from wirewatch.transforms import tokens

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from wirewatch.transforms.rulelang.compiled import word_splitter
-from wirewatch.transforms.tokens import regex_words, remember, snowball, stem, stems
+from wirewatch.transforms.tokens import regex_words, remember, remember_all, snowball, stem, stems
 
 WORD = re.compile(r"\w+(?:['’]\w+)*")
 # The same words with a trailing possessive 's consumed but not captured: "Korea's" gives "Korea".
@@ -101,8 +101,7 @@ def stem_keys(ws: list[str]) -> list[str]:
         pass
     new = [w for w in dict.fromkeys(ws) if w not in _stem_cache]
     made = dict(zip(new, stems(new)))
-    for w, key in made.items():
-        remember(_stem_cache, w, key)
+    remember_all(_stem_cache, made)
     return [made[w] if w in made else stem_key(w) for w in ws]
 
 
