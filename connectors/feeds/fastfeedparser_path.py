@@ -28,7 +28,7 @@ from feedparser.util import FeedParserDict
 from wirewatch.connectors.feeds import leaked_base, rss_summaries, written_summaries
 from wirewatch.connectors.feeds.census import Census
 from wirewatch.connectors.feeds.urljoin import feedparser_join, plain_absolute
-from wirewatch.connectors.parsing import plainxml
+from wirewatch.connectors.parsing import bytefind, plainxml
 from wirewatch.connectors.parsing.plainxml import Plain
 from wirewatch.text import compiled_core
 
@@ -180,7 +180,8 @@ def read(data: bytes, plain: Plain, location: str) -> FeedParserDict | str:
             entry["authors"] = listed
     feed = parsed.get("feed") or {}
     title = feed.get("title")
-    if not data.isascii() and (b"#" in data and b"&#" in data or b"\xc3" in data and _MOJIBAKE_UTF8.search(data)):
+    if not data.isascii() and (
+            b"#" in data and bytefind.contains(data, b"&#") or b"\xc3" in data and _MOJIBAKE_UTF8.search(data)):
         title = _repaired(title)
         for entry in entries:
             _repair(entry)
@@ -209,7 +210,7 @@ class _Document:
         # content:encoded (any prefix) or an Atom content (not media:content)
         self.content = bool(tags.named((b"encoded",)) or tags.named((b"content",), prefixed=False))
         self.other_description = bool(tags.named((b"description",), bare=False))  # media:, dc:description
-        self.not_permalink = b"isPermaLink" in data and _NOT_PERMALINK.search(data, first) is not None
+        self.not_permalink = bytefind.contains(data, b"isPermaLink") and _NOT_PERMALINK.search(data, first) is not None
         # Summary elements (itunes:summary) in RSS items, or in RSS 2.0 a description of another module
         # (media:description, dc:description): connectors.feeds.rss_summaries reads them.
         self.rss_summary = not self.atom and (
@@ -236,11 +237,16 @@ class _Document:
             (_RSS_UNREAD.search(data, first) if not self.atom and self.census.named((b"body", b"fullitem"))
              else None)
             or (self._typed() if self.atom else None)
-            or _BASE64.search(data, first)  # (cheaper than looking for its two words first)
+            or self._base64()
         )
         if found:
             return found[0]
         return _first_c1(data, first) if b"\xc2" in data else None
+
+    def _base64(self) -> re.Match[bytes] | None:
+        """``_BASE64``'s first match from ``first``, searched for from where its literal part first is."""
+        at = bytefind.find(self.data, b"mode=", self.first)
+        return _BASE64.search(self.data, at) if at >= 0 else None
 
     def _typed(self) -> re.Match[bytes] | None:
         """The first Atom text typed otherwise than text or html, but for summaries typed xhtml, which are

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from feedparser import encodings as feedparser_encodings
 from feedparser.mixin import _FeedParserMixin
 
+from wirewatch.connectors.parsing import bytefind
 from wirewatch.connectors.parsing import prolog as xmlprolog
 
 RSS10 = "http://purl.org/rss/1.0/"
@@ -115,8 +116,8 @@ def check(data: bytes, headers: Mapping[str, str]) -> Plain | str:
     name, attributes, namespaces = root
     root_end = body.find(b">", prolog.end)
     scoped, langs = False, 0
-    if b"xml:" in body:  # (one scan where neither is, as in most feeds; it stops at the first where one is)
-        at = body.find(b"xml:base")
+    if bytefind.contains(body, b"xml:"):  # (one scan where neither is, as in most feeds; it stops at the first)
+        at = bytefind.find(body, b"xml:base")
         scoped = at >= 0 and (at > root_end or body.find(b"xml:base", at + 8) >= 0)
         langs = body.count(b"xml:lang") - (body.find(b"xml:lang", prolog.end, root_end) >= 0)
     found = _format(name, attributes, namespaces)

@@ -869,6 +869,12 @@ fn holding(data: &[u8], first: usize) -> Vec<usize> {
     census::holding(data, first)
 }
 
+/// `data.find(needle, start)` for a `start` within `data`, None for -1 (connectors.parsing.bytefind).
+#[pyfunction]
+fn find_bytes(data: &[u8], needle: &[u8], start: usize) -> Option<usize> {
+    census::find(data, needle, start)
+}
+
 /// Whether `text` is surely NFC by the compiled check clean_text makes before asking Python (for tests).
 #[pyfunction]
 fn surely_nfc(text: &str) -> bool {
@@ -1206,6 +1212,7 @@ fn wirewatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // The plan and call format this build understands; transforms/rulelang/native.py checks it, so a
     // stale build left in an environment is not used (the Python engine answers instead).
     m.add("PLAN_VERSION", PLAN_VERSION)?;
+    m.add_function(wrap_pyfunction!(minhash::equal_values, m)?)?;
     m.add_function(wrap_pyfunction!(split_words, m)?)?;
     m.add_function(wrap_pyfunction!(casefold, m)?)?;
     m.add_function(wrap_pyfunction!(simple_text, m)?)?;
@@ -1215,6 +1222,7 @@ fn wirewatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(summary_reads, m)?)?;
     m.add_function(wrap_pyfunction!(first_c1, m)?)?;
     m.add_function(wrap_pyfunction!(holding, m)?)?;
+    m.add_function(wrap_pyfunction!(find_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(surely_nfc, m)?)?;
     // How many named references the text reader's table holds (from Python's html module, entities.rs):
     // wirewatch/text.py uses the reader only when this Python knows as many.
