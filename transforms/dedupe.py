@@ -202,12 +202,23 @@ def _judged(a: Fingerprint, b: Fingerprint, score: float, min_similarity: float,
 
 
 def _similarities(signature: bytes, others: list[bytes]) -> list[float]:
-    """``similarity(signature, other)`` for each of ``others`` (signatures of one length), in one array pass:
-    the share of equal values is the count of them over the length, as ``np.mean`` computes it."""
+    """``similarity(signature, other)`` for each of ``others`` (signatures of one length), in one array pass
+    (or one call of the compiled core): the share of equal values is the count of them over the length, as
+    ``np.mean`` computes it."""
+    if _equal_values is not None:
+        counts = _equal_values(signature, others)
+        if counts is not None:
+            length = len(signature) // 4
+            return [count / length for count in counts]
     mine = np.frombuffer(signature, "<u4")
     theirs = np.frombuffer(b"".join(others), "<u4").reshape(len(others), len(mine))
     counts = np.count_nonzero(theirs == mine, axis=1).tolist()
     return [count / len(mine) for count in counts]
+
+
+# The compiled core's count of equal signature values (native/src/minhash.rs), None where the core is not built,
+# is older or is turned off (WIREWATCH_NATIVE=0).
+_equal_values = getattr(wirewatch_native, "equal_values", None) if wanted() else None
 
 
 def _most_shared(shared: Counter[str], limit: int) -> list[str]:

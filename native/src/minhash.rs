@@ -124,3 +124,21 @@ fn least(hashes: &[u64], a: u64, b: u64) -> u64 {
     }
     m
 }
+
+/// For each of `others`, how many of its 32-bit values equal `signature`'s at the same place (the numerator
+/// of `transforms.dedupe.similarity`); None when a length is not `signature`'s or not a whole count of values.
+#[pyfunction]
+pub fn equal_values(signature: &[u8], others: Vec<Bound<'_, PyBytes>>) -> Option<Vec<usize>> {
+    if signature.len() % 4 != 0 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(others.len());
+    for other in &others {
+        let other = other.as_bytes();
+        if other.len() != signature.len() {
+            return None;
+        }
+        out.push(signature.chunks_exact(4).zip(other.chunks_exact(4)).filter(|(a, b)| a == b).count());
+    }
+    Some(out)
+}

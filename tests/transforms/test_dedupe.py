@@ -2,6 +2,7 @@ import itertools
 import random
 from collections import Counter
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -374,3 +375,13 @@ def test_the_band_buckets_answer_as_numbered_dictionaries(seed):
             return
     assert {h for band in fast._bands for members in band.values() for h in _heads_of(members)} == {
         h for members in old._numbered.values() for h in members}
+
+
+def test_the_compiled_count_of_equal_values_declines_signatures_of_other_lengths():
+    from wirewatch.transforms import dedupe
+
+    if dedupe._equal_values is None:
+        pytest.skip("the compiled core with equal_values is not built here: numpy counts")
+    first = bytes(range(4 * PERMUTATIONS))
+    assert dedupe._equal_values(first, [first, first[:4] + bytes(4 * PERMUTATIONS - 4)]) == [PERMUTATIONS, 1]
+    assert dedupe._equal_values(first, [first[:-4]]) is None and dedupe._equal_values(first[:-1], [first]) is None
