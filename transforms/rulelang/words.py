@@ -94,15 +94,15 @@ def fold_keys(ws: list[str]) -> list[str]:
 
 def stem_keys(ws: list[str]) -> list[str]:
     """The stemmed keys of ``ws``. In a long run almost every word was seen before, so the lookup is tried
-    first; when it fails, the words not seen yet are stemmed together (``tokens.stems``)."""
+    first; when it fails, ``tokens.stems`` answers them all (from its own cache, the words it has not seen
+    stemmed together), as the compiled core asks only for words it has not seen."""
     try:
         return list(map(_stem_cache.__getitem__, ws))
     except KeyError:
         pass
-    new = [w for w in dict.fromkeys(ws) if w not in _stem_cache]
-    made = dict(zip(new, stems(new)))
-    remember_all(_stem_cache, made)
-    return [made[w] if w in made else stem_key(w) for w in ws]
+    made = stems(ws)
+    remember_all(_stem_cache, dict(zip(ws, made)))
+    return made
 
 
 def fold_lengths(ws: list[str]) -> list[int]:
