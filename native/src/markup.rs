@@ -377,8 +377,17 @@ pub fn clean_tail(text: &str) -> String {
         }
     };
     while i < n {
-        // A run of plain ASCII characters (not a space, a backslash or a control) is copied as it is.
-        let run = b[i..].iter().position(|&c| !(0x21..0x7f).contains(&c) || c == b'\\').unwrap_or(n - i);
+        // A run of plain ASCII characters (not a backslash or a control) is copied as it is: it starts with
+        // one that is not a space and holds no two spaces together (a single space after a character is
+        // kept by the rule below, as in the run).
+        let rest = &b[i..];
+        let mut run = 0;
+        while let Some(&c) = rest.get(run) {
+            if !((0x21..0x7f).contains(&c) && c != b'\\' || c == b' ' && run > 0 && rest[run - 1] != b' ') {
+                break;
+            }
+            run += 1;
+        }
         if run > 0 {
             if !started {
                 if !out.is_empty() {

@@ -136,3 +136,16 @@ def test_text_the_check_passes_is_nfc(text: str) -> None:
     import unicodedata
 
     assert unicodedata.normalize("NFC", text) == text
+
+
+# Words, runs of spaces of each kind, line breaks and backslashes: the compiled clean_text copies runs of plain
+# ASCII (single spaces in them) at once and everything else a character at a time.
+SPACED = st.lists(st.sampled_from(["a", "bc", " ", "  ", "\t", "\n", "\r\n", "\u00a0", "\u2003", "é", "\\", "\\’",
+                                   "\x0b", "\x1f", "x y"]), max_size=25).map("".join)
+
+
+@SETTINGS
+@given(text=SPACED)
+def test_compiled_clean_text_spaces_as_python(text: str) -> None:
+    assert native.clean_text(text, False) == python_clean_text(text)
+    assert native.clean_text("a  b  c \n  d") == "a b c\nd"
