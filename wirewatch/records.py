@@ -550,14 +550,18 @@ def excerpt(data: bytes | str | None, limit: int = RAW_EXCERPT) -> str | None:
     return text
 
 
-def story_from_json(data: bytes | str | None, origin: Origin | str, stage: str = "decode") -> Story | DeadLetter:
+def story_from_json(data: bytes | str | None, origin: Origin | str, stage: str = "decode",
+                    default_format: str | None = None) -> Story | DeadLetter:
     """The one guarded decode of a story's JSON form (a Kafka value, a JSONL line, an HTTP body): a Story,
-    or a DeadLetter with the offending bytes whatever went wrong. It never raises."""
+    or a DeadLetter with the offending bytes whatever went wrong. It never raises. ``default_format``: the
+    story's ``format`` when its JSON gives none (set in the same copy as the origin)."""
     try:
         if not data:
             raise RecordError("empty record (a tombstone or a blank value)")
-        record = orjson.loads(data)
-        return dataclasses.replace(Story.from_dict(record), origin=Origin.parse(origin))
+        story = Story.from_dict(orjson.loads(data))
+        if default_format and not story.format:
+            return dataclasses.replace(story, origin=Origin.parse(origin), format=default_format)
+        return dataclasses.replace(story, origin=Origin.parse(origin))
     except orjson.JSONDecodeError as exc:
         reason = f"not JSON: {exc}"
     except RecordError as exc:

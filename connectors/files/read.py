@@ -7,12 +7,11 @@ becomes a DeadLetter naming the file and line, and the rest of the input is stil
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from wirewatch.records import DeadLetter, Story, excerpt, story_from_json
+from wirewatch.records import DeadLetter, Origin, Story, excerpt, story_from_json
 
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 
@@ -58,7 +57,7 @@ def read_data(data: bytes, path: str) -> Iterator[Story | DeadLetter]:
         yield from read_document(data, path, sniff(data, path))
 
 
-def _decode(data: bytes, origin: str) -> str | DeadLetter:
+def _decode(data: bytes, origin: Origin | str) -> str | DeadLetter:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -70,16 +69,13 @@ def _decode(data: bytes, origin: str) -> str | DeadLetter:
 
 def parse_jsonl(data: bytes, path: str) -> Iterator[Story | DeadLetter]:
     """One story per line (at least ``id`` and ``body``); blank lines are skipped, bad lines dead-lettered."""
+    source = str(path)
     for number, line in enumerate(data.split(b"\n"), start=1):
         if not line.strip():
             continue
-        origin = f"{path}:{number}"
+        origin = Origin(source, line=number)  # what Origin.parse(f"{path}:{number}") gives
         text = _decode(line, origin)
         if isinstance(text, DeadLetter):
             yield text
             continue
-        story = story_from_json(text, origin, stage="parse")
-        if isinstance(story, DeadLetter):
-            yield story
-            continue
-        yield dataclasses.replace(story, format=story.format or "jsonl")
+        yield story_from_json(text, origin, stage="parse", default_format="jsonl")
