@@ -46,10 +46,10 @@ class Outputs:
 def options(pipeline_args: Sequence[str] = ()) -> PipelineOptions:
     """Beam options for a bounded run: ``pipeline_args`` as given on the command line (``--runner=...`` and
     any other Beam option), on top of the default runner."""
-    from apache_beam.options.pipeline_options import PipelineOptions
+    from wirewatch.pipelines.beamoptions import ViewsOnce
 
     logging.getLogger("apache_beam").setLevel(logging.WARNING)
-    return PipelineOptions([f"--runner={BOUNDED_RUNNER}", *pipeline_args])
+    return ViewsOnce([f"--runner={BOUNDED_RUNNER}", *pipeline_args])
 
 
 def alert_key(alert: Alert) -> tuple[str, str]:
@@ -129,6 +129,25 @@ def loaded_reader(watchlist: Carried | None) -> Callable[[Story], Read | DeadLet
     return read_alone(loaded_gazetteer(), watchlist.value() if watchlist is not None else None)
 
 
+def carried(watchlist: WatchList) -> Carried:
+    """``watchlist`` as the per-story step's DoFn carries it, made once per process for each watch list:
+    pickling a watch list's query trees, every term expanded to its inflections, is a large part of a
+    run's set-up."""
+    try:
+        return _carried(watchlist)
+    except TypeError:  # a watch list that cannot be hashed (a list in a rule's fields) is carried afresh
+        from wirewatch.transforms.ptransforms import Carried
+
+        return Carried(watchlist)
+
+
+@functools.lru_cache(maxsize=4)
+def _carried(watchlist: WatchList) -> Carried:
+    from wirewatch.transforms.ptransforms import Carried
+
+    return Carried(watchlist)
+
+
 def _run_beam(files: list[str], outputs: Outputs, watchlist: WatchList, *, keep_input_order: bool,
               pipeline_args: Sequence[str], tally: ReadTally | None) -> None:
     """Read, each story read alone where it is, then one gather where the clusters are settled and the
@@ -141,8 +160,8 @@ def _run_beam(files: list[str], outputs: Outputs, watchlist: WatchList, *, keep_
     with beam.Pipeline(options=options(pipeline_args)) as p:
         # the workers keep the per-story step, its gazetteer loaded from the compiled cache as the local
         # engine's is, from one run to the next
-        _ = read_inputs(p, files, tally) | "EnrichAndWrite" >> FinishBoundedInput(watchlist, write,
-                                                                                    reader=loaded_reader)
+        _ = read_inputs(p, files, tally) | "EnrichAndWrite" >> FinishBoundedInput(
+            watchlist, write, reader=loaded_reader, carry=carried)
 
 
 def write_outputs(outputs: Outputs, enriched: list[EnrichedStory], alerts: list[Alert], dead: list[DeadLetter],

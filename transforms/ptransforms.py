@@ -105,9 +105,9 @@ class _ReadAlone(beam.DoFn):
     they cross to the gather's stage as they are. Why batches: the runner's own work per element (and per
     pickle) is paid once per batch."""
 
-    def __init__(self, watchlist: WatchList | None, gazetteer: Callable[[], Gazetteer] | None = None,
+    def __init__(self, watchlist: WatchList | Carried | None, gazetteer: Callable[[], Gazetteer] | None = None,
                  dead_in_gather: bool = False, reader: Reader | None = None) -> None:
-        self.watchlist = Carried(watchlist) if watchlist is not None else None
+        self.watchlist = Carried(watchlist) if isinstance(watchlist, WatchList) else watchlist
         self.gazetteer, self.dead_in_gather, self.reader = gazetteer, dead_in_gather, reader
 
     def setup(self) -> None:
@@ -187,21 +187,23 @@ class FinishBoundedInput(beam.PTransform):
     settles clusters and hands the results on: ``then`` is where they are written, so no enriched record
     crosses another step (the runner would pickle it there to size it) and one gather serves both the
     clusters and the sorted outputs. Three steps and two stages: each is set up, and each stage started
-    and stopped, on every run. ``reader``: see ``Reader``.
+    and stopped, on every run. ``reader``: see ``Reader``; ``carry``: what makes the watch list's carried
+    form (``Carried``), which a caller may keep for the next run.
 
     The result is a PCollection of what ``then`` returns (one element)."""
 
     def __init__(self, watchlist: WatchList, then: Callable[[list, list, list], Any],
-                 spread: SpreadPolicy = DEFAULT_POLICY, reader: Reader = built_reader) -> None:
+                 spread: SpreadPolicy = DEFAULT_POLICY, reader: Reader = built_reader,
+                 carry: Callable[[WatchList], Carried] = Carried) -> None:
         super().__init__()
-        self.watchlist, self.then, self.spread, self.reader = watchlist, then, spread, reader
+        self.watchlist, self.then, self.spread, self.reader, self.carry = watchlist, then, spread, reader, carry
 
     def expand(self, read: beam.PCollection) -> beam.PCollection:
         alone = matched_alone(self.watchlist)
         return (
             read
             | "ReadEachStory" >> beam.ParDo(
-                _ReadAlone(self.watchlist if alone else None, dead_in_gather=True, reader=self.reader))
+                _ReadAlone(self.carry(self.watchlist) if alone else None, dead_in_gather=True, reader=self.reader))
             | "GatherStories" >> beam.GroupByKey()  # one key; fewer steps to set up than a global combine
             | "Finish" >> beam.ParDo(_Finish(for_alerts(self.watchlist), self.then, self.spread))
         )

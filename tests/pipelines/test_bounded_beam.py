@@ -84,6 +84,7 @@ def test_a_run_is_two_stages_and_the_per_story_step_is_made_once_per_process(tmp
     monkeypatch.setattr(fn_runner.FnApiRunner, "_execute_bundle", counted_bundle)
     monkeypatch.setattr(steps, "read_alone", counted_step)
     bounded.loaded_reader.cache_clear()
+    bounded._carried.cache_clear()
     source, watchlist = _story_file(tmp_path, 5), default_watchlist()
     for run in range(2):
         outputs = bounded.Outputs(tmp_path / f"s{run}.jsonl", tmp_path / f"a{run}.jsonl", tmp_path / f"d{run}.jsonl")
@@ -92,3 +93,15 @@ def test_a_run_is_two_stages_and_the_per_story_step_is_made_once_per_process(tmp
         assert len(outputs.deadletter.read_bytes().splitlines()) == 1
     assert len(bundles) == 4  # read each story, then settle and write; was five stages a run
     assert len(made) == 1  # the second run's workers kept the first one's step (its matcher's word table)
+    assert bounded._carried.cache_info().misses == 1  # and the second run's DoFn the watch list's pickle
+
+
+def test_the_options_make_each_view_once_and_every_view_sees_a_change() -> None:
+    from apache_beam.options.pipeline_options import DebugOptions, StandardOptions
+
+    made = bounded.options(["--direct_num_workers=2"])
+    assert made.view_as(StandardOptions) is made.view_as(StandardOptions)
+    made.view_as(DebugOptions).experiments = ["x"]
+    assert made.view_as(StandardOptions).runner == bounded.BOUNDED_RUNNER
+    assert made.get_all_options()["experiments"] == ["x"]
+    assert made.get_all_options()["direct_num_workers"] == 2
