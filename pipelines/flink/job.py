@@ -15,6 +15,10 @@ Beam pipeline, with Flink's keyed state, checkpoints and Kafka connector around 
       -> alerts topic (key = alert id, Kafka transactions committed with each checkpoint: exactly once)
     dead letters of every stage -> dead-letter topic (at least once; key = origin)
 
+With ``--fused`` the per-cluster steps run inside the one-key step (AssignAndAlert), their states as map
+states by cluster id, and the archive files are written behind it (pipelines/flink/archive.py); at
+parallelism 1 the first step joins it too (PrepareAndAlert), so a story crosses into Python once.
+
 State lives in RocksDB with incremental checkpoints: a checkpoint uploads what changed, not every head.
 
 Run by ``wirewatch process --engine flink`` (pipelines/flink/submit.py) through Flink's ``flink run``, in
@@ -318,6 +322,33 @@ class AssignAndAlert(KeyedProcessFunction):
             self.behind.close()
 
 
+class PrepareAndAlert(KeyedProcessFunction):
+    """Prepare and AssignAndAlert as one step on the Kafka rows keyed by the one key: the layout ``--fused``
+    takes at parallelism 1, where every Python step shares the TaskManager's one interpreter anyway. A story
+    then crosses into Python once, and its prepared record is neither pickled nor shuffled. The one-key
+    step's state is AssignAndAlert's (the same uid), so a savepoint moves between parallelism 1 and 2."""
+
+    def __init__(self, topic: str, capacity: int, ttl_s: float, watchlist: bytes, archive: str) -> None:
+        self.prepare, self.fused = Prepare(topic, watchlist), AssignAndAlert(capacity, ttl_s, watchlist, archive)
+
+    def open(self, ctx: RuntimeContext) -> None:
+        self.prepare.open(ctx)
+        self.fused.open(ctx)
+
+    def process_element(self, row: Row, ctx: Any) -> Iterator[Any]:
+        for prepared in self.prepare.process_element(row, ctx):
+            if prepared[0] is DEAD:
+                yield prepared
+            else:
+                yield from self.fused.process_element(prepared, ctx)
+
+    def on_timer(self, timestamp: int, ctx: Any) -> Iterator[Any]:
+        return self.fused.on_timer(timestamp, ctx)
+
+    def close(self) -> None:
+        self.fused.close()
+
+
 def build(env: StreamExecutionEnvironment, a: argparse.Namespace, watchlist: bytes) -> None:
     t_env = StreamTableEnvironment.create(env)
     kafka = f"'properties.bootstrap.servers' = '{a.bootstrap}'"
@@ -344,6 +375,12 @@ def build(env: StreamExecutionEnvironment, a: argparse.Namespace, watchlist: byt
     ttl_s = a.ttl_hours * 3600
     rows = t_env.to_data_stream(t_env.from_path("stories_in"))
     alert_rows = Types.ROW_NAMED(["k", "v"], [Types.STRING(), Types.STRING()])
+    if a.fused and a.parallelism == 1:
+        firsts = (rows.key_by(lambda _: ONE_KEY, key_type=Types.STRING())
+                  .process(PrepareAndAlert(a.stories, a.capacity, ttl_s, watchlist, a.archive), output_type=alert_rows)
+                  .name("Normalize, assign clusters, trace, match, archive and raise alerts").uid("assign-and-alert"))
+        publish(t_env, a, firsts, firsts.get_side_output(DEAD))
+        return
     prepared = rows.process(Prepare(a.stories, watchlist), output_type=pickled).name("Normalize and fingerprint").uid("prepare")
     one_key = prepared.key_by(lambda _: ONE_KEY, key_type=Types.STRING())
     if a.fused:
@@ -358,6 +395,11 @@ def build(env: StreamExecutionEnvironment, a: argparse.Namespace, watchlist: byt
                   .process(AlertPerCluster(watchlist, a.archive, ttl_s), output_type=alert_rows)
                   .name("Trace, match, archive and raise alerts").uid("alert-per-cluster"))
         dead = prepared.get_side_output(DEAD).union(classified.get_side_output(DEAD), firsts.get_side_output(DEAD))
+    publish(t_env, a, firsts, dead)
+
+
+def publish(t_env: StreamTableEnvironment, a: argparse.Namespace, firsts: Any, dead: Any) -> None:
+    """The alerts to their topic (exactly once, through the table sink) and the dead letters to theirs."""
     dead.sink_to(
         KafkaSink.builder().set_bootstrap_servers(a.bootstrap)
         .set_record_serializer(KafkaRecordSerializationSchema.builder().set_topic(a.deadletter)
@@ -385,7 +427,7 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--state-backend", choices=("rocksdb", "hashmap"), default="rocksdb")
     ap.add_argument("--fused", action="store_true",
                     help="the per-cluster steps inside the one-key step (AssignAndAlert): less CPU a story, "
-                         "but not N-wide")
+                         "but not N-wide; at parallelism 1 the normalizing step too (PrepareAndAlert)")
     return ap.parse_args(argv)
 
 

@@ -11,7 +11,8 @@ from typing import Any
 
 from pyflink.common import Row
 
-from wirewatch.pipelines.flink.job import DEAD, AlertPerCluster, AssignAndAlert, AssignClusters, Place, Prepare
+from wirewatch.pipelines.flink.job import (DEAD, AlertPerCluster, AssignAndAlert, AssignClusters, Place, Prepare,
+                                           PrepareAndAlert)
 from wirewatch.records import Cluster, Story, dumps
 from wirewatch.transforms.rules import default_watchlist
 from wirewatch.transforms.steps import Failed
@@ -102,6 +103,7 @@ def main() -> None:
     out["first"] = [shown(x) for x in alerting.process_element((enriched, 2.0, None), None)]
     out["again"] = [shown(x) for x in alerting.process_element((enriched, 3.0, None), None)]
     out["split"], out["clusters"], out["fused"], out["fused_states"] = split_and_fused(prepare, watchlist, case)
+    out["one_step"], out["one_step_states"] = one_step(watchlist, case)
     print(json.dumps(out))
 
 
@@ -131,6 +133,19 @@ def split_and_fused(prepare: Prepare, watchlist: bytes, case: dict) -> tuple[lis
     fused.open(ctx)
     out = [[shown(x) for x in fused.process_element(value, None)] for value in prepared]
     return split, clusters, out, {name: sorted(state) for name, state in ctx.states.items() if isinstance(state, dict)}
+
+
+def one_step(watchlist: bytes, case: dict) -> tuple[list, dict]:
+    """A value that is not a story, then the stories of case["stream"], through PrepareAndAlert (the Kafka
+    rows keyed by the one key): what each yields, and its map states' keys."""
+    ctx = Context()
+    step = PrepareAndAlert("stories", 100_000, 3600.0, watchlist, "")
+    step.open(ctx)
+    rows = [Row(k=None, v=b"not a story", partition=1, offset=0, ts=Instant(1_700_000_000_000))]
+    rows += [Row(k=None, v=value.encode(), partition=0, offset=i, ts=Instant(1_700_000_000_000 + i))
+             for i, value in enumerate(case["stream"])]  # as split_and_fused prepares them
+    out = [[shown(x) for x in step.process_element(row, None)] for row in rows]
+    return out, {name: sorted(state) for name, state in ctx.states.items() if isinstance(state, dict)}
 
 
 if __name__ == "__main__":

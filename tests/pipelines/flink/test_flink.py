@@ -67,8 +67,8 @@ def read_committed(bootstrap: str, topic: str) -> list[dict]:
         consumer.close()
 
 
-def run_job(master: str, bootstrap: str, topics: Topics, archive: Path, fused: bool = False) -> str:
-    return submit(FlinkJob(master, bootstrap, topics, archive=str(archive), parallelism=2, fused=fused))
+def run_job(master: str, bootstrap: str, topics: Topics, archive: Path, fused: bool = False, parallelism: int = 2) -> str:
+    return submit(FlinkJob(master, bootstrap, topics, archive=str(archive), parallelism=parallelism, fused=fused))
 
 
 def job_state(master: str, job_id: str) -> dict:
@@ -165,19 +165,32 @@ def taskmanagers(state: Path) -> list[int]:
             if str(state) in Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")]
 
 
-@pytest.mark.parametrize("fused", [False, True], ids=["split", "fused"])
+def busy_taskmanager(master: str, state: Path) -> int:
+    """The pid of a TaskManager of the cluster with a slot taken (a job of parallelism 1 runs on one of
+    them): the REST API names each by its RPC address, and the process listening there is the one."""
+    with urllib.request.urlopen(f"http://{master}/taskmanagers", timeout=5) as r:
+        busy = [tm for tm in json.load(r)["taskmanagers"] if tm["freeSlots"] < tm["slotsNumber"]]
+    port = re.search(r"@[^/:]+:(\d+)/", busy[0]["path"]).group(1)
+    listening = subprocess.run(["ss", "-ltnpH", f"sport = :{port}"], capture_output=True, text=True).stdout
+    pid = int(re.search(r"pid=(\d+)", listening).group(1))
+    assert pid in taskmanagers(state)
+    return pid
+
+
+@pytest.mark.parametrize("fused, parallelism", [(False, 2), (True, 2), (True, 1)],
+                         ids=["split", "fused", "one step"])  # --fused at parallelism 1: PrepareAndAlert
 def test_a_taskmanager_killed_mid_stream_loses_nothing_and_sends_nothing_twice(cluster, fresh_topics, topics,
-                                                                               tmp_path, fused):
+                                                                               tmp_path, fused, parallelism):
     master, env, state = cluster
     n = 600
     records = stories(n)
     archive = tmp_path / "archive"
-    job = run_job(master, fresh_topics, topics, archive, fused)
+    job = run_job(master, fresh_topics, topics, archive, fused, parallelism)
     feeder = threading.Thread(target=publish, args=(fresh_topics, topics.stories, records, 40.0))
     try:
         feeder.start()
         wait_for(lambda: len(list(archive.rglob("*.json"))) >= 60, 180, what="the job under way")
-        victim = taskmanagers(state)[0]
+        victim = busy_taskmanager(master, state)
         os.kill(victim, signal.SIGKILL)
         archived_at_kill = len(list(archive.rglob("*.json")))
         feeder.join()

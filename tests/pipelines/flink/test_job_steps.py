@@ -88,3 +88,14 @@ def test_the_fused_step_yields_what_the_split_steps_yield(probe):
     assert out["fused_states"]["track-by-cluster"] == sorted(set(clusters))
     sent = {(a["cluster_id"], a["rule"]) for story in out["split"] for kind, a in story if kind == "alert"}
     assert out["fused_states"]["sent-by-cluster"] == sorted(f"{c}\0{r}" for c, r in sent)
+
+
+def test_the_one_step_yields_what_prepare_and_the_fused_step_yield(probe):
+    out, _, _ = probe
+    [[kind, letter]] = out["one_step"][0]  # not a story: the reader's dead letter, passed on
+    assert kind == "dead" and letter["stage"] == out["prepare"][0][1]["stage"]
+    for story in out["one_step"][1:] + out["fused"]:
+        for kind, a in story:
+            a.pop("alerted", None)
+    assert out["one_step"][1:] == out["fused"]
+    assert out["one_step_states"] == out["fused_states"]  # the same state, so savepoints move between them
