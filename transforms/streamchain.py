@@ -229,7 +229,11 @@ class EnrichAndAlertInState(beam.DoFn):
         story, fp = item
         now = float(timestamp.micros) / 1e6
         memory = self._current(log, generation, warm_heads, warm_lineage, now)
-        outcome, added = self.chain.run(memory, story, fp, now, warm_sent)
+        try:
+            outcome, added = self.chain.run(memory, story, fp, now, warm_sent)
+        except Exception:  # the bundle fails with the memory part-way changed: read the state next time
+            self.memory = None
+            raise
         for entry in added:
             memory.apply(entry)
             log.add(entry)

@@ -176,3 +176,15 @@ def test_a_story_that_fails_before_the_step_is_a_dead_letter(monkeypatch, bad):
     monkeypatch.setattr(streamchain, "normalize" if bad == "normalize" else "fingerprint", fail)
     key, letter = prepared(_stream()[0])
     assert key == ONE_KEY and isinstance(letter, DeadLetter) and letter.stage == bad
+
+
+def test_a_story_that_fails_the_step_leaves_the_memory_to_be_read_again(monkeypatch):
+    stories = _stream()
+    a = Fused(log=CountedBag())
+    a.run(stories[0])
+    monkeypatch.setattr(streamchain, "traced", lambda *_: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        a.run(stories[3])  # the index learned the copy before the failure; the state did not
+    monkeypatch.undo()
+    reads = a.log.reads
+    assert a.run(stories[3]).story.cluster.id == "u1" and a.log.reads == reads + 1
