@@ -17,8 +17,8 @@ DEAD = "deadletter"
 
 
 class StoryBatch(list):
-    """Stories of one file handed on together (``ReadStories`` with ``batch``; with ``ReadBatches``, the dead
-    letters met reading them too)."""
+    """Items of one file handed on together (``ReadBatches``): its stories and the dead letters met reading
+    them."""
 
 
 class _StoryBatchCoder(beam.coders.Coder):
@@ -43,20 +43,9 @@ class _StoryBatchCoder(beam.coders.Coder):
 beam.coders.registry.register_coder(StoryBatch, _StoryBatchCoder)
 
 
-def _read_file(path: str, tally: ReadTally | None, batch: int) -> Any:
-    stories = StoryBatch()
+def _read_file(path: str, tally: ReadTally | None) -> Any:
     for item in counted(read_path(path), tally):
-        if isinstance(item, DeadLetter):
-            yield pvalue.TaggedOutput(DEAD, item)
-        elif not batch:
-            yield item
-        else:
-            stories.append(item)
-            if len(stories) == batch:
-                yield stories
-                stories = StoryBatch()
-    if stories:
-        yield stories
+        yield pvalue.TaggedOutput(DEAD, item) if isinstance(item, DeadLetter) else item
 
 
 def _read_batches(start: bytes, files: list[str], tally: ReadTally | None, batch: int) -> Iterator[StoryBatch]:
@@ -93,21 +82,18 @@ class ReadBatches(beam.PTransform):
 
 
 class ReadStories(beam.PTransform):
-    """File paths -> (stories, dead letters). Each file is read whole by one worker; with a ``tally``, the
-    files and stories read are counted there (for a progress line). With ``batch``, each element of the
-    stories is a list of up to that many stories of one file, so the steps after pay the runner's own work
-    per element once per batch; dead letters stay one per element."""
+    """File paths -> (stories, dead letters), one per element. Each file is read whole by one worker; with a
+    ``tally``, the files and stories read are counted there (for a progress line)."""
 
-    def __init__(self, files: list[str], tally: ReadTally | None = None, batch: int = 0) -> None:
+    def __init__(self, files: list[str], tally: ReadTally | None = None) -> None:
         super().__init__()
-        self.files, self.tally, self.batch = files, tally, batch
+        self.files, self.tally = files, tally
 
     def expand(self, pbegin: beam.pvalue.PBegin) -> tuple:
         out = (
             pbegin
             | "ListFiles" >> beam.Create(self.files)
-            | "ParseFiles" >> beam.FlatMap(_read_file, self.tally, self.batch)
-            .with_output_types(StoryBatch if self.batch else Any).with_outputs(DEAD, main="stories")
+            | "ParseFiles" >> beam.FlatMap(_read_file, self.tally).with_outputs(DEAD, main="stories")
         )
         return out.stories, out[DEAD]
 

@@ -35,7 +35,7 @@ def test_empty_input_writes_empty_files(tmp_path) -> None:
 
 
 def test_stories_read_in_batches_come_as_story_batches_sized_without_pickling(tmp_path, monkeypatch) -> None:
-    from wirewatch.connectors.files.beamio import ReadStories, StoryBatch
+    from wirewatch.connectors.files.beamio import ReadBatches, StoryBatch
     from wirewatch.records import Story
 
     source = tmp_path / "s.jsonl"
@@ -50,13 +50,12 @@ def test_stories_read_in_batches_come_as_story_batches_sized_without_pickling(tm
     monkeypatch.setattr(Story, "__getstate__", counted)
     got = tmp_path / "got.jsonl"
     with beam.Pipeline(options=options()) as p:
-        stories, dead = p | ReadStories([str(source)], batch=3)
-        rows = stories | beam.Map(lambda b: {"k": ",".join(s.id for s in b), "batch": isinstance(b, StoryBatch)})
-        dead_rows = dead | beam.Map(lambda d: {"k": str(d.origin), "batch": False})
-        _ = (rows, dead_rows) | WriteJsonLinesFiles([(str(got), _key), (str(got), _key)])
+        rows = p | ReadBatches([str(source)], batch=3) | beam.Map(
+            lambda b: {"k": ",".join(getattr(s, "id", "dead") for s in b), "batch": isinstance(b, StoryBatch)})
+        _ = rows | WriteJsonLines(str(got), _key)
     assert [orjson.loads(line) for line in got.read_bytes().splitlines()] == [
-        {"k": f"{source}:8", "batch": False},  # sorted by key: the path sorts first
-        {"k": "s0,s1,s2", "batch": True}, {"k": "s3,s4,s5", "batch": True}, {"k": "s6", "batch": True}]
+        {"k": "", "batch": True}, {"k": "s0,s1,s2", "batch": True}, {"k": "s3,s4,s5", "batch": True},
+        {"k": "s6,dead", "batch": True}]
     assert pickled == []  # sized by their text; a list of stories the runner would pickle to size
 
 
