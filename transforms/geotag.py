@@ -327,7 +327,12 @@ def _listed(found: list[Mention], body: str) -> set[str]:
     if len({m.place.code for m in found if m.span.field == "body"}) < 3:
         return set()
     by_sentence: dict[int, set[str]] = defaultdict(set)
-    ends = [m.end() for m in _SENTENCE_END.finditer(body)]
+    last = max(m.span.start for m in found if m.span.field == "body")
+    ends = []  # the sentence ends up to the last mention's start (later ones place no mention)
+    for m in _SENTENCE_END.finditer(body):
+        if m.end() > last:
+            break
+        ends.append(m.end())
     for mention in found:
         if mention.span.field == "body":
             by_sentence[bisect.bisect_right(ends, mention.span.start)].add(mention.place.code)

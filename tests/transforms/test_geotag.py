@@ -1,5 +1,5 @@
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from wirewatch.transforms import furniture, geotag
@@ -358,3 +358,34 @@ def test_classify_uses_the_compiled_mention_finder_once_the_trie_is_made(gazette
     story = Story(id="x", title="Talks in Paris", body="Mr Jordan said France and Toyota Motor Corp agreed.")
     assert [c.code for c in classify(story, gazetteer)[0]] == ["FR"]
     assert [[span.text for _, span in found] for found in answered] == [["Paris"], ["France"]]
+
+
+def _listed_plainly(found, body):
+    """geotag._listed with every sentence end of the body found first."""
+    import bisect
+    from collections import defaultdict
+
+    if len({m.place.code for m in found if m.span.field == "body"}) < 3:
+        return set()
+    ends = [m.end() for m in geotag._SENTENCE_END.finditer(body)]
+    by_sentence = defaultdict(set)
+    for m in found:
+        if m.span.field == "body":
+            by_sentence[bisect.bisect_right(ends, m.span.start)].add(m.place.code)
+    return {code for codes in by_sentence.values() if len(codes) >= 3 for code in codes}
+
+
+@settings(max_examples=500)
+@given(st.lists(st.tuples(st.sampled_from(["FR", "DE", "IT", "US", "GB"]), st.sampled_from(["title", "body", "body"]),
+                          st.integers(0, 120)), min_size=3, max_size=16),
+       st.lists(st.sampled_from([". ", "! ", "? The ", ". The ", "\n\n", "\n ", ". (", "; A", " said", ", ", "x"]),
+                min_size=5, max_size=40))
+@example([("FR", "body", 0), ("DE", "body", 1), ("IT", "body", 4)], ["ab", "\n\n", "cd"])  # an end at a start
+def test_listed_countries_are_those_of_sentences_naming_three(rows, pieces):
+    from wirewatch.records import Span
+    from wirewatch.transforms.gazetteer import Place
+
+    body = "".join(pieces)
+    found = [geotag.Mention(Place(code, "country", code, 1.0), Span(field, start, start + 2, code), 1.0)
+             for code, field, start in rows]
+    assert geotag._listed(found, body) == _listed_plainly(found, body)
