@@ -102,7 +102,8 @@ def test_story_from_json_never_raises_on_any_json(value):
     result = story_from_json(data, "t/0@1")
     if isinstance(result, DeadLetter):
         assert str(result.origin) == "t/0@1" and result.reason
-        assert result.raw == data[:2000].decode()
+        # the first 2,000 bytes; a character cut there is escaped, not dropped and not an error
+        assert result.raw == data[:2000].decode("utf-8", "backslashreplace")
     else:
         assert isinstance(result, Story) and result.id and isinstance(result.body, str)
         assert str(result.origin) == "t/0@1"
