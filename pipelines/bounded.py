@@ -156,12 +156,28 @@ def _run_beam(files: list[str], outputs: Outputs, watchlist: WatchList, *, keep_
 
     from wirewatch.transforms.ptransforms import FinishBoundedInput
 
+    from wirewatch.connectors.files.beamio import StoryBatch, keyed_batch
+
     write = functools.partial(write_outputs, outputs, keep_input_order=keep_input_order)
-    with beam.Pipeline(options=options(pipeline_args)) as p:
+    chosen = options(pipeline_args)
+    with beam.Pipeline(options=chosen) as p:
+        read = read_inputs(p, files, tally)
+        alone = one_worker(chosen)
+        if alone:  # nothing to share the stories out to: each is read after the gather, in its one step
+            read = read | "KeyStories" >> beam.Map(keyed_batch).with_output_types(tuple[Any, StoryBatch])
         # the workers keep the per-story step, its gazetteer loaded from the compiled cache as the local
         # engine's is, from one run to the next
-        _ = read_inputs(p, files, tally) | "EnrichAndWrite" >> FinishBoundedInput(
-            watchlist, write, reader=loaded_reader, carry=carried)
+        _ = read | "EnrichAndWrite" >> FinishBoundedInput(watchlist, write, reader=loaded_reader, carry=carried,
+                                                          read_after_gather=alone)
+
+
+def one_worker(chosen: PipelineOptions) -> bool:
+    """Whether the options run a pipeline on one worker: the default runner (in this process) and its
+    default of one worker."""
+    from apache_beam.options.pipeline_options import DirectOptions, StandardOptions
+
+    return (chosen.view_as(StandardOptions).runner == BOUNDED_RUNNER
+            and chosen.view_as(DirectOptions).direct_num_workers == 1)
 
 
 def write_outputs(outputs: Outputs, enriched: list[EnrichedStory], alerts: list[Alert], dead: list[DeadLetter],

@@ -118,17 +118,22 @@ class _ReadAlone(beam.DoFn):
         self.fn = read_alone(self.gazetteer() if self.gazetteer is not None else None, watchlist=watchlist)
 
     def process(self, element: Story | DeadLetter | list[Story | DeadLetter]) -> Iterable[Any]:
-        read, dead = [], []
-        for item in element if isinstance(element, list) else (element,):
-            found = item if isinstance(item, DeadLetter) else self.fn(item)
-            if not isinstance(found, DeadLetter):
-                read.append(found)
-            elif self.dead_in_gather:
-                dead.append(found)
-            else:
-                yield pvalue.TaggedOutput(DEAD, found)
+        read: list[Read] = []
+        dead: list[DeadLetter] = []
+        self.read_into(element, read, dead)
+        if not self.dead_in_gather:
+            yield from (pvalue.TaggedOutput(DEAD, item) for item in dead)
+            dead = []
         if read or dead or self.dead_in_gather:
             yield None, pickle.dumps((read, dead), pickle.HIGHEST_PROTOCOL)
+
+    def read_into(self, element: Story | DeadLetter | list[Story | DeadLetter], read: list[Read],
+                  dead: list[DeadLetter]) -> None:
+        """Each story of ``element`` read (onto ``read``, or its dead letter onto ``dead``), each dead letter
+        in it onto ``dead``."""
+        for item in element if isinstance(element, list) else (element,):
+            found = item if isinstance(item, DeadLetter) else self.fn(item)
+            (dead if isinstance(found, DeadLetter) else read).append(found)
 
 
 def _gathered(gathered: tuple[None, Iterable[bytes]]) -> tuple[list[Read], list[DeadLetter]]:
@@ -190,36 +195,53 @@ class FinishBoundedInput(beam.PTransform):
     and stopped, on every run. ``reader``: see ``Reader``; ``carry``: what makes the watch list's carried
     form (``Carried``), which a caller may keep for the next run.
 
+    ``read_after_gather`` (for a runner with one worker, which has nothing to share the stories out to):
+    the input's elements come keyed already (``(None, element)``, with a coder the caller chose), they are
+    gathered as they are, and each story is read in the step after the gather, which then settles them: a
+    raw story crosses to that step, not the larger record of it read (its places, matches and fingerprint),
+    and nothing read is pickled and unpickled again. Same outputs.
+
     The result is a PCollection of what ``then`` returns (one element)."""
 
     def __init__(self, watchlist: WatchList, then: Callable[[list, list, list], Any],
                  spread: SpreadPolicy = DEFAULT_POLICY, reader: Reader = built_reader,
-                 carry: Callable[[WatchList], Carried] = Carried) -> None:
+                 carry: Callable[[WatchList], Carried] = Carried, read_after_gather: bool = False) -> None:
         super().__init__()
         self.watchlist, self.then, self.spread, self.reader, self.carry = watchlist, then, spread, reader, carry
+        self.read_after_gather = read_after_gather
 
     def expand(self, read: beam.PCollection) -> beam.PCollection:
         alone = matched_alone(self.watchlist)
+        each = _ReadAlone(self.carry(self.watchlist) if alone else None, dead_in_gather=True, reader=self.reader)
+        finish = _Finish(for_alerts(self.watchlist), self.then, self.spread, each if self.read_after_gather else None)
+        keyed = read if self.read_after_gather else read | "ReadEachStory" >> beam.ParDo(each)
         return (
-            read
-            | "ReadEachStory" >> beam.ParDo(
-                _ReadAlone(self.carry(self.watchlist) if alone else None, dead_in_gather=True, reader=self.reader))
+            keyed
             | "GatherStories" >> beam.GroupByKey()  # one key; fewer steps to set up than a global combine
-            | "Finish" >> beam.ParDo(_Finish(for_alerts(self.watchlist), self.then, self.spread))
+            | "Finish" >> beam.ParDo(finish)
         )
 
 
 class _Finish(beam.DoFn):
-    """The gathered input -> ``then(enriched, alerts, dead letters)``."""
+    """The gathered input -> ``then(enriched, alerts, dead letters)``. With ``each``, the gathered elements
+    are raw stories, read here by that step."""
 
-    def __init__(self, watchlist: WatchList, then: Callable[[list, list, list], Any], spread: SpreadPolicy) -> None:
-        self.watchlist, self.then, self.spread = Carried(watchlist), then, spread
+    def __init__(self, watchlist: WatchList, then: Callable[[list, list, list], Any], spread: SpreadPolicy,
+                 each: _ReadAlone | None = None) -> None:
+        self.watchlist, self.then, self.spread, self.each = Carried(watchlist), then, spread, each
 
     def setup(self) -> None:
         self.loaded = self.watchlist.value()
+        if self.each is not None:
+            self.each.setup()
 
-    def process(self, gathered: tuple[None, Iterable[bytes | None]]) -> Iterable[Any]:
-        read, dead = _gathered(gathered)
+    def process(self, gathered: tuple[None, Iterable[Any]]) -> Iterable[Any]:
+        if self.each is None:
+            read, dead = _gathered(gathered)
+        else:
+            read, dead = [], []
+            for element in gathered[1]:
+                self.each.read_into(element, read, dead)
         enriched, dead_finish = finished(read, self.loaded, self.spread)
         yield self.then(enriched, alerts_of(enriched, self.loaded), dead + dead_finish)
 

@@ -81,6 +81,13 @@ class ReadBatches(beam.PTransform):
         )
 
 
+def keyed_batch(element: Any) -> tuple[None, StoryBatch]:
+    """An element of stories or dead letters (one, or a list of them) as a StoryBatch, which the runner sizes
+    without pickling a story, under the one key of a gather."""
+    return None, element if isinstance(element, StoryBatch) else StoryBatch(
+        element if isinstance(element, list) else (element,))
+
+
 class ReadStories(beam.PTransform):
     """File paths -> (stories, dead letters), one per element. Each file is read whole by one worker; with a
     ``tally``, the files and stories read are counted there (for a progress line)."""

@@ -10,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 import orjson
+import pytest
 
 from tests.conftest import DATA
 from wirewatch.pipelines import bounded
@@ -105,3 +106,33 @@ def test_the_options_make_each_view_once_and_every_view_sees_a_change() -> None:
     assert made.view_as(StandardOptions).runner == bounded.BOUNDED_RUNNER
     assert made.get_all_options()["experiments"] == ["x"]
     assert made.get_all_options()["direct_num_workers"] == 2
+
+
+@pytest.mark.parametrize("args, one", [([], True), (["--direct_num_workers=2"], False),
+                                       (["--runner=PrismRunner"], False)])
+def test_one_worker_is_the_default_runner_with_its_default_worker(args, one) -> None:
+    assert bounded.one_worker(bounded.options(args)) is one
+
+
+def test_stories_read_before_or_after_the_gather_give_the_same_bytes(tmp_path) -> None:
+    """With one worker each story is read after the gather; with more, where it is, before the gather."""
+    from wirewatch.transforms import ptransforms
+
+    source, watchlist = _story_file(tmp_path, 30), default_watchlist()
+    got, plans = {}, []
+    real = ptransforms.FinishBoundedInput.expand
+
+    def noted(self, read):
+        plans.append(self.read_after_gather)
+        return real(self, read)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ptransforms.FinishBoundedInput, "expand", noted)
+        for engine, args in (("local", []), ("beam", []), ("beam", ["--direct_num_workers=2"])):
+            folder = tmp_path / f"{engine}{len(args)}"
+            outputs = bounded.Outputs(folder / "s.jsonl", folder / "a.jsonl", folder / "d.jsonl")
+            bounded.run([str(source)], outputs, watchlist, engine=engine, pipeline_args=args)
+            got[folder.name] = [p.read_bytes() for p in (outputs.stories, outputs.alerts, outputs.deadletter)]
+    assert plans == [True, False]
+    assert got["local0"] == got["beam0"] == got["beam1"]
+    assert len(got["local0"][0].splitlines()) == 30 and len(got["local0"][2].splitlines()) == 1
