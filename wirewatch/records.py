@@ -209,8 +209,11 @@ class Story:
         return fields
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "Story":
-        """Build from the JSON shape; only ``id`` and ``body`` are required."""
+    def from_dict(cls, data: Mapping[str, Any], origin: Origin | None = None,
+                  default_format: str | None = None) -> "Story":
+        """Build from the JSON shape; only ``id`` and ``body`` are required. ``origin``: the story's origin
+        whatever the JSON says; ``default_format``: its format where the JSON gives none (both set in the one
+        construction, where a copy would make the story twice)."""
         if not isinstance(data, Mapping):
             raise RecordError(f"a story must be a JSON object, got {type(data).__name__}")
         missing = [key for key in ("id", "body") if data.get(key) in (None, "")]
@@ -220,7 +223,12 @@ class Story:
             raise RecordError("field 'body' must be a string")
         if isinstance(data["id"], (dict, list, bool)):
             raise RecordError(f"field 'id' must be text or a number, got {type(data['id']).__name__}")
-        text = {key: _opt_str(data, key) for key in _TEXT_FIELDS}
+        get = data.get
+        text = {key: _opt_str(data, key) for key in _TEXT_FIELDS if get(key) is not None}  # the rest default to None
+        if origin is not None:
+            text["origin"] = origin
+        if default_format and not text.get("format"):
+            text["format"] = default_format
         authors = data.get("authors") or ()
         if isinstance(authors, str):
             authors = (authors,)
@@ -558,10 +566,7 @@ def story_from_json(data: bytes | str | None, origin: Origin | str, stage: str =
     try:
         if not data:
             raise RecordError("empty record (a tombstone or a blank value)")
-        story = Story.from_dict(orjson.loads(data))
-        if default_format and not story.format:
-            return dataclasses.replace(story, origin=Origin.parse(origin), format=default_format)
-        return dataclasses.replace(story, origin=Origin.parse(origin))
+        return Story.from_dict(orjson.loads(data), Origin.parse(origin), default_format)
     except orjson.JSONDecodeError as exc:
         reason = f"not JSON: {exc}"
     except RecordError as exc:

@@ -1,11 +1,13 @@
+import dataclasses
 import json
 from datetime import datetime, timedelta, timezone
 
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wirewatch.records import DeadLetter, RecordError, Span, Story, dumps, loads, parse_time, story_from_json
+from wirewatch.records import DeadLetter, Origin, RecordError, Span, Story, dumps, loads, parse_time, story_from_json
 
 
 def test_story_round_trips_through_json():
@@ -107,6 +109,29 @@ def test_story_from_json_never_raises_on_any_json(value):
     else:
         assert isinstance(result, Story) and result.id and isinstance(result.body, str)
         assert str(result.origin) == "t/0@1"
+
+
+_formatted = st.fixed_dictionaries({"id": st.text(max_size=3) | st.integers(), "body": st.text(max_size=5)}, optional={
+    key: st.none() | st.text(max_size=4) | _json for key in ("format", "origin", "title", "published")
+})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(_fields, _formatted), st.sampled_from([None, "", "jsonl"]),
+       st.sampled_from(["t/0@1", "f.jsonl:3", "", Origin("g.jsonl", line=7)]))
+def test_story_from_json_builds_what_the_copies_gave(value, default_format, origin):
+    """One construction (the origin and the default format set as the story is made) gives the story that
+    reading it and then copying it with the origin (and the format where it had none) gave."""
+    data = json.dumps(value, ensure_ascii=False).encode()
+    result = story_from_json(data, origin, default_format=default_format)
+    try:
+        story = Story.from_dict(orjson.loads(data))
+    except Exception:
+        assert isinstance(result, DeadLetter)
+        return
+    fmt = default_format if default_format and not story.format else story.format
+    expected = dataclasses.replace(story, origin=Origin.parse(origin), format=fmt)
+    assert result == expected and result.format == expected.format and str(result.origin) == str(origin)
 
 
 @settings(max_examples=200, deadline=None)
