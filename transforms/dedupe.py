@@ -232,6 +232,21 @@ def _most_shared(shared: Counter[str], limit: int) -> list[str]:
     return above + tied[: limit - len(above)]
 
 
+def _candidates(found: list[str | dict[str, None]]) -> list[str]:
+    """The heads to compare, of the non-empty band buckets ``found``: the MAX_CANDIDATES found most often among
+    each bucket's newest BUCKET_SCAN (``_most_shared``), counted in one call of the compiled core where it is
+    built (the same heads in the same order)."""
+    if _most_shared_heads is not None:
+        heads = _most_shared_heads(found, BUCKET_SCAN, MAX_CANDIDATES)
+        if heads is not None:
+            return heads
+    return _most_shared(Counter(itertools.chain.from_iterable(map(_newest, found))), MAX_CANDIDATES)
+
+
+# The compiled core's count of the heads in band buckets (native/src/minhash.rs), None as ``_equal_values``.
+_most_shared_heads = getattr(wirewatch_native, "most_shared", None) if wanted() else None
+
+
 def _band_slices(signature: bytes) -> list[bytes] | tuple[bytes, ...]:
     """Each band's ROWS values, band by band (the index keeps one dictionary per band, so bands never share a
     key): cut in one call where the signature has the usual length."""
@@ -316,8 +331,7 @@ class ClusterIndex:
         found = [members for members in map(dict.get, self._bands, _band_slices(fp.minhash)) if members]
         if not found:
             return None
-        shared = Counter(itertools.chain.from_iterable(map(_newest, found)))
-        candidates = _most_shared(shared, MAX_CANDIDATES)
+        candidates = _candidates(found)
         heads = [self._heads[head] for head in candidates]
         scores = _similarities(fp.minhash, [head.minhash for head in heads])
         scored = [

@@ -7,8 +7,8 @@
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList, PyString};
-use rustc_hash::FxHashSet;
+use pyo3::types::{PyBytes, PyDict, PyList, PyString};
+use rustc_hash::{FxHashMap, FxHashSet};
 use xxhash_rust::xxh3::xxh3_128;
 use xxhash_rust::xxh64::xxh64;
 
@@ -141,4 +141,59 @@ pub fn equal_values(signature: &[u8], others: Vec<Bound<'_, PyBytes>>) -> Option
         out.push(signature.chunks_exact(4).zip(other.chunks_exact(4)).filter(|(a, b)| a == b).count());
     }
     Some(out)
+}
+
+/// `transforms.dedupe._most_shared` of the heads the index's band buckets hold, counted as `_near` counts them:
+/// each of `buckets` is one head's id (a str) or a dict of ids in arrival order, of which the newest `scan`
+/// are counted. The `limit` ids found in the most buckets (ties to the smallest id), in the same order as the
+/// Python; None for a bucket of another type or an id that is not valid UTF-8 (the caller counts in Python).
+#[pyfunction]
+pub fn most_shared<'py>(buckets: &Bound<'py, PyList>, scan: usize, limit: usize)
+                        -> PyResult<Option<Vec<Bound<'py, PyString>>>> {
+    let mut found: Vec<Bound<'py, PyString>> = Vec::new();
+    for bucket in buckets.iter() {
+        if let Ok(head) = bucket.downcast::<PyString>() {
+            found.push(head.clone());
+        } else if let Ok(members) = bucket.downcast::<PyDict>() {
+            if members.len() <= scan {
+                for (head, _) in members.iter() {
+                    let Ok(head) = head.downcast_into::<PyString>() else { return Ok(None) };
+                    found.push(head);
+                }
+            } else {
+                for head in members.call_method0("__reversed__")?.try_iter()?.take(scan) {
+                    let Ok(head) = head?.downcast_into::<PyString>() else { return Ok(None) };
+                    found.push(head);
+                }
+            }
+        } else {
+            return Ok(None);
+        }
+    }
+    // each distinct id: (its count, where it was first found), in order of first finding
+    let mut counts: FxHashMap<&str, usize> = FxHashMap::default();
+    let mut distinct: Vec<(&str, usize, u32)> = Vec::new();
+    for (at, head) in found.iter().enumerate() {
+        let Ok(text) = head.to_str() else { return Ok(None) };
+        match counts.get(text) {
+            Some(&slot) => distinct[slot].2 += 1,
+            None => {
+                counts.insert(text, distinct.len());
+                distinct.push((text, at, 1));
+            }
+        }
+    }
+    if distinct.len() <= limit {
+        return Ok(Some(distinct.iter().map(|&(_, at, _)| found[at].clone()).collect()));
+    }
+    let mut ranked: Vec<u32> = distinct.iter().map(|d| d.2).collect();
+    ranked.sort_unstable_by(|a, b| b.cmp(a));
+    let cut = ranked[limit.max(1) - 1];
+    let mut out: Vec<Bound<'py, PyString>> =
+        distinct.iter().filter(|d| d.2 > cut).map(|&(_, at, _)| found[at].clone()).collect();
+    let mut tied: Vec<(&str, usize)> = distinct.iter().filter(|d| d.2 == cut).map(|&(t, at, _)| (t, at)).collect();
+    tied.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let room = limit.saturating_sub(out.len());
+    out.extend(tied.into_iter().take(room).map(|(_, at)| found[at].clone()));
+    Ok(Some(out))
 }

@@ -385,3 +385,37 @@ def test_the_compiled_count_of_equal_values_declines_signatures_of_other_lengths
     first = bytes(range(4 * PERMUTATIONS))
     assert dedupe._equal_values(first, [first, first[:4] + bytes(4 * PERMUTATIONS - 4)]) == [PERMUTATIONS, 1]
     assert dedupe._equal_values(first, [first[:-4]]) is None and dedupe._equal_values(first[:-1], [first]) is None
+
+
+def _counted_in_python(buckets, scan, limit):
+    shared = Counter(itertools.chain.from_iterable(
+        (members,) if isinstance(members, str)
+        else members if len(members) <= scan else itertools.islice(reversed(members), scan)
+        for members in buckets))
+    return _most_shared(shared, limit)
+
+
+_HEADS = st.text(st.characters(codec="utf-8"), min_size=1, max_size=3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_HEADS | st.lists(_HEADS, max_size=12).map(dict.fromkeys), min_size=1, max_size=21),
+       st.integers(1, 8), st.integers(1, 12))
+def test_the_compiled_count_of_shared_heads_equals_the_python_one(buckets, scan, limit):
+    # few short ids across buckets longer than the scan: repeated heads, ties at the cut, the newest taken
+    from wirewatch.transforms import dedupe
+
+    if dedupe._most_shared_heads is None:
+        pytest.skip("the compiled core with most_shared is not built here: Python counts")
+    assert dedupe._most_shared_heads(buckets, scan, limit) == _counted_in_python(buckets, scan, limit)
+
+
+def test_the_compiled_count_of_shared_heads_declines_what_it_cannot_read():
+    from wirewatch.transforms import dedupe
+
+    if dedupe._most_shared_heads is None:
+        pytest.skip("the compiled core with most_shared is not built here: Python counts")
+    assert dedupe._most_shared_heads(["a", {"b": None, "a": None}], 1, 5) == ["a"]  # the newest of the dict
+    assert dedupe._most_shared_heads(["a", {1: None}], 4, 5) is None
+    assert dedupe._most_shared_heads(["a", ["b"]], 4, 5) is None
+    assert dedupe._most_shared_heads(["a", "\ud800"], 4, 5) is None
