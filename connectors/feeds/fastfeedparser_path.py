@@ -81,14 +81,6 @@ _NOT_PERMALINK = re.compile(rb"isPermaLink\s*=\s*[\"']false")
 # cannot be repaired (``_repaired``), and most non-ASCII text is without it.
 _MOJIBAKE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf]")
 _MOJIBAKE_UTF8 = re.compile(b"\xc3[\x82-\xb4]\xc2[\x80-\xbf]")  # that pair as the document's bytes
-# Either of that pair's characters as the document writes it: as UTF-8 bytes (the first, the second), or as a
-# numeric reference to U+0080..U+00F4 (decimal or hex, any leading zeros; a value read in CDATA keeps it as
-# text, html.unescape reads it without the semicolon).
-_MOJIBAKE_FIRST = re.compile(b"\xc3[\x82-\xb4]")
-_MOJIBAKE_SECOND = re.compile(b"\xc2[\x80-\xbf]")
-_MOJIBAKE_REFERENCE = re.compile(
-    rb"&#(?:0*(?:12[89]|1[3-9][0-9]|2[0-3][0-9]|24[0-4])(?![0-9])"
-    rb"|[xX]0*(?:[89a-eA-E][0-9a-fA-F]|[fF][0-4])(?![0-9a-fA-F]))")
 _EMAIL = re.compile(
     r"(?:[a-zA-Z0-9_\-.+]+)@(?:\[[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.|(?:[a-zA-Z0-9\-]+\.)+)"
     r"(?:[a-zA-Z]{2,4}|[0-9]{1,3})\]?(?:\?subject=\S+)?"
@@ -188,7 +180,8 @@ def read(data: bytes, plain: Plain, location: str) -> FeedParserDict | str:
             entry["authors"] = listed
     feed = parsed.get("feed") or {}
     title = feed.get("title")
-    if not data.isascii() and (b"\xc3" in data and _MOJIBAKE_UTF8.search(data) or _references_mojibake(data)):
+    if not data.isascii() and (
+            b"#" in data and bytefind.contains(data, b"&#") or b"\xc3" in data and _MOJIBAKE_UTF8.search(data)):
         title = _repaired(title)
         for entry in entries:
             _repair(entry)
@@ -458,16 +451,6 @@ def _item_authors(data: bytes, first: int) -> list[list[dict[str, str]]] | None:
             return None
         items.append([_author(value) for _, value in found])
     return items
-
-
-def _references_mojibake(data: bytes) -> bool:
-    """Whether a value read from ``data`` (which holds a numeric reference) may hold _MOJIBAKE's pair where
-    the document's bytes do not: a value's characters are its bytes' or its references', so without a
-    reference to U+0080..U+00F4, and without either character of the pair as bytes, no value holds it."""
-    if b"#" not in data or not bytefind.contains(data, b"&#"):
-        return False
-    return (_MOJIBAKE_REFERENCE.search(data) is not None
-            or _MOJIBAKE_FIRST.search(data) is not None and _MOJIBAKE_SECOND.search(data) is not None)
 
 
 def _repaired(value: Any) -> Any:
