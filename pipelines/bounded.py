@@ -156,15 +156,21 @@ def _run_beam(files: list[str], outputs: Outputs, watchlist: WatchList, *, keep_
 
     from wirewatch.transforms.ptransforms import FinishBoundedInput
 
-    from wirewatch.connectors.files.beamio import StoryBatch, keyed_batch
+    from wirewatch.connectors.files.beamio import StoryBatch, keyed_batch, keyed_files
 
     write = functools.partial(write_outputs, outputs, keep_input_order=keep_input_order)
     chosen = options(pipeline_args)
     with beam.Pipeline(options=chosen) as p:
-        read = read_inputs(p, files, tally)
         alone = one_worker(chosen)
-        if alone:  # nothing to share the stories out to: each is read after the gather, in its one step
-            read = read | "KeyStories" >> beam.Map(keyed_batch).with_output_types(tuple[Any, StoryBatch])
+        if alone and not any(f.endswith(ARCHIVE_SUFFIX) for f in files):
+            # nothing to share the stories out to: the files themselves are read after the gather, in the
+            # step that reads each story, so no story crosses a step
+            read = p | "Start" >> beam.Impulse() | "ListFiles" >> beam.Map(keyed_files, files, tally)
+        elif alone:  # an archive's stories come one per element: each is read after the gather
+            read = read_inputs(p, files, tally) | "KeyStories" >> beam.Map(keyed_batch).with_output_types(
+                tuple[Any, StoryBatch])
+        else:
+            read = read_inputs(p, files, tally)
         # the workers keep the per-story step, its gazetteer loaded from the compiled cache as the local
         # engine's is, from one run to the next
         _ = read | "EnrichAndWrite" >> FinishBoundedInput(watchlist, write, reader=loaded_reader, carry=carried,

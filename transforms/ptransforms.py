@@ -127,11 +127,11 @@ class _ReadAlone(beam.DoFn):
         if read or dead or self.dead_in_gather:
             yield None, pickle.dumps((read, dead), pickle.HIGHEST_PROTOCOL)
 
-    def read_into(self, element: Story | DeadLetter | list[Story | DeadLetter], read: list[Read],
+    def read_into(self, element: Story | DeadLetter | Iterable[Story | DeadLetter], read: list[Read],
                   dead: list[DeadLetter]) -> None:
-        """Each story of ``element`` read (onto ``read``, or its dead letter onto ``dead``), each dead letter
-        in it onto ``dead``."""
-        for item in element if isinstance(element, list) else (element,):
+        """Each story of ``element`` (one, or any iterable of them: a list, or files read as they are
+        iterated) read (onto ``read``, or its dead letter onto ``dead``), each dead letter in it onto ``dead``."""
+        for item in (element,) if isinstance(element, (Story, DeadLetter)) else element:
             found = item if isinstance(item, DeadLetter) else self.fn(item)
             (dead if isinstance(found, DeadLetter) else read).append(found)
 

@@ -88,6 +88,25 @@ def keyed_batch(element: Any) -> tuple[None, StoryBatch]:
         element if isinstance(element, list) else (element,))
 
 
+class FilesToRead:
+    """Saved files, read as they are iterated: each file's stories and the dead letters met reading it, in
+    order, counted in ``tally``. What a runner with one worker hands to the gather in place of the stories
+    (``keyed_files``): the step after the gather reads them where it reads each story, so no story is
+    pickled to cross to it and unpickled there."""
+
+    def __init__(self, files: list[str], tally: ReadTally | None = None) -> None:
+        self.files, self.tally = list(files), tally
+
+    def __iter__(self) -> Iterator[Story | DeadLetter]:
+        for path in self.files:
+            yield from counted(read_path(path), self.tally)
+
+
+def keyed_files(_: bytes, files: list[str], tally: ReadTally | None) -> tuple[None, FilesToRead]:
+    """The start element -> ``files`` to read after the gather, under its one key."""
+    return None, FilesToRead(files, tally)
+
+
 class ReadStories(beam.PTransform):
     """File paths -> (stories, dead letters), one per element. Each file is read whole by one worker; with a
     ``tally``, the files and stories read are counted there (for a progress line)."""

@@ -45,6 +45,24 @@ def test_a_story_is_pickled_about_once(tmp_path, monkeypatch) -> None:
     assert pickled["EnrichedStory"] <= STORIES / 10  # was 7 times each, then 48 of 300
 
 
+def test_with_one_worker_no_story_is_pickled(tmp_path, monkeypatch) -> None:
+    """The default runner's one worker: the files are read after the gather, in the step that reads each
+    story, so no story crosses a step (the gather carries the file names)."""
+    assert _pickles(tmp_path, monkeypatch, {})["Story"] == 0
+
+
+@pytest.mark.parametrize("args", [[], ["--direct_num_workers=2"]])
+def test_a_beam_run_counts_the_files_and_stories_it_reads(tmp_path, args) -> None:
+    from wirewatch.connectors.files.readtally import ReadTally
+
+    source, folder = _story_file(tmp_path, 7), tmp_path / "tally"
+    folder.mkdir()
+    outputs = bounded.Outputs(tmp_path / "s.jsonl", tmp_path / "a.jsonl", tmp_path / "d.jsonl")
+    bounded.run([str(source)], outputs, default_watchlist(), engine="beam", pipeline_args=args,
+                tally=ReadTally(folder))
+    assert ReadTally.counts(folder) == (1, 7)
+
+
 def test_the_text_archive_pickles_an_enriched_story_about_once(tmp_path, monkeypatch) -> None:
     pickled = _pickles(tmp_path, monkeypatch, {"archive": tmp_path / "archive", "archive_format": "jsonl"})
     assert len(list((tmp_path / "archive").rglob("*.jsonl"))) > 0
