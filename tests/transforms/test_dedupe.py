@@ -7,8 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wirewatch.transforms.dedupe import (
-    BUCKET_SCAN, MAX_CANDIDATES, MIN_CONTAINMENT, PERMUTATIONS, ClusterIndex, _band_slices, _most_shared,
-    _similarities, cluster_in_order, containment, fingerprint, identity, near_duplicate, similarity,
+    BUCKET_SCAN, MAX_CANDIDATES, MIN_CONTAINMENT, PERMUTATIONS, ClusterIndex, Fingerprint, _band_slices, _judged,
+    _judged_all, _most_shared, _similarities, cluster_in_order, containment, fingerprint, identity, near_duplicate,
+    similarity,
 )
 from wirewatch.transforms.normalize import normalize
 from wirewatch.records import Cluster, Story
@@ -419,3 +420,21 @@ def test_the_compiled_count_of_shared_heads_declines_what_it_cannot_read():
     assert dedupe._most_shared_heads(["a", {1: None}], 4, 5) is None
     assert dedupe._most_shared_heads(["a", ["b"]], 4, 5) is None
     assert dedupe._most_shared_heads(["a", "\ud800"], 4, 5) is None
+
+
+_JUDGED = st.builds(
+    lambda numbers, shingles: Fingerprint(exact="", minhash=b"", numbers=frozenset(numbers), shingles=shingles),
+    st.sets(st.sampled_from("0123456"), max_size=5), st.integers(0, 40))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_JUDGED, st.lists(st.tuples(_JUDGED, st.integers(0, PERMUTATIONS)), max_size=12),
+       st.sampled_from([0.5, 0.3, 0.9]), st.booleans())
+def test_judging_candidates_in_one_loop_equals_judging_each(fp, others, min_similarity, contained):
+    # few figures and shingle counts near MIN_CONTAINED: agreeing, contained and empty number sets all occur
+    ids = [f"h{i}" for i in range(len(others))]
+    scores = [equal / PERMUTATIONS for _, equal in others]
+    heads = [other for other, _ in others]
+    expected = [(score, head) for head, other, score in zip(ids, heads, scores)
+                if _judged(fp, other, score, min_similarity, contained) is not None]
+    assert _judged_all(fp, ids, heads, scores, min_similarity, contained) == expected
