@@ -32,9 +32,10 @@ _LOOKS_HTML = re.compile(r"</\w+>|&#?\w+;")  # feedparser's sign that a plain-te
 _READ = re.compile(
     rb"<((?:[\w.-]+:)?(?:description|summary|encoded))(?:(?:\s+[\w.:-]+\s*=\s*(?:\"[^\"<>]*\"|'[^'<>]*'))*\s*>"
     rb"([^<]*)</\1\s*>|[\s/>])")
-# Where html.unescape may make a "<": a numeric reference, or a named one whose character is "<" (html5's
-# lt, LT, with or without the semicolon, and nvlt;). tests/connectors/feeds/test_scans.py checks the list.
-_LT_REFERENCE = re.compile(rb"&(?:#|lt|LT|nvlt;)")
+# Where html.unescape may make a "<": a numeric reference to 60 (decimal or hex, any leading zeros, with or
+# without the semicolon), or a named one whose character is "<" (html5's lt, LT, with or without the
+# semicolon, and nvlt;). tests/connectors/feeds/test_scans.py checks both against html.unescape.
+_LT_REFERENCE = re.compile(rb"&(?:#0*60(?![0-9])|#[xX]0*3[cC](?![0-9a-fA-F])|lt|LT|nvlt;)")
 # The compiled scan of _READ's matches (start, name, text), None without the core.
 _compiled_reads = getattr(compiled_core(), "summary_reads", None)
 
