@@ -5,6 +5,7 @@ pipelines/local.py, which starts without importing Beam. ``choose_engine`` says 
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,13 +120,15 @@ READ_BATCH = 250  # stories per element between reading and the gather (see conn
 
 
 @functools.lru_cache(maxsize=4)
-def loaded_reader(watchlist: Carried | None) -> Callable[[Story], Read | DeadLetter]:
+def loaded_reader(watchlist: Carried | Here | None) -> Callable[[Story], Read | DeadLetter]:
     """steps.read_alone with the gazetteer from the compiled cache and ``watchlist``'s matcher, made once per
     process for each watch list (ptransforms.Reader): Beam sets its steps up again for every pipeline a
     process runs, and a matcher made anew would also start with an empty word table (the compiled core
     keeps one per matcher, filled as it matches)."""
     from wirewatch.transforms.steps import read_alone
 
+    if isinstance(watchlist, Here):
+        watchlist = _HERE[watchlist.digest]
     return read_alone(loaded_gazetteer(), watchlist.value() if watchlist is not None else None)
 
 
@@ -146,6 +149,37 @@ def _carried(watchlist: WatchList) -> Carried:
     from wirewatch.transforms.ptransforms import Carried
 
     return Carried(watchlist)
+
+
+@dataclass(frozen=True)
+class Here:
+    """A carried watch list named by its digest, for a step whose workers run in this process (one worker, in
+    memory): the runner pickles each step and compresses the pickle (bz2, at its slowest level) several
+    times a run, and a step that names the watch list is a few bytes where one that carries it holds its
+    whole compressed pickle. ``loaded_reader`` finds it again in ``_HERE``."""
+
+    digest: bytes
+
+
+_HERE: dict[bytes, Carried] = {}  # the watch lists named by a Here in this process (the last few)
+
+
+def carried_here(watchlist: WatchList) -> Here:
+    """``watchlist``'s carried form (``carried``) kept in this process, named by its digest."""
+    found = carried(watchlist)
+    digest = hashlib.blake2b(found.data, digest_size=16).digest()
+    _HERE[digest] = _HERE.pop(digest, found)
+    while len(_HERE) > 4:
+        del _HERE[next(iter(_HERE))]
+    return Here(digest)
+
+
+def in_this_process(chosen: PipelineOptions) -> bool:
+    """Whether the options run a pipeline on one worker in this process (``one_worker``, not in a process of
+    its own)."""
+    from apache_beam.options.pipeline_options import DirectOptions
+
+    return one_worker(chosen) and chosen.view_as(DirectOptions).direct_running_mode != "multi_processing"
 
 
 def _run_beam(files: list[str], outputs: Outputs, watchlist: WatchList, *, keep_input_order: bool,
@@ -173,8 +207,9 @@ def _run_beam(files: list[str], outputs: Outputs, watchlist: WatchList, *, keep_
             read = read_inputs(p, files, tally)
         # the workers keep the per-story step, its gazetteer loaded from the compiled cache as the local
         # engine's is, from one run to the next
-        _ = read | "EnrichAndWrite" >> FinishBoundedInput(watchlist, write, reader=loaded_reader, carry=carried,
-                                                          read_after_gather=alone)
+        _ = read | "EnrichAndWrite" >> FinishBoundedInput(
+            watchlist, write, reader=loaded_reader, carry=carried_here if in_this_process(chosen) else carried,
+            read_after_gather=alone)
 
 
 def one_worker(chosen: PipelineOptions) -> bool:

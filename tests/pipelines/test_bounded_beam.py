@@ -132,6 +132,36 @@ def test_one_worker_is_the_default_runner_with_its_default_worker(args, one) -> 
     assert bounded.one_worker(bounded.options(args)) is one
 
 
+@pytest.mark.parametrize("args, here", [([], True), (["--direct_running_mode=multi_threading"], True),
+                                        (["--direct_running_mode=multi_processing"], False),
+                                        (["--direct_num_workers=2"], False), (["--runner=PrismRunner"], False)])
+def test_in_this_process_is_one_worker_not_in_a_process_of_its_own(args, here) -> None:
+    assert bounded.in_this_process(bounded.options(args)) is here
+
+
+def test_a_step_in_this_process_names_the_watch_list_rather_than_carry_it(tmp_path, monkeypatch) -> None:
+    """The runner compresses each step's pickle; with the one worker in this process no step holds the watch
+    list's (about 30 KB compressed), and the run still matches with it."""
+    import bz2
+
+    compressed, compress = [], bz2.compress
+
+    def noted(data, *args, **kwargs):
+        compressed.append(len(data))
+        return compress(data, *args, **kwargs)
+
+    monkeypatch.setattr(bz2, "compress", noted)
+    watchlist = default_watchlist()
+    assert len(bounded.carried(watchlist).data) > 20_000
+    source = tmp_path / "s.jsonl"
+    body = "North Korea launched an intercontinental ballistic missile on Friday."
+    source.write_bytes(orjson.dumps({"id": "x", "body": body, "title": "Missile launch"}) + b"\n")
+    outputs = bounded.Outputs(tmp_path / "s.jsonl.out", tmp_path / "a.jsonl", tmp_path / "d.jsonl")
+    bounded.run([str(source)], outputs, watchlist, engine="beam")
+    assert compressed and max(compressed) < 20_000
+    assert orjson.loads(outputs.stories.read_bytes())["matches"]
+
+
 def test_stories_read_before_or_after_the_gather_give_the_same_bytes(tmp_path) -> None:
     """With one worker each story is read after the gather; with more, where it is, before the gather."""
     from wirewatch.transforms import ptransforms
