@@ -47,15 +47,25 @@ def partitions(root: str | os.PathLike) -> list[Path]:
 def visible_files(folder: str | os.PathLike) -> list[Path]:
     """The finished Parquet files of one day folder, by name, less those a finished compaction replaced
     (each story is then in exactly one visible file, even before the replaced files are removed)."""
+    return [Path(folder) / n for n in sorted(visible_names(folder))]
+
+
+def visible_names(folder: str | os.PathLike) -> frozenset[str]:
+    """``visible_files``' names, unordered: what a writer compares with its last listing on every write, in a
+    folder that holds one file per bundle of the day until it is compacted (so no Path made per name)."""
     try:
-        names = set(os.listdir(folder))
+        names = os.listdir(folder)
     except FileNotFoundError:
-        return []
-    replaced = set()
-    for manifest in names:
-        if manifest.endswith(REPLACES) and manifest.removesuffix(REPLACES) + SUFFIX in names:
+        return frozenset()
+    visible = frozenset(n for n in names if n.endswith(SUFFIX) and not n.startswith("."))
+    manifests = [n for n in names if n.endswith(REPLACES)]
+    if not manifests:
+        return visible
+    replaced: set[str] = set()
+    for manifest in manifests:
+        if manifest.removesuffix(REPLACES) + SUFFIX in visible:
             replaced.update(replaced_by(Path(folder) / manifest))
-    return [Path(folder) / n for n in sorted(names) if is_visible(n) and n not in replaced]
+    return visible - replaced
 
 
 def replaced_by(manifest: Path) -> list[str]:

@@ -31,7 +31,7 @@ import xxhash
 
 from wirewatch.connectors.archive import schema
 from wirewatch.connectors.archive.layout import (
-    REPLACES, SUFFIX, partition_of, partitions, replaced_by, visible_files,
+    REPLACES, SUFFIX, partition_of, partitions, replaced_by, visible_files, visible_names,
 )
 from wirewatch.connectors.sinks.files import write_atomic
 from wirewatch.records import EnrichedStory
@@ -142,7 +142,7 @@ class ParquetArchive:
         self._folders[partition] = folder  # most recently used last
         while len(self._folders) > self.cached_folders:
             self._folders.popitem(last=False)
-        names = frozenset(p.name for p in visible_files(self.root / partition))
+        names = visible_names(self.root / partition)
         if names != folder.seen:
             gone = folder.seen - names
             if gone:

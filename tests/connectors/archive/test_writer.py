@@ -144,3 +144,17 @@ def test_a_story_a_row_cannot_hold_is_told_apart():
     bad = EnrichedStory(Story(id="bad", body="lone \udc80 surrogate"))
     ok, refused = schema.encodable([enriched(1), bad])
     assert [s.id for s in ok] == ["s1"] and [(s.id, why.split(":")[0]) for s, why in refused] == [("bad", "UnicodeEncodeError")]
+
+
+def test_visible_names_are_the_finished_files_no_finished_compaction_replaced(tmp_path):
+    from wirewatch.connectors.archive.layout import visible_files, visible_names
+
+    folder = tmp_path / "dt=2026-03-01"
+    folder.mkdir()
+    for name in ("a.parquet", "b.parquet", "c.parquet", ".tmp-d.parquet", "notes.txt", "compacted-m.parquet"):
+        (folder / name).write_bytes(b"")
+    (folder / "compacted-m.replaces").write_text("a.parquet\nb.parquet\n")  # finished: the merged file is there
+    (folder / "compacted-n.replaces").write_text("c.parquet\n")  # not finished: no compacted-n.parquet yet
+    assert visible_names(folder) == {"c.parquet", "compacted-m.parquet"}
+    assert [p.name for p in visible_files(folder)] == ["c.parquet", "compacted-m.parquet"]
+    assert visible_names(tmp_path / "dt=2026-03-02") == frozenset()  # no such folder
