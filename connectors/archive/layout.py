@@ -57,7 +57,7 @@ def visible_names(folder: str | os.PathLike) -> frozenset[str]:
         names = os.listdir(folder)
     except FileNotFoundError:
         return frozenset()
-    visible = frozenset(n for n in names if n.endswith(SUFFIX) and not n.startswith("."))
+    visible = frozenset(filter(is_visible, names))
     manifests = [n for n in names if n.endswith(REPLACES)]
     if not manifests:
         return visible
