@@ -2,8 +2,8 @@
 console on a local port, structured logs, and an orderly stop on SIGTERM or SIGINT (drain, commit, exit 0).
 
 The service supervises its job: faults that clear are retried inside the pipeline's steps
-(connectors/faults.py); if the job ends anyway, or Prism dies, both are started again with backoff. Wiring
-only."""
+(connectors/faults.py); if the job ends anyway, or Prism dies, both are started again with backoff, once the
+ended job's producers are closed (see ``fence_job_sends``). Wiring only."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from wirewatch.connectors.health import metrics
 from wirewatch.connectors.files.dropfolder import DEFAULT_QUIET_S
 from wirewatch.connectors.health.faults import FAULTS, Backoff, is_transient
 from wirewatch.connectors.files.read import expand_paths
+from wirewatch.connectors.kafka import topics as kafka_topics
 from wirewatch.connectors.kafka.lease import InstanceLease
 from wirewatch.connectors.kafka.topics import Publisher, Topics, close_publishers, ensure_topics, topic_specs
 from wirewatch.pipelines import streaming
@@ -37,6 +38,10 @@ TICK_S = 0.5
 SETTLE_S = 3.0  # a drain stops waiting once the commits have not moved for this long
 ENDED = ("FAILED", "CANCELLED", "DONE", "STOPPED", "UNKNOWN")
 HEALTHY_AFTER_S = 300.0  # a job that ran this long before it failed restarts without the longer backoff
+# The producers the job's sinks open in this process (connectors/sinks/alerts.py and deadletters.py; the
+# steps that publish stay with the service's own worker, pipelines/prismworkers.py).
+JOB_CLIENTS = frozenset({"wirewatch-alerts", "wirewatch-deadletters"})
+FENCE_TIMEOUT_S = 10.0  # how long an ended job's producer may take to have its records acknowledged
 
 
 @dataclass
@@ -152,6 +157,31 @@ class Job:
             self.pool = None
         if self.prism is not None:
             self.prism.stop()
+        fence_job_sends()
+
+
+def fence_job_sends(timeout: float = FENCE_TIMEOUT_S) -> int:
+    """Close the producers of an ended job's sinks; returns how many records were abandoned unacknowledged.
+
+    A job that fails leaves its steps running in this process's worker threads: alerts it handed to its
+    producer may still be on their way, and a step cut short may hand over more. A restarted job reads the
+    alerts already sent and sends the rest, so an old send that landed after that read would put an alert in
+    the raw topic twice. Closing waits for everything handed over to be acknowledged (a record the broker
+    could not take in ``timeout`` is abandoned: its story is not committed, so the restarted job sends it),
+    and a closed producer refuses any later send (a non-retriable error): nothing of the ended job lands
+    after this returns, except a request already on the wire when an abandoning close gave up."""
+    abandoned = 0
+    for publisher in list(kafka_topics._OPEN):  # noqa: SLF001 (topics.py's registry of this process's producers)
+        if publisher._producer.config.get("client_id") not in JOB_CLIENTS:  # noqa: SLF001 (ingest, delivery: not the job's)
+            continue
+        unacknowledged = len(publisher._pending)  # noqa: SLF001
+        try:
+            publisher.close(timeout)
+        except Exception as exc:  # the broker is away: what was not acknowledged is abandoned, and sent again
+            abandoned += unacknowledged
+            log.warning("an ended job's producer closed with records unacknowledged; the restarted job sends them",
+                        extra={"records": unacknowledged, "error": f"{type(exc).__name__}: {exc}"[:300]})
+    return abandoned
 
 
 class Service:
