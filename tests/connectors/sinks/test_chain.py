@@ -9,7 +9,11 @@ import errno
 import functools
 from pathlib import Path
 
+import dataclasses
+from datetime import datetime, timedelta, timezone
+
 import apache_beam as beam
+import orjson
 import pytest
 from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.timestamp import Timestamp
@@ -40,6 +44,10 @@ class FakePublisher:
 
     def alert(self, alert) -> None:
         self.calls.append(("alert", alert.id))
+
+    def send(self, topic: str, key: str, value: bytes) -> None:  # the alert sink sends its JSON itself
+        assert topic == TOPICS.alerts and orjson.loads(value)["id"] == key
+        self.calls.append(("alert", key))
 
     def dead_letter(self, dead) -> None:
         self.calls.append(("dead_letter", str(dead.origin)))
@@ -203,3 +211,19 @@ def test_the_parquet_archive_step_writes_each_story_once_and_dead_letters_what_p
         assert [type(o.value).__name__ for o in out] == ["StoryAlerts", "StoryAlerts", "DeadLetter"]
     assert sorted(archived_ids(tmp_path)) == ["s0", "s1"]
     assert not list(tmp_path.rglob("*.json"))
+
+
+def test_an_alert_is_sent_as_its_stamped_copy_would_be(tmp_path):
+    """The sink sets "alerted" in each alert's JSON instead of making the alert again: the same bytes as
+    ``dumps(dataclasses.replace(alert, alerted=...))``, whatever alert the stamp was read from."""
+    from wirewatch.records import Member, dumps
+
+    alerts = [a for i in range(6) for a in outcome(i, ("icbm", "missile-launch")[i % 2]).alerts]
+    assert len(alerts) >= 6
+    alerts[1] = dataclasses.replace(alerts[1], lineage=(Member("s0", "VOA", seen=datetime(2026, 1, 2, tzinfo=timezone.utc)),
+                                                        Member("s1", version=2, changes="a copy")))
+    for when in (datetime(2026, 12, 7, 9, 30, 1, 123456, tzinfo=timezone.utc),
+                 datetime(2026, 3, 1, 1, 0, tzinfo=timezone(timedelta(hours=5)))):
+        stamp = alert_sink.alerted_stamp(alerts[0], when)
+        for alert in alerts:
+            assert alert_sink.stamped(alert, stamp) == dumps(dataclasses.replace(alert, alerted=when))
