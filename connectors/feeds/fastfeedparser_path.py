@@ -28,7 +28,7 @@ from feedparser.util import FeedParserDict
 from wirewatch.connectors.feeds import leaked_base, rss_summaries, written_summaries
 from wirewatch.connectors.feeds.census import Census
 from wirewatch.connectors.feeds.urljoin import feedparser_join, plain_absolute
-from wirewatch.connectors.parsing import bytefind, plainxml, textless
+from wirewatch.connectors.parsing import bytefind, plainxml
 from wirewatch.connectors.parsing.plainxml import Plain
 from wirewatch.text import compiled_core
 
@@ -155,8 +155,7 @@ def read(data: bytes, plain: Plain, location: str) -> FeedParserDict | str:
         langs = _entry_langs(data, plain.format, first, plain.scoped_langs, plain.lang)
         if langs is None or len(langs) != len(raw) or doc.rss_summary:
             return "xml:lang below the root, elsewhere than on the entries' own tags"
-    entries = [_entry(entry, lang, plain.format, base, copies, not summary, guid, permalinks)
-               for entry, (summary, guid), lang, base in zip(raw, present, langs, locations)]
+    entries = _entries(raw, present, langs, locations, plain.format == "atom10", copies, permalinks)
     if doc.rss_summary and not (plain.format == "rss20" and _alike(data, first, len(entries))):
         parts = rss_summaries.item_parts(data, plain.lang) if plain.format == "rss20" else None
         if parts is None or len(parts) != len(entries):
@@ -323,65 +322,70 @@ def _refusal(doc: _Document, raw: Sequence[Mapping[str, Any]]) -> str | None:
         if form != "rss20" or name != b"description" or doc.content or doc.rss_summary:
             return "a summary or content holding elements, which feedparser reads as markup"
         doc.written += 1  # (connectors.feeds.written_summaries reads it)
-    spans: list[tuple[int, int]] | None = None  # the entries' bytes, found where one looks empty
-    for number, entry in enumerate(raw):
+    for entry in raw:
         if form != "atom10" and (ids and not entry.get("id") or not entry.get("link") and entry.get("links")):
             return "a guid or link it lost (one after nested elements, a link beside an atom:link)"
         content = entry.get("content")
         if content and not _TEXTUAL.match(str(content[0].get("type") or "")):
             return "content of a media type feedparser decodes from base64"
         empty = not entry.get("description") and not (content and content[0].get("value"))
-        if empty and not entry.get("title"):  # (feedparser reads none either where its bytes hold no text)
-            spans = _element_spans(data, first, form == "atom10") if spans is None else spans
-            if len(spans) != len(raw) or not textless.holds_no_text(data, *spans[number]):
-                return "an entry with nothing it reads: feedparser may find its text where fastfeedparser does not"
+        if empty and not entry.get("title"):
+            return "an entry with nothing it reads: feedparser may find its text where fastfeedparser does not"
         if empty and (summaries or content) and doc.written_as_elements():
             return "a summary or content written as elements, which feedparser reads as markup"
     return None
 
 
-def _entry(entry: Mapping[str, Any], lang: str | None, form: str, location: str, copies: bool,
-           made_up: bool, ids: bool, permalinks: bool) -> dict[str, Any]:
-    """One entry in feedparser's keys. ``copies``: the content fastfeedparser gives an RSS entry is its
-    description repeated (the document has no content elements); ``made_up``: the description it gives is
-    one it made from the content (the document's entries have no summaries); ``ids``: the entries have ids
-    of their own (fastfeedparser takes the link for a missing one); ``permalinks``: feedparser reads the ids
-    as links."""
-    title = entry.get("title")
-    guid = (_link(entry.get("id"), location if permalinks else "") if ids else None)
-    out: dict[str, Any] = {"title": title, "id": guid}
-    if title and _LOOKS_HTML.search(title):
-        out["title_detail"] = {"type": "text/html"}
-    link = _link(entry.get("link"), location)
-    if link:
-        out["link"] = link
-    elif guid and permalinks:
-        out["guidislink"] = True
-    summary = entry.get("description") or None
-    content = entry.get("content")
-    if content:
-        first = content[0]
-        value = first.get("value") or ""
-        detail = {"type": _type(first.get("type")), "language": lang}
-        if copies:  # the RSS description itself: the description it gives may be cut short
-            out["summary"], out["summary_detail"] = value, detail
-        else:
-            if summary is None or made_up:  # feedparser copies the content to a missing summary
+def _entries(raw: Sequence[Mapping[str, Any]], present: Sequence[tuple[bool, bool]], langs: Sequence[str | None],
+             locations: Sequence[str], atom: bool, copies: bool, permalinks: bool) -> list[dict[str, Any]]:
+    """Each entry in feedparser's keys, in one loop over the document's entries (what is the same for all of
+    them is decided once). Per entry: ``present``, whether it has a summary of its own (else the description
+    fastfeedparser gives is one it made from the content) and an id of its own (else fastfeedparser took the
+    link); ``langs``, the language of its summary and content; ``locations``, the base of its link and id.
+    ``copies``: the content fastfeedparser gives an RSS entry is its description repeated (the document has
+    no content elements); ``permalinks``: feedparser reads the ids as links."""
+    out_entries: list[dict[str, Any]] = []
+    append = out_entries.append
+    for entry, (has_summary, ids), lang, location in zip(raw, present, langs, locations):
+        get = entry.get
+        title = get("title")
+        guid = _link(get("id"), location if permalinks else "") if ids else None
+        out: dict[str, Any] = {"title": title, "id": guid}
+        if title and ("&" in title or "</" in title) and _LOOKS_HTML.search(title):
+            out["title_detail"] = {"type": "text/html"}
+        link = get("link")
+        link = _link(link, location) if link is not None else None
+        if link:
+            out["link"] = link
+        elif guid and permalinks:
+            out["guidislink"] = True
+        summary = get("description") or None
+        content = get("content")
+        if content:
+            first = content[0]
+            value = first.get("value") or ""
+            detail = {"type": _type(first.get("type")), "language": lang}
+            if copies:  # the RSS description itself: the description it gives may be cut short
                 out["summary"], out["summary_detail"] = value, detail
-            out["content"] = [{"value": value, **detail}]
-    if "summary" not in out and summary is None:  # feedparser reads a Media RSS description as the summary
-        media = next((m["description"] for m in entry.get("media_content") or () if m.get("description")), None)
-        if media:
-            out["summary"], out["summary_detail"] = media, {"type": "text/html", "language": lang}
-    if "summary" not in out and summary is not None:
-        out["summary"] = summary
-        html = form != "atom10" or _LOOKS_HTML.search(summary) is not None
-        out["summary_detail"] = {"type": "text/html" if html else "text/plain", "language": lang}
-    author = entry.get("author")
-    if author:
-        out["authors"] = [_author(author)]
-    out["published_at"] = _when(entry.get("published") or entry.get("updated"))
-    return out
+            else:
+                if summary is None or not has_summary:  # feedparser copies the content to a missing summary
+                    out["summary"], out["summary_detail"] = value, detail
+                out["content"] = [{"value": value, **detail}]
+        if "summary" not in out:
+            if summary is None:  # feedparser reads a Media RSS description as the summary
+                media = next((m["description"] for m in get("media_content") or () if m.get("description")), None)
+                if media:
+                    out["summary"], out["summary_detail"] = media, {"type": "text/html", "language": lang}
+            else:
+                out["summary"] = summary
+                html = not atom or _LOOKS_HTML.search(summary) is not None
+                out["summary_detail"] = {"type": "text/html" if html else "text/plain", "language": lang}
+        author = get("author")
+        if author:
+            out["authors"] = [_author(author)]
+        out["published_at"] = _when(get("published") or get("updated"))
+        append(out)
+    return out_entries
 
 
 def _elements(data: bytes, first: int, atom: bool) -> list[bytes]:
@@ -510,5 +514,7 @@ def _when(value: object) -> datetime | None:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return None
+    if moment.tzinfo is timezone.utc and not moment.microsecond:  # (fastfeedparser's usual answer: as it is)
+        return moment
     moment = moment.replace(microsecond=0)  # feedparser's time tuples hold whole seconds
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
