@@ -184,3 +184,26 @@ def test_stories_read_before_or_after_the_gather_give_the_same_bytes(tmp_path) -
     assert plans == [True, False]
     assert got["local0"] == got["beam0"] == got["beam1"]
     assert len(got["local0"][0].splitlines()) == 30 and len(got["local0"][2].splitlines()) == 1
+
+
+def test_a_beam_run_samples_its_bundles_often_so_they_end_promptly(tmp_path, monkeypatch) -> None:
+    """Each bundle's sampling thread is joined when the bundle ends; at Beam's 200 ms it kept the gather's
+    bundle waiting up to that long after its last element. The run's bundles sample at most every
+    BUNDLE_SAMPLING_MS; Beam's own default is back after the run, for other pipelines of the process."""
+    from apache_beam.runners.worker import bundle_processor, statesampler
+
+    from wirewatch.pipelines.beamoptions import BUNDLE_SAMPLING_MS
+
+    periods, made = [], bundle_processor.BundleProcessor.__init__
+
+    def noted(self, *args, **kwargs):
+        made(self, *args, **kwargs)
+        periods.append(self.state_sampler.sampling_period_ms)
+
+    monkeypatch.setattr(bundle_processor.BundleProcessor, "__init__", noted)
+    source = _story_file(tmp_path, 3)
+    outputs = bounded.Outputs(tmp_path / "s.jsonl", tmp_path / "a.jsonl", tmp_path / "d.jsonl")
+    bounded.run([str(source)], outputs, default_watchlist(), engine="beam")
+    assert len(outputs.stories.read_bytes().splitlines()) == 3
+    assert periods and set(periods) == {BUNDLE_SAMPLING_MS} and BUNDLE_SAMPLING_MS <= 20
+    assert statesampler.StateSampler("after", None).sampling_period_ms == statesampler.DEFAULT_SAMPLING_PERIOD_MS
