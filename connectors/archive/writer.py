@@ -8,21 +8,27 @@
 - Compaction merges a day's small files into one (duplicates dropped), then removes them; readers switch
   from the small files to the merged one at once (``layout.py``).
 
-One writer per archive at a time (compaction may run beside it). The writer remembers which ids each day
-folder holds, reading only the ``id`` column of files it has not seen, and rereads a folder when its listing
-changed (say, after a compaction by another process).
+One writer per archive at a time (compaction may run beside it, in this process or another). The writer
+remembers which ids each day folder holds, reading only the ``id`` column of files it has not seen, and rereads
+a folder when its listing changed (say, after a compaction by another process). The two agree through a lock
+on each day folder (``folder_lock``): a writer holds it from its listing of the folder to its write, a
+compaction while it finishes earlier compactions and lists the folder, and while it swaps the merged file
+in, so no compaction lands between a writer's listing and its write (a batch written again would otherwise
+come back beside the merged file that already holds it).
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import time
 from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -102,12 +108,13 @@ class ParquetArchive:
         written = []
         for partition, batch in sorted(batches.items()):
             name = batch_name("part", batch)
-            folder = self._folder(partition)
-            fresh = sorted((s for i, s in batch.items() if folder.owner.get(i, name) == name), key=_story_order)
-            if not fresh:
-                continue
-            path = self.root / partition / name
-            self.write_file(path, encode(schema.table(fresh)))
+            with folder_lock(self.root / partition):
+                folder = self._folder(partition)
+                fresh = sorted((s for i, s in batch.items() if folder.owner.get(i, name) == name), key=_story_order)
+                if not fresh:
+                    continue
+                path = self.root / partition / name
+                self.write_file(path, encode(schema.table(fresh)))
             for s in fresh:
                 folder.owner[s.id] = name
             folder.seen = folder.seen | {name}
@@ -119,19 +126,28 @@ class ParquetArchive:
         and any temporary file a crashed writer left. Returns the files written."""
         written = []
         for folder in partitions(self.root):
-            _sweep_temporary(folder)
-            _finish_compactions(folder)
-            small = [p for p in visible_files(folder) if p.stat().st_size < small_bytes]
+            with folder_lock(folder):
+                _sweep_temporary(folder)
+                _finish_compactions(folder)
+                small = {p: _identity(p) for p in visible_files(folder) if p.stat().st_size < small_bytes}
             if len(small) < min_files:
                 continue
-            merged = _unique(pa.concat_tables([pq.read_table(p, schema=schema.SCHEMA) for p in small]))
+            try:  # read without the lock: a writer goes on meanwhile
+                merged = _unique(pa.concat_tables([pq.read_table(p, schema=schema.SCHEMA) for p in small]))
+            except FileNotFoundError:  # another compaction merged them meanwhile
+                continue
             order = pc.sort_indices(merged, [("published", "ascending"), ("id", "ascending")])
             merged = merged.take(order)
             path = folder / batch_name("compacted", merged.column("id").to_pylist())
-            manifest = path.with_suffix(REPLACES)
-            write_atomic(manifest, "".join(f"{p.name}\n" for p in small if p != path).encode())
-            self.write_file(path, encode(merged))  # from here on readers see the merged file, not the small ones
-            _finish_compactions(folder)
+            manifest, data = path.with_suffix(REPLACES), encode(merged)
+            with folder_lock(folder):
+                if any(_identity(p) != seen for p, seen in small.items()):  # rewritten or merged meanwhile
+                    log.info("archive folder changed during its compaction; compacted next time",
+                             extra={"folder": folder.name})
+                    continue
+                write_atomic(manifest, "".join(f"{p.name}\n" for p in small if p != path).encode())
+                self.write_file(path, data)  # from here on readers see the merged file, not the small ones
+                _finish_compactions(folder)
             written.append(path)
             log.info("compacted", extra={"folder": folder.name, "files": len(small), "stories": merged.num_rows})
         return written
@@ -152,6 +168,28 @@ class ParquetArchive:
                     folder.owner.setdefault(story_id, name)
             folder.seen = names
         return folder
+
+
+@contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """The day folder's lock (flock on the folder itself, so no file is added): across threads and processes,
+    and let go by the kernel when its holder dies, so a writer or a compaction killed with -9 blocks no one."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    """What tells a file from the one written in its place (a batch written again is renamed over it)."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def _ids(path: Path) -> list[str]:
