@@ -202,6 +202,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         subscriptions=getattr(args, "subscriptions", None),
         delivery_state=getattr(args, "delivery_state", None),
         delivery_unhealthy_after=getattr(args, "unhealthy_after", 900.0),
+        compact_every=args.compact_every,
     )
     return service.run(config)
 
@@ -210,6 +211,13 @@ def _seconds(text: str) -> float:
     value = float(text)
     if not 0 <= value <= 86400:
         raise argparse.ArgumentTypeError(f"{text} is not between 0 and 86400 seconds")
+    return value
+
+
+def _compact_every(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text}: seconds between compactions, or 0 for none")
     return value
 
 
@@ -238,6 +246,8 @@ def runner_arg(p: argparse.ArgumentParser, default: str) -> None:
 
 
 def _service_args(p: argparse.ArgumentParser) -> None:
+    from wirewatch.connectors.archive.compactor import DEFAULT_EVERY_S as DEFAULT_COMPACT_EVERY_S
+
     _kafka_args(p)
     p.add_argument("--rules", metavar="FILE", action="append",
                    help="watch list YAML, repeatable (e.g. one per language; default: the built-in list)")
@@ -245,6 +255,9 @@ def _service_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--archive-format", choices=("parquet", "json"), default="parquet",
                    help="Parquet (queryable by the console and `archive query`, the default) or JSON, one file per "
                         "story named by its Kafka position (the Flink engine writes JSON)")
+    p.add_argument("--compact-every", type=_compact_every, default=DEFAULT_COMPACT_EVERY_S, metavar="SECONDS",
+                   help="merge each day's small archive files into one at the start and then this often "
+                        f"(Parquet archive; default {DEFAULT_COMPACT_EVERY_S:g}; 0: never)")
     p.add_argument("--metrics-port", type=int, default=9108, help="port for /metrics and /health (0: any free port)")
     p.add_argument("--metrics-host", default="127.0.0.1", help="address for /metrics and /health (0.0.0.0 in containers)")
     p.add_argument("--console-token-file", metavar="FILE",

@@ -17,6 +17,7 @@ from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 
+from wirewatch.connectors.archive.compactor import DEFAULT_EVERY_S, CompactEvery
 from wirewatch.connectors.health import metrics
 from wirewatch.connectors.files.dropfolder import DEFAULT_QUIET_S
 from wirewatch.connectors.health.faults import FAULTS, Backoff, is_transient
@@ -68,6 +69,7 @@ class ServiceConfig:
     subscriptions: str | None = None  # subscriptions YAML: the delivery step runs in this process too
     delivery_state: str | None = None  # its state file (default: beside the subscriptions file)
     delivery_unhealthy_after: float = 900.0  # /health fails while an undelivered alert is older (seconds)
+    compact_every: float = DEFAULT_EVERY_S  # seconds between compactions of the Parquet archive; 0: never
 
 
 def update_lag(bootstrap: str, topics: Topics) -> dict[int, int]:
@@ -303,6 +305,8 @@ class Service:
             from wirewatch.pipelines.feedloop import FeedLoop
 
             loops.append(FeedLoop(config.feeds, None, publisher))
+        if config.compact_every > 0 and config.archive_format == "parquet":
+            loops.append(CompactEvery(config.archive, config.compact_every))
         try:
             self._start_job()
             log.info("service up", extra={"bootstrap": config.bootstrap,
