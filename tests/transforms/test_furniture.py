@@ -118,3 +118,20 @@ def test_most_lines_of_reuters_stories_are_told_prose_without_the_checks(shared_
     assert all(not furniture.maybe_furniture(line) and furniture.agency(line) is None
                for line, told in zip(lines, prose) if told)
     assert sum(prose) > len(lines) / 4
+
+
+# Titles _SLUG matches, generated from each of its alternatives (then cut or spelled otherwise), and titles
+# of the pieces slugs are made of: is_slug's look for a hyphen or a comma before the search must let every
+# slug through.
+_SLUGS = st.from_regex(furniture._SLUG)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(_SLUGS, _SLUGS.map(str.lower), _SLUGS.map(lambda t: t[1:]), st.lists(st.sampled_from([
+    "BC-", "AP-", "US-", "--", "-", ",", ",17", "17", "Top", "Ten", "headline", " ", "^", "_", ".", "x" * 40,
+]), max_size=8).map("".join)))
+@example("BC-US--APNewsAlert,17")
+@example("Markets close,0176")
+@example("BC-WEA--Global Weather")
+def test_is_slug_answers_as_the_search_alone(title):
+    assert furniture.is_slug(title) == (bool(furniture._SLUG.search(title)) and len(title) <= 80)
