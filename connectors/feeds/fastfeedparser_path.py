@@ -28,7 +28,7 @@ from feedparser.util import FeedParserDict
 from wirewatch.connectors.feeds import leaked_base, rss_summaries, written_summaries
 from wirewatch.connectors.feeds.census import Census
 from wirewatch.connectors.feeds.urljoin import feedparser_join, plain_absolute
-from wirewatch.connectors.parsing import bytefind, plainxml
+from wirewatch.connectors.parsing import bytefind, plainxml, textless
 from wirewatch.connectors.parsing.plainxml import Plain
 from wirewatch.text import compiled_core
 
@@ -322,15 +322,18 @@ def _refusal(doc: _Document, raw: Sequence[Mapping[str, Any]]) -> str | None:
         if form != "rss20" or name != b"description" or doc.content or doc.rss_summary:
             return "a summary or content holding elements, which feedparser reads as markup"
         doc.written += 1  # (connectors.feeds.written_summaries reads it)
-    for entry in raw:
+    spans: list[tuple[int, int]] | None = None  # the entries' bytes, found where one looks empty
+    for number, entry in enumerate(raw):
         if form != "atom10" and (ids and not entry.get("id") or not entry.get("link") and entry.get("links")):
             return "a guid or link it lost (one after nested elements, a link beside an atom:link)"
         content = entry.get("content")
         if content and not _TEXTUAL.match(str(content[0].get("type") or "")):
             return "content of a media type feedparser decodes from base64"
         empty = not entry.get("description") and not (content and content[0].get("value"))
-        if empty and not entry.get("title"):
-            return "an entry with nothing it reads: feedparser may find its text where fastfeedparser does not"
+        if empty and not entry.get("title"):  # (feedparser reads none either where its bytes hold no text)
+            spans = _element_spans(data, first, form == "atom10") if spans is None else spans
+            if len(spans) != len(raw) or not textless.holds_no_text(data, *spans[number]):
+                return "an entry with nothing it reads: feedparser may find its text where fastfeedparser does not"
         if empty and (summaries or content) and doc.written_as_elements():
             return "a summary or content written as elements, which feedparser reads as markup"
     return None
