@@ -174,10 +174,13 @@ class Place(ProcessFunction):
 class AlertPerCluster(KeyedProcessFunction):
     """Keyed by cluster: the cluster's lineage and spread so far (value state), then the rules (which may
     test spread), the archive file, and the story's alerts less those the cluster raised before (map state
-    rule -> alert id): the Beam chain's TraceLineage, MatchRules, ArchiveStories and SuppressRepeats."""
+    rule -> alert id): the Beam chain's TraceLineage, MatchRules, ArchiveStories and SuppressRepeats. The
+    archive files are written behind the step (pipelines/flink/archive.py KeyedWriteBehind): each stays in
+    its cluster's list state until a thread has written and synced it, so a checkpoint holds every file the
+    disk may not have yet. ``behind=False`` leaves the files to ``keep`` (the fused step sets its own)."""
 
-    def __init__(self, watchlist: bytes, archive: str, ttl_s: float) -> None:
-        self.watchlist, self.archive, self.ttl_s = watchlist, archive, ttl_s
+    def __init__(self, watchlist: bytes, archive: str, ttl_s: float, behind: bool = True) -> None:
+        self.watchlist, self.archive, self.ttl_s, self.write_behind = watchlist, archive, ttl_s, behind
 
     def open(self, ctx: RuntimeContext) -> None:
         from pathlib import Path
@@ -200,9 +203,16 @@ class AlertPerCluster(KeyedProcessFunction):
         sent = MapStateDescriptor("sent", Types.STRING(), Types.STRING())
         sent.enable_time_to_live(ttl)
         self.track, self.sent = ctx.get_state(track), ctx.get_map_state(sent)
+        self.behind = None
+        if self.root is not None and self.write_behind:
+            from wirewatch.pipelines.flink.archive import KeyedWriteBehind
+
+            unwritten = ctx.get_list_state(ListStateDescriptor("unarchived", Types.PICKLED_BYTE_ARRAY()))
+            self.behind = KeyedWriteBehind(self.root, unwritten)
 
     def process_element(self, value: Any, ctx: Any) -> Iterator[Any]:
         enriched, seen, matches = value
+        key = enriched.cluster.id  # the step's key (build: key_by)
         try:
             state, enriched = self.traced(enriched, self.track.value(), seen)
             if isinstance(matches, self.Failed):  # matched before the cluster was known, and that failed:
@@ -216,7 +226,9 @@ class AlertPerCluster(KeyedProcessFunction):
             yield DEAD, _dead_json(enriched, "match", exc)
             return
         self.track.update(state)
-        if self.root is not None:
+        if self.behind is not None:
+            self.behind.add(key, self.path_of(self.root, enriched), data, ctx.timer_service())
+        elif self.root is not None:
             self.keep(self.path_of(self.root, enriched), data)
         alerted = datetime.now(timezone.utc)  # the "alerted" stamp, at the edge
         for alert in alerts:
@@ -224,6 +236,15 @@ class AlertPerCluster(KeyedProcessFunction):
                 continue
             self.sent.put(alert.rule, alert.id)
             yield Row(alert.id, self.dumps(dataclasses.replace(alert, alerted=alerted)).decode())
+
+    def on_timer(self, timestamp: int, ctx: Any) -> Iterator[Any]:
+        if self.behind is not None:
+            self.behind.on_timer(ctx.get_current_key(), ctx.timer_service())
+        yield from ()
+
+    def close(self) -> None:
+        if self.behind is not None:
+            self.behind.close()
 
 
 class _ClusterValue:
@@ -285,7 +306,7 @@ class AssignAndAlert(KeyedProcessFunction):
 
     def __init__(self, capacity: int, ttl_s: float, watchlist: bytes, archive: str) -> None:
         self.assign, self.place = AssignClusters(capacity, ttl_s), Place()
-        self.alert, self.ttl_s = AlertPerCluster(watchlist, archive, ttl_s), ttl_s
+        self.alert, self.ttl_s = AlertPerCluster(watchlist, archive, ttl_s, behind=False), ttl_s
 
     def open(self, ctx: RuntimeContext) -> None:
         self.assign.open(ctx)

@@ -64,6 +64,30 @@ class List(list):
         self[:] = values
 
 
+class Timers:
+    def __init__(self) -> None:
+        self.registered: list[int] = []
+
+    def current_processing_time(self) -> int:
+        return 1_000
+
+    def register_processing_time_timer(self, when: int) -> None:
+        self.registered.append(when)
+
+
+class StepContext:
+    """A keyed step's context in process_element and on_timer: its key and its timer service."""
+
+    def __init__(self, key: str) -> None:
+        self.key, self.timers = key, Timers()
+
+    def get_current_key(self) -> str:
+        return self.key
+
+    def timer_service(self) -> Timers:
+        return self.timers
+
+
 class Instant:
     def __init__(self, ms: int) -> None:
         self.ms = ms
@@ -100,8 +124,15 @@ def main() -> None:
     alerting.open(ctx)
     out["failed_match"] = [shown(x) for x in alerting.process_element((enriched, 1.0, Failed("KeyError: x")), None)]
     out["track_after_failure"] = ctx.states["track"].value() is not None
-    out["first"] = [shown(x) for x in alerting.process_element((enriched, 2.0, None), None)]
-    out["again"] = [shown(x) for x in alerting.process_element((enriched, 3.0, None), None)]
+    step = StepContext(enriched.cluster.id)
+    out["first"] = [shown(x) for x in alerting.process_element((enriched, 2.0, None), step)]
+    out["again"] = [shown(x) for x in alerting.process_element((enriched, 3.0, None), step)]
+    out["unarchived_before_timer"] = len(ctx.states["unarchived"])  # the archive's file, held until durable
+    out["timers"] = step.timers.registered
+    alerting.behind.drain()
+    list(alerting.on_timer(step.timers.registered[-1], step))
+    out["unarchived_after_timer"] = len(ctx.states["unarchived"])
+    alerting.close()
     out["split"], out["clusters"], out["fused"], out["fused_states"] = split_and_fused(prepare, watchlist, case)
     out["one_step"], out["one_step_states"] = one_step(watchlist, case)
     print(json.dumps(out))

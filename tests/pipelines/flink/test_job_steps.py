@@ -72,6 +72,9 @@ def test_rules_that_failed_give_the_match_dead_letter_and_the_story_still_counts
     assert {a["rule"] for a in alerts} >= {"icbm"} and all(a["story_id"] == "s1" for a in alerts)
     assert out["again"] == []  # the cluster's alerts were sent once
     assert [json.loads(p.read_bytes())["id"] for p in Path(archive).rglob("*.json")] == ["s1"]
+    # the file (written twice, the same path) stays in the cluster's state until the timer after it is durable
+    assert out["unarchived_before_timer"] == 2 and out["timers"] == [1_200, 1_200]
+    assert out["unarchived_after_timer"] == 0
 
 
 def test_the_fused_step_yields_what_the_split_steps_yield(probe):
