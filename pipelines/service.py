@@ -159,7 +159,6 @@ class Job:
             self.pool = None
         if self.prism is not None:
             self.prism.stop()
-        fence_job_sends()
 
 
 def fence_job_sends(timeout: float = FENCE_TIMEOUT_S) -> int:
@@ -235,6 +234,7 @@ class Service:
                 log.error("pipeline did not start; retrying", extra={"error": f"{type(exc).__name__}: {exc}"[:500],
                                                                     "retry_in_s": round(delay, 1)})
                 self.job.close()
+                fence_job_sends()
                 self.stop.wait(delay)
 
     def _supervise(self) -> None:
@@ -249,6 +249,7 @@ class Service:
         log.error("pipeline ended; restarting", extra={"state": state, "ran_s": round(ran, 1),
                                                        "restart": self.restarts, "retry_in_s": round(delay, 1)})
         self.job.close()
+        fence_job_sends()  # before the restarted job reads the alerts sent (a stop needs no fence: the process ends)
         if not self.stop.wait(delay):
             self._start_job()
 
