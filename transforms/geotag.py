@@ -341,54 +341,74 @@ def _listed(found: list[Mention], body: str) -> set[str]:
 
 def features(found: list[Mention], body: str) -> dict[str, list[float]]:
     """Per country, what its mentions say about whether the story is about it (in ``FEATURES`` order)."""
-    by_code: dict[str, list[Mention]] = defaultdict(list)
+    return _features(_by_code(found), found, body)
+
+
+def _by_code(found: list[Mention]) -> dict[str, list[Mention]]:
+    """The mentions per country, in their order, the countries in order of first mention."""
+    by_code: dict[str, list[Mention]] = {}
     for mention in found:
-        by_code[mention.place.code].append(mention)
+        code = mention.place.code
+        ms = by_code.get(code)
+        if ms is None:
+            by_code[code] = [mention]
+        else:
+            ms.append(mention)
+    return by_code
+
+
+def _features(by_code: dict[str, list[Mention]], found: list[Mention], body: str) -> dict[str, list[float]]:
+    """``features`` of the mentions grouped by ``_by_code``."""
     if not by_code:
         return {}
-    sums = {code: sum(m.weight for m in ms) for code, ms in by_code.items()}
-    top = max(sums.values(), default=1.0)
+    sums = {code: sum([m.weight for m in ms]) for code, ms in by_code.items()}
+    top = max(sums.values())
     length = max(1, len(body))
-    listed = _listed(found, body)
+    listed = _listed(found, body) if len(by_code) >= 3 else ()  # a list needs three countries in the body
     log_length, log_countries = math.log(length), math.log(len(by_code))
+    national_kinds = _NATIONAL_KINDS
     out = {}
     for code, ms in by_code.items():  # one pass over a country's mentions for all its features
-        in_dateline, in_title, in_body, first = False, 0, 0, None
+        in_dateline, in_title, in_body, first = False, 0, 0, length
         best = ms[0].place.weight
         national = demonyms = 0
         forms = set()
-        for m in ms:
-            span, place = m.span, m.place
-            if span.field == "body":
+        for place, span, _ in ms:
+            field = span.field
+            if field == "body":
+                if not in_body or span.start < first:  # min(): the first body mention's start
+                    first = span.start
                 in_body += 1
-                first = span.start if first is None else min(first, span.start)
-            elif span.field == "title":
+            elif field == "title":
                 in_title += 1
-            elif span.field == "dateline":
+            elif field == "dateline":
                 in_dateline = True
-            best = max(best, place.weight)
-            if place.kind in _NATIONAL_KINDS:
+            if place.weight > best:  # max()
+                best = place.weight
+            kind = place.kind
+            if kind in national_kinds:
                 national += 1
-                demonyms += place.kind == "demonym"
+                if kind == "demonym":
+                    demonyms += 1
             forms.add(span.text.casefold())
-        if first is None:
-            first = length
+        total = sums[code]
+        count = len(ms)
         out[code] = [
-            float(in_dateline),
-            float(min(2, in_title)),
+            1.0 if in_dateline else 0.0,
+            float(2 if in_title > 2 else in_title),
             math.log1p(in_body),
             first / length,
-            min(first, 3000) / 1000,
+            (first if first < 3000 else 3000) / 1000,
             best,
-            sums[code] / top,
-            float(sums[code] == top),
+            total / top,
+            1.0 if total == top else 0.0,
             log_length,
             log_countries,
-            float(not national),
-            float(demonyms == len(ms)),
-            len(forms) / len(ms),
-            float(code in listed),
-            len(ms) / len(found),
+            0.0 if national else 1.0,
+            1.0 if demonyms == count else 0.0,
+            len(forms) / count,
+            1.0 if code in listed else 0.0,
+            count / len(found),
         ]
     return out
 
@@ -398,20 +418,31 @@ def classify(story: Story, gazetteer: Gazetteer,
     """Countries the story is about (score-ordered) and their sub-regions (ordered by summed country score);
     ``words``: the story's shared word form, when the caller has made it."""
     found = mentions(story, gazetteer, words)
-    evidence: dict[str, list[Span]] = defaultdict(list)
-    for mention in found:
-        evidence[mention.place.code].append(mention.span)
-    model = about_model(bool(story.dateline))
+    return _tags(found, story.body, bool(story.dateline), gazetteer)
+
+
+def _tags(found: list[Mention], body: str, with_dateline: bool,
+          gazetteer: Gazetteer) -> tuple[tuple[CountryTag, ...], tuple[str, ...]]:
+    """``classify`` of the story's mentions: the countries the model keeps, with their first evidence, and
+    their sub-regions."""
+    if not found:
+        return (), ()
+    by_code = _by_code(found)
+    model = about_model(with_dateline)
+    weights, bias, threshold = model.weights, model.bias, model.threshold
     tags = []
-    for code, values in features(found, story.body).items():
-        p = model.probability(values)
-        if p >= model.threshold:
-            tags.append(CountryTag(code, round(p, 3), tuple(evidence[code][:MAX_EVIDENCE])))
-    tags.sort(key=lambda t: (-t.score, t.code))
-    region_scores: dict[str, float] = defaultdict(float)
+    for code, values in _features(by_code, found, body).items():
+        p = 1.0 / (1.0 + math.exp(-(bias + sum(map(operator.mul, weights, values)))))  # model.probability
+        if p >= threshold:
+            tags.append(CountryTag(code, round(p, 3), tuple([m.span for m in by_code[code][:MAX_EVIDENCE]])))
+    if not tags:
+        return (), ()
+    if len(tags) > 1:
+        tags.sort(key=lambda t: (-t.score, t.code))
+    region_scores: dict[str, float] = {}
     for tag in tags:
         region = gazetteer.subregion(tag.code)
         if region:
-            region_scores[region] += tag.score
-    regions = sorted(region_scores, key=lambda r: (-region_scores[r], r))
+            region_scores[region] = region_scores.get(region, 0.0) + tag.score
+    regions = sorted(region_scores, key=lambda r: (-region_scores[r], r)) if len(region_scores) > 1 else region_scores
     return tuple(tags), tuple(regions)

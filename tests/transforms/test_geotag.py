@@ -272,6 +272,71 @@ def test_features_in_one_pass_equal_each_feature_found_alone(rows, body_length):
     assert geotag.features(found, body) == _features_one_at_a_time(found, body)
 
 
+def _tags_plainly(found, body, with_dateline, gazetteer):
+    """classify's tags and regions from its mentions, as first written: the evidence gathered per country,
+    each country's probability by the model, every list sorted."""
+    from collections import defaultdict
+
+    from wirewatch.records import CountryTag
+
+    evidence = defaultdict(list)
+    for mention in found:
+        evidence[mention.place.code].append(mention.span)
+    model = about_model(with_dateline)
+    tags = []
+    for code, values in _features_one_at_a_time(found, body).items():
+        p = model.probability(values)
+        if p >= model.threshold:
+            tags.append(CountryTag(code, round(p, 3), tuple(evidence[code][:geotag.MAX_EVIDENCE])))
+    tags.sort(key=lambda t: (-t.score, t.code))
+    region_scores = defaultdict(float)
+    for tag in tags:
+        region = gazetteer.subregion(tag.code)
+        if region:
+            region_scores[region] += tag.score
+    return tuple(tags), tuple(sorted(region_scores, key=lambda r: (-region_scores[r], r)))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.tuples(
+    st.sampled_from(["FR", "DE", "IT", "US", "XX"]), st.sampled_from(["country", "alias", "demonym", "capital", "city"]),
+    st.sampled_from([0.6, 0.8, 1.0, 0.48, 0.3]), st.sampled_from(["dateline", "title", "body"]), st.integers(0, 5000),
+    st.sampled_from(["Paris", "paris", "French", "Berlin", "Italy"])), max_size=14), st.integers(0, 6000),
+    st.booleans())
+def test_tags_from_mentions_equal_the_plain_classify(gazetteer, rows, body_length, with_dateline):
+    from wirewatch.records import Span
+    from wirewatch.transforms.gazetteer import Place
+
+    body = ("Word. " * 1000)[:body_length]
+    found = [geotag.Mention(Place(code, kind, text, weight), Span(field, start, start + len(text), text), weight * 3)
+             for code, kind, weight, field, start, text in rows]
+    assert _answer(geotag._tags, found, body, with_dateline, gazetteer) == _answer(
+        _tags_plainly, found, body, with_dateline, gazetteer)
+
+
+def _answer(function, *args):
+    """What ``function`` returns, or the type of what it raises (a span far past the body's end can take the
+    model's exponent out of range, in either version)."""
+    try:
+        return function(*args)
+    except ArithmeticError as exc:
+        return type(exc)
+
+
+def test_tags_from_mentions_on_the_test_stories(gazetteer):
+    """The same on the mentions of real stories, with some tagged in two regions."""
+    from pathlib import Path
+
+    from wirewatch.connectors.files.read import parse_jsonl
+
+    path = Path(__file__).resolve().parents[1] / "data" / "geotag" / "multilingual.jsonl"
+    stories = [normalize(s) for s in parse_jsonl(path.read_bytes(), str(path)) if isinstance(s, Story)]
+    found = [(mentions(s, gazetteer), s) for s in stories]
+    answers = [geotag._tags(ms, s.body, bool(s.dateline), gazetteer) for ms, s in found]
+    assert answers == [_tags_plainly(ms, s.body, bool(s.dateline), gazetteer) for ms, s in found]
+    assert sum(bool(tags) for tags, _ in answers) > 20 and any(len(regions) > 1 for _, regions in answers)
+
+
 def test_a_remembered_dateline_is_placed_by_the_gazetteer_asked(gazetteer):
     from wirewatch.transforms.gazetteer import Gazetteer
 
