@@ -39,3 +39,40 @@ def test_ingest_publishes_stories_keyed_by_id_and_dead_letters(fresh_topics, top
         assert story.fetched is not None
     dead = read_all(fresh_topics, topics.deadletter)
     assert [orjson.loads(r.value)["origin"] for r in dead] == [f"{bad}:2"]
+
+
+class _Cluster:
+    """The two questions a partitioner asks of kafka-python's ClusterMetadata."""
+
+    def __init__(self, topic: str, partitions: set[int]) -> None:
+        self.topic, self.partitions = topic, partitions
+
+    def topics(self) -> set[str]:
+        return {self.topic}
+
+    def partitions_for_topic(self, topic: str) -> set[int] | None:
+        return self.partitions if topic == self.topic else None
+
+    def available_partitions_for_topic(self, topic: str) -> set[int]:
+        return self.partitions_for_topic(topic) or set()
+
+
+def test_keyed_records_go_where_kafka_pythons_default_partitioner_sends_them():
+    """Our murmur2 is kafka-python's (the Java client's) on keys of every length modulo 4, and the
+    partitioner picks the same partition for every partition count, gaps in the numbering included."""
+    import random
+
+    from kafka.partitioner.default import DefaultPartitioner, murmur2 as reference
+
+    from wirewatch.connectors.kafka.topics import KeyedPartitioner, murmur2
+
+    rng = random.Random(12)
+    keys = [rng.randbytes(n) for n in range(70) for _ in range(40)]
+    keys += [f"b-{i}".encode() for i in range(500)] + [b"\xff" * 9, b"\x80\x00\x00\x80\x7f"]
+    assert all(murmur2(k) == reference(k) for k in keys)
+    ours, theirs = KeyedPartitioner(), DefaultPartitioner()
+    for partitions in ({0}, {0, 1}, {0, 1, 2}, set(range(7)), {0, 2, 5}):
+        cluster = _Cluster("t", partitions)
+        for key in keys[::7]:
+            assert ours.partition("t", key, key, None, None, cluster) == theirs.partition("t", key, key, None, None, cluster)
+    assert KeyedPartitioner().partition("t", None, None, None, None, _Cluster("t", {4})) == 4
