@@ -14,7 +14,8 @@ fast reader answers, the CPU time of fastfeedparser alone, our check, our bridge
 ``--against OLD`` adds another tree's parse_feed (an export of an older commit) as a contender: it runs in a
 child process that times one pass whenever its turn in the rounds comes.
 With ``--against``, parse_feed's own work (Stories) is also timed side by side on the files the fast reader
-answers, with each tree's parser answers made beforehand, so the difference is not lost in the parsers' time.
+answers, with each tree's parser answers made beforehand, so the difference is not lost in the parsers' time;
+and so is the fast reader's answer less its check (fastfeedparser and the bridge), in the same children.
 Run: .venv/bin/python bench/feed_parse_speed.py [--rounds N] [--against OLD_TREE] [CORPUS_DIR]
 """
 
@@ -98,6 +99,14 @@ class _Old:
         entries, seconds, cpu = self.child.stdout.readline().split()
         return int(entries), float(seconds), float(cpu)
 
+    def answers_cpu(self, files: Files) -> tuple[float, float]:
+        """The child's ``_answers_cpu`` over ``files`` (named as loaded; it tames them itself)."""
+        assert self.child.stdin and self.child.stdout
+        self.child.stdin.write("@answers\n" + "\n".join(str(p) for p, _ in files) + "\n\n")
+        self.child.stdin.flush()
+        answers, checks = self.child.stdout.readline().split()
+        return float(answers), float(checks)
+
     def stories_cpu(self, files: Files) -> float:
         """The child's ``_stories_cpu`` over ``files`` (named as loaded; it tames them itself)."""
         assert self.child.stdin and self.child.stdout
@@ -112,7 +121,9 @@ def _serve(tree: Path, corpus: Path) -> None:
     sys.path.insert(0, str(tree))
     for name in [n for n in sys.modules if n == "wirewatch" or n.startswith("wirewatch.")]:
         del sys.modules[name]
+    from wirewatch.connectors.feeds import fastfeedparser_path as old_fast  # noqa: PLC0415
     from wirewatch.connectors.feeds import feedparser_path as old_path  # noqa: PLC0415
+    from wirewatch.connectors.parsing import plainxml as old_check  # noqa: PLC0415
 
     bodies = {str(p): b for p, b in _feeds(corpus)}
     names: list[str] = []
@@ -123,6 +134,9 @@ def _serve(tree: Path, corpus: Path) -> None:
         if names[:1] == ["@stories"]:  # Stories from answers made beforehand (_stories_cpu)
             tamed = [tame_head(bodies[n]) or b"" for n in names[1:]]
             print(_stories_cpu(old_path, tamed), flush=True)
+        elif names[:1] == ["@answers"]:  # the fast reader's answers, and its check alone (_answers_cpu)
+            tamed = [tame_head(bodies[n]) or b"" for n in names[1:]]
+            print(*_answers_cpu(old_fast.answer, old_check.check, tamed), flush=True)
         else:
             entries, seconds, cpu = _timed(lambda body: len(old_path.parse_feed(body).items),
                                            [(Path(n), bodies[n]) for n in names])
@@ -171,11 +185,20 @@ def _stories_side_by_side(files: Files, rounds: int, old: _Old) -> None:
     for turn in range(rounds):
         for name in (("ours", "old") if turn % 2 == 0 else ("old", "ours")):
             cpus[name].append(children[name].stories_cpu(files))
+    bridged: dict[str, list[float]] = {"ours": [], "old": []}  # the answer less the check
+    for turn in range(rounds):
+        for name in (("ours", "old") if turn % 2 == 0 else ("old", "ours")):
+            answers, checks = children[name].answers_cpu(files)
+            bridged[name].append(answers - checks)
     children["ours"].close()
     mine, before = statistics.median(cpus["ours"]), statistics.median(cpus["old"])
     print(f"  on the files it answers, parse_feed with the parsers' answers made beforehand (Stories), CPU "
           f"(median of {rounds}, each tree in a child process): ours {mine * 1e3:.0f} ms, old tree "
           f"{before * 1e3:.0f} ms (ours / old tree {mine / before:.2f}x)")
+    mine, before = statistics.median(bridged["ours"]), statistics.median(bridged["old"])
+    print(f"  on the same files, the fast reader's answer less its check (fastfeedparser + bridge), CPU (median "
+          f"of {rounds}, the same children): ours {mine * 1e3:.0f} ms, old tree {before * 1e3:.0f} ms "
+          f"(ours / old tree {mine / before:.2f}x)")
 
 
 # On the files the fast reader answers: each stage adds one step to the one before, so the differences of
@@ -211,6 +234,22 @@ def _stories_cpu(path: Any, bodies: list[bytes]) -> float:
         return time.process_time() - started
     finally:
         path._read = read
+
+
+def _answers_cpu(answer: Callable[[bytes, Any], object], check: Callable[[bytes, Any], object],
+                 bodies: list[bytes]) -> tuple[float, float]:
+    """CPU seconds of one pass of a tree's fast reader (``answer``: connectors.feeds.fastfeedparser_path's)
+    over ``bodies``, and of one pass of its check alone (``check``: connectors.parsing.plainxml's), each after
+    a warm-up pass; what the first has more is fastfeedparser and the bridge."""
+    spent = []
+    for run in (answer, check):
+        for body in bodies:
+            run(body, {})
+        started = time.process_time()
+        for body in bodies:
+            run(body, {})
+        spent.append(time.process_time() - started)
+    return spent[0], spent[1]
 
 
 def _stages(bodies: list[bytes], rounds: int) -> None:
