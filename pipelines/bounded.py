@@ -225,12 +225,13 @@ def one_worker(chosen: PipelineOptions) -> bool:
 
 def write_outputs(outputs: Outputs, enriched: list[EnrichedStory], alerts: list[Alert], dead: list[DeadLetter],
                   *, keep_input_order: bool = False) -> None:
-    """A bounded run's files, each in its order (the same bytes whichever engine computed the records)."""
-    from wirewatch.connectors.sinks.files import write_archive, write_jsonl
+    """A bounded run's files, each in its order (the same bytes whichever engine computed the records), each
+    durable when this returns; the three JSON Lines files wait for the disk together (``write_atomic_all``)."""
+    from wirewatch.connectors.sinks.files import jsonl_bytes, write_archive, write_atomic_all
 
-    write_jsonl(outputs.stories, sorted(enriched, key=enriched_order(keep_input_order)))
-    write_jsonl(outputs.alerts, sorted(alerts, key=alert_key))
-    write_jsonl(outputs.deadletter, sorted(dead, key=dead_key))
+    write_atomic_all([(outputs.stories, jsonl_bytes(sorted(enriched, key=enriched_order(keep_input_order)))),
+                      (outputs.alerts, jsonl_bytes(sorted(alerts, key=alert_key))),
+                      (outputs.deadletter, jsonl_bytes(sorted(dead, key=dead_key)))])
     if outputs.archive is not None and outputs.archive_format == "jsonl":
         write_archive(outputs.archive, enriched)
     elif outputs.archive is not None:

@@ -7,6 +7,7 @@ import ctypes
 import os
 import secrets
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -26,17 +27,26 @@ def _create_temporary(target: Path) -> tuple[int, Path]:
             continue
 
 
-def _replace(target: Path, data: bytes, fsync: bool) -> None:
+def _temporary(target: Path) -> tuple[int, Path]:
+    """``_create_temporary``, making ``target``'s folder first where it is missing."""
     try:
-        fd, tmp = _create_temporary(target)
+        return _create_temporary(target)
     except FileNotFoundError:  # the first file of its folder
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = _create_temporary(target)
+        return _create_temporary(target)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:  # a short write (the disk filling up) goes on until the error comes
+        view = view[os.write(fd, view):]
+
+
+def _replace(target: Path, data: bytes, fsync: bool) -> None:
+    fd, tmp = _temporary(target)
     try:
         try:
-            view = memoryview(data)
-            while view:  # a short write (the disk filling up) goes on until the error comes
-                view = view[os.write(fd, view):]
+            _write_all(fd, data)
             if fsync:
                 os.fsync(fd)
         finally:
@@ -47,15 +57,58 @@ def _replace(target: Path, data: bytes, fsync: bool) -> None:
         raise
 
 
-def write_atomic(path: str | os.PathLike, data: bytes) -> None:
-    """Write, fsync, rename, fsync the folder: after a crash the file is either old or new, and durable."""
-    target = Path(path)
-    _replace(target, data, fsync=True)
-    dir_fd = os.open(target.parent, os.O_RDONLY)
+def _fsync_folder(folder: Path) -> None:
+    dir_fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def write_atomic(path: str | os.PathLike, data: bytes) -> None:
+    """Write, fsync, rename, fsync the folder: after a crash the file is either old or new, and durable."""
+    target = Path(path)
+    _replace(target, data, fsync=True)
+    _fsync_folder(target.parent)
+
+
+def write_atomic_all(files: Iterable[tuple[str | os.PathLike, bytes]]) -> None:
+    """Several files, each as ``write_atomic`` leaves it (after a crash old or new; durable on return), their
+    waits for the disk shared: every temporary file written, all of them fsynced at once (side by side, so
+    one journal commit can carry several), then renamed, and each folder fsynced once. Nothing is renamed
+    unless every file was written and synced, and an error leaves no temporary file behind."""
+    opened: list[tuple[int, Path, Path]] = []
+    try:
+        try:
+            for path, data in files:
+                target = Path(path)
+                fd, tmp = _temporary(target)
+                opened.append((fd, tmp, target))
+                _write_all(fd, data)
+            _fsync_each([fd for fd, _, _ in opened])
+        finally:
+            for fd, _, _ in opened:
+                os.close(fd)
+        for _, tmp, target in opened:
+            os.replace(tmp, target)
+    except BaseException:
+        for _, tmp, _ in opened:
+            tmp.unlink(missing_ok=True)
+        raise
+    for folder in dict.fromkeys(target.parent for _, _, target in opened):
+        _fsync_folder(folder)
+
+
+def _fsync_each(fds: list[int]) -> None:
+    """fsync every one of ``fds``, each in a thread of its own when there are several (fsync waits for
+    the disk without the GIL; waiting side by side, their journal commits can be one)."""
+    if len(fds) < 2:
+        for fd in fds:
+            os.fsync(fd)
+        return
+    with ThreadPoolExecutor(max_workers=len(fds), thread_name_prefix="fsync") as pool:
+        for _ in pool.map(os.fsync, fds):  # the first error raises; leaving the pool waits for the others
+            pass
 
 
 def write_unsynced(path: str | os.PathLike, data: bytes) -> None:

@@ -70,3 +70,51 @@ def test_a_disk_that_fills_mid_write_leaves_neither_file_nor_temporary(tmp_path,
     monkeypatch.setattr(os, "write", real_write)
     write(target, b"y" * 100)  # space again: the same call succeeds in the folder it made
     assert target.read_bytes() == b"y" * 100 and [p.name for p in target.parent.iterdir()] == ["s.json"]
+
+
+def test_several_files_are_each_synced_before_any_is_renamed_and_each_folder_once(tmp_path, monkeypatch):
+    """write_atomic_all: the files' fsyncs wait side by side, every one before the first rename (a rename
+    before its file is synced could leave an empty file under the name after a crash), then one fsync per
+    folder after the renames."""
+    from wirewatch.connectors.sinks.files import write_atomic_all
+
+    events: list[tuple[str, str]] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        events.append(("fsync", "folder" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file"))
+        real_fsync(fd)
+
+    def replace(src, dst):
+        events.append(("rename", os.path.basename(dst)))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    (tmp_path / "s.jsonl").write_bytes(b"old\n")
+    files = [(tmp_path / "s.jsonl", b"x" * 100_000), (tmp_path / "a.jsonl", b"{}\n"), (tmp_path / "d.jsonl", b""),
+             (tmp_path / "deep" / "e.jsonl", b"e\n")]
+    write_atomic_all(files)
+    assert [p.read_bytes() for p, _ in files] == [data for _, data in files]
+    assert events[:4] == [("fsync", "file")] * 4
+    assert events[4:8] == [("rename", name) for name in ("s.jsonl", "a.jsonl", "d.jsonl", "e.jsonl")]
+    assert events[8:] == [("fsync", "folder")] * 2  # tmp_path and deep, once each
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jsonl", "d.jsonl", "deep", "s.jsonl"]
+
+
+def test_several_files_of_which_one_fails_to_sync_replace_none(tmp_path, monkeypatch):
+    from wirewatch.connectors.sinks.files import write_atomic_all
+
+    real_fsync = os.fsync
+    (tmp_path / "s.jsonl").write_bytes(b"old\n")
+
+    def failing(fd):
+        if os.fstat(fd).st_size == 3:  # the second file's temporary
+            raise OSError(5, "Input/output error")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", failing)
+    with pytest.raises(OSError, match="Input/output"):
+        write_atomic_all([(tmp_path / "s.jsonl", b"new\n"), (tmp_path / "a.jsonl", b"{}\n")])
+    assert [p.name for p in tmp_path.iterdir()] == ["s.jsonl"]  # no temporary left, nothing renamed
+    assert (tmp_path / "s.jsonl").read_bytes() == b"old\n"
