@@ -1,6 +1,8 @@
 # wirewatch image: the Python package, the rule engine's compiled core, and Beam's Prism runner built
 # from the Go module proxy.
-FROM golang:1.24-bookworm AS prism
+# Beam 2.77's Go module says `go 1.26.0`, and the golang images set GOTOOLCHAIN=local, so an older image
+# fails the install instead of fetching a newer toolchain. Keep the tag below at v$BEAM_VERSION of scripts/bootstrap.
+FROM golang:1.26-bookworm AS prism
 RUN GOBIN=/out go install github.com/apache/beam/sdks/v2/go/cmd/prism@v2.77.0
 
 # The rule engine's compiled core (native/): an abi3 wheel for CPython 3.11+, built with maturin.
