@@ -129,3 +129,12 @@ def test_every_repository_path_named_exists(name):
     text = (ROOT / name).read_text(encoding="utf-8")
     missing = sorted({p for p in PATH.findall(text) if not (ROOT / p).exists()})
     assert not missing, f"{name} names paths that do not exist: {missing}"
+
+
+def test_scripts_up_archives_apart_from_the_readmes_replay():
+    """The README's quick replay (`replay seeds --out out`) writes out/archive; had scripts/up archived there
+    too, the service's console and `archive query` would show the seed story twice (dated and `undated`)."""
+    up = re.search(r'--archive "\$REPO/([^"]+)"', (ROOT / "scripts/up").read_text())
+    replay = re.search(r"wirewatch replay seeds --out (\S+?)`", README)
+    assert up and replay
+    assert not (up[1] + "/").startswith(replay[1].rstrip("/") + "/archive/")
