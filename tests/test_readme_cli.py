@@ -138,3 +138,19 @@ def test_scripts_up_archives_apart_from_the_readmes_replay():
     replay = re.search(r"wirewatch replay seeds --out (\S+?)`", README)
     assert up and replay
     assert not (up[1] + "/").startswith(replay[1].rstrip("/") + "/archive/")
+
+
+def test_the_records_table_names_the_golden_storys_fields():
+    """The README's "Records" table and alert paragraph against the golden replay of seeds/."""
+    import json
+
+    section = README.split("## Records", 1)[1].split("\n## ", 1)[0]
+    table = set(re.findall(r"^\| `([a-z_]+)`", section, re.M))
+    table |= {f for row in re.findall(r"^\| (`[a-z_]+`(?:, `[a-z_]+`)+) \|", section, re.M)
+              for f in re.findall(r"`([a-z_]+)`", row)}
+    stories = json.loads((ROOT / "tests/golden/seeds.stories.json").read_text())
+    assert set().union(*(s.keys() for s in stories)) <= table
+    alert_paragraph = section.split("An alert line has", 1)[1].split("A dead letter has", 1)[0]
+    alerts = json.loads((ROOT / "tests/golden/seeds.alerts.json").read_text())
+    named = set(re.findall(r"`([a-z_]+)`", alert_paragraph))
+    assert set().union(*(a.keys() for a in alerts)) <= named
