@@ -162,27 +162,33 @@ class Job:
 
 
 def fence_job_sends(timeout: float = FENCE_TIMEOUT_S) -> int:
-    """Close the producers of an ended job's sinks; returns how many records were abandoned unacknowledged.
+    """Fence the producers of an ended job's sinks (``Publisher.fence``); returns how many records were
+    abandoned unacknowledged.
 
     A job that fails leaves its steps running in this process's worker threads: alerts it handed to its
     producer may still be on their way, and a step cut short may hand over more. A restarted job reads the
     alerts already sent and sends the rest, so an old send that landed after that read would put an alert in
-    the raw topic twice. Closing waits for everything handed over to be acknowledged (a record the broker
+    the raw topic twice. Fencing waits for everything handed over to be acknowledged (a record the broker
     could not take in ``timeout`` is abandoned: its story is not committed, so the restarted job sends it),
-    and a closed producer refuses any later send (a non-retriable error): nothing of the ended job lands
-    after this returns, except a request already on the wire when an abandoning close gave up."""
+    and refuses any later send or flush (not retriable, so an old step stops rather than retries): nothing of
+    the ended job lands after this returns, except a request already on the wire when the broker was away."""
     abandoned = 0
     for publisher in list(kafka_topics._OPEN):  # noqa: SLF001 (topics.py's registry of this process's producers)
-        if publisher._producer.config.get("client_id") not in JOB_CLIENTS:  # noqa: SLF001 (ingest, delivery: not the job's)
-            continue
-        unacknowledged = len(publisher._pending)  # noqa: SLF001
-        try:
-            publisher.close(timeout)
-        except Exception as exc:  # the broker is away: what was not acknowledged is abandoned, and sent again
-            abandoned += unacknowledged
-            log.warning("an ended job's producer closed with records unacknowledged; the restarted job sends them",
-                        extra={"records": unacknowledged, "error": f"{type(exc).__name__}: {exc}"[:300]})
+        if publisher.client_id in JOB_CLIENTS:  # not ingest's or the delivery step's
+            abandoned += publisher.fence(timeout)
+    if abandoned:
+        log.warning("an ended job's producers were fenced with records unacknowledged; the restarted job sends them",
+                    extra={"records": abandoned})
     return abandoned
+
+
+def forget_job_faults() -> None:
+    """Drop the faults the ended job's steps reported: a fenced step stops retrying without clearing its fault,
+    which would hold /health down for good. A step still meeting one (ingest, the restarted job) reports it
+    again at its next attempt; the service's own lag check keeps its own."""
+    for fault in FAULTS.active():
+        if fault.kind != LAG_FAULT:
+            FAULTS.cleared(fault.kind)
 
 
 class Service:
@@ -235,6 +241,7 @@ class Service:
                                                                     "retry_in_s": round(delay, 1)})
                 self.job.close()
                 fence_job_sends()
+                forget_job_faults()
                 self.stop.wait(delay)
 
     def _supervise(self) -> None:
@@ -250,6 +257,7 @@ class Service:
                                                        "restart": self.restarts, "retry_in_s": round(delay, 1)})
         self.job.close()
         fence_job_sends()  # before the restarted job reads the alerts sent (a stop needs no fence: the process ends)
+        forget_job_faults()
         if not self.stop.wait(delay):
             self._start_job()
 

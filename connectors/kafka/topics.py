@@ -43,6 +43,13 @@ class KafkaUnavailable(RuntimeError):
     retriable = True
 
 
+class PublisherFenced(RuntimeError):
+    """A send or flush on a publisher its owner fenced (``Publisher.fence``: an ended job's). Not retriable: the
+    step that meets it belongs to a job that is gone, and its stories are read again by the next."""
+
+    retriable = False
+
+
 class KafkaConfigError(ValueError):
     """Kafka settings are missing or contradict the existing topics. Not retriable: fix the settings."""
 
@@ -239,10 +246,14 @@ class Publisher:
         self._pending: list[_Pending] = []
         self._lock = threading.Lock()  # ingest threads (files, drop folders, feeds) share one publisher
         self.sent = 0
+        self.client_id = client_id
+        self._fenced = False
         _OPEN.add(self)
 
     def send(self, topic: str, key: str, value: bytes) -> None:
         """Queue one record; raises KafkaTimeoutError (retriable) when the broker's metadata cannot be had."""
+        if self._fenced:
+            raise PublisherFenced(f"publisher {self.client_id} was fenced: not sent")
         future = self._producer.send(topic, key=key.encode(), value=value)
         with self._lock:
             self._pending.append(_Pending(future, topic, key, value))
@@ -259,6 +270,8 @@ class Publisher:
         metrics.DEAD_LETTERS.labels(dead.stage).inc()  # every dead letter of the process: ingest's and the pipeline's
 
     def flush(self, timeout: float = 60.0) -> None:
+        if self._fenced:
+            raise PublisherFenced(f"publisher {self.client_id} was fenced: what it held was abandoned")
         with self._lock:
             pending, self._pending = self._pending, []
         try:
@@ -294,6 +307,21 @@ class Publisher:
             self.flush(timeout)
         finally:
             _close_producer(self._producer, timeout)
+
+    def fence(self, timeout: float) -> int:
+        """Close for good (an ended job's publisher, pipelines/service.py): what was handed over is acknowledged
+        within ``timeout`` or abandoned, and every later send or flush raises PublisherFenced, so a step of that
+        job still running neither lands a record later nor waits on a broker for it. Returns how many records
+        were abandoned."""
+        try:
+            self.close(timeout)
+        except Exception:  # noqa: BLE001 (the broker is away: what it held is abandoned, counted below)
+            pass
+        with self._lock:
+            self._fenced = True
+            abandoned, self._pending = len(self._pending), []
+        _OPEN.discard(self)
+        return abandoned
 
     def __enter__(self) -> "Publisher":
         return self

@@ -18,11 +18,14 @@ import pytest
 
 from tests.archivekit import archived_once
 from tests.conftest import ROOT
-from tests.kafkakit import wait_for
+from tests.kafkakit import read_all, wait_for
 from tests.pipelines.service.test_service import alerts, lag, prism, stop  # noqa: F401 (prism: fixture)
 from tests.pipelines.service.test_workers import _children, _workers
-from wirewatch.connectors.kafka.topics import Publisher, ensure_topics
+from wirewatch.connectors.health.faults import FAULTS, is_transient, retry
+from wirewatch.connectors.kafka import topics as kafka_topics
+from wirewatch.connectors.kafka.topics import Publisher, PublisherFenced, Topics, ensure_topics
 from wirewatch.pipelines.ingest import ingest_files
+from wirewatch.pipelines.service import LAG_FAULT, forget_job_faults
 
 pytestmark = pytest.mark.kafka
 N = 300
@@ -71,3 +74,29 @@ def test_the_failed_jobs_sends_do_not_land_after_the_restart_read_the_sent_alert
     twice = [i for i, n in Counter(a["id"] for a in sent).items() if n > 1]
     assert not twice, f"{len(twice)} alert ids in the raw topic twice, e.g. {twice[:3]}"
     assert {a["story_id"] for a in sent if a["rule"] == "icbm"} == {f"s{i}" for i in range(N)}
+
+
+def test_a_fenced_publisher_delivers_what_it_was_handed_then_refuses_for_good(fresh_topics):
+    topic = Topics.from_env().alerts
+    ensure_topics(fresh_topics)
+    publisher = Publisher(fresh_topics, client_id="wirewatch-alerts")
+    for n in range(3):
+        publisher.send(topic, f"a{n}", b"{}")
+    assert publisher.fence(10.0) == 0  # acknowledged before it returned
+    assert sorted(r.key for r in read_all(fresh_topics, topic)) == [b"a0", b"a1", b"a2"]
+    for later in (lambda: publisher.send(topic, "a3", b"{}"), lambda: publisher.flush(1.0)):
+        with pytest.raises(PublisherFenced) as refused:
+            retry("kafka", later)  # refused at once: an old step stops rather than retries
+        assert not is_transient(refused.value)
+    assert publisher not in list(kafka_topics._OPEN)  # noqa: SLF001 (a stop's close_publishers leaves it be)
+
+
+def test_the_ended_jobs_faults_are_forgotten_and_the_services_own_kept():
+    error = ConnectionError("broker away")
+    FAULTS.failed("kafka", error)
+    FAULTS.failed(LAG_FAULT, error)
+    try:
+        forget_job_faults()
+        assert [f.kind for f in FAULTS.active()] == [LAG_FAULT]
+    finally:
+        FAULTS.cleared(LAG_FAULT)
