@@ -59,12 +59,15 @@ class Fingerprint:
     shingles: int = 0  # how many shingles the MinHash summarises (0: unknown, no containment)
 
 
+SHORT_ITEM = 40  # words: a body shorter than this is fingerprinted with its headline's words before it
+
+
 def _words(story: Story, words: StoryWords | None = None, folded: bool = True) -> list[str]:
     """The words the fingerprint reads, case-folded (``folded``) or as written."""
     words = words or StoryWords(story)
     body = words.of("body")
     found = (body.folded if folded else body.words) if body else []
-    if len(found) < 40 and story.title:  # a short item (a dividend notice) is identified by its headline too
+    if len(found) < SHORT_ITEM and story.title:  # a short item (a dividend notice) is identified by its headline too
         title = words.of("title")
         found = ((title.folded if folded else title.words) if title else []) + found
     return found
@@ -106,6 +109,12 @@ _compiled_fingerprint = (
     if _compiled_minhasher is not None and hasattr(_compiled_minhasher, "fingerprint") and word_splitter()
     else None
 )
+# The same from the story's texts, split in the core as ``Words`` splits them there (``_words``' choice of
+# words made there too), so no word of the body becomes a Python string: None where the core is older.
+_compiled_fingerprint_text = (
+    _compiled_minhasher.fingerprint_text
+    if _compiled_fingerprint is not None and hasattr(_compiled_minhasher, "fingerprint_text") else None
+)
 
 
 def _numbers(words: list[str]) -> frozenset[str]:
@@ -134,7 +143,12 @@ def fingerprint(story: Story, words: StoryWords | None = None) -> Fingerprint:
     if _compiled_fingerprint is not None:
         words = words or StoryWords(story)
         try:
-            exact, signature, numbers, count = _compiled_fingerprint(_words(story, words, False), MAX_NUMBERS)
+            if _compiled_fingerprint_text is not None and type(story.body) is str and (
+                    story.title is None or type(story.title) is str):
+                exact, signature, numbers, count = _compiled_fingerprint_text(story.body, story.title or None,
+                                                                              SHORT_ITEM, MAX_NUMBERS)
+            else:
+                exact, signature, numbers, count = _compiled_fingerprint(_words(story, words, False), MAX_NUMBERS)
         except UnicodeEncodeError:  # a lone surrogate: Python's path below answers (or raises) as before
             pass
         else:

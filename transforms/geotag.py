@@ -28,7 +28,7 @@ from wirewatch.transforms.gazetteer import (
 )
 from wirewatch.transforms.gazetteer_langs import katakana_joined, languages_for, place_tokens
 from wirewatch.transforms.lexicon import english_words
-from wirewatch.transforms.rulelang.compiled import wanted, wirewatch_native
+from wirewatch.transforms.rulelang.compiled import wanted, word_splitter, wirewatch_native
 from wirewatch.transforms.tokens import PhraseIndex, StoryWords, Words
 
 FIELD_WEIGHTS = {"dateline": 3.0, "title": 2.0, "body": 1.0}
@@ -178,6 +178,8 @@ def find_places(text: str, field: str, gazetteer: Gazetteer,
 # The compiled core's mention finder (native/src/geotag.rs), None where the core is not built, is older or is
 # turned off (WIREWATCH_NATIVE=0): find_places then answers in Python alone.
 _PlaceScan = getattr(wirewatch_native, "PlaceScan", None) if wanted() else None
+# Whether it also splits a text into words itself, as ``Words`` does where the core splits (``word_splitter``).
+_SCAN_TEXT = _PlaceScan is not None and hasattr(_PlaceScan, "scan_text") and word_splitter() is not None
 
 
 def _compiled_english_places(text: str, field: str, gazetteer: Gazetteer,
@@ -202,6 +204,29 @@ def _compiled_english_places(text: str, field: str, gazetteer: Gazetteer,
             continue
         end = starts[last] + len(ws[last])
         out.append((payloads[number], Span(field, start, end, text[start:end])))
+    return out
+
+
+def _compiled_english_text(text: str, field: str, gazetteer: Gazetteer) -> list[tuple[Place, Span]] | None:
+    """``_compiled_english_places`` of ``text`` split into words by the compiled core itself, as ``Words``
+    splits it there (so no word becomes a Python string); None where it does not answer or the core splits
+    otherwise (``Words`` then splits by regex) or is older."""
+    if not _SCAN_TEXT:
+        return None
+    scan = _place_scan(gazetteer)
+    if scan is None:
+        return None
+    found, payloads = scan
+    flat = found.scan_text(text)
+    if flat is None:
+        return None
+    if not flat:
+        return []
+    skipped = in_furniture(text, flat[0::3])
+    out = []
+    for start, end, number in zip(flat[0::3], flat[1::3], flat[2::3]):
+        if start not in skipped:
+            out.append((payloads[number], Span(field, start, end, text[start:end])))
     return out
 
 
@@ -259,8 +284,12 @@ def mentions(story: Story, gazetteer: Gazetteer, words: StoryWords | None = None
     for field, text in texts:
         if not text:
             continue
-        found = (_known_dateline_places(text, gazetteer, languages) if field == "dateline"
-                 else find_places(text, field, gazetteer, languages, words.of(field)))
+        if field == "dateline":
+            found = _known_dateline_places(text, gazetteer, languages)
+        else:  # English text by the compiled core from the text itself, else from its words
+            found = None if languages else _compiled_english_text(text, field, gazetteer)
+            if found is None:
+                found = find_places(text, field, gazetteer, languages, words.of(field))
         for place, span in found:
             out.append(Mention(place, span, place.weight * FIELD_WEIGHTS[field]))
     return _states_not_countries(out)

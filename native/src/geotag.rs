@@ -10,6 +10,7 @@ use rustc_hash::FxHashSet;
 
 use crate::minhash::strs;
 use crate::phrases::{fold_words, PhraseTrie};
+use crate::words::{split, Word};
 
 /// What the checks need of one payload (a gazetteer `Place`).
 struct Payload {
@@ -234,6 +235,29 @@ impl PlaceScan {
         let t = Text { text, words: &written, starts };
         match self.find(&t, &hits) {
             Ok(out) => Ok(Some(PyList::new(py, out)?)),
+            Err(Decline) => Ok(None),
+        }
+    }
+
+    /// `scan` of `text` split here as `transforms.tokens.Words` splits it with the compiled splitter
+    /// (`split_words(text, False)`), so no word becomes a Python string: the mentions as a flat list
+    /// (start, end in code points, payload number, ...) in text order; None where Python must answer (as
+    /// `scan`, and a text that is not valid UTF-8: a lone surrogate).
+    fn scan_text<'py>(&self, py: Python<'py>, text: &Bound<'py, PyString>) -> PyResult<Option<Bound<'py, PyList>>> {
+        let Ok(text) = text.to_str() else { return Ok(None) };
+        let mut found: Vec<Word> = Vec::new();
+        split(text, false, &mut found);
+        let written: Vec<&str> = found.iter().map(|w| &text[w.byte_start as usize..w.byte_end as usize]).collect();
+        let starts: Vec<usize> = found.iter().map(|w| w.byte_start as usize).collect();
+        let mut buffer = String::new();
+        let hits = self.trie.get().hits(&fold_words(&written, &mut buffer));
+        let t = Text { text, words: &written, starts };
+        match self.find(&t, &hits) {
+            Ok(out) => {
+                let spans: Vec<u32> =
+                    out.chunks_exact(3).flat_map(|h| [found[h[0] as usize].start, found[h[1] as usize].end, h[2]]).collect();
+                Ok(Some(PyList::new(py, spans)?))
+            }
             Err(Decline) => Ok(None),
         }
     }

@@ -12,7 +12,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use xxhash_rust::xxh3::xxh3_128;
 use xxhash_rust::xxh64::xxh64;
 
-use crate::words::fold_into;
+use crate::words::{fold_into, split, Word};
 
 /// The permutations (multipliers and offsets) and the shingle length, fixed when made.
 #[pyclass(frozen, module = "wirewatch_native")]
@@ -56,6 +56,38 @@ impl MinHash {
     fn fingerprint<'py>(&self, py: Python<'py>, words: &Bound<'py, PyList>, max_numbers: usize)
                         -> PyResult<(String, Bound<'py, PyBytes>, Option<Vec<String>>, usize)> {
         let items = strs(words)?;
+        let written = items.iter().map(|w| w.to_str()).collect::<PyResult<Vec<&str>>>()?;
+        Ok(self.fingerprint_of(py, &written, max_numbers))
+    }
+
+    /// `fingerprint` of a story's words split here as `transforms.tokens.Words` splits them with the compiled
+    /// splitter (`split_words(text, False)`), as `transforms.dedupe._words` picks them: the body's words, after
+    /// the title's when the body has fewer than `short` words and there is a title. No word becomes a Python
+    /// string. A lone surrogate raises UnicodeEncodeError, as `fingerprint` does.
+    #[pyo3(signature = (body, title, short, max_numbers))]
+    fn fingerprint_text<'py>(&self, py: Python<'py>, body: &Bound<'py, PyString>, title: Option<&Bound<'py, PyString>>,
+                             short: usize, max_numbers: usize)
+                             -> PyResult<(String, Bound<'py, PyBytes>, Option<Vec<String>>, usize)> {
+        let body = body.to_str()?;
+        let mut found: Vec<Word> = Vec::new();
+        split(body, false, &mut found);
+        let mut written: Vec<&str> = Vec::new();
+        if found.len() < short {
+            if let Some(title) = title {
+                let title = title.to_str()?;
+                let mut heads: Vec<Word> = Vec::new();
+                split(title, false, &mut heads);
+                written.extend(heads.iter().map(|w| &title[w.byte_start as usize..w.byte_end as usize]));
+            }
+        }
+        written.extend(found.iter().map(|w| &body[w.byte_start as usize..w.byte_end as usize]));
+        Ok(self.fingerprint_of(py, &written, max_numbers))
+    }
+}
+
+impl MinHash {
+    fn fingerprint_of<'py>(&self, py: Python<'py>, items: &[&str], max_numbers: usize)
+                           -> (String, Bound<'py, PyBytes>, Option<Vec<String>>, usize) {
         let mut joined = String::new();
         let mut bounds: Vec<(usize, usize)> = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
@@ -63,7 +95,7 @@ impl MinHash {
                 joined.push(' ');
             }
             let start = joined.len();
-            fold_into(item.to_str()?, &mut joined);
+            fold_into(item, &mut joined);
             bounds.push((start, joined.len()));
         }
         let folded: Vec<&str> = bounds.iter().map(|&(s, e)| &joined[s..e]).collect();
@@ -81,11 +113,9 @@ impl MinHash {
             }
             found
         });
-        Ok((exact, PyBytes::new(py, &self.sign(&folded)), numbers, folded.len()))
+        (exact, PyBytes::new(py, &self.sign(&folded)), numbers, folded.len())
     }
-}
 
-impl MinHash {
     fn sign(&self, texts: &[&str]) -> Vec<u8> {
         let mut hashes: Vec<u64> = Vec::with_capacity(texts.len().max(1));
         let mut buf = String::new();

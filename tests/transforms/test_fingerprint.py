@@ -110,6 +110,28 @@ def test_the_compiled_fingerprint_is_the_python_one(body, title):
     assert fingerprint(story, StoryWords(story)) == dedupe.python_fingerprint(story, StoryWords(story))
 
 
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(["Seoul", "fired", "3", "ß", "İ", "北京", "x9", "O'Neil", "Korea's", "’s", "s"]),
+                min_size=dedupe.SHORT_ITEM - 3, max_size=dedupe.SHORT_ITEM + 2),
+       st.sampled_from(["", " ", ", ", "'s "]), st.sampled_from([None, "", "UPDATE 2-Seoul fires", "Ｓeoul ß"]))
+def test_the_fingerprint_of_the_texts_is_the_fingerprint_of_the_words(words, gap, title):
+    """The core splitting the body and the title itself (the title's words first below SHORT_ITEM body
+    words) gives the fingerprint it gives of the words Words splits."""
+    if dedupe._compiled_fingerprint_text is None:
+        skip_unless_required("the compiled core's MinHash.fingerprint_text is not built for this Python's "
+                             "Unicode database (needs cargo; scripts/bootstrap)", required_by="WIREWATCH_REQUIRE_NATIVE")
+    story = Story(id="x", title=title, body=gap.join(words) or "x")
+    from_words = dedupe._compiled_fingerprint(dedupe._words(story, StoryWords(story), False), dedupe.MAX_NUMBERS)
+    assert dedupe._compiled_fingerprint_text(story.body, story.title or None, dedupe.SHORT_ITEM,
+                                             dedupe.MAX_NUMBERS) == from_words
+    assert fingerprint(story) == dedupe.python_fingerprint(story)
+
+
+def test_a_lone_surrogate_is_fingerprinted_by_python():
+    story = Story(id="x", title="Seoul", body="North Korea fired \ud800 3 missiles")
+    assert fingerprint(story) == dedupe.python_fingerprint(story)
+
+
 def test_many_numbers_stop_at_the_cap_in_the_compiled_fingerprint_too():
     story = Story(id="x", body=" ".join(f"n{i % 100}" for i in range(300)))
     assert fingerprint(story).numbers == dedupe.python_fingerprint(story).numbers == frozenset(

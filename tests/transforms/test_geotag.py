@@ -415,11 +415,68 @@ def test_the_compiled_mention_finder_on_reuters(gazetteer, shared_corpora):
     assert checked > 1000
 
 
+# Trailers and photo credits (names there are people's: furniture_spans), non-ASCII words and possessives
+# (offsets in code points).
+_FURNITURE_PIECES = ["’s", "'s", "北京", "Köln's", "Reporting by", "(Reporting by", "Editing by", "Photo:",
+                     "REUTERS/", ";", ")"]
+
+
+def _text_scan_or_skip(gazetteer):
+    from tests.conftest import skip_unless_required
+
+    _compiled_scan_or_skip(gazetteer)
+    if not geotag._SCAN_TEXT:
+        skip_unless_required("the compiled core's PlaceScan.scan_text is not built for this Python's Unicode "
+                             "database (needs cargo; scripts/bootstrap)", required_by="WIREWATCH_REQUIRE_NATIVE")
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_PIECES + _FURNITURE_PIECES), st.sampled_from(_GAPS)), max_size=30),
+       st.sampled_from(["title", "body"]))
+@example([("Talks", " "), ("in", " "), ("Paris", ".\n"), ("Reporting by", " "), ("John", " "), ("Irish", " "),
+          ("in", " "), ("Paris", "")], "body")
+def test_the_mention_finder_on_the_text_finds_what_it_finds_on_the_words(gazetteer, pieces, field):
+    """The core splitting the text itself gives the mentions it gives on the words Words splits (offsets in
+    code points, after non-ASCII words too), and declines the same texts."""
+    from wirewatch.transforms.tokens import Words
+
+    _text_scan_or_skip(gazetteer)
+    text = "".join(word + gap for word, gap in pieces)
+    assert geotag._compiled_english_text(text, field, gazetteer) == geotag._compiled_english_places(
+        text, field, gazetteer, Words(text))
+
+
+def test_the_mention_finder_on_the_text_on_reuters(gazetteer, shared_corpora):
+    import orjson
+
+    from wirewatch.transforms.tokens import Words
+
+    _text_scan_or_skip(gazetteer)
+    path = shared_corpora / "geo" / "reuters21578-train.jsonl"
+    checked = 0
+    for line in path.read_bytes().splitlines()[:2000]:
+        row = orjson.loads(line)
+        for field in ("title", "body"):
+            if row.get(field):
+                found = geotag._compiled_english_text(row[field], field, gazetteer)
+                assert found == geotag._compiled_english_places(row[field], field, gazetteer, Words(row[field]))
+                checked += bool(found)
+    assert checked > 1000
+
+
+def test_the_mention_finder_on_the_text_declines_a_lone_surrogate(gazetteer):
+    _text_scan_or_skip(gazetteer)
+    assert geotag._compiled_english_text("Talks in Paris \ud800", "body", gazetteer) is None
+    story = Story(id="x", title="Talks in Paris", body="France agreed \ud800.")  # Python's words answer
+    assert [c.code for c in classify(story, gazetteer)[0]] == ["FR"]
+
+
 def test_classify_uses_the_compiled_mention_finder_once_the_trie_is_made(gazetteer, monkeypatch):
     _compiled_scan_or_skip(gazetteer)
     answered = []
-    finder = geotag._compiled_english_places
-    monkeypatch.setattr(geotag, "_compiled_english_places", lambda *a: answered.append(finder(*a)) or answered[-1])
+    name = "_compiled_english_text" if geotag._SCAN_TEXT else "_compiled_english_places"
+    finder = getattr(geotag, name)
+    monkeypatch.setattr(geotag, name, lambda *a: answered.append(finder(*a)) or answered[-1])
     story = Story(id="x", title="Talks in Paris", body="Mr Jordan said France and Toyota Motor Corp agreed.")
     assert [c.code for c in classify(story, gazetteer)[0]] == ["FR"]
     assert [[span.text for _, span in found] for found in answered] == [["Paris"], ["France"]]
