@@ -48,6 +48,9 @@ _C1 = re.compile(rb"\xc2[\x80-\x9f]")
 _compiled_c1 = getattr(compiled_core(), "first_c1", None)  # _C1's first match, compiled (None without the core)
 _compiled_holding = getattr(compiled_core(), "holding", None)  # _HOLDS_ELEMENTS' matches, compiled
 _HOLDING_NAMES = (b"description", b"summary", b"title", b"content:encoded")  # (the compiled scan's indexes)
+# An empty summary element (feedparser: an empty summary; fastfeedparser: the content copied into it)
+_EMPTY_SUMMARY = re.compile(rb"<(?:description|summary)(?:\s[^>]*)?(?:/>|>\s*(?:<!\[CDATA\[\s*\]\]>\s*)?"
+                            rb"</(?:description|summary)\s*>)")
 _TEXTUAL = re.compile(r"(?:text|html|xhtml)$|text/|.*xml$")  # content types feedparser does not read as base64
 # A summary or content that opens with an element: fastfeedparser reads its text as empty.
 _WRITTEN_AS_ELEMENTS = re.compile(
@@ -323,12 +326,20 @@ def _refusal(doc: _Document, raw: Sequence[Mapping[str, Any]]) -> str | None:
             return "a summary or content holding elements, which feedparser reads as markup"
         doc.written += 1  # (connectors.feeds.written_summaries reads it)
     spans: list[tuple[int, int]] | None = None  # the entries' bytes, found where one looks empty
+    empty_summary: bool | None = None  # whether the document holds an empty summary element
     for number, entry in enumerate(raw):
         if form != "atom10" and (ids and not entry.get("id") or not entry.get("link") and entry.get("links")):
             return "a guid or link it lost (one after nested elements, a link beside an atom:link)"
         content = entry.get("content")
         if content and not _TEXTUAL.match(str(content[0].get("type") or "")):
             return "content of a media type feedparser decodes from base64"
+        if content and summaries and empty_summary is not False and not doc.rss_summary:
+            if empty_summary is None:  # (one search a document, then the entries' own bytes where it found one)
+                empty_summary = _EMPTY_SUMMARY.search(data, first) is not None
+            if empty_summary:
+                spans = _element_spans(data, first, form == "atom10") if spans is None else spans
+                if len(spans) != len(raw) or _EMPTY_SUMMARY.search(data, *spans[number]):
+                    return "an empty summary beside content, which fastfeedparser fills from the content"
         empty = not entry.get("description") and not (content and content[0].get("value"))
         if empty and not entry.get("title"):  # (feedparser reads none either where its bytes hold no text)
             spans = _element_spans(data, first, form == "atom10") if spans is None else spans
