@@ -10,7 +10,7 @@ use rustc_hash::FxHashSet;
 
 use crate::minhash::strs;
 use crate::phrases::{fold_words, PhraseTrie};
-use crate::words::{split, Word};
+use crate::words::{split, words_in, Word};
 
 /// What the checks need of one payload (a gazetteer `Place`).
 struct Payload {
@@ -245,11 +245,11 @@ impl PlaceScan {
     /// `scan`, and a text that is not valid UTF-8: a lone surrogate).
     fn scan_text<'py>(&self, py: Python<'py>, text: &Bound<'py, PyString>) -> PyResult<Option<Bound<'py, PyList>>> {
         let Ok(text) = text.to_str() else { return Ok(None) };
-        let mut found: Vec<Word> = Vec::new();
+        let mut found: Vec<Word> = Vec::with_capacity(words_in(text));
         split(text, false, &mut found);
         let written: Vec<&str> = found.iter().map(|w| &text[w.byte_start as usize..w.byte_end as usize]).collect();
         let starts: Vec<usize> = found.iter().map(|w| w.byte_start as usize).collect();
-        let mut buffer = String::new();
+        let mut buffer = String::with_capacity(text.len());
         let hits = self.trie.get().hits(&fold_words(&written, &mut buffer));
         let t = Text { text, words: &written, starts };
         match self.find(&t, &hits) {

@@ -12,7 +12,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use xxhash_rust::xxh3::xxh3_128;
 use xxhash_rust::xxh64::xxh64;
 
-use crate::words::{fold_into, split, Word};
+use crate::words::{fold_into, split, words_in, Word};
 
 /// The permutations (multipliers and offsets) and the shingle length, fixed when made.
 #[pyclass(frozen, module = "wirewatch_native")]
@@ -69,9 +69,9 @@ impl MinHash {
                              short: usize, max_numbers: usize)
                              -> PyResult<(String, Bound<'py, PyBytes>, Option<Vec<String>>, usize)> {
         let body = body.to_str()?;
-        let mut found: Vec<Word> = Vec::new();
+        let mut found: Vec<Word> = Vec::with_capacity(words_in(body));
         split(body, false, &mut found);
-        let mut written: Vec<&str> = Vec::new();
+        let mut written: Vec<&str> = Vec::with_capacity(found.len() + 16);
         if found.len() < short {
             if let Some(title) = title {
                 let title = title.to_str()?;
@@ -88,7 +88,7 @@ impl MinHash {
 impl MinHash {
     fn fingerprint_of<'py>(&self, py: Python<'py>, items: &[&str], max_numbers: usize)
                            -> (String, Bound<'py, PyBytes>, Option<Vec<String>>, usize) {
-        let mut joined = String::new();
+        let mut joined = String::with_capacity(items.iter().map(|w| w.len() + 1).sum());
         let mut bounds: Vec<(usize, usize)> = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
             if i > 0 {

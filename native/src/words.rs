@@ -108,6 +108,13 @@ fn run_end(text: &str, mut i: usize, mut ci: usize) -> (usize, usize) {
     (i, ci)
 }
 
+/// Room for the words of `text` in one allocation, most of the time (a word and its gap take some five bytes
+/// in prose): a capacity hint only.
+#[inline]
+pub fn words_in(text: &str) -> usize {
+    text.len() / 5 + 4
+}
+
 /// The words of `text` (`words.split` with `pieces`, the regex `tokens.Words` uses without), appended to
 /// `out`.
 pub fn split(text: &str, pieces: bool, out: &mut Vec<Word>) {
