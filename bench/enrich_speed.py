@@ -17,7 +17,8 @@ it filled itself and what is built after some use, the compiled gazetteer trie a
 before the clock starts) and times one full pass. --warm-from-timed --warm 50 is the earlier warm-up (the
 first 50 timed stories). Printed: the
 ratios first (of the medians, and the median of the ratios within a round), then per run the median and every
-round's stories/s and the child's peak RSS, the load average before and after, and whether this checkout's
+round's stories/s (by wall, by "quiet wall" = wall less the timed thread's run-queue wait, and by CPU) and the
+child's peak RSS, the load average before and after, and whether this checkout's
 Beam output equals its in-process output. Rates come by wall time and by the child's CPU time: on a core that
 other work shares, the wall time counts their turns too, the CPU time only the child's own. The children keep
 the caller's PYTHONPATH behind the checkout, so a private build of the compiled core there
@@ -43,12 +44,22 @@ MULTILINGUAL = ROOT / "tests" / "data" / "geotag" / "multilingual.jsonl"
 MODES = ("in-process", "local engine", "Beam")
 
 # Run in a child: argv = checkout, mode, input file, output folder, warm-up file. Prints {"n", "seconds", "cpu",
-# "rss_mb"}
+# "quiet", "rss_mb"}
 # (cpu: the process's CPU seconds over the timed pass, all its threads, which other work on the core leaves
-# out of the count; seconds: wall time).
+# out of the count; seconds: wall time; quiet: wall time less the main thread's run-queue wait from
+# /proc/self/task/<tid>/schedstat, the wall the pass would take had nothing else wanted its core: it keeps the
+# waits CPU time leaves out, the disk's and Beam's hand-overs between threads, so Beam's wall over in-process
+# can be read on a loaded machine).
 _CHILD = """
-import inspect, json, os, resource, sys, time
+import inspect, json, os, resource, sys, threading, time
 os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, for the Beam worker threads too
+_SCHEDSTAT = f"/proc/self/task/{threading.get_native_id()}/schedstat"
+def runq():  # the main thread's seconds waiting on a run queue so far (None where /proc has no schedstat)
+    try:
+        with open(_SCHEDSTAT) as f:
+            return int(f.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return None
 checkout, mode, path, out, warm = sys.argv[1:6]
 sys.path.insert(0, checkout)
 from wirewatch.connectors.files.read import parse_jsonl
@@ -58,9 +69,9 @@ if mode == "in-process":
     from wirewatch.transforms.enrich import Enricher, enrich_batch
     enricher = Enricher.create()
     enrich_batch([s for s in parse_jsonl(open(warm, 'rb').read(), warm) if isinstance(s, Story)], enricher)
-    t0, c0 = time.perf_counter(), time.process_time()
+    q0, t0, c0 = runq(), time.perf_counter(), time.process_time()
     enrich_batch(stories, enricher)
-    seconds, cpu, n = time.perf_counter() - t0, time.process_time() - c0, len(stories)
+    seconds, cpu, n, q1 = time.perf_counter() - t0, time.process_time() - c0, len(stories), runq()
 else:
     from wirewatch.pipelines import bounded
     from wirewatch.transforms.rules import default_watchlist
@@ -73,12 +84,13 @@ else:
     def outputs(name):
         return bounded.Outputs(*(os.path.join(out, f"{name}-{kind}.jsonl") for kind in ("s", "a", "d")))
     bounded.run([warm], outputs("warm"), watchlist, **options)
-    t0, c0 = time.perf_counter(), time.process_time()
+    q0, t0, c0 = runq(), time.perf_counter(), time.process_time()
     bounded.run([path], outputs("timed"), watchlist, **options)
-    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    seconds, cpu, q1 = time.perf_counter() - t0, time.process_time() - c0, runq()
     n = sum(1 for _ in open(os.path.join(out, "timed-s.jsonl"), "rb"))
 rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"n": n, "seconds": seconds, "cpu": cpu, "rss_mb": rss_mb}))
+quiet = None if q0 is None or q1 is None else seconds - (q1 - q0)
+print(json.dumps({"n": n, "seconds": seconds, "cpu": cpu, "quiet": quiet, "rss_mb": rss_mb}))
 """
 
 # Run in a child: this checkout's Beam output and in-process output of one file, compared.
@@ -112,8 +124,9 @@ def _measure(checkout: Path, mode: str, path: Path, warm: Path, cache: Path) -> 
     if done.returncode != 0:
         raise SystemExit(f"{mode} in {checkout} failed:\n{done.stderr}")
     result = orjson.loads(done.stdout.strip().splitlines()[-1])
+    quiet = result.get("quiet")
     return {"rate": result["n"] / result["seconds"], "cpu_rate": result["n"] / result["cpu"],
-            "rss_mb": result["rss_mb"]}
+            "quiet_rate": result["n"] / quiet if quiet else None, "rss_mb": result["rss_mb"]}
 
 
 def _inputs(path: Path, limit: int, folder: Path, warm: int, from_timed: bool) -> list[tuple[str, Path, Path]]:
@@ -140,7 +153,7 @@ def _inputs(path: Path, limit: int, folder: Path, warm: int, from_timed: bool) -
 def _ratio(runs: dict, a: tuple[str, str], b: tuple[str, str], rate: str = "rate") -> str:
     """The ratio of the medians, and the median of the ratios within a round (runs close in time, so the
     load they met was alike); ``rate``: by wall time ("rate") or CPU time ("cpu_rate")."""
-    if a not in runs or b not in runs:
+    if a not in runs or b not in runs or any(r[rate] is None for r in runs[a] + runs[b]):
         return "n/a"
     of_medians = statistics.median(r[rate] for r in runs[a]) / statistics.median(r[rate] for r in runs[b])
     per_round = statistics.median(x[rate] / y[rate] for x, y in zip(runs[a], runs[b]))
@@ -164,7 +177,7 @@ def compare(checkouts: dict[str, Path], path: Path, rounds: int, limit: int, war
                 for label, mode in (order if r % 2 == 0 else order[::-1]):
                     runs[(label, mode)].append(_measure(checkouts[label], mode, data, warm_data, caches[label]))
             print(f"\n{name}")
-            for rate, clock in (("rate", "wall"), ("cpu_rate", "CPU")):
+            for rate, clock in (("rate", "wall"), ("quiet_rate", "quiet wall"), ("cpu_rate", "CPU")):
                 print(f"  by {clock} time, ratios of the medians (median ratio within a round): " + "; ".join(
                     [f"in-process / Beam ({label}) {_ratio(runs, (label, 'in-process'), (label, 'Beam'), rate)}"
                      for label in checkouts]
@@ -174,8 +187,12 @@ def compare(checkouts: dict[str, Path], path: Path, rounds: int, limit: int, war
                        for mode in modes if "old" in checkouts]))
             for (label, mode), found in runs.items():
                 rates, cpu_rates = [x["rate"] for x in found], [x["cpu_rate"] for x in found]
+                quiet_rates = [x["quiet_rate"] for x in found]
+                quiet = ("by quiet wall n/a" if None in quiet_rates else
+                         f"by quiet wall {statistics.median(quiet_rates):,.0f}/s "
+                         f"(rounds {', '.join(f'{x:,.0f}' for x in quiet_rates)})")
                 print(f"  {label:4} {mode:12}: median {statistics.median(rates):,.0f} stories/s "
-                      f"(rounds {', '.join(f'{x:,.0f}' for x in rates)}); by CPU time "
+                      f"(rounds {', '.join(f'{x:,.0f}' for x in rates)}); {quiet}; by CPU time "
                       f"{statistics.median(cpu_rates):,.0f}/s (rounds {', '.join(f'{x:,.0f}' for x in cpu_rates)}); "
                       f"peak RSS {statistics.median(x['rss_mb'] for x in found):,.0f} MB")
         if "Beam" not in modes:
