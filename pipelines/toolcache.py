@@ -12,6 +12,13 @@ import wirewatch
 
 CHECKOUT = Path(wirewatch.__file__).resolve().parent.parent  # wirewatch/ sits at the checkout's top
 
+# ``WIREWATCH_CACHE=off`` switches off the compiled cache only (transforms/rulelang/cache.py); the tools
+# cannot be rebuilt on every run, so for them it means "the default place", never a folder named ``off``.
+OFF = "off"
+
 
 def tool_cache() -> Path:
-    return Path(os.environ.get("WIREWATCH_CACHE") or CHECKOUT / ".cache")
+    root = os.environ.get("WIREWATCH_CACHE")
+    if not root or root == OFF:
+        return CHECKOUT / ".cache"
+    return Path(root)
