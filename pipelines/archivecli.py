@@ -36,7 +36,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     i.set_defaults(func=cmd_import)
 
     c = verbs.add_parser("compact", help="merge each day's small archive files into one")
-    c.add_argument("archive", metavar="ARCHIVE")
+    c.add_argument("archive", metavar="ARCHIVE", help="the Parquet archive folder")
     c.set_defaults(func=cmd_compact)
 
     from wirewatch.pipelines.console.cli import console_args
@@ -96,7 +96,10 @@ def filters_from(args: argparse.Namespace):
 def cmd_query(args: argparse.Namespace) -> int:
     from wirewatch.connectors.archive import schema
     from wirewatch.connectors.archive.query import SUMMARY, ArchiveQuery
+    from wirewatch.pipelines.console.cli import no_archive
 
+    if no_archive(args.archive, "archive query"):
+        return 2
     query = ArchiveQuery(args.archive)
     filters = filters_from(args)
     limit = args.limit or query.count(filters)

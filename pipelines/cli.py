@@ -89,6 +89,12 @@ def cmd_enrich(args: argparse.Namespace) -> int:
     return 0
 
 
+# What the bounded commands read, sniffed by content (connectors/parsing/sniff.py); replay reads archives too.
+READ_FORMATS = ("plain wire text (as in seeds/), JSON Lines stories, RSS/Atom/JSON Feed, NewsML-G2, ninjs, NITF, "
+                "ANPA-1312, IPTC 7901")
+PATHS_HELP = f"files in any of these formats, sniffed by content: {READ_FORMATS}; or folders of them"
+
+
 def _kafka_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bootstrap", metavar="HOST:PORT", help="Kafka broker (default: $WIREWATCH_KAFKA)")
     p.add_argument("--topic-prefix", metavar="PREFIX",
@@ -284,8 +290,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"wirewatch {_version()}")
     sub = p.add_subparsers(dest="command", required=True)
 
-    r = sub.add_parser("replay", help="bounded Beam run over saved files and folders")
-    r.add_argument("paths", nargs="+", metavar="PATH", help="wire-text files, JSONL files, or folders of them")
+    r = sub.add_parser("replay", help="bounded run over saved files and folders (in-process, or Beam)")
+    r.add_argument("paths", nargs="+", metavar="PATH",
+                   help=f"files in any of these formats, sniffed by content: {READ_FORMATS}, Parquet archives; or "
+                        "folders of them")
     r.add_argument("--out", required=True, metavar="DIR", help="writes stories.jsonl, alerts.jsonl, archive/ here")
     r.add_argument("--rules", metavar="FILE", action="append",
                    help="watch list YAML, repeatable (e.g. one per language; default: the built-in list)")
@@ -297,8 +305,10 @@ def parser() -> argparse.ArgumentParser:
     r.set_defaults(func=cmd_replay)
 
     e = sub.add_parser("enrich", help="enrich JSONL stories: one output line per input line, same id")
-    e.add_argument("input", metavar="IN.jsonl")
-    e.add_argument("-o", "--output", required=True, metavar="OUT.jsonl")
+    e.add_argument("input", metavar="IN.jsonl", help="JSON Lines stories, one a line")
+    e.add_argument("-o", "--output", required=True, metavar="OUT.jsonl",
+                   help="the enriched stories; alerts and dead letters beside it (OUT.alerts.jsonl, "
+                        "OUT.deadletter.jsonl)")
     e.add_argument("--rules", metavar="FILE", action="append",
                    help="watch list YAML, repeatable (e.g. one per language; default: the built-in list)")
     runner_arg(e, "FnApiRunner")
@@ -306,7 +316,7 @@ def parser() -> argparse.ArgumentParser:
     e.set_defaults(func=cmd_enrich)
 
     i = sub.add_parser("ingest", help="publish stories from files, folders or polled feeds to Kafka")
-    i.add_argument("paths", nargs="*", metavar="PATH")
+    i.add_argument("paths", nargs="*", metavar="PATH", help=f"publish these once: {PATHS_HELP}")
     i.add_argument("--config", metavar="FILE", help="feed list YAML: poll these feeds until stopped")
     i.add_argument("--state", metavar="FILE", help="poll state file (default: next to --config)")
     i.add_argument("--once", action="store_true", help="with --config: one poll cycle, then exit")

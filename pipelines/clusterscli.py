@@ -13,8 +13,10 @@ from wirewatch.records import EnrichedStory
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
+    from wirewatch.pipelines.cli import PATHS_HELP
+
     c = sub.add_parser("clusters", help="story clusters in saved files: members, versions, what changed")
-    c.add_argument("paths", nargs="+", metavar="PATH", help="wire-text files, JSONL files, or folders of them")
+    c.add_argument("paths", nargs="+", metavar="PATH", help=PATHS_HELP)
     c.add_argument("--min-size", type=int, default=2, metavar="N", help="clusters of at least N stories (default 2)")
     c.add_argument("--json", action="store_true", help="one JSON object per cluster and line")
     c.set_defaults(func=cmd_clusters)

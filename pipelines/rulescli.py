@@ -17,10 +17,10 @@ from wirewatch.records import DeadLetter
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    from wirewatch.pipelines.cli import runner_arg
+    from wirewatch.pipelines.cli import PATHS_HELP, runner_arg
 
     b = sub.add_parser("backtest", help="run a watch list over saved files: hits per rule, samples, diff")
-    b.add_argument("paths", nargs="+", metavar="PATH", help="wire-text files, JSONL files, or folders of them")
+    b.add_argument("paths", nargs="+", metavar="PATH", help=PATHS_HELP)
     b.add_argument("--rules", required=True, metavar="FILE", action="append",
                    help="the watch list to test (repeatable: several files are one list)")
     b.add_argument("--against", metavar="OLD", action="append", help="an older watch list to compare with (repeatable)")

@@ -171,9 +171,6 @@ def cmd_deliver(args: argparse.Namespace) -> int:
     from wirewatch.pipelines import logs
     from wirewatch.pipelines.subscriptionfile import load_subscriptions
 
-    if not args.subscriptions:
-        print("wirewatch deliver: --subscriptions FILE is required", file=sys.stderr)
-        return 2
     logs.setup()
     load_subscriptions(args.subscriptions)  # a bad file stops the start with file:line:column
     bootstrap, topics = bootstrap_servers(args.bootstrap), _topics(args)
@@ -197,9 +194,10 @@ def _seconds(text: str) -> float:
     return value
 
 
-def add_service_args(p: argparse.ArgumentParser) -> None:
-    """``--subscriptions`` and ``--delivery-state``, for ``deliver`` and ``run``."""
-    p.add_argument("--subscriptions", metavar="FILE", help="subscriptions YAML: deliver alerts to its subscribers")
+def add_service_args(p: argparse.ArgumentParser, required: bool = False) -> None:
+    """``--subscriptions`` and ``--delivery-state``, for ``deliver`` (which needs the file) and ``run``."""
+    p.add_argument("--subscriptions", metavar="FILE", required=required,
+                   help="subscriptions YAML: deliver alerts to its subscribers")
     p.add_argument("--delivery-state", metavar="PATH",
                    help="the delivery step's state file (default: FILE.state.sqlite beside the subscriptions file)")
     p.add_argument("--unhealthy-after", type=_seconds, default=900.0, metavar="SECONDS",
@@ -212,16 +210,16 @@ def add_commands(sub: Any) -> None:
     s = sub.add_parser("subscribers", help="check a subscriptions file, or try one subscriber's channels")
     ssub = s.add_subparsers(dest="action", required=True)
     c = ssub.add_parser("check", help="validate a subscriptions file (errors as file:line:column)")
-    c.add_argument("file", metavar="FILE")
+    c.add_argument("file", metavar="FILE", help="the subscriptions YAML to check")
     c.set_defaults(func=cmd_check)
     t = ssub.add_parser("test", help="send a sample alert through each channel of one subscriber")
-    t.add_argument("file", metavar="FILE")
-    t.add_argument("id", metavar="ID")
+    t.add_argument("file", metavar="FILE", help="the subscriptions YAML")
+    t.add_argument("id", metavar="ID", help="the subscriber's id in FILE")
     _kafka_args(t)
     t.set_defaults(func=cmd_test)
 
     d = sub.add_parser("deliver", help="the delivery step: alerts topic -> subscribers' channels, until stopped")
-    add_service_args(d)
+    add_service_args(d, required=True)
     _kafka_args(d)
     d.add_argument("--metrics-port", type=int, default=9109, help="port for /metrics and /health (0: any free port)")
     d.add_argument("--metrics-host", default="127.0.0.1", help="address for /metrics and /health")

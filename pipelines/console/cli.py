@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import signal
+import sys
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
@@ -36,6 +37,15 @@ def console_args(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--metrics-url", metavar="URL",
                    help="the service's /metrics, for the overview's pipeline health (e.g. http://127.0.0.1:9108/metrics)")
     c.set_defaults(func=cmd_console)
+
+
+def no_archive(path: str, command: str) -> bool:
+    """True, having said so on stderr, when there is no archive folder at ``path``: an empty answer over a
+    mistyped path would look like an empty archive."""
+    if Path(path).is_dir():
+        return False
+    print(f"wirewatch {command}: no archive at {path}", file=sys.stderr)
+    return True
 
 
 def read_token(path: str | None) -> str | None:
@@ -130,6 +140,8 @@ def cmd_console(args: argparse.Namespace) -> int:
     from wirewatch.pipelines import logs
     from wirewatch.pipelines.console import health as healths
 
+    if no_archive(args.archive, "console"):
+        return 2
     logs.setup()
     token = read_token(args.token_file)
     bootstrap = None if args.no_live else bootstrap_servers(args.bootstrap)
