@@ -100,7 +100,7 @@ def _alias_terms(src: YamlText, name: str, value: yaml.Node, aliases: dict[str, 
             try:
                 terms.extend(_list_item(text, aliases, language, limits))
             except QueryError as exc:
-                raise RuleError(src.path, *src.in_scalar(item, exc.column), exc.message) from None
+                raise _located(src, item, exc) from None
             if len(terms) > limits.alias_terms:
                 raise src.error(item, f"alias {name!r} has more than {limits.alias_terms:,} terms: split it")
         return tuple(dict.fromkeys(terms))
@@ -108,9 +108,20 @@ def _alias_terms(src: YamlText, name: str, value: yaml.Node, aliases: dict[str, 
         try:
             return parse_alias(str(value.value), aliases, language, limits)
         except QueryError as exc:
-            raise RuleError(src.path, *src.in_scalar(value, exc.column), exc.message) from None
+            raise _located(src, value, exc) from None
     raise src.error(value, f"alias {name!r} must be a list of terms, 'a | b | \"c d\"', or one of those per "
                            f"language (en: ..., de: ...)")
+
+
+def _located(src: YamlText, node: yaml.Node, exc: QueryError, suffix: str = "") -> RuleError:
+    """``exc``, at a column of the query in ``node``, at its line and column in the file; a place the message
+    refers back to (``exc.opened``) is given in the file's columns too."""
+    line, column = src.in_scalar(node, exc.column)
+    message = exc.message
+    if exc.opened is not None:
+        at_line, at_column = src.in_scalar(node, exc.opened)
+        message += f" at column {at_column}" if at_line == line else f" at line {at_line}, column {at_column}"
+    return RuleError(src.path, line, column, message + suffix)
 
 
 def _list_item(text: str, aliases: dict[str, tuple[Term, ...]], language: str,
@@ -155,7 +166,7 @@ def _rule(src: YamlText, item: yaml.Node, aliases: dict[str, tuple[Term, ...]], 
     try:
         tree = Parser(query, aliases, language, limits).parse()
     except QueryError as exc:
-        raise RuleError(src.path, *src.in_scalar(qnode, exc.column), f"{exc.message} (rule {rid!r})") from None
+        raise _located(src, qnode, exc, f" (rule {rid!r})") from None
     name = _scalar(src, fields["name"][1], "'name'") if "name" in fields else rid
     return Rule(rid, name, severity, query, tree, version, threshold, src.mark(item)[0])
 

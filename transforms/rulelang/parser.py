@@ -243,7 +243,8 @@ class Parser:
             first = self.i - 1
             node = self.parse_or()
             if self.kind() != "rp":
-                raise self.error(f"expected ')' to close the '(' at column {tok.start + 1}")
+                problem = self.error("expected ')' to close the '('")
+                raise QueryError(problem.column, problem.message, opened=tok.start)
             self.i += 1
             self.depth -= 1
             return dataclasses.replace(node, text=self.text(first)) if isinstance(node, Op) else node
