@@ -184,10 +184,9 @@ def compare(checkouts: dict[str, Path], path: Path, rounds: int, limit: int, war
             print(f"\n{name}")
             for rate, clock in (("rate", "wall"), ("quiet_rate", "quiet wall"), ("cpu_rate", "CPU")):
                 print(f"  by {clock} time, ratios of the medians (median ratio within a round): " + "; ".join(
-                    [f"in-process / Beam ({label}) {_ratio(runs, (label, 'in-process'), (label, 'Beam'), rate)}"
+                    [f"{mode} / Beam ({label}) {_ratio(runs, (label, mode), (label, 'Beam'), rate)}"
+                     for mode in ("in-process", "local engine") if mode in modes and "Beam" in modes
                      for label in checkouts]
-                    + [f"local engine / Beam ({label}) "
-                       f"{_ratio(runs, (label, 'local engine'), (label, 'Beam'), rate)}" for label in checkouts]
                     + [f"this / old {mode} {_ratio(runs, ('this', mode), ('old', mode), rate)}"
                        for mode in modes if "old" in checkouts]))
             for (label, mode), found in runs.items():
