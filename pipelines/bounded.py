@@ -191,12 +191,12 @@ def _run_beam(files: list[str], outputs: Outputs, watchlist: WatchList, *, keep_
     from wirewatch.transforms.ptransforms import FinishBoundedInput
 
     from wirewatch.connectors.files.beamio import StoryBatch, keyed_batch, keyed_files
-    from wirewatch.pipelines.beamoptions import bundles_end_promptly
+    from wirewatch.pipelines.beamoptions import bundles_end_promptly, dofn_specs_once
 
     write = functools.partial(write_outputs, outputs, keep_input_order=keep_input_order)
     chosen = options(pipeline_args)
     # the gather's bundle lasts as long as the run's work: it ends promptly, not up to 200 ms after it
-    with bundles_end_promptly(), beam.Pipeline(options=chosen) as p:
+    with bundles_end_promptly(), dofn_specs_once(), beam.Pipeline(options=chosen) as p:
         alone = one_worker(chosen)
         if alone and not any(f.endswith(ARCHIVE_SUFFIX) for f in files):
             # nothing to share the stories out to: the files themselves are read after the gather, in the

@@ -207,3 +207,44 @@ def test_a_beam_run_samples_its_bundles_often_so_they_end_promptly(tmp_path, mon
     assert len(outputs.stories.read_bytes().splitlines()) == 3
     assert periods and set(periods) == {BUNDLE_SAMPLING_MS} and BUNDLE_SAMPLING_MS <= 20
     assert statesampler.StateSampler("after", None).sampling_period_ms == statesampler.DEFAULT_SAMPLING_PERIOD_MS
+
+
+def test_a_beam_run_reads_each_dofns_signatures_once(tmp_path, monkeypatch) -> None:
+    """Beam asks for a DoFn's state and timer parameters many times a run, each ask an inspect.signature of
+    every method: inside a bounded run each DoFn object's are read once, and Beam's function is back after."""
+    from apache_beam.transforms import userstate
+
+    read, asked = userstate.get_dofn_specs, Counter()
+
+    def counted(dofn):
+        asked[id(dofn)] += 1
+        return read(dofn)
+
+    monkeypatch.setattr(userstate, "get_dofn_specs", counted)
+    source = _story_file(tmp_path, 3)
+    outputs = bounded.Outputs(tmp_path / "s.jsonl", tmp_path / "a.jsonl", tmp_path / "d.jsonl")
+    bounded.run([str(source)], outputs, default_watchlist(), engine="beam")
+    assert len(outputs.stories.read_bytes().splitlines()) == 3
+    assert asked and set(asked.values()) == {1}  # each DoFn object was asked for 2-6 times before
+    assert userstate.get_dofn_specs is counted
+
+
+def test_signatures_read_once_are_beams_answer_for_a_stateful_dofn() -> None:
+    import apache_beam as beam
+    from apache_beam.coders import VarIntCoder
+    from apache_beam.transforms import userstate
+
+    from wirewatch.pipelines.beamoptions import dofn_specs_once
+
+    class Counting(beam.DoFn):
+        COUNT = userstate.ReadModifyWriteStateSpec("count", VarIntCoder())
+
+        def process(self, element, count=beam.DoFn.StateParam(COUNT)):
+            yield element
+
+    dofn, plain = Counting(), beam.DoFn()
+    with dofn_specs_once():
+        twice = [userstate.get_dofn_specs(dofn), userstate.get_dofn_specs(dofn), userstate.get_dofn_specs(plain)]
+    expected = userstate.get_dofn_specs(dofn)
+    assert twice[0] == twice[1] == expected and {s.name for s in expected[0]} == {"count"}
+    assert twice[2] == userstate.get_dofn_specs(plain) == (set(), set())
