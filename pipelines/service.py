@@ -22,9 +22,9 @@ from wirewatch.connectors.health import metrics
 from wirewatch.connectors.files.dropfolder import DEFAULT_QUIET_S
 from wirewatch.connectors.health.faults import FAULTS, Backoff, is_transient
 from wirewatch.connectors.files.read import expand_paths
-from wirewatch.connectors.kafka import topics as kafka_topics
 from wirewatch.connectors.kafka.lease import InstanceLease
-from wirewatch.connectors.kafka.topics import Publisher, Topics, close_publishers, ensure_topics, topic_specs
+from wirewatch.connectors.kafka.topics import (Publisher, Topics, close_publishers, ensure_topics, open_publishers,
+                                               topic_specs)
 from wirewatch.pipelines import streaming
 from wirewatch.pipelines.console import cli as console
 from wirewatch.pipelines.ingest import FolderWatcher, ingest_files
@@ -173,7 +173,7 @@ def fence_job_sends(timeout: float = FENCE_TIMEOUT_S) -> int:
     and refuses any later send or flush (not retriable, so an old step stops rather than retries): nothing of
     the ended job lands after this returns, except a request already on the wire when the broker was away."""
     abandoned = 0
-    for publisher in list(kafka_topics._OPEN):  # noqa: SLF001 (topics.py's registry of this process's producers)
+    for publisher in open_publishers():
         if publisher.client_id in JOB_CLIENTS:  # not ingest's or the delivery step's
             abandoned += publisher.fence(timeout)
     if abandoned:

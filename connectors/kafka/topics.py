@@ -333,6 +333,12 @@ class Publisher:
 _OPEN: "weakref.WeakSet[Publisher]" = weakref.WeakSet()
 
 
+def open_publishers() -> list[Publisher]:
+    """The publishers of this process not yet closed (a registry of weak references: one dropped unclosed
+    leaves it by itself)."""
+    return list(_OPEN)
+
+
 def close_publishers(timeout: float = 5.0) -> None:
     """Close every publisher of this process (a stopping service: its pipeline's workers were cancelled
     without tearing down), saying so for any that had records unacknowledged."""

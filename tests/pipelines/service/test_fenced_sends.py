@@ -88,7 +88,7 @@ def test_a_fenced_publisher_delivers_what_it_was_handed_then_refuses_for_good(fr
         with pytest.raises(PublisherFenced) as refused:
             retry("kafka", later)  # refused at once: an old step stops rather than retries
         assert not is_transient(refused.value)
-    assert publisher not in list(kafka_topics._OPEN)  # noqa: SLF001 (a stop's close_publishers leaves it be)
+    assert publisher not in kafka_topics.open_publishers()  # (a stop's close_publishers leaves it be)
 
 
 def test_the_ended_jobs_faults_are_forgotten_and_the_services_own_kept():
