@@ -39,7 +39,7 @@ from wirewatch.connectors.archive import schema
 from wirewatch.connectors.archive.layout import (
     REPLACES, SUFFIX, partition_of, partitions, replaced_by, visible_files, visible_names,
 )
-from wirewatch.connectors.sinks.files import write_atomic
+from wirewatch.connectors.sinks.files import fsync_folder, write_atomic
 from wirewatch.records import EnrichedStory
 
 log = logging.getLogger("wirewatch.archive")
@@ -222,14 +222,7 @@ def _finish_compactions(folder: Path) -> None:
         if manifest.with_suffix(SUFFIX).exists():
             for name in replaced_by(manifest):
                 (folder / name).unlink(missing_ok=True)
-            _sync_folder(folder)
+            fsync_folder(folder)
         manifest.unlink(missing_ok=True)
-    _sync_folder(folder)
+    fsync_folder(folder)
 
-
-def _sync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

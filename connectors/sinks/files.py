@@ -57,7 +57,8 @@ def _replace(target: Path, data: bytes, fsync: bool) -> None:
         raise
 
 
-def _fsync_folder(folder: Path) -> None:
+def fsync_folder(folder: str | os.PathLike) -> None:
+    """Make a folder's entries (files created, renamed or removed in it) durable."""
     dir_fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
@@ -69,7 +70,7 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> None:
     """Write, fsync, rename, fsync the folder: after a crash the file is either old or new, and durable."""
     target = Path(path)
     _replace(target, data, fsync=True)
-    _fsync_folder(target.parent)
+    fsync_folder(target.parent)
 
 
 def write_atomic_all(files: Iterable[tuple[str | os.PathLike, bytes]]) -> None:
@@ -96,7 +97,7 @@ def write_atomic_all(files: Iterable[tuple[str | os.PathLike, bytes]]) -> None:
             tmp.unlink(missing_ok=True)
         raise
     for folder in dict.fromkeys(target.parent for _, _, target in opened):
-        _fsync_folder(folder)
+        fsync_folder(folder)
 
 
 def _fsync_each(fds: list[int]) -> None:
