@@ -28,29 +28,35 @@ def headline(enriched: EnrichedStory) -> str:
 
 
 def alerts_for(enriched: EnrichedStory, watchlist: WatchList) -> list[Alert]:
+    if not enriched.matches:
+        return spreading_alerts(enriched)
     cluster_id = enriched.cluster.id if enriched.cluster else enriched.id
     story = enriched.story
     fields = {"title": story.title, "summary": story.summary, "body": story.body, "dateline": story.dateline}
+    # what every alert of the story shares, worked out once for them all
+    title, by_id = headline(enriched), watchlist.by_id
+    countries = tuple(c.code for c in enriched.countries)
+    lineage = enriched.lineage if len(enriched.lineage) > 1 else ()
     return [
         Alert(
             id=alert_id(cluster_id, match.rule),
             rule=match.rule,
             story_id=enriched.id,
             cluster_id=cluster_id,
-            title=headline(enriched),
-            severity=watchlist.by_id[match.rule].severity if match.rule in watchlist.by_id else "medium",
+            title=title,
+            severity=by_id[match.rule].severity if match.rule in by_id else "medium",
             score=match.score,
-            countries=tuple(c.code for c in enriched.countries),
+            countries=countries,
             regions=enriched.regions,
             spans=match.spans,
-            published=enriched.story.published,
-            undated=enriched.story.undated,
+            published=story.published,
+            undated=story.undated,
             url=story.url,
             source=story.source,
             publisher=story.publisher,
             credit=story.credit,
             evidence=evidence(fields, match.spans),
-            lineage=enriched.lineage if len(enriched.lineage) > 1 else (),
+            lineage=lineage,
         )
         for match in enriched.matches
     ] + spreading_alerts(enriched)

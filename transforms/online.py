@@ -194,7 +194,7 @@ class SuppressRepeatAlerts(beam.DoFn):
                 sent.add(alert.rule)
                 rules.add(alert.rule)
                 fresh.append(alert)
-        yield dataclasses.replace(outcome, alerts=tuple(fresh), repeats=outcome.repeats + len(outcome.alerts) - len(fresh))
+        yield StoryAlerts(outcome.story, tuple(fresh), outcome.repeats + len(outcome.alerts) - len(fresh))
 
     @on_timer(EXPIRE)
     def forget(self, rules: Any = beam.DoFn.StateParam(RULES)) -> None:

@@ -135,9 +135,8 @@ class Chain:
         except Exception as exc:
             return dead_letter(enriched, "match", exc), added
         alerts = alerts_for(enriched, self.watchlist)
-        outcome = StoryAlerts(enriched, tuple(alerts))
         if not alerts:
-            return outcome, added
+            return StoryAlerts(enriched), added
         cluster_id = enriched.cluster.id if enriched.cluster else enriched.story.id  # online.cluster_key's
         first, sent = memory.sent.get(cluster_id, (0.0, None))
         if sent is None or first <= now - self.ttl_s:  # as SuppressRepeatAlerts' timer left it
@@ -148,7 +147,7 @@ class Chain:
                 sent = sent | {alert.rule}
                 fresh.append(alert)
         added.append(("sent", cluster_id, (first, sent)))
-        return dataclasses.replace(outcome, alerts=tuple(fresh), repeats=len(alerts) - len(fresh)), added
+        return StoryAlerts(enriched, tuple(fresh), len(alerts) - len(fresh)), added
 
 
 def prepared(item: Story | DeadLetter) -> tuple[str, Any]:
