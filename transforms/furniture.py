@@ -108,10 +108,13 @@ def maybe_furniture(line: str) -> bool:
 def prose_lines(lines: list[str]) -> list[bool]:
     """Per line, True where neither ``maybe_furniture`` nor ``agency`` can take it (most lines of a story),
     told without calling them: an ASCII line opening with a letter and two letters no furniture opens with
-    (so no character ``agency`` strips at its start), too long for an agency's name once its end is stripped."""
+    (so no character ``agency`` strips at its start), too long for an agency's name once its end is stripped.
+    Spaces before the letters (an indented paragraph, as in Reuters copy) change nothing: the only pattern of
+    ``maybe_furniture`` that lets a line open with spaces is the trailer's, which then opens with the same
+    letters as on an unindented line, and ``agency`` strips the spaces."""
     heads, strip, longest = _FURNITURE_HEADS, _AGENCY_STRIP, _LONGEST_AGENCY
-    return [line[:1].isalpha() and line.isascii() and line[:2].lower() not in heads
-            and len(line.rstrip(strip)) > longest for line in lines]
+    return [text[:1].isalpha() and text.isascii() and text[:2].lower() not in heads
+            and len(text.rstrip(strip)) > longest for text in [line.lstrip(" ") for line in lines]]
 
 
 _AGENCY_STRIP = " ()[].,;:"  # what is taken off both ends of a name before it is looked up

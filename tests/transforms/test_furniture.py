@@ -96,6 +96,7 @@ def test_positions_in_furniture_are_those_inside_its_spans(text, positions):
 _PROSE_PIECES = st.sampled_from([
     *furniture.AGENCIES, *(a.upper() for a in furniture.AGENCIES), "By", "Photo", "Reporting by", "Subscribe", "(",
     ")", ".", ",", ";", ":", "[", "]", " ", "x", "The", "the ministry said", "İ", "é", "Share", "Editing", "AP",
+    "    ", "\t", "REUTERS/", "Editing by", "(Reporting by", "Photo:",
 ])
 
 
@@ -104,6 +105,9 @@ _PROSE_PIECES = st.sampled_from([
 @example("The ministry said on Tuesday that it would.")
 @example("Reuters")
 @example("Thomson Reuters.....")
+@example("    Reporting by John Irish in Paris and Jane Doe in Berlin; Editing by Alison Williams")
+@example("    REUTERS/Israel Katz and more words after the slash")
+@example("    Thomson Reuters.....")
 def test_a_prose_line_is_one_neither_furniture_check_can_take(line):
     if furniture.prose_lines([line]) == [True]:
         assert not furniture.maybe_furniture(line) and furniture.agency(line) is None
@@ -118,6 +122,19 @@ def test_most_lines_of_reuters_stories_are_told_prose_without_the_checks(shared_
     assert all(not furniture.maybe_furniture(line) and furniture.agency(line) is None
                for line, told in zip(lines, prose) if told)
     assert sum(prose) > len(lines) / 4
+    # Reuters indents its paragraphs: those are told too (spaces before the letters change nothing)
+    indented = [told for line, told in zip(lines, prose) if line.startswith("    ") and len(line) > 40]
+    assert sum(indented) > len(indented) / 2
+
+
+# Lines the union pattern matches, indented: told prose only where neither check can take them.
+@settings(max_examples=3000, deadline=None)
+@given(_MATCHED, st.sampled_from([str, str.upper, str.lower, str.title, str.swapcase]),
+       st.sampled_from([" ", "    ", "        "]))
+def test_an_indented_line_the_union_pattern_matches_is_not_told_prose(line, case, indent):
+    indented = indent + case(line)
+    if furniture.prose_lines([indented]) == [True]:
+        assert not furniture.maybe_furniture(indented) and furniture.agency(indented) is None
 
 
 # Titles _SLUG matches, generated from each of its alternatives (then cut or spelled otherwise), and titles
