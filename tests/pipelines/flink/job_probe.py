@@ -11,6 +11,8 @@ from typing import Any
 
 from pyflink.common import Row
 
+from flinkstate import ListState, Timers  # (this script's sibling: its folder is first on sys.path)
+
 from wirewatch.pipelines.flink.job import (DEAD, AlertPerCluster, AssignAndAlert, AssignClusters, Place, Prepare,
                                            PrepareAndAlert)
 from wirewatch.records import Cluster, Story, dumps
@@ -49,30 +51,8 @@ class Context:
     def get_map_state(self, desc: Any) -> Map:
         return self.states.setdefault(desc.name, Map())
 
-    def get_list_state(self, desc: Any) -> List:
-        return self.states.setdefault(desc.name, List())
-
-
-class List(list):
-    def get(self) -> list:
-        return list(self)
-
-    def add(self, value: Any) -> None:
-        self.append(value)
-
-    def update(self, values: list) -> None:
-        self[:] = values
-
-
-class Timers:
-    def __init__(self) -> None:
-        self.registered: list[int] = []
-
-    def current_processing_time(self) -> int:
-        return 1_000
-
-    def register_processing_time_timer(self, when: int) -> None:
-        self.registered.append(when)
+    def get_list_state(self, desc: Any) -> ListState:
+        return self.states.setdefault(desc.name, ListState())
 
 
 class StepContext:

@@ -9,33 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.pipelines.flink.flinkstate import ListState, Timers
 from wirewatch.connectors.sinks.files import write_unsynced
 from wirewatch.pipelines.flink.archive import KeyedWriteBehind, WriteBehind
-
-
-class ListState(list):
-    def get(self) -> list:
-        return list(self)
-
-    def add(self, value) -> None:
-        self.append(value)
-
-    def update(self, values: list) -> None:
-        self[:] = values
-
-    def clear(self) -> None:
-        del self[:]
-
-
-class Timers:
-    def __init__(self) -> None:
-        self.registered: list[int] = []
-
-    def current_processing_time(self) -> int:
-        return 1_000
-
-    def register_processing_time_timer(self, when: int) -> None:
-        self.registered.append(when)
 
 
 class Disk:
