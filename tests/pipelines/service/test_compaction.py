@@ -3,7 +3,6 @@ turns it off), beside its own job's writes: the loop alone, then the service aga
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 
@@ -13,13 +12,12 @@ import pytest
 from tests.archivekit import archived_once
 from tests.connectors.archive.kit import enriched
 from tests.kafkakit import wait_for
-from tests.pipelines.service.test_service import lag, start, stop
+from tests.pipelines.service.test_service import lag, prism_or_skip, start, stop
 from wirewatch.connectors.archive.compactor import CompactEvery
 from wirewatch.connectors.archive.layout import archive_files, partitions
 from wirewatch.connectors.archive.writer import ParquetArchive
 from wirewatch.connectors.kafka.topics import Publisher, ensure_topics
 from wirewatch.pipelines.ingest import ingest_files
-from wirewatch.pipelines.streaming import RunnerNotFound, prism_binary
 
 
 def test_the_loop_compacts_at_its_start_then_on_schedule_and_outlives_a_failed_pass(tmp_path, monkeypatch):
@@ -63,13 +61,8 @@ def _files_per_folder(archive: Path) -> list[int]:
 
 @pytest.fixture
 def prism_runner() -> str:
-    """As the service tests' module-wide fixture: skipped without Prism, failed where Kafka tests must run."""
-    try:
-        return prism_binary()
-    except RunnerNotFound as exc:
-        if os.environ.get("WIREWATCH_REQUIRE_KAFKA"):
-            pytest.fail(str(exc))
-        pytest.skip(str(exc))
+    """As the service tests' module-wide fixture, for this module's Kafka test only."""
+    return prism_or_skip()
 
 
 @pytest.mark.kafka
