@@ -396,22 +396,28 @@ def test_the_compiled_mention_finder_finds_what_python_finds(gazetteer, pieces, 
         assert compiled is not None  # it declines only text whose case needs more than ASCII
 
 
-def test_the_compiled_mention_finder_on_reuters(gazetteer, shared_corpora):
+def _reuters_fields(shared_corpora, stories: int = 2000):
+    """(field, text) of each non-empty title and body of the first Reuters-21578 training stories."""
     import orjson
 
-    from wirewatch.transforms.tokens import Words
-
-    _compiled_scan_or_skip(gazetteer)
     path = shared_corpora / "geo" / "reuters21578-train.jsonl"
-    checked = 0
-    for line in path.read_bytes().splitlines()[:2000]:
+    for line in path.read_bytes().splitlines()[:stories]:
         row = orjson.loads(line)
         for field in ("title", "body"):
             if row.get(field):
-                words = Words(row[field])
-                compiled = geotag._compiled_english_places(row[field], field, gazetteer, words)
-                assert compiled == _python_places(row[field], field, gazetteer, words)
-                checked += bool(compiled)
+                yield field, row[field]
+
+
+def test_the_compiled_mention_finder_on_reuters(gazetteer, shared_corpora):
+    from wirewatch.transforms.tokens import Words
+
+    _compiled_scan_or_skip(gazetteer)
+    checked = 0
+    for field, text in _reuters_fields(shared_corpora):
+        words = Words(text)
+        compiled = geotag._compiled_english_places(text, field, gazetteer, words)
+        assert compiled == _python_places(text, field, gazetteer, words)
+        checked += bool(compiled)
     assert checked > 1000
 
 
@@ -447,20 +453,14 @@ def test_the_mention_finder_on_the_text_finds_what_it_finds_on_the_words(gazette
 
 
 def test_the_mention_finder_on_the_text_on_reuters(gazetteer, shared_corpora):
-    import orjson
-
     from wirewatch.transforms.tokens import Words
 
     _text_scan_or_skip(gazetteer)
-    path = shared_corpora / "geo" / "reuters21578-train.jsonl"
     checked = 0
-    for line in path.read_bytes().splitlines()[:2000]:
-        row = orjson.loads(line)
-        for field in ("title", "body"):
-            if row.get(field):
-                found = geotag._compiled_english_text(row[field], field, gazetteer)
-                assert found == geotag._compiled_english_places(row[field], field, gazetteer, Words(row[field]))
-                checked += bool(found)
+    for field, text in _reuters_fields(shared_corpora):
+        found = geotag._compiled_english_text(text, field, gazetteer)
+        assert found == geotag._compiled_english_places(text, field, gazetteer, Words(text))
+        checked += bool(found)
     assert checked > 1000
 
 
