@@ -65,33 +65,50 @@ class Fault:
 
 
 class Faults:
-    """The faults in progress, by kind ("kafka", "archive", ...), for /health and the logs."""
+    """The faults in progress, by kind ("kafka", "archive", ...), for /health and the logs.
+
+    A kind lasts while some step still retries it: each retrying step holds it (``failed`` with a holder of
+    its own) and lets go when it succeeds or gives up, so a step that met the fault and then stopped (an ended
+    job's step, refused by its fenced producer) cannot hold /health down, and one step going through does not
+    hide another still waiting. ``cleared(kind)`` without a holder drops the kind whoever holds it."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._active: dict[str, Fault] = {}
+        self._holders: dict[str, set[object]] = {}
         self.stopping = threading.Event()
 
-    def failed(self, kind: str, exc: BaseException) -> Fault:
+    def failed(self, kind: str, exc: BaseException, holder: object = None) -> Fault:
         error = f"{type(exc).__name__}: {exc}"[:300]
         with self._lock:
             previous = self._active.get(kind)
             fault = Fault(kind, error, previous.since if previous else datetime.now(timezone.utc),
                           previous.attempts + 1 if previous else 1)
             self._active[kind] = fault
+            self._holders.setdefault(kind, set()).add(kind if holder is None else holder)
         metrics.FAULT_RETRIES.labels(kind).inc()
         metrics.FAULTS_ACTIVE.labels(kind).set(1)
         if previous is None:
             log.warning("fault: retrying until it clears", extra={"fault": kind, "error": error})
         return fault
 
-    def cleared(self, kind: str) -> None:
+    def cleared(self, kind: str, holder: object = None, *, gave_up: bool = False) -> None:
+        """``holder`` went through (or, ``gave_up``, stopped retrying); without one, the kind is cleared."""
         with self._lock:
+            holders = self._holders.get(kind, set())
+            holders.discard(holder)
+            if holder is not None and holders:
+                return  # another step still waits on it
+            self._holders.pop(kind, None)
             fault = self._active.pop(kind, None)
         if fault is not None:
             metrics.FAULTS_ACTIVE.labels(kind).set(0)
-            seconds = (datetime.now(timezone.utc) - fault.since).total_seconds()
-            log.info("fault cleared", extra={"fault": kind, "attempts": fault.attempts, "seconds": round(seconds, 1)})
+            seconds = round((datetime.now(timezone.utc) - fault.since).total_seconds(), 1)
+            if gave_up:
+                log.info("fault: no step retries it any more", extra={"fault": kind, "attempts": fault.attempts,
+                                                                      "seconds": seconds})
+            else:
+                log.info("fault cleared", extra={"fault": kind, "attempts": fault.attempts, "seconds": seconds})
 
     def active(self) -> list[Fault]:
         with self._lock:
@@ -104,21 +121,25 @@ FAULTS = Faults()  # one per process, like the metrics registry it feeds
 def retry(kind: str, step: Callable[[], T], *, faults: Faults = FAULTS, backoff: Backoff = Backoff(),
           sleep: Callable[[float], object] | None = None) -> T:
     """``step()``, retried through transient faults until it succeeds; other errors are raised at once.
-    While the service is stopping, a persisting fault raises ``Stopping`` instead of waiting on."""
+    While the service is stopping, a persisting fault raises ``Stopping`` instead of waiting on. The fault
+    is held (``Faults``) from this step's first failure until it succeeds or raises."""
     wait = sleep or (lambda seconds: faults.stopping.wait(seconds))
-    attempt = 0
-    while True:
-        try:
-            result = step()
-        except Exception as exc:
-            if not is_transient(exc):
-                raise
-            attempt += 1
-            faults.failed(kind, exc)
-            if faults.stopping.is_set():
-                raise Stopping(f"stopping while {kind} is failing: {exc}") from exc
-            wait(backoff.delay(attempt))
-            continue
-        if attempt:
-            faults.cleared(kind)
-        return result
+    attempt, went_through, me = 0, False, object()
+    try:
+        while True:
+            try:
+                result = step()
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                attempt += 1
+                faults.failed(kind, exc, me)
+                if faults.stopping.is_set():
+                    raise Stopping(f"stopping while {kind} is failing: {exc}") from exc
+                wait(backoff.delay(attempt))
+                continue
+            went_through = True
+            return result
+    finally:
+        if attempt:  # whatever ends this step's waiting, it no longer holds the fault
+            faults.cleared(kind, me, gave_up=not went_through)
