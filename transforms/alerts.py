@@ -7,7 +7,7 @@ import dataclasses
 import xxhash
 
 from wirewatch.records import Alert, EnrichedStory
-from wirewatch.transforms.evidence import evidence
+from wirewatch.transforms.evidence import Sentences
 from wirewatch.transforms.rules import WatchList
 
 TITLE_MAX = 160
@@ -34,7 +34,7 @@ def alerts_for(enriched: EnrichedStory, watchlist: WatchList) -> list[Alert]:
     story = enriched.story
     fields = {"title": story.title, "summary": story.summary, "body": story.body, "dateline": story.dateline}
     # what every alert of the story shares, worked out once for them all
-    title, by_id = headline(enriched), watchlist.by_id
+    title, by_id, sentences = headline(enriched), watchlist.by_id, Sentences(fields)
     countries = tuple(c.code for c in enriched.countries)
     lineage = enriched.lineage if len(enriched.lineage) > 1 else ()
     return [
@@ -55,7 +55,7 @@ def alerts_for(enriched: EnrichedStory, watchlist: WatchList) -> list[Alert]:
             source=story.source,
             publisher=story.publisher,
             credit=story.credit,
-            evidence=evidence(fields, match.spans),
+            evidence=sentences.evidence(match.spans),
             lineage=lineage,
         )
         for match in enriched.matches

@@ -4,6 +4,7 @@ not opened the story (an e-mail, a chat message)."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from typing import Mapping, Sequence
 
 from wirewatch.records import Evidence, Span
@@ -26,6 +27,45 @@ def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return begin, max(begin, stop)
 
 
+class _Ends:
+    """One text's sentence ends, found in one pass, so that ``bounds`` answers ``sentence_bounds`` for any span
+    by bisection rather than by scanning the text again.
+
+    Where a match of ``_END`` is found depends only on the text from there on (it opens with a stop or a line
+    break, which no closer is, and ends before white space), so one scan finds every match ``sentence_bounds``
+    would. Scanning only up to ``start``, it sees a line break ending at ``start`` but not a stop whose white
+    space is at ``start`` (the look-ahead cannot pass the end): ``_since`` is a match's end, plus one for a
+    stop, and is never less than the one before (a line break right after a stop shares its figure, and,
+    found later, wins as it does in the scan)."""
+
+    __slots__ = ("text", "_since", "_ends", "_starts", "_stops")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._since: list[int] = []
+        self._ends: list[int] = []
+        self._starts: list[int] = []
+        self._stops: list[int] = []  # where a sentence found after a span stops: a stop's end, a break's start
+        for match in _END.finditer(text):
+            start, end = match.span()
+            line = text[start] == "\n"
+            self._since.append(end if line else end + 1)
+            self._ends.append(end)
+            self._starts.append(start)
+            self._stops.append(start if line else end)
+
+    def bounds(self, start: int, end: int) -> tuple[int, int]:
+        """``sentence_bounds(self.text, start, end)``."""
+        text = self.text
+        before = bisect_right(self._since, start)
+        begin = self._ends[before - 1] if before else 0
+        after = bisect_left(self._starts, end)
+        stop = self._stops[after] if after < len(self._stops) else len(text)
+        while begin < stop and text[begin].isspace():
+            begin += 1
+        return begin, max(begin, stop)
+
+
 def _trimmed(text: str, marks: list[tuple[int, int]]) -> tuple[str, tuple[tuple[int, int], ...]]:
     if len(text) <= MAX_CHARS:
         return text, tuple(marks)
@@ -37,20 +77,45 @@ def _trimmed(text: str, marks: list[tuple[int, int]]) -> tuple[str, tuple[tuple[
     return prefix + text[left:right] + suffix, tuple(kept)
 
 
+class Sentences:
+    """``evidence`` for many sets of spans in one story's fields: each field's sentence ends are found once,
+    when a span first needs them, and a set of spans asked again (the same tuple object: rules that found the
+    same words share one) is answered as before."""
+
+    __slots__ = ("fields", "_ends", "_last")
+
+    def __init__(self, fields: Mapping[str, str | None]) -> None:
+        self.fields = fields
+        self._ends: dict[str, _Ends] = {}
+        self._last: tuple[object, tuple[Evidence, ...]] | None = None
+
+    def evidence(self, spans: Sequence[Span]) -> tuple[Evidence, ...]:
+        """At most MAX_SENTENCES sentences, in the order of the spans, each with every span it holds marked."""
+        last = self._last
+        if last is not None and last[0] is spans:
+            return last[1]
+        sentences: dict[tuple[str, int, int], list[tuple[int, int]]] = {}
+        for span in spans:
+            field = span.field
+            ends = self._ends.get(field)
+            if ends is None:
+                ends = self._ends[field] = _Ends(self.fields.get(field) or "")
+            if not 0 <= span.start < span.end <= len(ends.text):
+                continue
+            begin, stop = ends.bounds(span.start, span.end)
+            key = (field, begin, stop)
+            if key not in sentences and len(sentences) == MAX_SENTENCES:
+                continue
+            sentences.setdefault(key, []).append((span.start - begin, min(span.end, stop) - begin))
+        out = []
+        for (field, begin, stop), marks in sentences.items():
+            text, kept = _trimmed(self._ends[field].text[begin:stop], sorted(set(marks)))
+            out.append(Evidence(field, text, kept))
+        found = tuple(out)
+        self._last = (spans, found)
+        return found
+
+
 def evidence(fields: Mapping[str, str | None], spans: Sequence[Span]) -> tuple[Evidence, ...]:
     """At most MAX_SENTENCES sentences, in the order of the spans, each with every span it holds marked."""
-    sentences: dict[tuple[str, int, int], list[tuple[int, int]]] = {}
-    for span in spans:
-        text = fields.get(span.field) or ""
-        if not 0 <= span.start < span.end <= len(text):
-            continue
-        begin, stop = sentence_bounds(text, span.start, span.end)
-        key = (span.field, begin, stop)
-        if key not in sentences and len(sentences) == MAX_SENTENCES:
-            continue
-        sentences.setdefault(key, []).append((span.start - begin, min(span.end, stop) - begin))
-    out = []
-    for (field, begin, stop), marks in sentences.items():
-        text, kept = _trimmed(fields[field][begin:stop], sorted(set(marks)))  # type: ignore[index]
-        out.append(Evidence(field, text, kept))
-    return tuple(out)
+    return Sentences(fields).evidence(spans)

@@ -1,5 +1,8 @@
-from wirewatch.records import Span
-from wirewatch.transforms.evidence import MAX_CHARS, evidence, sentence_bounds
+import random
+
+from wirewatch.records import Evidence, Span
+from wirewatch.transforms.evidence import (MAX_CHARS, MAX_SENTENCES, Sentences, _Ends, _trimmed, evidence,
+                                           sentence_bounds)
 
 BODY = ("Seoul said on Monday the North fired a missile. It was an ICBM, officials said! "
         "Markets shrugged.\nA second paragraph names the Hwasong-19 again.")
@@ -40,3 +43,53 @@ def test_a_long_sentence_is_cut_around_its_first_mark():
 def test_sentence_bounds_at_the_edges():
     assert sentence_bounds("ICBM", 0, 4) == (0, 4)
     assert sentence_bounds("One. Two three", 5, 8) == (5, 14)
+
+
+def test_sentence_ends_found_once_answer_as_the_scan_does():
+    # Every span of generated texts made of stops, closers, white space and letters (a stop before white
+    # space at the span's start, a line break after a stop, closers running past a span's edge), and of the
+    # test bodies: the bisection over one scan's ends gives sentence_bounds' answer.
+    rng = random.Random(17)
+    texts = [BODY, "ICBM", "One. Two three", "a.\nb", ".\n\n.", "x.) y", "a.”\n b", "!?", ""]
+    texts += ["".join(rng.choice("ab  .!?\"')]”’\n\t") for _ in range(rng.randint(1, 40))) for _ in range(300)]
+    for text in texts:
+        ends = _Ends(text)
+        for start in range(len(text)):
+            for end in range(start + 1, len(text) + 1):
+                assert ends.bounds(start, end) == sentence_bounds(text, start, end), (text, start, end)
+
+
+def test_one_story_s_sentences_answer_each_set_of_spans_as_evidence_does():
+    fields = {"title": "Missile test. Seoul said so", "body": BODY, "summary": None}
+    rng = random.Random(5)
+    sentences = Sentences(fields)
+    for _ in range(200):
+        spans = []
+        for _ in range(rng.randint(0, 6)):
+            field = rng.choice(["title", "body", "summary", "dateline"])
+            text = fields.get(field) or ""
+            start = rng.randint(-2, len(text) + 2)
+            end = start + rng.randint(-1, 12)
+            spans.append(Span(field, start, end, text[max(start, 0):max(end, 0)]))
+        spans = tuple(spans)
+        assert sentences.evidence(spans) == evidence(fields, spans) == _reference(fields, spans)
+        assert sentences.evidence(spans) == _reference(fields, spans)  # asked again: the same answer
+
+
+def _reference(fields, spans):
+    """evidence as it was written before the sentence ends were found once: sentence_bounds per span."""
+    sentences = {}
+    for span in spans:
+        text = fields.get(span.field) or ""
+        if not 0 <= span.start < span.end <= len(text):
+            continue
+        begin, stop = sentence_bounds(text, span.start, span.end)
+        key = (span.field, begin, stop)
+        if key not in sentences and len(sentences) == MAX_SENTENCES:
+            continue
+        sentences.setdefault(key, []).append((span.start - begin, min(span.end, stop) - begin))
+    out = []
+    for (field, begin, stop), marks in sentences.items():
+        text, kept = _trimmed(fields[field][begin:stop], sorted(set(marks)))
+        out.append(Evidence(field, text, kept))
+    return tuple(out)
