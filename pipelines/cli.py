@@ -91,7 +91,7 @@ def cmd_enrich(args: argparse.Namespace) -> int:
 
 # What the bounded commands read, sniffed by content (connectors/parsing/sniff.py); replay reads archives too.
 READ_FORMATS = ("plain wire text (as in seeds/), JSON Lines stories, RSS/Atom/JSON Feed, NewsML-G2, ninjs, NITF, "
-                "ANPA-1312, IPTC 7901")
+                "ANPA-1312, IPTC 7901, Parquet archives")
 PATHS_HELP = f"files in any of these formats, sniffed by content: {READ_FORMATS}; or folders of them"
 
 
@@ -292,8 +292,7 @@ def parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("replay", help="bounded run over saved files and folders (in-process, or Beam)")
     r.add_argument("paths", nargs="+", metavar="PATH",
-                   help=f"files in any of these formats, sniffed by content: {READ_FORMATS}, Parquet archives; or "
-                        "folders of them")
+                   help=PATHS_HELP)
     r.add_argument("--out", required=True, metavar="DIR", help="writes stories.jsonl, alerts.jsonl, archive/ here")
     r.add_argument("--rules", metavar="FILE", action="append",
                    help="watch list YAML, repeatable (e.g. one per language; default: the built-in list)")

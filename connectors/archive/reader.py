@@ -3,6 +3,7 @@ compacted briefly shows a story in two files)."""
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,10 +31,11 @@ def read_files(paths: list[str | os.PathLike]) -> Iterator[EnrichedStory | DeadL
         yield from read_file(Path(path), seen)
 
 
-def read_file(path: Path, seen: set[str]) -> Iterator[EnrichedStory | DeadLetter]:
-    """The stories of one file whose ids are not in ``seen`` (which gains them)."""
+def read_file(path: Path, seen: set[str], data: bytes | None = None) -> Iterator[EnrichedStory | DeadLetter]:
+    """The stories of one file whose ids are not in ``seen`` (which gains them); from ``data``, its bytes
+    already read, if given."""
     try:
-        parquet = pq.ParquetFile(path)
+        parquet = pq.ParquetFile(path if data is None else io.BytesIO(data))
         for batch in parquet.iter_batches(batch_size=BATCH_ROWS):
             for row in batch.to_pylist():
                 if row["id"] not in seen:

@@ -1,5 +1,5 @@
 """Saved news files in, Stories (or dead letters) out: JSONL of stories, feeds and wire formats (see
-connectors/formats.py), and plain wire text like the seed's.
+connectors/formats.py), plain wire text like the seed's, and the stories a Parquet archive file holds.
 
 Never raises on bad input: an unreadable, empty or non-UTF-8 file, or a JSONL line that is not a story,
 becomes a DeadLetter naming the file and line, and the rest of the input is still read.
@@ -11,9 +11,11 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from wirewatch.connectors.archive import layout
 from wirewatch.records import DeadLetter, Origin, Story, excerpt, story_from_json
 
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+PARQUET_MAGIC = b"PAR1"
 
 
 def expand_paths(paths: Iterable[str | os.PathLike]) -> list[str]:
@@ -26,10 +28,19 @@ def expand_paths(paths: Iterable[str | os.PathLike]) -> list[str]:
             found.extend(
                 str(p) for p in sorted(path.rglob("*"))
                 if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                and archive_visible(p)
             )
         else:
             found.append(str(path))
     return found
+
+
+def archive_visible(path: Path) -> bool:
+    """False for what an archive's day folder holds beside its stories: a compaction's manifest, and a file
+    a finished compaction replaced (its stories are in the merged file)."""
+    if path.name.endswith(layout.REPLACES):
+        return False
+    return not path.name.endswith(layout.SUFFIX) or path.name in layout.visible_names(path.parent)
 
 
 def read_path(path: str) -> Iterator[Story | DeadLetter]:
@@ -47,14 +58,26 @@ def read_data(data: bytes, path: str) -> Iterator[Story | DeadLetter]:
     if not data.strip():
         yield DeadLetter(f"{path}:0", "read", "file is empty")
         return
-    if Path(path).suffix.lower() in JSONL_SUFFIXES:
+    suffix = Path(path).suffix.lower()
+    if suffix in JSONL_SUFFIXES:
         yield from parse_jsonl(data, path)
+    elif suffix == layout.SUFFIX or data[:4] == PARQUET_MAGIC:
+        yield from read_archived(data, path)
     else:  # a feed, a wire format, or a plain wire-text page (as in seeds/)
         # imported here: they bring every parser (feedparser, lxml), which reading JSON Lines never needs
         from wirewatch.connectors.parsing.dispatch import read_document
         from wirewatch.connectors.parsing.sniff import sniff
 
         yield from read_document(data, path, sniff(data, path))
+
+
+def read_archived(data: bytes, path: str) -> Iterator[Story | DeadLetter]:
+    """The stories a Parquet archive file holds, as they were read before they were enriched, so a watch list
+    or a clustering can run over what the service archived."""
+    from wirewatch.connectors.archive.reader import read_file  # pyarrow: only for archive files
+
+    for item in read_file(Path(path), set(), data):
+        yield item if isinstance(item, DeadLetter) else item.story
 
 
 def _decode(data: bytes, origin: Origin | str) -> str | DeadLetter:

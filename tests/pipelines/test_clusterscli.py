@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import orjson
 
+from tests.conftest import ROOT
 from tests.pipelines.test_cli import wirewatch
 from tests.transforms.test_clusterstate import _versions
 
@@ -36,3 +37,32 @@ def test_clusters_text_and_min_size(tmp_path):
     assert "v3 correction" in done.stdout
     alone = wirewatch("clusters", str(folder), "--min-size", "1", "--json")
     assert len(alone.stdout.splitlines()) == 2
+
+
+def test_clusters_and_backtest_read_a_replays_parquet_archive_as_its_inputs(tmp_path):
+    folder = _inputs(tmp_path)
+    (folder / "launch.jsonl").write_bytes(orjson.dumps(
+        {"id": "icbm", "body": "North Korea fired an intercontinental ballistic missile, Seoul said."}) + b"\n")
+    done = wirewatch("replay", str(folder), "--out", str(tmp_path / "out"), "-q")
+    assert done.returncode == 0, done.stderr
+    archive = tmp_path / "out" / "archive"
+
+    def members(*paths):
+        done = wirewatch("clusters", *paths, "--json", "--min-size", "1")
+        assert done.returncode == 0 and not done.stderr, done.stderr  # no dead letter: the archive was read
+        return sorted((r["cluster"], sorted(m["story_id"] for m in r["members"]))
+                      for r in map(orjson.loads, done.stdout.splitlines()))
+
+    assert members(str(archive)) == members(str(folder))
+
+    def hits(path):
+        done = wirewatch("backtest", "--rules", str(ROOT / "transforms" / "data" / "watchlist.yaml"), path,
+                         "--json", str(tmp_path / "bt.json"))
+        assert done.returncode == 0, done.stderr
+        report = orjson.loads((tmp_path / "bt.json").read_bytes())
+        assert report["dead_letters"] == []
+        return report["stories"], {rule: (r["hits"], sorted(s["id"] for s in r["samples"]))
+                                   for rule, r in report["rules"].items()}
+
+    stories, by_rule = hits(str(archive))
+    assert (stories, by_rule) == hits(str(folder)) and stories == 6 and by_rule["icbm"] == (1, ["icbm"])

@@ -26,3 +26,38 @@ def test_the_origin_made_directly_is_the_one_its_text_parses_to(path: str, line:
     data = b"\n" * (line - 1) + b'{"id": "a", "body": "x"}'
     story = next(parse_jsonl(data, path))
     assert story.origin == Origin.parse(f"{path}:{line}")
+
+
+def test_an_archive_file_reads_as_the_stories_it_archived(tmp_path) -> None:
+    from tests.connectors.archive.kit import enriched
+    from wirewatch.connectors.archive.writer import ParquetArchive
+    from wirewatch.connectors.files.read import read_data, read_path
+
+    archived = [enriched(n) for n in range(3)]
+    [path] = ParquetArchive(tmp_path).write(archived)
+    assert list(read_path(str(path))) == [e.story for e in archived]
+    renamed = tmp_path / "drop" / "history.bin"  # sniffed by content too (a drop folder's file, any name)
+    assert list(read_data(path.read_bytes(), str(renamed))) == [e.story for e in archived]
+    [dead] = list(read_data(b"PAR1 not really", str(tmp_path / "cut.parquet")))
+    assert isinstance(dead, DeadLetter) and dead.stage == "read" and "cannot read archive file" in dead.message()
+
+
+def test_a_folder_lists_an_archives_stories_once_across_a_compaction(tmp_path) -> None:
+    """A compaction writes its manifest, then the merged file, then removes the files it merged: a folder
+    listed in between must not give the merged stories twice, nor read the manifest as a wire page."""
+    from tests.connectors.archive.kit import enriched
+    from wirewatch.connectors.archive.layout import REPLACES
+    from wirewatch.connectors.archive.writer import ParquetArchive
+    from wirewatch.connectors.files.read import expand_paths
+
+    archive = ParquetArchive(tmp_path / "archive")
+    small = archive.write([enriched(0)]) + archive.write([enriched(1)])
+    folder = small[0].parent
+    (folder / "notes.txt").write_text("kept: not an archive file")
+    keep = {p.name: p.read_bytes() for p in small}
+    [merged] = archive.compact(small_bytes=1 << 30)
+    for name, data in keep.items():  # the state between the merged file's rename and the small files' removal
+        (folder / name).write_bytes(data)
+    (merged.with_suffix(REPLACES)).write_text("".join(f"{n}\n" for n in keep))
+    assert [p.rsplit("/", 1)[1] for p in expand_paths([tmp_path / "archive"])] == [merged.name, "notes.txt"]
+    assert {p.rsplit("/", 1)[1] for p in expand_paths([folder / n for n in keep])} == set(keep)  # named: read
