@@ -22,25 +22,31 @@ def expand_paths(paths: Iterable[str | os.PathLike]) -> list[str]:
     """Files named, plus every non-hidden file under folders named, sorted; a missing path is kept so
     that reading it yields a dead letter instead of vanishing."""
     found: list[str] = []
+    listings: dict[Path, frozenset[str]] = {}
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             found.extend(
                 str(p) for p in sorted(path.rglob("*"))
                 if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
-                and archive_visible(p)
+                and archive_visible(p, listings)
             )
         else:
             found.append(str(path))
     return found
 
 
-def archive_visible(path: Path) -> bool:
+def archive_visible(path: Path, listings: dict[Path, frozenset[str]]) -> bool:
     """False for what an archive's day folder holds beside its stories: a compaction's manifest, and a file
-    a finished compaction replaced (its stories are in the merged file)."""
+    a finished compaction replaced (its stories are in the merged file). ``listings``: each folder's
+    visible archive files, listed once."""
     if path.name.endswith(layout.REPLACES):
         return False
-    return not path.name.endswith(layout.SUFFIX) or path.name in layout.visible_names(path.parent)
+    if not path.name.endswith(layout.SUFFIX):
+        return True
+    if path.parent not in listings:
+        listings[path.parent] = layout.visible_names(path.parent)
+    return path.name in listings[path.parent]
 
 
 def read_path(path: str) -> Iterator[Story | DeadLetter]:
