@@ -9,6 +9,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::hash_map::Entry;
 use xxhash_rust::xxh3::xxh3_128;
 use xxhash_rust::xxh64::xxh64;
 
@@ -180,50 +181,69 @@ pub fn equal_values(signature: &[u8], others: Vec<Bound<'_, PyBytes>>) -> Option
 #[pyfunction]
 pub fn most_shared<'py>(buckets: &Bound<'py, PyList>, scan: usize, limit: usize)
                         -> PyResult<Option<Vec<Bound<'py, PyString>>>> {
-    let mut found: Vec<Bound<'py, PyString>> = Vec::new();
+    // Counted first by object: a head's id is one str object in every bucket that holds it, so most of the
+    // counting hashes an address, not text. Each object is held until the end, so no address is reused.
+    let room = scan.saturating_mul(buckets.len()).min(1 << 16);
+    let mut by_object: FxHashMap<usize, usize> = FxHashMap::with_capacity_and_hasher(room, Default::default());
+    let mut objects: Vec<(Bound<'py, PyString>, u32)> = Vec::with_capacity(room);
+    let mut count = |head: Bound<'py, PyString>| match by_object.entry(head.as_ptr() as usize) {
+        Entry::Occupied(slot) => objects[*slot.get()].1 += 1,
+        Entry::Vacant(slot) => {
+            slot.insert(objects.len());
+            objects.push((head, 1));
+        }
+    };
     for bucket in buckets.iter() {
         if let Ok(head) = bucket.downcast::<PyString>() {
-            found.push(head.clone());
+            count(head.clone());
         } else if let Ok(members) = bucket.downcast::<PyDict>() {
             if members.len() <= scan {
                 for (head, _) in members.iter() {
                     let Ok(head) = head.downcast_into::<PyString>() else { return Ok(None) };
-                    found.push(head);
+                    count(head);
                 }
             } else {
                 for head in members.call_method0("__reversed__")?.try_iter()?.take(scan) {
                     let Ok(head) = head?.downcast_into::<PyString>() else { return Ok(None) };
-                    found.push(head);
+                    count(head);
                 }
             }
         } else {
             return Ok(None);
         }
     }
-    // each distinct id: (its count, where it was first found), in order of first finding
-    let mut counts: FxHashMap<&str, usize> = FxHashMap::default();
-    let mut distinct: Vec<(&str, usize, u32)> = Vec::new();
-    for (at, head) in found.iter().enumerate() {
+    // Then the objects merged by their text (equal ids may be distinct objects): each distinct id with its
+    // first object and its count, in order of first finding (a text's first object is where it was first found).
+    let mut by_text: FxHashMap<&str, usize> = FxHashMap::with_capacity_and_hasher(objects.len(), Default::default());
+    let mut distinct: Vec<(&str, usize, u32)> = Vec::with_capacity(objects.len());
+    for (at, (head, n)) in objects.iter().enumerate() {
         let Ok(text) = head.to_str() else { return Ok(None) };
-        match counts.get(text) {
-            Some(&slot) => distinct[slot].2 += 1,
+        match by_text.get(text) {
+            Some(&slot) => distinct[slot].2 += n,
             None => {
-                counts.insert(text, distinct.len());
-                distinct.push((text, at, 1));
+                by_text.insert(text, distinct.len());
+                distinct.push((text, at, *n));
             }
         }
     }
     if distinct.len() <= limit {
-        return Ok(Some(distinct.iter().map(|&(_, at, _)| found[at].clone()).collect()));
+        return Ok(Some(distinct.iter().map(|&(_, at, _)| objects[at].0.clone()).collect()));
     }
+    // the count of the last one taken: the limit-th highest
     let mut ranked: Vec<u32> = distinct.iter().map(|d| d.2).collect();
-    ranked.sort_unstable_by(|a, b| b.cmp(a));
-    let cut = ranked[limit.max(1) - 1];
+    let cut = *ranked.select_nth_unstable_by(limit.max(1) - 1, |a, b| b.cmp(a)).1;
     let mut out: Vec<Bound<'py, PyString>> =
-        distinct.iter().filter(|d| d.2 > cut).map(|&(_, at, _)| found[at].clone()).collect();
+        distinct.iter().filter(|d| d.2 > cut).map(|&(_, at, _)| objects[at].0.clone()).collect();
     let mut tied: Vec<(&str, usize)> = distinct.iter().filter(|d| d.2 == cut).map(|&(t, at, _)| (t, at)).collect();
-    tied.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    // of the tied, only the `room` smallest ids are taken: picked out first, then put in order
     let room = limit.saturating_sub(out.len());
-    out.extend(tied.into_iter().take(room).map(|(_, at)| found[at].clone()));
+    if room < tied.len() {
+        if room > 0 {
+            tied.select_nth_unstable_by(room - 1, |a, b| a.0.cmp(b.0));
+        }
+        tied.truncate(room);
+    }
+    tied.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    out.extend(tied.into_iter().map(|(_, at)| objects[at].0.clone()));
     Ok(Some(out))
 }
