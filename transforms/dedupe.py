@@ -376,6 +376,14 @@ class ClusterIndex:
             return None
         candidates = _candidates(found)
         heads = [self._heads[head] for head in candidates]
+        if fp.numbers:  # a head whose figures share none with the story's passes neither check (_judged_all):
+            # dropped before its similarity is worked out (on a template backlog ~57 of the 64 candidates)
+            disjoint = fp.numbers.isdisjoint
+            kept = [k for k, head in enumerate(heads) if not (head.numbers and disjoint(head.numbers))]
+            if not kept:
+                return None
+            if len(kept) < len(heads):
+                candidates, heads = [candidates[k] for k in kept], [heads[k] for k in kept]
         scores = _similarities(fp.minhash, [head.minhash for head in heads])
         scored = _judged_all(fp, candidates, heads, scores, self.min_similarity, self.containment)
         best = max(scored, key=lambda x: (x[0], x[1]), default=None)
