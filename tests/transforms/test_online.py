@@ -4,6 +4,8 @@ side inputs after a restart and forgotten after their time to live."""
 
 from __future__ import annotations
 
+import pickle
+
 import apache_beam as beam
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
@@ -256,3 +258,13 @@ def test_a_story_with_alerts_reads_its_clusters_state_once_and_the_warm_alerts_o
     assert (rules.reads, warm.asked) == (2, 1)
     assert suppress(fn, CountedBag(), timer, ("j", outcome("j", "icbm")), warm=warm).repeats == 0  # its own state
     assert warm.asked == 2
+
+
+def test_a_head_pickles_as_its_values_and_a_head_pickled_as_before_still_loads():
+    head = Head("b-1", fingerprint(story(1)), 1_700_000_000.5, ("id\x1fb-1",))
+    assert Head.__getstate__(head) == ("b-1", head.fingerprint, 1_700_000_000.5, ("id\x1fb-1",), None)
+    assert pickle.loads(pickle.dumps(head, 4)) == head
+    # as the dataclass pickled it before (its state a list of the values), in a log written by an older version
+    before = (b"\x80\x04\x95Q\x00\x00\x00\x00\x00\x00\x00\x8c\x1bwirewatch.transforms.online\x94\x8c\x04Head\x94"
+              b"\x93\x94)\x81\x94]\x94(\x8c\x03b-1\x94NGA\xd9T\xfc@ \x00\x00\x8c\x06id\x1fb-1\x94\x85\x94\x8c\x03b-0\x94eb.")
+    assert pickle.loads(before) == Head("b-1", None, 1_700_000_000.5, ("id\x1fb-1",), "b-0")
