@@ -13,7 +13,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from wirewatch.records import Cluster, EnrichedStory, Member, Spread, Story
+from wirewatch.records import Cluster, EnrichedStory, Member, Spread, Story, pickled_as_tuple
 from wirewatch.transforms.dedupe import story_order
 from wirewatch.transforms.lineage import (
     MAX_MEMBERS, diff_summary, join_versions, member_of, outlet_of, replaces, seen_of, version_rank,
@@ -47,6 +47,7 @@ chosen with bench/spread_eval.py: ordinary stories often reach 10 outlets over a
 DEFAULT_POLICY = SpreadPolicy()
 
 
+@pickled_as_tuple  # one in the keyed step's log for every story (transforms/streamchain.py)
 @dataclass(frozen=True, slots=True)
 class Track:
     """What one cluster's lineage and spread remember, bounded: the first members, the last version's text

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pickle
 from datetime import datetime, timezone
 
-from wirewatch.records import Spread, Story
-from wirewatch.transforms.spread import SpreadPolicy, observe, rule_facts
+from wirewatch.records import Member, Spread, Story
+from wirewatch.transforms.spread import SpreadPolicy, Track, observe, rule_facts
 
 T0 = datetime(2024, 3, 4, 6, 0, tzinfo=timezone.utc).timestamp()
 POLICY = SpreadPolicy(outlets=(3, 5), growth=4.0, window_s=3600, min_window=4, baseline=1.0,
@@ -103,3 +104,17 @@ def test_the_story_a_cluster_is_named_after_comes_first_among_members_seen_at_on
     track, members, _ = observe(None, copy, (), (), T0, POLICY, lead="u1")
     track, members, _ = observe(track, lead, (), (), T0, POLICY, lead="u1")
     assert [m.story_id for m in members] == ["u1", "copy"]
+
+
+def test_a_track_pickles_as_its_values_and_a_track_pickled_as_before_still_loads():
+    track = Track((Member("a-1"),), Story("a-1", "Body."), frozenset({"x.com"}), (1.5,), ("Europe",),
+                  frozenset({"outlets>=25"}), 2.5)
+    assert Track.__getstate__(track) == (*(getattr(track, f) for f in Track.__slots__),)  # the default: a list
+    assert pickle.loads(pickle.dumps(track, 5)) == track
+    # as the dataclass pickled it before (its state a list of the values), in a keyed step's log written then
+    before = (b"\x80\x04\x95\xd0\x00\x00\x00\x00\x00\x00\x00\x8c\x1bwirewatch.transforms.spread\x94\x8c\x05Track\x94"
+              b"\x93\x94)\x81\x94]\x94(\x8c\x11wirewatch.records\x94\x8c\x06Member\x94\x93\x94)\x81\x94(\x8c\x03a-1\x94NNNN"
+              b"\x89Nt\x94b\x85\x94h\x05\x8c\x05Story\x94\x93\x94)\x81\x94(h\t\x8c\x05Body.\x94NNNNNNN)NNNNNN\x89NNN\x89t\x94b("
+              b"\x8c\x05x.com\x94\x91\x94G?\xf8\x00\x00\x00\x00\x00\x00\x85\x94\x8c\x06Europe\x94\x85\x94(\x8c\x0boutlets>=25"
+              b"\x94\x91\x94G@\x04\x00\x00\x00\x00\x00\x00eb.")
+    assert pickle.loads(before) == track
