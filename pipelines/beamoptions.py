@@ -1,5 +1,6 @@
 """Beam options for bounded runs whose views are made once, the per-bundle sampling period of the workers in
-this process, and DoFn signatures read once a run (imported only where a pipeline runs)."""
+this process (bounded runs and the service), and DoFn signatures read once a run (imported only where a
+pipeline runs)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from typing import Any
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
-# The longest sleep of the state-sampling thread of a bundle run in this process (Beam's default: 200 ms).
+# The longest sleep of the state-sampling thread of a bundle run in this process (Beam's default: 200 ms):
+# in a bounded run, and in the always-on service and its workers (see sample_bundles_every).
 BUNDLE_SAMPLING_MS = 10
+SERVICE_SAMPLING_MS = 20
 
 
 class ViewsOnce(PipelineOptions):
@@ -31,22 +34,39 @@ class ViewsOnce(PipelineOptions):
         return view
 
 
-@contextmanager
-def bundles_end_promptly(period_ms: int = BUNDLE_SAMPLING_MS) -> Iterator[None]:
-    """Bundles that this process's SDK worker sets up inside the block sample their state at most every
+def sample_bundles_every(period_ms: int) -> bool:
+    """Bundles that this process's SDK worker sets up from now on sample their state at most every
     ``period_ms`` rather than every 200 ms. The worker starts a sampling thread with each bundle, whose
     sleep grows from 2 ms by a fifth each time up to that cap, and ends the bundle by joining it: a bundle
-    that lasts a second or more (a bounded run's gather) ended some 0-200 ms after its last element, idle.
-    Beam takes the period from ``StateSampler``'s default argument and from no option, so that default is
-    lowered for the block and set back to Beam's after it. Only the time counters' granularity changes."""
+    that lasts a second or more (a bounded run's gather, the service's one-key step under a backlog) ended
+    some 0-200 ms after its last element, idle; the service's one-key step runs one bundle at a time, so it
+    ran nothing meanwhile (Beam 2.77, runners/worker/statesampler_fast.pyx). Beam takes the period from
+    ``StateSampler``'s default argument and from no option, so that default is changed; only the time
+    counters' granularity changes. A Beam whose sampler has a default other than its own 200 ms or one we
+    set is left alone (returns False)."""
     from apache_beam.runners.worker import statesampler
 
     init = statesampler.StateSampler.__init__
+    known = {statesampler.DEFAULT_SAMPLING_PERIOD_MS, BUNDLE_SAMPLING_MS, SERVICE_SAMPLING_MS, period_ms}
+    if init.__defaults__ not in {(ms,) for ms in known}:
+        return False
     init.__defaults__ = (period_ms,)
+    return True
+
+
+@contextmanager
+def bundles_end_promptly(period_ms: int = BUNDLE_SAMPLING_MS) -> Iterator[None]:
+    """``sample_bundles_every(period_ms)`` for the bundles set up inside the block; Beam's default after it."""
+    from apache_beam.runners.worker import statesampler
+
+    init = statesampler.StateSampler.__init__
+    before = init.__defaults__
+    changed = sample_bundles_every(period_ms)
     try:
         yield
     finally:
-        init.__defaults__ = (statesampler.DEFAULT_SAMPLING_PERIOD_MS,)
+        if changed:
+            init.__defaults__ = before
 
 
 @contextmanager

@@ -151,6 +151,7 @@ def main(argv: list[str] | None = None) -> None:
     from apache_beam.runners.worker import sdk_worker
 
     from wirewatch.pipelines import logs
+    from wirewatch.pipelines.beamoptions import SERVICE_SAMPLING_MS, sample_bundles_every
 
     ap = argparse.ArgumentParser(prog="wirewatch-prism-worker")
     ap.add_argument("--id", required=True)
@@ -158,6 +159,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--parent", type=int, help="end when this process (the service) is gone")
     args = ap.parse_args(argv)
     logs.setup()
+    sample_bundles_every(SERVICE_SAMPLING_MS)  # as the service's own worker does (pipelines/streaming.py)
     if args.parent:
         threading.Thread(target=_end_with, args=(args.parent,), name="end-with-service", daemon=True).start()
     sdk_worker.SHORT_ID_CACHE._last_short_id = short_id_base(args.id)

@@ -22,6 +22,7 @@ from wirewatch.connectors.sinks.deadletters import PublishDeadLetters
 from wirewatch.connectors.kafka.source import ReadKafkaRecords, ReadStoriesFromKafka, decoded, partition_starts
 from wirewatch.connectors.kafka.topics import GROUP, KafkaConfigError, Topics
 from wirewatch.connectors.kafka.warm import ReadSentAlerts, ReadStoriesBefore
+from wirewatch.pipelines.beamoptions import SERVICE_SAMPLING_MS, sample_bundles_every
 from wirewatch.pipelines.prismworkers import place_steps
 from wirewatch.pipelines.toolcache import tool_cache
 from wirewatch.transforms.clusterstate import WarmLineage
@@ -30,13 +31,11 @@ from wirewatch.transforms.ptransforms import Dedupe, EnrichStories, RaiseAlertsP
 from wirewatch.transforms.rules import WatchList
 from wirewatch.transforms.streamchain import EnrichAndAlertInState, prepared
 
-__all__ = ["GROUP", "RunnerNotFound", "build", "options", "prism_binary", "prompt_bundle_ends", "start"]
+__all__ = ["GROUP", "RunnerNotFound", "build", "options", "prism_binary", "start"]
 # Cluster heads the online dedupe index keeps (~2 KB each: ~200 MB), and so how far back a republished
 # story is still recognised: about a day at 100,000 stories a day.
 DEDUPE_CAPACITY = 100_000
 ENV_PRISM = "WIREWATCH_PRISM"
-# How often Beam's SDK worker samples which step a bundle is in (its default: 200 ms). See prompt_bundle_ends.
-SAMPLING_PERIOD_MS = 20
 
 
 class RunnerNotFound(RuntimeError):
@@ -77,21 +76,6 @@ def options(job_endpoint: str | None, pipeline_args: Sequence[str] = (), pool: s
         "--experiments=prism_disable_sdf_split",
         *pipeline_args,
     ])
-
-
-def prompt_bundle_ends(period_ms: int = SAMPLING_PERIOD_MS) -> None:
-    """Bundles of this process's SDK worker end within ``period_ms`` of their last step, not up to 200 ms
-    after. Beam's worker times its steps with a sampler thread per bundle, which sleeps up to its sampling
-    period (200 ms by default) between looks, and a bundle's end joins that thread (runners/worker/
-    statesampler_fast.pyx, Beam 2.77): every bundle ended ~100 ms late on average, and the one-key step has
-    only one bundle at a time, so under a backlog each ~1 s bundle of it was followed by 0.1-0.2 s in which
-    the step ran nothing. Only the default period changes (step timings are sampled more often); a Beam
-    whose sampler takes other arguments is left as it is."""
-    from apache_beam.runners.worker import statesampler
-
-    init = statesampler.StateSampler.__init__
-    if init.__defaults__ in ((statesampler.DEFAULT_SAMPLING_PERIOD_MS,), (period_ms,)):
-        init.__defaults__ = (period_ms,)
 
 
 def external_job_service(pipeline_args: Sequence[str]) -> bool:
@@ -152,7 +136,7 @@ def start(bootstrap: str, watchlist: WatchList, archive: str, job_endpoint: str 
           pool: str | None = None):
     """Start the streaming job on the Prism at ``job_endpoint`` and return its PipelineResult. With ``workers``
     above 1, ``pool`` is the address of the worker pool that starts the extra workers."""
-    prompt_bundle_ends()  # the LOOPBACK worker runs in this process
+    sample_bundles_every(SERVICE_SAMPLING_MS)  # the LOOPBACK worker runs in this process
     p = beam.Pipeline(options=options(job_endpoint, pipeline_args, pool))
     build(p, bootstrap, watchlist, archive, topics, archive_format=archive_format, fused=workers == 1)
     place_steps(p, workers)
