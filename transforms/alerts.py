@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Collection, Sequence
 
 import xxhash
 
@@ -27,9 +28,25 @@ def headline(enriched: EnrichedStory) -> str:
     return lead if len(lead) <= TITLE_MAX else lead[: TITLE_MAX - 1].rsplit(" ", 1)[0] + "…"
 
 
-def alerts_for(enriched: EnrichedStory, watchlist: WatchList) -> list[Alert]:
-    if not enriched.matches:
-        return spreading_alerts(enriched)
+def alert_rules(enriched: EnrichedStory) -> list[str]:
+    """The rules of the alerts ``alerts_for`` makes of the story, in its order, without making them."""
+    spread = enriched.spread
+    crossed = spread.crossed if spread is not None else ()
+    return [match.rule for match in enriched.matches] + [f"spreading:{threshold}" for threshold in crossed]
+
+
+def alerts_for(enriched: EnrichedStory, watchlist: WatchList, only: Collection[int] | None = None) -> list[Alert]:
+    """The story's alerts: one per rule match, then its ``spreading`` events. ``only``: the positions (in
+    ``alert_rules``) of the alerts to make; the others are not made (the keyed step only counts repeats)."""
+    matches = enriched.matches
+    thresholds = None
+    if only is not None:
+        count = len(matches)
+        matches = tuple(match for i, match in enumerate(matches) if i in only)
+        crossed = enriched.spread.crossed if enriched.spread is not None else ()
+        thresholds = [threshold for i, threshold in enumerate(crossed, count) if i in only]
+    if not matches:
+        return spreading_alerts(enriched, thresholds)
     cluster_id = enriched.cluster.id if enriched.cluster else enriched.id
     story = enriched.story
     fields = {"title": story.title, "summary": story.summary, "body": story.body, "dateline": story.dateline}
@@ -58,18 +75,22 @@ def alerts_for(enriched: EnrichedStory, watchlist: WatchList) -> list[Alert]:
             evidence=sentences.evidence(match.spans),
             lineage=lineage,
         )
-        for match in enriched.matches
-    ] + spreading_alerts(enriched)
+        for match in matches
+    ] + spreading_alerts(enriched, thresholds)
 
 
 SPREADING_SEVERITY = "high"
 
 
-def spreading_alerts(enriched: EnrichedStory) -> list[Alert]:
+def spreading_alerts(enriched: EnrichedStory, thresholds: Sequence[str] | None = None) -> list[Alert]:
     """One ``spreading`` event per threshold this story made its cluster cross (rule ``spreading:outlets>=10``,
-    so each is raised once per cluster), with the numbers that raised it and the lineage so far."""
+    so each is raised once per cluster), with the numbers that raised it and the lineage so far.
+    ``thresholds``: only these of the crossed ones."""
     spread = enriched.spread
-    if spread is None or not spread.crossed:
+    if spread is None:
+        return []
+    thresholds = spread.crossed if thresholds is None else thresholds
+    if not thresholds:
         return []
     cluster_id = enriched.cluster.id if enriched.cluster else enriched.id
     story = enriched.story
@@ -81,7 +102,7 @@ def spreading_alerts(enriched: EnrichedStory) -> list[Alert]:
             undated=story.undated, url=story.url, source=story.source, publisher=story.publisher,
             credit=story.credit, lineage=enriched.lineage, spread=dataclasses.replace(spread, crossed=(threshold,)),
         )
-        for threshold in spread.crossed
+        for threshold in thresholds
     ]
 
 

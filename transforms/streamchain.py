@@ -27,7 +27,7 @@ from apache_beam.transforms.userstate import BagStateSpec, ReadModifyWriteStateS
 from apache_beam.utils.timestamp import Duration, Timestamp
 
 from wirewatch.records import Cluster, DeadLetter, EnrichedStory, Story, StoryAlerts
-from wirewatch.transforms.alerts import alerts_for
+from wirewatch.transforms.alerts import alert_rules, alerts_for
 from wirewatch.transforms.clusterstate import CLUSTER_KEY, item_key
 from wirewatch.transforms.dedupe import ClusterIndex, Fingerprint, fingerprint
 from wirewatch.transforms.lineage import join_version
@@ -134,20 +134,21 @@ class Chain:
             enriched = self.match(enriched)
         except Exception as exc:
             return dead_letter(enriched, "match", exc), added
-        alerts = alerts_for(enriched, self.watchlist)
-        if not alerts:
+        rules = alert_rules(enriched)  # the alerts' rules: a repeat is only counted, so it is never made
+        if not rules:
             return StoryAlerts(enriched), added
         cluster_id = enriched.cluster.id if enriched.cluster else enriched.story.id  # online.cluster_key's
         first, sent = memory.sent.get(cluster_id, (0.0, None))
         if sent is None or first <= now - self.ttl_s:  # as SuppressRepeatAlerts' timer left it
             first, sent = now, frozenset(_lookup(warm_sent, cluster_id))
         fresh = []
-        for alert in alerts:
-            if alert.rule not in sent:
-                sent = sent | {alert.rule}
-                fresh.append(alert)
+        for i, rule in enumerate(rules):
+            if rule not in sent:
+                sent = sent | {rule}
+                fresh.append(i)
         added.append(("sent", cluster_id, (first, sent)))
-        return StoryAlerts(enriched, tuple(fresh), len(alerts) - len(fresh)), added
+        alerts = tuple(alerts_for(enriched, self.watchlist, fresh)) if fresh else ()
+        return StoryAlerts(enriched, alerts, len(rules) - len(fresh)), added
 
 
 def prepared(item: Story | DeadLetter) -> tuple[str, Any]:

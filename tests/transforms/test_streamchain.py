@@ -188,3 +188,20 @@ def test_a_story_that_fails_the_step_leaves_the_memory_to_be_read_again(monkeypa
     monkeypatch.undo()
     reads = a.log.reads
     assert a.run(stories[3]).story.cluster.id == "u1" and a.log.reads == reads + 1
+
+
+def test_alerts_already_sent_are_counted_and_never_made(monkeypatch):
+    made: dict[str, list[int]] = {}
+
+    def recording(enriched, watchlist, only=None):
+        made[enriched.id] = only
+        return alerts_for(enriched, watchlist, only)
+
+    monkeypatch.setattr(streamchain, "alerts_for", recording)
+    fused = Fused()
+    got = [fused.run(s) for s in _stream()]
+    assert any(o.repeats and not o.alerts for o in got) and any(o.repeats and o.alerts for o in got)
+    for o in got:
+        assert (o.story.id in made) == bool(o.alerts)
+        if o.alerts:
+            assert len(made[o.story.id]) == len(o.alerts)  # the fresh ones' positions only
