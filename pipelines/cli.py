@@ -187,7 +187,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from wirewatch.pipelines.console.cli import read_token
     from wirewatch.pipelines.prismworkers import check_workers
 
-    logs.setup()
+    logs.setup(held=True)
     config = service.ServiceConfig(
         bootstrap=bootstrap_servers(args.bootstrap),
         watchlist=_watchlist(args.rules),

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
 import math
 import os
 import sys
+import threading
+import time
+import weakref
 from datetime import datetime, timezone
+from typing import TextIO
 
 import orjson
 
@@ -46,10 +51,73 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(entry, default=str).decode()
 
 
-def setup(level: int | str | None = None) -> None:
-    """JSON logs at ``level`` (default: $WIREWATCH_LOG_LEVEL, else INFO) for our loggers, WARNING for others."""
+class HeldLines(logging.StreamHandler):
+    """A stream handler that writes its lines in batches: a line below WARNING is held at most ``hold_s``
+    (a thread of its own writes what is held), a WARNING or worse is written at once with all held before
+    it, in order, and so is everything at ``flush`` and at exit. The service logs a line an alert, each a
+    write of its own to stderr that gives up the interpreter lock and waits to get it back from the worker
+    threads: under a backlog a third of the alert sink's CPU. Lines held are lost only to a kill -9, and at
+    most ``hold_s`` of them.
+
+    ``close`` only writes what is held: uvicorn's logging set-up closes every handler there is and keeps
+    using them (and takes them off the list that logging's exit flushes), so the thread and the exit hook
+    of this handler end only when the handler itself is gone."""
+
+    def __init__(self, stream: TextIO, hold_s: float = 0.1, most: int = 1_000) -> None:
+        super().__init__(stream)
+        self.held: list[str] = []
+        self.most = most
+        me = weakref.ref(self)
+        threading.Thread(target=_write_every, args=(me, hold_s), name="wirewatch-log", daemon=True).start()
+        atexit.register(_write_held_of, me)
+
+    def emit(self, record: logging.LogRecord) -> None:  # logging holds self.lock here
+        try:
+            self.held.append(self.format(record))
+            if record.levelno >= logging.WARNING or len(self.held) >= self.most:
+                self._write_held()
+        except Exception:  # noqa: BLE001 (logging's own way: report on stderr, never raise)
+            self.handleError(record)
+
+    def flush(self) -> None:
+        with self.lock:
+            self._write_held()
+
+    def close(self) -> None:
+        self.flush()
+        super().close()
+
+    def _write_held(self) -> None:
+        if self.held:
+            text, self.held = "\n".join(self.held) + "\n", []
+            self.stream.write(text)
+            self.stream.flush()
+
+
+def _write_held_of(handler: weakref.ref) -> bool:
+    """Write what the handler holds; False once it is gone."""
+    alive = handler()
+    if alive is None:
+        return False
+    try:
+        alive.flush()
+    except Exception:  # noqa: BLE001 (stderr gone: nothing to report it on)
+        pass
+    return True
+
+
+def _write_every(handler: weakref.ref, hold_s: float) -> None:
+    while True:
+        time.sleep(hold_s)
+        if not _write_held_of(handler):
+            return
+
+
+def setup(level: int | str | None = None, held: bool = False) -> None:
+    """JSON logs at ``level`` (default: $WIREWATCH_LOG_LEVEL, else INFO) for our loggers, WARNING for others;
+    ``held``: written in batches (``HeldLines``), for the always-on service and its workers."""
     level = level or os.environ.get("WIREWATCH_LOG_LEVEL", "INFO").upper()
-    handler = logging.StreamHandler(sys.stderr)
+    handler = HeldLines(sys.stderr) if held else logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--control", required=True)
     ap.add_argument("--parent", type=int, help="end when this process (the service) is gone")
     args = ap.parse_args(argv)
-    logs.setup()
+    logs.setup(held=True)
     sample_bundles_every(SERVICE_SAMPLING_MS)  # as the service's own worker does (pipelines/streaming.py)
     if args.parent:
         threading.Thread(target=_end_with, args=(args.parent,), name="end-with-service", daemon=True).start()

@@ -61,7 +61,7 @@ def test_the_services_worker_processes_sample_every_20_ms(defaults, monkeypatch)
 
     seen: list[int] = []
     monkeypatch.setattr(sdk_worker, "SdkHarness", Harness)
-    monkeypatch.setattr(logs, "setup", lambda: None)  # the process's logging, not this test run's
+    monkeypatch.setattr(logs, "setup", lambda **_: None)  # the process's logging, not this test run's
     monkeypatch.setattr(sdk_worker.SHORT_ID_CACHE, "_last_short_id", sdk_worker.SHORT_ID_CACHE._last_short_id)
     prismworkers.main(["--id", "worker-1", "--control", "127.0.0.1:1"])
     assert seen == [SERVICE_SAMPLING_MS]
