@@ -188,12 +188,13 @@ class AlertPerCluster(KeyedProcessFunction):
         from wirewatch.connectors.sinks.archive import archive_path
         from wirewatch.connectors.sinks.files import write_unsynced
         from wirewatch.records import dumps
-        from wirewatch.transforms.alerts import alerts_for
+        from wirewatch.transforms.alerts import alert_rules, alerts_for
         from wirewatch.transforms.spread import traced
         from wirewatch.transforms.steps import Failed, failed_letter, rule_matcher
 
         self.rules = pickle.loads(self.watchlist)
         self.match, self.alerts_for, self.traced = rule_matcher(self.rules), alerts_for, traced
+        self.alert_rules = alert_rules
         self.Failed, self.failed_letter = Failed, failed_letter
         self.root = Path(self.archive) if self.archive else None
         self.path_of, self.keep, self.dumps = archive_path, write_unsynced, dumps
@@ -220,7 +221,8 @@ class AlertPerCluster(KeyedProcessFunction):
                 yield DEAD, self.dumps(self.failed_letter(enriched, "match", matches)).decode()
                 return
             enriched = self.match(enriched) if matches is None else dataclasses.replace(enriched, matches=matches)
-            alerts = self.alerts_for(enriched, self.rules)
+            fresh = self.fresh(self.alert_rules(enriched))
+            alerts = self.alerts_for(enriched, self.rules, fresh) if fresh else ()
             data = self.dumps(enriched) + b"\n"
         except Exception as exc:  # noqa: BLE001
             yield DEAD, _dead_json(enriched, "match", exc)
@@ -232,10 +234,18 @@ class AlertPerCluster(KeyedProcessFunction):
             self.keep(self.path_of(self.root, enriched), data)
         alerted = datetime.now(timezone.utc)  # the "alerted" stamp, at the edge
         for alert in alerts:
-            if self.sent.contains(alert.rule):
-                continue
             self.sent.put(alert.rule, alert.id)
             yield Row(alert.id, self.dumps(dataclasses.replace(alert, alerted=alerted)).decode())
+
+    def fresh(self, rules: list[str]) -> list[int]:
+        """The positions of the rules no alert of the cluster was sent for (the first of each): only those
+        alerts are made; a repeat is never built (as the Beam chain's keyed step, Chain.run)."""
+        positions, met = [], set()
+        for i, rule in enumerate(rules):
+            if rule not in met and not self.sent.contains(rule):
+                positions.append(i)
+            met.add(rule)
+        return positions
 
     def on_timer(self, timestamp: int, ctx: Any) -> Iterator[Any]:
         if self.behind is not None:
