@@ -399,16 +399,12 @@ def _counted_in_python(buckets, scan, limit):
 _HEADS = st.text(st.characters(codec="utf-8"), min_size=1, max_size=3)
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(_HEADS | st.lists(_HEADS, max_size=12).map(dict.fromkeys), min_size=1, max_size=21),
-       st.integers(1, 8), st.integers(1, 12))
-def test_the_compiled_count_of_shared_heads_equals_the_python_one(buckets, scan, limit):
-    # few short ids across buckets longer than the scan: repeated heads, ties at the cut, the newest taken
+def _compiled_most_shared():
     from wirewatch.transforms import dedupe
 
     if dedupe._most_shared_heads is None:
         pytest.skip("the compiled core with most_shared is not built here: Python counts")
-    assert dedupe._most_shared_heads(buckets, scan, limit) == _counted_in_python(buckets, scan, limit)
+    return dedupe._most_shared_heads
 
 
 def _copy(text):
@@ -419,28 +415,28 @@ def _copy(text):
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_HEADS | st.lists(_HEADS, max_size=12).map(dict.fromkeys), min_size=1, max_size=21),
        st.integers(1, 8), st.integers(1, 12))
-def test_the_compiled_count_counts_equal_ids_held_as_other_objects_as_one(buckets, scan, limit):
+def test_the_compiled_count_of_shared_heads_equals_the_python_one(buckets, scan, limit):
+    # few short ids across buckets longer than the scan: repeated heads, ties at the cut, the newest taken
+    most_shared = _compiled_most_shared()
+    expected = _counted_in_python(buckets, scan, limit)
+    assert most_shared(buckets, scan, limit) == expected
     # the core counts by object first: each occurrence of an id here a copy of its own still counts for the id
-    from wirewatch.transforms import dedupe
-
-    if dedupe._most_shared_heads is None:
-        pytest.skip("the compiled core with most_shared is not built here: Python counts")
     copied = [_copy(b) if isinstance(b, str) else {_copy(h): None for h in b} for b in buckets]
-    assert dedupe._most_shared_heads(copied, scan, limit) == _counted_in_python(buckets, scan, limit)
+    assert most_shared(copied, scan, limit) == expected
+
+
+def test_the_compiled_count_counts_equal_ids_held_as_other_objects_as_one():
     ab = [_copy("ab"), {_copy("ab"): None, "cd": None}, {_copy("ab"): None, "cd": None, "ef": None}, "cd", "ef"]
     assert _copy("ab") is not _copy("ab")
-    assert dedupe._most_shared_heads(ab, 4, 1) == ["ab"]  # ab and cd three times each: the smaller id
+    assert _compiled_most_shared()(ab, 4, 1) == ["ab"]  # ab and cd three times each: the smaller id
 
 
 def test_the_compiled_count_of_shared_heads_declines_what_it_cannot_read():
-    from wirewatch.transforms import dedupe
-
-    if dedupe._most_shared_heads is None:
-        pytest.skip("the compiled core with most_shared is not built here: Python counts")
-    assert dedupe._most_shared_heads(["a", {"b": None, "a": None}], 1, 5) == ["a"]  # the newest of the dict
-    assert dedupe._most_shared_heads(["a", {1: None}], 4, 5) is None
-    assert dedupe._most_shared_heads(["a", ["b"]], 4, 5) is None
-    assert dedupe._most_shared_heads(["a", "\ud800"], 4, 5) is None
+    most_shared = _compiled_most_shared()
+    assert most_shared(["a", {"b": None, "a": None}], 1, 5) == ["a"]  # the newest of the dict
+    assert most_shared(["a", {1: None}], 4, 5) is None
+    assert most_shared(["a", ["b"]], 4, 5) is None
+    assert most_shared(["a", "\ud800"], 4, 5) is None
 
 
 _JUDGED = st.builds(
