@@ -226,9 +226,9 @@ def report(name: str, stories: list[tuple[Story, set[str]]], confusions: int) ->
     if confusions:
         per = figures(pairs).per_country
         print(f"  most wrongly tagged: " + "; ".join(
-            f"{c} {per[c][1]} ({', '.join(t for t, _ in wrong[c].most_common(3))})"
-            for c in sorted(per, key=lambda c: -per[c][1])[:confusions]))
-        print(f"  most missed: " + ", ".join(f"{c} {per[c][2]}" for c in sorted(per, key=lambda c: -per[c][2])[:confusions]))
+            f"{c} {per[c][1]} ({', '.join(t for t, _ in sorted(wrong[c].items(), key=lambda tn: (-tn[1], tn[0]))[:3])})"
+            for c in sorted(per, key=lambda c: (-per[c][1], c))[:confusions]))  # ties by name: the same each run
+        print(f"  most missed: " + ", ".join(f"{c} {per[c][2]}" for c in sorted(per, key=lambda c: (-per[c][2], c))[:confusions]))
 
 
 CORPORA = {"reuters": reuters, "lgl": lgl, "geovirus": geovirus, "multilingual": multilingual}
