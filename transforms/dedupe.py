@@ -40,7 +40,7 @@ MIN_SIMILARITY = 0.5
 MIN_NUMBER_OVERLAP = 0.5  # Jaccard of the two stories' sets of number tokens
 MIN_CONTAINMENT = 0.8  # share of the shorter story's shingles the longer one holds: a trimmed copy
 MIN_NUMBER_CONTAINMENT = 0.7  # share of the smaller set of number tokens the other set holds
-assert MIN_NUMBER_OVERLAP > 0 and MIN_NUMBER_CONTAINMENT > 0  # _judged_all passes over disjoint figures
+assert MIN_NUMBER_OVERLAP > 0 and MIN_NUMBER_CONTAINMENT > 0  # ClusterIndex._near drops disjoint figures
 MIN_CONTAINED = 24  # shingles a shorter story needs for containment to count (a lone sentence is too little)
 MAX_NUMBERS = 64
 MAX_CANDIDATES = 64  # heads compared per story, most shared bands first
@@ -222,14 +222,9 @@ def _judged_all(fp: Fingerprint, ids: list[str], others: list[Fingerprint], scor
     ``_judged`` finds the same story as ``fp``, the same figures worked out in one loop: the numbers both
     share counted once for both checks, and ``|A | B|`` as ``|A| + |B| - |A & B|``."""
     mine, count, size = fp.numbers, len(fp.numbers), fp.shingles
-    # Two sets of figures with none in common agree by neither check (both need a share above 0), so such a
-    # head is passed over at once: on a template backlog that is most of the candidates.
-    disjoint = mine.isdisjoint if count else None
     found = []
     for head, other, score in zip(ids, others, scores):
         theirs = other.numbers
-        if disjoint is not None and theirs and disjoint(theirs):
-            continue
         both = len(mine & theirs)
         if score >= min_similarity and (both / (count + len(theirs) - both) >= MIN_NUMBER_OVERLAP
                                         if count or theirs else True):
@@ -376,8 +371,9 @@ class ClusterIndex:
             return None
         candidates = _candidates(found)
         heads = [self._heads[head] for head in candidates]
-        if fp.numbers:  # a head whose figures share none with the story's passes neither check (_judged_all):
-            # dropped before its similarity is worked out (on a template backlog ~57 of the 64 candidates)
+        if fp.numbers:  # a head whose figures share none with the story's passes neither check of _judged_all
+            # (both need a share above 0): dropped before its similarity is worked out (on a template backlog
+            # ~57 of the 64 candidates)
             disjoint = fp.numbers.isdisjoint
             kept = [k for k, head in enumerate(heads) if not (head.numbers and disjoint(head.numbers))]
             if not kept:
