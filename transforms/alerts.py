@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Collection, Sequence
+from typing import Callable, Collection, Sequence
 
 import xxhash
 
@@ -33,6 +33,17 @@ def alert_rules(enriched: EnrichedStory) -> list[str]:
     spread = enriched.spread
     crossed = spread.crossed if spread is not None else ()
     return [match.rule for match in enriched.matches] + [f"spreading:{threshold}" for threshold in crossed]
+
+
+def fresh_positions(rules: Sequence[str], sent: Callable[[str], bool]) -> list[int]:
+    """The positions in ``rules`` (``alert_rules``) of the alerts to make: the first of each rule that ``sent``
+    says no alert of the cluster was sent for. The others are repeats, counted and never made."""
+    positions, met = [], set()
+    for i, rule in enumerate(rules):
+        if rule not in met and not sent(rule):
+            positions.append(i)
+        met.add(rule)
+    return positions
 
 
 def alerts_for(enriched: EnrichedStory, watchlist: WatchList, only: Collection[int] | None = None) -> list[Alert]:

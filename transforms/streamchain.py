@@ -27,7 +27,7 @@ from apache_beam.transforms.userstate import BagStateSpec, ReadModifyWriteStateS
 from apache_beam.utils.timestamp import Duration, Timestamp
 
 from wirewatch.records import Cluster, DeadLetter, EnrichedStory, Story, StoryAlerts
-from wirewatch.transforms.alerts import alert_rules, alerts_for
+from wirewatch.transforms.alerts import alert_rules, alerts_for, fresh_positions
 from wirewatch.transforms.clusterstate import CLUSTER_KEY, item_key
 from wirewatch.transforms.dedupe import ClusterIndex, Fingerprint, fingerprint
 from wirewatch.transforms.lineage import join_version
@@ -141,11 +141,8 @@ class Chain:
         first, sent = memory.sent.get(cluster_id, (0.0, None))
         if sent is None or first <= now - self.ttl_s:  # as SuppressRepeatAlerts' timer left it
             first, sent = now, frozenset(_lookup(warm_sent, cluster_id))
-        fresh = []
-        for i, rule in enumerate(rules):
-            if rule not in sent:
-                sent = sent | {rule}
-                fresh.append(i)
+        fresh = fresh_positions(rules, sent.__contains__)
+        sent = sent.union(rules[i] for i in fresh)
         added.append(("sent", cluster_id, (first, sent)))
         alerts = tuple(alerts_for(enriched, self.watchlist, fresh)) if fresh else ()
         return StoryAlerts(enriched, alerts, len(rules) - len(fresh)), added

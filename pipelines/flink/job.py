@@ -188,13 +188,13 @@ class AlertPerCluster(KeyedProcessFunction):
         from wirewatch.connectors.sinks.archive import archive_path
         from wirewatch.connectors.sinks.files import write_unsynced
         from wirewatch.records import dumps
-        from wirewatch.transforms.alerts import alert_rules, alerts_for
+        from wirewatch.transforms.alerts import alert_rules, alerts_for, fresh_positions
         from wirewatch.transforms.spread import traced
         from wirewatch.transforms.steps import Failed, failed_letter, rule_matcher
 
         self.rules = pickle.loads(self.watchlist)
         self.match, self.alerts_for, self.traced = rule_matcher(self.rules), alerts_for, traced
-        self.alert_rules = alert_rules
+        self.alert_rules, self.fresh_positions = alert_rules, fresh_positions
         self.Failed, self.failed_letter = Failed, failed_letter
         self.root = Path(self.archive) if self.archive else None
         self.path_of, self.keep, self.dumps = archive_path, write_unsynced, dumps
@@ -221,7 +221,7 @@ class AlertPerCluster(KeyedProcessFunction):
                 yield DEAD, self.dumps(self.failed_letter(enriched, "match", matches)).decode()
                 return
             enriched = self.match(enriched) if matches is None else dataclasses.replace(enriched, matches=matches)
-            fresh = self.fresh(self.alert_rules(enriched))
+            fresh = self.fresh_positions(self.alert_rules(enriched), self.sent.contains)  # repeats: never made
             alerts = self.alerts_for(enriched, self.rules, fresh) if fresh else ()
             data = self.dumps(enriched) + b"\n"
         except Exception as exc:  # noqa: BLE001
@@ -236,16 +236,6 @@ class AlertPerCluster(KeyedProcessFunction):
         for alert in alerts:
             self.sent.put(alert.rule, alert.id)
             yield Row(alert.id, self.dumps(dataclasses.replace(alert, alerted=alerted)).decode())
-
-    def fresh(self, rules: list[str]) -> list[int]:
-        """The positions of the rules no alert of the cluster was sent for (the first of each): only those
-        alerts are made; a repeat is never built (as the Beam chain's keyed step, Chain.run)."""
-        positions, met = [], set()
-        for i, rule in enumerate(rules):
-            if rule not in met and not self.sent.contains(rule):
-                positions.append(i)
-            met.add(rule)
-        return positions
 
     def on_timer(self, timestamp: int, ctx: Any) -> Iterator[Any]:
         if self.behind is not None:

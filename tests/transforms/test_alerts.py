@@ -6,7 +6,7 @@ import itertools
 
 from wirewatch.records import Cluster, EnrichedStory, RuleMatch, Span, Spread, Story
 from wirewatch.transforms.rulelang.loader import load_watchlist
-from wirewatch.transforms.alerts import alert_rules, alerts_for
+from wirewatch.transforms.alerts import alert_rules, alerts_for, fresh_positions
 
 WATCHLIST = load_watchlist("version: 1\nrules:\n  - id: quake\n    query: 'earthquake OR quake'\n"
                            "  - id: army\n    query: 'army'\n")
@@ -42,3 +42,10 @@ def test_only_some_alerts_made_are_those_of_all_the_alerts():
         for n in range(len(everything) + 1):
             for only in itertools.combinations(range(len(everything)), n):
                 assert alerts_for(enriched, WATCHLIST, list(only)) == [everything[i] for i in only]
+
+
+def test_fresh_positions_are_the_first_of_each_rule_not_sent():
+    rules = ["quake", "army", "quake", "spreading:outlets>=10", "army"]
+    assert fresh_positions(rules, {"army"}.__contains__) == [0, 3]  # a rule met twice: its first only
+    assert fresh_positions(rules, set().__contains__) == [0, 1, 3]
+    assert fresh_positions(rules, set(rules).__contains__) == []
