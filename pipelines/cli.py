@@ -89,7 +89,8 @@ def cmd_enrich(args: argparse.Namespace) -> int:
     return 0
 
 
-# What the bounded commands read, sniffed by content (connectors/parsing/sniff.py); replay reads archives too.
+# What the commands that take files read, sniffed by content (connectors/parsing/sniff.py; Parquet archives:
+# connectors/files/read.py).
 READ_FORMATS = ("plain wire text (as in seeds/), JSON Lines stories, RSS/Atom/JSON Feed, NewsML-G2, ninjs, NITF, "
                 "ANPA-1312, IPTC 7901, Parquet archives")
 PATHS_HELP = f"files in any of these formats, sniffed by content: {READ_FORMATS}; or folders of them"
