@@ -188,7 +188,7 @@ def read(data: bytes, plain: Plain, location: str) -> FeedParserDict | str:
         for entry in entries:
             _repair(entry)
     answer = FeedParserDict(version=plain.format, entries=entries, bozo=False, feed=FeedParserDict(
-        title=title, link=_link(feed.get("link"), location), language=_language(data, plain, first),
+        title=title, link=resolved(feed.get("link"), location), language=_language(data, plain, first),
     ))
     if plain.note:
         answer["notes"] = [plain.note]
@@ -363,12 +363,12 @@ def _entries(raw: Sequence[Mapping[str, Any]], present: Sequence[tuple[bool, boo
     for entry, (has_summary, ids), lang, location in zip(raw, present, langs, locations):
         get = entry.get
         title = get("title")
-        guid = _link(get("id"), location if permalinks else "") if ids else None
+        guid = resolved(get("id"), location if permalinks else "") if ids else None
         out: dict[str, Any] = {"title": title, "id": guid}
         if title and ("&" in title or "</" in title) and _LOOKS_HTML.search(title):
             out["title_detail"] = {"type": "text/html"}
         link = get("link")
-        link = _link(link, location) if link is not None else None
+        link = resolved(link, location) if link is not None else None
         if link:
             out["link"] = link
         elif guid and permalinks:
@@ -396,7 +396,7 @@ def _entries(raw: Sequence[Mapping[str, Any]], present: Sequence[tuple[bool, boo
                 out["summary_detail"] = {"type": "text/html" if html else "text/plain", "language": lang}
         author = get("author")
         if author:
-            out["authors"] = [_author(author)]
+            out["authors"] = [feed_author(author)]
         out["published_at"] = _when(get("published") or get("updated"))
         append(out)
     return out_entries
@@ -470,7 +470,7 @@ def _item_authors(data: bytes, first: int) -> list[list[dict[str, str]]] | None:
         found = [(name, value) for name, value in found if value]
         if len(found) != len(_AUTHOR.findall(span)) or any(name not in _AUTHOR_NAMES for name, _ in found):
             return None
-        items.append([_author(value) for _, value in found])
+        items.append([feed_author(value) for _, value in found])
     return items
 
 
@@ -501,7 +501,7 @@ def _type(kind: object) -> str:
     return "text/html" if "html" in kind else kind or "text/plain"
 
 
-def _link(value: object, location: str) -> str | None:
+def resolved(value: object, location: str) -> str | None:
     """A link or id as feedparser resolves it against the document's location (``urljoin.feedparser_join``)."""
     if not isinstance(value, str):
         return None
@@ -509,7 +509,7 @@ def _link(value: object, location: str) -> str | None:
     return (feedparser_join(location, value) if location else value) or None
 
 
-def _author(value: str) -> dict[str, str]:
+def feed_author(value: str) -> dict[str, str]:
     """feedparser's reading of an RSS author: an address found in it is the email, what is left, less
     brackets around it, the name."""
     email = _EMAIL.search(value) if "@" in value else None

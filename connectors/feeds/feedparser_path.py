@@ -18,7 +18,7 @@ from typing import Any
 import feedparser
 
 from wirewatch.connectors.feeds.entries import entry_story
-from wirewatch.connectors.feeds import fastfeedparser_path
+from wirewatch.connectors.feeds import compiled_reader, fastfeedparser_path
 
 from wirewatch.connectors.feeds import jsonfeed
 
@@ -137,9 +137,12 @@ def _read(data: bytes, headers: Mapping[str, str], fast: bool) -> Any:
     """feedparser's answer for ``data``: the fast reader's where it answers (``fast``), else feedparser's own.
     Behind the fast reader feedparser neither sanitizes markup nor resolves links in it: clean() keeps only
     the text, and those two steps were most of its time."""
-    parsed = fastfeedparser_path.answer(data, headers) if fast else None
-    if parsed is not None and not isinstance(parsed, str):
-        return parsed
+    if fast:
+        parsed = compiled_reader.answer(data, headers)
+        if isinstance(parsed, str):
+            parsed = fastfeedparser_path.answer(data, headers)
+        if not isinstance(parsed, str):
+            return parsed
     return feedparser.parse(io.BytesIO(data), response_headers=dict(headers), sanitize_html=not fast,
                             resolve_relative_uris=not fast)
 

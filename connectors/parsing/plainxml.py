@@ -80,7 +80,7 @@ def check(data: bytes, headers: Mapping[str, str]) -> Plain | str:
     prolog = xmlprolog.scan(body)
     if prolog.data is not body:
         return "UTF-16 or UTF-32"
-    encoding = _encoding(body, prolog.end, headers)
+    encoding = encoding_of(body, prolog.end, headers)
     if isinstance(encoding, str):
         return encoding
     parsed: tuple[str, dict[str, str], dict[str, str]] | str | None = None  # _root(body), where already read
@@ -89,7 +89,7 @@ def check(data: bytes, headers: Mapping[str, str]) -> Plain | str:
             return "a UTF-8 byte-order mark on a document in another encoding"
         converted = transcoded(body, encoding.codec, prolog.end)
         if converted is None:  # (feedparser tries others)
-            encoding = _override(body, encoding, prolog.end)
+            encoding = encoding_override(body, encoding, prolog.end)
             if isinstance(encoding, str):
                 return encoding
             converted = transcoded(body, encoding.codec or "", prolog.end)
@@ -101,7 +101,7 @@ def check(data: bytes, headers: Mapping[str, str]) -> Plain | str:
         parsed = _root(body)
         if isinstance(parsed, str) and not _decodes(body, "utf-8"):
             parsed = None
-            encoding = _override(body, encoding, prolog.end)
+            encoding = encoding_override(body, encoding, prolog.end)
             if isinstance(encoding, str):
                 return encoding
             body = transcoded(body, encoding.codec or "", prolog.end) or b""
@@ -191,7 +191,7 @@ class _Encoding:
     declared: str = ""  # the XML declaration's
 
 
-def _encoding(body: bytes, root: int, headers: Mapping[str, str]) -> _Encoding | str:
+def encoding_of(body: bytes, root: int, headers: Mapping[str, str]) -> _Encoding | str:
     """feedparser's choice of encoding (RFC 3023 as its encoding step reads it) where it is the one it
     uses, that is where the document decodes in it; else why not. Keeps the note it would leave on a
     non-XML media type."""
@@ -222,7 +222,7 @@ def _encoding(body: bytes, root: int, headers: Mapping[str, str]) -> _Encoding |
     return _Encoding(note, None if plain else chosen, chosen, declared)
 
 
-def _override(body: bytes, first: _Encoding, root: int) -> _Encoding | str:
+def encoding_override(body: bytes, first: _Encoding, root: int) -> _Encoding | str:
     """feedparser's encoding where the one it chose first does not decode ``body``: the first of the
     declared one, UTF-8, Windows-1252 and ISO-8859-2 that does (and is not the first), with the note it
     then leaves instead of any other; else why not. (It would try a chardet guess before UTF-8: none may

@@ -16,6 +16,7 @@ use pyo3::{ffi, intern};
 
 mod census;
 mod entities;
+mod feedread;
 mod geotag;
 mod markup;
 mod minhash;
@@ -1209,6 +1210,8 @@ fn wirewatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<minhash::MinHash>()?;
     m.add_class::<phrases::PhraseTrie>()?;
     m.add_class::<geotag::PlaceScan>()?;
+    m.add_class::<feedread::FeedReader>()?;
+    m.add_function(wrap_pyfunction!(feedread::feed_date, m)?)?;
     // The plan and call format this build understands; transforms/rulelang/native.py checks it, so a
     // stale build left in an environment is not used (the Python engine answers instead).
     m.add("PLAN_VERSION", PLAN_VERSION)?;

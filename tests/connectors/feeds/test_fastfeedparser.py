@@ -1,8 +1,11 @@
-"""The fast reader (fastfeedparser behind connectors.parsing.plainxml) against feedparser.
+"""The fast readers (the compiled reader, then fastfeedparser behind connectors.parsing.plainxml) against
+feedparser.
 
 Every feed of the shared corpus is parsed both ways (the default, and ``fast=False``: feedparser alone with
 its sanitizer) and each Story is compared after our normalisation. The entries that differ must be exactly
-the ones listed in DIFFERENCES, each with its reason, and stay under 1% of the corpus' entries.
+the ones listed in DIFFERENCES, each with its reason, and stay under 1% of the corpus' entries. The ones
+listed in FASTFEEDPARSER_ONLY differ only where the compiled reader leaves the file to fastfeedparser (it
+reads them as feedparser does; without the compiled core, they differ).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from wirewatch.connectors.feeds import fastfeedparser_path, rss_summaries
+from wirewatch.connectors.feeds import compiled_reader, fastfeedparser_path, rss_summaries
 from wirewatch.connectors.feeds.feedparser_path import parse_feed, tame_head
 from wirewatch.connectors.parsing.sniff import sniff
 from wirewatch.transforms.normalize import normalize
@@ -47,6 +50,12 @@ DIFFERENCES = {
     ("feedparser-tests/tests/wellformed/sanitize/item_description_crazy.xml", 1): SANITIZER,
     ("feedparser-tests/tests/wellformed/sanitize/item_fullitem_crazy.xml", 1): SANITIZER,
 }
+FASTFEEDPARSER_ONLY = {
+    ("feed-rs/feed-rs/fixture/rss2/rss_2.0_ilmessaggero.xml", 1),
+    ("feed-rs/feed-rs/fixture/rss2/rss_2.0_ilmessaggero.xml", "notes"),
+    ("feedparser-tests/tests/wellformed/media-rss/item_media_title2.xml", 1),
+    ("feedparser-tests/tests/wellformed/psc/rss2.0simplechapter.xml", 1),
+}
 
 
 def _stories(body: bytes, fast: bool) -> tuple[list[dict], list[str]]:
@@ -64,6 +73,7 @@ def _corpus(root: Path) -> list[tuple[str, bytes]]:
 
 def test_stories_equal_feedparsers_on_the_corpus_but_for_the_listed_entries(shared_corpora: Path) -> None:
     differing: set[tuple[str, int | str]] = set()
+    expected = set(DIFFERENCES)
     entries = answered = real_world = answered_real = 0
     for name, body in _corpus(shared_corpora):
         reference, reference_notes = _stories(body, fast=False)
@@ -71,7 +81,11 @@ def test_stories_equal_feedparsers_on_the_corpus_but_for_the_listed_entries(shar
             continue
         stories, notes = _stories(body, fast=True)
         entries += len(reference)
-        fast = not isinstance(fastfeedparser_path.answer(tame_head(body) or b"", {}), str)
+        tamed = tame_head(body) or b""
+        compiled = not isinstance(compiled_reader.answer(tamed, {}), str)
+        if compiled:
+            expected -= {key for key in FASTFEEDPARSER_ONLY if key[0] == name}
+        fast = compiled or not isinstance(fastfeedparser_path.answer(tamed, {}), str)
         answered += fast * len(reference)
         if name.startswith(REAL_WORLD):
             real_world += len(reference)
@@ -81,9 +95,8 @@ def test_stories_equal_feedparsers_on_the_corpus_but_for_the_listed_entries(shar
                 differing.add((name, number + 1))
         if notes != reference_notes:
             differing.add((name, "notes"))
-    assert differing == set(DIFFERENCES), (
-        f"not listed: {sorted(differing - set(DIFFERENCES), key=str)}; "
-        f"listed but equal: {sorted(set(DIFFERENCES) - differing, key=str)}")
+    assert differing == expected, (
+        f"not listed: {sorted(differing - expected, key=str)}; listed but equal: {sorted(expected - differing, key=str)}")
     assert sum(isinstance(key[1], int) for key in differing) <= entries / 100
     assert answered_real >= MIN_ANSWERED * real_world, f"fast reader answered {answered_real} of {real_world}"
     assert answered > 1000  # (the comparison above is mostly the fast reader's)

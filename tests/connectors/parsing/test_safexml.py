@@ -181,26 +181,32 @@ ATTACK_BODIES = {
 @pytest.mark.parametrize("checked", [True, False])
 def test_the_fast_reader_never_reads_an_entity_declaration(monkeypatch: pytest.MonkeyPatch, attack: str,
                                                           checked: bool) -> None:
-    """The refusal comes before any parser; and were it skipped (``checked`` False), the fast reader's own
-    check still leaves every DOCTYPE to feedparser, so fastfeedparser never sees one."""
-    from wirewatch.connectors.feeds import fastfeedparser_path, feedparser_path
+    """The refusal comes before any parser; and were it skipped (``checked`` False), the fast readers' own
+    checks still leave every DOCTYPE to feedparser: the compiled reader declines it, and fastfeedparser never
+    sees one."""
+    from wirewatch.connectors.feeds import compiled_reader, fastfeedparser_path, feedparser_path
     from wirewatch.connectors.parsing import plainxml
 
     seen: list[bytes] = []
     real = fastfeedparser_path.fastfeedparser.parse
     monkeypatch.setattr(fastfeedparser_path.fastfeedparser, "parse",
                         lambda data, **options: seen.append(data) or real(data, **options))
+    answered: list[bytes] = []
+    real_compiled = compiled_reader.answer
+    monkeypatch.setattr(compiled_reader, "answer", lambda data, headers: (
+        lambda out: answered.append(data) if not isinstance(out, str) else None or out)(real_compiled(data, headers)))
     if not checked:
         monkeypatch.setattr(feedparser_path, "entity_risk", lambda body: None)
     result = feedparser_path.parse_feed(ATTACK_BODIES[attack], "http://example.org/feed")
-    assert not seen
+    assert not seen and not answered
     assert plainxml.check(ATTACK_BODIES[attack], {}) == "DOCTYPE"
+    assert isinstance(real_compiled(ATTACK_BODIES[attack], {}), str)  # (it declines, for this or another reason)
     if checked:
         assert not result.items and "refused" in result.errors[0].reason
     else:  # feedparser read it without expanding (test_feedparser_alone_never_expands_the_refused_shapes)
         assert all(len(s.title or "") <= 50_000 for s in result.stories)  # (one reference, not a bomb)
     feedparser_path.parse_feed(DOCS["rss"].replace(b"&REF;", b"Title"))
-    assert seen  # (the fast reader is watched: a plain document reaches it)
+    assert seen or answered  # (the fast readers are watched: a plain document reaches one)
 
 
 def test_a_harmless_doctype_is_left_to_feedparser_too() -> None:
