@@ -20,7 +20,7 @@ from typing import Any
 from feedparser.api import StrictFeedParser
 from feedparser.datetimes import _parse_date
 from feedparser.mixin import _FeedParserMixin
-from feedparser.urls import make_safe_absolute_uri
+from feedparser.urls import _urljoin, make_safe_absolute_uri
 from feedparser.util import FeedParserDict
 
 from wirewatch.connectors.feeds.fastfeedparser_path import feed_author, resolved
@@ -70,30 +70,38 @@ def answer(data: bytes, headers: Mapping[str, str]) -> FeedParserDict | str:
         if converted is None:
             return f"not {encoding.codec} as declared (feedparser tries others)"
         body = converted
-    read = _READER.read(body)
+    location = headers.get("content-location", "")
+    read = _READER.read(body, bool(location))
     if read == "not UTF-8" and encoding.codec is None and not bom:  # feedparser then tries other encodings
         encoding = plainxml.encoding_override(body, encoding, prolog.end)
         if isinstance(encoding, str):
             return encoding
-        read = _READER.read(plainxml.transcoded(body, encoding.codec or "", prolog.end) or b"")
+        read = _READER.read(plainxml.transcoded(body, encoding.codec or "", prolog.end) or b"", bool(location))
     if isinstance(read, str):
         return read
-    form, title, link, language, lang, base, raw = read
+    form, title, link, link_base, language, lang, written, raw = read
     if not raw:
         return "no entries (feedparser words the empty cases)"
-    location = headers.get("content-location", "")
-    if base is not None:  # the root's xml:base, as feedparser scopes it: an empty one changes nothing
-        chosen = base or location
-        location = (make_safe_absolute_uri(location, chosen) or location) if location else chosen
     if link is not None and "&" in link and _ENTITY_LIKE.search(link):
         return "a feed link holding what looks like an entity"
+    bases = _bases(location, written)
     atom = form == "atom10"
-    answer = FeedParserDict(version=form, entries=[_entry(e, atom, lang, location) for e in raw], bozo=False,
-                            feed=FeedParserDict(title=title, link=resolved(link, location),
+    answer = FeedParserDict(version=form, entries=[_entry(e, atom, bases) for e in raw], bozo=False,
+                            feed=FeedParserDict(title=title, link=resolved(link, bases[link_base]),
                                                 language=lang if language is None else language))
     if encoding.note:
         answer["notes"] = [encoding.note]
     return answer
+
+
+def _bases(location: str, written: list[tuple[int, str]]) -> list[str]:
+    """Each base links are resolved against: the document's location, then each xml:base the reader met,
+    resolved against the one in effect where it was written, as feedparser resolves it."""
+    bases = [location]
+    for start, value in written:
+        before = bases[start]
+        bases.append((make_safe_absolute_uri(before, value) or before) if before else _urljoin(before, value))
+    return bases
 
 
 def _kind(value: str, kind: str, atom: bool) -> str:
@@ -103,27 +111,29 @@ def _kind(value: str, kind: str, atom: bool) -> str:
     return kind
 
 
-def _entry(raw: tuple, atom: bool, lang: str | None, location: str) -> dict[str, Any]:
-    (title, title_type, summary, summary_type, contents, guid, permalink, guidislink, link, how, published, updated,
-     created, authors) = raw
+def _entry(raw: tuple, atom: bool, bases: list[str]) -> dict[str, Any]:
+    (title, title_type, summary, summary_detail, contents, guid, permalink, guidislink, link, how, published, updated,
+     created, authors, (id_base, link_base)) = raw
     out: dict[str, Any] = {}
     if title is not None:
         out["title"] = title
-        out["title_detail"] = {"type": _kind(title, title_type, atom), "language": lang}
+        out["title_detail"] = {"type": _kind(title, title_type, atom)}
     if summary is not None:
         out["summary"] = summary
-        if summary_type is not None:  # (None: feedparser copied the content to a missing summary, without its type)
-            out["summary_detail"] = {"type": _kind(summary, summary_type, atom), "language": lang}
+        if summary_detail is not None:  # (None: feedparser copied the content to a missing summary, without a type)
+            kind, lang = summary_detail
+            out["summary_detail"] = {"type": _kind(summary, kind, atom), "language": lang}
     if contents:
-        out["content"] = [{"type": _kind(value, kind, atom), "language": lang, "value": value} for value, kind in contents]
-    ident = resolved(guid, location if permalink else "") if guid is not None else None
+        out["content"] = [{"type": _kind(value, kind, atom), "language": lang, "value": value}
+                          for value, kind, lang in contents]
+    ident = resolved(guid, bases[id_base] if permalink else "") if guid is not None else None
     out["id"] = ident
     if guidislink is not None:
         out["guidislink"] = guidislink
     if how == 3:
         out["link"] = ident
     elif how:
-        link = resolved(link, location)
+        link = resolved(link, bases[link_base])
         if how == 1 and link and "&" in link:  # (feedparser's repair of query strings in link text)
             link = _ENTITY_LIKE.sub(r"&\1", link.replace("&amp;", "&"))
         out["link"] = link

@@ -19,6 +19,8 @@ const ATOM10: &str = "http://www.w3.org/2005/Atom";
 const RSS10: &str = "http://purl.org/rss/1.0/";
 const RSS090: &str = "http://my.netscape.com/rdf/simple/0.9/";
 const RDF: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
+const XHTML: &str = "http://www.w3.org/1999/xhtml";
+const XHTML_TYPE: &str = "application/xhtml+xml";
 
 type Fail = String;
 type Res<T> = Result<T, Fail>;
@@ -94,14 +96,15 @@ struct Attr<'a> {
 struct Entry {
     title: Option<(String, &'static str)>,
     title_at: Option<usize>, // the depth the title value came from (a later one deeper is not kept)
-    summary: Option<(String, Option<&'static str>)>, // without a type where copied from content
+    summary: Option<(String, Option<&'static str>, Option<usize>)>, // its type (none where copied from content) and language
     summary_at: Option<usize>,
-    contents: Vec<(String, &'static str)>,
+    contents: Vec<(String, &'static str, Option<usize>)>,
     id: Option<String>,
     permalink: bool,
     ids: u32,
     guidislink: Option<bool>,
-    link: Option<(String, u8)>, // value, 1 text 2 href 3 the guid
+    link: Option<(String, u8, usize)>, // value, 1 text 2 href 3 the guid; its base
+    id_base: usize,
     dates: [Option<String>; 3],
     authors: Vec<(Option<String>, Option<String>, Option<String>)>, // name, email; or the text
 }
@@ -110,7 +113,7 @@ impl Default for Entry {
     fn default() -> Self {
         Entry {
             title: None, title_at: None, summary: None, summary_at: None, contents: Vec::new(),
-            id: None, permalink: false, ids: 0, guidislink: None, link: None, dates: [None, None, None],
+            id: None, id_base: 0, permalink: false, ids: 0, guidislink: None, link: None, dates: [None, None, None],
             authors: Vec::new(),
         }
     }
@@ -135,6 +138,7 @@ enum Capture {
     AuthorName,
     AuthorEmail,
     Ignore, // text kept by feedparser somewhere no Story reads
+    Inner,  // an element inside XHTML text: written back into it as feedparser writes it
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -147,6 +151,7 @@ enum Place {
     Entry,    // an entry's direct children
     EntryDeep,
     Author, // an Atom author in an entry
+    Xhtml,  // inside Atom text typed xhtml
     Done,
 }
 
@@ -176,7 +181,23 @@ struct Reader<'a, 'c> {
     has_content: bool, // feedparser's hasContent: a content element read since the last entry ended
     feed_summary: bool, // the feed has a summary
     root_lang: Option<String>,
-    root_base: Option<String>,
+    // feedparser's xml:base, followed as it follows it (unknown_starttag, unknown_endtag): each base written
+    // (where it is taken from, the value), resolved by the caller; index 0 is the document's location. The
+    // base in effect, the one each open element started with, and whether each is not empty (feedparser
+    // restores a parent's base at an end tag only where that one is not).
+    bases: Vec<(usize, String)>,
+    truthy: Vec<bool>,
+    base: usize,
+    base_stack: Vec<usize>,
+    feed_link_base: usize,
+    // feedparser's xml:lang (or lang), in effect and for each open element; each one written is in ``langs``.
+    langs: Vec<String>,
+    lang: Option<usize>,
+    lang_stack: Vec<Option<usize>>,
+    // Inside Atom text typed xhtml: how deep, and where each tag written back into the text starts and ends
+    // (and whether it is an end tag), for feedparser's unwrapping of one enclosing div.
+    xhtml: usize,
+    xhtml_tags: Vec<(usize, usize, bool)>,
     feed_title: Option<String>,
     // feedparser's title_depth: how deep a title was read (a later one as deep or deeper is not), reset where
     // an entry, an image, a text input or an RSS source starts.
@@ -243,6 +264,41 @@ fn check_at(b: &[u8], i: usize) -> Res<()> {
         return fail("a noncharacter");
     }
     Ok(())
+}
+
+/// feedparser's reading of Atom text typed xhtml: where the text (its tags written back, ``tags``) is one div
+/// holding the rest, with only space around it, what is inside the div.
+fn unwrap_div(text: &str, tags: &[(usize, usize, bool)]) -> String {
+    if let (Some(first), Some(last)) = (tags.first(), tags.last()) {
+        let around = py_strip(&text[..first.0]).is_empty() && py_strip(&text[last.1..]).is_empty();
+        if around && tags.len() > 1 && &text[first.0..first.1] == "<div>" && &text[last.0..last.1] == "</div>" {
+            let mut depth = 0i64;
+            for &(_, _, end) in &tags[..tags.len() - 1] {
+                depth += if end { -1 } else { 1 };
+                if end && depth == 0 {
+                    return text.to_string(); // (the div ends before the last tag)
+                }
+            }
+            return text[first.1..last.0].to_string();
+        }
+    }
+    text.to_string()
+}
+
+/// ``s`` added to captured text; inside XHTML text escaped as feedparser's handle_data escapes it.
+fn push_text(text: &mut String, s: &str, escape: bool) {
+    if !escape || !s.bytes().any(|c| matches!(c, b'&' | b'<' | b'>')) {
+        text.push_str(s);
+        return;
+    }
+    for c in s.chars() {
+        match c {
+            '&' => text.push_str("&amp;"),
+            '<' => text.push_str("&lt;"),
+            '>' => text.push_str("&gt;"),
+            _ => text.push(c),
+        }
+    }
 }
 
 /// Where the next byte that ends a run of plain text is ('<', '&', a carriage return), or the length. (A
@@ -528,6 +584,14 @@ impl<'a, 'c> Reader<'a, 'c> {
     }
 
     fn declare(&mut self, prefix: &'a str, uri: String) -> Res<()> {
+        if self.xhtml > 0 {
+            // (inside XHTML text only the XHTML namespace, as the default, which names no element outside it)
+            if !prefix.is_empty() || uri != XHTML {
+                return fail("a namespace declared inside XHTML text");
+            }
+            self.bindings.push((prefix, uri));
+            return Ok(());
+        }
         let lower = uri.to_ascii_lowercase();
         if lower.contains("backend.userland.com/rss") {
             return fail("UserLand's RSS namespace");
@@ -537,10 +601,11 @@ impl<'a, 'c> Reader<'a, 'c> {
                 return fail("a prefix bound to two addresses");
             }
         } else {
-            // (names read before with this prefix unbound, or none for the default, would now mean another)
-            let unbound = |q: &&str| q.find(':').map_or("", |c| &q[..c]) == prefix;
-            if self.keys.keys().any(unbound) {
-                return fail("a prefix bound after elements named with it");
+            // Names without a prefix read before (in no namespace) would now mean another where the address
+            // is one feedparser knows by a prefix (an address it does not know leaves them their own names).
+            let renames = self.cfg.known.get(&lower).is_some_and(|p| !p.is_empty());
+            if prefix.is_empty() && renames && self.keys.keys().any(|q| !q.contains(':')) {
+                return fail("a default namespace bound after elements named without a prefix");
             }
             self.bound.insert(prefix, uri.clone());
         }
@@ -630,17 +695,17 @@ impl<'a, 'c> Reader<'a, 'c> {
     /// An element starting in ``place``: what its children are and what its text goes to.
     fn open(&mut self, key: &str, prefixed: bool, role: Role, attrs: &[Attr<'a>], place: Place, depth: usize)
         -> Res<(Place, Capture)> {
-        for a in attrs {
-            if (a.local.eq_ignore_ascii_case("base") || a.local.eq_ignore_ascii_case("lang")) && depth > 0 {
-                return fail("an xml:base or xml:lang below the root");
-            }
-        }
+        let _ = depth;
+        let atom = self.atom;
         let typed = |default: &'static str| -> Res<&'static str> {
             if Self::attr(attrs, "mode").is_some() || Self::attr(attrs, "src").is_some() {
                 return fail("a text element with a mode or a source");
             }
             match Self::attr(attrs, "type") {
                 None => Ok(default),
+                Some(t) if atom && (t.eq_ignore_ascii_case("xhtml") || t.eq_ignore_ascii_case(XHTML_TYPE)) => {
+                    Ok(XHTML_TYPE)
+                }
                 Some(t) => map_type(t).ok_or_else(|| format!("a text element typed {t}")),
             }
         };
@@ -666,8 +731,8 @@ impl<'a, 'c> Reader<'a, 'c> {
             },
             Place::Feed => match role {
                 Role::Title if key != "media_title" => {
-                    if self.atom {
-                        typed("text/plain")?;
+                    if self.atom && typed("text/plain")? == XHTML_TYPE {
+                        return fail("a feed title typed xhtml");
                     }
                     Ok((Place::Done, Capture::FeedTitle))
                 }
@@ -726,7 +791,7 @@ impl<'a, 'c> Reader<'a, 'c> {
             Place::Entry => self.open_in_entry(key, role, attrs, &typed),
             Place::EntryDeep => match role {
                 Role::Harmless | Role::Unknown => Ok((Place::EntryDeep, Capture::Ignore)),
-                Role::Title if key == "media_title" => Ok((Place::Done, Capture::Title(typed("text/plain")?, true))),
+                Role::Title if key == "media_title" => Ok(self.text_place(Capture::Title(typed("text/plain")?, true))),
                 Role::Summary if key == "media_description" => self.summary(key, &typed),
                 _ => fail(&format!("{key} deep in an entry")),
             },
@@ -737,6 +802,15 @@ impl<'a, 'c> Reader<'a, 'c> {
                 _ if role == Role::Unknown => Ok((Place::EntryDeep, Capture::Ignore)),
                 _ => fail("an author holding other elements"),
             },
+            Place::Xhtml => {
+                let local = if !prefixed { Some(key) } else { key.strip_prefix("xhtml_") };
+                match local {
+                    Some(l) if !l.is_empty() && l.bytes().all(|c| c.is_ascii_alphanumeric()) => {
+                        Ok((Place::Xhtml, Capture::Inner))
+                    }
+                    _ => fail("an element of another namespace in XHTML text"),
+                }
+            }
             Place::Done => fail("an element inside a value"),
         }
     }
@@ -750,6 +824,7 @@ impl<'a, 'c> Reader<'a, 'c> {
                         return fail("an rdf:about with spaces around it");
                     }
                     entry.id = Some(self.finish(&a.value));
+                    entry.id_base = usize::MAX; // (not resolved)
                     entry.ids = 1;
                 }
                 "about" | "lastmod" | "href" => return fail("an item with attributes feedparser reads"),
@@ -766,7 +841,7 @@ impl<'a, 'c> Reader<'a, 'c> {
     ) -> Res<(Place, Capture)> {
         let atom = self.atom;
         match role {
-            Role::Title => Ok((Place::Done, Capture::Title(typed("text/plain")?, key == "media_title"))),
+            Role::Title => Ok(self.text_place(Capture::Title(typed("text/plain")?, key == "media_title"))),
             Role::Link => self.link(attrs, false).map(|c| (Place::Done, c)),
             Role::Summary => self.summary(key, typed),
             Role::Content => {
@@ -774,7 +849,7 @@ impl<'a, 'c> Reader<'a, 'c> {
                     return fail("a content element feedparser reads otherwise");
                 }
                 self.has_content = true;
-                Ok((Place::Done, Capture::Content(typed(if atom { "text/plain" } else { "text/html" })?)))
+                Ok(self.text_place(Capture::Content(typed(if atom { "text/plain" } else { "text/html" })?)))
             }
             Role::Id => {
                 let permalink = Self::attr(attrs, "ispermalink").map_or(true, |v| v == "true");
@@ -812,10 +887,25 @@ impl<'a, 'c> Reader<'a, 'c> {
     fn summary(&mut self, key: &str, typed: &dyn Fn(&'static str) -> Res<&'static str>) -> Res<(Place, Capture)> {
         if self.entry().summary.is_some() && !self.has_content {
             self.has_content = true;
-            return Ok((Place::Done, Capture::SummaryAsContent(typed("text/plain")?)));
+            return Ok(self.text_place(Capture::SummaryAsContent(typed("text/plain")?)));
         }
         let html = matches!(key, "description" | "dc_description" | "media_description");
-        Ok((Place::Done, Capture::Summary(typed(if html { "text/html" } else { "text/plain" })?)))
+        Ok(self.text_place(Capture::Summary(typed(if html { "text/html" } else { "text/plain" })?)))
+    }
+
+    /// Where a text element's children are: inside XHTML text (written back into it), or nowhere.
+    fn text_place(&mut self, capture: Capture) -> (Place, Capture) {
+        let kind = match capture {
+            Capture::Title(k, _) | Capture::Summary(k) | Capture::SummaryAsContent(k) | Capture::Content(k) => k,
+            _ => "",
+        };
+        if kind == XHTML_TYPE {
+            self.xhtml = 1;
+            self.xhtml_tags.clear();
+            (Place::Xhtml, capture)
+        } else {
+            (Place::Done, capture)
+        }
     }
 
     /// A link element: an href (Atom's) sets the link where it is an alternate HTML one; text (RSS's) is read.
@@ -826,7 +916,8 @@ impl<'a, 'c> Reader<'a, 'c> {
         match Self::attr(attrs, "href") {
             None => Ok(if feed { Capture::FeedLink } else { Capture::Link }),
             Some(href) => {
-                let rel = Self::attr(attrs, "rel").unwrap_or("alternate");
+                // (feedparser lower-cases rel and type)
+                let rel = Self::attr(attrs, "rel").map_or_else(|| "alternate".to_string(), |r| r.to_ascii_lowercase());
                 let kind = Self::attr(attrs, "type").map(|t| t.to_ascii_lowercase());
                 let html = match kind.as_deref() {
                     None => rel != "self",
@@ -838,10 +929,12 @@ impl<'a, 'c> Reader<'a, 'c> {
                         return fail("a link with spaces around its address");
                     }
                     let href = self.finish(href);
+                    let base = self.base;
                     if feed {
                         self.feed_link = Some(href);
+                        self.feed_link_base = base;
                     } else {
-                        self.entry().link = Some((href, 2));
+                        self.entry().link = Some((href, 2, base));
                     }
                 }
                 Ok(Capture::Ignore)
@@ -851,8 +944,16 @@ impl<'a, 'c> Reader<'a, 'c> {
 
     /// An element's text at its end tag.
     fn close(&mut self, capture: Capture, text: &str, depth: usize) -> Res<()> {
+        let unwrapped;
+        let text = if self.xhtml > 0 {
+            self.xhtml = 0;
+            unwrapped = unwrap_div(text, &self.xhtml_tags);
+            unwrapped.as_str()
+        } else {
+            text
+        };
         match capture {
-            Capture::None | Capture::Ignore => {}
+            Capture::None | Capture::Ignore | Capture::Inner => {}
             Capture::FeedTitle => {
                 let v = self.finish(text);
                 let d = depth as isize;
@@ -863,11 +964,15 @@ impl<'a, 'c> Reader<'a, 'c> {
                     self.feed_title = Some(v);
                 }
             }
-            Capture::FeedLink => self.feed_link = Some(self.finish(text)),
+            Capture::FeedLink => {
+                self.feed_link = Some(self.finish(text));
+                self.feed_link_base = self.base;
+            }
             Capture::FeedLanguage => self.feed_language = Some(self.finish(text)),
             Capture::FeedId => {
                 if self.feed_link.is_none() {
                     self.feed_link = Some(self.finish(text));
+                    self.feed_link_base = self.base;
                 }
             }
             Capture::Title(kind, media) => {
@@ -888,9 +993,10 @@ impl<'a, 'c> Reader<'a, 'c> {
             }
             Capture::Summary(kind) => {
                 let v = self.finish(text);
+                let lang = self.lang;
                 let entry = self.entry();
                 if entry.summary_at.map_or(true, |at| depth <= at) {
-                    entry.summary = Some((v, Some(kind)));
+                    entry.summary = Some((v, Some(kind), lang));
                     entry.summary_at = Some(depth);
                 } else {
                     return fail("a summary's type kept without its value");
@@ -898,27 +1004,31 @@ impl<'a, 'c> Reader<'a, 'c> {
             }
             Capture::SummaryAsContent(kind) | Capture::Content(kind) => {
                 let v = self.finish(text);
+                let lang = self.lang;
                 let entry = self.entry();
                 if entry.summary.is_none() {
-                    entry.summary = Some((v.clone(), None)); // (feedparser's copy: no type)
+                    entry.summary = Some((v.clone(), None, None)); // (feedparser's copy: no type)
                 }
-                entry.contents.push((v, kind));
+                entry.contents.push((v, kind, lang));
             }
             Capture::Id => {
                 let v = self.finish(text);
+                let base = self.base;
                 let entry = self.entry();
                 let has_link = entry.link.is_some();
                 if entry.guidislink.is_none() {
                     entry.guidislink = Some(entry.permalink && !has_link);
                 }
                 if entry.permalink && !has_link {
-                    entry.link = Some((v.clone(), 3));
+                    entry.link = Some((v.clone(), 3, base));
                 }
                 entry.id = Some(v);
+                entry.id_base = base;
             }
             Capture::Link => {
                 let v = self.finish(text);
-                self.entry().link = Some((v, 1));
+                let base = self.base;
+                self.entry().link = Some((v, 1, base));
             }
             Capture::Date(k) => {
                 let v = self.finish(text);
@@ -993,15 +1103,7 @@ impl<'a, 'c> Reader<'a, 'c> {
         for a in attrs {
             let l = a.local.to_ascii_lowercase();
             if l == "lang" {
-                if a.prefix != "xml" {
-                    return fail("a lang attribute on the root");
-                }
                 self.root_lang = if a.value.is_empty() { None } else { Some(a.value.replace('_', "-")) };
-            } else if l == "base" {
-                if a.prefix != "xml" {
-                    return fail("a base attribute on the root");
-                }
-                self.root_base = Some(a.value.to_string());
             } else if l == "lastmod" || l == "href" {
                 return fail("a root with attributes feedparser reads");
             }
@@ -1047,7 +1149,7 @@ impl<'a, 'c> Reader<'a, 'c> {
                     return fail("text outside the root");
                 }
                 if capturing {
-                    text.push_str(chunk);
+                    push_text(&mut text, chunk, self.xhtml > 0);
                 }
                 self.i += p;
                 continue;
@@ -1064,7 +1166,7 @@ impl<'a, 'c> Reader<'a, 'c> {
                     let mut one = String::new();
                     self.reference(&mut one)?;
                     if capturing {
-                        text.push_str(&one);
+                        push_text(&mut text, &one, self.xhtml > 0);
                     }
                 }
                 b'\r' => {
@@ -1100,10 +1202,11 @@ impl<'a, 'c> Reader<'a, 'c> {
                         };
                         if capturing {
                             let chunk = &self.s[self.i..end];
+                            let escape = self.xhtml > 0;
                             if chunk.contains('\r') {
-                                text.push_str(&chunk.replace("\r\n", "\n").replace('\r', "\n"));
+                                push_text(&mut text, &chunk.replace("\r\n", "\n").replace('\r', "\n"), escape);
                             } else {
-                                text.push_str(chunk);
+                                push_text(&mut text, chunk, escape);
                             }
                         }
                         self.i = end + 3;
@@ -1127,10 +1230,15 @@ impl<'a, 'c> Reader<'a, 'c> {
                         if frame.qname != name {
                             return fail("mismatched tag");
                         }
-                        self.end(&frame, &text)?;
-                        if frame.capture != Capture::None && frame.capture != Capture::Ignore {
-                            text.clear();
+                        if frame.capture == Capture::Inner {
+                            self.write_tag(&mut text, frame.qname, true);
+                        } else {
+                            self.end(&frame, &text)?;
+                            if frame.capture != Capture::None && frame.capture != Capture::Ignore {
+                                text.clear();
+                            }
                         }
+                        self.unscope_base();
                         self.bindings.truncate(self.bindings.len() - frame.bindings);
                         if stack.is_empty() {
                             done = true;
@@ -1140,7 +1248,7 @@ impl<'a, 'c> Reader<'a, 'c> {
                         if let Some(parent) = stack.last_mut() {
                             parent.children = true;
                             if parent.capture != Capture::None && parent.capture != Capture::Ignore
-                                && parent.place != Place::Author {
+                                && parent.place != Place::Author && parent.place != Place::Xhtml {
                                 return fail("an element inside a value");
                             }
                         } else if self.format != "" {
@@ -1148,13 +1256,36 @@ impl<'a, 'c> Reader<'a, 'c> {
                         }
                         let (qname, attrs, empty, declared) = self.start_tag()?;
                         let depth = stack.len();
+                        // (feedparser: a base attribute, or none, is this element's base, from the one in effect)
+                        if let Some(a) = attrs.iter().find(|a| a.local.eq_ignore_ascii_case("base")) {
+                            if !a.value.is_empty() {
+                                self.bases.push((self.base, a.value.to_string()));
+                                self.truthy.push(true);
+                                self.base = self.bases.len() - 1;
+                            }
+                        }
+                        self.base_stack.push(self.base);
+                        if let Some(a) = attrs.iter().find(|a| a.local.eq_ignore_ascii_case("lang")) {
+                            self.lang = if a.value.is_empty() {
+                                None
+                            } else {
+                                self.langs.push(a.value.replace('_', "-"));
+                                Some(self.langs.len() - 1)
+                            };
+                        }
+                        self.lang_stack.push(self.lang);
                         let (place, capture) = if depth == 0 {
                             self.root(qname, &attrs, declared)?;
                             (if self.atom { Place::Feed } else { Place::Outside }, Capture::None)
                         } else {
+                            let inside = stack.last().is_some_and(|f| f.place == Place::Xhtml);
                             let (key, prefixed, role) = match self.keys.get(qname) {
-                                Some((k, p, r)) => (k.clone(), *p, *r),
-                                None => {
+                                Some((k, p, r)) if !inside => (k.clone(), *p, *r),
+                                _ if inside => {
+                                    let (k, p) = self.key(qname)?;
+                                    (Arc::from(k), p, Role::Unknown)
+                                }
+                                _ => {
                                     let (k, p) = self.key(qname)?;
                                     let r = role_of(&k, &self.cfg.handlers);
                                     let k: Arc<str> = Arc::from(k);
@@ -1174,9 +1305,17 @@ impl<'a, 'c> Reader<'a, 'c> {
                             }
                             self.open(&key, prefixed, role, &attrs, parent, depth)?
                         };
+                        if capture == Capture::Inner {
+                            self.write_tag(&mut text, qname, false);
+                        }
                         let frame = Frame { qname, bindings: declared, place, capture, children: false, depth };
-                        if empty {
+                        if empty && capture == Capture::Inner {
+                            self.write_tag(&mut text, qname, true);
+                            self.bindings.truncate(self.bindings.len() - declared);
+                            self.unscope_base();
+                        } else if empty {
                             self.end(&frame, "")?;
+                            self.unscope_base();
                             self.bindings.truncate(self.bindings.len() - declared);
                             if depth == 0 {
                                 done = true;
@@ -1207,6 +1346,31 @@ impl<'a, 'c> Reader<'a, 'c> {
         }
         self.text = text;
         Ok(())
+    }
+
+    /// A tag inside XHTML text written back into it as feedparser writes it (its local name, lower case;
+    /// attributes, which clean() drops, left out).
+    fn write_tag(&mut self, text: &mut String, qname: &str, end: bool) {
+        let local = qname.rsplit(':').next().unwrap_or(qname).to_ascii_lowercase();
+        let start = text.len();
+        text.push_str(if end { "</" } else { "<" });
+        text.push_str(&local);
+        text.push('>');
+        self.xhtml_tags.push((start, text.len(), end));
+    }
+
+    /// feedparser's unknown_endtag: the parent's base is in effect again where it is not empty.
+    fn unscope_base(&mut self) {
+        self.lang_stack.pop();
+        if let Some(&top) = self.lang_stack.last() {
+            self.lang = top;
+        }
+        self.base_stack.pop();
+        if let Some(&top) = self.base_stack.last() {
+            if self.truthy[top] {
+                self.base = top;
+            }
+        }
     }
 
     fn end(&mut self, frame: &Frame<'a>, text: &str) -> Res<()> {
@@ -1244,13 +1408,17 @@ impl FeedReader {
         FeedReader { known, handlers: handlers.into_iter().map(|h| h.to_ascii_lowercase()).collect() }
     }
 
-    /// ``data`` (UTF-8, a byte-order mark allowed) read: (format, feed title, feed link, feed language (None
-    /// where no element gives one), the root's xml:lang and xml:base, entries), or why not (a str). Each entry:
-    /// (title, its type, summary, its type (None where copied from content), [(content, its type)], id,
+    /// ``data`` (UTF-8, a byte-order mark allowed) read: (format, feed title, feed link, the index of its base,
+    /// feed language (None where no element gives one), the root's xml:lang, the xml:bases written (each as
+    /// the index of the base it is resolved against and its value; index 0 is the document's location, which
+    /// ``located`` says is not empty, 1 the first of these), entries), or why not (a str). Each entry:
+    /// (title, its type, summary, (its type, its language) (None where copied from content), [(content, its
+    /// type, its language)], id,
     /// whether the id is a permalink, guidislink,
     /// link, how the link was given (1 text, 2 href, 3 the id), published, updated, created, authors as
-    /// (name, email, text)).
-    fn read(&self, py: Python<'_>, data: &[u8]) -> PyResult<PyObject> {
+    /// (name, email, text), (the index of the id's base (-1: not resolved), of the link's)).
+    #[pyo3(signature = (data, located=false))]
+    fn read(&self, py: Python<'_>, data: &[u8], located: bool) -> PyResult<PyObject> {
         let body = data.strip_prefix(b"\xef\xbb\xbf").unwrap_or(data);
         let Ok(s) = std::str::from_utf8(body) else {
             return Ok(PyString::new(py, "not UTF-8").into_any().unbind());
@@ -1258,7 +1426,10 @@ impl FeedReader {
         let mut r = Reader {
             cfg: self, s, b: s.as_bytes(), i: 0, bindings: Vec::new(), bound: FxHashMap::default(), keys: FxHashMap::default(),
             unknown_prefix: FxHashMap::default(), atom: false, format: "", rdf: false, has_content: false, feed_summary: false,
-            root_lang: None, root_base: None, feed_title: None,
+            root_lang: None, bases: vec![(0, String::new())], truthy: vec![located], base: 0,
+            base_stack: Vec::new(), feed_link_base: 0, langs: Vec::new(), lang: None, lang_stack: Vec::new(),
+            xhtml: 0, xhtml_tags: Vec::new(),
+            feed_title: None,
             title_depth: -1, feed_link: None, feed_language: None, channels: 0, entries: Vec::new(),
             text: String::new(),
         };
@@ -1274,18 +1445,24 @@ impl FeedReader {
                 }
             };
             let (title, title_type) = pair(&e.title);
+            let lang = |l: &Option<usize>| l.map(|i| r.langs[i].as_str());
             let (summary, summary_type) = match &e.summary {
-                Some((s, k)) => (PyString::new(py, s).into_any().unbind(), k.map_or(py.None(), |k| PyString::new(py, k).into_any().unbind())),
+                Some((s, k, l)) => (
+                    PyString::new(py, s).into_any().unbind(),
+                    k.map_or(Ok(py.None()), |k| (k, lang(l)).into_pyobject(py).map(|t| t.into_any().unbind()))?,
+                ),
                 None => (py.None(), py.None()),
             };
             let contents = PyList::empty(py);
-            for (v, k) in &e.contents {
-                contents.append((v.as_str(), *k))?;
+            for (v, k, l) in &e.contents {
+                contents.append((v.as_str(), *k, lang(l)))?;
             }
-            let (link, how) = match &e.link {
-                Some((l, h)) => (PyString::new(py, l).into_any().unbind(), (*h).into_pyobject(py)?.into_any().unbind()),
-                None => (py.None(), 0u8.into_pyobject(py)?.into_any().unbind()),
+            let (link, how, link_base) = match &e.link {
+                Some((l, h, b)) => (PyString::new(py, l).into_any().unbind(), *h, *b),
+                None => (py.None(), 0u8, 0),
             };
+            let how = how.into_pyobject(py)?.into_any().unbind();
+            let bases = (e.id_base as i64, link_base as i64).into_pyobject(py)?.into_any().unbind();
             let authors = PyList::empty(py);
             for (name, email, text) in &e.authors {
                 authors.append(PyTuple::new(py, [opt(py, name), opt(py, email), opt(py, text)])?)?;
@@ -1295,15 +1472,21 @@ impl FeedReader {
                 None => py.None(),
             };
             let permalink = e.permalink.into_pyobject(py)?.to_owned().into_any().unbind();
-            let items: [PyObject; 14] = [
+            let items: [PyObject; 15] = [
                 title, title_type, summary, summary_type, contents.into_any().unbind(), opt(py, &e.id), permalink, guidislink,
                 link, how, opt(py, &e.dates[0]), opt(py, &e.dates[1]), opt(py, &e.dates[2]), authors.into_any().unbind(),
+                bases,
             ];
             entries.append(PyTuple::new(py, items)?)?;
         }
-        let out: [PyObject; 7] = [
+        let bases = PyList::empty(py);
+        for (from, value) in &r.bases[1..] {
+            bases.append((*from, value.as_str()))?;
+        }
+        let out: [PyObject; 8] = [
             PyString::new(py, r.format).into_any().unbind(), opt(py, &r.feed_title), opt(py, &r.feed_link),
-            opt(py, &r.feed_language), opt(py, &r.root_lang), opt(py, &r.root_base), entries.into_any().unbind(),
+            r.feed_link_base.into_pyobject(py)?.into_any().unbind(), opt(py, &r.feed_language), opt(py, &r.root_lang),
+            bases.into_any().unbind(), entries.into_any().unbind(),
         ];
         Ok(PyTuple::new(py, out)?.into_any().unbind())
     }
