@@ -1,5 +1,5 @@
 """Entries per second over the shared feed corpus, side by side in one run: ours (connectors.feeds.parse_feed:
-the fast reader, feedparser for the rest, Stories out), our feedparser path alone (``fast=False``), feedparser
+the compiled reader, then the fastfeedparser reader, then feedparser for the rest, Stories out), our feedparser path alone (``fast=False``), feedparser
 itself and fastfeedparser itself (their dictionaries out, no Stories). For the real-world folders and the whole
 corpus (feedparser-tests is mostly odd fragments).
 
@@ -10,12 +10,14 @@ load moves less). Reading files is not timed. Entries are each
 contender's own count (fastfeedparser refuses a few files: they count as none, their time still counts).
 Peak RSS is measured in a child process per contender (one pass over the whole corpus, after the same imports
 and file loading): the growth of the high-water mark, reset just before the pass, over the resident set then. On the files the
-fast reader answers, the CPU time of fastfeedparser alone, our check, our bridge and our Stories is printed.
+compiled reader answers, the CPU time of fastfeedparser alone, of the compiled reader alone, of its answer in
+feedparser's keys and of our Stories is printed.
 ``--against OLD`` adds another tree's parse_feed (an export of an older commit) as a contender: it runs in a
 child process that times one pass whenever its turn in the rounds comes.
-With ``--against``, parse_feed's own work (Stories) is also timed side by side on the files the fast reader
+With ``--against``, parse_feed's own work (Stories) is also timed side by side on the files the compiled reader
 answers, with each tree's parser answers made beforehand, so the difference is not lost in the parsers' time;
-and so is the fast reader's answer less its check (fastfeedparser and the bridge), in the same children.
+and so are the readers' answers on those files (each tree's ``_read``: whichever reader answers there), in the
+same children.
 Run: .venv/bin/python bench/feed_parse_speed.py [--rounds N] [--against OLD_TREE] [CORPUS_DIR]
 """
 
@@ -38,9 +40,8 @@ sys.path.insert(0, str(ROOT))
 import fastfeedparser  # noqa: E402
 import feedparser  # noqa: E402
 
-from wirewatch.connectors.feeds import fastfeedparser_path  # noqa: E402
+from wirewatch.connectors.feeds import compiled_reader, fastfeedparser_path  # noqa: E402
 from wirewatch.connectors.feeds.feedparser_path import parse_feed, tame_head  # noqa: E402
-from wirewatch.connectors.parsing import plainxml  # noqa: E402
 from wirewatch.connectors.parsing.sniff import sniff  # noqa: E402
 
 REAL_WORLD = ("rss-parser", "feed-rs", "miniflux", "node-feedparser")
@@ -99,13 +100,12 @@ class _Old:
         entries, seconds, cpu = self.child.stdout.readline().split()
         return int(entries), float(seconds), float(cpu)
 
-    def answers_cpu(self, files: Files) -> tuple[float, float]:
+    def answers_cpu(self, files: Files) -> float:
         """The child's ``_answers_cpu`` over ``files`` (named as loaded; it tames them itself)."""
         assert self.child.stdin and self.child.stdout
         self.child.stdin.write("@answers\n" + "\n".join(str(p) for p, _ in files) + "\n\n")
         self.child.stdin.flush()
-        answers, checks = self.child.stdout.readline().split()
-        return float(answers), float(checks)
+        return float(self.child.stdout.readline())
 
     def stories_cpu(self, files: Files) -> float:
         """The child's ``_stories_cpu`` over ``files`` (named as loaded; it tames them itself)."""
@@ -121,9 +121,7 @@ def _serve(tree: Path, corpus: Path) -> None:
     sys.path.insert(0, str(tree))
     for name in [n for n in sys.modules if n == "wirewatch" or n.startswith("wirewatch.")]:
         del sys.modules[name]
-    from wirewatch.connectors.feeds import fastfeedparser_path as old_fast  # noqa: PLC0415
     from wirewatch.connectors.feeds import feedparser_path as old_path  # noqa: PLC0415
-    from wirewatch.connectors.parsing import plainxml as old_check  # noqa: PLC0415
 
     bodies = {str(p): b for p, b in _feeds(corpus)}
     names: list[str] = []
@@ -134,9 +132,9 @@ def _serve(tree: Path, corpus: Path) -> None:
         if names[:1] == ["@stories"]:  # Stories from answers made beforehand (_stories_cpu)
             tamed = [tame_head(bodies[n]) or b"" for n in names[1:]]
             print(_stories_cpu(old_path, tamed), flush=True)
-        elif names[:1] == ["@answers"]:  # the fast reader's answers, and its check alone (_answers_cpu)
+        elif names[:1] == ["@answers"]:  # the readers' answers (_answers_cpu)
             tamed = [tame_head(bodies[n]) or b"" for n in names[1:]]
-            print(*_answers_cpu(old_fast.answer, old_check.check, tamed), flush=True)
+            print(_answers_cpu(old_path._read, tamed), flush=True)
         else:
             entries, seconds, cpu = _timed(lambda body: len(old_path.parse_feed(body).items),
                                            [(Path(n), bodies[n]) for n in names])
@@ -169,7 +167,11 @@ def _report(label: str, files: Files, rounds: int, old: _Old | None = None) -> N
               f"{statistics.median(times[name]):.3f} s, range {spread}; CPU {cpu_rate[name]:,.0f} entries/s)")
     answered = [body for _, body in files if not isinstance(_answer(body), str)]
     share = sum(map(_ours, answered)) / max(entries["ours"], 1)
-    print(f"  the fast reader answers {len(answered)} of {len(files)} files ({share:.0%} of the entries)")
+    print(f"  the compiled reader answers {len(answered)} of {len(files)} files ({share:.0%} of the entries)")
+    rest = [body for _, body in files if isinstance(_answer(body), str)]
+    taken = [body for body in rest if not isinstance(_fast_answer(body), str)]
+    print(f"  the fastfeedparser reader {len(taken)} more ({sum(map(_ours, taken)) / max(entries['ours'], 1):.0%});"
+          f" feedparser the other {len(rest) - len(taken)}")
     _declines(files)
     _stages([tame_head(body) or b"" for body in answered], rounds)
     if old:
@@ -185,28 +187,28 @@ def _stories_side_by_side(files: Files, rounds: int, old: _Old) -> None:
     for turn in range(rounds):
         for name in (("ours", "old") if turn % 2 == 0 else ("old", "ours")):
             cpus[name].append(children[name].stories_cpu(files))
-    bridged: dict[str, list[float]] = {"ours": [], "old": []}  # the answer less the check
+    read: dict[str, list[float]] = {"ours": [], "old": []}
     for turn in range(rounds):
         for name in (("ours", "old") if turn % 2 == 0 else ("old", "ours")):
-            answers, checks = children[name].answers_cpu(files)
-            bridged[name].append(answers - checks)
+            read[name].append(children[name].answers_cpu(files))
     children["ours"].close()
     mine, before = statistics.median(cpus["ours"]), statistics.median(cpus["old"])
     print(f"  on the files it answers, parse_feed with the parsers' answers made beforehand (Stories), CPU "
           f"(median of {rounds}, each tree in a child process): ours {mine * 1e3:.0f} ms, old tree "
           f"{before * 1e3:.0f} ms (ours / old tree {mine / before:.2f}x)")
-    mine, before = statistics.median(bridged["ours"]), statistics.median(bridged["old"])
-    print(f"  on the same files, the fast reader's answer less its check (fastfeedparser + bridge), CPU (median "
+    mine, before = statistics.median(read["ours"]), statistics.median(read["old"])
+    print(f"  on the same files, the readers' answers in feedparser's keys (each tree's _read), CPU (median "
           f"of {rounds}, the same children): ours {mine * 1e3:.0f} ms, old tree {before * 1e3:.0f} ms "
           f"(ours / old tree {mine / before:.2f}x)")
 
 
-# On the files the fast reader answers: each stage adds one step to the one before, so the differences of
-# the medians are what each step costs. (The documents are the tamed ones parse_feed gives the reader.)
+# On the files the compiled reader answers: fastfeedparser alone (its dictionaries out), then our stages, each
+# adding one step to the one before, so the differences of the medians are what each step costs. (The
+# documents are the tamed ones parse_feed gives the reader.)
 STAGES: dict[str, Callable[[bytes], object]] = {
     "fastfeedparser alone": _fastfeedparser,
-    "plainxml check": lambda body: plainxml.check(body, {}),
-    "check + fastfeedparser + bridge": lambda body: fastfeedparser_path.answer(body, {}),
+    "compiled reader alone": lambda body: compiled_reader.compiled_pass(body),
+    "answer in feedparser's keys": lambda body: compiled_reader.answer(body, {}),
     "all, Stories out": _ours,
 }
 
@@ -236,20 +238,15 @@ def _stories_cpu(path: Any, bodies: list[bytes]) -> float:
         path._read = read
 
 
-def _answers_cpu(answer: Callable[[bytes, Any], object], check: Callable[[bytes, Any], object],
-                 bodies: list[bytes]) -> tuple[float, float]:
-    """CPU seconds of one pass of a tree's fast reader (``answer``: connectors.feeds.fastfeedparser_path's)
-    over ``bodies``, and of one pass of its check alone (``check``: connectors.parsing.plainxml's), each after
-    a warm-up pass; what the first has more is fastfeedparser and the bridge."""
-    spent = []
-    for run in (answer, check):
-        for body in bodies:
-            run(body, {})
-        started = time.process_time()
-        for body in bodies:
-            run(body, {})
-        spent.append(time.process_time() - started)
-    return spent[0], spent[1]
+def _answers_cpu(read: Callable[[bytes, Any, bool], object], bodies: list[bytes]) -> float:
+    """CPU seconds of one pass of a tree's readers (``read``: connectors.feeds.feedparser_path._read, fast)
+    over ``bodies``, after a warm-up pass."""
+    for body in bodies:
+        read(body, {}, True)
+    started = time.process_time()
+    for body in bodies:
+        read(body, {}, True)
+    return time.process_time() - started
 
 
 def _stages(bodies: list[bytes], rounds: int) -> None:
@@ -265,25 +262,33 @@ def _stages(bodies: list[bytes], rounds: int) -> None:
             times[name].append(time.process_time() - started)
     cost = {name: statistics.median(times[name]) for name in names}
     alone = cost["fastfeedparser alone"]
-    bridge = cost["check + fastfeedparser + bridge"] - cost["plainxml check"] - alone
-    stories = cost["all, Stories out"] - cost["check + fastfeedparser + bridge"]
+    reader = cost["compiled reader alone"]
+    glue = cost["answer in feedparser's keys"] - reader
+    stories = cost["all, Stories out"] - cost["answer in feedparser's keys"]
     print(f"  on the files it answers, CPU (median of {rounds}): fastfeedparser alone {alone * 1e3:.0f} ms; "
-          f"plainxml check {cost['plainxml check'] * 1e3:.0f} ms; bridge {bridge * 1e3:.0f} ms; "
+          f"ours: the compiled reader {reader * 1e3:.0f} ms, its answer in feedparser's keys {glue * 1e3:.0f} ms, "
           f"Stories {stories * 1e3:.0f} ms; all {cost['all, Stories out'] * 1e3:.0f} ms "
           f"({cost['all, Stories out'] / alone:.2f}x fastfeedparser alone)")
 
 
 def _answer(body: bytes) -> object:
-    """The fast reader's answer for ``body`` as parse_feed asks it (after taming the head), or its reason."""
+    """The compiled reader's answer for ``body`` as parse_feed asks it (after taming the head), or its reason."""
+    return compiled_reader.answer(tame_head(body) or b"", {})
+
+
+def _fast_answer(body: bytes) -> object:
+    """The fastfeedparser reader's answer for ``body`` as parse_feed asks it, or its reason."""
     return fastfeedparser_path.answer(tame_head(body) or b"", {})
 
 
 def _declines(files: Files) -> None:
-    """Files left to feedparser and their entries, by the fast reader's reason, most entries first."""
+    """Files both fast readers leave to feedparser and their entries, by the fastfeedparser reader's reason,
+    most entries first."""
     counts: Counter[str] = Counter()
     entries: Counter[str] = Counter()
     for _, body in files:
         reason = _answer(body)
+        reason = _fast_answer(body) if isinstance(reason, str) else reason
         if isinstance(reason, str):
             reason = reason[:90]
             counts[reason] += 1

@@ -23,12 +23,13 @@ from feedparser.mixin import _FeedParserMixin
 from feedparser.urls import _urljoin, make_safe_absolute_uri
 from feedparser.util import FeedParserDict
 
-from wirewatch.connectors.feeds.fastfeedparser_path import feed_author, resolved
+from wirewatch.connectors.feeds.fastfeedparser_path import feed_author, repaired, resolved
 from wirewatch.connectors.parsing import plainxml
 from wirewatch.connectors.parsing import prolog as xmlprolog
 from wirewatch.connectors.parsing.times import from_struct
 from wirewatch.text import compiled_core
 
+_SHAPE = 1  # the FeedReader answer this module reads (native/src/feedread.rs FEED_READER_VERSION)
 _ENTITY_LIKE = re.compile(r"&([A-Za-z0-9_]+);")  # what feedparser turns back into a query's "&name" in links
 _looks_like_html = _FeedParserMixin.looks_like_html
 
@@ -37,7 +38,7 @@ def _make_reader() -> Any:
     """The compiled reader, told feedparser's namespaces and which elements it has handlers for; None without
     the compiled core."""
     core = compiled_core()
-    if core is None or not hasattr(core, "FeedReader"):
+    if core is None or getattr(core, "FEED_READER_VERSION", None) != _SHAPE:
         return None
     known = {uri.lower(): prefix for uri, prefix in _FeedParserMixin.namespaces.items()}
     names = dir(StrictFeedParser)
@@ -47,6 +48,8 @@ def _make_reader() -> Any:
 
 _READER = _make_reader()
 _feed_date = getattr(compiled_core(), "feed_date", None)
+# A bug in the compiled reader that panics surfaces as this (a BaseException, so named here): it then declines.
+_PANIC = getattr(compiled_core(), "PanicException", None) or Exception
 
 
 def answer(data: bytes, headers: Mapping[str, str]) -> FeedParserDict | str:
@@ -71,24 +74,30 @@ def answer(data: bytes, headers: Mapping[str, str]) -> FeedParserDict | str:
             return f"not {encoding.codec} as declared (feedparser tries others)"
         body = converted
     location = headers.get("content-location", "")
-    read = _READER.read(body, bool(location))
-    if read == "not UTF-8" and encoding.codec is None and not bom:  # feedparser then tries other encodings
-        encoding = plainxml.encoding_override(body, encoding, prolog.end)
-        if isinstance(encoding, str):
-            return encoding
-        read = _READER.read(plainxml.transcoded(body, encoding.codec or "", prolog.end) or b"", bool(location))
+    try:
+        read = _READER.read(body, bool(location))
+        if read == "not UTF-8" and encoding.codec is None and not bom:  # feedparser then tries other encodings
+            encoding = plainxml.encoding_override(body, encoding, prolog.end)
+            if isinstance(encoding, str):
+                return encoding
+            read = _READER.read(plainxml.transcoded(body, encoding.codec or "", prolog.end) or b"", bool(location))
+    except _PANIC as exc:  # (a surprise in the compiled reader costs speed, never a story)
+        return f"the compiled reader failed: {type(exc).__name__}: {exc}"
     if isinstance(read, str):
         return read
-    form, title, link, link_base, language, lang, written, raw = read
+    form, title, link, (link_base, link_href), language, lang, written, raw = read
     if not raw:
         return "no entries (feedparser words the empty cases)"
     if link is not None and "&" in link and _ENTITY_LIKE.search(link):
         return "a feed link holding what looks like an entity"
-    bases = _bases(location, written)
-    atom = form == "atom10"
-    answer = FeedParserDict(version=form, entries=[_entry(e, atom, bases) for e in raw], bozo=False,
-                            feed=FeedParserDict(title=title, link=resolved(link, bases[link_base]),
-                                                language=lang if language is None else language))
+    try:
+        bases = _bases(location, written)
+        atom = form == "atom10"
+        answer = FeedParserDict(version=form, entries=[_entry(e, atom, bases) for e in raw], bozo=False,
+                                feed=FeedParserDict(title=title, link=_resolved(link, bases[link_base], not link_href),
+                                                    language=lang if language is None else language))
+    except Exception as exc:  # noqa: BLE001 (as above: the next reader answers)
+        return f"the compiled reader's answer could not be read: {type(exc).__name__}: {exc}"
     if encoding.note:
         answer["notes"] = [encoding.note]
     return answer
@@ -102,6 +111,22 @@ def _bases(location: str, written: list[tuple[int, str]]) -> list[str]:
         before = bases[start]
         bases.append((make_safe_absolute_uri(before, value) or before) if before else _urljoin(before, value))
     return bases
+
+
+def compiled_pass(data: bytes) -> object:
+    """The compiled reader's own pass over a UTF-8 document, nothing put in feedparser's keys (what
+    bench/feed_parse_speed.py times as the reader alone); None without the compiled core."""
+    return _READER.read(data) if _READER is not None else None
+
+
+def _resolved(value: str | None, base: str, text: bool = True) -> str | None:
+    """A link or id (as read, stripped) as feedparser finishes it: resolved against ``base`` (an empty one is
+    not), then, where it was an element's text (pop()), repaired where it is UTF-8 read as Latin-1 (the reader
+    leaves that to this step; an href, an attribute, is not repaired)."""
+    if not value:
+        return None
+    done = resolved(value, base)
+    return repaired(done) if text else done
 
 
 def _kind(value: str, kind: str, atom: bool) -> str:
@@ -126,14 +151,14 @@ def _entry(raw: tuple, atom: bool, bases: list[str]) -> dict[str, Any]:
     if contents:
         out["content"] = [{"type": _kind(value, kind, atom), "language": lang, "value": value}
                           for value, kind, lang in contents]
-    ident = resolved(guid, bases[id_base] if permalink else "") if guid is not None else None
+    ident = _resolved(guid, bases[id_base] if permalink else "")
     out["id"] = ident
     if guidislink is not None:
         out["guidislink"] = guidislink
     if how == 3:
         out["link"] = ident
     elif how:
-        link = resolved(link, bases[link_base])
+        link = _resolved(link, bases[link_base], how != 2)
         if how == 1 and link and "&" in link:  # (feedparser's repair of query strings in link text)
             link = _ENTITY_LIKE.sub(r"&\1", link.replace("&amp;", "&"))
         out["link"] = link

@@ -184,7 +184,7 @@ def read(data: bytes, plain: Plain, location: str) -> FeedParserDict | str:
     title = feed.get("title")
     if not data.isascii() and (
             b"#" in data and bytefind.contains(data, b"&#") or b"\xc3" in data and _MOJIBAKE_UTF8.search(data)):
-        title = _repaired(title)
+        title = repaired(title)
         for entry in entries:
             _repair(entry)
     answer = FeedParserDict(version=plain.format, entries=entries, bozo=False, feed=FeedParserDict(
@@ -474,7 +474,7 @@ def _item_authors(data: bytes, first: int) -> list[list[dict[str, str]]] | None:
     return items
 
 
-def _repaired(value: Any) -> Any:
+def repaired(value: Any) -> Any:
     """feedparser's repair of a value: text that is UTF-8 read as Latin-1 is read again as UTF-8."""
     if isinstance(value, str) and not value.isascii() and _MOJIBAKE.search(value):
         try:
@@ -487,13 +487,13 @@ def _repaired(value: Any) -> Any:
 def _repair(entry: dict[str, Any]) -> None:
     """The values of an entry as feedparser repairs every value it reads (``_repaired``)."""
     for key in ("title", "summary"):
-        entry[key] = _repaired(entry.get(key))
+        entry[key] = repaired(entry.get(key))
     for part in entry.get("content") or ():
-        part["value"] = _repaired(part["value"])
+        part["value"] = repaired(part["value"])
     if entry.get("summary_detail"):
         entry["summary_detail"] = {**entry["summary_detail"], "value": entry["summary"]}
     for author in entry.get("authors") or ():
-        author["name"] = _repaired(author.get("name"))
+        author["name"] = repaired(author.get("name"))
 
 
 def _type(kind: object) -> str:

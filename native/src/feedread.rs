@@ -22,6 +22,10 @@ const RDF: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
 const XHTML: &str = "http://www.w3.org/1999/xhtml";
 const XHTML_TYPE: &str = "application/xhtml+xml";
 
+/// The shape of ``FeedReader.read``'s answer: connectors/feeds/compiled_reader.py uses a build whose shape it
+/// reads (a stale build left in an environment is not used).
+pub const FEED_READER_VERSION: u32 = 1;
+
 type Fail = String;
 type Res<T> = Result<T, Fail>;
 
@@ -91,6 +95,9 @@ struct Attr<'a> {
     prefix: &'a str,
     local: &'a str,
     value: Cow<'a, str>,
+    // feedparser's key: the local name, lower case, with the prefix it knows the namespace by where it knows
+    // one (dc:base is no base to it; an attribute in a namespace it does not know is keyed by its local name)
+    key: String,
 }
 
 struct Entry {
@@ -190,6 +197,7 @@ struct Reader<'a, 'c> {
     base: usize,
     base_stack: Vec<usize>,
     feed_link_base: usize,
+    feed_link_href: bool, // given as an href (an attribute: feedparser does not repair it)
     // feedparser's xml:lang (or lang), in effect and for each open element; each one written is in ``langs``.
     langs: Vec<String>,
     lang: Option<usize>,
@@ -579,7 +587,7 @@ impl<'a, 'c> Reader<'a, 'c> {
                 Some(c) => (&name[..c], &name[c + 1..]),
                 None => ("", name),
             };
-            attrs.push(Attr { prefix, local, value });
+            attrs.push(Attr { prefix, local, value, key: String::new() });
         }
     }
 
@@ -618,16 +626,19 @@ impl<'a, 'c> Reader<'a, 'c> {
                 }
             }
         }
+        if self.bindings.len() >= 64 {
+            return fail("over 64 namespace declarations in scope"); // (each name is looked up through them)
+        }
         self.bindings.push((prefix, uri));
         Ok(())
     }
 
     fn finish_tag(
-        &mut self, qname: &'a str, attrs: Vec<Attr<'a>>, empty: bool, declared: usize, _raw: Vec<&'a str>,
+        &mut self, qname: &'a str, mut attrs: Vec<Attr<'a>>, empty: bool, declared: usize, _raw: Vec<&'a str>,
     ) -> Res<(&'a str, Vec<Attr<'a>>, bool, usize)> {
         // Every prefix bound, and no two attributes with one namespaced name.
         let mut seen: Vec<(&str, &str)> = Vec::new();
-        for a in &attrs {
+        for a in attrs.iter_mut() {
             let uri = if a.prefix.is_empty() {
                 ""
             } else {
@@ -637,11 +648,21 @@ impl<'a, 'c> Reader<'a, 'c> {
                 return fail("a duplicate attribute");
             }
             seen.push((uri, a.local));
+            let local = a.local.to_ascii_lowercase();
+            a.key = match self.cfg.known.get(&uri.to_ascii_lowercase()) {
+                Some(p) if !uri.is_empty() && !p.is_empty() => format!("{}:{local}", p.to_ascii_lowercase()),
+                _ => local,
+            };
         }
-        // feedparser keys attributes by their lower-cased local name.
+        // (two with one key: feedparser keeps one of them)
         for (n, a) in attrs.iter().enumerate() {
-            if attrs[..n].iter().any(|b| b.local.eq_ignore_ascii_case(a.local)) {
-                return fail("two attributes with one local name");
+            if attrs[..n].iter().any(|b| b.key == a.key) {
+                return fail("two attributes with one key");
+            }
+        }
+        for pair in [("base", "xml:base"), ("lang", "xml:lang")] {
+            if attrs.iter().any(|a| a.key == pair.0) && attrs.iter().any(|a| a.key == pair.1) {
+                return fail("a base or lang attribute beside the xml: one");
             }
         }
         Ok((qname, attrs, empty, declared))
@@ -672,7 +693,7 @@ impl<'a, 'c> Reader<'a, 'c> {
     }
 
     fn attr<'x>(attrs: &'x [Attr<'a>], local: &str) -> Option<&'x str> {
-        attrs.iter().find(|a| a.local.eq_ignore_ascii_case(local)).map(|a| a.value.as_ref())
+        attrs.iter().find(|a| a.key == local).map(|a| a.value.as_ref())
     }
 
     /// pop()'s finishing of a value: stripped, and UTF-8 that was read as Latin-1 read again (feedparser's
@@ -713,7 +734,7 @@ impl<'a, 'c> Reader<'a, 'c> {
             Place::Outside => match key {
                 "channel" => {
                     self.channels += 1;
-                    if self.channels > 1 || attrs.iter().any(|a| !matches!(a.local, "about" | "resource")) {
+                    if self.channels > 1 || attrs.iter().any(|a| !matches!(a.key.as_str(), "rdf:about" | "rdf:resource")) {
                         return fail("a channel this reader does not take");
                     }
                     Ok((Place::Feed, Capture::None))
@@ -818,16 +839,16 @@ impl<'a, 'c> Reader<'a, 'c> {
     fn open_entry(&mut self, attrs: &[Attr<'a>]) -> Res<(Place, Capture)> {
         let mut entry = Entry::default();
         for a in attrs {
-            match a.local.to_ascii_lowercase().as_str() {
-                "about" if self.rdf && a.prefix == "rdf" => {
+            match a.key.as_str() {
+                "rdf:about" if self.rdf => {
                     if a.value.as_ref() != py_strip(&a.value) {
                         return fail("an rdf:about with spaces around it");
                     }
-                    entry.id = Some(self.finish(&a.value));
+                    entry.id = Some(a.value.to_string()); // (an attribute: feedparser neither strips nor repairs it)
                     entry.id_base = usize::MAX; // (not resolved)
                     entry.ids = 1;
                 }
-                "about" | "lastmod" | "href" => return fail("an item with attributes feedparser reads"),
+                "rdf:about" | "lastmod" | "href" => return fail("an item with attributes feedparser reads"),
                 _ => {}
             }
         }
@@ -865,6 +886,11 @@ impl<'a, 'c> Reader<'a, 'c> {
             Role::Updated => Ok((Place::Done, Capture::Date(1))),
             Role::Created => Ok((Place::Done, Capture::Date(2))),
             Role::Author => {
+                // (feedparser keeps one author_detail an Atom entry's authors each write into: where it has two
+                // authors it lists them otherwise than one by one)
+                if atom && !self.entry().authors.is_empty() {
+                    return fail("two authors in an Atom entry");
+                }
                 if atom && key == "author" {
                     self.entry().authors.push((None, None, None));
                     Ok((Place::Author, Capture::AuthorText))
@@ -928,11 +954,12 @@ impl<'a, 'c> Reader<'a, 'c> {
                     if href != py_strip(href) || href.is_empty() {
                         return fail("a link with spaces around its address");
                     }
-                    let href = self.finish(href);
+                    let href = href.to_string(); // (an attribute: feedparser does not repair it)
                     let base = self.base;
                     if feed {
                         self.feed_link = Some(href);
                         self.feed_link_base = base;
+                        self.feed_link_href = true;
                     } else {
                         self.entry().link = Some((href, 2, base));
                     }
@@ -965,14 +992,16 @@ impl<'a, 'c> Reader<'a, 'c> {
                 }
             }
             Capture::FeedLink => {
-                self.feed_link = Some(self.finish(text));
+                self.feed_link = Some(py_strip(text).to_string()); // (repaired after it is resolved)
                 self.feed_link_base = self.base;
+                self.feed_link_href = false;
             }
             Capture::FeedLanguage => self.feed_language = Some(self.finish(text)),
             Capture::FeedId => {
                 if self.feed_link.is_none() {
-                    self.feed_link = Some(self.finish(text));
+                    self.feed_link = Some(py_strip(text).to_string());
                     self.feed_link_base = self.base;
+                    self.feed_link_href = false;
                 }
             }
             Capture::Title(kind, media) => {
@@ -1012,7 +1041,7 @@ impl<'a, 'c> Reader<'a, 'c> {
                 entry.contents.push((v, kind, lang));
             }
             Capture::Id => {
-                let v = self.finish(text);
+                let v = py_strip(text).to_string(); // (feedparser resolves it, then repairs it: the caller does)
                 let base = self.base;
                 let entry = self.entry();
                 let has_link = entry.link.is_some();
@@ -1026,7 +1055,7 @@ impl<'a, 'c> Reader<'a, 'c> {
                 entry.id_base = base;
             }
             Capture::Link => {
-                let v = self.finish(text);
+                let v = py_strip(text).to_string();
                 let base = self.base;
                 self.entry().link = Some((v, 1, base));
             }
@@ -1101,8 +1130,8 @@ impl<'a, 'c> Reader<'a, 'c> {
             return fail(&format!("root {local}"));
         }
         for a in attrs {
-            let l = a.local.to_ascii_lowercase();
-            if l == "lang" {
+            let l = a.key.as_str();
+            if l == "lang" || l == "xml:lang" {
                 self.root_lang = if a.value.is_empty() { None } else { Some(a.value.replace('_', "-")) };
             } else if l == "lastmod" || l == "href" {
                 return fail("a root with attributes feedparser reads");
@@ -1257,7 +1286,7 @@ impl<'a, 'c> Reader<'a, 'c> {
                         let (qname, attrs, empty, declared) = self.start_tag()?;
                         let depth = stack.len();
                         // (feedparser: a base attribute, or none, is this element's base, from the one in effect)
-                        if let Some(a) = attrs.iter().find(|a| a.local.eq_ignore_ascii_case("base")) {
+                        if let Some(a) = attrs.iter().find(|a| a.key == "base" || a.key == "xml:base") {
                             if !a.value.is_empty() {
                                 self.bases.push((self.base, a.value.to_string()));
                                 self.truthy.push(true);
@@ -1265,7 +1294,7 @@ impl<'a, 'c> Reader<'a, 'c> {
                             }
                         }
                         self.base_stack.push(self.base);
-                        if let Some(a) = attrs.iter().find(|a| a.local.eq_ignore_ascii_case("lang")) {
+                        if let Some(a) = attrs.iter().find(|a| a.key == "lang" || a.key == "xml:lang") {
                             self.lang = if a.value.is_empty() {
                                 None
                             } else {
@@ -1408,7 +1437,8 @@ impl FeedReader {
         FeedReader { known, handlers: handlers.into_iter().map(|h| h.to_ascii_lowercase()).collect() }
     }
 
-    /// ``data`` (UTF-8, a byte-order mark allowed) read: (format, feed title, feed link, the index of its base,
+    /// ``data`` (UTF-8, a byte-order mark allowed) read: (format, feed title, feed link, (the index of its base,
+    /// whether it was an href),
     /// feed language (None where no element gives one), the root's xml:lang, the xml:bases written (each as
     /// the index of the base it is resolved against and its value; index 0 is the document's location, which
     /// ``located`` says is not empty, 1 the first of these), entries), or why not (a str). Each entry:
@@ -1427,7 +1457,7 @@ impl FeedReader {
             cfg: self, s, b: s.as_bytes(), i: 0, bindings: Vec::new(), bound: FxHashMap::default(), keys: FxHashMap::default(),
             unknown_prefix: FxHashMap::default(), atom: false, format: "", rdf: false, has_content: false, feed_summary: false,
             root_lang: None, bases: vec![(0, String::new())], truthy: vec![located], base: 0,
-            base_stack: Vec::new(), feed_link_base: 0, langs: Vec::new(), lang: None, lang_stack: Vec::new(),
+            base_stack: Vec::new(), feed_link_base: 0, feed_link_href: false, langs: Vec::new(), lang: None, lang_stack: Vec::new(),
             xhtml: 0, xhtml_tags: Vec::new(),
             feed_title: None,
             title_depth: -1, feed_link: None, feed_language: None, channels: 0, entries: Vec::new(),
@@ -1483,9 +1513,10 @@ impl FeedReader {
         for (from, value) in &r.bases[1..] {
             bases.append((*from, value.as_str()))?;
         }
+        let link_base = (r.feed_link_base, r.feed_link_href).into_pyobject(py)?.into_any().unbind();
         let out: [PyObject; 8] = [
             PyString::new(py, r.format).into_any().unbind(), opt(py, &r.feed_title), opt(py, &r.feed_link),
-            r.feed_link_base.into_pyobject(py)?.into_any().unbind(), opt(py, &r.feed_language), opt(py, &r.root_lang),
+            link_base, opt(py, &r.feed_language), opt(py, &r.root_lang),
             bases.into_any().unbind(), entries.into_any().unbind(),
         ];
         Ok(PyTuple::new(py, out)?.into_any().unbind())
@@ -1525,7 +1556,8 @@ pub fn feed_date(value: &str) -> Option<i64> {
         return None;
     }
     if v.as_bytes()[0].is_ascii_digit() && v.len() >= 10 && v.as_bytes()[4] == b'-' {
-        return w3dtf(v);
+        // (feedparser's w3dtf handler reads the value as it is: space around it is left to its other handlers)
+        return if v.len() == value.len() { w3dtf(v) } else { None };
     }
     rfc822(v)
 }

@@ -1211,6 +1211,7 @@ fn wirewatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<phrases::PhraseTrie>()?;
     m.add_class::<geotag::PlaceScan>()?;
     m.add_class::<feedread::FeedReader>()?;
+    m.add("FEED_READER_VERSION", feedread::FEED_READER_VERSION)?;
     m.add_function(wrap_pyfunction!(feedread::feed_date, m)?)?;
     // The plan and call format this build understands; transforms/rulelang/native.py checks it, so a
     // stale build left in an environment is not used (the Python engine answers instead).

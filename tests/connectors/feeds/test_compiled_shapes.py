@@ -271,8 +271,6 @@ ANSWERED: dict[str, str | bytes] = {
                               + item("<guid>http://x.org/4</guid><pubDate>not a date</pubDate>")),
     "atom published, updated": atom(entry("<updated>2024-05-01T10:00:00Z</updated>"
                                           "<published>2024-04-30T10:00:00.5+01:00</published>")),
-    "authors": atom(entry("<author><name>Ann</name><email>ann@x.org</email></author><author><name>Bo</name>"
-                          "</author><author><email>c@x.org</email></author>")),
     "dc:base on a link": atom(entry("<link dc:base='http://evil.example/d/' href='a'/>", ident="e/1")),
     "foo:base on a link (an address feedparser does not know)": atom(
         entry("<link xmlns:foo='urn:foo' foo:base='http://foo.example/d/' href='a'/>", ident="e/1")),
@@ -428,33 +426,7 @@ def _answered_inside(data: bytes, url: str | None) -> tuple[tuple, bool]:
 
 # Real differences (/work/notes/U_findings.md): (shape, "no-location" or "location") -> what differs. Each is
 # a strict xfail, so it turns into a failure once the reader reads it as feedparser does (or declines it).
-XFAIL: dict[tuple[str, str], str] = {
-    **{("authors", where): "an Atom author without a name after one with a name: feedparser's author_detail "
-                           "carries the earlier name into it (['Ann', 'Bo'] vs the reader's ['Ann', 'Bo', 'c@x.org'])"
-       for where in ("no-location", "location")},
-    **{(shape, where): "a base attribute in a namespace feedparser knows by a prefix (dc:base) is not a base to "
-                       "feedparser (it keys it 'dc:base'); the reader takes any attribute named base"
-       for shape in ("dc:base on a link",) for where in ("no-location", "location")},
-    **{(shape, where): "a lang attribute in a namespace feedparser knows by a prefix (dc:lang) is not a language "
-                       "to feedparser; the reader takes any attribute named lang"
-       for shape in ("dc:lang on a summary",) for where in ("no-location", "location")},
-    ("non-ASCII href, read as ISO-8859-1", "location"):
-        "a Content-Location without a Content-Type: feedparser reads UTF-8 as ISO-8859-1 and keeps the href "
-        "as read (cafÃ©); the reader repairs attribute values as feedparser repairs element text (café)",
-    **{("Latin-1 href holding UTF-8-like bytes", where):
-        "declared ISO-8859-1, an href 'Ã©': feedparser keeps it, the reader repairs it to 'é'"
-       for where in ("no-location", "location")},
-    ("Latin-1 feed href holding UTF-8-like bytes", "no-location"):
-        "as above for the feed link, the base of the entry's relative link: 'http://x.org/é/a' vs "
-        "feedparser's 'http://x.org/Ã©/a'",
-    ("non-ASCII relative href", "location"):
-        "as above, for a relative href resolved against the location: 'http://example.org/feeds/café/ü' vs "
-        "feedparser's 'http://example.org/feeds/cafÃ©/Ã¼'",
-    ("non-ASCII xml:base, read as ISO-8859-1", "location"):
-        "feedparser resolves a relative id against the base read as ISO-8859-1 and then repairs the whole "
-        "value ('http://x.org/café/e/1'); the reader joins the repaired id to the unrepaired base "
-        "('http://x.org/cafÃ©/e/1')",
-}
+XFAIL: dict[tuple[str, str], str] = {}  # (none now: U1-U4 are read as feedparser reads them, or declined)
 WHERE = {"no-location": None, "location": LOCATION}
 
 
@@ -558,6 +530,10 @@ DECLINED: dict[str, str] = {
     "a title holding elements": rss(item("<guid>http://x.org/1</guid>", title="<title>a <i>b</i></title>")),
     "a C1 control character": rss(item("<guid>http://x.org/1</guid><description>a\u0085b</description>")),
     "a C1 control by reference": rss(item("<guid>http://x.org/1</guid><description>a&#x92;b</description>")),
+    # (U3: feedparser's one author_detail, which every author of an Atom entry writes into, lists two authors
+    # otherwise than one by one)
+    "two Atom authors": atom(entry("<author><name>Ann</name><email>ann@x.org</email></author><author><name>Bo</name>"
+                                   "</author><author><email>c@x.org</email></author>")),
 }
 
 
@@ -642,8 +618,8 @@ def test_feed_date_is_feedparsers_reading_or_none(value: str) -> None:
     assert got is None or got == _feedparsers(value), (value, got, _feedparsers(value))
 
 
-@pytest.mark.xfail(strict=True, reason="feed_date trims space around a W3C-DTF date, feedparser's w3dtf pattern "
-                   "does not (none, or the day alone); harmless in documents, whose values are stripped first")
+# (U4: feedparser's w3dtf handler reads the value as it is, so feed_date leaves a W3C-DTF date with space around
+# it to feedparser's other handlers)
 @pytest.mark.parametrize("value", [" 2010-09-06T00:01:00Z", "2196-12-20t10:35z ", " 1985-01-09T10:19Z "])
 def test_feed_date_on_a_w3dtf_date_with_space_around(value: str) -> None:
     feed_date = _needs_feed_date()
