@@ -25,7 +25,6 @@ from feedparser.util import FeedParserDict
 
 from wirewatch.connectors.feeds.fastfeedparser_path import feed_author, repaired, resolved
 from wirewatch.connectors.parsing import plainxml
-from wirewatch.connectors.parsing import prolog as xmlprolog
 from wirewatch.connectors.parsing.times import from_struct
 from wirewatch.text import compiled_core
 
@@ -58,16 +57,10 @@ def answer(data: bytes, headers: Mapping[str, str]) -> FeedParserDict | str:
     relative links)."""
     if _READER is None:
         return "the compiled core is not built"
-    if "content-language" in headers:
-        return "Content-Language header (feedparser takes it as the language)"
-    bom = data[:3] == b"\xef\xbb\xbf"
-    body = data[3:] if bom else data
-    prolog = xmlprolog.scan(body)
-    if prolog.data is not body:
-        return "UTF-16 or UTF-32"
-    encoding = plainxml.encoding_of(body, prolog.end, headers)
-    if isinstance(encoding, str):
-        return encoding
+    first = plainxml.opened(data, headers)
+    if isinstance(first, str):
+        return first
+    body, bom, prolog, encoding = first
     if encoding.codec is not None:  # read as feedparser decodes it, declared UTF-8 as it then is
         converted = None if bom else plainxml.transcoded(body, encoding.codec, prolog.end)
         if converted is None:

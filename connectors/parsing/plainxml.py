@@ -70,8 +70,10 @@ class Plain:
     scoped_langs: int = 0
 
 
-def check(data: bytes, headers: Mapping[str, str]) -> Plain | str:
-    """``Plain`` for a document the fast reader may take; else why feedparser must read it (for reports).
+def opened(data: bytes, headers: Mapping[str, str]) -> tuple[bytes, bool, xmlprolog.Prolog, _Encoding] | str:
+    """The first steps of both fast readers: the document less its UTF-8 byte-order mark, whether it had one,
+    its prolog and feedparser's choice of encoding; else why feedparser must read it (no Content-Language
+    header, which feedparser takes as the language; no UTF-16 or UTF-32; an encoding it takes at once).
     ``headers`` are the lower-cased response headers feedparser would be given."""
     if "content-language" in headers:
         return "Content-Language header (feedparser takes it as the language)"
@@ -83,6 +85,16 @@ def check(data: bytes, headers: Mapping[str, str]) -> Plain | str:
     encoding = encoding_of(body, prolog.end, headers)
     if isinstance(encoding, str):
         return encoding
+    return body, bom, prolog, encoding
+
+
+def check(data: bytes, headers: Mapping[str, str]) -> Plain | str:
+    """``Plain`` for a document the fast reader may take; else why feedparser must read it (for reports).
+    ``headers`` are the lower-cased response headers feedparser would be given."""
+    first = opened(data, headers)
+    if isinstance(first, str):
+        return first
+    body, bom, prolog, encoding = first
     parsed: tuple[str, dict[str, str], dict[str, str]] | str | None = None  # _root(body), where already read
     if encoding.codec is not None:  # read as feedparser decodes it, declared UTF-8 as it then is
         if bom:
