@@ -1,6 +1,6 @@
 """Entries per second over the shared feed corpus, side by side in one run: ours (connectors.feeds.parse_feed:
-the compiled reader, then the fastfeedparser reader, then feedparser for the rest, Stories out), our feedparser path alone (``fast=False``), feedparser
-itself and fastfeedparser itself (their dictionaries out, no Stories). For the real-world folders and the whole
+the compiled reader, then the fastfeedparser reader, then feedparser for the rest, Stories out), our
+feedparser path alone (``fast=False``), feedparser itself and fastfeedparser itself (their dictionaries out, no Stories). For the real-world folders and the whole
 corpus (feedparser-tests is mostly odd fragments).
 
 Fair measure: every file is parsed once to warm up and find the feed files our feedparser path gets stories

@@ -3,11 +3,11 @@ pass (``wirewatch_native.FeedReader``, native/src/feedread.rs) that both checks 
 well-formed, as feedparser's strict parser requires, and reads its entries as that parser does, in the fields a
 Story takes. Its answer is put in feedparser's keys here, as connectors.feeds.feedparser_path reads them.
 
-It declines what it is not sure of (another encoding it cannot take as feedparser does, a DOCTYPE, xml:base or
-xml:lang below the root, an element feedparser reads into a Story's fields in a way not modelled, anything not
-well-formed) with the reason; the caller then asks the fastfeedparser path, then feedparser. Without the
-compiled core it declines everything. Its Stories are compared with feedparser's over the shared corpus and
-mutated copies of it in tests/connectors/feeds/test_compiled_reader.py.
+It declines what it is not sure of (an encoding feedparser would not take at once, a DOCTYPE, Atom 0.3, an
+element feedparser reads into a Story's fields in a way not modelled, anything not well-formed) with the
+reason; the caller then asks the fastfeedparser path, then feedparser. Without the compiled core it declines
+everything. Its Stories are compared with feedparser's over the shared corpus and mutated copies of it in
+tests/connectors/feeds/test_compiled_reader.py, and on hand-written shapes in test_compiled_shapes.py.
 """
 
 from __future__ import annotations
@@ -86,9 +86,9 @@ def answer(data: bytes, headers: Mapping[str, str]) -> FeedParserDict | str:
     try:
         bases = _bases(location, written)
         atom = form == "atom10"
-        answer = FeedParserDict(version=form, entries=[_entry(e, atom, bases) for e in raw], bozo=False,
-                                feed=FeedParserDict(title=title, link=_resolved(link, bases[link_base], not link_href),
-                                                    language=lang if language is None else language))
+        feed = FeedParserDict(title=title, link=_resolved(link, bases[link_base], not link_href),
+                              language=lang if language is None else language)
+        answer = FeedParserDict(version=form, entries=[_entry(e, atom, bases) for e in raw], bozo=False, feed=feed)
     except Exception as exc:  # noqa: BLE001 (as above: the next reader answers)
         return f"the compiled reader's answer could not be read: {type(exc).__name__}: {exc}"
     if encoding.note:
