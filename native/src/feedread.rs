@@ -214,7 +214,6 @@ struct Reader<'a, 'c> {
     feed_language: Option<String>,
     channels: u32,
     entries: Vec<Entry>,
-    text: String,
 }
 
 fn is_space(b: u8) -> bool {
@@ -491,17 +490,7 @@ impl<'a, 'c> Reader<'a, 'c> {
             if !spaced {
                 return fail("a bad XML declaration");
             }
-            let name = self.name()?;
-            self.skip_space();
-            if !self.peek("=") {
-                return fail("a bad XML declaration");
-            }
-            self.i += 1;
-            self.skip_space();
-            if self.i >= self.b.len() {
-                return fail("a bad XML declaration");
-            }
-            let value = self.attr_value()?;
+            let (name, value) = self.attribute()?;
             match (name, seen) {
                 ("version", 0) if value == "1.0" => seen = 1,
                 ("encoding", 1) if value.eq_ignore_ascii_case("utf-8") || value.eq_ignore_ascii_case("utf8") => seen = 2,
@@ -509,6 +498,21 @@ impl<'a, 'c> Reader<'a, 'c> {
                 _ => return fail("an XML declaration this reader does not take"),
             }
         }
+    }
+
+    /// ``name = "value"`` (an attribute, or a pseudo-attribute of the XML declaration): its name and value.
+    fn attribute(&mut self) -> Res<(&'a str, Cow<'a, str>)> {
+        let name = self.name()?;
+        self.skip_space();
+        if !self.peek("=") {
+            return fail("an attribute without a value");
+        }
+        self.i += 1;
+        self.skip_space();
+        if self.i >= self.b.len() {
+            return fail("a tag not closed");
+        }
+        Ok((name, self.attr_value()?))
     }
 
     fn lookup(&self, prefix: &str) -> Option<&str> {
@@ -537,31 +541,21 @@ impl<'a, 'c> Reader<'a, 'c> {
             match self.b[self.i] {
                 b'>' => {
                     self.i += 1;
-                    return self.finish_tag(qname, attrs, false, declared, raw);
+                    return self.finish_tag(qname, attrs, false, declared);
                 }
                 b'/' => {
                     if !self.peek("/>") {
                         return fail("a bad tag");
                     }
                     self.i += 2;
-                    return self.finish_tag(qname, attrs, true, declared, raw);
+                    return self.finish_tag(qname, attrs, true, declared);
                 }
                 _ => {}
             }
             if !spaced {
                 return fail("attributes without space between them");
             }
-            let name = self.name()?;
-            self.skip_space();
-            if !self.peek("=") {
-                return fail("an attribute without a value");
-            }
-            self.i += 1;
-            self.skip_space();
-            if self.i >= self.b.len() {
-                return fail("a tag not closed");
-            }
-            let value = self.attr_value()?;
+            let (name, value) = self.attribute()?;
             if raw.contains(&name) {
                 return fail("a duplicate attribute");
             }
@@ -634,7 +628,7 @@ impl<'a, 'c> Reader<'a, 'c> {
     }
 
     fn finish_tag(
-        &mut self, qname: &'a str, mut attrs: Vec<Attr<'a>>, empty: bool, declared: usize, _raw: Vec<&'a str>,
+        &mut self, qname: &'a str, mut attrs: Vec<Attr<'a>>, empty: bool, declared: usize,
     ) -> Res<(&'a str, Vec<Attr<'a>>, bool, usize)> {
         // Every prefix bound, and no two attributes with one namespaced name.
         let mut seen: Vec<(&str, &str)> = Vec::new();
@@ -714,9 +708,7 @@ impl<'a, 'c> Reader<'a, 'c> {
     }
 
     /// An element starting in ``place``: what its children are and what its text goes to.
-    fn open(&mut self, key: &str, prefixed: bool, role: Role, attrs: &[Attr<'a>], place: Place, depth: usize)
-        -> Res<(Place, Capture)> {
-        let _ = depth;
+    fn open(&mut self, key: &str, prefixed: bool, role: Role, attrs: &[Attr<'a>], place: Place) -> Res<(Place, Capture)> {
         let atom = self.atom;
         let typed = |default: &'static str| -> Res<&'static str> {
             if Self::attr(attrs, "mode").is_some() || Self::attr(attrs, "src").is_some() {
@@ -1165,7 +1157,7 @@ impl<'a, 'c> Reader<'a, 'c> {
             }
         }
         let mut stack: Vec<Frame<'a>> = Vec::new();
-        let mut text = std::mem::take(&mut self.text);
+        let mut text = String::new(); // the text of the element being read
         let mut done = false;
         while !done {
             // Text up to the next markup.
@@ -1332,7 +1324,7 @@ impl<'a, 'c> Reader<'a, 'c> {
                                 }
                                 text.clear();
                             }
-                            self.open(&key, prefixed, role, &attrs, parent, depth)?
+                            self.open(&key, prefixed, role, &attrs, parent)?
                         };
                         if capture == Capture::Inner {
                             self.write_tag(&mut text, qname, false);
@@ -1373,7 +1365,6 @@ impl<'a, 'c> Reader<'a, 'c> {
                 return fail("junk after the root element");
             }
         }
-        self.text = text;
         Ok(())
     }
 
@@ -1461,7 +1452,6 @@ impl FeedReader {
             xhtml: 0, xhtml_tags: Vec::new(),
             feed_title: None,
             title_depth: -1, feed_link: None, feed_language: None, channels: 0, entries: Vec::new(),
-            text: String::new(),
         };
         if let Err(why) = py.allow_threads(|| r.run()) {
             return Ok(PyString::new(py, &why).into_any().unbind());
