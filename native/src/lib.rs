@@ -14,6 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFloat, PyList, PyString, PyTuple, PyType};
 use pyo3::{ffi, intern};
 
+mod bands;
 mod census;
 mod entities;
 mod feedread;
@@ -1208,6 +1209,7 @@ impl Core {
 fn wirewatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Core>()?;
     m.add_class::<minhash::MinHash>()?;
+    m.add_class::<bands::Bands>()?;
     m.add_class::<phrases::PhraseTrie>()?;
     m.add_class::<geotag::PlaceScan>()?;
     m.add_class::<feedread::FeedReader>()?;

@@ -1,0 +1,201 @@
+//! The dedupe index's LSH band buckets, compiled (`transforms.dedupe.ClusterIndex`; `dedupe.PyBands` is the
+//! reference and the tests compare the two). Each band's bucket is a set of heads in arrival order; a head is
+//! a number here, its id kept once, so counting the heads a story shares buckets with hashes small integers
+//! and never touches a Python object until the answer is made.
+
+use pyo3::exceptions::{PyKeyError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PyString};
+use rustc_hash::FxHashMap;
+use std::collections::hash_map::Entry;
+use std::collections::VecDeque;
+
+/// One head: its id (the object and its text) and how many buckets hold it.
+struct HeadId {
+    id: Py<PyString>,
+    text: Box<[u8]>,
+    buckets: u32,
+}
+
+#[pyclass(module = "wirewatch_native")]
+pub struct Bands {
+    width: usize,
+    count: usize,
+    buckets: Vec<FxHashMap<u128, VecDeque<u64>>>,
+    heads: FxHashMap<u64, HeadId>,
+    numbers: FxHashMap<Box<[u8]>, u64>,
+    next: u64,
+    // the counting's scratch, kept between calls
+    tally: FxHashMap<u64, u32>,
+    order: Vec<u64>,
+}
+
+/// A str's text as UTF-8; a lone surrogate as Python's "surrogatepass" writes it (the order of code points
+/// is the order of these bytes either way).
+fn text_of(id: &Bound<'_, PyString>) -> PyResult<Box<[u8]>> {
+    match id.to_str() {
+        Ok(text) => Ok(text.as_bytes().into()),
+        Err(_) => {
+            let raw = id.call_method1("encode", ("utf-8", "surrogatepass"))?;
+            Ok(raw.extract::<Vec<u8>>()?.into_boxed_slice())
+        }
+    }
+}
+
+impl Bands {
+    fn keys<'a>(&self, signature: &'a [u8]) -> PyResult<impl Iterator<Item = u128> + 'a> {
+        if signature.len() < self.width * self.count {
+            return Err(PyValueError::new_err("signature shorter than the bands"));
+        }
+        let width = self.width;
+        Ok(signature.chunks_exact(width).take(self.count).map(|chunk| {
+            let mut key = [0u8; 16];
+            key[..chunk.len()].copy_from_slice(chunk);
+            u128::from_le_bytes(key)
+        }))
+    }
+
+    fn number(&self, text: &[u8]) -> Option<u64> {
+        self.numbers.get(text).copied()
+    }
+}
+
+#[pymethods]
+impl Bands {
+    /// `count` bands of `width` bytes each (at most 16) of a signature.
+    #[new]
+    fn new(count: usize, width: usize) -> PyResult<Self> {
+        if width == 0 || width > 16 || count == 0 {
+            return Err(PyValueError::new_err("bands of 1 to 16 bytes, at least one band"));
+        }
+        Ok(Bands {
+            width,
+            count,
+            buckets: (0..count).map(|_| FxHashMap::default()).collect(),
+            heads: FxHashMap::default(),
+            numbers: FxHashMap::default(),
+            next: 0,
+            tally: FxHashMap::default(),
+            order: Vec::new(),
+        })
+    }
+
+    /// The head `id` joins each band's bucket of `signature` (where it is already, it keeps its place).
+    fn add(&mut self, id: &Bound<'_, PyString>, signature: &[u8]) -> PyResult<()> {
+        let text = text_of(id)?;
+        let keys: Vec<u128> = self.keys(signature)?.collect();
+        let (number, known) = match self.number(&text) {
+            Some(n) => (n, true),
+            None => {
+                let n = self.next;
+                self.next += 1;
+                self.numbers.insert(text.clone(), n);
+                self.heads.insert(n, HeadId { id: id.clone().unbind(), text, buckets: 0 });
+                (n, false)
+            }
+        };
+        let mut joined = 0;
+        for (band, key) in self.buckets.iter_mut().zip(keys) {
+            let bucket = band.entry(key).or_default();
+            // a new head is in no bucket yet; a known one only where it joined before (rare: an id sent again)
+            if known && bucket.contains(&number) {
+                continue;
+            }
+            bucket.push_back(number);
+            joined += 1;
+        }
+        if let Some(head) = self.heads.get_mut(&number) {
+            head.buckets += joined;
+        }
+        Ok(())
+    }
+
+    /// The head `id` leaves each band's bucket of `signature`; a bucket left empty goes. KeyError, as the
+    /// reference's, where a band has no bucket of that signature at all (the bands before it are done).
+    fn remove(&mut self, id: &Bound<'_, PyString>, signature: &[u8]) -> PyResult<()> {
+        let text = text_of(id)?;
+        let number = self.number(&text);
+        let keys: Vec<u128> = self.keys(signature)?.collect();
+        for (band, key) in self.buckets.iter_mut().zip(keys) {
+            let Entry::Occupied(mut slot) = band.entry(key) else {
+                return Err(PyKeyError::new_err("no bucket of this signature"));
+            };
+            let Some(number) = number else { continue };
+            let bucket = slot.get_mut();
+            let at = if bucket.front() == Some(&number) { Some(0) } else { bucket.iter().position(|n| *n == number) };
+            if let Some(at) = at {
+                bucket.remove(at);
+                if bucket.is_empty() {
+                    slot.remove();
+                }
+                if let Entry::Occupied(mut head) = self.heads.entry(number) {
+                    head.get_mut().buckets -= 1;
+                    if head.get().buckets == 0 {
+                        let gone = head.remove();
+                        self.numbers.remove(&gone.text);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The heads to compare with a story of `signature`: of each of its band buckets, all the heads where
+    /// there are at most `scan` (oldest first), else the newest `scan` (newest first); counted over the
+    /// buckets, the `limit` heads found most often, ties to the smallest id, those above the tie in order of
+    /// first finding, then the tied by id. Empty where no band has a bucket.
+    fn candidates<'py>(&mut self, py: Python<'py>, signature: &[u8], scan: usize, limit: usize)
+                       -> PyResult<Bound<'py, PyList>> {
+        let keys: Vec<u128> = self.keys(signature)?.collect();
+        self.tally.clear();
+        self.order.clear();
+        for (band, key) in self.buckets.iter().zip(keys) {
+            let Some(bucket) = band.get(&key) else { continue };
+            let mut count = |n: u64| match self.tally.entry(n) {
+                Entry::Occupied(mut slot) => *slot.get_mut() += 1,
+                Entry::Vacant(slot) => {
+                    slot.insert(1);
+                    self.order.push(n);
+                }
+            };
+            if bucket.len() <= scan {
+                bucket.iter().for_each(|n| count(*n));
+            } else {
+                bucket.iter().rev().take(scan).for_each(|n| count(*n));
+            }
+        }
+        let id = |n: &u64| self.heads[n].id.bind(py).clone();
+        if self.order.len() <= limit {
+            return PyList::new(py, self.order.iter().map(id));
+        }
+        let mut ranked: Vec<u32> = self.order.iter().map(|n| self.tally[n]).collect();
+        let cut = *ranked.select_nth_unstable_by(limit.max(1) - 1, |a, b| b.cmp(a)).1;
+        let mut out: Vec<Bound<'py, PyString>> =
+            self.order.iter().filter(|n| self.tally[*n] > cut).map(id).collect();
+        let mut tied: Vec<(&[u8], u64)> = self.order.iter().filter(|n| self.tally[*n] == cut)
+            .map(|n| (&*self.heads[n].text, *n)).collect();
+        let room = limit.saturating_sub(out.len());
+        if room < tied.len() {
+            if room > 0 {
+                tied.select_nth_unstable_by(room - 1, |a, b| a.0.cmp(b.0));
+            }
+            tied.truncate(room);
+        }
+        tied.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        out.extend(tied.iter().map(|(_, n)| id(n)));
+        PyList::new(py, out)
+    }
+
+    /// Every head some bucket holds, each once (for tests and checks).
+    fn members<'py>(&self, py: Python<'py>) -> Vec<Bound<'py, PyString>> {
+        self.heads.values().map(|h| h.id.bind(py).clone()).collect()
+    }
+
+    /// The heads of band `band`'s bucket of `signature`, in arrival order (for tests).
+    fn bucket<'py>(&self, py: Python<'py>, band: usize, signature: &[u8]) -> PyResult<Vec<Bound<'py, PyString>>> {
+        let key = self.keys(signature)?.nth(band).ok_or_else(|| PyValueError::new_err("no such band"))?;
+        Ok(self.buckets[band].get(&key).map_or_else(Vec::new, |b| {
+            b.iter().map(|n| self.heads[n].id.bind(py).clone()).collect()
+        }))
+    }
+}
