@@ -7,6 +7,7 @@ into the same EnrichedStory; flat lists beside them (``country_codes``, ``rules`
 from __future__ import annotations
 
 import dataclasses
+import operator
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
@@ -60,8 +61,13 @@ SCHEMA = pa.schema([
 COLUMNS = tuple(SCHEMA.names)
 
 
-def _span(s: Span) -> dict[str, Any]:
-    return {"field": s.field, "start": s.start, "end": s.end, "text": s.text}
+# A nested value as the tuple of its struct's fields, in the struct's order, read by name from the record:
+# Arrow takes a tuple for a struct as it takes a dict, and one C call makes it. (The dicts, and
+# ``dataclasses.asdict`` for the lineage with its deep copy of each time, were most of a bundle's table.)
+_span = operator.attrgetter(*SPAN.names)
+_member = operator.attrgetter(*SCHEMA.field("lineage").type.value_type.names)
+_FLAT = ("id", "title", "summary", "body", "url", "source", "dateline", "credit", "publisher", "language", "format",
+         "published", "undated", "fetched", "produced")
 
 
 def table(stories: Iterable[EnrichedStory]) -> pa.Table:
@@ -71,19 +77,14 @@ def table(stories: Iterable[EnrichedStory]) -> pa.Table:
     plain = [e.story for e in items]
     positions = [s.origin.position if s.origin else None for s in plain]
     clusters = [e.cluster for e in items]
-    columns: dict[str, list[Any]] = {
-        name: [getattr(s, name) for s in plain]
-        for name in ("id", "title", "summary", "body", "url", "source", "dateline", "credit", "publisher", "language",
-                     "format", "published", "undated", "fetched", "produced")
-    }
+    columns: dict[str, list[Any]] = {name: [getattr(s, name) for s in plain] for name in _FLAT}
     columns["authors"] = [list(s.authors) for s in plain]
     columns["country_codes"] = [[c.code for c in e.countries] for e in items]
     columns["regions"] = [list(e.regions) for e in items]
     columns["rules"] = [[m.rule for m in e.matches] for e in items]
-    columns["countries"] = [[{"code": c.code, "score": c.score, "evidence": [_span(x) for x in c.evidence]}
-                             for c in e.countries] for e in items]
-    columns["matches"] = [[{"rule": m.rule, "score": m.score, "clause": m.clause, "spans": [_span(x) for x in m.spans]}
-                           for m in e.matches] for e in items]
+    # tuples in the structs' field order: (code, score, evidence) and (rule, score, clause, spans)
+    columns["countries"] = [[(c.code, c.score, list(map(_span, c.evidence))) for c in e.countries] for e in items]
+    columns["matches"] = [[(m.rule, m.score, m.clause, list(map(_span, m.spans))) for m in e.matches] for e in items]
     columns["cluster_id"] = [c.id if c else None for c in clusters]
     columns["duplicate_of"] = [c.duplicate_of if c else None for c in clusters]
     columns["origin"] = [None if s.origin is None else str(s.origin) for s in plain]
@@ -92,7 +93,7 @@ def table(stories: Iterable[EnrichedStory]) -> pa.Table:
     columns["kafka_offset"] = [p[2] if p else None for p in positions]
     for name in ("item_id", "version", "supersedes", "correction"):
         columns[name] = [getattr(s, name) for s in plain]
-    columns["lineage"] = [[dataclasses.asdict(m) for m in e.lineage] for e in items]
+    columns["lineage"] = [list(map(_member, e.lineage)) for e in items]
     return pa.Table.from_pydict(columns, schema=SCHEMA)
 
 
