@@ -6,8 +6,11 @@ The JSON shape (see the README's Records section) is a contract: field names do 
 
 from __future__ import annotations
 
+import copyreg
 import dataclasses
+import inspect
 import operator
+import types
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Mapping
@@ -604,20 +607,51 @@ def loads(data: bytes | str) -> Any:
 def pickled_as_tuple(cls: type) -> type:
     """Pickle a slotted dataclass as the tuple of its field values. The dataclass default builds that list by
     looking the fields up (``dataclasses.fields``) on every call, which was most of what a record cost to
-    pass between two Beam steps; the state (the values in field order) is the same."""
+    pass between two Beam steps; the state (the values in field order) is the same.
+
+    The pickle is the default's too (NEWOBJ of the class, then BUILD with the state), only cheaper both
+    ways: ``__reduce_ex__`` answers directly where the default first looks for ``__getnewargs_ex__`` and
+    ``__getnewargs__``, and ``__setstate__`` sets each slot through its descriptor in straight-line code
+    made for the class (as ``dataclasses`` makes ``__init__``) rather than by name in a loop. A state of
+    another length (a record pickled before a field was added) is set as far as it goes, as before."""
     names = tuple(f.name for f in dataclasses.fields(cls))
     values = operator.attrgetter(*names) if len(names) > 1 else (lambda record: (getattr(record, names[0]),))
+    newobj, args = copyreg.__newobj__, (cls,)
 
     def getstate(self: Any) -> tuple:
         return values(self)  # type: ignore[no-any-return]
 
-    def setstate(self: Any, state: Any) -> None:
+    def reduce_ex(self: Any, protocol: int) -> tuple:
+        return newobj, args, self.__getstate__()  # through __getstate__, which tests may wrap to count pickles
+
+    def set_each(self: Any, state: Any) -> None:
         for name, value in zip(names, state):
             object.__setattr__(self, name, value)
 
     cls.__getstate__ = getstate  # type: ignore[attr-defined]
-    cls.__setstate__ = setstate  # type: ignore[attr-defined]
+    cls.__reduce_ex__ = reduce_ex  # type: ignore[method-assign,assignment]
+    cls.__setstate__ = _straight_setstate(cls, names, set_each)  # type: ignore[attr-defined]
     return cls
+
+
+def _straight_setstate(cls: type, names: tuple[str, ...], fallback: Any) -> Any:
+    """``fallback`` (set each field of ``names`` from the state, by name), as straight-line code for a state
+    of exactly ``len(names)`` values: ``v0, v1 = state; _set0(self, v0); _set1(self, v1)``, where ``_setN`` is
+    the slot descriptor's ``__set__`` (what ``object.__setattr__`` finds for the name, found once here)."""
+    slots = [inspect.getattr_static(cls, name, None) for name in names]
+    if not all(isinstance(slot, types.MemberDescriptorType) for slot in slots):
+        return fallback  # not a slotted class: nothing to find once
+    scope = {f"_set{i}": slot.__set__ for i, slot in enumerate(slots)}
+    scope["_fallback"] = fallback
+    unpacked = "".join(f"v{i}, " for i in range(len(names)))
+    sets = "".join(f"    _set{i}(self, v{i})\n" for i in range(len(names)))
+    source = (f"def setstate(self, state):\n"
+              f"    if len(state) != {len(names)}:\n        return _fallback(self, state)\n"
+              f"    {unpacked}= state\n{sets}")
+    exec(source, scope)  # noqa: S102 (our own text, made from the dataclass's field names)
+    setstate = scope["setstate"]
+    setstate.__qualname__ = f"{cls.__qualname__}.__setstate__"
+    return setstate
 
 
 for _record in (Origin, Span, Story, CountryTag, RuleMatch, Cluster, Member, Spread, EnrichedStory, Evidence, Alert,
