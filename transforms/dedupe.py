@@ -270,21 +270,6 @@ def _most_shared(shared: Counter[str], limit: int) -> list[str]:
     return above + tied[: limit - len(above)]
 
 
-def _candidates(found: list[str | dict[str, None]]) -> list[str]:
-    """The heads to compare, of the non-empty band buckets ``found``: the MAX_CANDIDATES found most often among
-    each bucket's newest BUCKET_SCAN (``_most_shared``), counted in one call of the compiled core where it is
-    built (the same heads in the same order)."""
-    if _most_shared_heads is not None:
-        heads = _most_shared_heads(found, BUCKET_SCAN, MAX_CANDIDATES)
-        if heads is not None:
-            return heads
-    return _most_shared(Counter(itertools.chain.from_iterable(map(_newest, found))), MAX_CANDIDATES)
-
-
-# The compiled core's count of the heads in band buckets (native/src/minhash.rs), None as ``_equal_values``.
-_most_shared_heads = getattr(wirewatch_native, "most_shared", None) if wanted() else None
-
-
 def _band_slices(signature: bytes) -> list[bytes] | tuple[bytes, ...]:
     """Each band's ROWS values, band by band (the index keeps one dictionary per band, so bands never share a
     key): cut in one call where the signature has the usual length."""
@@ -297,12 +282,72 @@ def _band_slices(signature: bytes) -> list[bytes] | tuple[bytes, ...]:
 _BAND_SLICES = struct.Struct(f"{4 * ROWS}s" * BANDS)
 
 
-def _newest(members: str | dict[str, None]) -> Any:
-    """The heads of one band's bucket, at most the newest BUCKET_SCAN of them: a bucket of one head is the
-    head's id itself (no dictionary made for most buckets), of more an insertion-ordered dictionary."""
+def _newest(members: str | dict[str, None], scan: int) -> Any:
+    """The heads of one band's bucket, at most the newest ``scan`` of them: a bucket of one head is the
+    head's id itself (no dictionary made for most buckets), of more an insertion-ordered dictionary (all of
+    it oldest first where it holds no more than ``scan``, else newest first)."""
     if members.__class__ is str:
         return (members,)
-    return members if len(members) <= BUCKET_SCAN else itertools.islice(reversed(members), BUCKET_SCAN)
+    return members if len(members) <= scan else itertools.islice(reversed(members), scan)
+
+
+class PyBands:
+    """The index's LSH band buckets: per band, its values -> the heads with them in arrival order (one head: its
+    id, no dictionary). The reference for the compiled core's ``Bands`` (native/src/bands.rs), which answers
+    alike and is used where it is built."""
+
+    def __init__(self) -> None:
+        self._bands: list[dict[bytes, str | dict[str, None]]] = [{} for _ in range(BANDS)]
+
+    def add(self, story_id: str, signature: bytes) -> None:
+        for band, key in zip(self._bands, _band_slices(signature)):
+            members = band.get(key)
+            if members is None:
+                band[key] = story_id
+            elif members.__class__ is str:
+                if members != story_id:
+                    band[key] = {members: None, story_id: None}
+            else:
+                members[story_id] = None
+
+    def remove(self, story_id: str, signature: bytes) -> None:
+        """``story_id`` leaves its buckets (KeyError where a band has no bucket of ``signature``)."""
+        for band, key in zip(self._bands, _band_slices(signature)):
+            members = band[key]
+            if members.__class__ is str:
+                if members == story_id:
+                    del band[key]
+                continue
+            members.pop(story_id, None)
+            if not members:
+                del band[key]
+
+    def candidates(self, signature: bytes, scan: int, limit: int) -> list[str]:
+        """The heads to compare, of the band buckets of ``signature``: the ``limit`` found most often among
+        each bucket's newest ``scan`` (``_most_shared``)."""
+        found = [members for members in map(dict.get, self._bands, _band_slices(signature)) if members]
+        if not found:
+            return []
+        return _most_shared(Counter(itertools.chain.from_iterable(_newest(m, scan) for m in found)), limit)
+
+    def members(self) -> list[str]:
+        """Every head a bucket holds, each once."""
+        return list({h: None for band in self._bands for m in band.values()
+                     for h in ((m,) if m.__class__ is str else m)})
+
+    def bucket(self, band: int, signature: bytes) -> list[str]:
+        """The heads of band ``band``'s bucket of ``signature``, in arrival order."""
+        members = self._bands[band].get(_band_slices(signature)[band])
+        return [] if members is None else [members] if members.__class__ is str else list(members)
+
+
+def bands() -> Any:
+    """The band buckets: the compiled core's where it is built (and not turned off), else ``PyBands``."""
+    return _Bands(BANDS, 4 * ROWS) if _Bands is not None else PyBands()
+
+
+# The compiled band buckets (native/src/bands.rs), None where the core is not built, is older or is turned off.
+_Bands = getattr(wirewatch_native, "Bands", None) if wanted() else None
 
 
 class ClusterIndex:
@@ -317,8 +362,7 @@ class ClusterIndex:
         self._exact: OrderedDict[str, str] = OrderedDict()  # exact hash -> cluster id
         self._named: OrderedDict[int, str] = OrderedDict()  # hash of an identity key -> cluster id, oldest first
         self._heads: OrderedDict[str, Fingerprint] = OrderedDict()  # cluster id -> its first fingerprint
-        # per band, its values -> the heads with them in arrival order (one head: its id, no dictionary)
-        self._bands: list[dict[bytes, str | dict[str, None]]] = [{} for _ in range(BANDS)]
+        self._bands = bands()  # per band, its values -> the heads with them in arrival order
 
     def __len__(self) -> int:
         return len(self._heads)
@@ -366,10 +410,9 @@ class ClusterIndex:
         # heads. Only the newest BUCKET_SCAN heads of a band are counted (copies of a story arrive close
         # together), and of those the heads sharing the most bands are compared: a true near duplicate
         # shares many (similarity 0.8: ~11 of 21).
-        found = [members for members in map(dict.get, self._bands, _band_slices(fp.minhash)) if members]
-        if not found:
+        candidates = self._bands.candidates(fp.minhash, BUCKET_SCAN, MAX_CANDIDATES)
+        if not candidates:
             return None
-        candidates = _candidates(found)
         heads = [self._heads[head] for head in candidates]
         if fp.numbers:  # a head whose figures share none with the story's passes neither check of _judged_all
             # (both need a share above 0): dropped before its similarity is worked out (on a template backlog
@@ -387,27 +430,16 @@ class ClusterIndex:
 
     def _add(self, story_id: str, fp: Fingerprint) -> None:
         self._exact[fp.exact] = story_id
+        before = self._heads.get(story_id)
+        if before is not None and before.minhash != fp.minhash:
+            # a head sent again with other words: its buckets are the new words' only (left in the old ones, it
+            # would outlive its eviction there and be named as a candidate the index no longer knows)
+            self._bands.remove(story_id, before.minhash)
         self._heads[story_id] = fp
-        for band, key in zip(self._bands, _band_slices(fp.minhash)):
-            members = band.get(key)
-            if members is None:
-                band[key] = story_id
-            elif members.__class__ is str:
-                if members != story_id:
-                    band[key] = {members: None, story_id: None}
-            else:
-                members[story_id] = None
+        self._bands.add(story_id, fp.minhash)
         while len(self._heads) > self.capacity:
             old, oldest = self._heads.popitem(last=False)
-            for band, key in zip(self._bands, _band_slices(oldest.minhash)):
-                members = band[key]
-                if members.__class__ is str:
-                    if members == old:
-                        del band[key]
-                    continue
-                members.pop(old, None)
-                if not members:
-                    del band[key]
+            self._bands.remove(old, oldest.minhash)
         while len(self._exact) > self.capacity:
             self._exact.popitem(last=False)
 

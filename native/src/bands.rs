@@ -25,9 +25,10 @@ pub struct Bands {
     heads: FxHashMap<u64, HeadId>,
     numbers: FxHashMap<Box<[u8]>, u64>,
     next: u64,
-    // the counting's scratch, kept between calls
+    // the counting's scratch, kept between calls: head -> its place in `order` and `counts`
     tally: FxHashMap<u64, u32>,
     order: Vec<u64>,
+    counts: Vec<u32>,
 }
 
 /// A str's text as UTF-8; a lone surrogate as Python's "surrogatepass" writes it (the order of code points
@@ -77,6 +78,7 @@ impl Bands {
             next: 0,
             tally: FxHashMap::default(),
             order: Vec::new(),
+            counts: Vec::new(),
         })
     }
 
@@ -149,13 +151,15 @@ impl Bands {
         let keys: Vec<u128> = self.keys(signature)?.collect();
         self.tally.clear();
         self.order.clear();
+        self.counts.clear();
         for (band, key) in self.buckets.iter().zip(keys) {
             let Some(bucket) = band.get(&key) else { continue };
             let mut count = |n: u64| match self.tally.entry(n) {
-                Entry::Occupied(mut slot) => *slot.get_mut() += 1,
+                Entry::Occupied(slot) => self.counts[*slot.get() as usize] += 1,
                 Entry::Vacant(slot) => {
-                    slot.insert(1);
+                    slot.insert(self.order.len() as u32);
                     self.order.push(n);
+                    self.counts.push(1);
                 }
             };
             if bucket.len() <= scan {
@@ -168,17 +172,27 @@ impl Bands {
         if self.order.len() <= limit {
             return PyList::new(py, self.order.iter().map(id));
         }
-        let mut ranked: Vec<u32> = self.order.iter().map(|n| self.tally[n]).collect();
-        let cut = *ranked.select_nth_unstable_by(limit.max(1) - 1, |a, b| b.cmp(a)).1;
-        let mut out: Vec<Bound<'py, PyString>> =
-            self.order.iter().filter(|n| self.tally[*n] > cut).map(id).collect();
-        let mut tied: Vec<(&[u8], u64)> = self.order.iter().filter(|n| self.tally[*n] == cut)
-            .map(|n| (&*self.heads[n].text, *n)).collect();
-        let room = limit.saturating_sub(out.len());
+        if limit == 0 {
+            return Ok(PyList::empty(py));
+        }
+        // the count of the last one taken (the limit-th highest), from how many heads have each count
+        let mut many = vec![0usize; self.count + 1];
+        for &c in &self.counts {
+            many[c as usize] += 1;
+        }
+        let (mut cut, mut above) = (self.count, 0);
+        while above + many[cut] < limit {
+            above += many[cut];
+            cut -= 1;
+        }
+        let cut = cut as u32;
+        let found = || self.order.iter().zip(&self.counts);
+        let mut out: Vec<Bound<'py, PyString>> = found().filter(|(_, &c)| c > cut).map(|(n, _)| id(n)).collect();
+        let mut tied: Vec<(&[u8], u64)> =
+            found().filter(|(_, &c)| c == cut).map(|(n, _)| (&*self.heads[n].text, *n)).collect();
+        let room = limit - out.len();
         if room < tied.len() {
-            if room > 0 {
-                tied.select_nth_unstable_by(room - 1, |a, b| a.0.cmp(b.0));
-            }
+            tied.select_nth_unstable_by(room - 1, |a, b| a.0.cmp(b.0));
             tied.truncate(room);
         }
         tied.sort_unstable_by(|a, b| a.0.cmp(b.0));

@@ -1219,7 +1219,6 @@ fn wirewatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // stale build left in an environment is not used (the Python engine answers instead).
     m.add("PLAN_VERSION", PLAN_VERSION)?;
     m.add_function(wrap_pyfunction!(minhash::equal_values, m)?)?;
-    m.add_function(wrap_pyfunction!(minhash::most_shared, m)?)?;
     m.add_function(wrap_pyfunction!(split_words, m)?)?;
     m.add_function(wrap_pyfunction!(casefold, m)?)?;
     m.add_function(wrap_pyfunction!(simple_text, m)?)?;

@@ -7,9 +7,8 @@
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString};
-use rustc_hash::{FxHashMap, FxHashSet};
-use std::collections::hash_map::Entry;
+use pyo3::types::{PyBytes, PyList, PyString};
+use rustc_hash::FxHashSet;
 use xxhash_rust::xxh3::xxh3_128;
 use xxhash_rust::xxh64::xxh64;
 
@@ -172,78 +171,4 @@ pub fn equal_values(signature: &[u8], others: Vec<Bound<'_, PyBytes>>) -> Option
         out.push(signature.chunks_exact(4).zip(other.chunks_exact(4)).filter(|(a, b)| a == b).count());
     }
     Some(out)
-}
-
-/// `transforms.dedupe._most_shared` of the heads the index's band buckets hold, counted as `_near` counts them:
-/// each of `buckets` is one head's id (a str) or a dict of ids in arrival order, of which the newest `scan`
-/// are counted. The `limit` ids found in the most buckets (ties to the smallest id), in the same order as the
-/// Python; None for a bucket of another type or an id that is not valid UTF-8 (the caller counts in Python).
-#[pyfunction]
-pub fn most_shared<'py>(buckets: &Bound<'py, PyList>, scan: usize, limit: usize)
-                        -> PyResult<Option<Vec<Bound<'py, PyString>>>> {
-    // Counted first by object: a head's id is one str object in every bucket that holds it, so most of the
-    // counting hashes an address, not text. Each object is held until the end, so no address is reused.
-    let room = scan.saturating_mul(buckets.len()).min(1 << 16);
-    let mut by_object: FxHashMap<usize, usize> = FxHashMap::with_capacity_and_hasher(room, Default::default());
-    let mut objects: Vec<(Bound<'py, PyString>, u32)> = Vec::with_capacity(room);
-    let mut count = |head: Bound<'py, PyString>| match by_object.entry(head.as_ptr() as usize) {
-        Entry::Occupied(slot) => objects[*slot.get()].1 += 1,
-        Entry::Vacant(slot) => {
-            slot.insert(objects.len());
-            objects.push((head, 1));
-        }
-    };
-    for bucket in buckets.iter() {
-        if let Ok(head) = bucket.downcast::<PyString>() {
-            count(head.clone());
-        } else if let Ok(members) = bucket.downcast::<PyDict>() {
-            if members.len() <= scan {
-                for (head, _) in members.iter() {
-                    let Ok(head) = head.downcast_into::<PyString>() else { return Ok(None) };
-                    count(head);
-                }
-            } else {
-                for head in members.call_method0("__reversed__")?.try_iter()?.take(scan) {
-                    let Ok(head) = head?.downcast_into::<PyString>() else { return Ok(None) };
-                    count(head);
-                }
-            }
-        } else {
-            return Ok(None);
-        }
-    }
-    // Then the objects merged by their text (equal ids may be distinct objects): each distinct id with its
-    // first object and its count, in order of first finding (a text's first object is where it was first found).
-    let mut by_text: FxHashMap<&str, usize> = FxHashMap::with_capacity_and_hasher(objects.len(), Default::default());
-    let mut distinct: Vec<(&str, usize, u32)> = Vec::with_capacity(objects.len());
-    for (at, (head, n)) in objects.iter().enumerate() {
-        let Ok(text) = head.to_str() else { return Ok(None) };
-        match by_text.get(text) {
-            Some(&slot) => distinct[slot].2 += n,
-            None => {
-                by_text.insert(text, distinct.len());
-                distinct.push((text, at, *n));
-            }
-        }
-    }
-    if distinct.len() <= limit {
-        return Ok(Some(distinct.iter().map(|&(_, at, _)| objects[at].0.clone()).collect()));
-    }
-    // the count of the last one taken: the limit-th highest
-    let mut ranked: Vec<u32> = distinct.iter().map(|d| d.2).collect();
-    let cut = *ranked.select_nth_unstable_by(limit.max(1) - 1, |a, b| b.cmp(a)).1;
-    let mut out: Vec<Bound<'py, PyString>> =
-        distinct.iter().filter(|d| d.2 > cut).map(|&(_, at, _)| objects[at].0.clone()).collect();
-    let mut tied: Vec<(&str, usize)> = distinct.iter().filter(|d| d.2 == cut).map(|&(t, at, _)| (t, at)).collect();
-    // of the tied, only the `room` smallest ids are taken: picked out first, then put in order
-    let room = limit.saturating_sub(out.len());
-    if room < tied.len() {
-        if room > 0 {
-            tied.select_nth_unstable_by(room - 1, |a, b| a.0.cmp(b.0));
-        }
-        tied.truncate(room);
-    }
-    tied.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    out.extend(tied.into_iter().map(|(_, at)| objects[at].0.clone()));
-    Ok(Some(out))
 }
