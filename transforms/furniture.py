@@ -86,34 +86,64 @@ _MAYBE_FURNITURE = re.compile("|".join([
 _SELF_DESCRIPTION_WORDS = ("is a", "is the", "founded in ")
 
 
-# The first two characters, lower-cased, of every line that starts with an ASCII letter and that
-# _MAYBE_FURNITURE matches (in ASCII text IGNORECASE folds case as lower() does): the words that open its
-# alternatives ("su"bscribe, "e-"mail, "em"ail, "re"porting, "ap"/, "by" ...). Most lines of prose open
-# otherwise ("The", "In", "He") and need no regex. tests/transforms/test_furniture.py generates lines from the
+# How every line opens, lower-cased, that starts with an ASCII letter and that _MAYBE_FURNITURE matches (in
+# ASCII text IGNORECASE folds case as lower() does): the literal words that open its alternatives, up to where
+# they vary ("subscribe", "e-mail", "email", "reporting", "reuters/", "by" ...), grouped by their first two
+# letters. Most lines of prose open otherwise ("The", "In", and "company", "to the", "and" whose two letters
+# a furniture word shares) and need no regex. tests/transforms/test_furniture.py generates lines from the
 # pattern itself and checks each of them opens so.
-_FURNITURE_HEADS = frozenset(
-    "su si sh pr e- em co re ad li fo ou sc cl se ba sk al mo tr to an wi ed wr gr fa ph vi fi ha ma pi im cr "
-    "af ap ep ge xi sp ta yo kc by".split()
+_FURNITURE_OPENINGS = (
+    # _UI_LINE
+    "subscribe", "sign up", "share", "print", "e-mail", "email", "comment", "related", "read more", "advertisement",
+    "listen", "follow us", "our standards", "scroll to continue", "click here", "see all news", "see more news",
+    "back to top", "skip to ", "copyright", "all rights reserved", "more from ", "trending", "top stories",
+    # _TRAILER: _TRAILER_WORDS, _PHOTO_WORDS, _AGENCY_SLASH (lower-cased: a superset of its upper case)
+    "additional ", "editing and ", "and ", "with ", "reporting", "writing", "editing", "edited", "compiled",
+    "compiling", "research", "graphics", "fact", "photo", "video", "file ", "handout ", "top ", "main ", "picture",
+    "image", "credit", "reuters/", "afp/", "ap/", "epa/", "epa-efe/", "getty images/", "anadolu/", "xinhua/",
+    "sputnik/", "tass/", "yonhap/", "kcna/",
+    # _BYLINE
+    "by",
 )
+_OPENING_LENGTH = max(map(len, _FURNITURE_OPENINGS))
+
+
+def _by_head(openings: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """The openings by their first two letters (one dict look-up, then a few prefixes, for a line)."""
+    found: dict[str, list[str]] = {}
+    for opening in openings:
+        found.setdefault(opening[:2], []).append(opening)
+    return {head: tuple(group) for head, group in found.items()}
+
+
+_OPENINGS = _by_head(_FURNITURE_OPENINGS)
+_FURNITURE_HEADS = frozenset(_OPENINGS)  # their first two letters
 
 
 def maybe_furniture(line: str) -> bool:
     """False when none of is_ui_line, is_trailer, is_editor_note and byline can take ``line`` (most lines of
-    a story: its first two letters, or else one regex match, say so); True when one of them may."""
-    if line[:1].isalpha() and line.isascii() and line[:2].lower() not in _FURNITURE_HEADS:
+    a story: how it opens, or else one regex match, says so); True when one of them may."""
+    if line[:1].isalpha() and line.isascii() and not _opens_as_furniture(line):
         return False
     return _MAYBE_FURNITURE.match(line) is not None
 
 
+def _opens_as_furniture(line: str) -> bool:
+    """Whether ``line`` (ASCII, opening with a letter) opens, lower-cased, with one of _FURNITURE_OPENINGS."""
+    head = line[:_OPENING_LENGTH].lower()
+    openings = _OPENINGS.get(head[:2])
+    return openings is not None and head.startswith(openings)
+
+
 def prose_lines(lines: list[str]) -> list[bool]:
     """Per line, True where neither ``maybe_furniture`` nor ``agency`` can take it (most lines of a story),
-    told without calling them: an ASCII line opening with a letter and two letters no furniture opens with
+    told without calling them: an ASCII line opening with a letter and otherwise than any furniture opens
     (so no character ``agency`` strips at its start), too long for an agency's name once its end is stripped.
     Spaces before the letters (an indented paragraph, as in Reuters copy) change nothing: the only pattern of
     ``maybe_furniture`` that lets a line open with spaces is the trailer's, which then opens with the same
     letters as on an unindented line, and ``agency`` strips the spaces."""
-    heads, strip, longest = _FURNITURE_HEADS, _AGENCY_STRIP, _LONGEST_AGENCY
-    return [text[:1].isalpha() and text.isascii() and text[:2].lower() not in heads
+    opens, strip, longest = _opens_as_furniture, _AGENCY_STRIP, _LONGEST_AGENCY
+    return [text[:1].isalpha() and text.isascii() and not opens(text)
             and len(text.rstrip(strip)) > longest for text in [line.lstrip(" ") for line in lines]]
 
 

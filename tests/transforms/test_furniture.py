@@ -73,8 +73,14 @@ def test_each_head_opens_a_line_the_union_pattern_matches():
              "file photo: Ann", "handout photo: Ann", "main photo: Ann", "picture: Ann", "image: Ann",
              "credit: Ann", "REUTERS/Ann", "AFP/Ann", "AP/Ann", "EPA/Ann", "GETTY IMAGES/Ann", "ANADOLU/Ann",
              "XINHUA/Ann", "SPUTNIK/Ann", "TASS/Ann", "YONHAP/Ann", "KCNA/Ann", "by Ann"]
+    lines += ["read more", "see more news", "copyright 2026", "editing and writing by Ann", "edited by Ann",
+              "compiled by Ann", "compiling by Ann", "research by Ann", "top photo: Ann", "EPA-EFE/Ann",
+              "reporting by Ann"]
     assert all(furniture._MAYBE_FURNITURE.match(line) for line in lines)
     assert {line[:2].lower() for line in lines} == furniture._FURNITURE_HEADS
+    # and every opening is how one of them opens, lower-cased
+    assert all(any(line.lower().startswith(opening) for line in lines) for opening in furniture._FURNITURE_OPENINGS)
+    assert all(furniture._opens_as_furniture(line) for line in lines)
 
 
 _LINE_PIECES = st.sampled_from([
