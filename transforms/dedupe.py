@@ -23,7 +23,7 @@ import re
 import struct
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 import xxhash
@@ -330,6 +330,25 @@ class PyBands:
             return []
         return _most_shared(Counter(itertools.chain.from_iterable(_newest(m, scan) for m in found)), limit)
 
+    def compared(self, signature: bytes, scan: int, limit: int, heads: Mapping[str, Fingerprint],
+                 numbers: frozenset[str]) -> tuple[list[str], list[Fingerprint]] | None:
+        """What ``ClusterIndex._near`` compares: the ``candidates``' fingerprints from ``heads``, less those whose
+        figures share none with ``numbers`` where both have figures (such a head passes neither check of
+        ``_judged_all``, both needing a share above 0: on a template backlog ~57 of the 64); their ids and
+        fingerprints, or None where none is left."""
+        candidates = self.candidates(signature, scan, limit)
+        if not candidates:
+            return None
+        fps = [heads[head] for head in candidates]
+        if numbers:
+            disjoint = numbers.isdisjoint
+            kept = [k for k, fp in enumerate(fps) if not (fp.numbers and disjoint(fp.numbers))]
+            if not kept:
+                return None
+            if len(kept) < len(fps):
+                candidates, fps = [candidates[k] for k in kept], [fps[k] for k in kept]
+        return candidates, fps
+
     def members(self) -> list[str]:
         """Every head a bucket holds, each once."""
         return list({h: None for band in self._bands for m in band.values()
@@ -410,19 +429,10 @@ class ClusterIndex:
         # heads. Only the newest BUCKET_SCAN heads of a band are counted (copies of a story arrive close
         # together), and of those the heads sharing the most bands are compared: a true near duplicate
         # shares many (similarity 0.8: ~11 of 21).
-        candidates = self._bands.candidates(fp.minhash, BUCKET_SCAN, MAX_CANDIDATES)
-        if not candidates:
+        found = self._bands.compared(fp.minhash, BUCKET_SCAN, MAX_CANDIDATES, self._heads, fp.numbers)
+        if found is None:
             return None
-        heads = [self._heads[head] for head in candidates]
-        if fp.numbers:  # a head whose figures share none with the story's passes neither check of _judged_all
-            # (both need a share above 0): dropped before its similarity is worked out (on a template backlog
-            # ~57 of the 64 candidates)
-            disjoint = fp.numbers.isdisjoint
-            kept = [k for k, head in enumerate(heads) if not (head.numbers and disjoint(head.numbers))]
-            if not kept:
-                return None
-            if len(kept) < len(heads):
-                candidates, heads = [candidates[k] for k in kept], [heads[k] for k in kept]
+        candidates, heads = found
         scores = _similarities(fp.minhash, [head.minhash for head in heads])
         scored = _judged_all(fp, candidates, heads, scores, self.min_similarity, self.containment)
         best = max(scored, key=lambda x: (x[0], x[1]), default=None)

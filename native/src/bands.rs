@@ -5,7 +5,8 @@
 
 use pyo3::exceptions::{PyKeyError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyString};
+use pyo3::intern;
+use pyo3::types::{PyDict, PyList, PyString};
 use rustc_hash::FxHashMap;
 use std::collections::hash_map::Entry;
 use std::collections::VecDeque;
@@ -200,6 +201,29 @@ impl Bands {
         PyList::new(py, out)
     }
 
+    /// What `ClusterIndex._near` compares (`dedupe.PyBands.compared` is the reference): the `candidates`'
+    /// fingerprints from `heads` (KeyError for a head it lacks), less those whose figures share none with
+    /// `numbers` where both have figures; their ids and fingerprints, or None where none is left.
+    fn compared<'py>(&mut self, py: Python<'py>, signature: &[u8], scan: usize, limit: usize,
+                     heads: &Bound<'py, PyDict>, numbers: &Bound<'py, PyAny>)
+                     -> PyResult<Option<(Bound<'py, PyList>, Bound<'py, PyList>)>> {
+        let candidates = self.candidates(py, signature, scan, limit)?;
+        let mine = numbers.len()?;
+        let (ids, fingerprints) = (PyList::empty(py), PyList::empty(py));
+        for id in candidates.iter() {
+            let Some(fp) = heads.get_item(&id)? else { return Err(PyKeyError::new_err((id.unbind(),))) };
+            if mine > 0 {
+                let theirs = fp.getattr(intern!(py, "numbers"))?;
+                if theirs.len()? > 0 && !shares(&theirs, numbers)? {
+                    continue;
+                }
+            }
+            ids.append(id)?;
+            fingerprints.append(fp)?;
+        }
+        Ok(if ids.is_empty() { None } else { Some((ids, fingerprints)) })
+    }
+
     /// Every head some bucket holds, each once (for tests and checks).
     fn members<'py>(&self, py: Python<'py>) -> Vec<Bound<'py, PyString>> {
         self.heads.values().map(|h| h.id.bind(py).clone()).collect()
@@ -212,4 +236,14 @@ impl Bands {
             b.iter().map(|n| self.heads[n].id.bind(py).clone()).collect()
         }))
     }
+}
+
+/// Whether any item of `some` is in `other`.
+fn shares(some: &Bound<'_, PyAny>, other: &Bound<'_, PyAny>) -> PyResult<bool> {
+    for item in some.try_iter()? {
+        if other.contains(item?)? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }

@@ -410,8 +410,26 @@ def _signature(choices):
 
 _IDS = st.text(st.characters(codec="utf-8") | st.sampled_from(["\ud800", "\udfff"]), min_size=1, max_size=2)
 _SIGNATURES = st.lists(st.integers(0, 2), min_size=BANDS, max_size=BANDS).map(_signature)
-_STEPS = st.lists(st.tuples(st.sampled_from(["add", "add", "add", "remove", "ask"]), _IDS, _SIGNATURES,
+_STEPS = st.lists(st.tuples(st.sampled_from(["add", "add", "add", "remove", "ask", "compare"]), _IDS, _SIGNATURES,
                             st.integers(1, 6), st.integers(1, 8)), max_size=60)
+
+
+def _figures(head):
+    """A head's figures for the tests of ``compared``: none, or one or two of three, by its id."""
+    code = sum(map(ord, head))
+    return frozenset(["1", "2", "3"][: code % 3]) if code % 4 else frozenset(["3"])
+
+
+class _Heads(dict):
+    """The index's heads as ``compared`` reads them (an OrderedDict there), lacking the ids that start with "a"
+    (a KeyError, as for a head the index no longer knows)."""
+
+    def __missing__(self, head):
+        raise KeyError(head)
+
+
+def _heads_for(ids):
+    return _Heads({h: Fingerprint(exact="", minhash=b"", numbers=_figures(h)) for h in ids if not h.startswith("a")})
 
 
 def _step(bands, op, head, signature, scan, limit):
@@ -420,6 +438,9 @@ def _step(bands, op, head, signature, scan, limit):
             return bands.add(head, signature)
         if op == "remove":
             return bands.remove(head, signature)
+        if op == "compare":
+            found = bands.compared(signature, scan, limit, _heads_for(bands.members()), _figures(head[::-1]))
+            return found and (found[0], [fp.numbers for fp in found[1]])
         return bands.candidates(signature, scan, limit)
     except KeyError:
         return KeyError
