@@ -59,16 +59,19 @@ def _strip_furniture(text: str, found: _Extracted) -> list[str]:
     ``found``."""
     described = furniture.may_self_describe(text)  # False for most stories: no line is asked below
     maybe_furniture, agency = furniture.maybe_furniture, furniture.agency
+    self_described = furniture.self_described_agency
     kept = []
     lines = text.split("\n")
-    for line, prose in zip(lines, [False] * len(lines) if described else furniture.prose_lines(lines)):
-        if prose:  # no classifier below can take it
+    for line, prose in zip(lines, furniture.prose_lines(lines)):
+        # A prose line: no classifier below but self_described can take it, and only in a text that may
+        # self-describe (most texts may not).
+        if prose and not (described and self_described(line)):
             kept.append(line)
             continue
         maybe = maybe_furniture(line)  # False for most lines: no classifier below but two can take it
         if maybe and (furniture.is_ui_line(line) or furniture.is_trailer(line) or furniture.is_editor_note(line)):
             continue
-        name = (described and furniture.self_described_agency(line)) or agency(line)
+        name = (described and self_described(line)) or agency(line)
         if name:
             found.credit = found.credit or name
             continue

@@ -219,6 +219,7 @@ _AGENCY_LINES = st.sampled_from(["Reuters", "(AP)", " [Thomson Reuters]. ", "AUS
 @example("Reuters is a news agency founded in 1851 …\nby Jane Doe, Reuters")
 @example("Some text.\nReuters is fine, founded \u0131n 1851")
 @example("Story text is here.\n\u212aYODO")
+@example("Reuters is a news agency founded in 1851 in London\nThe company is the largest")  # a prose line, ASCII
 def test_stripping_furniture_story_wide_changes_nothing(text):
     new, old = _stripped_both_ways(text)
     assert new == old
