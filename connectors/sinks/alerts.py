@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import sys
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Iterable
 
 import orjson
 
@@ -40,6 +41,8 @@ class PublishAlerts(PassOnWhenDurable):
     def start_bundle(self) -> None:
         super().start_bundle()
         self.alerts: dict[str, Alert] = {}
+        # each rule's counter, looked up once a bundle: prometheus_client's labels() checks the values and locks
+        self.counters: dict[str, Any] = {}
 
     def take(self, outcome: Any) -> Any:
         if isinstance(outcome, StoryAlerts):
@@ -58,13 +61,29 @@ class PublishAlerts(PassOnWhenDurable):
             value = stamped(alert, stamp)
             retry("kafka", lambda: self.publisher.send(topic, alert.id, value))
         flush(self.publisher)
+        counters = self.counters
         for alert in self.alerts.values():
-            metrics.ALERTS.labels(alert.rule).inc()
-            log.info("alert", extra={"alert": alert.id, "rule": alert.rule, "story": alert.story_id,
-                                     "countries": list(alert.countries), "title": alert.title[:120]})
+            counter = counters.get(alert.rule)
+            if counter is None:
+                counter = counters[alert.rule] = metrics.ALERTS.labels(alert.rule)
+            counter.inc()
+        log_alerts(self.alerts.values())
 
     def teardown(self) -> None:
         self.publisher.close()
+
+
+def log_alerts(alerts: Iterable[Alert]) -> None:
+    """One log line an alert ("alert", with its id, rule, story, countries and title), the record that
+    ``log.info`` would make, less its search of the stack for the caller, made once here for every line."""
+    if not log.isEnabledFor(logging.INFO):
+        return
+    frame = sys._getframe()
+    code = frame.f_code
+    for alert in alerts:
+        log.handle(log.makeRecord(log.name, logging.INFO, code.co_filename, frame.f_lineno, "alert", (), None,
+                                  code.co_name, {"alert": alert.id, "rule": alert.rule, "story": alert.story_id,
+                                                 "countries": list(alert.countries), "title": alert.title[:120]}))
 
 
 def alerted_stamp(alert: Alert, alerted: datetime) -> Any:

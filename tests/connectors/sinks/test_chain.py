@@ -227,3 +227,51 @@ def test_an_alert_is_sent_as_its_stamped_copy_would_be(tmp_path):
         stamp = alert_sink.alerted_stamp(alerts[0], when)
         for alert in alerts:
             assert alert_sink.stamped(alert, stamp) == dumps(dataclasses.replace(alert, alerted=when))
+
+
+def test_each_alert_sent_gets_its_log_line_and_is_counted(tmp_path):
+    """The sink's line for each alert holds what ``log.info("alert", extra=...)`` put there (it makes the
+    record itself, without logging's search of the stack), and each alert is counted under its rule."""
+    import logging
+
+    from wirewatch.connectors.health import metrics
+    from wirewatch.pipelines.logs import JsonFormatter
+
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    def counted(rule: str) -> float:
+        return metrics.ALERTS.labels(rule)._value.get()  # noqa: SLF001 (prometheus_client's child value)
+
+    outcomes = [outcome(i, ("icbm", "missile-launch")[i % 3 == 0]) for i in range(5)]
+    sent = [a for o in outcomes for a in o.alerts]
+    before = {rule: counted(rule) for rule in ("icbm", "missile-launch")}
+    keep, logger = Keep(), logging.getLogger("wirewatch.alerts")
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    logger.addHandler(keep)
+    try:
+        run_bundle(make_chain(tmp_path, []), outcomes)
+        logger.info("alert", extra={"alert": sent[0].id, "rule": sent[0].rule, "story": sent[0].story_id,
+                                    "countries": list(sent[0].countries), "title": sent[0].title[:120]})
+    finally:
+        logger.removeHandler(keep)
+        logger.setLevel(level)
+    *lines, by_info = records
+    assert [r.alert for r in lines] == [a.id for a in sent]  # type: ignore[attr-defined]
+    formatter = JsonFormatter()
+
+    def entry(record: logging.LogRecord) -> dict:
+        return {k: v for k, v in orjson.loads(formatter.format(record)).items() if k != "ts"}
+
+    assert entry(lines[0]) == entry(by_info)
+    for record, alert in zip(lines, sent):
+        assert entry(record) == {"level": "info", "logger": "wirewatch.alerts", "msg": "alert", "alert": alert.id,
+                                 "rule": alert.rule, "story": alert.story_id, "countries": list(alert.countries),
+                                 "title": alert.title[:120]}
+        assert record.pathname == alert_sink.__file__ and record.funcName == "log_alerts" and record.lineno > 0
+    assert {rule: counted(rule) - before[rule] for rule in before} == {
+        rule: sum(a.rule == rule for a in sent) for rule in before}
