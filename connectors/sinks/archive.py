@@ -104,8 +104,8 @@ class ArchiveStories(PassOnWhenDurable):
             batch, bad = schema.encodable(batch)
             dead = {story.id: DeadLetter(story.story.origin or story.id, "archive", why, raw=excerpt(repr(story.story)))
                     for story, why in bad}
-            self._held = [(dead.get(o.story.id, o) if isinstance(o, StoryAlerts) else o, ts, w)
-                          for o, ts, w in self._held]
+            self._held = [(dead.get(o.story.id, o) if isinstance(o, StoryAlerts) else o, windowed)
+                          for o, windowed in self._held]
             if batch:
                 retry("archive", lambda: parquet.write(batch))
         metrics.STORIES_OUT.inc(len(batch))

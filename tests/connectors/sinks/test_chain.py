@@ -17,6 +17,7 @@ import orjson
 import pytest
 from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.timestamp import Timestamp
+from apache_beam.utils.windowed_value import WindowedValue
 
 from wirewatch.connectors.health import faults
 from wirewatch.connectors.kafka import commit
@@ -110,7 +111,7 @@ def run_bundle(steps: list, outcomes: list) -> None:
         out = []
         for element in elements:
             if isinstance(step, PassOnWhenDurable):
-                out.extend(step.process(element, timestamp=Timestamp(0), window=GlobalWindow()) or ())
+                out.extend(step.process(element, windowed=WindowedValue(element, Timestamp(0), (GlobalWindow(),))) or ())
             else:
                 for keyed in partition_key(element, TOPICS.stories):
                     out.extend(step.process(keyed, point_state=STATE["point"], pending_state=STATE["pending"]))
@@ -183,15 +184,18 @@ def test_a_story_json_cannot_carry_becomes_a_dead_letter_and_still_commits(tmp_p
 
 
 def test_the_chain_passes_every_outcome_on_in_a_real_pipeline(tmp_path):
-    """The steps' finish_bundle outputs reach the next step on a real runner, not only in run_bundle."""
+    """The steps' finish_bundle outputs reach the next step on a real runner, not only in run_bundle, each
+    with the timestamp it came with."""
     from apache_beam.testing.test_pipeline import TestPipeline
     from apache_beam.testing.util import assert_that, equal_to
+    from apache_beam.transforms.window import TimestampedValue
 
     with TestPipeline(options=beam.options.pipeline_options.PipelineOptions(["--runner=FnApiRunner"])) as p:
         out = (p | beam.Create([outcome(0), outcome(1)])
+               | beam.Map(lambda o: TimestampedValue(o, 1000 + int(o.story.id[1:])))
                | beam.ParDo(ArchiveStories(str(tmp_path), Durability(sync=lambda path: None), form="json"))
-               | beam.Map(lambda o: o.story.id))
-        assert_that(out, equal_to(["s0", "s1"]))
+               | beam.Map(lambda o, t=beam.DoFn.TimestampParam: (o.story.id, t.micros)))
+        assert_that(out, equal_to([("s0", 1000 * 10**6), ("s1", 1001 * 10**6)]))
     assert len(list(tmp_path.rglob("*.json"))) == 2
 
 
@@ -206,7 +210,7 @@ def test_the_parquet_archive_step_writes_each_story_once_and_dead_letters_what_p
         step = ArchiveStories(str(tmp_path))
         step.start_bundle()
         for item in (outcome(0), outcome(1), bad):
-            step.process(item, timestamp=Timestamp(0), window=GlobalWindow())
+            step.process(item, windowed=WindowedValue(item, Timestamp(0), (GlobalWindow(),)))
         out = [o for o in step.finish_bundle()]
         assert [type(o.value).__name__ for o in out] == ["StoryAlerts", "StoryAlerts", "DeadLetter"]
     assert sorted(archived_ids(tmp_path)) == ["s0", "s1"]
