@@ -46,7 +46,7 @@ def detect(title: str | None, body: str | None) -> str | None:
         by_script = _by_script(sample)
         if by_script:
             return by_script
-    if _plainly_english(sample.lower().split()):  # split, not a regex: this answers most stories
+    if _plainly_english(sample.lower().split(None, 60)):  # split, not a regex: this answers most stories
         return "en"
     if sum(map(len, _WORD.findall(sample))) < MIN_LETTERS:
         return None
@@ -57,9 +57,12 @@ def detect(title: str | None, body: str | None) -> str | None:
 def _plainly_english(words: list[str]) -> bool:
     """Among the first sixty words, two English function words or more, and more than twice as many as
     the function words of the other large Latin-script languages."""
-    head = words[:60]
+    head = words[:60]  # (the caller splits off no more than these, and the rest in one piece)
     english = sum(map(_ENGLISH.__contains__, head))  # True counts 1
-    return english >= 2 and english > 2 * sum(map(_OTHERS.__contains__, head))
+    if english < 2:
+        return False
+    # most English text holds none of the others' words: one look, stopped at the first, instead of a count
+    return _OTHERS.isdisjoint(head) or english > 2 * sum(map(_OTHERS.__contains__, head))
 
 
 def _by_script(sample: str) -> str | None:

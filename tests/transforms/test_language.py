@@ -58,3 +58,5 @@ def test_plainly_english_counts_as_the_plain_definition(words):
     english = sum(1 for w in head if w in language._ENGLISH)
     others = sum(1 for w in head if w in language._OTHERS)
     assert language._plainly_english(words) == (english >= 2 and english > 2 * others)
+    # as detect asks: the text split no further than sixty words, the rest in one piece
+    assert language._plainly_english("  ".join(words).split(None, 60)) == (english >= 2 and english > 2 * others)
