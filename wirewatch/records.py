@@ -634,29 +634,76 @@ def pickled_as_tuple(cls: type) -> type:
     return cls
 
 
-def _straight_setstate(cls: type, names: tuple[str, ...], fallback: Any) -> Any:
-    """``fallback`` (set each field of ``names`` from the state, by name), as straight-line code for a state
-    of exactly ``len(names)`` values: ``v0, v1 = state; _set0(self, v0); _set1(self, v1)``, where ``_setN`` is
-    the slot descriptor's ``__set__`` (what ``object.__setattr__`` finds for the name, found once here)."""
+def _slot_setters(cls: type, names: tuple[str, ...]) -> dict[str, Any] | None:
+    """``{"_set0": ..., "_set1": ...}``: the ``__set__`` of each name's slot descriptor (what
+    ``object.__setattr__`` finds for the name on every call, found once here), or None if a name has none."""
     slots = [inspect.getattr_static(cls, name, None) for name in names]
     if not all(isinstance(slot, types.MemberDescriptorType) for slot in slots):
+        return None
+    return {f"_set{i}": slot.__set__ for i, slot in enumerate(slots)}
+
+
+def _made(source: str, scope: dict[str, Any], qualname: str) -> Any:
+    exec(source, scope)  # noqa: S102 (our own text, made from the dataclass's field names)
+    function = scope[qualname.rpartition(".")[2]]
+    function.__qualname__ = qualname
+    return function
+
+
+def _straight_setstate(cls: type, names: tuple[str, ...], fallback: Any) -> Any:
+    """``fallback`` (set each field of ``names`` from the state, by name), as straight-line code for a state
+    of exactly ``len(names)`` values: ``v0, v1 = state; _set0(self, v0); _set1(self, v1)``."""
+    scope = _slot_setters(cls, names)
+    if scope is None:
         return fallback  # not a slotted class: nothing to find once
-    scope = {f"_set{i}": slot.__set__ for i, slot in enumerate(slots)}
     scope["_fallback"] = fallback
     unpacked = "".join(f"v{i}, " for i in range(len(names)))
     sets = "".join(f"    _set{i}(self, v{i})\n" for i in range(len(names)))
-    source = (f"def setstate(self, state):\n"
+    source = (f"def __setstate__(self, state):\n"
               f"    if len(state) != {len(names)}:\n        return _fallback(self, state)\n"
               f"    {unpacked}= state\n{sets}")
-    exec(source, scope)  # noqa: S102 (our own text, made from the dataclass's field names)
-    setstate = scope["setstate"]
-    setstate.__qualname__ = f"{cls.__qualname__}.__setstate__"
-    return setstate
+    return _made(source, scope, f"{cls.__qualname__}.__setstate__")
+
+
+def straight_init(cls: type) -> type:
+    """Give a frozen slotted dataclass an ``__init__`` that sets each slot through its descriptor, where the
+    one ``dataclass`` writes calls ``object.__setattr__(self, "name", value)`` for each field (a frozen class
+    cannot assign): the same parameters, defaults and ``__post_init__`` call, about half the time. Every
+    record is built several times a story (decoded, normalized, placed, traced, matched, its alerts), and
+    the always-on service is bound to one interpreter lock. A class with a field the plain form does not
+    cover (no ``__init__`` parameter, keyword-only, a default factory) keeps the dataclass's own."""
+    fields = dataclasses.fields(cls)
+    if any(not f.init or f.kw_only or f.default_factory is not dataclasses.MISSING for f in fields):
+        return cls
+    scope = _slot_setters(cls, tuple(f.name for f in fields))
+    if scope is None:
+        return cls
+    params = []
+    for i, f in enumerate(fields):
+        if f.default is dataclasses.MISSING:
+            params.append(f.name)
+        else:
+            scope[f"_default{i}"] = f.default
+            params.append(f"{f.name}=_default{i}")
+    sets = "".join(f"    _set{i}(self, {f.name})\n" for i, f in enumerate(fields))
+    after = "    self.__post_init__()\n" if hasattr(cls, "__post_init__") else ""
+    original = cls.__init__  # type: ignore[misc]
+    init = _made(f"def __init__(self, {', '.join(params)}):\n{sets}{after}", scope, f"{cls.__qualname__}.__init__")
+    if _parameters(init) != _parameters(original):  # e.g. an InitVar, which is no field: keep the dataclass's
+        return cls
+    init.__annotations__ = dict(original.__annotations__)
+    init.dataclass_init = original  # what it stands for (tests compare the two)
+    cls.__init__ = init  # type: ignore[misc]
+    return cls
+
+
+def _parameters(function: Any) -> list[tuple[str, Any, Any]]:
+    return [(p.name, p.kind, p.default) for p in inspect.signature(function).parameters.values()]
 
 
 for _record in (Origin, Span, Story, CountryTag, RuleMatch, Cluster, Member, Spread, EnrichedStory, Evidence, Alert,
                 StoryAlerts, DeadLetter):
-    pickled_as_tuple(_record)
+    pickled_as_tuple(straight_init(_record))
 
 
 __all__ = [
