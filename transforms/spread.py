@@ -13,7 +13,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from wirewatch.records import Cluster, EnrichedStory, Member, Spread, Story, pickled_as_tuple
+from wirewatch.records import Cluster, EnrichedStory, Member, Spread, Story, pickled_as_tuple, straight_init
 from wirewatch.transforms.dedupe import story_order
 from wirewatch.transforms.lineage import (
     MAX_MEMBERS, diff_summary, join_versions, member_of, outlet_of, replaces, seen_of, version_rank,
@@ -48,6 +48,7 @@ DEFAULT_POLICY = SpreadPolicy()
 
 
 @pickled_as_tuple  # one in the keyed step's log for every story (transforms/streamchain.py)
+@straight_init  # and one made for every story
 @dataclass(frozen=True, slots=True)
 class Track:
     """What one cluster's lineage and spread remember, bounded: the first members, the last version's text
@@ -76,11 +77,12 @@ def observe(track: Track | None, story: Story, countries: Iterable[str], regions
     newer = before is None or version_rank(story) >= version_rank(before)
     latest = _slim(story) if versioned and newer else before
     members = track.members
+    member = member_of(story, changes) if len(members) < MAX_MEMBERS else None
     if not members:
-        members = (member_of(story, changes),)
-    elif len(members) < MAX_MEMBERS:  # listed in the order first seen, whatever order they were processed in
-        members = tuple(sorted((*members, member_of(story, changes)), key=lambda m: (*_first_seen(m), m.story_id != lead)))
-    outlet = outlet_of(story)
+        members = (member,)  # type: ignore[assignment]
+    elif member is not None:  # listed in the order first seen, whatever order they were processed in
+        members = tuple(sorted((*members, member), key=lambda m: (*_first_seen(m), m.story_id != lead)))
+    outlet = member.outlet if member is not None else outlet_of(story)  # a member's outlet is outlet_of's
     new_outlet = outlet not in track.outlets and len(track.outlets) < MAX_OUTLETS
     outlets = track.outlets | {outlet} if new_outlet else track.outlets
     since = when - policy.window_s
