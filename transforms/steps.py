@@ -89,7 +89,13 @@ def classifier(gazetteer: Gazetteer | None = None) -> Callable[[tuple[Story, Clu
 def rule_matcher(watchlist: WatchList) -> Callable[[EnrichedStory], EnrichedStory]:
     """EnrichedStory -> the same with the watch list's matches and their spans."""
     matcher = Matcher(watchlist)
-    return lambda e: dataclasses.replace(e, matches=matcher.match(e))
+
+    def run(e: EnrichedStory) -> EnrichedStory:
+        # ``dataclasses.replace(e, matches=...)`` made directly: a replace looks up and reads the record's
+        # fields one by one (tests/transforms/test_steps.py checks that every field is carried)
+        return EnrichedStory(e.story, e.countries, e.regions, matcher.match(e), e.cluster, e.lineage, e.spread)
+
+    return run
 
 
 def first_alerts(alerts: Iterable[Alert]) -> list[Alert]:

@@ -57,3 +57,21 @@ def test_a_watch_list_whose_rules_wait_for_the_clusters_is_kept_whole_for_alerts
 
     watchlist = load_watchlist("version: 1\nrules:\n  - id: spreading\n    query: 'rain AND spread>=2'\n")
     assert for_alerts(watchlist) is watchlist
+
+
+def test_the_rule_matcher_carries_every_field_of_the_story():
+    """It makes the matched story directly, not by ``dataclasses.replace``: a field it forgot would be lost."""
+    import dataclasses
+
+    from wirewatch.records import Cluster, CountryTag, Member, RuleMatch, Span, Spread
+    from wirewatch.transforms.rules import default_watchlist
+    from wirewatch.transforms.steps import rule_matcher
+
+    text = "North Korea fired an intercontinental ballistic missile, officials in Seoul said."
+    span = Span("body", 0, 11, "North Korea")
+    e = EnrichedStory(Story("s", text), (CountryTag("KP", 0.9, (span,)),), ("Eastern Asia",),
+                      (RuleMatch("stale", 1.0, (span,)),), Cluster("c", "c"), (Member("x"),), Spread(3))
+    assert all(getattr(e, f.name) != f.default for f in dataclasses.fields(EnrichedStory))  # every field set
+    matched = rule_matcher(default_watchlist())(e)
+    assert matched.matches and "stale" not in {m.rule for m in matched.matches}
+    assert matched == dataclasses.replace(e, matches=matched.matches)
