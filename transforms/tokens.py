@@ -183,20 +183,16 @@ def stem(word: str) -> str:
 def stems(words: list[str]) -> list[str]:
     """``[stem(w) for w in words]``, the words not cached yet stemmed in one call of the stemmer (the first
     stories of a run bring thousands of new words)."""
-    keys = [w.casefold() for w in words]
-    found: dict[str, str] = {}
-    missing = []
-    for key in dict.fromkeys(keys):
-        cached = _stem_cache.get(key)
-        if cached is None:
-            missing.append(key)
-        else:
-            found[key] = cached
+    keys = list(map(str.casefold, words))
+    distinct = dict.fromkeys(keys)
+    # each cached stem read once, None where there is none (another thread may empty the cache meanwhile)
+    found = dict(zip(distinct, map(_stem_cache.get, distinct)))
+    missing = [key for key, cached in found.items() if cached is None]
     if missing:
         made = dict(zip(missing, snowball("english").stemWords(missing)))
         remember_all(_stem_cache, made)
         found.update(made)
-    return [found[key] for key in keys]
+    return list(map(found.__getitem__, keys))  # type: ignore[arg-type]
 
 
 def remember(cache: dict[str, str], key: str, value: str) -> None:

@@ -353,6 +353,20 @@ def test_rule_stem_keys_of_new_words_are_each_words_stem_key(ws, cold):
     assert all(words._stem_cache[w] == english.stemWord(w.casefold()) for w in ws)  # and remembered
 
 
+@settings(max_examples=300, deadline=None)
+@given(_WORDS, st.booleans(), st.sampled_from(["en", "fr", "de"]))
+def test_the_stems_the_compiled_core_asks_for_are_each_words_stem_key(ws, cold, language):
+    from wirewatch.transforms import tokens
+    from wirewatch.transforms.rulelang import words
+
+    if cold:
+        words._stem_cache.clear()
+        tokens._stem_cache.clear()
+    for w in ws[: len(ws) // 3]:
+        words.stem_in(w, language)
+    assert words.core_stems(ws, language) == [words.stem_in(w, language) for w in ws]
+
+
 
 def test_the_compiled_stemmer_keeps_no_cache_of_its_own():
     from wirewatch.transforms import tokens

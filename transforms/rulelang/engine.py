@@ -231,7 +231,7 @@ class Engine:
             if self._texts:  # the core splits, folds and stems the texts itself
                 own = view.facts["lang"].partition("-")[0]  # (StoryView._keys_in: no stems for a third language)
                 languages = [None if own and own != language else language for language in self._extra_languages]
-                made = self.native.match_texts(texts, view.facts, caps, self._kinds, languages, words.stem_keys_in)
+                made = self.native.match_texts(texts, view.facts, caps, self._kinds, languages, words.core_stems)
             else:
                 made = self.native.matches(view.line(STEM), view.line(FORM), view.raw_line(), view.bounds[1:],
                                            view.facts, texts, [view.line(s) for s in self._extra_streams], caps,

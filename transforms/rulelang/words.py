@@ -119,6 +119,15 @@ def stem_in(word: str, language: str) -> str:
     return snowball(LANGUAGES[language]).stemWord(word.casefold())  # type: ignore[no-any-return]
 
 
+def core_stems(ws: list[str], language: str) -> list[str]:
+    """``stem_keys_in`` as the compiled core asks it (``Core.match_texts``): only for words its own table has
+    not seen, so English ones are stemmed through ``tokens.stems`` (its cache of case-folded words) without
+    first trying, and then filling, the cache of words as written here, which only the Python engine reads."""
+    if language == "en":
+        return stems(ws)
+    return stem_keys_in(ws, language)
+
+
 def stem_keys_in(ws: list[str], language: str) -> list[str]:
     """The stemmed keys of ``ws`` in ``language``, from a bounded cache per language."""
     if language == "en":
