@@ -79,8 +79,8 @@ def _trimmed(text: str, marks: list[tuple[int, int]]) -> tuple[str, tuple[tuple[
 
 class Sentences:
     """``evidence`` for many sets of spans in one story's fields: each field's sentence ends are found once,
-    when a span first needs them, and a set of spans asked again (the same tuple object: rules that found the
-    same words share one) is answered as before."""
+    when a span first needs them, and a set of spans asked again (an equal tuple: rules that found the same
+    words, such as a rule and a narrower rule built on it, share it or an equal one) is answered as before."""
 
     __slots__ = ("fields", "_ends", "_last")
 
@@ -92,24 +92,28 @@ class Sentences:
     def evidence(self, spans: Sequence[Span]) -> tuple[Evidence, ...]:
         """At most MAX_SENTENCES sentences, in the order of the spans, each with every span it holds marked."""
         last = self._last
-        if last is not None and last[0] is spans:
+        if last is not None and (last[0] is spans or last[0] == spans):  # the evidence depends on nothing else
             return last[1]
         sentences: dict[tuple[str, int, int], list[tuple[int, int]]] = {}
+        known = self._ends
         for span in spans:
-            field = span.field
-            ends = self._ends.get(field)
+            field, start, end = span.field, span.start, span.end
+            ends = known.get(field)
             if ends is None:
-                ends = self._ends[field] = _Ends(self.fields.get(field) or "")
-            if not 0 <= span.start < span.end <= len(ends.text):
+                ends = known[field] = _Ends(self.fields.get(field) or "")
+            if not 0 <= start < end <= len(ends.text):
                 continue
-            begin, stop = ends.bounds(span.start, span.end)
+            begin, stop = ends.bounds(start, end)
             key = (field, begin, stop)
-            if key not in sentences and len(sentences) == MAX_SENTENCES:
-                continue
-            sentences.setdefault(key, []).append((span.start - begin, min(span.end, stop) - begin))
+            marks = sentences.get(key)
+            if marks is None:
+                if len(sentences) == MAX_SENTENCES:
+                    continue
+                marks = sentences[key] = []
+            marks.append((start - begin, (end if end < stop else stop) - begin))
         out = []
         for (field, begin, stop), marks in sentences.items():
-            text, kept = _trimmed(self._ends[field].text[begin:stop], sorted(set(marks)))
+            text, kept = _trimmed(known[field].text[begin:stop], sorted(set(marks)) if len(marks) > 1 else marks)
             out.append(Evidence(field, text, kept))
         found = tuple(out)
         self._last = (spans, found)

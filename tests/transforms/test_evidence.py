@@ -74,6 +74,21 @@ def test_one_story_s_sentences_answer_each_set_of_spans_as_evidence_does():
         spans = tuple(spans)
         assert sentences.evidence(spans) == evidence(fields, spans) == _reference(fields, spans)
         assert sentences.evidence(spans) == _reference(fields, spans)  # asked again: the same answer
+        again = tuple(Span(s.field, s.start, s.end, s.text) for s in spans)  # equal, not the same objects
+        assert sentences.evidence(again) == _reference(fields, again)
+
+
+def test_an_equal_set_of_spans_asked_next_is_answered_from_the_last():
+    """Rules built on one another (korea-missile-launch on missile-launch) find equal spans, not the same
+    tuple: the answer is the one already made, and spans that differ in any place are worked out anew."""
+    fields = {"body": BODY}
+    sentences = Sentences(fields)
+    first = (span(BODY, "missile"), span(BODY, "ICBM"))
+    found = sentences.evidence(first)
+    assert sentences.evidence((span(BODY, "missile"), span(BODY, "ICBM"))) is found
+    moved = (span(BODY, "missile"), Span("body", BODY.index("ICBM"), BODY.index("ICBM") + 3, "ICB"))
+    assert sentences.evidence(moved) is not found and sentences.evidence(moved) == _reference(fields, moved)
+    assert sentences.evidence(moved[:1]) == _reference(fields, moved[:1])
 
 
 def _reference(fields, spans):
