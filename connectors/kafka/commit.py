@@ -16,6 +16,7 @@ from typing import Any, Iterator
 import apache_beam as beam
 from apache_beam.coders import TupleCoder, VarIntCoder
 from apache_beam.transforms.userstate import BagStateSpec, ReadModifyWriteStateSpec
+from apache_beam.utils.windowed_value import WindowedValue
 from kafka import KafkaConsumer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
@@ -34,6 +35,36 @@ def partition_key(outcome: Any, topic: str) -> Iterator[tuple[str, tuple[int, in
         yield str(position[1]), (position[2], follows)
 
 
+class GatherPositions(beam.DoFn):
+    """Outcomes -> (``partition``, ((offset, follows), ...)): ``partition_key`` of each outcome of the bundle,
+    gathered by partition and passed on once in ``finish_bundle``, so the keyed commit step gets one element
+    a partition a bundle, not one a story (each crosses the runner). The element carries the earliest
+    timestamp of those it gathers."""
+
+    def __init__(self, topic: str) -> None:
+        self.topic = topic
+
+    def start_bundle(self) -> None:
+        self._gathered: dict[tuple[str, Any], tuple[Any, list[tuple[int, int]]]] = {}
+
+    def process(self, outcome: Any, windowed: Any = beam.DoFn.WindowedValueParam) -> Iterator[Any]:
+        for key, position in partition_key(outcome, self.topic):
+            for window in windowed.windows:
+                held = self._gathered.get((key, window))
+                if held is None:
+                    self._gathered[key, window] = (windowed.timestamp, [position])
+                else:
+                    held[1].append(position)
+                    if windowed.timestamp < held[0]:
+                        self._gathered[key, window] = (windowed.timestamp, held[1])
+        return iter(())
+
+    def finish_bundle(self) -> Iterator[WindowedValue]:
+        gathered, self._gathered = self._gathered, {}
+        for (key, window), (timestamp, positions) in gathered.items():
+            yield WindowedValue((key, tuple(positions)), timestamp, (window,))
+
+
 def advance(point: int, delivered: dict[int, int]) -> int:
     """The commit point after ``delivered`` (follows -> offset): along the chain of delivered records."""
     while point in delivered:
@@ -42,7 +73,9 @@ def advance(point: int, delivered: dict[int, int]) -> int:
 
 
 class CommitOffsets(beam.DoFn):
-    """(partition, (offset, follows)) -> nothing; commits each partition's point to the group's offsets."""
+    """(partition, (offset, follows)), or (partition, ((offset, follows), ...)) from ``GatherPositions``, ->
+    nothing; commits each partition's point to the group's offsets. A gathered element is taken as its
+    records one after another would be, with the state written once."""
 
     POINT = ReadModifyWriteStateSpec("point", VarIntCoder())
     PENDING = BagStateSpec("pending", TupleCoder((VarIntCoder(), VarIntCoder())))
@@ -61,9 +94,11 @@ class CommitOffsets(beam.DoFn):
         # to the runner); a retried bundle starts again from the state.
         self._held: dict[int, tuple[int, dict[int, int]]] = {}
 
-    def process(self, element: tuple[str, tuple[int, int]], point_state: Any = beam.DoFn.StateParam(POINT),
+    def process(self, element: tuple[str, Any], point_state: Any = beam.DoFn.StateParam(POINT),
                 pending_state: Any = beam.DoFn.StateParam(PENDING)) -> Iterator[Any]:
-        key, (offset, follows) = element
+        key, records = element
+        if isinstance(records[0], int):  # one record's position
+            records = (records,)
         partition = int(key)
         if partition in self._held:
             point, delivered = self._held[partition]
@@ -73,10 +108,15 @@ class CommitOffsets(beam.DoFn):
                 point = retry("kafka", lambda: self._group_point(partition))
             delivered = {f: o for o, f in pending_state.read()}
             self._held[partition] = point, delivered
-        if offset < point:  # delivered again after a retried bundle, and committed already
+        moved, fresh = point, False
+        for offset, follows in records:
+            if offset < moved:  # delivered again after a retried bundle, and committed already
+                continue
+            delivered[follows] = offset
+            moved, fresh = advance(moved, delivered), True
+        if not fresh:
             return iter(())
-        delivered[follows] = offset
-        moved = advance(point, delivered)
+        # what advance left behind it can never be reached again (points only grow): dropped once, here
         delivered = {f: o for f, o in delivered.items() if o >= moved}
         pending_state.clear()
         for f, o in delivered.items():

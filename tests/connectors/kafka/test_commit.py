@@ -117,3 +117,79 @@ def test_a_bundle_reads_a_partitions_state_once():
     assert (point.read(), pending.read()) == (13, [(14, 14)])
     deliver(fn, point, pending, [(13, 13)])  # a new bundle reads again, and finds what the last one wrote
     assert (point.reads, pending.reads) == (3, 3) and fn.committer.commits[-1] == {0: 15}
+
+
+def gathered(records: list[tuple[int, int]], partition: int = 0) -> list:
+    """The bundle's records as GatherPositions passes them on: one element a partition."""
+    from apache_beam.transforms.window import GlobalWindow
+    from apache_beam.utils.timestamp import Timestamp
+    from apache_beam.utils.windowed_value import WindowedValue
+
+    from wirewatch.connectors.kafka.commit import GatherPositions
+
+    fn = GatherPositions(TOPICS.stories)
+    fn.start_bundle()
+    for offset, follows in records:
+        story = Story(id=f"s{offset}", body="x", origin=Origin.kafka(TOPICS.stories, partition, offset, follows))
+        list(fn.process(story, windowed=WindowedValue(story, Timestamp(offset), (GlobalWindow(),))))
+    return [wv.value for wv in fn.finish_bundle()]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(10, 40), st.integers(0, 3)), max_size=40), st.integers(1, 8),
+       st.integers(0, 12))
+def test_a_bundles_gathered_positions_commit_as_its_records_one_by_one(picks, bundle, committed):
+    """Records in any order, some delivered again, some after gaps (follows below the offset), in bundles
+    of any size: one element a partition a bundle leaves the same commits, point and pending records as the
+    bundle's records one by one."""
+    records = [(offset, max(offset - back, 0)) for offset, back in picks]
+    one, one_point, one_pending = step(committed)
+    many, many_point, many_pending = step(committed)
+    for i in range(0, len(records), bundle):
+        part = records[i:i + bundle]
+        deliver(one, one_point, one_pending, part)
+        many.start_bundle()
+        for element in gathered(part) if part else []:
+            list(many.process(element, point_state=many_point, pending_state=many_pending))
+        many.finish_bundle()
+    assert many.committer.commits == one.committer.commits
+    assert many_point.read() == one_point.read() and sorted(many_pending.read()) == sorted(one_pending.read())
+
+
+def test_positions_are_gathered_by_partition_with_the_earliest_timestamp():
+    from apache_beam.transforms.window import GlobalWindow
+    from apache_beam.utils.timestamp import Timestamp
+    from apache_beam.utils.windowed_value import WindowedValue
+
+    from wirewatch.connectors.kafka.commit import GatherPositions
+
+    fn = GatherPositions(TOPICS.stories)
+    fn.start_bundle()
+    items = [(Story(id="a", body="x", origin=Origin.kafka(TOPICS.stories, 1, 7, 5)), 30),
+             (Story(id="b", body="x", origin=Origin.kafka(TOPICS.stories, 0, 3, 3)), 20),
+             (DeadLetter("f.jsonl:3", "parse", "x"), 5),
+             (Story(id="c", body="x", origin=Origin.kafka("other", 0, 1, 1)), 6),
+             (Story(id="d", body="x", origin=Origin.kafka(TOPICS.stories, 1, 8, 8)), 10)]
+    for item, when in items:
+        assert list(fn.process(item, windowed=WindowedValue(item, Timestamp(when), (GlobalWindow(),)))) == []
+    out = sorted((wv.value, wv.timestamp.micros // 10**6, wv.windows) for wv in fn.finish_bundle())
+    assert out == [(("0", ((3, 3),)), 20, (GlobalWindow(),)), (("1", ((7, 5), (8, 8))), 10, (GlobalWindow(),))]
+    fn.start_bundle()
+    assert list(fn.finish_bundle()) == []  # a new bundle starts empty
+
+
+def test_gathered_positions_reach_a_keyed_step_on_a_real_runner():
+    import apache_beam as beam
+    from apache_beam.testing.test_pipeline import TestPipeline
+    from apache_beam.testing.util import assert_that, equal_to
+    from apache_beam.transforms.window import TimestampedValue
+
+    from wirewatch.connectors.kafka.commit import GatherPositions
+
+    stories = [Story(id=f"s{o}", body="x", origin=Origin.kafka(TOPICS.stories, o % 2, o, o)) for o in range(6)]
+    with TestPipeline(options=beam.options.pipeline_options.PipelineOptions(["--runner=FnApiRunner"])) as p:
+        out = (p | beam.Create(stories) | beam.Map(lambda s: TimestampedValue(s, 100 + s.origin.offset))
+               | beam.ParDo(GatherPositions(TOPICS.stories))
+               | beam.FlatMap(lambda kv: [(kv[0], pos) for pos in kv[1]]) | beam.GroupByKey()
+               | beam.MapTuple(lambda key, positions: (key, sorted(positions))))
+        assert_that(out, equal_to([("0", [(0, 0), (2, 2), (4, 4)]), ("1", [(1, 1), (3, 3), (5, 5)])]))
