@@ -73,3 +73,12 @@ def test_a_wrapped_getstate_still_sees_every_pickle(monkeypatch):
     monkeypatch.setattr(R.Story, "__getstate__", counted)
     pickle.dumps(ENRICHED, protocol=pickle.HIGHEST_PROTOCOL)
     assert seen == ["s1"]
+
+
+@pytest.mark.parametrize("record", RECORDS, ids=lambda r: type(r).__name__)
+def test_a_record_copies_through_the_same_reduction(record):
+    """copy and deepcopy go through ``__reduce_ex__`` and ``__setstate__`` too (the alert sink deep-copies)."""
+    import copy
+
+    for copied in (copy.copy(record), copy.deepcopy(record)):
+        assert copied == record and type(copied) is type(record) and copied is not record
