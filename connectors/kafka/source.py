@@ -213,19 +213,27 @@ class ReadKafkaPartitions(beam.DoFn):
         if not batch:  # caught up: what comes next was produced from now on
             _advance(watermark, Timestamp.now() - CAUGHT_UP_MARGIN_S)
         follows = start
+        # The watermark moves to the latest time read once the batch is out (the runner reads it when this
+        # call returns): moving it record by record cost a locked call to the estimator each.
+        latest, claimed = None, True
         for record in batch:
             if record.offset < start:  # the log was truncated under us and the consumer reset: skip
                 continue
             if not tracker.try_claim(record.offset):
                 self._next.pop(key, None)  # the consumer has read past the claim: seek next time
-                return
+                claimed = False
+                break
             self._next[key] = record.offset + 1
             when = Timestamp(micros=max(record.timestamp, 0) * 1000)
             yield TimestampedValue(KafkaRecord(record.topic, record.partition, record.offset, record.key,
                                                record.value, record.timestamp, follows), when)
-            _advance(watermark, when)
+            if latest is None or when > latest:
+                latest = when
             follows = record.offset + 1
-        tracker.defer_remainder(Duration.of(0 if batch else IDLE_RESUME_S))
+        if latest is not None:
+            _advance(watermark, latest)
+        if claimed:
+            tracker.defer_remainder(Duration.of(0 if batch else IDLE_RESUME_S))
 
     def teardown(self) -> None:
         for consumer in [*self._consumers.values(), *([self._group] if self._group else [])]:
