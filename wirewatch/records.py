@@ -644,6 +644,7 @@ def _slot_setters(cls: type, names: tuple[str, ...]) -> dict[str, Any] | None:
 
 
 def _made(source: str, scope: dict[str, Any], qualname: str) -> Any:
+    """The one function ``source`` defines, run in ``scope`` (its only names), named ``qualname``."""
     exec(source, scope)  # noqa: S102 (our own text, made from the dataclass's field names)
     function = scope[qualname.rpartition(".")[2]]
     function.__qualname__ = qualname
@@ -668,12 +669,13 @@ def _straight_setstate(cls: type, names: tuple[str, ...], fallback: Any) -> Any:
 def straight_init(cls: type) -> type:
     """Give a frozen slotted dataclass an ``__init__`` that sets each slot through its descriptor, where the
     one ``dataclass`` writes calls ``object.__setattr__(self, "name", value)`` for each field (a frozen class
-    cannot assign): the same parameters, defaults and ``__post_init__`` call, about half the time. Every
-    record is built several times a story (decoded, normalized, placed, traced, matched, its alerts), and
-    the always-on service is bound to one interpreter lock. A class with a field the plain form does not
-    cover (no ``__init__`` parameter, keyword-only, a default factory) keeps the dataclass's own."""
+    cannot assign): the same parameters, defaults and ``__post_init__`` call, for less. Every record is built
+    several times a story (decoded, normalized, placed, traced, matched, its alerts), and the always-on
+    service is bound to one interpreter lock. A class the plain form does not cover (not frozen, so its own
+    ``__setattr__`` may matter; a field that is no ``__init__`` parameter, keyword-only, or has a default
+    factory; an InitVar) keeps the dataclass's own."""
     fields = dataclasses.fields(cls)
-    if any(not f.init or f.kw_only or f.default_factory is not dataclasses.MISSING for f in fields):
+    if not cls.__dataclass_params__.frozen or any(not f.init or f.kw_only or f.default_factory is not dataclasses.MISSING for f in fields):
         return cls
     scope = _slot_setters(cls, tuple(f.name for f in fields))
     if scope is None:

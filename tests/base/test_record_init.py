@@ -80,10 +80,17 @@ def test_a_class_the_plain_form_does_not_cover_keeps_the_dataclass_init():
     class NoSlots:
         a: int
 
-    for cls in (Factory, WithInitVar, NoSlots):
+    @dataclasses.dataclass(slots=True)
+    class Checked:  # not frozen: its own __setattr__ must still see every field set
+        a: int
+
+        def __setattr__(self, name, value):
+            object.__setattr__(self, name, value * 2)
+
+    for cls in (Factory, WithInitVar, NoSlots, Checked):
         before = cls.__init__
         assert R.straight_init(cls) is cls and cls.__init__ is before
-    assert WithInitVar(2, 3).a == 6
+    assert WithInitVar(2, 3).a == 6 and Checked(2).a == 4
 
 
 def test_a_plain_class_gets_it_and_behaves_the_same():
