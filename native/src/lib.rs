@@ -640,19 +640,27 @@ fn split_fields(fields: [Option<&str>; 3]) -> (Vec<&str>, Vec<WordAt>, (u32, u32
 }
 
 impl Core {
-    /// Puts the words of `all` not in `table` there: their stems asked of `stems_in(words, "en")` in one
-    /// call, their case-folded forms, and both looked up in the stem and form streams.
+    /// Puts the words of `all` not in `table` there (`slots`: each word's place in it, NONE where it is
+    /// missing, as just looked up): their stems asked of `stems_in(words, "en")` in one call, their
+    /// case-folded forms, and both looked up in the stem and form streams. True when the table was emptied
+    /// first (as `missing_words` empties one that would grow past STEMS_MAX): then every slot is stale.
     fn learn(
         &self,
         py: Python<'_>,
         table: &mut WordTable,
         all: &[&str],
+        slots: &[u32],
         stems_in: &Bound<'_, PyAny>,
-    ) -> PyResult<()> {
-        let Some(missing) = missing_words(&mut table.index, all) else { return Ok(()) };
-        if table.index.is_empty() {
-            table.keys.clear(); // (emptied as full)
+    ) -> PyResult<bool> {
+        let mut missing: Vec<&str> = all.iter().zip(slots).filter(|&(_, &k)| k == NONE).map(|(w, _)| *w).collect();
+        let emptied = table.index.len() + missing.len() > STEMS_MAX;
+        if emptied {
+            table.index.clear();
+            table.keys.clear();
+            missing = all.to_vec();
         }
+        missing.sort_unstable();
+        missing.dedup();
         let stems: Vec<String> = stems_in.call1((PyList::new(py, &missing)?, "en"))?.extract()?;
         if stems.len() != missing.len() {
             return Err(PyValueError::new_err("stems gave a key count unlike the word count"));
@@ -674,7 +682,7 @@ impl Core {
             table.index.insert((*w).into(), table.keys.len() as u32);
             table.keys.push(entry);
         }
-        Ok(())
+        Ok(emptied)
     }
 
     /// The key line of stemmed keys of `all` (the story's words): each looked up in the core's table for
@@ -1163,11 +1171,19 @@ impl Core {
             Some(t) => t,
             None => &mut own, // another thread has the table: this story's words alone
         };
-        // Each word looked up once where the table knows them all (nearly always, once it has filled).
+        // Each word looked up once where the table knows them all (nearly always, once it has filled); else
+        // only the words learnt are looked up again (all of them where the table was emptied to learn them).
         let mut slots: Vec<u32> = all.iter().map(|w| table.index.get(*w).copied().unwrap_or(NONE)).collect();
         if slots.contains(&NONE) {
-            self.learn(py, table, &all, stems_in)?;
-            slots = all.iter().map(|w| table.index[*w]).collect();
+            if self.learn(py, table, &all, &slots, stems_in)? {
+                slots = all.iter().map(|w| table.index[*w]).collect();
+            } else {
+                for (slot, w) in slots.iter_mut().zip(&all) {
+                    if *slot == NONE {
+                        *slot = table.index[*w];
+                    }
+                }
+            }
         }
         let entries: Vec<&WordKeys> = slots.iter().map(|&k| &table.keys[k as usize]).collect();
         let looked = LookedUp {

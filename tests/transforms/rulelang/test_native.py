@@ -260,3 +260,24 @@ def test_a_generated_list_on_corpus_stories_matches_the_same(shared_corpora: Pat
         assert compiled.match(story) == expected, story.id
         fired += len(expected)
     assert fired > 500
+
+
+def test_a_story_that_fills_the_cores_word_table_is_matched_by_the_core():
+    """The core's table of words as written is emptied when a story's new words would grow it past its
+    bound (STEMS_MAX, 500,000): the words of that story it had found before are then looked up again (their
+    places went with the table). A story whose slots stayed stale would index past the new table: a panic,
+    counted as a failure, the Python engine answering."""
+    from itertools import islice, product
+
+    from wirewatch.transforms.rulelang.view import StoryView
+
+    filler = ("".join(letters) for letters in product("bcdfghjklmnpqrstvwxz", repeat=5))
+    first, second = list(islice(filler, 300_000)), list(islice(filler, 250_000))
+    watchlist = load_watchlist("rules:\n  - id: m\n    query: missile\n  - id: t\n    query: 'troops NEAR/2 withdrew'\n")
+    python, compiled = pair(watchlist)
+    stories = [Story(id="a", title="Missile test", body="The missile flew. " + " ".join(first)),
+               Story(id="b", body="Troops withdrew; a missile fell. " + " ".join(first[:1000] + second))]
+    for story in stories:
+        made = compiled.engine.records(StoryView(story), _caps(compiled.caps))
+        assert isinstance(made, tuple) and made == python.match(story) and made, story.id
+    assert not compiled.engine.failures
