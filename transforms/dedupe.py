@@ -28,7 +28,7 @@ from typing import Any, Mapping
 import numpy as np
 import xxhash
 
-from wirewatch.records import Cluster, Story, pickled_as_tuple
+from wirewatch.records import Cluster, Story, pickled_as_tuple, straight_init
 from wirewatch.urls import identity_url
 from wirewatch.transforms.rulelang.compiled import wanted, word_splitter, wirewatch_native
 from wirewatch.transforms.tokens import StoryWords
@@ -52,6 +52,7 @@ _B = _rng.integers(0, 2**64 - 1, size=PERMUTATIONS, dtype=np.uint64)
 
 
 @pickled_as_tuple  # passed between the Fingerprint and AssignClusters steps
+@straight_init  # and made for every story
 @dataclass(frozen=True, slots=True)
 class Fingerprint:
     exact: str  # hash of the case-folded words: same words, same hash, whatever the markup or spacing

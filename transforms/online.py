@@ -18,7 +18,7 @@ from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.transforms.userstate import BagStateSpec, ReadModifyWriteStateSpec, TimerSpec, on_timer
 from apache_beam.utils.timestamp import Duration, Timestamp
 
-from wirewatch.records import Cluster, Story, StoryAlerts, pickled_as_tuple
+from wirewatch.records import Cluster, Story, StoryAlerts, pickled_as_tuple, straight_init
 from wirewatch.transforms.dedupe import ClusterIndex, Fingerprint, identity
 
 DAY_S = 24 * 3600
@@ -28,6 +28,7 @@ ONE_KEY = "clusters"  # every story meets every earlier one: the index is one ke
 
 
 @pickled_as_tuple  # one in the keyed step's log for each story that leads a cluster
+@straight_init  # and made for each
 @dataclasses.dataclass(frozen=True, slots=True)
 class Head:
     """A cluster head as the state keeps it: its story id, fingerprint, event time (seconds) and identity keys
