@@ -17,8 +17,8 @@ class PassOnWhenDurable(beam.DoFn):
     def start_bundle(self) -> None:
         self._held: list[tuple[Any, WindowedValue]] = []
 
-    # The element's windowed value as one parameter: Beam fills each parameter of ``process`` by comparing it
-    # with every kind it knows, and the timestamp and the window as two cost about three times as much a story.
+    # The element's windowed value as one parameter, not its timestamp and window as two: Beam fills each
+    # parameter of ``process`` for every element by comparing it with each kind of parameter it knows.
     def process(self, outcome: Any, windowed: Any = beam.DoFn.WindowedValueParam) -> Iterator[Any]:
         self._held.append((self.take(outcome), windowed))
         return iter(())
