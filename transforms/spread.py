@@ -186,7 +186,8 @@ def rule_facts(spread: Spread | None) -> frozenset[str]:
     cluster's outlets (at most SPREAD_FACTS_MAX), and ``new_region`` when the story took it to a new region."""
     if spread is None:
         return frozenset()
-    facts = {f"spread>={n}" for n in range(1, min(spread.outlets, SPREAD_FACTS_MAX) + 1)}
-    if spread.new_regions:
-        facts.add("new_region")
-    return frozenset(facts)
+    facts = _SPREAD_FACTS[:max(0, min(spread.outlets, SPREAD_FACTS_MAX))]  # made once, not for every story
+    return frozenset((*facts, "new_region") if spread.new_regions else facts)
+
+
+_SPREAD_FACTS = tuple(f"spread>={n}" for n in range(1, SPREAD_FACTS_MAX + 1))

@@ -118,3 +118,10 @@ def test_a_track_pickles_as_its_values_and_a_track_pickled_as_before_still_loads
               b"\x8c\x05x.com\x94\x91\x94G?\xf8\x00\x00\x00\x00\x00\x00\x85\x94\x8c\x06Europe\x94\x85\x94(\x8c\x0boutlets>=25"
               b"\x94\x91\x94G@\x04\x00\x00\x00\x00\x00\x00eb.")
     assert pickle.loads(before) == track
+
+
+def test_rule_facts_are_the_plain_definition_s_for_any_spread():
+    for outlets in range(-2, 130):
+        for new in ((), ("Europe",)):
+            plain = {f"spread>={n}" for n in range(1, min(outlets, 100) + 1)} | ({"new_region"} if new else set())
+            assert rule_facts(Spread(outlets, new_regions=new)) == plain
