@@ -15,7 +15,7 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from wirewatch.connectors.health.latency import RecordLatency
-from wirewatch.connectors.kafka.commit import CommitOffsets, partition_key
+from wirewatch.connectors.kafka.commit import CommitOffsets, GatherPositions
 from wirewatch.connectors.sinks.alerts import PublishAlerts
 from wirewatch.connectors.sinks.archive import ArchiveStories
 from wirewatch.connectors.sinks.deadletters import PublishDeadLetters
@@ -126,7 +126,8 @@ def build(p: beam.Pipeline, bootstrap: str, watchlist: WatchList, archive: str, 
         | "PublishAlerts" >> beam.ParDo(PublishAlerts(bootstrap, topics))
         | "PublishDeadLetters" >> beam.ParDo(PublishDeadLetters(bootstrap, topics))
         | "MeasureDelivered" >> beam.ParDo(RecordLatency("delivered"))
-        | "KeyByPartition" >> beam.FlatMap(partition_key, topics.stories).with_output_types(tuple[str, Any])
+        # a bundle's positions, one element a partition (not one a story) to the keyed commit step
+        | "GatherPositions" >> beam.ParDo(GatherPositions(topics.stories)).with_output_types(tuple[str, Any])
         | "CommitOffsets" >> beam.ParDo(CommitOffsets(bootstrap, topics))
     )
 
