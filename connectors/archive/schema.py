@@ -64,8 +64,9 @@ COLUMNS = tuple(SCHEMA.names)
 # A nested value as the tuple of its struct's fields, in the struct's order, read by name from the record:
 # Arrow takes a tuple for a struct as it takes a dict, and one C call makes it. (The dicts, and
 # ``dataclasses.asdict`` for the lineage with its deep copy of each time, were most of a bundle's table.)
-_span = operator.attrgetter(*SPAN.names)
-_member = operator.attrgetter(*SCHEMA.field("lineage").type.value_type.names)
+# (a struct's field names by iterating it: pyarrow 16, the Flink environment's, has no StructType.names)
+_span = operator.attrgetter(*(f.name for f in SPAN))
+_member = operator.attrgetter(*(f.name for f in SCHEMA.field("lineage").type.value_type))
 _FLAT = ("id", "title", "summary", "body", "url", "source", "dateline", "credit", "publisher", "language", "format",
          "published", "undated", "fetched", "produced")
 
