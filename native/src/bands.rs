@@ -99,7 +99,7 @@ impl Bands {
         };
         let mut joined = 0;
         for (band, key) in self.buckets.iter_mut().zip(keys) {
-            let bucket = band.entry(key).or_default();
+            let bucket = band.entry(key).or_insert_with(|| VecDeque::with_capacity(1)); // most buckets hold one head
             // a new head is in no bucket yet; a known one only where it joined before (rare: an id sent again)
             if known && bucket.contains(&number) {
                 continue;
