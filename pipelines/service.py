@@ -47,7 +47,7 @@ JOB_CLIENTS = frozenset({"wirewatch-alerts", "wirewatch-deadletters"})
 # each pass of its oldest walks every object that lives long: the gazetteers, the lexicons, the watch list, the
 # dedupe index. Collected less often, and with what the job loaded at its start left out of the walks (frozen once
 # the first story is archived), it took about half the time: a 10,000-story template backlog (bench/engines.py
-# --backlog 10000) spent 0.67-0.73 s of the service's ~14 s CPU collecting, against 1.36-1.43 s (2 and 21 passes
+# --backlog 10000) spent 0.67-0.73 s of the service's ~14 s CPU collecting, against 1.36-1.43 s (2 passes
 # of the oldest generation against 21).
 GC_THRESHOLD = (20_000, 10, 10)
 FENCE_TIMEOUT_S = 10.0  # how long an ended job's producer may take to have its records acknowledged
