@@ -125,8 +125,7 @@ impl Bands {
             };
             let Some(number) = number else { continue };
             let bucket = slot.get_mut();
-            let at = if bucket.front() == Some(&number) { Some(0) } else { bucket.iter().position(|n| *n == number) };
-            if let Some(at) = at {
+            if let Some(at) = bucket.iter().position(|n| *n == number) {  // mostly the oldest, at the front
                 bucket.remove(at);
                 if bucket.is_empty() {
                     slot.remove();
