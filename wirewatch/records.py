@@ -213,10 +213,11 @@ class Story:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], origin: Origin | None = None,
-                  default_format: str | None = None) -> "Story":
+                  default_format: str | None = None, default_produced: datetime | None = None) -> "Story":
         """Build from the JSON shape; only ``id`` and ``body`` are required. ``origin``: the story's origin
-        whatever the JSON says; ``default_format``: its format where the JSON gives none (both set in the one
-        construction, where a copy would make the story twice)."""
+        whatever the JSON says; ``default_format`` and ``default_produced``: its format and the time it entered
+        Kafka where the JSON gives none (all set in the one construction, where a copy would make the story
+        twice)."""
         if not isinstance(data, Mapping):
             raise RecordError(f"a story must be a JSON object, got {type(data).__name__}")
         missing = [key for key in ("id", "body") if data.get(key) in (None, "")]
@@ -244,7 +245,8 @@ class Story:
             published=parse_time(data.get("published")),
             undated=data.get("undated") is True,
             fetched=parse_time(data.get("fetched")),
-            produced=parse_time(data.get("produced")),
+            # parsed in its place among the times, so that the first bad field is the one a dead letter names
+            produced=default_produced if (produced := parse_time(data.get("produced"))) is None else produced,
             version=_opt_int(data, "version"),
             correction=data.get("correction") is True,
             **text,
@@ -562,14 +564,15 @@ def excerpt(data: bytes | str | None, limit: int = RAW_EXCERPT) -> str | None:
 
 
 def story_from_json(data: bytes | str | None, origin: Origin | str, stage: str = "decode",
-                    default_format: str | None = None) -> Story | DeadLetter:
+                    default_format: str | None = None, default_produced: datetime | None = None) -> Story | DeadLetter:
     """The one guarded decode of a story's JSON form (a Kafka value, a JSONL line, an HTTP body): a Story,
-    or a DeadLetter with the offending bytes whatever went wrong. It never raises. ``default_format``: the
-    story's ``format`` when its JSON gives none (set in the same copy as the origin)."""
+    or a DeadLetter with the offending bytes whatever went wrong. It never raises. ``default_format`` and
+    ``default_produced``: the story's ``format`` and ``produced`` when its JSON gives none (set in the same
+    construction as the origin)."""
     try:
         if not data:
             raise RecordError("empty record (a tombstone or a blank value)")
-        return Story.from_dict(orjson.loads(data), Origin.parse(origin), default_format)
+        return Story.from_dict(orjson.loads(data), Origin.parse(origin), default_format, default_produced)
     except orjson.JSONDecodeError as exc:
         reason = f"not JSON: {exc}"
     except RecordError as exc:

@@ -5,7 +5,6 @@ committed offset (or the earliest offset), so a restarted pipeline resumes where
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from kafka import KafkaConsumer, TopicPartition
 from wirewatch.connectors.health import metrics
 from wirewatch.connectors.health.faults import is_transient, retry
 from wirewatch.connectors.kafka.topics import KafkaConfigError
-from wirewatch.records import DeadLetter, Origin, Story, story_from_json
+from wirewatch.records import DeadLetter, Origin, Story, pickled_as_tuple, story_from_json, straight_init
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +38,8 @@ NUDGE = Duration(micros=1000)  # how far a call that read nothing new in time mo
 DEAD = "deadletter"
 
 
+@pickled_as_tuple  # the reader's element, pickled again with each checkpoint's residual
+@straight_init
 @dataclass(frozen=True, slots=True)
 class PartitionStart:
     topic: str
@@ -46,6 +47,8 @@ class PartitionStart:
     offset: int
 
 
+@pickled_as_tuple
+@straight_init  # one made for every record read
 @dataclass(frozen=True, slots=True)
 class KafkaRecord:
     topic: str
@@ -244,14 +247,12 @@ class ReadKafkaPartitions(beam.DoFn):
 def decode_record(record: KafkaRecord) -> Story | DeadLetter:
     """A story record's JSON value -> Story, with its Kafka position as origin and its timestamp as
     ``produced``; a value that is not a story -> DeadLetter."""
-    story = story_from_json(record.value, record.origin)
-    if isinstance(story, DeadLetter) or story.produced is not None:
-        return story
     try:
-        produced = datetime.fromtimestamp(record.timestamp_ms / 1000, tz=timezone.utc)
+        produced: datetime | None = datetime.fromtimestamp(record.timestamp_ms / 1000, tz=timezone.utc)
     except (OverflowError, OSError, ValueError):  # a broker or client gave no usable timestamp
-        return story
-    return dataclasses.replace(story, produced=produced)
+        produced = None
+    # made in the one construction (a copy with ``produced`` set made each story twice)
+    return story_from_json(record.value, record.origin, default_produced=produced)
 
 
 def decoded(record: KafkaRecord) -> Story | DeadLetter:

@@ -1,6 +1,10 @@
 """Pure parts of the Kafka source: positions and the partition restriction tracker."""
 
+import json
+
 from apache_beam.io.restriction_trackers import OffsetRange
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wirewatch.connectors.kafka.source import END, KafkaRecord, _PartitionTracker, decode_record
 from wirewatch.records import DeadLetter, Origin, Story
@@ -77,3 +81,59 @@ def test_a_read_stamps_each_record_and_leaves_the_watermark_at_the_latest_time()
     out, watermark, tracker = _read([3_000, 9_000, 4_000], stop=7)  # the range ends at offset 7
     assert [tv.value.offset for tv in out] == [5, 6] and watermark.current_watermark().micros == 9_000_000
     assert tracker.deferred_status() is None
+
+
+def _decoded_by_copy(record: KafkaRecord):
+    """decode_record as it was: the story decoded, then copied with the record's time where it had none."""
+    import dataclasses
+    from datetime import datetime, timezone
+
+    from wirewatch.records import story_from_json
+
+    story = story_from_json(record.value, record.origin)
+    if isinstance(story, DeadLetter) or story.produced is not None:
+        return story
+    try:
+        produced = datetime.fromtimestamp(record.timestamp_ms / 1000, tz=timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return story
+    return dataclasses.replace(story, produced=produced)
+
+
+_TIMES = st.none() | st.sampled_from(["", "2024-11-04T09:00:00Z", "2024-11-04T10:00:00+01:00", "not a time",
+                                      "2024-11-04T09:00:00", 5, "0001-01-01T00:00:00+01:00"])
+_VALUES = st.fixed_dictionaries({"id": st.sampled_from(["a", "", 7]), "body": st.sampled_from(["x", "", 3])},
+                                optional={"produced": _TIMES, "published": _TIMES, "fetched": _TIMES,
+                                          "authors": st.sampled_from([5, ["n"], "n"])})
+
+
+@settings(max_examples=400, deadline=None)
+@given(_VALUES | st.just(None), st.sampled_from([1_730_710_800_000, 0, -1, -10**15, 10**17, 1_730_710_800_123]))
+def test_decode_sets_the_records_time_as_the_copy_did(value, timestamp_ms):
+    """``produced`` is set as the story is made (no copy): the same story, or the same dead letter (the same
+    field named first when several are bad), as decoding and then copying with the record's time gave."""
+    data = b"" if value is None else json.dumps(value).encode()
+    record = KafkaRecord("t", 0, 7, b"k", data, timestamp_ms, 6)
+    got, expected = decode_record(record), _decoded_by_copy(record)
+    assert got == expected and type(got) is type(expected)
+    if isinstance(got, Story):
+        assert got.produced == expected.produced and got.origin.follows == 6
+
+
+def test_the_readers_records_pickle_as_their_field_values():
+    """KafkaRecord and PartitionStart pickle through records.pickled_as_tuple (a checkpoint's residual
+    carries the PartitionStart) and come back equal; a state the dataclass default wrote (a list) loads too."""
+    import dataclasses
+    import pickle
+
+    from wirewatch.connectors.kafka.source import PartitionStart
+
+    values = [KafkaRecord("t", 1, 9, None, b"{}", 5, 8), KafkaRecord("t", 1, 9, b"k", None, -1),
+              PartitionStart("t", 2, 40)]
+    for value in values:
+        fields = tuple(getattr(value, f.name) for f in dataclasses.fields(value))
+        assert value.__getstate__() == fields
+        assert pickle.loads(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)) == value
+        legacy = object.__new__(type(value))
+        legacy.__setstate__(list(fields))
+        assert legacy == value
