@@ -706,6 +706,18 @@ def _parameters(function: Any) -> list[tuple[str, Any, Any]]:
     return [(p.name, p.kind, p.default) for p in inspect.signature(function).parameters.values()]
 
 
+def _timezone_reduced(zone: timezone) -> tuple:
+    """A ``timezone`` as its default reduction gives it (the class and its offset, and its name if it has
+    one), found directly. The default asks ``copyreg._slotnames`` for the class's slot names on every call:
+    a C type cannot keep the answer, so each record holding an aware time (a story, a lineage member) paid
+    the search again whenever it was pickled to cross the runner or to enter the keyed step's log."""
+    return timezone, zone.__getinitargs__()  # type: ignore[attr-defined]
+
+
+# Registered for the process (pickle consults copyreg's table before an object's own reduction); the bytes
+# are the default's, so what reads them needs nothing of ours.
+copyreg.pickle(timezone, _timezone_reduced)
+
 for _record in (Origin, Span, Story, CountryTag, RuleMatch, Cluster, Member, Spread, EnrichedStory, Evidence, Alert,
                 StoryAlerts, DeadLetter):
     pickled_as_tuple(straight_init(_record))

@@ -2,8 +2,9 @@
 equal, nested records and tz-aware times included."""
 
 import dataclasses
+import io
 import pickle
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -82,3 +83,44 @@ def test_a_record_copies_through_the_same_reduction(record):
 
     for copied in (copy.copy(record), copy.deepcopy(record)):
         assert copied == record and type(copied) is type(record) and copied is not record
+
+
+ZONES = [timezone.utc, timezone(timedelta(hours=2)), timezone(timedelta(hours=-3, minutes=-30), "X"),
+         timezone(timedelta(0), "named UTC")]
+
+
+@pytest.mark.parametrize("protocol", range(2, pickle.HIGHEST_PROTOCOL + 1))
+@pytest.mark.parametrize("zone", ZONES, ids=str)
+def test_a_timezone_pickles_to_the_default_bytes_and_back(zone, protocol):
+    """records registers a reduction for ``timezone``: the bytes are those of the default (a pickler whose
+    own dispatch table is empty does not consult copyreg's), and they load as the same zone (UTC as the
+    one ``timezone.utc``)."""
+    when = datetime(2026, 3, 1, 12, 30, 15, 250, tzinfo=zone)
+
+    def default(value):
+        out = io.BytesIO()
+        pickler = pickle.Pickler(out, protocol=protocol)
+        pickler.dispatch_table = {}
+        pickler.dump(value)
+        return out.getvalue()
+
+    for value in (zone, when, (when, when.astimezone(timezone.utc))):
+        ours = pickle.dumps(value, protocol=protocol)
+        assert ours == default(value)
+        back = pickle.loads(ours)
+        assert back == value and str(back) == str(value)
+    assert pickle.loads(pickle.dumps(zone, protocol=protocol)).tzname(None) == zone.tzname(None)
+    assert pickle.loads(pickle.dumps(timezone.utc, protocol=protocol)) is timezone.utc
+
+
+def test_a_story_with_a_time_pickles_without_searching_slot_names(monkeypatch):
+    """The default reduction of a ``timezone`` asked ``copyreg._slotnames`` for every pickle (a C type cannot
+    keep the answer): a story's or a lineage member's aware time no longer does."""
+    import copyreg
+
+    def searched(cls):
+        raise AssertionError(f"slot names of {cls.__name__} searched")
+
+    monkeypatch.setattr(copyreg, "_slotnames", searched)
+    for record in (STORY, MEMBER, ENRICHED, ALERT):
+        assert pickle.loads(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)) == record
