@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
+from wirewatch.transforms.rulelang.compiled import wanted, wirewatch_native
+
 # Wire agencies: the names a credit line, a dateline's parenthesis or a self-description uses -> credit.
 AGENCIES = {
     "reuters": "Reuters", "thomson reuters": "Reuters",
@@ -148,6 +150,21 @@ def prose_lines(lines: list[str]) -> list[bool]:
 
 
 _AGENCY_STRIP = " ()[].,;:"  # what is taken off both ends of a name before it is looked up
+
+
+def lines_to_read(text: str) -> list[int] | None:
+    """The indices of the lines of ``text`` (``text.split("\n")``) the classifiers must be asked about, in
+    order: every line but the prose lines (``prose_lines``) holding none of _SELF_DESCRIPTION_WORDS lower-cased,
+    which none of them takes (``self_described_agency`` gives None for such an ASCII line). Told by the
+    compiled core (native/src/lines.rs) in one pass over the text, no line made a Python string; None without
+    it (the caller then reads every line). ``python_lines_to_read`` is the reference."""
+    return None if _PROSE_LINES is None else _PROSE_LINES.to_read(text)  # type: ignore[no-any-return]
+
+
+def python_lines_to_read(lines: list[str]) -> list[int]:
+    """``lines_to_read`` of ``lines`` in Python."""
+    return [at for at, (line, prose) in enumerate(zip(lines, prose_lines(lines)))
+            if not prose or any(map(line.lower().__contains__, _SELF_DESCRIPTION_WORDS))]
 
 
 def agency(name: str) -> str | None:
@@ -359,3 +376,9 @@ def dateline_place(text: str | None) -> str | None:
         if len(words) > 1 and agency(words[-1]):
             place = " ".join(words[:-1])
     return place if _PLACE_WORD.search(place) else None
+
+
+# The compiled line sorter (``lines_to_read``), None where the core is not built, is older or is turned off.
+_ProseLines = getattr(wirewatch_native, "ProseLines", None) if wanted() else None
+_PROSE_LINES = (_ProseLines(list(_FURNITURE_OPENINGS), _LONGEST_AGENCY, _AGENCY_STRIP, list(_SELF_DESCRIPTION_WORDS))
+                if _ProseLines is not None else None)

@@ -13,6 +13,8 @@ import functools
 import re
 from typing import Any
 
+from wirewatch.transforms.rulelang.compiled import wanted, wirewatch_native
+
 SAMPLE = 400  # characters of title and body the cheap checks look at: a lead says which language a story is in
 LINGUA_SAMPLE = 200  # characters lingua looks at (its time grows with the text)
 MIN_LETTERS = 12  # fewer letters than this say nothing reliable: no language
@@ -42,11 +44,14 @@ def detect(title: str | None, body: str | None) -> str | None:
     """The ISO 639-1 code of the language of ``title`` and ``body``, or None when there is too little text
     to tell (or lingua cannot tell)."""
     sample = ((title or "") + "\n" + (body or ""))[:SAMPLE]
-    if not sample.isascii():
+    if sample.isascii():  # (the compiled check answers only ASCII text)
+        plainly = _plainly_english(sample.lower().split(None, 60)) if _CHECK is None else _CHECK.plainly(sample)
+    else:
         by_script = _by_script(sample)
         if by_script:
             return by_script
-    if _plainly_english(sample.lower().split(None, 60)):  # split, not a regex: this answers most stories
+        plainly = _plainly_english(sample.lower().split(None, 60))
+    if plainly:  # split, not a regex: this answers most stories
         return "en"
     if sum(map(len, _WORD.findall(sample))) < MIN_LETTERS:
         return None
@@ -63,6 +68,13 @@ def _plainly_english(words: list[str]) -> bool:
         return False
     # most English text holds none of the others' words: one look, stopped at the first, instead of a count
     return _OTHERS.isdisjoint(head) or english > 2 * sum(map(_OTHERS.__contains__, head))
+
+
+# ``_plainly_english`` of an ASCII sample by the compiled core (native/src/lines.rs), from the sample itself (no
+# lower-cased copy, no list of words); None where the core is not built, is older or is turned off.
+_EnglishCheck = getattr(wirewatch_native, "EnglishCheck", None) if wanted() else None
+_CHECK = (_EnglishCheck(sorted(_ENGLISH), sorted(w for w in _OTHERS if w.isascii()), 60)
+          if _EnglishCheck is not None else None)
 
 
 def _by_script(sample: str) -> str | None:

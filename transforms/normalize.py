@@ -8,6 +8,8 @@ import dataclasses
 import functools
 import re
 
+from itertools import compress
+
 from wirewatch.transforms import furniture
 from wirewatch.transforms.language import detect as detect_language
 from wirewatch.text import LOOKS_HTML, SKIP_TAGS, clean_text, html_to_text
@@ -57,30 +59,50 @@ class _Extracted:
 def _strip_furniture(text: str, found: _Extracted) -> list[str]:
     """The lines of ``text`` that are story text; what the others say (credit, publisher, authors) into
     ``found``."""
-    described = furniture.may_self_describe(text)  # False for most stories: no line is asked below
+    lines = text.split("\n")
+    to_read = furniture.lines_to_read(text)  # the compiled core's: only these lines can be anything but kept
+    if to_read is None:
+        keep = _keeps(lines, furniture.prose_lines(lines), furniture.may_self_describe(text), found)
+        return list(compress(lines, keep))
+    if not to_read:  # every line is plain prose (many stories)
+        return lines
+    read = [lines[at] for at in to_read]
+    keep = _keeps(read, furniture.prose_lines(read), furniture.may_self_describe(text), found)
+    if all(keep):
+        return lines
+    dropped = {at for at, kept in zip(to_read, keep) if not kept}
+    return [line for at, line in enumerate(lines) if at not in dropped]
+
+
+def _keeps(lines: list[str], prose: list[bool], described: bool, found: _Extracted) -> list[bool]:
+    """Per line (in order: the first credit found wins), whether it is story text; what the others say into
+    ``found``. ``prose``: ``furniture.prose_lines(lines)``; ``described``: ``furniture.may_self_describe`` of
+    the whole text."""
     maybe_furniture, agency = furniture.maybe_furniture, furniture.agency
     self_described = furniture.self_described_agency
-    kept = []
-    lines = text.split("\n")
-    for line, prose in zip(lines, furniture.prose_lines(lines)):
+    keep = []
+    for line, plain in zip(lines, prose):
         # A prose line: no classifier below but self_described can take it, and only in a text that may
         # self-describe (most texts may not).
-        if prose and not (described and self_described(line)):
-            kept.append(line)
+        if plain and not (described and self_described(line)):
+            keep.append(True)
             continue
         maybe = maybe_furniture(line)  # False for most lines: no classifier below but two can take it
         if maybe and (furniture.is_ui_line(line) or furniture.is_trailer(line) or furniture.is_editor_note(line)):
+            keep.append(False)
             continue
         name = (described and self_described(line)) or agency(line)
         if name:
             found.credit = found.credit or name
+            keep.append(False)
             continue
         name = furniture.byline(line) if maybe else None
         if name:
             _take_byline(name, found)
+            keep.append(False)
             continue
-        kept.append(line)
-    return kept
+        keep.append(True)
+    return keep
 
 
 def _take_byline(name: str, found: _Extracted) -> None:

@@ -19,6 +19,7 @@ mod census;
 mod entities;
 mod feedread;
 mod geotag;
+mod lines;
 mod markup;
 mod minhash;
 mod pages;
@@ -1228,6 +1229,8 @@ fn wirewatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<bands::Bands>()?;
     m.add_class::<phrases::PhraseTrie>()?;
     m.add_class::<geotag::PlaceScan>()?;
+    m.add_class::<lines::ProseLines>()?;
+    m.add_class::<lines::EnglishCheck>()?;
     m.add_class::<feedread::FeedReader>()?;
     m.add("FEED_READER_VERSION", feedread::FEED_READER_VERSION)?;
     m.add_function(wrap_pyfunction!(feedread::feed_date, m)?)?;

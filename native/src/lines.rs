@@ -1,0 +1,141 @@
+//! Two per-story checks of `transforms.normalize`, compiled for ASCII text (the Python code stays the
+//! reference; tests/transforms/test_lines_native.py compares the two):
+//!
+//! - `ProseLines.to_read`: which lines of a story's text the furniture classifiers must look at. Every
+//!   other line is one `furniture.prose_lines` calls prose and that no self-description can take, which
+//!   `normalize._strip_furniture` keeps as it is (most lines of a story).
+//! - `EnglishCheck.plainly`: `language._plainly_english` of an ASCII sample, from the sample itself (no
+//!   lower-cased copy and no list of words made in Python).
+
+use memchr::memmem;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use rustc_hash::FxHashSet;
+
+fn lower_ascii(items: Vec<String>, what: &str) -> PyResult<Vec<Box<[u8]>>> {
+    items
+        .into_iter()
+        .map(|s| {
+            if s.is_ascii() && !s.bytes().any(|b| b.is_ascii_uppercase()) && !s.is_empty() {
+                Ok(s.into_bytes().into_boxed_slice())
+            } else {
+                Err(PyValueError::new_err(format!("{what}: lower-case ASCII, not empty: {s:?}")))
+            }
+        })
+        .collect()
+}
+
+#[pyclass(frozen, module = "wirewatch_native")]
+pub struct ProseLines {
+    /// How furniture lines open, lower-cased (`furniture._FURNITURE_OPENINGS`).
+    openings: Vec<Box<[u8]>>,
+    /// A prose line is longer than this once its end is stripped (`furniture._LONGEST_AGENCY`).
+    longest: usize,
+    /// What `agency` strips off a line's ends (`furniture._AGENCY_STRIP`), as a table.
+    strip: [bool; 128],
+    /// What a self-description must hold, lower-cased (`furniture._SELF_DESCRIPTION_WORDS`).
+    words: Vec<memmem::Finder<'static>>,
+}
+
+#[pymethods]
+impl ProseLines {
+    #[new]
+    fn new(openings: Vec<String>, longest: usize, strip: String, words: Vec<String>) -> PyResult<Self> {
+        let mut table = [false; 128];
+        for b in strip.bytes() {
+            if b >= 128 {
+                return Err(PyValueError::new_err("strip: ASCII only"));
+            }
+            table[b as usize] = true;
+        }
+        let words = lower_ascii(words, "words")?
+            .into_iter()
+            .map(|w| memmem::Finder::new(&w[..]).into_owned())
+            .collect();
+        Ok(ProseLines { openings: lower_ascii(openings, "openings")?, longest, strip: table, words })
+    }
+
+    /// The indices of the lines of `text` (`text.split("\n")`) the classifiers must look at, in order: each
+    /// line but those that are ASCII, open (after their spaces) with a letter and otherwise than any
+    /// furniture opening, are longer than `longest` once `strip`'s characters are taken off their end, and
+    /// hold none of `words` lower-cased.
+    fn to_read(&self, py: Python<'_>, text: &str) -> Vec<usize> {
+        py.allow_threads(|| {
+            let mut out = Vec::new();
+            let mut low = Vec::new();
+            for (at, line) in text.as_bytes().split(|&b| b == b'\n').enumerate() {
+                if !self.plain(line, &mut low) {
+                    out.push(at);
+                }
+            }
+            out
+        })
+    }
+}
+
+impl ProseLines {
+    fn plain(&self, line: &[u8], low: &mut Vec<u8>) -> bool {
+        if !line.is_ascii() {
+            return false;
+        }
+        let start = line.iter().position(|&b| b != b' ').unwrap_or(line.len());
+        let opened = &line[start..];
+        if !opened.first().is_some_and(|b| b.is_ascii_alphabetic()) {
+            return false;
+        }
+        if self.openings.iter().any(|o| opened.len() >= o.len() && opened[..o.len()].eq_ignore_ascii_case(o)) {
+            return false;
+        }
+        let kept = opened.iter().rposition(|&b| !self.strip[b as usize]).map_or(0, |i| i + 1);
+        if kept <= self.longest {
+            return false;
+        }
+        low.clear();
+        low.extend(line.iter().map(|b| b.to_ascii_lowercase()));
+        !self.words.iter().any(|w| w.find(low).is_some())
+    }
+}
+
+/// Python's `str.split()` separators among ASCII characters (`str.isspace`).
+fn ascii_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f)
+}
+
+#[pyclass(frozen, module = "wirewatch_native")]
+pub struct EnglishCheck {
+    english: FxHashSet<Box<[u8]>>,
+    others: FxHashSet<Box<[u8]>>,
+    /// Words looked at (`language._plainly_english`'s sixty).
+    head: usize,
+}
+
+#[pymethods]
+impl EnglishCheck {
+    #[new]
+    fn new(english: Vec<String>, others: Vec<String>, head: usize) -> PyResult<Self> {
+        Ok(EnglishCheck {
+            english: lower_ascii(english, "english")?.into_iter().collect(),
+            others: lower_ascii(others, "others")?.into_iter().collect(),
+            head,
+        })
+    }
+
+    /// `_plainly_english(sample.lower().split(None, head))` for an ASCII `sample`; None for any other.
+    fn plainly(&self, sample: &str) -> Option<bool> {
+        if !sample.is_ascii() {
+            return None;
+        }
+        let mut word = Vec::with_capacity(32);
+        let (mut english, mut others, mut seen) = (0usize, 0usize, 0usize);
+        let mut words = sample.as_bytes().split(|&b| ascii_space(b)).filter(|w| !w.is_empty());
+        while seen < self.head {
+            let Some(w) = words.next() else { break };
+            seen += 1;
+            word.clear();
+            word.extend(w.iter().map(|b| b.to_ascii_lowercase()));
+            english += self.english.contains(&word[..]) as usize;
+            others += self.others.contains(&word[..]) as usize;
+        }
+        Some(english >= 2 && english > 2 * others)
+    }
+}

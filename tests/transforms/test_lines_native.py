@@ -1,0 +1,145 @@
+"""The compiled line sorter and English check (native/src/lines.rs) against their Python references:
+``furniture.python_lines_to_read`` and ``language._plainly_english``, and normalize's stories with and
+without them."""
+
+import orjson
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from wirewatch.records import Story
+from wirewatch.transforms import furniture, language, normalize
+
+
+def _compiled_or_skip(found):
+    from tests.conftest import skip_unless_required
+
+    if found is None:
+        skip_unless_required("the compiled core (wirewatch_native) with ProseLines and EnglishCheck is not built "
+                             "(needs cargo; scripts/bootstrap)", required_by="WIREWATCH_REQUIRE_NATIVE")
+    return found
+
+
+# Pieces of lines: every furniture opening and agency in three cases, the self-description words cut and whole,
+# what agency() strips, spaces before and after, characters that are not ASCII (one lower() lengthens), the
+# ASCII separators str.split() takes besides the space, and plain words.
+_LINE_PIECES = st.sampled_from([
+    *furniture._FURNITURE_OPENINGS, *(o.upper() for o in furniture._FURNITURE_OPENINGS),
+    *(o.title() for o in furniture._FURNITURE_OPENINGS), *furniture.AGENCIES,
+    *(a.upper() for a in furniture.AGENCIES), *furniture._SELF_DESCRIPTION_WORDS,
+    *(w.upper() for w in furniture._SELF_DESCRIPTION_WORDS), "is", "Is A", "founded", "in ", " ", "    ", "\t",
+    "(", ")", "[", "]", ".", ",", ";", ":", "x", "The", "the ministry said on Tuesday", "1987", "İ", "é", "\u00a0",
+    "\x1c", "\r", "Reuters is a news agency", "By Jane Doe", "Shr 1.20 vs 1.10", "said.", "\n", "\n\n",
+])
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(_LINE_PIECES, max_size=16).map("".join))
+@example("")
+@example("\n")
+@example("    The ministry said on Tuesday that it would raise the rate.")
+@example("The company is a maker of tools, it said in a statement today.")
+@example("Thomson Reuters........................")
+@example("reuters/Israel Katz and more words after the slash of it")
+@example("Byzantine markets opened on Tuesday and closed on Wednesday.")
+@example("    Comissaria Smith said there is still some doubt as to how\nNet 14.8 mln vs 11 mln")
+@example("The ministry said on Tuesday that it would raise the rate. İ")
+def test_the_compiled_sorter_reads_the_lines_python_reads(text):
+    sorter = _compiled_or_skip(furniture._PROSE_LINES)
+    assert sorter.to_read(text) == furniture.python_lines_to_read(text.split("\n"))
+
+
+def test_the_compiled_sorter_on_reuters_stories(shared_corpora):
+    sorter = _compiled_or_skip(furniture._PROSE_LINES)
+    rows = (shared_corpora / "geo" / "reuters21578-train.jsonl").read_bytes().splitlines()[:3000]
+    bodies = [normalize.clean_text(orjson.loads(row).get("body") or "") for row in rows]
+    read = [sorter.to_read(body) for body in bodies]
+    assert read == [furniture.python_lines_to_read(body.split("\n")) for body in bodies]
+    # most lines are left out: what the sorter is for
+    assert sum(map(len, read)) < sum(body.count("\n") + 1 for body in bodies) / 3
+
+
+def test_a_line_the_sorter_leaves_out_is_kept_by_every_classifier():
+    """What the sorter leaves out, normalize keeps without asking: no classifier may take it."""
+    lines = ["The ministry said on Tuesday that it would raise the rate.",
+             "    Markets opened higher on Tuesday and closed on Wednesday.", "Reuters", "By Jane Doe",
+             "Reuters is a news agency founded in 1851 in London, England.", "(Reporting by John Irish)"]
+    left_out = set(range(len(lines))) - set(furniture.python_lines_to_read(lines))
+    assert left_out == {0, 1}
+    for at in left_out:
+        line = lines[at]
+        assert not furniture.maybe_furniture(line) and furniture.agency(line) is None
+        assert furniture.self_described_agency(line) is None
+
+
+_STORY_LINES = st.sampled_from([
+    "The ministry said on Tuesday that it would raise the rate.", "    Markets opened higher on Tuesday.",
+    "Reuters", "By Jane Doe", "By Jane Doe, Reuters", "BY AP STAFF", "Reuters is a news agency founded in 1851.",
+    "(Reporting by John Irish; Editing by Alison Williams)", "Reporting by John Irish", "Subscribe now",
+    "Share this article", "Advertisement", "Photo: Jane Doe/Reuters", "REUTERS/Israel Katz", "(Editor's note: x)",
+    "SEOUL (Reuters) - North Korea fired a missile on Tuesday, officials said.", "Copyright 2024 Reuters",
+    "Shr 1.20 vs 1.10", "said.", "", "---", "Thomson Reuters", "By Le Monde", "Agence France-Presse",
+    "Le gouvernement a annoncé mardi une hausse des taux, selon un communiqué.", "İstanbul'da piyasalar yükseldi.",
+])
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(_STORY_LINES, min_size=1, max_size=10).map("\n".join), st.sampled_from([None, "Headline"]))
+@example("Reuters is a news agency founded in 1851.\nBy Jane Doe\nThe ministry said on Tuesday it would.", None)
+@example("By Jane Doe, Reuters\nReuters\nBy Le Monde", "Headline")
+def test_normalize_gives_the_same_story_with_and_without_the_sorter(body, title):
+    _compiled_or_skip(furniture._PROSE_LINES)
+    story = Story(id="x", body=body, title=title, source="test")
+    compiled = normalize.normalize(story)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(furniture, "_PROSE_LINES", None)
+        assert normalize.normalize(story) == compiled
+
+
+def test_normalize_of_reuters_stories_with_and_without_the_sorter_and_the_check(shared_corpora):
+    _compiled_or_skip(furniture._PROSE_LINES)
+    rows = (shared_corpora / "geo" / "reuters21578-train.jsonl").read_bytes().splitlines()[:1500]
+    stories = [Story(id=str(n), body=row.get("body") or "", title=row.get("title"), dateline=row.get("dateline"),
+                     source="reuters") for n, row in enumerate(map(orjson.loads, rows))]
+    compiled = [normalize.normalize(s) for s in stories]
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(furniture, "_PROSE_LINES", None)
+        m.setattr(language, "_CHECK", None)
+        assert [normalize.normalize(s) for s in stories] == compiled
+
+
+# English and other function words in several cases, with what str.split() separates on in ASCII (the \x1c to
+# \x1f separators and \v, \f included) and without, and characters that are not ASCII.
+_SAMPLE_PIECES = st.sampled_from([
+    *language._ENGLISH, *(w.upper() for w in language._ENGLISH), *(w.title() for w in language._ENGLISH),
+    *language._OTHERS, *(w.upper() for w in language._OTHERS), "x", "1987", "the,", "THE.", "said",
+    " ", " ", " ", "\n", "\t", "\x0b", "\x0c", "\r", "\x1c", "\x1d", "\x1e", "\x1f", "\x85", "\u00a0", "é", "-",
+])
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(_SAMPLE_PIECES, max_size=90).map("".join))
+@example("the and\x1cof")
+@example("the\x1fand")
+@example("the\x0band")
+@example("der die das the and")
+@example("the and der")
+@example("x " * 59 + "the and")
+@example("x " * 58 + "the and")
+def test_the_compiled_check_answers_as_python(sample):
+    check = _compiled_or_skip(language._CHECK)
+    expected = language._plainly_english(sample.lower().split(None, 60)) if sample.isascii() else None
+    assert check.plainly(sample) == expected
+
+
+def test_detect_with_and_without_the_compiled_check(shared_corpora):
+    _compiled_or_skip(language._CHECK)
+    rows = (shared_corpora / "geo" / "reuters21578-train.jsonl").read_bytes().splitlines()[:1500]
+    samples = [(row.get("title"), row.get("body")) for row in map(orjson.loads, rows)]
+    samples += [("Les prix", "du sucre montent au Brésil"), ("Die Preise", "steigen in der Stadt und das Land"),
+                (None, "the and x"), ("", ""), (None, None)]
+    compiled = [language.detect(title, body) for title, body in samples]
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(language, "_CHECK", None)
+        assert [language.detect(title, body) for title, body in samples] == compiled
+    assert compiled.count("en") > len(samples) * 0.8
