@@ -38,7 +38,8 @@ from wirewatch.transforms.spread import DEFAULT_POLICY, SpreadPolicy, Track, tra
 from wirewatch.transforms.steps import classifier, dead_letter, rule_matcher
 
 # A log entry: ("head", Head) | ("track", cluster id, Track) | ("item", item key, (join state, seen))
-# | ("sent", cluster id, (first alerted, rules))
+# | ("sent", cluster id, (first alerted, rules)) | ("story", [entries]): what one story added, as one element
+# of the state (one pickle, the strings its entries share written once, one element sent to the runner)
 Entry = tuple
 REWRITE_MIN = 10_000  # log entries before the size can call for a rewrite
 REWRITE_FACTOR = 4  # ... and the log this many times what is live
@@ -67,8 +68,12 @@ class Memory:
         return memory
 
     def apply(self, entry: Entry) -> None:
-        self.logged += 1
         kind = entry[0]
+        if kind == "story":  # each of its entries counts as logged, as when they were logged one by one
+            for each in entry[1]:
+                self.apply(each)
+            return
+        self.logged += 1
         if kind == "head":
             self.heads.append(entry[1])
         elif kind == "track":
@@ -233,7 +238,8 @@ class EnrichAndAlertInState(beam.DoFn):
             raise
         for entry in added:
             memory.apply(entry)
-            log.add(entry)
+        if added:
+            log.add(added[0] if len(added) == 1 else ("story", added))
         if memory.logged > max(REWRITE_MIN, REWRITE_FACTOR * (len(memory.heads) + len(memory.tracks)
                                                              + len(memory.items) + len(memory.sent))):
             self._rewrite(memory, log, now, heads=False)

@@ -205,3 +205,29 @@ def test_alerts_already_sent_are_counted_and_never_made(monkeypatch):
         assert (o.story.id in made) == bool(o.alerts)
         if o.alerts:
             assert len(made[o.story.id]) == len(o.alerts)  # the fresh ones' positions only
+
+
+def test_what_a_story_adds_is_one_element_of_the_log_and_replays_as_its_entries():
+    """A story's entries (its head, item, track, alerts sent) go to the log as one element: at most one a
+    story, and the log replays to the memory that the entries one by one give, counted one by one (the
+    rewrite's threshold counts entries), also after pickling as the state's coder does."""
+    import pickle
+
+    fused, compactions, grew = Fused(), [], []
+    compact = fused.compact
+    fused.compact = lambda when: (compactions.append(when), compact(when))
+    for s in _stream():
+        before, compacted = len(fused.log.items), len(compactions)
+        fused.run(s)
+        if len(compactions) == compacted:  # a compaction rewrites the log entry by entry
+            grew.append(len(fused.log.items) - before)
+    assert compactions and set(grew) == {1}
+    items = fused.log.items
+    assert any(item[0] == "story" for item in items)
+    flat = [e for item in items for e in (item[1] if item[0] == "story" else [item])]
+    assert len(flat) > len(items) and all(e[0] in ("head", "track", "item", "sent") for e in flat)
+    one_by_one = streamchain.Memory.replayed(flat, 100)
+    assert one_by_one.logged == len(flat)
+    for log in (items, [pickle.loads(pickle.dumps(item, pickle.HIGHEST_PROTOCOL)) for item in items]):
+        assert streamchain.Memory.replayed(log, 100) == one_by_one
+    assert fused.fn.memory == one_by_one
