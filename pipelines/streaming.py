@@ -19,6 +19,7 @@ from wirewatch.connectors.kafka.commit import CommitOffsets, GatherPositions
 from wirewatch.connectors.sinks.alerts import PublishAlerts
 from wirewatch.connectors.sinks.archive import ArchiveStories
 from wirewatch.connectors.sinks.deadletters import PublishDeadLetters
+from wirewatch.connectors.sinks.durable import DeliverInTurn
 from wirewatch.connectors.kafka.source import ReadKafkaRecords, ReadStoriesFromKafka, decoded, partition_starts
 from wirewatch.connectors.kafka.topics import GROUP, KafkaConfigError, Topics
 from wirewatch.connectors.kafka.warm import ReadSentAlerts, ReadStoriesBefore
@@ -119,15 +120,15 @@ def build(p: beam.Pipeline, bootstrap: str, watchlist: WatchList, archive: str, 
             | "SuppressRepeatAlerts" >> beam.ParDo(SuppressRepeatAlerts(ttl_s), beam.pvalue.AsSingleton(sent))
         )
         outcomes = (alerted, dead_decode, dead_enrich) | "Outcomes" >> beam.Flatten()
+    sinks = (ArchiveStories(archive, form=archive_format), PublishAlerts(bootstrap, topics),
+             PublishDeadLetters(bootstrap, topics))
     _ = (
         outcomes
-        | "MeasureProcessed" >> beam.ParDo(RecordLatency("processed"))
-        | "ArchiveStories" >> beam.ParDo(ArchiveStories(archive, form=archive_format))
-        | "PublishAlerts" >> beam.ParDo(PublishAlerts(bootstrap, topics))
-        | "PublishDeadLetters" >> beam.ParDo(PublishDeadLetters(bootstrap, topics))
-        | "MeasureDelivered" >> beam.ParDo(RecordLatency("delivered"))
-        # a bundle's positions, one element a partition (not one a story) to the keyed commit step
-        | "GatherPositions" >> beam.ParDo(GatherPositions(topics.stories)).with_output_types(tuple[str, Any])
+        # the sinks in this order, each durable before the next, as one step; then a bundle's positions, one
+        # element a partition (not one a story), to the keyed commit step
+        | "DeliverOutcomes" >> beam.ParDo(DeliverInTurn(
+            sinks, processed=RecordLatency("processed"), delivered=RecordLatency("delivered"),
+            positions=GatherPositions(topics.stories))).with_output_types(tuple[str, Any])
         | "CommitOffsets" >> beam.ParDo(CommitOffsets(bootstrap, topics))
     )
 

@@ -28,20 +28,24 @@ class RecordLatency(beam.DoFn):
 
     def setup(self) -> None:
         # each stage's histogram looked up once: prometheus_client's labels() checks the values and locks
-        self.observe = {stage: metrics.STAGE_LATENCY.labels(stage).observe for stage in STAGES[self.point]}
+        self.observe_stage = {stage: metrics.STAGE_LATENCY.labels(stage).observe for stage in STAGES[self.point]}
 
     def process(self, outcome: Any) -> Iterable[Any]:
-        if isinstance(outcome, StoryAlerts):
-            story = outcome.story.story
-            now = datetime.now(timezone.utc)  # a stage timestamp, read at the edge
-            if self.point == "processed":
-                published = None if story.undated else story.published  # a stand-in fetch time says nothing
-                pairs = (("feed", published, story.fetched), ("ingest", story.fetched, story.produced),
-                         ("pipeline", story.produced, now))
-            else:
-                pairs = (("produced_to_delivered", story.produced, now),)
-            for stage, a, b in pairs:
-                seconds = _seconds(a, b)
-                if seconds is not None and seconds >= 0:
-                    self.observe[stage](seconds)
+        self.observe(outcome, datetime.now(timezone.utc))  # a stage timestamp, read at the edge
         return (outcome,)
+
+    def observe(self, outcome: Any, now: datetime) -> None:
+        """The stages ``outcome`` (a StoryAlerts; anything else says nothing) went through, up to ``now``."""
+        if not isinstance(outcome, StoryAlerts):
+            return
+        story = outcome.story.story
+        if self.point == "processed":
+            published = None if story.undated else story.published  # a stand-in fetch time says nothing
+            pairs = (("feed", published, story.fetched), ("ingest", story.fetched, story.produced),
+                     ("pipeline", story.produced, now))
+        else:
+            pairs = (("produced_to_delivered", story.produced, now),)
+        for stage, a, b in pairs:
+            seconds = _seconds(a, b)
+            if seconds is not None and seconds >= 0:
+                self.observe_stage[stage](seconds)

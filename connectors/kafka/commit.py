@@ -48,6 +48,14 @@ class GatherPositions(beam.DoFn):
         self._gathered: dict[tuple[str, Any], tuple[Any, list[tuple[int, int]]]] = {}
 
     def process(self, outcome: Any, windowed: Any = beam.DoFn.WindowedValueParam) -> Iterator[Any]:
+        self.gather(outcome, windowed)
+        return iter(())
+
+    def finish_bundle(self) -> Iterator[WindowedValue]:
+        return self.gathered()
+
+    def gather(self, outcome: Any, windowed: WindowedValue) -> None:
+        """Keep ``outcome``'s position (if it has one in the topic) for its partition and windows."""
         for key, position in partition_key(outcome, self.topic):
             for window in windowed.windows:
                 held = self._gathered.get((key, window))
@@ -57,9 +65,9 @@ class GatherPositions(beam.DoFn):
                     held[1].append(position)
                     if windowed.timestamp < held[0]:
                         self._gathered[key, window] = (windowed.timestamp, held[1])
-        return iter(())
 
-    def finish_bundle(self) -> Iterator[WindowedValue]:
+    def gathered(self) -> Iterator[WindowedValue]:
+        """What was gathered since the bundle started, one element a partition and window; then none."""
         gathered, self._gathered = self._gathered, {}
         for (key, window), (timestamp, positions) in gathered.items():
             yield WindowedValue((key, tuple(positions)), timestamp, (window,))

@@ -29,7 +29,8 @@ from wirewatch.connectors.sinks import deadletters as dead_sink
 from wirewatch.connectors.sinks.alerts import PublishAlerts
 from wirewatch.connectors.sinks.archive import ArchiveStories, Durability
 from wirewatch.connectors.sinks.deadletters import PublishDeadLetters
-from wirewatch.connectors.sinks.durable import PassOnWhenDurable
+from wirewatch.connectors.sinks.durable import DeliverInTurn, PassOnWhenDurable
+from wirewatch.connectors.health.latency import RecordLatency
 from tests.fakestate import Bag, Value
 from wirewatch.records import Cluster, DeadLetter, EnrichedStory, Origin, RuleMatch, Story, StoryAlerts
 from wirewatch.transforms.alerts import alerts_for
@@ -279,3 +280,132 @@ def test_each_alert_sent_gets_its_log_line_and_is_counted(tmp_path):
         assert record.pathname == alert_sink.__file__ and record.funcName == "log_alerts" and record.lineno > 0
     assert {rule: counted(rule) - before[rule] for rule in before} == {
         rule: sum(a.rule == rule for a in sent) for rule in before}
+
+
+def deliver_in_turn(tmp_path: Path, calls: list, **chain) -> tuple[DeliverInTurn, CommitOffsets]:
+    """The chain's sinks and commit step of ``make_chain``, the sinks run as one step."""
+    archive, alerts, dead, committer = make_chain(tmp_path, calls, **chain)
+    step = DeliverInTurn((archive, alerts, dead), processed=RecordLatency("processed"),
+                         delivered=RecordLatency("delivered"), positions=commit.GatherPositions(TOPICS.stories))
+    step.processed.setup()
+    step.delivered.setup()
+    return step, committer
+
+
+def run_in_turn(step: DeliverInTurn, committer: CommitOffsets, outcomes: list) -> list:
+    """One bundle through ``step`` as the runner calls it, its elements to the commit step; returns them."""
+    step.start_bundle()
+    for element in outcomes:
+        assert not list(step.process(element, windowed=WindowedValue(element, Timestamp(7), (GlobalWindow(),))))
+    gathered = [wv.value for wv in step.finish_bundle()]
+    committer.start_bundle()
+    for keyed in gathered:
+        assert not list(committer.process(keyed, point_state=STATE["point"], pending_state=STATE["pending"]))
+    committer.finish_bundle()
+    return gathered
+
+
+def unarchivable(i: int) -> StoryAlerts:
+    """An alerting story the archive cannot write (JSON cannot carry a lone surrogate)."""
+    story = Story(id=f"s{i}", body="North Korea fired an ICBM. \udc80", origin=Origin.kafka(TOPICS.stories, 0, i, i))
+    enriched = EnrichedStory(story, matches=(RuleMatch("icbm", 2.0),), cluster=Cluster(f"s{i}"))
+    return StoryAlerts(enriched, tuple(alerts_for(enriched, WATCHLIST)))
+
+
+def test_the_sinks_in_turn_as_one_step_do_what_their_steps_do(tmp_path):
+    """DeliverInTurn against the chain of one step a sink: the same writes, syncs, sends, flushes and commit
+    in the same order, the archive's dead letter in place of its story for the sinks after it (whose alerts
+    are then not sent), and the offsets committed past every outcome of the bundle."""
+    def bundle() -> list:
+        return [outcome(0), DeadLetter(Origin.kafka(TOPICS.stories, 0, 1, 1), "decode", "bad"), unarchivable(2),
+                outcome(3, "missile-launch"), outcome(4)]
+
+    assert unarchivable(2).alerts
+    chain_calls: list = []
+    run_bundle(make_chain(tmp_path / "chain", chain_calls), bundle())
+    STATE["point"], STATE["pending"] = Value(), Bag()
+    calls: list = []
+    step, committer = deliver_in_turn(tmp_path / "turn", calls)
+    gathered = run_in_turn(step, committer, bundle())
+    assert calls == chain_calls
+    assert [c[0] for c in calls] == ["write", "write", "write", "sync", "alert", "alert", "alert", "flush",
+                                     "dead_letter", "dead_letter", "flush", "commit"]
+    assert calls[-1] == ("commit", [(0, 5)])
+    assert gathered == [("0", ((0, 0), (1, 1), (2, 2), (3, 3), (4, 4)))]
+    assert sorted(p.name for p in (tmp_path / "turn").rglob("*.json")) == sorted(
+        p.name for p in (tmp_path / "chain").rglob("*.json"))
+
+
+def test_the_sinks_in_turn_commit_nothing_when_one_fails_and_wait_out_a_fault(tmp_path):
+    calls: list = []
+
+    def broken_sync(path: Path) -> None:
+        raise OSError(errno.EBADF, "sync failed for good")
+
+    step, committer = deliver_in_turn(tmp_path, calls, sync=broken_sync)
+    with pytest.raises(OSError):
+        run_in_turn(step, committer, [outcome(0)])
+    assert not [c for c in calls if c[0] in ("commit", "alert")]
+
+    calls.clear()
+    step, committer = deliver_in_turn(tmp_path, calls, fail_flush=[RuntimeError("broken producer")])
+    with pytest.raises(RuntimeError):
+        run_in_turn(step, committer, [outcome(0)])
+    assert not [c for c in calls if c[0] in ("commit", "dead_letter")]
+
+    calls.clear()
+    step, committer = deliver_in_turn(tmp_path, calls, fail_flush=[KafkaUnavailable("broker away")] * 2)
+    run_in_turn(step, committer, [outcome(0)])
+    kinds = [c[0] for c in calls]
+    assert kinds.count("flush failed") == 2 and kinds[-2:] == ["flush", "commit"]
+    assert not faults.FAULTS.active()
+
+
+def test_the_sinks_in_turn_observe_each_stage_latency_as_their_steps_did(tmp_path):
+    """"processed" as each outcome arrives (before any sink), "delivered" once the last sink is durable."""
+    from wirewatch.connectors.health import metrics
+
+    def counts() -> dict[str, float]:
+        return {stage: metrics.STAGE_LATENCY.labels(stage)._sum.get() for stage in  # noqa: SLF001
+                ("pipeline", "produced_to_delivered")}
+
+    produced = datetime.now(timezone.utc) - timedelta(seconds=100)
+    outcomes = [dataclasses.replace(o, story=dataclasses.replace(
+        o.story, story=dataclasses.replace(o.story.story, produced=produced))) for o in (outcome(0), outcome(1))]
+    seen: list = []
+    step, committer = deliver_in_turn(tmp_path, seen)
+    before = counts()
+    step.start_bundle()
+    for element in outcomes:
+        step.process(element, windowed=WindowedValue(element, Timestamp(7), (GlobalWindow(),)))
+    middle = counts()
+    assert middle["produced_to_delivered"] == before["produced_to_delivered"] and not seen
+    assert 200 <= middle["pipeline"] - before["pipeline"] < 210  # two outcomes, ~100 s each
+    list(step.finish_bundle())
+    after = counts()
+    assert 200 <= after["produced_to_delivered"] - before["produced_to_delivered"] < 210
+    assert after["pipeline"] == middle["pipeline"]
+
+
+def test_the_sinks_in_turn_pass_each_partition_on_in_a_real_pipeline(tmp_path):
+    """On a real runner: the bundle's stories archived, and each partition's positions passed on once with
+    the earliest timestamp among its outcomes."""
+    from apache_beam.testing.test_pipeline import TestPipeline
+    from apache_beam.testing.util import assert_that, equal_to
+    from apache_beam.transforms.window import TimestampedValue
+
+    def on(partition: int, offset: int) -> StoryAlerts:
+        o = outcome(offset)
+        story = dataclasses.replace(o.story.story, origin=Origin.kafka(TOPICS.stories, partition, offset, offset))
+        return dataclasses.replace(o, story=dataclasses.replace(o.story, story=story), alerts=())
+
+    sinks = (ArchiveStories(str(tmp_path), Durability(sync=lambda path: None), form="json"),)
+    with TestPipeline(options=beam.options.pipeline_options.PipelineOptions(["--runner=FnApiRunner"])) as p:
+        out = (p | beam.Create([on(0, 5), on(1, 3), on(0, 4)])
+               | beam.Map(lambda o: TimestampedValue(o, 1000 + o.story.story.origin.position[2]))
+               | beam.ParDo(DeliverInTurn(sinks, processed=RecordLatency("processed"),
+                                          delivered=RecordLatency("delivered"),
+                                          positions=commit.GatherPositions(TOPICS.stories)))
+               | beam.Map(lambda kv, t=beam.DoFn.TimestampParam: (kv[0], tuple(sorted(kv[1])), t.micros)))
+        assert_that(out, equal_to([("0", ((4, 4), (5, 5)), 1004 * 10**6), ("1", ((3, 3),), 1003 * 10**6)]))
+    assert len(list(tmp_path.rglob("*.json"))) == 3
