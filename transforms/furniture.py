@@ -154,17 +154,26 @@ _AGENCY_STRIP = " ()[].,;:"  # what is taken off both ends of a name before it i
 
 def lines_to_read(text: str) -> list[int] | None:
     """The indices of the lines of ``text`` (``text.split("\n")``) the classifiers must be asked about, in
-    order: every line but the prose lines (``prose_lines``) holding none of _SELF_DESCRIPTION_WORDS lower-cased,
-    which none of them takes (``self_described_agency`` gives None for such an ASCII line). Told by the
-    compiled core (native/src/lines.rs) in one pass over the text, no line made a Python string; None without
-    it (the caller then reads every line). ``python_lines_to_read`` is the reference."""
+    order: every line but the ASCII ones holding none of _SELF_DESCRIPTION_WORDS lower-cased (so
+    ``self_described_agency`` gives None) that open, after their spaces, with a digit or with a letter
+    otherwise than any furniture opens (so ``maybe_furniture`` gives False: its pattern's alternatives open
+    with a letter, a parenthesis, a separator or, the trailer's alone, spaces before its letters) and are no
+    agency's name: no classifier takes those, and normalize keeps them as they are (most lines of a story).
+    Told by the compiled core (native/src/lines.rs) in one pass over the text, no line made a Python string;
+    None without it (the caller then reads every line). ``python_lines_to_read`` is the reference."""
     return None if _PROSE_LINES is None else _PROSE_LINES.to_read(text)  # type: ignore[no-any-return]
 
 
 def python_lines_to_read(lines: list[str]) -> list[int]:
     """``lines_to_read`` of ``lines`` in Python."""
-    return [at for at, (line, prose) in enumerate(zip(lines, prose_lines(lines)))
-            if not prose or any(map(line.lower().__contains__, _SELF_DESCRIPTION_WORDS))]
+    out = []
+    for at, line in enumerate(lines):
+        text = line.lstrip(" ")
+        head = text[:1]
+        if not (line.isascii() and (head.isdigit() or head.isalpha() and not _opens_as_furniture(text))
+                and agency(line) is None and not any(map(line.lower().__contains__, _SELF_DESCRIPTION_WORDS))):
+            out.append(at)
+    return out
 
 
 def agency(name: str) -> str | None:
@@ -380,5 +389,6 @@ def dateline_place(text: str | None) -> str | None:
 
 # The compiled line sorter (``lines_to_read``), None where the core is not built, is older or is turned off.
 _ProseLines = getattr(wirewatch_native, "ProseLines", None) if wanted() else None
-_PROSE_LINES = (_ProseLines(list(_FURNITURE_OPENINGS), _LONGEST_AGENCY, _AGENCY_STRIP, list(_SELF_DESCRIPTION_WORDS))
+_PROSE_LINES = (_ProseLines(list(_FURNITURE_OPENINGS), _LONGEST_AGENCY, _AGENCY_STRIP, list(_SELF_DESCRIPTION_WORDS),
+                            list(AGENCIES))
                 if _ProseLines is not None else None)

@@ -35,12 +35,15 @@ pub struct ProseLines {
     strip: [bool; 128],
     /// What a self-description must hold, lower-cased (`furniture._SELF_DESCRIPTION_WORDS`).
     words: Vec<memmem::Finder<'static>>,
+    /// The agencies' names, lower-cased (`furniture.AGENCIES`' keys).
+    agencies: FxHashSet<Box<[u8]>>,
 }
 
 #[pymethods]
 impl ProseLines {
     #[new]
-    fn new(openings: Vec<String>, longest: usize, strip: String, words: Vec<String>) -> PyResult<Self> {
+    fn new(openings: Vec<String>, longest: usize, strip: String, words: Vec<String>, agencies: Vec<String>)
+           -> PyResult<Self> {
         let mut table = [false; 128];
         for b in strip.bytes() {
             if b >= 128 {
@@ -52,13 +55,14 @@ impl ProseLines {
             .into_iter()
             .map(|w| memmem::Finder::new(&w[..]).into_owned())
             .collect();
-        Ok(ProseLines { openings: lower_ascii(openings, "openings")?, longest, strip: table, words })
+        let agencies = lower_ascii(agencies, "agencies")?.into_iter().collect();
+        Ok(ProseLines { openings: lower_ascii(openings, "openings")?, longest, strip: table, words, agencies })
     }
 
     /// The indices of the lines of `text` (`text.split("\n")`) the classifiers must look at, in order: each
-    /// line but those that are ASCII, open (after their spaces) with a letter and otherwise than any
-    /// furniture opening, are longer than `longest` once `strip`'s characters are taken off their end, and
-    /// hold none of `words` lower-cased.
+    /// line but the ASCII ones holding none of `words` lower-cased that open (after their spaces) with a
+    /// digit, or with a letter otherwise than any furniture opening, and are no agency's name (longer than
+    /// `longest` once `strip`'s characters are taken off their end, or not in `agencies` lower-cased).
     fn to_read(&self, py: Python<'_>, text: &str) -> Vec<usize> {
         py.allow_threads(|| {
             let mut out = Vec::new();
@@ -80,19 +84,27 @@ impl ProseLines {
         }
         let start = line.iter().position(|&b| b != b' ').unwrap_or(line.len());
         let opened = &line[start..];
-        if !opened.first().is_some_and(|b| b.is_ascii_alphabetic()) {
-            return false;
+        match opened.first() {
+            Some(b) if b.is_ascii_digit() => {}
+            Some(b) if b.is_ascii_alphabetic() && !self.opens_as_furniture(opened) => {}
+            _ => return false,
         }
-        if self.openings.iter().any(|o| opened.len() >= o.len() && opened[..o.len()].eq_ignore_ascii_case(o)) {
-            return false;
-        }
-        let kept = opened.iter().rposition(|&b| !self.strip[b as usize]).map_or(0, |i| i + 1);
-        if kept <= self.longest {
-            return false;
+        let end = opened.iter().rposition(|&b| !self.strip[b as usize]).map_or(0, |i| i + 1);
+        if end <= self.longest {
+            low.clear();
+            low.extend(opened[..end].iter().map(|b| b.to_ascii_lowercase()));
+            if self.agencies.contains(&low[..]) {
+                return false;
+            }
         }
         low.clear();
         low.extend(line.iter().map(|b| b.to_ascii_lowercase()));
         !self.words.iter().any(|w| w.find(low).is_some())
+    }
+
+    /// Whether `line` (ASCII) opens, lower-cased, with one of the furniture openings.
+    fn opens_as_furniture(&self, line: &[u8]) -> bool {
+        self.openings.iter().any(|o| line.len() >= o.len() && line[..o.len()].eq_ignore_ascii_case(o))
     }
 }
 
