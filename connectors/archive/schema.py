@@ -7,9 +7,9 @@ into the same EnrichedStory; flat lists beside them (``country_codes``, ``rules`
 from __future__ import annotations
 
 import dataclasses
-import operator
 from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping
+from itertools import accumulate, chain
+from typing import Any, Callable, Iterable, Mapping
 
 import pyarrow as pa
 
@@ -61,31 +61,66 @@ SCHEMA = pa.schema([
 COLUMNS = tuple(SCHEMA.names)
 
 
-# A nested value as the tuple of its struct's fields, in the struct's order, read by name from the record:
-# Arrow takes a tuple for a struct as it takes a dict, and one C call makes it. (The dicts, and
-# ``dataclasses.asdict`` for the lineage with its deep copy of each time, were most of a bundle's table.)
+# The nested columns (countries with their evidence, matches with their spans, lineage) are built from flat
+# lists, one a struct field, over every value of the bundle, with the list offsets beside them: Arrow converts
+# a flat list of str or float in one C loop, where the rows' nested lists of tuples cost a Python object
+# each and a converter call each in from_pydict.
 # (a struct's field names by iterating it: pyarrow 16, the Flink environment's, has no StructType.names)
-_span = operator.attrgetter(*(f.name for f in SPAN))
-_member = operator.attrgetter(*(f.name for f in SCHEMA.field("lineage").type.value_type))
 _FLAT = ("id", "title", "summary", "body", "url", "source", "dateline", "credit", "publisher", "language", "format",
          "published", "undated", "fetched", "produced")
+_COUNTRY = SCHEMA.field("countries").type.value_type
+_MATCH = SCHEMA.field("matches").type.value_type
+_MEMBER = SCHEMA.field("lineage").type.value_type
+_OFFSET = pa.int32()
+
+
+def _listed(lists: list[Any], type_: pa.DataType, struct: Callable[[list[Any]], pa.StructArray]) -> pa.ListArray:
+    """A list<struct> column (``type_``) of ``lists`` (one sequence of records a row), its structs built by
+    ``struct`` from the records of all the rows in one flat list."""
+    offsets = pa.array(list(accumulate(map(len, lists), initial=0)), _OFFSET)
+    return pa.ListArray.from_arrays(offsets, struct(list(chain.from_iterable(lists))), type=type_)
+
+
+def _struct(type_: pa.StructType, columns: Iterable[Any]) -> pa.StructArray:
+    return pa.StructArray.from_arrays(
+        [c if isinstance(c, pa.Array) else pa.array(c, f.type) for c, f in zip(columns, type_)], fields=list(type_))
+
+
+def _span_array(spans: list[Span]) -> pa.StructArray:
+    return _struct(SPAN, ([s.field for s in spans], [s.start for s in spans], [s.end for s in spans],
+                          [s.text for s in spans]))
+
+
+def _country_array(countries: list[CountryTag]) -> pa.StructArray:
+    return _struct(_COUNTRY, ([c.code for c in countries], [c.score for c in countries],
+                              _listed([c.evidence for c in countries], _COUNTRY.field("evidence").type, _span_array)))
+
+
+def _match_array(matches: list[RuleMatch]) -> pa.StructArray:
+    return _struct(_MATCH, ([m.rule for m in matches], [m.score for m in matches], [m.clause for m in matches],
+                            _listed([m.spans for m in matches], _MATCH.field("spans").type, _span_array)))
+
+
+def _member_array(members: list[Member]) -> pa.StructArray:
+    return _struct(_MEMBER, ([getattr(m, f.name) for m in members] for f in _MEMBER))
 
 
 def table(stories: Iterable[EnrichedStory]) -> pa.Table:
     """The archive rows of ``stories``, built column by column; each story's Kafka position comes from its
-    ``story.origin``, when it has one."""
+    ``story.origin``, when it has one. The columns are converted in the schema's order, so a story that a
+    row cannot hold fails on the first field that cannot hold it, as ``Table.from_pydict`` would."""
     items = list(stories)
     plain = [e.story for e in items]
     positions = [s.origin.position if s.origin else None for s in plain]
     clusters = [e.cluster for e in items]
-    columns: dict[str, list[Any]] = {name: [getattr(s, name) for s in plain] for name in _FLAT}
+    columns: dict[str, Any] = {name: [getattr(s, name) for s in plain] for name in _FLAT}
     columns["authors"] = [list(s.authors) for s in plain]
     columns["country_codes"] = [[c.code for c in e.countries] for e in items]
     columns["regions"] = [list(e.regions) for e in items]
     columns["rules"] = [[m.rule for m in e.matches] for e in items]
-    # tuples in the structs' field order: (code, score, evidence) and (rule, score, clause, spans)
-    columns["countries"] = [[(c.code, c.score, list(map(_span, c.evidence))) for c in e.countries] for e in items]
-    columns["matches"] = [[(m.rule, m.score, m.clause, list(map(_span, m.spans))) for m in e.matches] for e in items]
+    # the nested columns as functions, called in the schema's order below
+    columns["countries"] = lambda t: _listed([e.countries for e in items], t, _country_array)
+    columns["matches"] = lambda t: _listed([e.matches for e in items], t, _match_array)
     columns["cluster_id"] = [c.id if c else None for c in clusters]
     columns["duplicate_of"] = [c.duplicate_of if c else None for c in clusters]
     columns["origin"] = [None if s.origin is None else str(s.origin) for s in plain]
@@ -94,8 +129,9 @@ def table(stories: Iterable[EnrichedStory]) -> pa.Table:
     columns["kafka_offset"] = [p[2] if p else None for p in positions]
     for name in ("item_id", "version", "supersedes", "correction"):
         columns[name] = [getattr(s, name) for s in plain]
-    columns["lineage"] = [list(map(_member, e.lineage)) for e in items]
-    return pa.Table.from_pydict(columns, schema=SCHEMA)
+    columns["lineage"] = lambda t: _listed([e.lineage for e in items], t, _member_array)
+    return pa.Table.from_arrays([c(f.type) if callable(c) else pa.array(c, f.type)
+                                 for c, f in zip(map(columns.__getitem__, COLUMNS), SCHEMA)], schema=SCHEMA)
 
 
 def _spans(items: Iterable[Mapping[str, Any]] | None) -> tuple[Span, ...]:
