@@ -11,20 +11,20 @@ from __future__ import annotations
 
 import logging
 import os
-import struct
 import threading
 import weakref
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from kafka import KafkaAdminClient, KafkaProducer
+from confluent_kafka import KafkaError, KafkaException, Producer
+from kafka import KafkaAdminClient
 from kafka import errors as kafka_errors
-from kafka.partitioner.default import DefaultPartitioner
 
 from wirewatch.connectors.health import metrics
 from wirewatch.records import Alert, DeadLetter, Story, dumps
 
 log = logging.getLogger(__name__)
+_LIBRDKAFKA_LOG = logging.getLogger("wirewatch.kafka.producer")  # librdkafka's own lines, through our logs
 
 STORIES = "wirewatch.stories"
 ALERTS = "wirewatch.alerts"
@@ -160,47 +160,6 @@ def ensure_topics(bootstrap: str, specs: Iterable[TopicSpec] | None = None) -> d
     return described
 
 
-_M32 = 0xFFFFFFFF
-_MURMUR_M = 0x5BD1E995
-
-
-def murmur2(data: bytes, m: int = _MURMUR_M, mask: int = _M32) -> int:
-    """Kafka's murmur2 of a record key (the Java client's ``Utils.murmur2``, as kafka-python's
-    ``partitioner.default.murmur2`` computes it) with the key's 4-byte blocks unpacked at once: the
-    per-byte arithmetic of kafka-python's cost about twice as much (a 32-byte alert id, three to a template
-    story)."""
-    length = len(data)
-    h = 0x9747B28C ^ length
-    for k in struct.unpack_from(f"<{length >> 2}I", data):
-        k = k * m & mask
-        h = (h * m & mask) ^ ((k ^ k >> 24) * m & mask)
-    extra, whole = length & 3, length & ~3
-    if extra:
-        if extra >= 3:
-            h ^= data[whole + 2] << 16
-        if extra >= 2:
-            h ^= data[whole + 1] << 8
-        h = (h ^ data[whole]) * m & mask
-    h = (h ^ h >> 13) * m & mask
-    return h ^ h >> 15
-
-
-class KeyedPartitioner(DefaultPartitioner):
-    """kafka-python's default partitioner (a keyed record to murmur2(key) over the topic's partitions, as
-    the Java client, and so Flink's Kafka sink, places it; a record without a key to a random one), with the
-    faster ``murmur2``, and no hash at all for a topic of one partition (the alerts and dead letters)."""
-
-    def partition(self, topic: str, key: Any, serialized_key: bytes | None, value: Any,
-                  serialized_value: Any, cluster: Any) -> int:
-        partitions = cluster.partitions_for_topic(topic)
-        if serialized_key is None or partitions is None:
-            return super().partition(topic, key, serialized_key, value, serialized_value, cluster)
-        if len(partitions) == 1:
-            return next(iter(partitions))
-        ordered = sorted(partitions)
-        return ordered[(murmur2(serialized_key) & 0x7FFFFFFF) % len(ordered)]
-
-
 class KafkaRefused(RuntimeError):
     """Kafka refused records for good (too large, not authorised): resending cannot help. Not retriable."""
 
@@ -211,38 +170,55 @@ class KafkaRefused(RuntimeError):
         self.records = records
 
 
-@dataclass
 class _Pending:
-    future: Any
-    topic: str
-    key: str
-    value: bytes
+    """One record handed to the producer, and what Kafka said of it (set by its delivery report)."""
+
+    __slots__ = ("topic", "key", "value", "done", "error")
+
+    def __init__(self, topic: str, key: str, value: bytes) -> None:
+        self.topic, self.key, self.value = topic, key, value
+        self.done = False
+        self.error: Any = None  # a confluent_kafka.KafkaError once refused or failed
+
+    def delivered(self, error: Any, message: Any) -> None:
+        self.done, self.error = True, error
+
+
+# kafka-python's names for the settings callers tune, as librdkafka names them
+_SETTINGS = {"delivery_timeout_ms": "delivery.timeout.ms", "batch_size": "batch.size", "linger_ms": "linger.ms",
+             "message_max_bytes": "message.max.bytes"}
+POLL_EVERY = 1000  # sends between two services of the delivery reports outside flush()
+QUEUE_FULL_WAIT_S = 5.0  # how long a send waits for room in the producer's queue before it reports a fault
 
 
 class Publisher:
     """Idempotent, acks=all producer for stories, alerts and dead letters. ``flush()`` returns only when
     every record sent so far is durably acknowledged. When the broker is away it raises KafkaUnavailable
     (retriable) and keeps the records: those that failed are sent again, so flushing again after the broker
-    is back delivers everything. Records Kafka refuses for good raise KafkaRefused, once."""
+    is back delivers everything. Records Kafka refuses for good raise KafkaRefused, once.
+
+    The producer is confluent-kafka's (librdkafka): its batching, compression and network I/O run in C
+    threads of their own, outside the interpreter's lock. Keyed records go where the Java client (and so
+    Flink's Kafka sink and kafka-python) puts them: murmur2 of the key over the topic's partitions."""
 
     def __init__(self, bootstrap: str, client_id: str = "wirewatch", topics: Topics | None = None,
                  **overrides: Any) -> None:
         self.topics = topics or Topics.from_env()
-        config = {
-            "bootstrap_servers": bootstrap,
-            "client_id": client_id,
+        unknown = sorted(set(overrides) - set(_SETTINGS))
+        if unknown:
+            raise KafkaConfigError(f"unknown producer settings {', '.join(unknown)}: known are {', '.join(_SETTINGS)}")
+        self._config = {
+            "bootstrap.servers": bootstrap,
+            "client.id": client_id,
             "acks": "all",
-            "enable_idempotence": True,
-            "linger_ms": 5,
-            "retries": 2**31 - 1,  # bounded by delivery_timeout_ms instead
-            "delivery_timeout_ms": 120_000,
-            "partitioner": KeyedPartitioner(),
-            **overrides,
+            "enable.idempotence": True,
+            "linger.ms": 5,
+            "delivery.timeout.ms": 120_000,
+            "partitioner": "murmur2_random",  # the Java client's placement of keyed records
+            "log.connection.close": False,
+            **{_SETTINGS[name]: value for name, value in overrides.items()},
         }
-        try:
-            self._producer = KafkaProducer(**config)
-        except kafka_errors.KafkaError as exc:
-            raise KafkaUnavailable(f"cannot reach Kafka at {bootstrap}: {exc}") from exc
+        self._producer = self._new_producer()
         self._pending: list[_Pending] = []
         self._lock = threading.Lock()  # ingest threads (files, drop folders, feeds) share one publisher
         self.sent = 0
@@ -250,14 +226,43 @@ class Publisher:
         self._fenced = False
         _OPEN.add(self)
 
+    def _new_producer(self) -> Producer:
+        try:
+            return Producer(self._config, logger=_LIBRDKAFKA_LOG)
+        except (KafkaException, ValueError, TypeError) as exc:
+            raise KafkaConfigError(f"producer settings refused: {exc}") from exc
+
     def send(self, topic: str, key: str, value: bytes) -> None:
-        """Queue one record; raises KafkaTimeoutError (retriable) when the broker's metadata cannot be had."""
+        """Queue one record. Raises KafkaUnavailable (retriable) when the producer's queue stays full, the
+        broker being away; a record Kafka can never take (too large) is reported by the next flush."""
         if self._fenced:
             raise PublisherFenced(f"publisher {self.client_id} was fenced: not sent")
-        future = self._producer.send(topic, key=key.encode(), value=value)
+        item = _Pending(topic, key, value)
+        self._produce(item)
         with self._lock:
-            self._pending.append(_Pending(future, topic, key, value))
+            self._pending.append(item)
             self.sent += 1
+            serve = not self.sent % POLL_EVERY
+        if serve:
+            self._producer.poll(0)  # the delivery reports so far, so that they do not pile up until flush
+
+    def _produce(self, item: _Pending) -> None:
+        waited = 0.0
+        while True:
+            try:
+                self._producer.produce(item.topic, item.value, item.key.encode(), on_delivery=item.delivered)
+                return
+            except BufferError:  # the queue is full: the broker is slow or away
+                if waited >= QUEUE_FULL_WAIT_S:
+                    raise KafkaUnavailable(f"Kafka's producer queue stayed full for {waited:.0f} s") from None
+                self._producer.poll(0.1)
+                waited += 0.1
+            except KafkaException as exc:
+                error = exc.args[0] if exc.args else None
+                if error is not None and error.retriable():
+                    raise KafkaUnavailable(f"Kafka did not take a record: {error}") from exc
+                item.done, item.error = True, error  # refused for good: reported by flush as KafkaRefused
+                return
 
     def story(self, story: Story) -> None:
         self.send(self.topics.stories, story.id, dumps(story))
@@ -274,31 +279,33 @@ class Publisher:
             raise PublisherFenced(f"publisher {self.client_id} was fenced: what it held was abandoned")
         with self._lock:
             pending, self._pending = self._pending, []
-        try:
-            self._producer.flush(timeout=timeout)
-        except kafka_errors.KafkaError:
-            pass  # some records are still on their way: sorted out below
+        self._producer.flush(timeout)
         waiting, failed, refused = [], [], []
         for item in pending:
-            if not item.future.is_done:
+            if not item.done:
                 waiting.append(item)
-            elif item.future.failed():
-                (failed if _retriable(item.future.exception) else refused).append(item)
+            elif item.error is not None:
+                (failed if _retriable(item.error) else refused).append(item)
+        if any(item.error.fatal() for item in failed):
+            # the producer can send nothing more (librdkafka's fatal idempotence errors): a new one resends
+            self._abandon(self._producer, 0)
+            self._producer = self._new_producer()
         resent = []
         for item in failed:  # delivery timed out while the broker was away: send it again
+            again = _Pending(item.topic, item.key, item.value)
             try:
-                resent.append(_Pending(self._producer.send(item.topic, key=item.key.encode(), value=item.value),
-                                       item.topic, item.key, item.value))
-            except kafka_errors.KafkaError:
-                resent.append(item)  # keep the failed future: it is sent again on the next flush
+                self._produce(again)
+            except KafkaUnavailable:
+                again.done, again.error = True, item.error  # sent again on the next flush
+            resent.append(again)
         with self._lock:
             self._pending[:0] = waiting + resent
         if refused:
-            reasons = sorted({repr(item.future.exception)[:200] for item in refused})
+            reasons = sorted({str(item.error)[:200] for item in refused})
             raise KafkaRefused(f"Kafka refused {len(refused)} record(s): {'; '.join(reasons)}",
                                [(i.topic, i.key, i.value) for i in refused])
         if waiting or failed:
-            errors = sorted({repr(i.future.exception)[:200] for i in failed}) or ["no acknowledgement in time"]
+            errors = sorted({str(i.error)[:200] for i in failed}) or ["no acknowledgement in time"]
             raise KafkaUnavailable(f"Kafka did not acknowledge {len(waiting) + len(failed)} record(s) yet: "
                                    f"{'; '.join(errors)}")
 
@@ -306,7 +313,17 @@ class Publisher:
         try:
             self.flush(timeout)
         finally:
-            _close_producer(self._producer, timeout)
+            self._abandon(self._producer, 0)
+
+    @staticmethod
+    def _abandon(producer: Producer, timeout: float) -> None:
+        """Drop what ``producer`` still holds: a record not acknowledged was not committed either, so it is
+        read again at the next start."""
+        try:
+            producer.purge()
+            producer.flush(timeout)  # serves the purged records' reports
+        except (KafkaException, RuntimeError):
+            pass
 
     def fence(self, timeout: float) -> int:
         """Close for good (an ended job's publisher, pipelines/service.py): what was handed over is acknowledged
@@ -350,19 +367,20 @@ def close_publishers(timeout: float = 5.0) -> None:
                         extra={"error": f"{type(exc).__name__}: {exc}"[:300]})
 
 
-def _close_producer(producer: KafkaProducer, timeout: float) -> None:
-    try:
-        producer.close(timeout=timeout)
-    except kafka_errors.KafkaError:
-        # kafka-python's close raises when its own flush times out (the broker is away). What was not
-        # acknowledged was not committed either, so it is read again at the next start: close for good.
-        sender = getattr(producer, "_sender", None)
-        if sender is not None:
-            sender.force_close()
-        producer._closed = True  # noqa: SLF001 (its close() gave up half-way; the atexit hook is gone)
+# delivery errors that can clear by themselves, though librdkafka does not flag them retriable
+_TRANSIENT_CODES = frozenset({
+    KafkaError._MSG_TIMED_OUT, KafkaError._TIMED_OUT, KafkaError._TRANSPORT, KafkaError._ALL_BROKERS_DOWN,
+    KafkaError._PURGE_QUEUE, KafkaError._PURGE_INFLIGHT, KafkaError._QUEUE_FULL, KafkaError._UNKNOWN_TOPIC,
+    KafkaError._UNKNOWN_PARTITION, KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError.LEADER_NOT_AVAILABLE,
+    KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.REQUEST_TIMED_OUT, KafkaError.NOT_ENOUGH_REPLICAS,
+    KafkaError.NOT_ENOUGH_REPLICAS_AFTER_APPEND, KafkaError.NETWORK_EXCEPTION,
+})
 
 
-def _retriable(exc: BaseException | None) -> bool:
-    if isinstance(exc, kafka_errors.KafkaError):
-        return bool(exc.retriable) or isinstance(exc, kafka_errors.KafkaConnectionError)
-    return True  # unknown: better sent twice (alerts and stories are idempotent by id) than lost
+def _retriable(error: Any) -> bool:
+    """Whether a record's delivery error may clear by itself (the broker away, a timeout): sent again then."""
+    if error is None:
+        return True
+    if error.retriable() or error.fatal():  # fatal: the producer is replaced and the record sent by the new one
+        return True
+    return error.code() in _TRANSIENT_CODES

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import socket
+
 import orjson
+import pytest
 from kafka import KafkaAdminClient
 from kafka.admin import ConfigResource, ConfigResourceType
 
-from wirewatch.connectors.kafka.topics import Publisher, ensure_topics
+from wirewatch.connectors.health.faults import is_transient
+from wirewatch.connectors.kafka.topics import KafkaConfigError, KafkaRefused, KafkaUnavailable, Publisher, ensure_topics
 from wirewatch.pipelines.ingest import ingest_files
 from tests.conftest import DATA, SEED
 from tests.kafkakit import read_all
@@ -41,38 +45,51 @@ def test_ingest_publishes_stories_keyed_by_id_and_dead_letters(fresh_topics, top
     assert [orjson.loads(r.value)["origin"] for r in dead] == [f"{bad}:2"]
 
 
-class _Cluster:
-    """The two questions a partitioner asks of kafka-python's ClusterMetadata."""
+def test_keyed_records_go_where_the_java_client_puts_them(fresh_topics, topics):
+    """Keyed records land on murmur2(key) over the partitions, as the Java client (and so Flink's Kafka sink)
+    and kafka-python's default partitioner place them: keys of every length modulo 4, bytes above 0x7f too."""
+    from kafka.partitioner.default import murmur2
 
-    def __init__(self, topic: str, partitions: set[int]) -> None:
-        self.topic, self.partitions = topic, partitions
-
-    def topics(self) -> set[str]:
-        return {self.topic}
-
-    def partitions_for_topic(self, topic: str) -> set[int] | None:
-        return self.partitions if topic == self.topic else None
-
-    def available_partitions_for_topic(self, topic: str) -> set[int]:
-        return self.partitions_for_topic(topic) or set()
+    ensure_topics(fresh_topics)
+    keys = [f"k-{i}" for i in range(200)] + ["\u00e9t\u00e9", "x", "xy", "xyz", "\U0001f600-wide"]
+    with Publisher(fresh_topics) as publisher:
+        for key in keys:
+            publisher.send(topics.stories, key, b"{}")
+    placed = {r.key.decode(): r.partition for r in read_all(fresh_topics, topics.stories)}
+    assert placed == {key: (murmur2(key.encode()) & 0x7FFFFFFF) % 3 for key in keys}
 
 
-def test_keyed_records_go_where_kafka_pythons_default_partitioner_sends_them():
-    """Our murmur2 is kafka-python's (the Java client's) on keys of every length modulo 4, and the
-    partitioner picks the same partition for every partition count, gaps in the numbering included."""
-    import random
+def test_a_record_kafka_can_never_take_is_refused_once_with_its_bytes(fresh_topics, topics):
+    ensure_topics(fresh_topics)
+    big = b"x" * 2_000_000  # above the producer's message.max.bytes (1 MB): no broker would take it
+    with Publisher(fresh_topics) as publisher:
+        publisher.send(topics.alerts, "small", b"{}")
+        publisher.send(topics.alerts, "big", big)
+        with pytest.raises(KafkaRefused) as refused:
+            publisher.flush(10)
+        assert not is_transient(refused.value)
+        assert refused.value.records == [(topics.alerts, "big", big)]
+        publisher.flush(10)  # refused once: nothing is left to send
+    assert [r.key for r in read_all(fresh_topics, topics.alerts)] == [b"small"]
 
-    from kafka.partitioner.default import DefaultPartitioner, murmur2 as reference
 
-    from wirewatch.connectors.kafka.topics import KeyedPartitioner, murmur2
+def test_with_the_broker_away_flush_is_a_retriable_fault_and_the_records_wait(topics):
+    """Nothing listens at the address: flush reports a fault the service waits out, and keeps the records."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        nowhere = f"127.0.0.1:{s.getsockname()[1]}"
+    publisher = Publisher(nowhere, delivery_timeout_ms=1_000)
+    try:
+        publisher.send(topics.alerts, "a1", b"{}")
+        for timeout in (0.5, 2.0):  # before and after librdkafka's own delivery timeout
+            with pytest.raises(KafkaUnavailable) as away:
+                publisher.flush(timeout)
+            assert is_transient(away.value)
+            assert len(publisher._pending) == 1  # kept (sent again after the timeout), not dropped
+    finally:
+        assert publisher.fence(0.1) == 1
 
-    rng = random.Random(12)
-    keys = [rng.randbytes(n) for n in range(70) for _ in range(40)]
-    keys += [f"b-{i}".encode() for i in range(500)] + [b"\xff" * 9, b"\x80\x00\x00\x80\x7f"]
-    assert all(murmur2(k) == reference(k) for k in keys)
-    ours, theirs = KeyedPartitioner(), DefaultPartitioner()
-    for partitions in ({0}, {0, 1}, {0, 1, 2}, set(range(7)), {0, 2, 5}):
-        cluster = _Cluster("t", partitions)
-        for key in keys[::7]:
-            assert ours.partition("t", key, key, None, None, cluster) == theirs.partition("t", key, key, None, None, cluster)
-    assert KeyedPartitioner().partition("t", None, None, None, None, _Cluster("t", {4})) == 4
+
+def test_unknown_producer_settings_are_a_clear_error():
+    with pytest.raises(KafkaConfigError, match="unknown producer settings max_block_ms"):
+        Publisher("127.0.0.1:9", max_block_ms=10)
