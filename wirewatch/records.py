@@ -12,7 +12,7 @@ import inspect
 import operator
 import types
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
 
 import orjson
@@ -721,6 +721,70 @@ copyreg.pickle(timezone, _timezone_reduced)
 for _record in (Origin, Span, Story, CountryTag, RuleMatch, Cluster, Member, Spread, EnrichedStory, Evidence, Alert,
                 StoryAlerts, DeadLetter):
     pickled_as_tuple(straight_init(_record))
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _origin_of(values: tuple) -> Origin:
+    origin = object.__new__(Origin)
+    origin.__setstate__(values)
+    return origin
+
+
+def _plainly(cls: type, times: tuple[str, ...] = (), origins: tuple[str, ...] = ()) -> type:
+    """Pickle a record (``pickled_as_tuple``'s) as a call of a function of this module, ``_plain_<class>``,
+    over plain values: the fields ``times`` (aware times, in UTC as the records keep them) as whole
+    microseconds since the epoch and ``origins`` as the tuple of the Origin's fields. Pickle writes those in a
+    few bytes each, where a time was a datetime's and a timezone's reductions (three classes looked up and
+    called to load it) and an origin a record of its own. A story crosses the runner in this form, and a
+    lineage member enters the keyed step's log in it, once a story each. The function sets the record as
+    unpickling does (no ``__init__``), in straight-line code made for the class. A time in another zone is
+    left as it is; a record pickled the default way (NEWOBJ and BUILD) still loads."""
+    names = tuple(f.name for f in dataclasses.fields(cls))
+    at_times, at_origins = tuple(map(names.index, times)), tuple(map(names.index, origins))
+
+    def reduce_ex(self: Any, protocol: int) -> tuple:
+        state = list(self.__getstate__())  # through __getstate__, which tests may wrap to count pickles
+        for i in at_times:
+            value = state[i]
+            if value is not None and value.tzinfo is timezone.utc:
+                state[i] = (value - _EPOCH) // _MICROSECOND
+        for i in at_origins:
+            if type(state[i]) is Origin:
+                state[i] = state[i].__getstate__()
+        return rebuild, (tuple(state),)
+
+    def set_each(state: tuple) -> Any:  # a state of another length: converted, then set as far as it goes
+        values = list(state)
+        for i in (i for i in at_times if i < len(values) and type(values[i]) is int):
+            values[i] = _EPOCH + values[i] * _MICROSECOND
+        for i in (i for i in at_origins if i < len(values) and type(values[i]) is tuple):
+            values[i] = _origin_of(values[i])
+        record = object.__new__(cls)
+        record.__setstate__(values)
+        return record
+
+    scope = _slot_setters(cls, names)
+    assert scope is not None, cls
+    scope.update(__name__=__name__, _new=object.__new__, _cls=cls, _EPOCH=_EPOCH, _US=_MICROSECOND,
+                 _origin_of=_origin_of, _fallback=set_each)
+    converted = "".join(f"    if type(v{i}) is int:\n        v{i} = _EPOCH + v{i} * _US\n" for i in at_times)
+    converted += "".join(f"    if type(v{i}) is tuple:\n        v{i} = _origin_of(v{i})\n" for i in at_origins)
+    sets = "".join(f"    _set{i}(self, v{i})\n" for i in range(len(names)))
+    name = f"_plain_{cls.__name__}"
+    source = (f"def {name}(state):\n    if len(state) != {len(names)}:\n        return _fallback(state)\n"
+              f"    {''.join(f'v{i}, ' for i in range(len(names)))}= state\n{converted}"
+              f"    self = _new(_cls)\n{sets}    return self\n")
+    rebuild = _made(source, scope, name)
+    globals()[name] = rebuild  # where pickle finds it by name
+    cls.__reduce_ex__ = reduce_ex  # type: ignore[method-assign,assignment]
+    return cls
+
+
+_plainly(Story, times=("published", "fetched", "produced"), origins=("origin",))
+_plainly(Member, times=("seen",))
 
 
 __all__ = [
