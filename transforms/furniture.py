@@ -161,7 +161,12 @@ def lines_to_read(text: str) -> list[int] | None:
     agency's name: no classifier takes those, and normalize keeps them as they are (most lines of a story).
     Told by the compiled core (native/src/lines.rs) in one pass over the text, no line made a Python string;
     None without it (the caller then reads every line). ``python_lines_to_read`` is the reference."""
-    return None if _PROSE_LINES is None else _PROSE_LINES.to_read(text)  # type: ignore[no-any-return]
+    if _PROSE_LINES is None:
+        return None
+    try:
+        return _PROSE_LINES.to_read(text)  # type: ignore[no-any-return]
+    except UnicodeEncodeError:  # a lone surrogate, which the compiled core cannot read
+        return None
 
 
 def python_lines_to_read(lines: list[str]) -> list[int]:
@@ -196,6 +201,8 @@ def is_trailer(line: str) -> bool:
 def _holds_a_hint(text: str) -> bool:
     """Whether ``text`` lowercased holds one of _HINTS, or ``text`` one of _AGENCY_HINTS: four scans, and a
     look before each " by" and each "/" (a prose text has few) instead of a scan for each hint."""
+    if _HINT_LOOK is not None and text.isascii():  # the compiled core's look (str.isascii reads a flag)
+        return _HINT_LOOK.holds(text)  # type: ignore[no-any-return]
     low = text.lower()
     if any(map(low.__contains__, _WORD_HINTS)):  # map, not a generator: no frame resumed per hint
         return True
@@ -392,3 +399,6 @@ _ProseLines = getattr(wirewatch_native, "ProseLines", None) if wanted() else Non
 _PROSE_LINES = (_ProseLines(list(_FURNITURE_OPENINGS), _LONGEST_AGENCY, _AGENCY_STRIP, list(_SELF_DESCRIPTION_WORDS),
                             list(AGENCIES))
                 if _ProseLines is not None else None)
+# ``_holds_a_hint``'s look at ASCII text by the compiled core (no lower-cased copy made in Python).
+_HintLook = getattr(wirewatch_native, "HintLook", None) if wanted() else None
+_HINT_LOOK = _HintLook(list(_WORD_HINTS), list(_BY_HINTS), list(_AGENCY_HINTS)) if _HintLook is not None else None

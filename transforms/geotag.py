@@ -357,15 +357,27 @@ def _listed(found: list[Mention], body: str) -> set[str]:
         return set()
     by_sentence: dict[int, set[str]] = defaultdict(set)
     last = max(m.span.start for m in found if m.span.field == "body")
-    ends = []  # the sentence ends up to the last mention's start (later ones place no mention)
-    for m in _SENTENCE_END.finditer(body):
-        if m.end() > last:
-            break
-        ends.append(m.end())
+    ends = _sentence_ends(body, last)  # the sentence ends up to the last mention's start (later ones place none)
     for mention in found:
         if mention.span.field == "body":
             by_sentence[bisect.bisect_right(ends, mention.span.start)].add(mention.place.code)
     return {code for codes in by_sentence.values() if len(codes) >= 3 for code in codes}
+
+
+def _sentence_ends(body: str, last: int) -> list[int]:
+    """The ends of _SENTENCE_END's matches in ``body`` before the first that ends after ``last``: by the
+    compiled core in ASCII text (native/src/lines.rs), else by the regex."""
+    if _compiled_sentence_ends is not None and body.isascii():  # (str.isascii reads a flag)
+        return _compiled_sentence_ends(body, last)  # type: ignore[no-any-return]
+    ends = []
+    for m in _SENTENCE_END.finditer(body):
+        if m.end() > last:
+            break
+        ends.append(m.end())
+    return ends
+
+
+_compiled_sentence_ends = getattr(wirewatch_native, "sentence_ends", None) if wanted() else None
 
 
 def features(found: list[Mention], body: str) -> dict[str, list[float]]:

@@ -1231,6 +1231,8 @@ fn wirewatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<geotag::PlaceScan>()?;
     m.add_class::<lines::ProseLines>()?;
     m.add_class::<lines::EnglishCheck>()?;
+    m.add_class::<lines::HintLook>()?;
+    m.add_function(wrap_pyfunction!(lines::sentence_ends, m)?)?;
     m.add_class::<feedread::FeedReader>()?;
     m.add("FEED_READER_VERSION", feedread::FEED_READER_VERSION)?;
     m.add_function(wrap_pyfunction!(feedread::feed_date, m)?)?;

@@ -1,11 +1,13 @@
-//! Two per-story checks of `transforms.normalize`, compiled for ASCII text (the Python code stays the
-//! reference; tests/transforms/test_lines_native.py compares the two):
+//! Per-story text checks of `transforms.normalize` and `transforms.geotag`, compiled for ASCII text (the
+//! Python code stays the reference; tests/transforms/test_lines_native.py compares the two):
 //!
 //! - `ProseLines.to_read`: which lines of a story's text the furniture classifiers must look at. Every
 //!   other line is one `furniture.prose_lines` calls prose and that no self-description can take, which
 //!   `normalize._strip_furniture` keeps as it is (most lines of a story).
 //! - `EnglishCheck.plainly`: `language._plainly_english` of an ASCII sample, from the sample itself (no
 //!   lower-cased copy and no list of words made in Python).
+//! - `HintLook.holds`: `furniture._holds_a_hint` (whether a text may hold a trailer or photo credit).
+//! - `sentence_ends`: the ends of `geotag._SENTENCE_END`'s matches (`geotag._listed`'s sentences).
 
 use memchr::memmem;
 use pyo3::exceptions::PyValueError;
@@ -150,4 +152,103 @@ impl EnglishCheck {
         }
         Some(english >= 2 && english > 2 * others)
     }
+}
+
+/// `furniture._holds_a_hint` of ASCII text: a look for each word hint in the text lower-cased, and before each
+/// " by" (lower-cased) and each "/" for the hints that end there.
+#[pyclass(frozen, module = "wirewatch_native")]
+pub struct HintLook {
+    words: Vec<memmem::Finder<'static>>,
+    by_heads: Vec<Box<[u8]>>,
+    slash_heads: Vec<Box<[u8]>>,
+}
+
+#[pymethods]
+impl HintLook {
+    #[new]
+    fn new(words: Vec<String>, by_heads: Vec<String>, slash_heads: Vec<String>) -> PyResult<Self> {
+        let words = lower_ascii(words, "words")?
+            .into_iter()
+            .map(|w| memmem::Finder::new(&w[..]).into_owned())
+            .collect();
+        let slash_heads = slash_heads
+            .into_iter()
+            .map(|h| {
+                if h.is_ascii() && h.ends_with('/') {
+                    Ok(h.into_bytes().into_boxed_slice())
+                } else {
+                    Err(PyValueError::new_err(format!("slash_heads: ASCII, ending with '/': {h:?}")))
+                }
+            })
+            .collect::<PyResult<_>>()?;
+        Ok(HintLook { words, by_heads: lower_ascii(by_heads, "by_heads")?, slash_heads })
+    }
+
+    /// Whether `text` holds a hint; None where it is not ASCII (Python answers).
+    fn holds(&self, text: &str) -> Option<bool> {
+        let text = text.as_bytes();
+        if !text.is_ascii() {
+            return None;
+        }
+        let low: Vec<u8> = text.iter().map(|b| b.to_ascii_lowercase()).collect();
+        if self.words.iter().any(|w| w.find(&low).is_some()) {
+            return Some(true);
+        }
+        for at in memmem::find_iter(&low, b" by") {
+            if self.by_heads.iter().any(|h| low[..at].ends_with(h)) {
+                return Some(true);
+            }
+        }
+        for at in memchr::memchr_iter(b'/', text) {
+            if self.slash_heads.iter().any(|h| text[..at + 1].ends_with(h)) {
+                return Some(true);
+            }
+        }
+        Some(false)
+    }
+}
+
+/// `geotag._SENTENCE_END`'s match ends in an ASCII `text` (`[.!?;:](?=\s+[A-Z"“(])|\n\s*\n|\n(?=\s)`, found
+/// left to right as `finditer` finds them) up to the first that ends after `last`, which is left out; None
+/// where `text` is not ASCII (Python answers).
+#[pyfunction]
+pub fn sentence_ends(text: &str, last: usize) -> Option<Vec<usize>> {
+    let text = text.as_bytes();
+    if !text.is_ascii() {
+        return None;
+    }
+    // `\s` of a str pattern among ASCII characters
+    let space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f);
+    let mut ends = Vec::new();
+    let mut at = 0;
+    while at < text.len() {
+        let end = match text[at] {
+            b'.' | b'!' | b'?' | b';' | b':' => {
+                let run = text[at + 1..].iter().take_while(|&&b| space(b)).count();
+                match text.get(at + 1 + run) {
+                    Some(b) if run > 0 && (b.is_ascii_uppercase() || *b == b'"' || *b == b'(') => Some(at + 1),
+                    _ => None,
+                }
+            }
+            b'\n' => {
+                // `\n\s*\n`: the greedy run gives back up to its last newline; else `\n(?=\s)`
+                let run = text[at + 1..].iter().take_while(|&&b| space(b)).count();
+                match text[at + 1..at + 1 + run].iter().rposition(|&b| b == b'\n') {
+                    Some(i) => Some(at + 1 + i + 1),
+                    None if run > 0 => Some(at + 1),
+                    None => None,
+                }
+            }
+            _ => None,
+        };
+        match end {
+            Some(end) if end > last => break,
+            Some(end) => {
+                ends.push(end);
+                at = end;
+            }
+            None => at += 1,
+        }
+    }
+    Some(ends)
 }

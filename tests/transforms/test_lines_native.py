@@ -161,3 +161,90 @@ def test_detect_with_and_without_the_compiled_check(shared_corpora):
         m.setattr(language, "_CHECK", None)
         assert [language.detect(title, body) for title, body in samples] == compiled
     assert compiled.count("en") > len(samples) * 0.8
+
+
+# Every hint, cut short and in other cases, the marks they end before, newlines and characters that are not ASCII.
+_HINT_PIECES = st.sampled_from([
+    *furniture._HINTS, *furniture._AGENCY_HINTS, *(h.upper() for h in furniture._HINTS),
+    *(h[:-1] for h in furniture._HINTS), *(a[1:] for a in furniture._AGENCY_HINTS),
+    *(a.lower() for a in furniture._AGENCY_HINTS), " by", "by", " BY", "/", "//", " ", "\n", "İ", "é", "x",
+    "the ministry said", "8-1/4",
+])
+
+
+def _python_holds_a_hint(text):
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(furniture, "_HINT_LOOK", None)
+        return furniture._holds_a_hint(text)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(_HINT_PIECES, max_size=12).map("".join))
+@example("Reporting by John Irish")
+@example("said by REUTERS/Jane Doe")
+@example("reuters/ x")
+@example("EPA-EFE/ photo")
+@example("PHOTO")
+@example("Photos by")
+@example("x by y")
+def test_the_compiled_look_for_hints_answers_as_python(text):
+    look = _compiled_or_skip(furniture._HINT_LOOK)
+    assert look.holds(text) == (_python_holds_a_hint(text) if text.isascii() else None)
+
+
+def test_the_compiled_look_for_hints_on_reuters_stories(shared_corpora):
+    look = _compiled_or_skip(furniture._HINT_LOOK)
+    rows = (shared_corpora / "geo" / "reuters21578-train.jsonl").read_bytes().splitlines()[:3000]
+    bodies = [orjson.loads(row).get("body") or "" for row in rows]
+    found = [look.holds(body) for body in bodies]
+    assert found == [_python_holds_a_hint(body) if body.isascii() else None for body in bodies]
+    assert 0 < sum(f is True for f in found) < len(found)
+
+
+# What the sentence-end pattern reads: its marks, the capitals, quotes and parenthesis after them, every ASCII
+# whitespace (\x1c-\x1f too) alone and in runs of newlines, characters that are not ASCII (“ among them).
+_BODY_PIECES = st.sampled_from([
+    ".", "!", "?", ";", ":", ",", " ", "  ", "\t", "\n", "\n\n", "\n \n", "\n\t", "\r", "\x0b", "\x0c", "\x1c", "\x1f",
+    "A", "Z", "a", "\"", "(", "“", "é", "\u00a0", "said", "The", "1987",
+])
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(_BODY_PIECES, max_size=30).map("".join), st.integers(0, 80))
+@example("He said.\n\nThe\n", 20)
+@example("a.\x1cB", 5)
+@example("a.\u00a0B", 5)
+@example("x\n \n \ny", 3)
+@example("x\n \n \ny", 10)
+@example("a: (b", 10)
+def test_the_compiled_sentence_ends_are_the_patterns(body, last):
+    from wirewatch.transforms import geotag
+
+    compiled = _compiled_or_skip(geotag._compiled_sentence_ends)
+    expected = []
+    for m in geotag._SENTENCE_END.finditer(body):
+        if m.end() > last:
+            break
+        expected.append(m.end())
+    assert compiled(body, last) == (expected if body.isascii() else None)
+
+
+def test_the_compiled_sentence_ends_on_reuters_stories(shared_corpora):
+    from wirewatch.transforms import geotag
+
+    compiled = _compiled_or_skip(geotag._compiled_sentence_ends)
+    rows = (shared_corpora / "geo" / "reuters21578-train.jsonl").read_bytes().splitlines()[:2000]
+    for row in rows:
+        body = orjson.loads(row).get("body") or ""
+        if body.isascii():
+            assert compiled(body, len(body)) == [m.end() for m in geotag._SENTENCE_END.finditer(body)]
+
+
+def test_a_lone_surrogate_goes_to_python():
+    """The compiled core reads no lone surrogate (a JSON escape can make one): Python answers such a text."""
+    from wirewatch.transforms import geotag
+
+    _compiled_or_skip(furniture._PROSE_LINES)
+    assert furniture.lines_to_read("Reuters\n\ud800 said.") is None
+    assert furniture._holds_a_hint("\ud800 photo") is True
+    assert geotag._sentence_ends("He said.\n\nThe \ud800", 20) == [8, 10]
