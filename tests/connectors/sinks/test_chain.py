@@ -409,3 +409,30 @@ def test_the_sinks_in_turn_pass_each_partition_on_in_a_real_pipeline(tmp_path):
                | beam.Map(lambda kv, t=beam.DoFn.TimestampParam: (kv[0], tuple(sorted(kv[1])), t.micros)))
         assert_that(out, equal_to([("0", ((4, 4), (5, 5)), 1004 * 10**6), ("1", ((3, 3),), 1003 * 10**6)]))
     assert len(list(tmp_path.rglob("*.json"))) == 3
+
+
+def test_a_send_that_fails_is_retried_from_that_alert_on_and_none_is_sent_twice(tmp_path):
+    """The bundle's sends are one retried step: a transient fault on one send waits, then resends that alert
+    and goes on with the rest; every alert reaches the producer once, in order, and the fault is cleared."""
+    calls: list = []
+    chain = make_chain(tmp_path, calls)
+    publisher = chain[1].publisher
+    send, faults_left = publisher.send, {2: 2, 4: 1}  # the 2nd send fails twice, the 4th once
+
+    def flaky_send(topic: str, key: str, value: bytes) -> None:
+        attempt = sum(1 for c in calls if c[0] == "alert") + 1
+        if faults_left.get(attempt):
+            faults_left[attempt] -= 1
+            calls.append(("send failed", key))
+            raise KafkaUnavailable("queue full, broker away")
+        send(topic, key, value)
+
+    publisher.send = flaky_send
+    outcomes = [outcome(i, ("icbm", "missile-launch")[i % 2]) for i in range(5)]
+    run_bundle(chain, outcomes)
+    expected = [a.id for o in outcomes for a in o.alerts]
+    assert len(expected) >= 4
+    assert [c[1] for c in calls if c[0] == "alert"] == expected
+    assert [c[1] for c in calls if c[0] == "send failed"] == [expected[1], expected[1], expected[3]]
+    assert [c[0] for c in calls][-2:] == ["flush", "commit"]
+    assert not faults.FAULTS.active()
