@@ -18,6 +18,8 @@ from apache_beam.io.watermark_estimators import ManualWatermarkEstimator
 from apache_beam.transforms.core import RestrictionProvider
 from apache_beam.transforms.window import TimestampedValue
 from apache_beam.utils.timestamp import Duration, Timestamp
+from confluent_kafka import Consumer, KafkaError
+from confluent_kafka import TopicPartition as Position
 from kafka import KafkaConsumer, TopicPartition
 
 from wirewatch.connectors.health import metrics
@@ -26,6 +28,7 @@ from wirewatch.connectors.kafka.topics import KafkaConfigError
 from wirewatch.records import DeadLetter, Origin, Story, pickled_as_tuple, story_from_json, straight_init
 
 log = logging.getLogger(__name__)
+_LIBRDKAFKA_LOG = logging.getLogger("wirewatch.kafka.reader")  # librdkafka's own lines, through our logs
 
 END = 2**63 - 1  # an unbounded partition: the range never ends
 POLL_MS = 200
@@ -34,6 +37,8 @@ MAX_RECORDS = 100  # per poll: smaller bundles deliver (and commit) sooner
 MAX_AHEAD = 500  # records per partition read but not yet committed, at most (backpressure)
 COMMIT_CHECK_S = 0.25  # how often a reader that is ahead asks the group where its commit stands
 CAUGHT_UP_MARGIN_S = 5  # a record produced just before a poll found nothing may still carry an older time
+READER_GROUP = "wirewatch-reader"  # librdkafka wants a group name; the readers never join it nor commit
+QUEUED_KB = 8192  # what librdkafka fetches ahead of the reader, at most, a partition
 NUDGE = Duration(micros=1000)  # how far a call that read nothing new in time moves the watermark (see process)
 DEAD = "deadletter"
 
@@ -111,6 +116,38 @@ def _advance(watermark: ManualWatermarkEstimator, to: Timestamp) -> None:
         watermark.set_watermark(to)
 
 
+def _records(batch: list) -> list:
+    """The records of a poll, its error events left out: an error that can clear is logged (the next poll
+    tries again), any other is raised (the job fails and the service reports it)."""
+    if all(message.error() is None for message in batch):
+        return batch
+    records = []
+    for message in batch:
+        error = message.error()
+        if error is None:
+            records.append(message)
+        elif error.fatal() or not (error.retriable() or error.code() in _TRANSIENT_READ):
+            raise KafkaReadError(f"reading {message.topic()}/{message.partition()}: {error.str()}")
+        else:
+            log.debug("read error; trying again", extra={"error": error.str()[:300]})
+    return records
+
+
+# errors a reader meets that can clear by themselves (the broker away, the partition's leader moving)
+_TRANSIENT_READ = frozenset({
+    KafkaError._PARTITION_EOF, KafkaError._TRANSPORT, KafkaError._ALL_BROKERS_DOWN, KafkaError._TIMED_OUT,
+    KafkaError._UNKNOWN_PARTITION, KafkaError._UNKNOWN_TOPIC, KafkaError.UNKNOWN_TOPIC_OR_PART,
+    KafkaError.LEADER_NOT_AVAILABLE, KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.REQUEST_TIMED_OUT,
+    KafkaError.NETWORK_EXCEPTION, KafkaError.OFFSET_OUT_OF_RANGE, KafkaError._AUTO_OFFSET_RESET,
+})
+
+
+class KafkaReadError(RuntimeError):
+    """Kafka refused a read for good (not authorised, a broken record batch). Not retriable."""
+
+    retriable = False
+
+
 class ReadKafkaPartitions(beam.DoFn):
     """PartitionStart -> KafkaRecord, forever, stamped with the record's Kafka timestamp. One consumer per
     partition, assigned (no group membership); offsets are committed by the last step, never here. The
@@ -129,7 +166,7 @@ class ReadKafkaPartitions(beam.DoFn):
                  consumer_config: dict[str, Any] | None = None) -> None:
         self.bootstrap, self.group, self.max_ahead = bootstrap, group, max_ahead
         self.consumer_config = consumer_config or {}
-        self._consumers: dict[tuple[str, int], KafkaConsumer] = {}
+        self._consumers: dict[tuple[str, int], Consumer] = {}
         self._next: dict[tuple[str, int], int] = {}  # where each consumer will read next
         self._group: KafkaConsumer | None = None
         self._committed: dict[tuple[str, int], tuple[float, int]] = {}  # when last asked, and the answer
@@ -157,21 +194,32 @@ class ReadKafkaPartitions(beam.DoFn):
             self._committed[key] = (time.monotonic(), committed)
         return start - committed > self.max_ahead
 
-    def _consumer(self, topic: str, partition: int) -> KafkaConsumer:
+    def _consumer(self, topic: str, partition: int) -> Consumer:
+        """The partition's reader: confluent-kafka's consumer (librdkafka fetches in C threads of its own, off
+        the interpreter's lock), assigned by ``_read`` at the offset it reads from; no group membership."""
         key = (topic, partition)
         if key not in self._consumers:
-            consumer = KafkaConsumer(
-                bootstrap_servers=self.bootstrap,
-                group_id=None,
-                enable_auto_commit=False,
-                isolation_level="read_committed",
-                auto_offset_reset="earliest",
-                max_poll_records=MAX_RECORDS,
+            self._consumers[key] = Consumer({
+                "bootstrap.servers": self.bootstrap,
+                "group.id": READER_GROUP,
+                "enable.auto.commit": False,
+                "enable.auto.offset.store": False,
+                "isolation.level": "read_committed",
+                "auto.offset.reset": "earliest",
+                "queued.max.messages.kbytes": QUEUED_KB,
+                "log.connection.close": False,
                 **self.consumer_config,
-            )
-            consumer.assign([TopicPartition(topic, partition)])
-            self._consumers[key] = consumer
+            }, logger=_LIBRDKAFKA_LOG)
         return self._consumers[key]
+
+    @staticmethod
+    def _poll(consumer: Consumer) -> list:
+        """What the partition has now, up to MAX_RECORDS; waits up to POLL_MS for a first record only (a
+        consume of MAX_RECORDS would wait for all of them, or the whole time)."""
+        first = consumer.poll(POLL_MS / 1000)
+        if first is None:
+            return []
+        return [first, *consumer.consume(MAX_RECORDS - 1, 0)]
 
     @beam.DoFn.unbounded_per_element()
     def process(
@@ -203,36 +251,40 @@ class ReadKafkaPartitions(beam.DoFn):
             tracker.defer_remainder(Duration.of(IDLE_RESUME_S))
             return
         if self._next.get(key) != start:
-            consumer.seek(tp, start)
+            consumer.assign([Position(element.topic, element.partition, start)])  # (again) from ``start``
             self._next[key] = start
         try:
-            batch = consumer.poll(timeout_ms=POLL_MS, max_records=MAX_RECORDS).get(tp, [])
+            batch = self._poll(consumer)
         except Exception as exc:
             if not is_transient(exc):
                 raise
             log.debug("poll failed; trying again", extra={"error": repr(exc)[:300]})
             tracker.defer_remainder(Duration.of(IDLE_RESUME_S))
             return
+        batch = _records(batch)
         if not batch:  # caught up: what comes next was produced from now on
             _advance(watermark, Timestamp.now() - CAUGHT_UP_MARGIN_S)
         follows = start
         # The watermark moves to the latest time read once the batch is out (the runner reads it when this
         # call returns): moving it record by record cost a locked call to the estimator each.
         latest, claimed = None, True
+        topic, partition = key
         for record in batch:
-            if record.offset < start:  # the log was truncated under us and the consumer reset: skip
+            offset = record.offset()
+            if offset < start:  # the log was truncated under us and the consumer reset: skip
                 continue
-            if not tracker.try_claim(record.offset):
+            if not tracker.try_claim(offset):
                 self._next.pop(key, None)  # the consumer has read past the claim: seek next time
                 claimed = False
                 break
-            self._next[key] = record.offset + 1
-            when = Timestamp(micros=max(record.timestamp, 0) * 1000)
-            yield TimestampedValue(KafkaRecord(record.topic, record.partition, record.offset, record.key,
-                                               record.value, record.timestamp, follows), when)
+            self._next[key] = offset + 1
+            stamp = record.timestamp()[1]  # -1 when the record carries none
+            when = Timestamp(micros=max(stamp, 0) * 1000)
+            yield TimestampedValue(KafkaRecord(topic, partition, offset, record.key(), record.value(), stamp,
+                                               follows), when)
             if latest is None or when > latest:
                 latest = when
-            follows = record.offset + 1
+            follows = offset + 1
         if latest is not None:
             _advance(watermark, latest)
         if claimed:

@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from apache_beam.io.restriction_trackers import OffsetRange
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -34,26 +35,54 @@ def test_decode_gives_story_with_position_and_produced_time_or_dead_letter():
     assert isinstance(bad, DeadLetter) and str(bad.origin) == "t/0@8" and bad.stage == "decode"
 
 
+class _Message:
+    """The parts of confluent-kafka's Message that _read uses."""
+
+    def __init__(self, offset: int, timestamp: int, error: object = None) -> None:
+        self._offset, self._timestamp, self._error = offset, timestamp, error
+
+    def offset(self) -> int:
+        return self._offset
+
+    def timestamp(self) -> tuple[int, int]:
+        return (1, self._timestamp)  # (TIMESTAMP_CREATE_TIME, ms)
+
+    def key(self) -> bytes:
+        return b"k"
+
+    def value(self) -> bytes:
+        return b"{}"
+
+    def error(self) -> object:
+        return self._error
+
+    def topic(self) -> str:
+        return "t"
+
+    def partition(self) -> int:
+        return 0
+
+
 class _Consumer:
-    """A consumer whose one poll returns ``records`` (kafka-python's ConsumerRecord fields that _read uses)."""
+    """A consumer whose one poll returns ``records`` (the first by poll, the rest by consume, as _poll asks)."""
 
     def __init__(self, records: list) -> None:
-        self.records, self.seeks = records, []
+        self.records, self.assigned = records, []
 
-    def seek(self, tp, offset) -> None:
-        self.seeks.append(offset)
+    def assign(self, positions: list) -> None:
+        self.assigned.append([(p.topic, p.partition, p.offset) for p in positions])
 
-    def poll(self, timeout_ms: int, max_records: int) -> dict:
-        from kafka import TopicPartition
+    def poll(self, timeout: float):
+        return self.records[0] if self.records else None
 
-        return {TopicPartition("t", 0): self.records}
+    def consume(self, num_messages: int, timeout: float) -> list:
+        assert timeout == 0  # what is there already: only the first record is waited for
+        return self.records[1:1 + num_messages]
 
 
 def _read(times: list[int], stop: int = END) -> tuple[list, object, object]:
     """What one call of the reader yields over records at offsets 5.. with ``times`` (ms), and its watermark
     and tracker after."""
-    from types import SimpleNamespace
-
     from apache_beam.io.watermark_estimators import ManualWatermarkEstimator
     from apache_beam.runners.sdf_utils import (
         RestrictionTrackerView, ThreadsafeRestrictionTracker, ThreadsafeWatermarkEstimator,
@@ -63,12 +92,12 @@ def _read(times: list[int], stop: int = END) -> tuple[list, object, object]:
 
     fn = ReadKafkaPartitions("unused:9092")
     fn.setup()
-    records = [SimpleNamespace(topic="t", partition=0, offset=5 + i, key=b"k", value=b"{}", timestamp=t)
-               for i, t in enumerate(times)]
-    fn._consumers[("t", 0)] = _Consumer(records)  # noqa: SLF001
+    records = [_Message(5 + i, t) for i, t in enumerate(times)]
+    fn._consumers[("t", 0)] = consumer = _Consumer(records)  # noqa: SLF001
     tracker = ThreadsafeRestrictionTracker(_PartitionTracker(OffsetRange(5, stop)))
     watermark = ThreadsafeWatermarkEstimator(ManualWatermarkEstimator(None))  # as Beam hands them to process
     out = list(fn._read(PartitionStart("t", 0, 5), RestrictionTrackerView(tracker), watermark))  # noqa: SLF001
+    assert consumer.assigned == [[("t", 0, 5)]]  # positioned once, where the restriction starts
     return out, watermark, tracker
 
 
@@ -137,3 +166,18 @@ def test_the_readers_records_pickle_as_their_field_values():
         legacy = object.__new__(type(value))
         legacy.__setstate__(list(fields))
         assert legacy == value
+
+
+def test_a_polls_error_events_are_left_out_or_raised_by_whether_they_can_clear():
+    from confluent_kafka import KafkaError
+
+    from wirewatch.connectors.kafka.source import KafkaReadError, _records
+
+    good = [_Message(5, 1), _Message(6, 2)]
+    assert _records(good) is good
+    away = _Message(-1, 0, KafkaError(KafkaError._TRANSPORT))
+    assert _records([good[0], away, good[1]]) == good
+    refused = _Message(-1, 0, KafkaError(KafkaError.TOPIC_AUTHORIZATION_FAILED))
+    with pytest.raises(KafkaReadError, match="t/0"):
+        _records([good[0], refused])
+    assert not KafkaReadError.retriable
