@@ -30,6 +30,7 @@ from wirewatch.transforms.clusterstate import WarmLineage
 from wirewatch.transforms.online import TTL_S, SuppressRepeatAlerts, cluster_key
 from wirewatch.transforms.ptransforms import Dedupe, EnrichStories, RaiseAlertsPerStory
 from wirewatch.transforms.rules import WatchList
+from wirewatch.transforms.steps import classifier
 from wirewatch.transforms.streamchain import EnrichAndAlertInState, prepared
 
 __all__ = ["GROUP", "RunnerNotFound", "build", "options", "prism_binary", "start"]
@@ -133,12 +134,22 @@ def build(p: beam.Pipeline, bootstrap: str, watchlist: WatchList, archive: str, 
     )
 
 
+def warm_up() -> None:
+    """Load the tables the keyed step's classifier reads (gazetteer, names, lemmas: ~2.5 s, once a process)
+    before the job starts. Its steps are set up in this process (the LOOPBACK worker) when their first
+    bundle comes, so a backlog's first stories would otherwise wait for them inside that bundle, and the
+    first alert with them."""
+    classifier()
+
+
 def start(bootstrap: str, watchlist: WatchList, archive: str, job_endpoint: str | None, topics: Topics,
           pipeline_args: Sequence[str] = (), archive_format: str = "parquet", workers: int = 1,
           pool: str | None = None):
     """Start the streaming job on the Prism at ``job_endpoint`` and return its PipelineResult. With ``workers``
     above 1, ``pool`` is the address of the worker pool that starts the extra workers."""
     sample_bundles_every(SERVICE_SAMPLING_MS)  # the LOOPBACK worker runs in this process
+    if workers == 1:
+        warm_up()
     p = beam.Pipeline(options=options(job_endpoint, pipeline_args, pool))
     build(p, bootstrap, watchlist, archive, topics, archive_format=archive_format, fused=workers == 1)
     place_steps(p, workers)
