@@ -1,6 +1,7 @@
 """Reading Kafka in a Beam streaming pipeline: a splittable DoFn over (partition, offset range) with
-kafka-python, the way Beam's Java KafkaIO reads. Each partition's restriction starts at the consumer group's
-committed offset (or the earliest offset), so a restarted pipeline resumes where its sinks last committed.
+confluent-kafka's consumer (kafka-python asks for the group's offsets), the way Beam's Java KafkaIO reads.
+Each partition's restriction starts at the consumer group's committed offset (or the earliest offset), so a
+restarted pipeline resumes where its sinks last committed.
 """
 
 from __future__ import annotations

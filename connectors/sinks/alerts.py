@@ -20,8 +20,8 @@ from wirewatch.records import Alert, StoryAlerts, excerpt
 
 log = logging.getLogger("wirewatch.alerts")
 FLUSH_TIMEOUT_S = 10.0  # then the wait goes on as a fault the service reports, not as one silent call
-# A bundle's alerts in a few produce batches: kafka-python's default (16 KB, ~20 alerts) made one batch, one
-# record-batch build and one response to handle per ~20 alerts. Below the producer's max_request_size (1 MB).
+# A bundle's alerts in a few produce batches (librdkafka's batch.size; kafka-python's 16 KB default, when it
+# was the producer, made one batch, one build and one response per ~20 alerts).
 BATCH_BYTES = 512 * 1024
 
 
