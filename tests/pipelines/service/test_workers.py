@@ -15,6 +15,7 @@ import pytest
 from tests.archivekit import archived_ids, archived_once
 from tests.kafkakit import wait_for
 from tests.pipelines.service.test_service import alerts, lag, prism, start, stop  # noqa: F401 (prism: fixture)
+from wirewatch.connectors.kafka.source import MAX_AHEAD
 from wirewatch.connectors.kafka.topics import Publisher, Topics, ensure_topics
 from wirewatch.pipelines import streaming
 from wirewatch.pipelines.ingest import ingest_files
@@ -71,9 +72,10 @@ def test_the_pure_steps_get_an_environment_per_worker(fresh_topics):
 
 
 def test_two_workers_alert_as_the_chain_does_and_survive_a_worker_killed(fresh_topics, tmp_path):
-    ensure_topics(fresh_topics)
     archive, log = tmp_path / "archive", tmp_path / "service.log"
-    n = 2000  # enough backlog that the kill lands mid-stream (asserted below)
+    # more backlog than the reader takes in before the first commits (MAX_AHEAD a partition), so that stories
+    # still wait for the killed worker's steps: else the job may commit all without meeting the kill
+    n = (MAX_AHEAD + 500) * ensure_topics(fresh_topics)[Topics.from_env().stories]
     stories = [Story(f"s{i}", f"North Korea fired an intercontinental ballistic missile number {i} toward the sea "
                               f"near Japan, the {i}th such test this year, officials in Seoul said on day {i}.")
                for i in range(n)]
