@@ -25,7 +25,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from wirewatch.connectors.health import metrics
 from wirewatch.connectors.health.faults import is_transient, retry
-from wirewatch.connectors.kafka.topics import KafkaConfigError
+from wirewatch.connectors.kafka.topics import BROKER_AWAY_CODES, KafkaConfigError
 from wirewatch.records import DeadLetter, Origin, Story, pickled_as_tuple, story_from_json, straight_init
 
 log = logging.getLogger(__name__)
@@ -135,12 +135,9 @@ def _records(batch: list) -> list:
 
 
 # errors a reader meets that can clear by themselves (the broker away, the partition's leader moving)
-_TRANSIENT_READ = frozenset({
-    KafkaError._PARTITION_EOF, KafkaError._TRANSPORT, KafkaError._ALL_BROKERS_DOWN, KafkaError._TIMED_OUT,
-    KafkaError._UNKNOWN_PARTITION, KafkaError._UNKNOWN_TOPIC, KafkaError.UNKNOWN_TOPIC_OR_PART,
-    KafkaError.LEADER_NOT_AVAILABLE, KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.REQUEST_TIMED_OUT,
-    KafkaError.NETWORK_EXCEPTION, KafkaError.OFFSET_OUT_OF_RANGE, KafkaError._AUTO_OFFSET_RESET,
-})
+_TRANSIENT_READ = BROKER_AWAY_CODES | {
+    KafkaError._PARTITION_EOF, KafkaError.OFFSET_OUT_OF_RANGE, KafkaError._AUTO_OFFSET_RESET,
+}
 
 
 class KafkaReadError(RuntimeError):

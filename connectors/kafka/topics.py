@@ -258,8 +258,9 @@ class Publisher:
                 self._producer.poll(0.1)
                 waited += 0.1
             except KafkaException as exc:
-                error = exc.args[0] if exc.args else None
-                if error is not None and error.retriable():
+                error = exc.args[0] if exc.args and isinstance(exc.args[0], KafkaError) else \
+                    KafkaError(KafkaError._FAIL, str(exc))  # an error flush reports, never a record taken as sent
+                if error.retriable():
                     raise KafkaUnavailable(f"Kafka did not take a record: {error}") from exc
                 item.done, item.error = True, error  # refused for good: reported by flush as KafkaRefused
                 return
@@ -368,13 +369,17 @@ def close_publishers(timeout: float = 5.0) -> None:
 
 
 # delivery errors that can clear by themselves, though librdkafka does not flag them retriable
-_TRANSIENT_CODES = frozenset({
-    KafkaError._MSG_TIMED_OUT, KafkaError._TIMED_OUT, KafkaError._TRANSPORT, KafkaError._ALL_BROKERS_DOWN,
-    KafkaError._PURGE_QUEUE, KafkaError._PURGE_INFLIGHT, KafkaError._QUEUE_FULL, KafkaError._UNKNOWN_TOPIC,
+# librdkafka's errors of a broker away or a partition's leader moving, which clear by themselves (the producer
+# and the source's reader both wait them out)
+BROKER_AWAY_CODES = frozenset({
+    KafkaError._TIMED_OUT, KafkaError._TRANSPORT, KafkaError._ALL_BROKERS_DOWN, KafkaError._UNKNOWN_TOPIC,
     KafkaError._UNKNOWN_PARTITION, KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError.LEADER_NOT_AVAILABLE,
-    KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.REQUEST_TIMED_OUT, KafkaError.NOT_ENOUGH_REPLICAS,
-    KafkaError.NOT_ENOUGH_REPLICAS_AFTER_APPEND, KafkaError.NETWORK_EXCEPTION,
+    KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.REQUEST_TIMED_OUT, KafkaError.NETWORK_EXCEPTION,
 })
+_TRANSIENT_CODES = BROKER_AWAY_CODES | {
+    KafkaError._MSG_TIMED_OUT, KafkaError._PURGE_QUEUE, KafkaError._PURGE_INFLIGHT, KafkaError._QUEUE_FULL,
+    KafkaError.NOT_ENOUGH_REPLICAS, KafkaError.NOT_ENOUGH_REPLICAS_AFTER_APPEND,
+}
 
 
 def _retriable(error: Any) -> bool:

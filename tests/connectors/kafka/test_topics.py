@@ -93,3 +93,27 @@ def test_with_the_broker_away_flush_is_a_retriable_fault_and_the_records_wait(to
 def test_unknown_producer_settings_are_a_clear_error():
     with pytest.raises(KafkaConfigError, match="unknown producer settings max_block_ms"):
         Publisher("127.0.0.1:9", max_block_ms=10)
+
+
+def test_a_send_refused_without_a_kafka_error_is_reported_by_flush_not_taken_as_sent(topics):
+    """A KafkaException carrying no KafkaError (the client's own failure) still leaves the record refused,
+    with its bytes, at the next flush: never counted as delivered."""
+    from confluent_kafka import KafkaException
+
+    class Refusing:
+        def produce(self, *args, **kwargs):
+            raise KafkaException()
+
+        def flush(self, timeout=None):
+            return 0
+
+        def purge(self):
+            pass
+
+    publisher = Publisher("127.0.0.1:9")
+    publisher._producer = Refusing()
+    publisher.send(topics.alerts, "a1", b"{}")
+    with pytest.raises(KafkaRefused) as refused:
+        publisher.flush(0.1)
+    assert refused.value.records == [(topics.alerts, "a1", b"{}")]
+    publisher.fence(0.1)
