@@ -45,8 +45,17 @@ impl MinHash {
     /// The signature of `words` (a list of str), as bytes of little-endian uint32.
     fn signature<'py>(&self, py: Python<'py>, words: &Bound<'py, PyList>) -> PyResult<Bound<'py, PyBytes>> {
         let items = strs(words)?;
-        let texts = items.iter().map(|w| w.to_str()).collect::<PyResult<Vec<&str>>>()?;
-        Ok(PyBytes::new(py, &self.sign(&texts)))
+        let mut joined = String::new();
+        let mut bounds = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                joined.push(' ');
+            }
+            let start = joined.len();
+            joined.push_str(item.to_str()?);
+            bounds.push((start, joined.len()));
+        }
+        Ok(PyBytes::new(py, &self.sign(&joined, &bounds)))
     }
 
     /// The fingerprint of the words as written (a list of str), case-folded here: (the XXH3-128 of the
@@ -98,43 +107,38 @@ impl MinHash {
             fold_into(item, &mut joined);
             bounds.push((start, joined.len()));
         }
-        let folded: Vec<&str> = bounds.iter().map(|&(s, e)| &joined[s..e]).collect();
         let exact = format!("{:032x}", xxh3_128(joined.as_bytes()));
         let numbers = joined.is_ascii().then(|| {
             let mut seen = FxHashSet::default();
             let mut found = Vec::new();
-            for w in folded.iter().filter(|w| w.bytes().any(|b| b.is_ascii_digit())) {
+            for w in bounds.iter().map(|&(s, e)| &joined[s..e]).filter(|w| w.bytes().any(|b| b.is_ascii_digit())) {
                 if found.len() == max_numbers {
                     break;
                 }
-                if seen.insert(*w) {
+                if seen.insert(w) {
                     found.push(w.to_string());
                 }
             }
             found
         });
-        (exact, PyBytes::new(py, &self.sign(&folded)), numbers, folded.len())
+        (exact, PyBytes::new(py, &self.sign(&joined, &bounds)), numbers, bounds.len())
     }
 
-    fn sign(&self, texts: &[&str]) -> Vec<u8> {
-        let mut hashes: Vec<u64> = Vec::with_capacity(texts.len().max(1));
-        let mut buf = String::new();
-        let shingles: Box<dyn Iterator<Item = &[&str]>> = if texts.len() >= self.shingle {
-            Box::new(texts.windows(self.shingle))
-        } else {
-            Box::new(std::iter::once(texts))
+    /// The signature of the words at `bounds` (start, end) of `joined`, where they stand joined by single
+    /// spaces: a shingle's text is then the span from its first word's start to its last word's end, hashed
+    /// where it lies (the same bytes as its words joined again).
+    fn sign(&self, joined: &str, bounds: &[(usize, usize)]) -> Vec<u8> {
+        let text = joined.as_bytes();
+        let hashes: Vec<u64> = if bounds.len() >= self.shingle {
+            bounds.windows(self.shingle).map(|w| xxh64(&text[w[0].0..w[self.shingle - 1].1], 0)).collect()
+        } else {  // one shingle of all the words (none: the empty text)
+            vec![xxh64(bounds.first().map_or(&[][..], |f| &text[f.0..bounds[bounds.len() - 1].1]), 0)]
         };
-        for shingle in shingles {
-            buf.clear();
-            for (i, w) in shingle.iter().enumerate() {
-                if i > 0 {
-                    buf.push(' ');
-                }
-                buf.push_str(w);
-            }
-            hashes.push(xxh64(buf.as_bytes(), 0));
+        let mut out = Vec::with_capacity(4 * self.a.len());
+        for (&a, &b) in self.a.iter().zip(&self.b) {
+            out.extend_from_slice(&((least(&hashes, a, b) >> 32) as u32).to_le_bytes());
         }
-        self.a.iter().zip(&self.b).flat_map(|(&a, &b)| ((least(&hashes, a, b) >> 32) as u32).to_le_bytes()).collect()
+        out
     }
 }
 
