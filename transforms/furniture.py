@@ -83,9 +83,15 @@ _MAYBE_FURNITURE = re.compile("|".join([
     r"\(",  # is_editor_note: a line that opens with a parenthesis
     rf"(?i:{_BYLINE.pattern})\Z",
 ]))
-# What a self-description must hold, case aside ("is a", "is an", "is the", "founded in "): in ASCII text,
-# where lower() folds case as IGNORECASE does, a line holding none of them needs no search.
-_SELF_DESCRIPTION_WORDS = ("is a", "is the", "founded in ")
+# What a self-description must hold one of, case aside: the words its first alternative ends with (up to
+# where they vary: "news organi[sz]ation") or its second's. In ASCII text, where lower() folds case as
+# IGNORECASE does, a line holding none of them needs no search (prose holds "is a" often, these seldom).
+_SELF_DESCRIPTION_WORDS = ("news agency", "wire service", "news service", "newswire", "news organi",
+                           "international news", "founded in ")
+# The ASCII characters besides letters and digits that open no line _MAYBE_FURNITURE matches, after its spaces
+# (its alternatives open with a letter, "(", "\u00a9", a separator of _SEPARATOR or, the trailer's, spaces
+# before those) and no agency's name (none opens so, and agency() strips none of them): quotes, markup.
+_NEVER_OPENS = "!\"$%&'+/<>?@\\^`{}"
 
 
 # How every line opens, lower-cased, that starts with an ASCII letter and that _MAYBE_FURNITURE matches (in
@@ -155,16 +161,23 @@ _AGENCY_STRIP = " ()[].,;:"  # what is taken off both ends of a name before it i
 def lines_to_read(text: str) -> list[int] | None:
     """The indices of the lines of ``text`` (``text.split("\n")``) the classifiers must be asked about, in
     order: every line but the ASCII ones holding none of _SELF_DESCRIPTION_WORDS lower-cased (so
-    ``self_described_agency`` gives None) that open, after their spaces, with a digit or with a letter
-    otherwise than any furniture opens (so ``maybe_furniture`` gives False: its pattern's alternatives open
-    with a letter, a parenthesis, a separator or, the trailer's alone, spaces before its letters) and are no
-    agency's name: no classifier takes those, and normalize keeps them as they are (most lines of a story).
-    Told by the compiled core (native/src/lines.rs) in one pass over the text, no line made a Python string;
-    None without it (the caller then reads every line). ``python_lines_to_read`` is the reference."""
+    ``self_described_agency`` gives None) that open, after their spaces, with a digit, one of _NEVER_OPENS or
+    a letter otherwise than any furniture opens (so ``maybe_furniture`` gives False: its pattern's
+    alternatives open with a letter, a parenthesis, a separator or, the trailer's alone, spaces before those)
+    and are no agency's name: no classifier takes those, and normalize keeps them as they are (most lines of
+    a story). Told by the compiled core (native/src/lines.rs) in one pass over the text, no line made a Python
+    string; None without it (the caller then reads every line). ``python_lines_to_read`` is the reference."""
+    read = read_lines(text)
+    return None if read is None else read[0]
+
+
+def read_lines(text: str) -> tuple[list[int], bool] | None:
+    """``(lines_to_read(text), may_self_describe(text))`` from one pass of the compiled core over ``text``;
+    None without it."""
     if _PROSE_LINES is None:
         return None
     try:
-        return _PROSE_LINES.to_read(text)  # type: ignore[no-any-return]
+        return _PROSE_LINES.read(text)  # type: ignore[no-any-return]
     except UnicodeEncodeError:  # a lone surrogate, which the compiled core cannot read
         return None
 
@@ -175,7 +188,8 @@ def python_lines_to_read(lines: list[str]) -> list[int]:
     for at, line in enumerate(lines):
         text = line.lstrip(" ")
         head = text[:1]
-        if not (line.isascii() and (head.isdigit() or head.isalpha() and not _opens_as_furniture(text))
+        if not (line.isascii() and (head.isdigit() or head.isalpha() and not _opens_as_furniture(text)
+                                    or head != "" and head in _NEVER_OPENS)
                 and agency(line) is None and not any(map(line.lower().__contains__, _SELF_DESCRIPTION_WORDS))):
             out.append(at)
     return out
@@ -394,11 +408,12 @@ def dateline_place(text: str | None) -> str | None:
     return place if _PLACE_WORD.search(place) else None
 
 
-# The compiled line sorter (``lines_to_read``), None where the core is not built, is older or is turned off.
+# The compiled line sorter (``read_lines``), None where the core is not built, is older (no ``read``) or is
+# turned off.
 _ProseLines = getattr(wirewatch_native, "ProseLines", None) if wanted() else None
-_PROSE_LINES = (_ProseLines(list(_FURNITURE_OPENINGS), _LONGEST_AGENCY, _AGENCY_STRIP, list(_SELF_DESCRIPTION_WORDS),
-                            list(AGENCIES))
-                if _ProseLines is not None else None)
+_PROSE_LINES = (_ProseLines(list(_FURNITURE_OPENINGS), _NEVER_OPENS, _LONGEST_AGENCY, _AGENCY_STRIP,
+                            list(_SELF_DESCRIPTION_WORDS), list(AGENCIES))
+                if _ProseLines is not None and hasattr(_ProseLines, "read") else None)
 # ``_holds_a_hint``'s look at ASCII text by the compiled core (no lower-cased copy made in Python).
 _HintLook = getattr(wirewatch_native, "HintLook", None) if wanted() else None
 _HINT_LOOK = _HintLook(list(_WORD_HINTS), list(_BY_HINTS), list(_AGENCY_HINTS)) if _HintLook is not None else None

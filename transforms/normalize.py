@@ -60,14 +60,15 @@ def _strip_furniture(text: str, found: _Extracted) -> list[str]:
     """The lines of ``text`` that are story text; what the others say (credit, publisher, authors) into
     ``found``."""
     lines = text.split("\n")
-    to_read = furniture.lines_to_read(text)  # the compiled core's: only these lines can be anything but kept
-    if to_read is None:
+    sorted_ = furniture.read_lines(text)  # the compiled core's: only these lines can be anything but kept
+    if sorted_ is None:
         keep = _keeps(lines, furniture.prose_lines(lines), furniture.may_self_describe(text), found)
         return list(compress(lines, keep))
+    to_read, described = sorted_
     if not to_read:  # every line is plain prose (many stories)
         return lines
     read = [lines[at] for at in to_read]
-    keep = _keeps(read, furniture.prose_lines(read), furniture.may_self_describe(text), found)
+    keep = _keeps(read, furniture.prose_lines(read), described, found)
     if all(keep):
         return lines
     dropped = {at for at, kept in zip(to_read, keep) if not kept}

@@ -2,8 +2,9 @@
 //! Python code stays the reference; tests/transforms/test_lines_native.py compares the two):
 //!
 //! - `ProseLines.to_read`: which lines of a story's text the furniture classifiers must look at. Every
-//!   other line is one `furniture.prose_lines` calls prose and that no self-description can take, which
-//!   `normalize._strip_furniture` keeps as it is (most lines of a story).
+//!   other line is one no classifier can take (`furniture.python_lines_to_read`), which
+//!   `normalize._strip_furniture` keeps as it is (most lines of a story). `ProseLines.read` tells beside
+//!   them whether the text may hold a self-description at all (`furniture.may_self_describe`).
 //! - `EnglishCheck.plainly`: `language._plainly_english` of an ASCII sample, from the sample itself (no
 //!   lower-cased copy and no list of words made in Python).
 //! - `HintLook.holds`: `furniture._holds_a_hint` (whether a text may hold a trailer or photo credit).
@@ -29,57 +30,107 @@ fn lower_ascii(items: Vec<String>, what: &str) -> PyResult<Vec<Box<[u8]>>> {
 
 #[pyclass(frozen, module = "wirewatch_native")]
 pub struct ProseLines {
-    /// How furniture lines open, lower-cased (`furniture._FURNITURE_OPENINGS`).
-    openings: Vec<Box<[u8]>>,
+    /// How furniture lines open, lower-cased (`furniture._FURNITURE_OPENINGS`), by their first byte.
+    openings: Vec<Vec<Box<[u8]>>>,
+    /// The ASCII characters no furniture line opens with (after its spaces) besides letters and digits
+    /// (`furniture._NEVER_OPENS`).
+    never_opens: [bool; 128],
     /// A prose line is longer than this once its end is stripped (`furniture._LONGEST_AGENCY`).
     longest: usize,
     /// What `agency` strips off a line's ends (`furniture._AGENCY_STRIP`), as a table.
     strip: [bool; 128],
-    /// What a self-description must hold, lower-cased (`furniture._SELF_DESCRIPTION_WORDS`).
+    /// What a self-description must hold one of, lower-cased (`furniture._SELF_DESCRIPTION_WORDS`).
     words: Vec<memmem::Finder<'static>>,
     /// The agencies' names, lower-cased (`furniture.AGENCIES`' keys).
     agencies: FxHashSet<Box<[u8]>>,
 }
 
+fn ascii_table(chars: &str, what: &str) -> PyResult<[bool; 128]> {
+    let mut table = [false; 128];
+    for b in chars.bytes() {
+        if b >= 128 {
+            return Err(PyValueError::new_err(format!("{what}: ASCII only")));
+        }
+        table[b as usize] = true;
+    }
+    Ok(table)
+}
+
 #[pymethods]
 impl ProseLines {
     #[new]
-    fn new(openings: Vec<String>, longest: usize, strip: String, words: Vec<String>, agencies: Vec<String>)
-           -> PyResult<Self> {
-        let mut table = [false; 128];
-        for b in strip.bytes() {
-            if b >= 128 {
-                return Err(PyValueError::new_err("strip: ASCII only"));
-            }
-            table[b as usize] = true;
+    fn new(openings: Vec<String>, never_opens: String, longest: usize, strip: String, words: Vec<String>,
+           agencies: Vec<String>) -> PyResult<Self> {
+        let mut by_first = vec![Vec::new(); 128];
+        for opening in lower_ascii(openings, "openings")? {
+            by_first[opening[0] as usize].push(opening);
         }
         let words = lower_ascii(words, "words")?
             .into_iter()
             .map(|w| memmem::Finder::new(&w[..]).into_owned())
             .collect();
         let agencies = lower_ascii(agencies, "agencies")?.into_iter().collect();
-        Ok(ProseLines { openings: lower_ascii(openings, "openings")?, longest, strip: table, words, agencies })
+        Ok(ProseLines {
+            openings: by_first,
+            never_opens: ascii_table(&never_opens, "never_opens")?,
+            longest,
+            strip: ascii_table(&strip, "strip")?,
+            words,
+            agencies,
+        })
     }
 
     /// The indices of the lines of `text` (`text.split("\n")`) the classifiers must look at, in order: each
     /// line but the ASCII ones holding none of `words` lower-cased that open (after their spaces) with a
-    /// digit, or with a letter otherwise than any furniture opening, and are no agency's name (longer than
-    /// `longest` once `strip`'s characters are taken off their end, or not in `agencies` lower-cased).
+    /// digit, one of `never_opens`, or a letter otherwise than any furniture opening, and are no agency's name
+    /// (longer than `longest` once `strip`'s characters are taken off their end, or not in `agencies`
+    /// lower-cased).
     fn to_read(&self, py: Python<'_>, text: &str) -> Vec<usize> {
-        py.allow_threads(|| {
-            let mut out = Vec::new();
-            let mut low = Vec::new();
-            for (at, line) in text.as_bytes().split(|&b| b == b'\n').enumerate() {
-                if !self.plain(line, &mut low) {
-                    out.push(at);
-                }
-            }
-            out
-        })
+        py.allow_threads(|| self.sort(text).0)
+    }
+
+    /// `(to_read(text), described)`: `described` is False where `text` is ASCII and holds none of `words`
+    /// lower-cased (`furniture.may_self_describe`), True otherwise.
+    fn read(&self, py: Python<'_>, text: &str) -> (Vec<usize>, bool) {
+        py.allow_threads(|| self.sort(text))
     }
 }
 
 impl ProseLines {
+    fn sort(&self, text: &str) -> (Vec<usize>, bool) {
+        let bytes = text.as_bytes();
+        // Where the words are, in the text lower-cased (ASCII letters only: a line past ASCII is read anyway,
+        // and no word holds a byte past ASCII, so none is found across one). One look at the whole text
+        // instead of one at each line: most texts hold none.
+        let mut held = Vec::new();
+        if !self.words.is_empty() {
+            let low = bytes.to_ascii_lowercase();
+            for word in &self.words {
+                held.extend(word.find_iter(&low));
+            }
+            held.sort_unstable();
+        }
+        let described = !bytes.is_ascii() || !held.is_empty();
+        let mut out = Vec::new();
+        let mut low = Vec::new();
+        let (mut start, mut next_held) = (0usize, 0usize);
+        for (at, line) in bytes.split(|&b| b == b'\n').enumerate() {
+            let end = start + line.len();
+            // the words found in this line (none spans a line break: no word holds one)
+            let mut holds = false;
+            while next_held < held.len() && held[next_held] < end {
+                holds = true;
+                next_held += 1;
+            }
+            if holds || !self.plain(line, &mut low) {
+                out.push(at);
+            }
+            start = end + 1;
+        }
+        (out, described)
+    }
+
+    /// Whether an ASCII `line` opens as no furniture line does and is no agency's name.
     fn plain(&self, line: &[u8], low: &mut Vec<u8>) -> bool {
         if !line.is_ascii() {
             return false;
@@ -87,7 +138,7 @@ impl ProseLines {
         let start = line.iter().position(|&b| b != b' ').unwrap_or(line.len());
         let opened = &line[start..];
         match opened.first() {
-            Some(b) if b.is_ascii_digit() => {}
+            Some(b) if b.is_ascii_digit() || self.never_opens[*b as usize] => {}
             Some(b) if b.is_ascii_alphabetic() && !self.opens_as_furniture(opened) => {}
             _ => return false,
         }
@@ -99,14 +150,14 @@ impl ProseLines {
                 return false;
             }
         }
-        low.clear();
-        low.extend(line.iter().map(|b| b.to_ascii_lowercase()));
-        !self.words.iter().any(|w| w.find(low).is_some())
+        true
     }
 
-    /// Whether `line` (ASCII) opens, lower-cased, with one of the furniture openings.
+    /// Whether `line` (ASCII, opening with a letter) opens, lower-cased, with one of the furniture openings.
     fn opens_as_furniture(&self, line: &[u8]) -> bool {
-        self.openings.iter().any(|o| line.len() >= o.len() && line[..o.len()].eq_ignore_ascii_case(o))
+        self.openings[line[0].to_ascii_lowercase() as usize]
+            .iter()
+            .any(|o| line.len() >= o.len() && line[..o.len()].eq_ignore_ascii_case(o))
     }
 }
 

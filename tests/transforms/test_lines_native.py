@@ -2,6 +2,8 @@
 ``furniture.python_lines_to_read`` and ``language._plainly_english``, and normalize's stories with and
 without them."""
 
+import re
+
 import orjson
 import pytest
 from hypothesis import example, given, settings
@@ -31,6 +33,8 @@ _LINE_PIECES = st.sampled_from([
     "(", ")", "[", "]", ".", ",", ";", ":", "x", "The", "the ministry said on Tuesday", "1987", "İ", "é", "\u00a0",
     "\x1c", "\r", "Reuters is a news agency", "By Jane Doe", "Shr 1.20 vs 1.10", "said.", "\n", "\n\n", "12 mths",
     "1987.", "0", "9", "\u00b2", "\u0663", "-", "---", "(c)", "\u00a9", "\"", "Reuters/", "(Reporting by John Irish)",
+    *furniture._NEVER_OPENS, "is the", "News Agency", "NEWSWIRE", "news organization", "\"By Jane Doe",
+    "<Acme Corp>", "'", "\"Reuters\"",
 ])
 
 
@@ -45,9 +49,11 @@ _LINE_PIECES = st.sampled_from([
 @example("Byzantine markets opened on Tuesday and closed on Wednesday.")
 @example("    Comissaria Smith said there is still some doubt as to how\nNet 14.8 mln vs 11 mln")
 @example("The ministry said on Tuesday that it would raise the rate. İ")
+@example("\"We will act,\" he said.\nThe bond is a news agency's")
 def test_the_compiled_sorter_reads_the_lines_python_reads(text):
     sorter = _compiled_or_skip(furniture._PROSE_LINES)
     assert sorter.to_read(text) == furniture.python_lines_to_read(text.split("\n"))
+    assert sorter.read(text) == (sorter.to_read(text), furniture.may_self_describe(text))
 
 
 def test_the_compiled_sorter_on_reuters_stories(shared_corpora):
@@ -88,6 +94,36 @@ def test_the_lines_the_sorter_leaves_out_of_reuters_stories_are_taken_by_no_clas
              "Reuters", "By Jane Doe", "Reuters is a news agency founded in 1851.", "(Reporting by John Irish)",
              "    Reporting by John Irish", "Reuters.", "said."]
     assert furniture.python_lines_to_read(lines) == [3, 4, 5, 6, 7, 8]
+    # quotes, markup and prose that says "is a" are left out too; a line naming a news agency is read
+    lines = ["\"We will act,\" he said.", "<Acme Corp> said it bought Beta.", "The bond is available in 1,000s.",
+             "    'It is over,' she said.", "Tass news agency said."]
+    assert furniture.python_lines_to_read(lines) == [4]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.sampled_from(furniture._NEVER_OPENS), st.sampled_from(["", " ", "    "]),
+       st.one_of(st.text(max_size=40), st.from_regex(re.compile(r"\A(?:" + furniture._MAYBE_FURNITURE.pattern + ")"))))
+def test_no_furniture_line_and_no_agency_opens_with_a_never_opens_character(opening, indent, rest):
+    line = indent + opening + rest
+    assert furniture._MAYBE_FURNITURE.match(line) is None and furniture.agency(line) is None
+
+
+def test_the_never_opens_characters_are_no_letters_digits_spaces_or_what_agency_strips():
+    assert all(c.isascii() and not c.isalnum() and not c.isspace() and c not in furniture._AGENCY_STRIP + "("
+               for c in furniture._NEVER_OPENS)
+    assert all(name[:1].isalpha() for name in furniture.AGENCIES)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(st.characters(max_codepoint=127), max_size=20),
+       st.from_regex(furniture._SELF_DESCRIPTION, alphabet=st.characters(max_codepoint=127)),
+       st.text(st.characters(max_codepoint=127), max_size=20))
+@example("", "Reuters is a news agency", "")
+@example("", "founded in 1851", "")
+def test_an_ascii_self_description_holds_one_of_the_words(before, found, after):
+    for line in (found, before + found + after):
+        if furniture._SELF_DESCRIPTION.search(line):  # found always; the line, where \b allows it
+            assert any(word in line.lower() for word in furniture._SELF_DESCRIPTION_WORDS)
 
 
 _STORY_LINES = st.sampled_from([

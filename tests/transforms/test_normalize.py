@@ -99,6 +99,7 @@ _PIECES = st.sampled_from([
     "—", "*", ".", "|", ",", ";", "and", "in Paris", "the ministry said", "K", "ſ", "İ", "12", "Editing by",
     "Read more", "Advertisement", "scroll to continue", "trending", "wire service", "Correspondent", "IS A",
     "Is The", "FOUNDED IN 1851", "an", "The Associated Press", "\u0130s a", "is\u00a0a", "News Agency",
+    "news service", "news organisation", "News Organization", "international news", "NEWSWIRE", "\"",
 ])
 
 
