@@ -37,8 +37,7 @@ def enrich(stories: Iterable[Story], watchlist: WatchList, gazetteer: Any = None
     step = read_alone(gazetteer, watchlist if matched_alone(watchlist) else None)
     dead: list[DeadLetter] = []
     read = []
-    for story in stories:
-        item = step(story)
+    for item in step.read_many(stories):
         (dead if isinstance(item, DeadLetter) else read).append(item)
     enriched, dead_finish = finished(read, watchlist)
     return enriched, dead + dead_finish

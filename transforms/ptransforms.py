@@ -24,7 +24,8 @@ from wirewatch.records import Cluster, DeadLetter, Story, StoryAlerts
 from wirewatch.transforms.gazetteer import Gazetteer
 from wirewatch.transforms.rules import WatchList
 from wirewatch.transforms.steps import (
-    Read, alerts_of, classifier, dead_letter, finished, for_alerts, matched_alone, read_alone, rule_matcher, settled,
+    Read, alerts_of, classifier, dead_letter, finished, for_alerts, matched_alone, read_alone, read_each,
+    rule_matcher, settled,
 )
 
 DEAD = "deadletter"
@@ -131,8 +132,7 @@ class _ReadAlone(beam.DoFn):
                   dead: list[DeadLetter]) -> None:
         """Each story of ``element`` (one, or any iterable of them: a list, or files read as they are
         iterated) read (onto ``read``, or its dead letter onto ``dead``), each dead letter in it onto ``dead``."""
-        for item in (element,) if isinstance(element, (Story, DeadLetter)) else element:
-            found = item if isinstance(item, DeadLetter) else self.fn(item)
+        for found in read_each(self.fn, (element,) if isinstance(element, (Story, DeadLetter)) else element):
             (dead if isinstance(found, DeadLetter) else read).append(found)
 
 

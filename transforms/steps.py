@@ -5,6 +5,7 @@ loop. One body per step, so the two engines cannot drift apart."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
@@ -117,38 +118,76 @@ def matched_alone(watchlist: WatchList) -> bool:
     return not uses_spread(rule.query for rule in watchlist.rules)
 
 
-def read_alone(gazetteer: Gazetteer | None = None,
-               watchlist: WatchList | None = None) -> Callable[[Story], "Read | DeadLetter"]:
+def read_alone(gazetteer: Gazetteer | None = None, watchlist: WatchList | None = None) -> "StoryReader":
     """A raw story -> normalized, fingerprinted, placed and (with a ``watchlist``, which must be
     ``matched_alone``) matched in one go, its words made once for all of them; a dead letter when
     normalizing or fingerprinting fails. The bounded chain's per-story step: what NormalizeStories, the
-    fingerprint, ClassifyRegions and MatchRules do."""
+    fingerprint, ClassifyRegions and MatchRules do. ``read_many`` reads several stories the same way."""
     places = gazetteer if gazetteer is not None else default_gazetteer()
-    matcher = Matcher(watchlist) if watchlist is not None else None
+    return StoryReader(places, Matcher(watchlist) if watchlist is not None else None)
 
-    def run(raw: Story) -> Read | DeadLetter:
+
+# How many stories ``StoryReader.read_many`` normalizes one after another before it fingerprints, places and
+# matches them: the steps' code and tables stay in the processor's caches over a run of stories (in-process,
+# 3,000 Reuters-21578 stories: 213 -> 185 us a story, median of 5 alternating rounds), and no more than this
+# many normalized stories wait at a time.
+READ_TOGETHER = 1024
+
+
+class StoryReader:
+    """``read_alone``'s step (see there), called on one raw story."""
+
+    def __init__(self, places: Gazetteer, matcher: Matcher | None) -> None:
+        self.places, self.matcher = places, matcher
+
+    def __call__(self, raw: Story) -> Read | DeadLetter:
+        story = self.normalized(raw)
+        return story if isinstance(story, DeadLetter) else self.placed(story)
+
+    def read_many(self, items: Iterable[Story | DeadLetter]) -> Iterator[Read | DeadLetter]:
+        """Each item read as the step reads it, in order (a dead letter among them handed on as it is): up to
+        ``READ_TOGETHER`` of them normalized, then each of those fingerprinted, placed and matched. The same
+        results as calling the step on each in turn."""
+        pending = iter(items)
+        while chunk := list(itertools.islice(pending, READ_TOGETHER)):
+            normalized = [item if isinstance(item, DeadLetter) else self.normalized(item) for item in chunk]
+            for story in normalized:
+                yield story if isinstance(story, DeadLetter) else self.placed(story)
+
+    @staticmethod
+    def normalized(raw: Story) -> Story | DeadLetter:
         try:
-            story = normalize(raw)
+            return normalize(raw)
         except Exception as exc:  # one bad story must not stop the run: it becomes data
             return dead_letter(raw, "normalize", exc)
+
+    def placed(self, story: Story) -> Read | DeadLetter:
+        """A normalized story fingerprinted, placed and matched."""
         words = StoryWords(story)
         try:
             printed = fingerprint(story, words)
         except Exception as exc:
             return dead_letter(story, "dedupe", exc)
         try:  # a failure here still leaves the story clustered, as when classifying came after the clusters
-            found: tuple[tuple, tuple] | Failed = classify(story, places, words)
+            found: tuple[tuple, tuple] | Failed = classify(story, self.places, words)
         except Exception as exc:
             return story, printed, Failed.of(exc), None
         matches: tuple | Failed | None = None
-        if matcher is not None:
+        if self.matcher is not None:
             try:
-                matches = matcher.match(EnrichedStory(story, *found, (), None), words)
+                matches = self.matcher.match(EnrichedStory(story, *found, (), None), words)
             except Exception as exc:  # as when matching came last: the story still counts in its cluster
                 matches = Failed.of(exc)
         return story, printed, found, matches
 
-    return run
+
+def read_each(step: Callable[[Story], Read | DeadLetter],
+              items: Iterable[Story | DeadLetter]) -> Iterator[Read | DeadLetter]:
+    """``step`` on each story of ``items`` in order, a dead letter among them handed on as it is; by
+    ``StoryReader.read_many`` where ``step`` is one."""
+    if isinstance(step, StoryReader):
+        return step.read_many(items)
+    return (item if isinstance(item, DeadLetter) else step(item) for item in items)
 
 
 def settled(items: list[Read], policy: SpreadPolicy = DEFAULT_POLICY) -> Iterator[EnrichedStory | DeadLetter]:
