@@ -174,12 +174,14 @@ def lines_to_read(text: str) -> list[int] | None:
 def read_lines(text: str) -> tuple[list[int], bool] | None:
     """``(lines_to_read(text), may_self_describe(text))`` from one pass of the compiled core over ``text``;
     None without it."""
-    if _PROSE_LINES is None:
-        return None
     try:
-        return _PROSE_LINES.read(text)  # type: ignore[no-any-return]
+        if _PROSE_LINES is not None:
+            return _PROSE_LINES.read(text)  # type: ignore[no-any-return]
+        if _OLDER_PROSE_LINES is not None:
+            return _OLDER_PROSE_LINES.to_read(text), may_self_describe(text)
     except UnicodeEncodeError:  # a lone surrogate, which the compiled core cannot read
         return None
+    return None
 
 
 def python_lines_to_read(lines: list[str]) -> list[int]:
@@ -414,6 +416,11 @@ _ProseLines = getattr(wirewatch_native, "ProseLines", None) if wanted() else Non
 _PROSE_LINES = (_ProseLines(list(_FURNITURE_OPENINGS), _NEVER_OPENS, _LONGEST_AGENCY, _AGENCY_STRIP,
                             list(_SELF_DESCRIPTION_WORDS), list(AGENCIES))
                 if _ProseLines is not None and hasattr(_ProseLines, "read") else None)
+# A core built before ProseLines.read: its sorter reads a few more lines than python_lines_to_read (those that
+# open with one of _NEVER_OPENS), which the classifiers then keep; used until the core is rebuilt.
+_OLDER_PROSE_LINES = (_ProseLines(list(_FURNITURE_OPENINGS), _LONGEST_AGENCY, _AGENCY_STRIP,
+                                  list(_SELF_DESCRIPTION_WORDS), list(AGENCIES))
+                      if _ProseLines is not None and _PROSE_LINES is None else None)
 # ``_holds_a_hint``'s look at ASCII text by the compiled core (no lower-cased copy made in Python).
 _HintLook = getattr(wirewatch_native, "HintLook", None) if wanted() else None
 _HINT_LOOK = _HintLook(list(_WORD_HINTS), list(_BY_HINTS), list(_AGENCY_HINTS)) if _HintLook is not None else None
