@@ -121,10 +121,11 @@ def stem_in(word: str, language: str) -> str:
 
 def core_stems(ws: list[str], language: str) -> list[str]:
     """``stem_keys_in`` as the compiled core asks it (``Core.match_texts``): only for words its own table has
-    not seen, so English ones are stemmed through ``tokens.stems`` (its cache of case-folded words) without
-    first trying, and then filling, the cache of words as written here, which only the Python engine reads."""
+    not seen (in English, case-folded forms it has not seen, each once), so English ones go straight to the
+    stemmer, case-folded as ``tokens.stem`` folds them, past the caches of words seen before, which would not
+    hold them."""
     if language == "en":
-        return stems(ws)
+        return snowball("english").stemWords(list(map(str.casefold, ws)))  # type: ignore[no-any-return]
     return stem_keys_in(ws, language)
 
 
