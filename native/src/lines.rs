@@ -85,14 +85,14 @@ impl ProseLines {
     /// digit, one of `never_opens`, or a letter otherwise than any furniture opening, and are no agency's name
     /// (longer than `longest` once `strip`'s characters are taken off their end, or not in `agencies`
     /// lower-cased).
-    fn to_read(&self, py: Python<'_>, text: &str) -> Vec<usize> {
-        py.allow_threads(|| self.sort(text).0)
+    fn to_read(&self, text: &str) -> Vec<usize> {
+        self.sort(text).0
     }
 
     /// `(to_read(text), described)`: `described` is False where `text` is ASCII and holds none of `words`
     /// lower-cased (`furniture.may_self_describe`), True otherwise.
-    fn read(&self, py: Python<'_>, text: &str) -> (Vec<usize>, bool) {
-        py.allow_threads(|| self.sort(text))
+    fn read(&self, text: &str) -> (Vec<usize>, bool) {
+        self.sort(text) // (a few microseconds: not worth giving the interpreter lock away and back)
     }
 }
 
@@ -110,19 +110,22 @@ impl ProseLines {
             }
             held.sort_unstable();
         }
-        let described = !bytes.is_ascii() || !held.is_empty();
+        let ascii = bytes.is_ascii();
+        let described = !ascii || !held.is_empty();
         let mut out = Vec::new();
         let mut low = Vec::new();
-        let (mut start, mut next_held) = (0usize, 0usize);
-        for (at, line) in bytes.split(|&b| b == b'\n').enumerate() {
-            let end = start + line.len();
+        let mut next_held = 0usize;
+        let ends = memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len()));
+        let mut start = 0usize;
+        for (at, end) in ends.enumerate() {
+            let line = &bytes[start..end];
             // the words found in this line (none spans a line break: no word holds one)
             let mut holds = false;
             while next_held < held.len() && held[next_held] < end {
                 holds = true;
                 next_held += 1;
             }
-            if holds || !self.plain(line, &mut low) {
+            if holds || !(ascii || line.is_ascii()) || !self.plain(line, &mut low) {
                 out.push(at);
             }
             start = end + 1;
@@ -132,9 +135,6 @@ impl ProseLines {
 
     /// Whether an ASCII `line` opens as no furniture line does and is no agency's name.
     fn plain(&self, line: &[u8], low: &mut Vec<u8>) -> bool {
-        if !line.is_ascii() {
-            return false;
-        }
         let start = line.iter().position(|&b| b != b' ').unwrap_or(line.len());
         let opened = &line[start..];
         match opened.first() {
