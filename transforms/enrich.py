@@ -20,6 +20,12 @@ from wirewatch.transforms.spread import trace_batch, uses_spread
 from wirewatch.transforms.tokens import StoryWords
 
 
+# How many stories ``enrich_batch`` takes through its steps a step at a time: over 3,000 Reuters-21578 stories
+# the steps from the fingerprint to the rules took 157 against 184 us a story when each story went through all
+# of them in turn (median of 4 alternating rounds); no more than this many stories' words are held at once.
+TOGETHER = 1024
+
+
 @dataclass
 class Enricher:
     """Holds what is built once (gazetteer, compiled rules) and enriches one story at a time."""
@@ -43,20 +49,30 @@ class Enricher:
         placed = EnrichedStory(story, countries, regions, (), cluster)  # rules may ask for country/region
         return countries, regions, self.matcher.match(placed, words)
 
+    def places_and_matches_of(self, stories: list[Story], words: list[StoryWords]
+                              ) -> list[tuple[tuple[CountryTag, ...], tuple[str, ...], tuple[RuleMatch, ...]]]:
+        """``places_and_matches`` of each story (with its words), every story placed before any is matched."""
+        placed = [classify(story, self.gazetteer, w) for story, w in zip(stories, words)]
+        return [(countries, regions, self.matcher.match(EnrichedStory(story, countries, regions, (), None), w))
+                for story, w, (countries, regions) in zip(stories, words, placed)]
+
 
 def enrich_batch(stories: Iterable[Story], enricher: Enricher) -> tuple[list[EnrichedStory], list[Alert]]:
     """Bounded mode in one process: the same results as the Beam replay pipeline, in input order.
 
-    Each story's words are made once and read by its fingerprint, its places and its rules; countries and
-    rule matches do not depend on the cluster, so a story is enriched as soon as it is read and its words are
-    let go, and the cluster (which needs the whole batch) is filled in afterwards."""
+    Each story's words are made once and read by its fingerprint, its places and its rules. The steps run
+    a step at a time over runs of up to ``TOGETHER`` stories (all normalized, then all fingerprinted, placed,
+    matched), which keeps each step's code and tables in the processor's caches; countries and rule matches
+    do not depend on the cluster, so a run's words are let go once it is matched, and the cluster (which
+    needs the whole batch) is filled in afterwards."""
     normalized = [normalize(s) for s in stories]
     prints: list[tuple[Story, Fingerprint]] = []
     found = []
-    for story in normalized:
-        words = StoryWords(story)
-        prints.append((story, fingerprint(story, words)))
-        found.append(enricher.places_and_matches(story, None, words))
+    for start in range(0, len(normalized), TOGETHER):
+        run = normalized[start:start + TOGETHER]
+        words = [StoryWords(story) for story in run]
+        prints.extend(zip(run, map(fingerprint, run, words)))
+        found.extend(enricher.places_and_matches_of(run, words))
     clusters = cluster_in_order(prints)
     enriched = [EnrichedStory(s, *fields, cluster=clusters[s.id]) for (s, _), fields in zip(prints, found)]
     enriched = trace_batch(enriched)  # a wire item's versions joined; each cluster's lineage and spread

@@ -75,3 +75,22 @@ def test_the_rule_matcher_carries_every_field_of_the_story():
     matched = rule_matcher(default_watchlist())(e)
     assert matched.matches and "stale" not in {m.rule for m in matched.matches}
     assert matched == dataclasses.replace(e, matches=matched.matches)
+
+
+def test_read_many_reads_each_story_as_the_step_does_in_order_across_runs(monkeypatch):
+    # runs of two, so the stories cross runs; a dead letter met reading is handed on in its place, and a
+    # story normalize refuses (a lone surrogate) becomes its dead letter there too
+    from wirewatch.records import DeadLetter
+    from wirewatch.transforms import steps
+
+    monkeypatch.setattr(steps, "READ_TOGETHER", 2)
+    met = DeadLetter("file.jsonl:3", "read", "not JSON", raw="{")
+    items = [Story(id=f"s{i}", title=f"Story {i}", body=TEXT if i % 2 else OTHER, published=T) for i in range(5)]
+    items.insert(2, met)
+    items.insert(4, Story(id="bad", body="a lone \ud800 surrogate in a body long enough to be a story"))
+    step = read_alone(Gazetteer([], {}, {}))
+    one_by_one = [item if isinstance(item, DeadLetter) else step(item) for item in items]
+    together = list(step.read_many(iter(items)))
+    assert repr(together) == repr(one_by_one)
+    assert together[2] is met and isinstance(together[4], DeadLetter) and together[4].stage == "normalize"
+    assert [type(item).__name__ for item in together].count("tuple") == 5
