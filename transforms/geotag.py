@@ -465,17 +465,63 @@ def classify(story: Story, gazetteer: Gazetteer,
 def _tags(found: list[Mention], body: str, with_dateline: bool,
           gazetteer: Gazetteer) -> tuple[tuple[CountryTag, ...], tuple[str, ...]]:
     """``classify`` of the story's mentions: the countries the model keeps, with their first evidence, and
-    their sub-regions."""
+    their sub-regions. Each country's probability is ``about_model(...).probability(features(...)[code])``
+    worked out in one pass over its mentions, its features summed into the model's sum as they are made, in
+    the same order and from the same values, so the same floats (the tests compare the two)."""
     if not found:
         return (), ()
     by_code = _by_code(found)
+    length = max(1, len(body))
+    national_kinds = _NATIONAL_KINDS
+    gathered = []
+    top = 0.0
+    for code, ms in by_code.items():  # what each country's features need, its summed weight too
+        in_dateline, in_title, in_body, first = False, 0, 0, length
+        best = ms[0].place.weight
+        national = demonyms = 0
+        forms = set()
+        total = 0  # as sum(): the weights added in order to the int 0, so the same float
+        for place, span, weight in ms:
+            total += weight
+            field = span.field
+            if field == "body":
+                if not in_body or span.start < first:
+                    first = span.start
+                in_body += 1
+            elif field == "title":
+                in_title += 1
+            elif field == "dateline":
+                in_dateline = True
+            if place.weight > best:
+                best = place.weight
+            kind = place.kind
+            if kind in national_kinds:
+                national += 1
+                if kind == "demonym":
+                    demonyms += 1
+            forms.add(span.text.casefold())
+        if not gathered or total > top:  # max() of the sums
+            top = total
+        gathered.append((code, ms, total, in_dateline, in_title, in_body, first, best, national, demonyms, len(forms)))
+    listed = _listed(found, body) if len(by_code) >= 3 else ()
+    log_length, log_countries = math.log(length), math.log(len(by_code))
+    mentioned = len(found)
     model = about_model(with_dateline)
-    weights, bias, threshold = model.weights, model.bias, model.threshold
+    w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10, w11, w12, w13, w14 = model.weights
+    bias, threshold = model.bias, model.threshold
     tags = []
-    for code, values in _features(by_code, found, body).items():
-        p = 1.0 / (1.0 + math.exp(-(bias + sum(map(operator.mul, weights, values)))))  # model.probability
+    for code, ms, total, in_dateline, in_title, in_body, first, best, national, demonyms, forms in gathered:
+        count = len(ms)
+        # model.probability of _features' values, in FEATURES order (sum() adds the products left to right)
+        z = bias + (w0 * (1.0 if in_dateline else 0.0) + w1 * float(2 if in_title > 2 else in_title)
+                    + w2 * math.log1p(in_body) + w3 * (first / length)
+                    + w4 * ((first if first < 3000 else 3000) / 1000) + w5 * best + w6 * (total / top)
+                    + w7 * (1.0 if total == top else 0.0) + w8 * log_length + w9 * log_countries
+                    + w10 * (0.0 if national else 1.0) + w11 * (1.0 if demonyms == count else 0.0)
+                    + w12 * (forms / count) + w13 * (1.0 if code in listed else 0.0) + w14 * (count / mentioned))
+        p = 1.0 / (1.0 + math.exp(-z))
         if p >= threshold:
-            tags.append(CountryTag(code, round(p, 3), tuple([m.span for m in by_code[code][:MAX_EVIDENCE]])))
+            tags.append(CountryTag(code, round(p, 3), tuple([m.span for m in ms[:MAX_EVIDENCE]])))
     if not tags:
         return (), ()
     if len(tags) > 1:
