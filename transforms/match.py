@@ -13,7 +13,7 @@ from wirewatch.records import EnrichedStory, RuleMatch, Span, Story
 from wirewatch.transforms.rulelang.cache import CompiledCache, default_cache
 from wirewatch.transforms.rulelang.engine import Engine, Fired
 from wirewatch.transforms.rulelang.syntax import FIELDS, SEVERITIES, Rule, WatchList
-from wirewatch.transforms.rulelang.view import StoryView
+from wirewatch.transforms.rulelang.view import StoryView, story_facts
 from wirewatch.transforms.tokens import StoryWords
 
 log = logging.getLogger("wirewatch.match")
@@ -57,11 +57,19 @@ class Matcher:
     def match(self, story: Story | EnrichedStory, words: StoryWords | None = None) -> tuple[RuleMatch, ...]:
         """``words``: the story's words already split (``transforms.tokens.StoryWords``), so they are not
         split again."""
-        view = StoryView(story, words)
         caps = self.caps
-        made = self.engine.records(view, (caps.matches, caps.spans_per_match, caps.spans))
-        if isinstance(made, tuple):
-            return made
+        limits = (caps.matches, caps.spans_per_match, caps.spans)
+        if self.engine.reads_texts:  # the compiled core reads the texts: a view only where it does not answer
+            plain = story.story if isinstance(story, EnrichedStory) else story
+            made = self.engine.records_from(plain, story_facts(story), limits)
+            if isinstance(made, tuple):
+                return made
+            view = StoryView(story, words)
+        else:
+            view = StoryView(story, words)
+            made = self.engine.records(view, limits)
+            if isinstance(made, tuple):
+                return made
         ids = self._ids
         fired, sets = self.engine.fire_sets(view, spans=True, compiled=made)
         if len(fired) > caps.matches or sum(len(sets[k]) for *_, k in fired) > caps.spans or any(

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from wirewatch.records import Story
 from wirewatch.transforms.rulelang import native, words
 from wirewatch.transforms.rulelang.cache import CompiledCache, paused_gc
 from wirewatch.transforms.rulelang.evaluate import Context, RootResult, bound_terms, compile_root
@@ -20,6 +21,7 @@ from wirewatch.transforms.rulelang.view import StoryView
 
 COMPILED_CORE = "<compiled core>"  # the failure counter's key for faults of the compiled core
 CACHE_MIN_PATTERNS = 2_000  # smaller lists compile in milliseconds: not worth a file
+LANGUAGES_KEPT = 256  # stories' language tags whose stream languages an engine keeps (a feed's tags are few)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,10 @@ class Engine:
         # splitter is this Python's (``words.split``).
         self._texts = self.native is not None and words.compiled()
         self._extra_languages = [stream_language(stream) for stream in self._extra_streams]
+        # Whether the core makes a story's records from its texts and facts alone (``records_from``): no
+        # story view is needed unless it cannot answer.
+        self.reads_texts = self._texts and self._kinds is not None
+        self._languages: dict[str, list[str | None]] = {}  # a story's language -> the languages its lines take
 
     @property
     def size(self) -> int:
@@ -226,16 +232,29 @@ class Engine:
         if self.native is None or self._kinds is None:
             return True
         story = view.story
-        texts = (story.title, story.dateline, story.body)
+        if self._texts:
+            return self.records_from(story, view.facts, caps)
         try:
-            if self._texts:  # the core splits, folds and stems the texts itself
-                own = view.facts["lang"].partition("-")[0]  # (StoryView._keys_in: no stems for a third language)
-                languages = [None if own and own != language else language for language in self._extra_languages]
-                made = self.native.match_texts(texts, view.facts, caps, self._kinds, languages, words.core_stems)
-            else:
-                made = self.native.matches(view.line(STEM), view.line(FORM), view.raw_line(), view.bounds[1:],
-                                           view.facts, texts, [view.line(s) for s in self._extra_streams], caps,
-                                           self._kinds)
+            made = self.native.matches(view.line(STEM), view.line(FORM), view.raw_line(), view.bounds[1:],
+                                       view.facts, (story.title, story.dateline, story.body),
+                                       [view.line(s) for s in self._extra_streams], caps, self._kinds)
+        except native.FAULTS:  # a fault in the core must not lose the story
+            self.failures[COMPILED_CORE] += 1
+            return False
+        return True if made is None else made  # (no match is an empty tuple, an answer too)
+
+    def records_from(self, story: Story, facts: dict[str, Any], caps: tuple[int, int, int]) -> tuple | bool:
+        """``records`` where the core splits, folds and stems the texts itself (``reads_texts``), from the
+        story and its facts (``view.story_facts``) without a story view."""
+        languages = self._languages.get(facts["lang"])
+        if languages is None:
+            own = facts["lang"].partition("-")[0]  # (StoryView._keys_in: no stems for a third language)
+            languages = [None if own and own != language else language for language in self._extra_languages]
+            if len(self._languages) < LANGUAGES_KEPT:
+                self._languages[facts["lang"]] = languages
+        try:
+            made = self.native.match_texts((story.title, story.dateline, story.body), facts, caps, self._kinds,
+                                           languages, words.core_stems)
         except native.FAULTS:  # a fault in the core must not lose the story
             self.failures[COMPILED_CORE] += 1
             return False

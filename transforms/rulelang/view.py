@@ -165,15 +165,34 @@ class StoryView:
         return name, start, end, text[start:end]
 
 
-def _facts(story: Story, enriched: EnrichedStory | None) -> dict[str, Any]:
-    def words_of(value: str | None) -> str:
-        return " " + " ".join(w.casefold() for w in words.split(value)) + " " if value else ""
+def story_facts(item: Story | EnrichedStory) -> dict[str, Any]:
+    """What predicates test (``StoryView.facts``), without the view."""
+    if isinstance(item, EnrichedStory):
+        return _facts(item.story, item)
+    return _facts(item, None)
 
+
+_NO_FACTS: frozenset[str] = frozenset()
+
+
+def _facts(story: Story, enriched: EnrichedStory | None) -> dict[str, Any]:
+    if enriched is None:
+        country = region = _NO_FACTS
+    else:
+        country = frozenset([c.code for c in enriched.countries])
+        region = frozenset(enriched.regions)
+        if enriched.spread is not None:
+            region |= rule_facts(enriched.spread)
     return {
-        "country": frozenset(c.code for c in enriched.countries) if enriched else frozenset(),
-        "region": frozenset(enriched.regions) | rule_facts(enriched.spread) if enriched else frozenset(),
-        "source": words_of(story.source),
-        "credit": words_of(story.credit),
-        "publisher": words_of(story.publisher),
+        "country": country,
+        "region": region,
+        "source": _words_of(story.source),
+        "credit": _words_of(story.credit),
+        "publisher": _words_of(story.publisher),
         "lang": (story.language or "").casefold(),
     }
+
+
+def _words_of(value: str | None) -> str:
+    """A source, credit or publisher as predicates read it: its case-folded words, " w1 w2 "."""
+    return " " + " ".join(w.casefold() for w in words.split(value)) + " " if value else ""
