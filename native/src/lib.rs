@@ -238,7 +238,7 @@ impl Stream {
         }
         let keys: Vec<&str> = inner.split(' ').collect();
         let ids: Vec<u32> = keys.iter().map(|k| self.vocab.get(*k).copied().unwrap_or(NONE)).collect();
-        self.scan_keys(&keys, &ids, None, out);
+        self.scan_keys(&PlainKeys { keys: &keys, ids: &ids }, out);
     }
 
     /// What the walk from the trie's root makes of one key: (its key id, the node that id leads to from the
@@ -251,17 +251,16 @@ impl Stream {
         (id, first, roots.into())
     }
 
-    /// `scan` over a line's keys already looked up: `ids` the key ids (NONE when not in the vocabulary),
-    /// `steps` (when given) each key's `first_step` node and root prefix codes.
-    fn scan_keys(&self, keys: &[&str], ids: &[u32], steps: Option<&[(u32, &[u32])]>, out: &mut Vec<(u32, u32, u32)>) {
+    /// `scan` over a line's keys already looked up (`KeyLine`: each key, its id, and maybe its first step).
+    fn scan_keys<L: KeyLine>(&self, line: &L, out: &mut Vec<(u32, u32, u32)>) {
         out.clear();
         if self.size == 0 {
             return;
         }
-        for i in 0..keys.len() {
+        let n = line.len();
+        for i in 0..n {
             let (mut node, mut j) = (0u32, i);
-            if let Some(steps) = steps {
-                let (first, roots) = steps[i];
+            if let Some((first, roots)) = line.step(i) {
                 out.extend(roots.iter().map(|&pid| (i as u32, i as u32, pid)));
                 if first == NONE {
                     continue;
@@ -270,13 +269,13 @@ impl Stream {
                 self.ends_at(node, (i as u32, i as u32), out);
                 j += 1;
             }
-            while j < keys.len() {
+            while j < n {
                 if let Some(set) = self.prefixes.get(&node) {
-                    for found in set.find(keys[j]) {
+                    for found in set.find(line.key(j)) {
                         out.extend(found.iter().map(|&pid| (i as u32, j as u32, pid)));
                     }
                 }
-                let kid = ids[j];
+                let kid = line.id(j);
                 if kid == NONE {
                     break;
                 }
@@ -308,6 +307,63 @@ impl PrefixSet {
 
 /// No key id, or no node.
 const NONE: u32 = u32::MAX;
+
+/// A key line as `Stream::scan_keys` reads it: per key, the key, its id in the stream's vocabulary (NONE when
+/// not there) and, where known, the first step of the trie walk from it (`Stream::first_step`: the node, or
+/// NONE, and the root prefix patterns' owner codes).
+trait KeyLine {
+    fn len(&self) -> usize;
+    fn key(&self, j: usize) -> &str;
+    fn id(&self, j: usize) -> u32;
+    fn step(&self, i: usize) -> Option<(u32, &[u32])>;
+}
+
+/// A key line split from its text and looked up there (`Stream::scan`).
+struct PlainKeys<'a> {
+    keys: &'a [&'a str],
+    ids: &'a [u32],
+}
+
+impl KeyLine for PlainKeys<'_> {
+    fn len(&self) -> usize {
+        self.keys.len()
+    }
+    fn key(&self, j: usize) -> &str {
+        self.keys[j]
+    }
+    fn id(&self, j: usize) -> u32 {
+        self.ids[j]
+    }
+    fn step(&self, _: usize) -> Option<(u32, &[u32])> {
+        None
+    }
+}
+
+/// The stem (0) or form (1) keys of a story's words, read from their entries in the core's word table.
+struct TableKeys<'a> {
+    entries: &'a [&'a WordKeys],
+    k: usize,
+}
+
+impl KeyLine for TableKeys<'_> {
+    #[inline]
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
+    #[inline]
+    fn key(&self, j: usize) -> &str {
+        &self.entries[j].keys[self.k]
+    }
+    #[inline]
+    fn id(&self, j: usize) -> u32 {
+        self.entries[j].ids[self.k]
+    }
+    #[inline]
+    fn step(&self, i: usize) -> Option<(u32, &[u32])> {
+        let e = self.entries[i];
+        Some((e.firsts[self.k], &e.roots[self.k]))
+    }
+}
 
 fn case_ok(raw: &[&str], first: usize, written: &[String], prefix: bool) -> bool {
     let n = written.len();
@@ -431,12 +487,10 @@ struct StoryIn<'a, 'py> {
     keys: Option<&'a LookedUp<'a>>,
 }
 
-/// A story's words with their keys looked up in the core's word table (`Core::look_up`).
+/// A story's words as written and their entries in the core's word table.
 struct LookedUp<'a> {
-    raw: Vec<&'a str>,
-    keys: [Vec<&'a str>; 2],
-    ids: [Vec<u32>; 2],
-    steps: [Vec<(u32, &'a [u32])>; 2],
+    raw: &'a [&'a str],
+    entries: &'a [&'a WordKeys],
 }
 
 impl Core {
@@ -473,13 +527,13 @@ impl Core {
         let gen = s.generation;
         s.found.clear();
         let mut used_lists = 0usize;
-        let mut raw_words: Option<Vec<&str>> = story.keys.map(|k| k.raw.clone());
+        let mut split_words: Option<Vec<&str>> = None; // the words as written, when an exact-case term needs them
         let (b1, b2) = story.bounds;
         let mut found_patterns = std::mem::take(&mut s.patterns);
         let lines = [story.stem_line, story.form_line].into_iter().chain(story.extra.iter().map(String::as_str));
         for (k, (stream, line)) in self.streams.iter().zip(lines).enumerate() {
             match story.keys {
-                Some(l) if k < 2 => stream.scan_keys(&l.keys[k], &l.ids[k], Some(&l.steps[k]), &mut found_patterns),
+                Some(l) if k < 2 => stream.scan_keys(&TableKeys { entries: l.entries, k }, &mut found_patterns),
                 _ => stream.scan(line, &mut found_patterns),
             }
             for &(_, _, code) in &found_patterns {
@@ -501,7 +555,10 @@ impl Core {
                     let t = tid as usize;
                     if owner & CASE_TERM != 0 {
                         let (written, prefix) = &self.case[&tid];
-                        let words = raw_words.get_or_insert_with(|| split_raw(story.raw));
+                        let words: &[&str] = match story.keys {
+                            Some(l) => l.raw,
+                            None => split_words.get_or_insert_with(|| split_raw(story.raw)),
+                        };
                         if !case_ok(words, first as usize, written, *prefix) {
                             continue;
                         }
@@ -619,9 +676,11 @@ fn missing_words<'a, V>(table: &mut FxHashMap<Box<str>, V>, all: &[&'a str]) -> 
 /// A story's words in one sequence (a separator between fields, as StoryView has them): the words, where
 /// each is in its field, and where the dateline's and the body's words start.
 fn split_fields(fields: [Option<&str>; 3]) -> (Vec<&str>, Vec<WordAt>, (u32, u32)) {
-    let mut found: Vec<words::Word> = Vec::new();
-    let mut all: Vec<&str> = Vec::new();
-    let mut offsets: Vec<WordAt> = Vec::new();
+    // Room for every word at once, most of the time (a capacity hint: `words::words_in`).
+    let room = fields.iter().flatten().map(|t| words::words_in(t)).sum::<usize>() + 2;
+    let mut found: Vec<words::Word> = Vec::with_capacity(fields.iter().flatten().map(|t| words::words_in(t)).max().unwrap_or(0));
+    let mut all: Vec<&str> = Vec::with_capacity(room);
+    let mut offsets: Vec<WordAt> = Vec::with_capacity(room);
     let mut bounds = [0u32; 3];
     for (field, text) in fields.iter().enumerate() {
         if !all.is_empty() {
@@ -1187,12 +1246,7 @@ impl Core {
             }
         }
         let entries: Vec<&WordKeys> = slots.iter().map(|&k| &table.keys[k as usize]).collect();
-        let looked = LookedUp {
-            raw: all.clone(),
-            keys: [0, 1].map(|k| entries.iter().map(|e| &*e.keys[k]).collect()),
-            ids: [0, 1].map(|k| entries.iter().map(|e| e.ids[k]).collect()),
-            steps: [0, 1].map(|k| entries.iter().map(|e| (e.firsts[k], &*e.roots[k])).collect()),
-        };
+        let looked = LookedUp { raw: &all, entries: &entries };
         let mut extra = Vec::with_capacity(languages.len());
         for (k, language) in languages.iter().enumerate() {
             extra.push(match language {
