@@ -6,7 +6,7 @@ Data and line classifiers only; ``transforms.normalize`` decides what to do with
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from typing import Any, Iterable
 
 from wirewatch.transforms.rulelang.compiled import wanted, wirewatch_native
 
@@ -83,6 +83,23 @@ _MAYBE_FURNITURE = re.compile("|".join([
     r"\(",  # is_editor_note: a line that opens with a parenthesis
     rf"(?i:{_BYLINE.pattern})\Z",
 ]))
+# The characters past ASCII that IGNORECASE takes for an ASCII letter: those whose lower case (one character)
+# is one, and the two the engine adds (the dotless i, the long s). test_lines_native checks every character.
+_FOLDS_TO_ASCII = {"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"}
+# The characters past ASCII that str.isspace() takes (\s of a str pattern).
+_SPACES_PAST_ASCII = "\x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
+# The characters past ASCII a line _MAYBE_FURNITURE matches may open with, after its spaces: those its pattern
+# holds (the separators, the copyright sign ...), spaces, and those IGNORECASE takes for a letter.
+_MAY_OPEN_PAST_ASCII = frozenset({c for c in _MAYBE_FURNITURE.pattern if not c.isascii()}
+                                 | set(_SPACES_PAST_ASCII) | set(_FOLDS_TO_ASCII))
+
+
+def _folded(text: str) -> str:
+    """``text`` as IGNORECASE compares it with lower-case ASCII: ASCII lower-cased, _FOLDS_TO_ASCII applied,
+    any other character "\\xff" (no furniture opening or self-description word holds it)."""
+    return "".join(c.lower() if c.isascii() else _FOLDS_TO_ASCII.get(c, "\xff") for c in text)
+
+
 # What a self-description must hold one of, case aside: the words its first alternative ends with (up to
 # where they vary: "news organi[sz]ation") or its second's. In ASCII text, where lower() folds case as
 # IGNORECASE does, a line holding none of them needs no search (prose holds "is a" often, these seldom).
@@ -185,14 +202,24 @@ def read_lines(text: str) -> tuple[list[int], bool] | None:
 
 
 def python_lines_to_read(lines: list[str]) -> list[int]:
-    """``lines_to_read`` of ``lines`` in Python."""
+    """``lines_to_read`` of ``lines`` in Python. A line past ASCII is left out like an ASCII one, as
+    IGNORECASE reads it (_folded), opening with a character past ASCII only where no furniture line does
+    (not in _MAY_OPEN_PAST_ASCII), and only where it is longer than any agency's name (its case folded could
+    make one)."""
     out = []
     for at, line in enumerate(lines):
         text = line.lstrip(" ")
         head = text[:1]
-        if not (line.isascii() and (head.isdigit() or head.isalpha() and not _opens_as_furniture(text)
-                                    or head != "" and head in _NEVER_OPENS)
-                and agency(line) is None and not any(map(line.lower().__contains__, _SELF_DESCRIPTION_WORDS))):
+        if line.isascii():
+            plain = ((head.isdigit() or head.isalpha() and not _opens_as_furniture(text)
+                      or head != "" and head in _NEVER_OPENS)
+                     and agency(line) is None and not any(map(line.lower().__contains__, _SELF_DESCRIPTION_WORDS)))
+        else:
+            opens = (head.isdigit() or head.isalpha() and not _folded(text[:_OPENING_LENGTH]).startswith(
+                _FURNITURE_OPENINGS) or head in _NEVER_OPENS) if head.isascii() else head not in _MAY_OPEN_PAST_ASCII
+            plain = (opens and len(line.strip(_AGENCY_STRIP)) > _LONGEST_AGENCY
+                     and not any(map(_folded(line).__contains__, _SELF_DESCRIPTION_WORDS)))
+        if not plain:
             out.append(at)
     return out
 
@@ -413,14 +440,25 @@ def dateline_place(text: str | None) -> str | None:
 # The compiled line sorter (``read_lines``), None where the core is not built, is older (no ``read``) or is
 # turned off.
 _ProseLines = getattr(wirewatch_native, "ProseLines", None) if wanted() else None
-_PROSE_LINES = (_ProseLines(list(_FURNITURE_OPENINGS), _NEVER_OPENS, _LONGEST_AGENCY, _AGENCY_STRIP,
-                            list(_SELF_DESCRIPTION_WORDS), list(AGENCIES))
-                if _ProseLines is not None and hasattr(_ProseLines, "read") else None)
-# A core built before ProseLines.read: its sorter reads a few more lines than python_lines_to_read (those that
-# open with one of _NEVER_OPENS), which the classifiers then keep; used until the core is rebuilt.
-_OLDER_PROSE_LINES = (_ProseLines(list(_FURNITURE_OPENINGS), _LONGEST_AGENCY, _AGENCY_STRIP,
-                                  list(_SELF_DESCRIPTION_WORDS), list(AGENCIES))
-                      if _ProseLines is not None and _PROSE_LINES is None else None)
+
+
+def _sorter(*args: object) -> object:
+    """The compiled sorter made of ``args``, or None where the core's takes others (another build)."""
+    try:
+        return _ProseLines(*args) if _ProseLines is not None else None
+    except TypeError:
+        return None
+
+
+_PROSE_LINES: Any = (_sorter(list(_FURNITURE_OPENINGS), _NEVER_OPENS, _LONGEST_AGENCY, _AGENCY_STRIP,
+                             list(_SELF_DESCRIPTION_WORDS), list(AGENCIES), "".join(sorted(_MAY_OPEN_PAST_ASCII)),
+                             list(_FOLDS_TO_ASCII.items()))
+                     if hasattr(_ProseLines, "read") else None)
+# A core built before ProseLines.read: its sorter reads more lines than python_lines_to_read (all past ASCII,
+# those that open with one of _NEVER_OPENS), which the classifiers then keep; used until the core is rebuilt.
+_OLDER_PROSE_LINES: Any = (_sorter(list(_FURNITURE_OPENINGS), _LONGEST_AGENCY, _AGENCY_STRIP,
+                                   list(_SELF_DESCRIPTION_WORDS), list(AGENCIES))
+                           if _ProseLines is not None and not hasattr(_ProseLines, "read") else None)
 # ``_holds_a_hint``'s look at ASCII text by the compiled core (no lower-cased copy made in Python).
 _HintLook = getattr(wirewatch_native, "HintLook", None) if wanted() else None
 _HINT_LOOK = _HintLook(list(_WORD_HINTS), list(_BY_HINTS), list(_AGENCY_HINTS)) if _HintLook is not None else None

@@ -13,7 +13,7 @@
 use memchr::memmem;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 fn lower_ascii(items: Vec<String>, what: &str) -> PyResult<Vec<Box<[u8]>>> {
     items
@@ -43,7 +43,18 @@ pub struct ProseLines {
     words: Vec<memmem::Finder<'static>>,
     /// The agencies' names, lower-cased (`furniture.AGENCIES`' keys).
     agencies: FxHashSet<Box<[u8]>>,
+    /// The characters past ASCII a furniture line may open with, after its spaces
+    /// (`furniture._MAY_OPEN_PAST_ASCII`).
+    may_open: FxHashSet<char>,
+    /// The characters past ASCII that IGNORECASE takes for an ASCII letter, and that letter
+    /// (`furniture._FOLDS_TO_ASCII`).
+    folds: FxHashMap<char, u8>,
+    /// The longest opening, in bytes.
+    longest_opening: usize,
 }
+
+/// What stands for a character past ASCII that folds to no ASCII letter (no opening or word holds it).
+const NO_LETTER: u8 = 0xff;
 
 fn ascii_table(chars: &str, what: &str) -> PyResult<[bool; 128]> {
     let mut table = [false; 128];
@@ -59,12 +70,25 @@ fn ascii_table(chars: &str, what: &str) -> PyResult<[bool; 128]> {
 #[pymethods]
 impl ProseLines {
     #[new]
+    #[allow(clippy::too_many_arguments)]
     fn new(openings: Vec<String>, never_opens: String, longest: usize, strip: String, words: Vec<String>,
-           agencies: Vec<String>) -> PyResult<Self> {
+           agencies: Vec<String>, may_open: String, folds: Vec<(char, char)>) -> PyResult<Self> {
         let mut by_first = vec![Vec::new(); 128];
+        let mut longest_opening = 0;
         for opening in lower_ascii(openings, "openings")? {
+            longest_opening = longest_opening.max(opening.len());
             by_first[opening[0] as usize].push(opening);
         }
+        let folds = folds
+            .into_iter()
+            .map(|(from, to)| {
+                if !from.is_ascii() && to.is_ascii_lowercase() {
+                    Ok((from, to as u8))
+                } else {
+                    Err(PyValueError::new_err("folds: (a character past ASCII, a lower-case ASCII letter)"))
+                }
+            })
+            .collect::<PyResult<_>>()?;
         let words = lower_ascii(words, "words")?
             .into_iter()
             .map(|w| memmem::Finder::new(&w[..]).into_owned())
@@ -77,14 +101,18 @@ impl ProseLines {
             strip: ascii_table(&strip, "strip")?,
             words,
             agencies,
+            may_open: may_open.chars().filter(|c| !c.is_ascii()).collect(),
+            folds,
+            longest_opening,
         })
     }
 
     /// The indices of the lines of `text` (`text.split("\n")`) the classifiers must look at, in order: each
-    /// line but the ASCII ones holding none of `words` lower-cased that open (after their spaces) with a
-    /// digit, one of `never_opens`, or a letter otherwise than any furniture opening, and are no agency's name
-    /// (longer than `longest` once `strip`'s characters are taken off their end, or not in `agencies`
-    /// lower-cased).
+    /// line but those holding none of `words` once folded (ASCII lower-cased, `folds` applied) that open
+    /// (after their spaces) with a digit, one of `never_opens`, an ASCII letter otherwise than any furniture
+    /// opening (folded), or a character past ASCII not in `may_open`, and are no agency's name: ASCII and
+    /// longer than `longest` once `strip`'s characters are taken off their end, or not in `agencies`
+    /// lower-cased; past ASCII, longer than `longest` characters so (``furniture.python_lines_to_read``).
     fn to_read(&self, text: &str) -> Vec<usize> {
         self.sort(text).0
     }
@@ -99,8 +127,8 @@ impl ProseLines {
 impl ProseLines {
     fn sort(&self, text: &str) -> (Vec<usize>, bool) {
         let bytes = text.as_bytes();
-        // Where the words are, in the text lower-cased (ASCII letters only: a line past ASCII is read anyway,
-        // and no word holds a byte past ASCII, so none is found across one). One look at the whole text
+        // Where the words are, in the text lower-cased (ASCII letters only: no word holds a byte past ASCII, so
+        // none is found across one; a line past ASCII is also looked at folded). One look at the whole text
         // instead of one at each line: most texts hold none.
         let mut held = Vec::new();
         if !self.words.is_empty() {
@@ -125,7 +153,7 @@ impl ProseLines {
                 holds = true;
                 next_held += 1;
             }
-            if holds || !(ascii || line.is_ascii()) || !self.plain(line, &mut low) {
+            if holds || !self.plain(line, ascii || line.is_ascii(), &mut low) {
                 out.push(at);
             }
             start = end + 1;
@@ -133,28 +161,70 @@ impl ProseLines {
         (out, described)
     }
 
-    /// Whether an ASCII `line` opens as no furniture line does and is no agency's name.
-    fn plain(&self, line: &[u8], low: &mut Vec<u8>) -> bool {
+    /// Whether `line` (`ascii`: all ASCII) opens as no furniture line does, is no agency's name and, past
+    /// ASCII, holds no word folded (an ASCII line's words are found in the whole text).
+    fn plain(&self, line: &[u8], ascii: bool, low: &mut Vec<u8>) -> bool {
         let start = line.iter().position(|&b| b != b' ').unwrap_or(line.len());
         let opened = &line[start..];
+        // (the lines are split at a line break, an ASCII byte: each is UTF-8 as the text is)
+        let text = match ascii {
+            true => None,
+            false => match std::str::from_utf8(opened) {
+                Ok(text) => Some(text),
+                Err(_) => return false,
+            },
+        };
         match opened.first() {
-            Some(b) if b.is_ascii_digit() || self.never_opens[*b as usize] => {}
-            Some(b) if b.is_ascii_alphabetic() && !self.opens_as_furniture(opened) => {}
+            Some(b) if b.is_ascii() && (b.is_ascii_digit() || self.never_opens[*b as usize]) => {}
+            Some(b) if b.is_ascii_alphabetic() && !self.opens_as_furniture(opened, text, low) => {}
+            Some(b) if !b.is_ascii() => match text.and_then(|t| t.chars().next()) {
+                Some(c) if !self.may_open.contains(&c) => {}
+                _ => return false,
+            },
             _ => return false,
         }
-        let end = opened.iter().rposition(|&b| !self.strip[b as usize]).map_or(0, |i| i + 1);
-        if end <= self.longest {
-            low.clear();
-            low.extend(opened[..end].iter().map(|b| b.to_ascii_lowercase()));
-            if self.agencies.contains(&low[..]) {
-                return false;
+        let end = opened.iter().rposition(|&b| !b.is_ascii() || !self.strip[b as usize]).map_or(0, |i| i + 1);
+        let Some(text) = text else {
+            if end <= self.longest {
+                low.clear();
+                low.extend(opened[..end].iter().map(|b| b.to_ascii_lowercase()));
+                if self.agencies.contains(&low[..]) {
+                    return false;
+                }
             }
+            return true;
+        };
+        // past ASCII: case folding may make a short name of it; a long one is none
+        if text[..end].chars().count() <= self.longest {
+            return false;
         }
-        true
+        self.fold(text, usize::MAX, low);
+        !self.words.iter().any(|w| w.find(low).is_some())
     }
 
-    /// Whether `line` (ASCII, opening with a letter) opens, lower-cased, with one of the furniture openings.
-    fn opens_as_furniture(&self, line: &[u8]) -> bool {
+    /// `text` folded, up to `limit` characters: ASCII lower-cased, `folds` applied, one `NO_LETTER` for any
+    /// other character (`furniture._folded`).
+    fn fold(&self, text: &str, limit: usize, out: &mut Vec<u8>) {
+        out.clear();
+        out.extend(text.chars().take(limit).map(|c| {
+            if c.is_ascii() {
+                (c as u8).to_ascii_lowercase()
+            } else {
+                self.folds.get(&c).copied().unwrap_or(NO_LETTER)
+            }
+        }));
+    }
+
+    /// Whether `line` (opening with an ASCII letter; `text`: the line where it is not all ASCII) opens,
+    /// folded, with one of the furniture openings.
+    fn opens_as_furniture(&self, line: &[u8], text: Option<&str>, low: &mut Vec<u8>) -> bool {
+        let line = match text {
+            None => line,
+            Some(text) => {
+                self.fold(text, self.longest_opening, low);
+                &low[..]
+            }
+        };
         self.openings[line[0].to_ascii_lowercase() as usize]
             .iter()
             .any(|o| line.len() >= o.len() && line[..o.len()].eq_ignore_ascii_case(o))

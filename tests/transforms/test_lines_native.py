@@ -3,6 +3,7 @@
 without them."""
 
 import re
+from pathlib import Path
 
 import orjson
 import pytest
@@ -35,6 +36,9 @@ _LINE_PIECES = st.sampled_from([
     "1987.", "0", "9", "\u00b2", "\u0663", "-", "---", "(c)", "\u00a9", "\"", "Reuters/", "(Reporting by John Irish)",
     *furniture._NEVER_OPENS, "is the", "News Agency", "NEWSWIRE", "news organization", "\"By Jane Doe",
     "<Acme Corp>", "'", "\"Reuters\"",
+    # past ASCII: what IGNORECASE takes for a letter, spaces, separators, lines of other languages
+    "ſ", "K", "ı", "\u2003", "—", "•", "É", "ü", "新华社", "ſubſcribe", "bacK to top", "NEWſ AGENCY", "foundeD ın 1851",
+    "Le gouvernement a annoncé mardi une hausse des taux", "Édition du soir", "Über die Lage", "Reuterſ",
 ])
 
 
@@ -98,6 +102,68 @@ def test_the_lines_the_sorter_leaves_out_of_reuters_stories_are_taken_by_no_clas
     lines = ["\"We will act,\" he said.", "<Acme Corp> said it bought Beta.", "The bond is available in 1,000s.",
              "    'It is over,' she said.", "Tass news agency said."]
     assert furniture.python_lines_to_read(lines) == [4]
+
+
+def _as_ignorecase_may_spell(line):
+    """``line`` with the characters past ASCII IGNORECASE takes for its letters."""
+    return line.replace("s", "\u017f").replace("k", "\u212a").replace("i", "\u0131").replace("I", "\u0130")
+
+
+_MATCHED = st.from_regex(re.compile(r"\A(?:" + furniture._MAYBE_FURNITURE.pattern + ")"))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_MATCHED, st.sampled_from([str, str.upper, str.swapcase, _as_ignorecase_may_spell]),
+       st.sampled_from(["", " ", "    "]), st.sampled_from(["", " é", " Le gouvernement a annoncé mardi"]))
+def test_every_line_the_union_pattern_matches_is_read(line, case, indent, after):
+    """A line a furniture classifier may take, ASCII or not, however spelled, is always read."""
+    line = indent + case(line)
+    if furniture._MAYBE_FURNITURE.match(line + after):
+        assert furniture.python_lines_to_read([line + after]) == [0]
+    if furniture._MAYBE_FURNITURE.match(line):
+        assert furniture.python_lines_to_read([line]) == [0]
+
+
+def test_the_characters_past_ascii_ignorecase_and_spaces_take():
+    """_FOLDS_TO_ASCII and _SPACES_PAST_ASCII against every character (what the sorter's reading of lines
+    past ASCII stands on)."""
+    letter = re.compile("[a-z]", re.IGNORECASE)
+    found = {}
+    for code in range(0x80, 0x110000):
+        c = chr(code)
+        if letter.fullmatch(c):
+            found[c] = next(a for a in "abcdefghijklmnopqrstuvwxyz" if re.fullmatch(a, c, re.IGNORECASE))
+    assert found == furniture._FOLDS_TO_ASCII
+    spaces = {chr(code) for code in range(0x80, 0x110000) if re.fullmatch(r"\s", chr(code))}
+    assert spaces == set(furniture._SPACES_PAST_ASCII) == {s for s in map(chr, range(0x80, 0x110000)) if s.isspace()}
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.characters(min_codepoint=0x80).filter(lambda c: c not in furniture._MAY_OPEN_PAST_ASCII),
+       st.sampled_from(["", " ", "    "]),
+       st.one_of(st.text(max_size=40), _MATCHED, _MATCHED.map(lambda line: line[1:])))
+@example("é", "", "ditor")
+@example("ü", " ", "ber")
+def test_no_furniture_line_opens_with_a_character_past_ascii_left_out(opening, indent, rest):
+    assert furniture._MAYBE_FURNITURE.match(indent + opening + rest) is None
+
+
+def test_the_characters_past_ascii_a_furniture_line_opens_with_are_read():
+    lines = ["\u017fubscribe", "bac\u212a to top", "\u0131mage: Ann", "\u0130mage: Ann", "\u2003Reporting by Ann",
+             "\u2014", "\u00a92024 Reuters", "\u2022 \u2022 \u2022", "\u00a0(Reporting by Ann)", "Photo\u017f by Ann",
+             "    Edited by Ann L\u00e9"]
+    assert all(furniture._MAYBE_FURNITURE.match(line) for line in lines)
+    assert furniture.python_lines_to_read(lines) == list(range(len(lines)))
+
+
+def test_the_sorter_on_the_multilingual_stories():
+    sorter = _compiled_or_skip(furniture._PROSE_LINES)
+    rows = (Path(__file__).resolve().parents[1] / "data" / "geotag" / "multilingual.jsonl").read_bytes().splitlines()
+    bodies = [normalize.clean_text(orjson.loads(row).get("body") or "") for row in rows]
+    read = [sorter.to_read(body) for body in bodies]
+    assert read == [furniture.python_lines_to_read(body.split("\n")) for body in bodies]
+    # lines past ASCII are left out too: most of these
+    assert sum(map(len, read)) < sum(body.count("\n") + 1 for body in bodies) / 3
 
 
 @settings(max_examples=3000, deadline=None)
