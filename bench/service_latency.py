@@ -67,12 +67,13 @@ def start_service(bootstrap: str, archive: str, log: Path) -> subprocess.Popen:
 
 
 @contextmanager
-def running_service(bootstrap: str) -> Iterator[tuple[KafkaProducer, subprocess.Popen]]:
-    """Empty topics, a started `wirewatch process` (given time to start) and a producer; all stopped after."""
+def running_service(bootstrap: str, log: Path | None = None) -> Iterator[tuple[KafkaProducer, subprocess.Popen]]:
+    """Empty topics, a started `wirewatch process` (given time to start) and a producer; all stopped after.
+    ``log``: where the service's output goes (default: a temporary file, gone after)."""
     reset(bootstrap)
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
     with tempfile.TemporaryDirectory() as tmp:
-        service = start_service(bootstrap, f"{tmp}/archive", Path(tmp) / "service.log")
+        service = start_service(bootstrap, f"{tmp}/archive", log or Path(tmp) / "service.log")
         try:
             time.sleep(8)  # start-up: Prism, warm-up, first poll
             yield producer, service

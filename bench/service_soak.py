@@ -1,7 +1,9 @@
 """Memory of the always-on service over a long trickle: RSS of the wirewatch process and of Prism, sampled
 while stories arrive at a steady rate. Prints one line per sample.
 
-    WIREWATCH_KAFKA=127.0.0.1:9092 .venv/bin/python bench/service_soak.py [--rate 10] [--minutes 5]
+    WIREWATCH_KAFKA=127.0.0.1:9092 .venv/bin/python bench/service_soak.py [--rate 10] [--minutes 5] [--log PATH]
+
+--log keeps the service's own output (its job restarts, faults) in PATH.
 """
 
 from __future__ import annotations
@@ -36,9 +38,10 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rate", type=float, default=10.0)
     ap.add_argument("--minutes", type=float, default=5.0)
+    ap.add_argument("--log", type=Path, help="keep the service's output here")
     args = ap.parse_args()
     bootstrap = os.environ["WIREWATCH_KAFKA"]
-    with running_service(bootstrap) as (producer, service):
+    with running_service(bootstrap, args.log) as (producer, service):
         t0, i, next_sample = time.monotonic(), 0, 0.0
         while time.monotonic() - t0 < args.minutes * 60:
             producer.send(STORIES, key=f"soak-{i}".encode(), value=story(i, "soak"))
