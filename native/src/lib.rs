@@ -644,8 +644,84 @@ const STEMS_MAX: usize = 500_000;
 /// Words as written -> their keys (`WordKeys`, in `keys` at the index the map gives).
 #[derive(Default)]
 struct WordTable {
-    index: FxHashMap<Box<str>, u32>,
+    index: WordIndex,
     keys: Vec<WordKeys>,
+}
+
+/// Words as written -> a number. A word of up to 15 bytes (nearly every word) is kept inline as its bytes
+/// and its length in one u128 (`short_key`), so that finding it compares two numbers in the map's own
+/// array instead of following a pointer to a string elsewhere on the heap (a cache miss a word, most of
+/// the look-up's cost); longer words are kept as strings.
+#[derive(Default)]
+struct WordIndex {
+    short: std::collections::HashMap<u128, u32, std::hash::BuildHasherDefault<ShortHash>>,
+    long: FxHashMap<Box<str>, u32>,
+}
+
+/// A word of up to 15 bytes as one number: its bytes, then its length in the last byte (read as words
+/// that may overlap, not copied byte by byte).
+#[inline]
+fn short_key(word: &str) -> Option<u128> {
+    let b = word.as_bytes();
+    let n = b.len();
+    let u64_at = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap());
+    let u32_at = |at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap()) as u64;
+    let (lo, hi) = match n {
+        0 => (0, 0),
+        1..=3 => (b[0] as u64 | (b[n / 2] as u64) << (8 * (n / 2)) | (b[n - 1] as u64) << (8 * (n - 1)), 0),
+        4..=7 => (u32_at(0) | u32_at(n - 4) << (8 * (n - 4)), 0),
+        8 => (u64_at(0), 0),
+        9..=15 => (u64_at(0), u64_at(n - 8) >> (8 * (16 - n))),
+        _ => return None,
+    };
+    Some((lo as u128) | (hi as u128) << 64 | (n as u128) << 120)
+}
+
+/// Hashes a short key (`short_key`) with a full mix of both halves, not FxHash (a build with FxHash and the
+/// key copied byte by byte was slower than the string keys).
+#[derive(Default, Clone, Copy)]
+struct ShortHash(u64);
+
+impl std::hash::Hasher for ShortHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, _: &[u8]) {
+        unreachable!("short keys are hashed as u128")
+    }
+    #[inline]
+    fn write_u128(&mut self, key: u128) {
+        let (lo, hi) = (key as u64, (key >> 64) as u64);
+        let m = (lo ^ hi.rotate_left(32)).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ hi;
+        let m = (m ^ (m >> 29)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        self.0 = m ^ (m >> 32);
+    }
+}
+
+impl WordIndex {
+    #[inline]
+    fn get(&self, word: &str) -> Option<u32> {
+        match short_key(word) {
+            Some(key) => self.short.get(&key).copied(),
+            None => self.long.get(word).copied(),
+        }
+    }
+
+    fn insert(&mut self, word: &str, slot: u32) {
+        match short_key(word) {
+            Some(key) => self.short.insert(key, slot),
+            None => self.long.insert(word.into(), slot),
+        };
+    }
+
+    fn len(&self) -> usize {
+        self.short.len() + self.long.len()
+    }
+
+    fn clear(&mut self) {
+        self.short.clear();
+        self.long.clear();
+    }
 }
 
 /// A word's keys as the stem and form streams read them: the key, its id in the stream's vocabulary and
@@ -739,7 +815,7 @@ impl Core {
                 firsts: [s_first, f_first],
                 roots: [s_roots, f_roots],
             };
-            table.index.insert((*w).into(), table.keys.len() as u32);
+            table.index.insert(w, table.keys.len() as u32);
             table.keys.push(entry);
         }
         Ok(emptied)
@@ -1233,14 +1309,14 @@ impl Core {
         };
         // Each word looked up once where the table knows them all (nearly always, once it has filled); else
         // only the words learnt are looked up again (all of them where the table was emptied to learn them).
-        let mut slots: Vec<u32> = all.iter().map(|w| table.index.get(*w).copied().unwrap_or(NONE)).collect();
+        let mut slots: Vec<u32> = all.iter().map(|w| table.index.get(w).unwrap_or(NONE)).collect();
         if slots.contains(&NONE) {
             if self.learn(py, table, &all, &slots, stems_in)? {
-                slots = all.iter().map(|w| table.index[*w]).collect();
+                slots = all.iter().map(|w| table.index.get(w).unwrap_or(NONE)).collect();
             } else {
                 for (slot, w) in slots.iter_mut().zip(&all) {
                     if *slot == NONE {
-                        *slot = table.index[*w];
+                        *slot = table.index.get(w).unwrap_or(NONE);
                     }
                 }
             }

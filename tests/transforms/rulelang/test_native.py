@@ -262,6 +262,32 @@ def test_a_generated_list_on_corpus_stories_matches_the_same(shared_corpora: Pat
     assert fired > 500
 
 
+def test_words_that_differ_in_one_letter_or_in_length_are_told_apart_by_the_cores_word_table():
+    """The core's table of words as written keeps a short word inline, as its bytes and its length in one
+    number (a look-up then follows no pointer): a word one letter or one letter's length away from a word
+    the table holds must find its own keys, never the other's (the rules would fire on words they do not
+    name). Words of every length up to past the inline limit, each letter changed in turn."""
+    from wirewatch.transforms.rulelang.view import StoryView
+
+    alphabet = "abcdefghijklmnopqrstuvwxyz"
+    words = [alphabet[n % 26:] + alphabet[: n % 26] for n in range(1, 21)]
+    words = [(w * 2)[:n] for n, w in zip(range(1, 21), words, strict=True)]  # lengths 1 to 20
+    watchlist = load_watchlist("rules:\n" + "".join(f"  - id: r{len(w)}\n    query: '={w}'\n" for w in words))
+    python, compiled = pair(watchlist)
+    for w in words:
+        near = {w[:-1], w + "q", "q" + w}
+        near |= {w[:k] + ("z" if w[k] != "z" else "y") + w[k + 1 :] for k in range(len(w))}
+        near.discard("")
+        stories = [Story(id=f"{w}-0", title=w, body=f"The {w} here.")]  # the table learns the word first
+        stories += [Story(id=f"{w}-{k}", title=other, body=f"The {other} there.") for k, other in enumerate(near, 1)]
+        for story in stories:
+            made = compiled.engine.records(StoryView(story), _caps(compiled.caps))
+            assert isinstance(made, tuple) and made == python.match(story), story.id
+            fired = {m.rule for m in made}
+            assert fired == ({f"r{len(w)}"} if story.id.endswith("-0") else fired - {f"r{len(w)}"}), story.id
+    assert not compiled.engine.failures
+
+
 def test_a_story_that_fills_the_cores_word_table_is_matched_by_the_core():
     """The core's table of words as written is emptied when a story's new words would grow it past its
     bound (STEMS_MAX, 500,000): the words of that story it had found before are then looked up again (their
