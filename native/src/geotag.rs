@@ -9,7 +9,7 @@ use pyo3::types::{PyList, PyString};
 use rustc_hash::FxHashSet;
 
 use crate::minhash::strs;
-use crate::phrases::{fold_words, PhraseTrie};
+use crate::phrases::PhraseTrie;
 use crate::words::{split, words_in, Word};
 
 /// What the checks need of one payload (a gazetteer `Place`).
@@ -230,8 +230,7 @@ impl PlaceScan {
         if written.iter().zip(&starts).any(|(w, &s)| text.get(s..s + w.len()) != Some(*w)) {
             return Ok(None);
         }
-        let mut buffer = String::new();
-        let hits = self.trie.get().hits(&fold_words(&written, &mut buffer));
+        let hits = self.trie.get().hits_folding(&written);
         let t = Text { text, words: &written, starts };
         match self.find(&t, &hits) {
             Ok(out) => Ok(Some(PyList::new(py, out)?)),
@@ -249,8 +248,7 @@ impl PlaceScan {
         split(text, false, &mut found);
         let written: Vec<&str> = found.iter().map(|w| &text[w.byte_start as usize..w.byte_end as usize]).collect();
         let starts: Vec<usize> = found.iter().map(|w| w.byte_start as usize).collect();
-        let mut buffer = String::with_capacity(text.len());
-        let hits = self.trie.get().hits(&fold_words(&written, &mut buffer));
+        let hits = self.trie.get().hits_folding(&written);
         let t = Text { text, words: &written, starts };
         match self.find(&t, &hits) {
             Ok(out) => {

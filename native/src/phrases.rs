@@ -11,6 +11,16 @@ use rustc_hash::FxHashMap;
 use crate::minhash::strs;
 use crate::words::fold_into;
 
+/// Bits in a trie's filter of first words per first word it holds (rounded up to a power of two): about one
+/// word in twenty that starts no phrase finds its bit set and is looked up for nothing.
+const FILTER_BITS_PER_WORD: usize = 16;
+
+/// The hash a first word's filter bit is chosen by: FxHash's step over the bytes of the word.
+#[inline]
+fn byte_hash(bytes: impl Iterator<Item = u8>) -> u64 {
+    bytes.fold(0u64, |h, b| (h.rotate_left(5) ^ b as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95))
+}
+
 struct Node {
     /// The first payload index of the phrase ending here, and how many (0: no phrase ends here).
     payloads: (u32, u32),
@@ -20,6 +30,10 @@ struct Node {
 #[pyclass(frozen, module = "wirewatch_native")]
 pub struct PhraseTrie {
     nodes: Vec<Node>,
+    /// One bit per hash of a first word (`byte_hash`, the top `filter_shift`-complement bits): a word whose bit
+    /// is clear starts no phrase, told without folding it or looking it up. Most words of a text start none.
+    filter: Vec<u64>,
+    filter_shift: u32,
 }
 
 #[pymethods]
@@ -39,7 +53,14 @@ impl PhraseTrie {
             nodes.push(Node { payloads: (next_payload, count), children: FxHashMap::default() });
             next_payload += count;
         }
-        Ok(PhraseTrie { nodes })
+        let bits = (nodes[0].children.len() * FILTER_BITS_PER_WORD).next_power_of_two().max(64);
+        let filter_shift = 64 - bits.trailing_zeros();
+        let mut filter = vec![0u64; bits / 64];
+        for word in nodes[0].children.keys() {
+            let bit = (byte_hash(word.bytes()) >> filter_shift) as usize;
+            filter[bit / 64] |= 1 << (bit % 64);
+        }
+        Ok(PhraseTrie { nodes, filter, filter_shift })
     }
 
     /// The hits of `keys` (a list of str; with `fold`, each key `str.casefold`ed first) as a flat list
@@ -52,8 +73,7 @@ impl PhraseTrie {
         for item in &items {
             written.push(item.to_str()?);
         }
-        let mut folded = String::new();
-        let out = if fold { self.hits(&fold_words(&written, &mut folded)) } else { self.hits(&written) };
+        let out = if fold { self.hits_folding(&written) } else { self.hits(&written) };
         PyList::new(py, out)
     }
 }
@@ -89,19 +109,60 @@ impl PhraseTrie {
     }
 }
 
-/// The words `str.casefold`ed: those that fold to themselves are read in place, the others are folded into
-/// `buffer`.
-pub(crate) fn fold_words<'a>(written: &[&'a str], buffer: &'a mut String) -> Vec<&'a str> {
-    let mut bounds: Vec<Option<(usize, usize)>> = Vec::with_capacity(written.len());
-    for w in written {
-        if w.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
-            bounds.push(None);
+impl PhraseTrie {
+    /// Whether `word` (written, not folded) may start a phrase: its folded form's filter bit is set. An ASCII
+    /// word's bytes are folded as they are hashed; another word is folded into `buffer` first.
+    #[inline]
+    fn may_start(&self, word: &str, buffer: &mut String) -> bool {
+        let hash = if word.is_ascii() {
+            byte_hash(word.bytes().map(|b| b.to_ascii_lowercase()))
         } else {
-            let start = buffer.len();
-            fold_into(w, buffer);
-            bounds.push(Some((start, buffer.len())));
-        }
+            buffer.clear();
+            fold_into(word, buffer);
+            byte_hash(buffer.bytes())
+        };
+        let bit = (hash >> self.filter_shift) as usize;
+        self.filter[bit / 64] & (1 << (bit % 64)) != 0
     }
-    let buffer: &'a String = buffer;
-    written.iter().zip(&bounds).map(|(w, b)| b.map_or(*w, |(s, e)| &buffer[s..e])).collect()
+
+    /// `hits` of the words `str.casefold`ed, each word folded only where it is looked up: a word the filter
+    /// passes, and the words after it while a phrase goes on.
+    pub(crate) fn hits_folding(&self, words: &[&str]) -> Vec<u32> {
+        let root = &self.nodes[0].children;
+        let mut out: Vec<u32> = Vec::new();
+        let mut ends: Vec<(u32, (u32, u32))> = Vec::new();
+        let (mut key, mut next) = (String::new(), String::new());
+        for (at, word) in words.iter().enumerate() {
+            if !self.may_start(word, &mut key) {
+                continue;
+            }
+            key.clear();
+            fold_into(word, &mut key);
+            let Some(&first) = root.get(key.as_str()) else { continue };
+            ends.clear();
+            let (mut node, mut last) = (first, at);
+            loop {
+                let n = &self.nodes[node as usize];
+                if n.payloads.1 > 0 {
+                    ends.push((last as u32, n.payloads));
+                }
+                last += 1;
+                if n.children.is_empty() || last >= words.len() {
+                    break;
+                }
+                next.clear();
+                fold_into(words[last], &mut next);
+                match n.children.get(next.as_str()) {
+                    Some(&child) => node = child,
+                    None => break,
+                }
+            }
+            for &(end, (start, count)) in ends.iter().rev() {
+                for p in start..start + count {
+                    out.extend([at as u32, end, p]);
+                }
+            }
+        }
+        out
+    }
 }

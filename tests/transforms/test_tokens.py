@@ -317,6 +317,28 @@ def test_the_compiled_trie_folds_the_words_as_python_does(text, cuts):
     assert words._folded is None or not words.words  # the compiled trie folded them itself
 
 
+def test_the_compiled_trie_finds_every_first_word_of_a_large_index_in_every_case():
+    # the compiled trie skips a word whose folded form's filter bit is clear: no first word may be skipped,
+    # whatever its case or script (thousands of first words: a filter of many bits, as the gazetteer's)
+    import random
+
+    from wirewatch.transforms import tokens
+
+    if not tokens._fold_in_core:
+        skip_unless_required("the compiled core (wirewatch_native) with PhraseTrie is not built for this Python's "
+                             "Unicode database (needs cargo; scripts/bootstrap)", required_by="WIREWATCH_REQUIRE_NATIVE")
+    rng = random.Random(17)
+    letters = "abcdefghijklmnopqrstuvwxyzéüßçøñσиж"
+    firsts = sorted({"".join(rng.choice(letters) for _ in range(rng.randint(1, 12))).casefold() for _ in range(6000)})
+    index = PhraseIndex([((w,), w) for w in firsts] + [((w, "city"), w + " city") for w in firsts[::7]])
+    assert index._compile()
+    for written in (firsts, [w.upper() for w in firsts], [w.title() for w in firsts]):
+        words = Words(" ".join(written + ["city"]))
+        assert words.words == written + ["city"]
+        assert index.leftmost_longest_folded(words) == index.python_leftmost_longest(words.folded)
+        assert len({h.first for h in index.leftmost_longest_folded(words)}) == len(firsts)
+
+
 _WORDS = st.lists(st.one_of(
     st.sampled_from(["Running", "runs", "RAN", "Ministers", "ministers", "Straße", "İstanbul", "fuͤr", "ﬁnance"]),
     st.text(st.characters(categories=("Lu", "Ll", "Lt", "Nd")), min_size=1, max_size=12),
