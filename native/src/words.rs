@@ -115,9 +115,24 @@ pub fn words_in(text: &str) -> usize {
     text.len() / 5 + 4
 }
 
+/// Which bytes are word characters in ASCII text (`is_word` of the byte as a character).
+const ASCII_WORD: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = (b as u8).is_ascii_alphanumeric() || b == b'_' as usize;
+        b += 1;
+    }
+    table
+};
+
 /// The words of `text` (`words.split` with `pieces`, the regex `tokens.Words` uses without), appended to
 /// `out`.
 pub fn split(text: &str, pieces: bool, out: &mut Vec<Word>) {
+    if text.is_ascii() {
+        // no unspaced characters to cut (pieces), no curly apostrophe, a byte a character
+        return split_ascii(text.as_bytes(), out);
+    }
     let bytes = text.as_bytes();
     let (mut i, mut ci) = (0usize, 0usize);
     while i < bytes.len() {
@@ -161,6 +176,81 @@ pub fn split(text: &str, pieces: bool, out: &mut Vec<Word>) {
         } else {
             out.push(word);
         }
+    }
+}
+
+/// One bit a byte of ASCII text, set where the byte is a word character: the runs of word characters are
+/// found from these words' bits (a count of trailing zeros a run's start or end) rather than by a branch
+/// on every byte, which prose, switching between words and gaps every few bytes, mispredicts often.
+struct WordBits {
+    bits: Vec<u64>,
+    len: usize,
+}
+
+impl WordBits {
+    fn of(bytes: &[u8]) -> Self {
+        let bits = bytes
+            .chunks(64)
+            .map(|chunk| chunk.iter().enumerate().fold(0u64, |m, (k, &b)| m | (ASCII_WORD[b as usize] as u64) << k))
+            .collect();
+        WordBits { bits, len: bytes.len() }
+    }
+
+    /// The first byte at or after `from` whose bit is `set` (a word character or not), or the text's length.
+    #[inline]
+    fn next(&self, from: usize, set: bool) -> usize {
+        let mut k = from / 64;
+        if k >= self.bits.len() {
+            return self.len;
+        }
+        let flip = if set { 0 } else { !0u64 };
+        let mut m = (self.bits[k] ^ flip) & (!0u64 << (from % 64));
+        loop {
+            if m != 0 {
+                return (k * 64 + m.trailing_zeros() as usize).min(self.len);
+            }
+            k += 1;
+            if k >= self.bits.len() {
+                return self.len;
+            }
+            m = self.bits[k] ^ flip;
+        }
+    }
+}
+
+/// `split` of ASCII text: the same words (byte and character offsets coincide).
+fn split_ascii(bytes: &[u8], out: &mut Vec<Word>) {
+    let n = bytes.len();
+    let word = |i: usize| i < n && ASCII_WORD[bytes[i] as usize];
+    // at byte j: an s or S ending a word and not followed by an apostrophe and a word character
+    let possessive = |j: usize| {
+        j < n && (bytes[j] == b's' || bytes[j] == b'S') && !word(j + 1) && !(j + 1 < n && bytes[j + 1] == b'\'' && word(j + 2))
+    };
+    let bits = WordBits::of(bytes);
+    let mut i = 0;
+    loop {
+        let b0 = bits.next(i, true);
+        if b0 >= n {
+            return;
+        }
+        let mut end = bits.next(b0, false);
+        let b1;
+        loop {
+            // at the end of a run: an apostrophe joins the next run, unless it starts a possessive 's
+            if end < n && bytes[end] == b'\'' {
+                if possessive(end + 1) {
+                    (b1, i) = (end, end + 2);
+                    break;
+                }
+                if word(end + 1) {
+                    end = bits.next(end + 1, false);
+                    continue;
+                }
+            }
+            (b1, i) = (end, end);
+            break;
+        }
+        out.push(Word { byte_start: b0 as u32, byte_end: b1 as u32, start: b0 as u32, end: b1 as u32 });
     }
 }
 

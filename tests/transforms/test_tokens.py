@@ -152,6 +152,27 @@ def test_shared_words_of_text_without_apostrophes_are_the_tokens(text):
         assert words.starts == [t.start for t in tokenize(text)]
 
 
+# ASCII text, which the compiled splitter reads from a bit a byte, 64 bytes to a word of bits: runs, apostrophes
+# and possessives across those words' edges too (texts of up to some 400 bytes).
+ASCII_PIECES = st.lists(st.sampled_from(["Korea", "x", "s", "S", "'", "'s", "'S", "''", " ", "  ", "-", "_", "9",
+                                         "t", "\n", ".", "abcdefghijklmnopqrstuvwxyz0123456789_ABCDEFGHIJKLMNOPQRSTUVW",
+                                         " " * 61]), max_size=40).map("".join)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(ASCII_PIECES)
+def test_the_compiled_splitter_splits_ascii_text_as_the_regexes(text):
+    from wirewatch.transforms import tokens
+    from wirewatch.transforms.rulelang import words as rule_words
+
+    if tokens._compiled_split is None:
+        skip_unless_required("the compiled core (wirewatch_native) is not built for this Python's Unicode database "
+                             "(needs cargo; scripts/bootstrap)", required_by="WIREWATCH_REQUIRE_NATIVE")
+    found = list(tokens._WORD_NO_POSSESSIVE.finditer(text))
+    assert tokens._compiled_split(text, False) == ([m.group(1) for m in found], [m.start() for m in found])
+    assert tokens._compiled_split(text, True) == (rule_words.python_split(text), rule_words.python_starts(text))
+
+
 def test_shared_words_on_possessives_and_apostrophes():
     text = "Korea's O'Neill's rock'n'roll x's's Paris’ James’s 'twas ‘Iran’s’ KOREA’S Sam's Sam 9'S.S"
     for words in _both_splits(text):
