@@ -25,6 +25,7 @@ mod minhash;
 mod pages;
 mod phrases;
 mod rules;
+mod stemlib;
 mod unicode;
 mod words;
 use rules::{Clause, Eval, Rules};
@@ -646,6 +647,7 @@ const STEMS_MAX: usize = 500_000;
 struct WordTable {
     index: WordIndex,
     keys: Vec<WordKeys>,
+    stemmer: Option<stemlib::Stemmer>, // where set (Core.stem_with), the English stems of new words come from it
 }
 
 /// Words as written -> a number. A word of up to 15 bytes (nearly every word) is kept inline as its bytes
@@ -797,13 +799,30 @@ impl Core {
         }
         missing.sort_unstable();
         missing.dedup();
-        let stems: Vec<String> = stems_in.call1((PyList::new(py, &missing)?, "en"))?.extract()?;
+        let forms: Vec<String> = missing
+            .iter()
+            .map(|w| {
+                let mut form = String::with_capacity(w.len());
+                words::fold_into(w, &mut form);
+                form
+            })
+            .collect();
+        let stems: Vec<String> = match table.stemmer.as_mut() {
+            // The library's stem of the case-folded word, as tokens.stem asks it of the same library.
+            Some(stemmer) => forms
+                .iter()
+                .map(|form| {
+                    let mut stem = String::with_capacity(form.len());
+                    stemmer.stem_into(form, &mut stem).map(|()| stem)
+                        .ok_or_else(|| PyValueError::new_err("the stemming library failed"))
+                })
+                .collect::<PyResult<_>>()?,
+            None => stems_in.call1((PyList::new(py, &missing)?, "en"))?.extract()?,
+        };
         if stems.len() != missing.len() {
             return Err(PyValueError::new_err("stems gave a key count unlike the word count"));
         }
-        for (w, stem) in missing.iter().zip(stems) {
-            let mut form = String::with_capacity(w.len());
-            words::fold_into(w, &mut form);
+        for ((w, stem), form) in missing.iter().zip(stems).zip(forms) {
             if stem.contains(' ') || form.contains(' ') {
                 return Err(PyValueError::new_err("a key with a space"));
             }
@@ -1332,6 +1351,35 @@ impl Core {
         }
         let story = StoryIn { stem_line: "", form_line: "", raw: "", bounds, facts, extra: &extra, keys: Some(&looked) };
         self.records(py, &story, fields, caps, kinds, Some(&offsets))
+    }
+
+    /// English stems for the word table from the Snowball library in `path` (a compiled module this process
+    /// has loaded: PyStemmer's, whose stems `stems_in` gives), instead of asking `stems_in` for them. False
+    /// where the library is not there (the core keeps asking).
+    fn stem_with(&self, path: &str) -> bool {
+        let Some(stemmer) = stemlib::Stemmer::from_loaded(path) else { return false };
+        match self.words.lock() {
+            Ok(mut table) => {
+                table.stemmer = Some(stemmer);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// The stems the word table takes from the library (`stem_with`) for `words` (each case-folded first);
+    /// None where it has none (for tests).
+    fn library_stems(&self, words: Vec<String>) -> PyResult<Option<Vec<String>>> {
+        let mut table = self.words.lock().map_err(|_| PyValueError::new_err("the word table is poisoned"))?;
+        let Some(stemmer) = table.stemmer.as_mut() else { return Ok(None) };
+        let mut out = Vec::with_capacity(words.len());
+        for w in &words {
+            let (mut form, mut stem) = (String::new(), String::new());
+            words::fold_into(w, &mut form);
+            stemmer.stem_into(&form, &mut stem).ok_or_else(|| PyValueError::new_err("the stemming library failed"))?;
+            out.push(stem);
+        }
+        Ok(Some(out))
     }
 
     /// Pattern hits in a story's two key lines, found and counted only: what the per-story scan costs

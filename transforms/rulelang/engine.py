@@ -55,6 +55,10 @@ class Engine:
         # Whether ``records`` hands the core the texts to split (``Core.match_texts``): where the compiled
         # splitter is this Python's (``words.split``).
         self._texts = self.native is not None and words.compiled()
+        if self._texts and hasattr(self.native, "stem_with"):  # (an older core asks words.core_stems)
+            library = words.stemmer_library()  # the English stems from the library Python's come from
+            if library is not None:
+                self.native.stem_with(library)
         self._extra_languages = [stream_language(stream) for stream in self._extra_streams]
         # Whether the core makes a story's records from its texts and facts alone (``records_from``): no
         # story view is needed unless it cannot answer.

@@ -9,6 +9,7 @@ in the text, whatever the words around it. Proximity in those scripts counts cha
 from __future__ import annotations
 
 import re
+import sys
 
 from wirewatch.transforms.rulelang.compiled import word_splitter
 from wirewatch.transforms.tokens import regex_words, remember, remember_all, snowball, stem, stems
@@ -127,6 +128,15 @@ def core_stems(ws: list[str], language: str) -> list[str]:
     if language == "en":
         return snowball("english").stemWords(list(map(str.casefold, ws)))  # type: ignore[no-any-return]
     return stem_keys_in(ws, language)
+
+
+def stemmer_library() -> str | None:
+    """The file of the compiled module whose Snowball library gives ``tokens.stem``'s English stems
+    (PyStemmer's), for the compiled core to stem new words with directly (``Core.stem_with``); None where the
+    stems come from elsewhere (the pure-Python stemmer)."""
+    if type(snowball("english")).__module__ != "Stemmer":
+        return None
+    return getattr(sys.modules.get("Stemmer"), "__file__", None)
 
 
 def stem_keys_in(ws: list[str], language: str) -> list[str]:

@@ -288,6 +288,68 @@ def test_words_that_differ_in_one_letter_or_in_length_are_told_apart_by_the_core
     assert not compiled.engine.failures
 
 
+def _library_core():
+    from wirewatch.transforms.rulelang import words
+
+    if words.stemmer_library() is None:
+        pytest.skip("PyStemmer is not installed: the core asks Python for stems")
+    core = Engine(default_watchlist(), cache=None, compiled=True).native
+    if not hasattr(core, "library_stems"):
+        pytest.skip("a core older than Core.stem_with")
+    assert core.library_stems(["x"]) is not None  # the engine set it up
+    return core
+
+
+_ODD_WORDS = ["Running", "generously", "pasts", "Universities", "İstanbul", "Straße", "naïve", "cafés", "ﬀ", "ǅemal",
+              "y", "Yy", "sky", "skies", "news", "dying", "proceeding", "inning", "'s", "o'neill", "x1y2", "1990s", "_",
+              "ΣΊΣΥΦΟΣ", "Ärzte", "ÉCOLE", "ŉ", "ﬃ", "Σ", "ſ", "\u0130", "K", "Å"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("aeiouyYbcdgklmnprstlyzéüßİ'’0_"), min_size=1, max_size=14),
+                max_size=30))
+def test_the_cores_stems_from_the_library_are_pythons(ws):
+    """The word table stems new words with the Snowball library Python's stems come from (PyStemmer's,
+    Core.stem_with), not by asking Python: each word's stem is words.stem_in's (its case-folded form's)."""
+    from wirewatch.transforms.rulelang import words
+
+    core = _library_core()
+    ws = ws + _ODD_WORDS
+    assert core.library_stems(ws) == [words.stem_in(w, "en") for w in ws]
+
+
+def test_the_cores_stems_from_the_library_on_corpus_words(shared_corpora: Path):
+    from wirewatch.connectors.files.read import parse_jsonl
+    from wirewatch.transforms.rulelang import words
+
+    core = _library_core()
+    found: set[str] = set()
+    for name in ("geo/reuters21578-train.jsonl",):
+        corpus = shared_corpora / name
+        for story in parse_jsonl(corpus.read_bytes(), str(corpus)):
+            if isinstance(story, Story):
+                for text in (story.title, story.dateline, story.body):
+                    found.update(words.split(text or ""))
+    ws = sorted(found)
+    assert len(ws) > 20_000
+    assert core.library_stems(ws) == [words.stem_in(w, "en") for w in ws]
+
+
+def test_a_core_without_the_library_asks_python_for_stems():
+    from wirewatch.transforms.rulelang.program import compile_program
+
+    _library_core()
+    watchlist = load_watchlist("rules:\n  - id: w\n    query: 'troops NEAR/3 withdraw'\n")
+    python, compiled = pair(watchlist)
+    asking = Matcher(watchlist, cache=None)
+    asking.engine = Engine(watchlist, cache=None, compiled=True)
+    asking.engine.native = native.core(native.plan(compile_program(watchlist), watchlist))  # not set up
+    assert not asking.engine.native.stem_with("/nonexistent/Stemmer.so")
+    assert asking.engine.native.library_stems(["x"]) is None
+    story = Story(id="s", title="Troops withdrawing", body="The troops are withdrawing; troop withdrawals went on.")
+    assert asking.match(story) == compiled.match(story) == python.match(story) != ()
+
+
 def test_a_story_that_fills_the_cores_word_table_is_matched_by_the_core():
     """The core's table of words as written is emptied when a story's new words would grow it past its
     bound (STEMS_MAX, 500,000): the words of that story it had found before are then looked up again (their
