@@ -111,22 +111,32 @@ _SELF_DESCRIPTION_WORDS = ("news agency", "wire service", "news service", "newsw
 _NEVER_OPENS = "!\"$%&'+/<>?@\\^`{}"
 
 
+# _TRAILER_WORDS' words, up to where they vary ("fact-?checking", "photos?").
+_TRAILER_OPENED = ("reporting", "writing", "editing", "edited", "compiled", "compiling", "research", "graphics", "fact",
+                   "photo", "video")
+
+
 # How every line opens, lower-cased, that starts with an ASCII letter and that _MAYBE_FURNITURE matches (in
 # ASCII text IGNORECASE folds case as lower() does): the literal words that open its alternatives, up to where
 # they vary ("subscribe", "e-mail", "email", "reporting", "reuters/", "by" ...), grouped by their first two
-# letters. Most lines of prose open otherwise ("The", "In", and "company", "to the", "and" whose two letters
-# a furniture word shares) and need no regex. tests/transforms/test_furniture.py generates lines from the
+# letters. Most lines of prose open otherwise ("The", "In", and "company", "to the", "and the" whose two
+# letters a furniture word shares) and need no regex. tests/transforms/test_furniture.py generates lines from the
 # pattern itself and checks each of them opens so.
 _FURNITURE_OPENINGS = (
     # _UI_LINE
     "subscribe", "sign up", "share", "print", "e-mail", "email", "comment", "related", "read more", "advertisement",
     "listen", "follow us", "our standards", "scroll to continue", "click here", "see all news", "see more news",
     "back to top", "skip to ", "copyright", "all rights reserved", "more from ", "trending", "top stories",
-    # _TRAILER: _TRAILER_WORDS, _PHOTO_WORDS, _AGENCY_SLASH (lower-cased: a superset of its upper case)
-    "additional ", "editing and ", "and ", "with ", "reporting", "writing", "editing", "edited", "compiled",
-    "compiling", "research", "graphics", "fact", "photo", "video", "file ", "handout ", "top ", "main ", "picture",
-    "image", "credit", "reuters/", "afp/", "ap/", "epa/", "epa-efe/", "getty images/", "anadolu/", "xinhua/",
-    "sputnik/", "tass/", "yonhap/", "kcna/",
+    # _TRAILER: _TRAILER_WORDS (each word with what may come before it, or " by" after it), _PHOTO_WORDS (each
+    # word with what may come before it, or how it ends), _AGENCY_SLASH (lower-cased: a superset of its upper case)
+    *(before + word for before in ("additional ", "and ", "with ") for word in _TRAILER_OPENED),
+    "editing", "fact", "photo",  # ("editing and ...", "fact-?checking", "photo(graph)?s?")
+    *(word + " by" for word in _TRAILER_OPENED if word not in ("editing", "fact", "photo")),
+    *(before + word for before in ("file ", "handout ", "top ", "main ")
+      for word in ("photo", "picture", "image", "credit")),
+    "picture", "image", "credit by", "credit:", "credits by", "credits:",
+    "reuters/", "afp/", "ap/", "epa/", "epa-efe/", "getty images/", "anadolu/", "xinhua/", "sputnik/", "tass/",
+    "yonhap/", "kcna/",
     # _BYLINE
     "by",
 )

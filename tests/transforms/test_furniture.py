@@ -76,6 +76,12 @@ def test_each_head_opens_a_line_the_union_pattern_matches():
     lines += ["read more", "see more news", "copyright 2026", "editing and writing by Ann", "edited by Ann",
               "compiled by Ann", "compiling by Ann", "research by Ann", "top photo: Ann", "EPA-EFE/Ann",
               "reporting by Ann"]
+    lines += [f"{before}{word} by Ann" for before in ("additional ", "and ", "with ") for word in (
+        "reporting", "writing", "editing", "edited", "compiled", "compiling", "research", "graphics", "fact-checking",
+        "photos", "video")]
+    lines += [f"{before}{word}: Ann" for before in ("file ", "handout ", "top ", "main ")
+              for word in ("photo", "pictures", "image", "credit")]
+    lines += ["credit by Ann", "credits: Ann", "credits by Ann", "pictured: Ann", "photograph by Ann"]
     assert all(furniture._MAYBE_FURNITURE.match(line) for line in lines)
     assert {line[:2].lower() for line in lines} == furniture._FURNITURE_HEADS
     # and every opening is how one of them opens, lower-cased
