@@ -141,7 +141,10 @@ def _in_order(enriched: EnrichedStory) -> tuple:
 
 def trace_cluster(stories: Iterable[EnrichedStory], policy: SpreadPolicy = DEFAULT_POLICY) -> list[EnrichedStory]:
     """A whole cluster's stories, earliest first, each with the lineage and spread as of its arrival."""
-    return _trace_in_order(sorted(stories, key=_in_order), policy)
+    ordered = list(stories)
+    if len(ordered) > 1:  # most clusters hold one story: no order to find
+        ordered.sort(key=_in_order)
+    return _trace_in_order(ordered, policy)
 
 
 def _trace_in_order(stories: list[EnrichedStory], policy: SpreadPolicy) -> list[EnrichedStory]:

@@ -61,3 +61,39 @@ def test_a_folder_lists_an_archives_stories_once_across_a_compaction(tmp_path) -
     (merged.with_suffix(REPLACES)).write_text("".join(f"{n}\n" for n in keep))
     assert [p.rsplit("/", 1)[1] for p in expand_paths([tmp_path / "archive"])] == [merged.name, "notes.txt"]
     assert {p.rsplit("/", 1)[1] for p in expand_paths([folder / n for n in keep])} == set(keep)  # named: read
+
+
+def _guarded(data: bytes, path: str) -> list:
+    """What each line gives read the guarded way only: decoded (a BOM dropped), then story_from_json."""
+    from wirewatch.connectors.files.read import _decode
+    from wirewatch.records import story_from_json
+
+    out = []
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if not line.strip():
+            continue
+        origin = Origin(path, line=number)
+        text = _decode(line, origin)
+        out.append(text if isinstance(text, DeadLetter) else
+                   story_from_json(text, origin, stage="parse", default_format="jsonl"))
+    return out
+
+
+_FIELD = st.sampled_from(["id", "body", "title", "published", "authors", "version", "format", "language", "x"])
+_VALUE = st.one_of(st.none(), st.text(max_size=8), st.integers(-3, 3), st.booleans(),
+                   st.sampled_from(["2024-03-04T06:00:00Z", "2024-03-04T06:00:00", "", "é\u2028"]),
+                   st.lists(st.text(max_size=3), max_size=2))
+_LINE = st.one_of(
+    st.dictionaries(_FIELD, _VALUE, max_size=6).map(lambda d: __import__("orjson").dumps(d)),
+    st.builds(lambda body: b'{"id": "a", "body": ' + body + b"}",
+              st.sampled_from([b'"x"', b'"caf\xc3\xa9"', b'"\\ud800"', b'"bad \xff"', b"1", b'"x\r"'])),
+    st.binary(max_size=12),
+).flatmap(lambda line: st.sampled_from([line, b"\xef\xbb\xbf" + line, line + b"\r", b" " + line]))
+
+
+@given(st.lists(_LINE, max_size=6))
+def test_lines_read_straight_from_their_bytes_read_as_the_guarded_decode_reads_them(lines) -> None:
+    # most lines go to orjson as bytes; a BOM, bad UTF-8, bad JSON or a bad story takes the guarded path:
+    # either way, the same stories and the same dead letters, line for line
+    data = b"\n".join(lines)
+    assert repr(list(parse_jsonl(data, "in/s.jsonl"))) == repr(_guarded(data, "in/s.jsonl"))
