@@ -86,83 +86,81 @@ impl PhraseTrie {
         let mut ends: Vec<(u32, (u32, u32))> = Vec::new();
         for (at, word) in words.iter().enumerate() {
             let Some(&first) = root.get(*word) else { continue };
-            ends.clear();
-            let (mut node, mut last) = (first, at);
-            loop {
-                let n = &self.nodes[node as usize];
-                if n.payloads.1 > 0 {
-                    ends.push((last as u32, n.payloads));
-                }
-                last += 1;
-                match words.get(last).and_then(|w| n.children.get(*w)) {
-                    Some(&child) => node = child,
-                    None => break,
-                }
-            }
-            for &(end, (start, count)) in ends.iter().rev() {
-                for p in start..start + count {
-                    out.extend([at as u32, end, p]);
-                }
-            }
+            self.phrases_from(first, at, &mut ends, &mut out, |n, last| {
+                words.get(last).and_then(|w| n.children.get(*w)).copied()
+            });
         }
         out
     }
-}
-
-impl PhraseTrie {
-    /// Whether `word` (written, not folded) may start a phrase: its folded form's filter bit is set. An ASCII
-    /// word's bytes are folded as they are hashed; another word is folded into `buffer` first.
-    #[inline]
-    fn may_start(&self, word: &str, buffer: &mut String) -> bool {
-        let hash = if word.is_ascii() {
-            byte_hash(word.bytes().map(|b| b.to_ascii_lowercase()))
-        } else {
-            buffer.clear();
-            fold_into(word, buffer);
-            byte_hash(buffer.bytes())
-        };
-        let bit = (hash >> self.filter_shift) as usize;
-        self.filter[bit / 64] & (1 << (bit % 64)) != 0
-    }
 
     /// `hits` of the words `str.casefold`ed, each word folded only where it is looked up: a word the filter
-    /// passes, and the words after it while a phrase goes on.
+    /// of first words passes, and the words after it while a phrase goes on.
     pub(crate) fn hits_folding(&self, words: &[&str]) -> Vec<u32> {
         let root = &self.nodes[0].children;
         let mut out: Vec<u32> = Vec::new();
         let mut ends: Vec<(u32, (u32, u32))> = Vec::new();
         let (mut key, mut next) = (String::new(), String::new());
         for (at, word) in words.iter().enumerate() {
-            if !self.may_start(word, &mut key) {
+            // an ASCII word's bytes are folded as they are hashed, and the word itself only once it passes;
+            // another word is folded first, once
+            let hash = if word.is_ascii() {
+                byte_hash(word.bytes().map(|b| b.to_ascii_lowercase()))
+            } else {
+                key.clear();
+                fold_into(word, &mut key);
+                byte_hash(key.bytes())
+            };
+            if !self.may_start(hash) {
                 continue;
             }
-            key.clear();
-            fold_into(word, &mut key);
+            if word.is_ascii() {
+                key.clear();
+                fold_into(word, &mut key);
+            }
             let Some(&first) = root.get(key.as_str()) else { continue };
-            ends.clear();
-            let (mut node, mut last) = (first, at);
-            loop {
-                let n = &self.nodes[node as usize];
-                if n.payloads.1 > 0 {
-                    ends.push((last as u32, n.payloads));
-                }
-                last += 1;
+            self.phrases_from(first, at, &mut ends, &mut out, |n, last| {
                 if n.children.is_empty() || last >= words.len() {
-                    break;
+                    return None;
                 }
                 next.clear();
                 fold_into(words[last], &mut next);
-                match n.children.get(next.as_str()) {
-                    Some(&child) => node = child,
-                    None => break,
-                }
-            }
-            for &(end, (start, count)) in ends.iter().rev() {
-                for p in start..start + count {
-                    out.extend([at as u32, end, p]);
-                }
-            }
+                n.children.get(next.as_str()).copied()
+            });
         }
         out
+    }
+
+    /// Whether a word whose folded form hashes (`byte_hash`) to `hash` may start a phrase: its filter bit is
+    /// set.
+    #[inline]
+    fn may_start(&self, hash: u64) -> bool {
+        let bit = (hash >> self.filter_shift) as usize;
+        self.filter[bit / 64] & (1 << (bit % 64)) != 0
+    }
+
+    /// The phrases starting at word `at`, whose first word leads to node `first`: walking on while `child`
+    /// gives the node the next word (by its index) leads to from a node, each phrase ending on the way,
+    /// appended to `out` as (at, its last word, payload index), the longest first. `ends`: scratch.
+    #[inline]
+    fn phrases_from(&self, first: u32, at: usize, ends: &mut Vec<(u32, (u32, u32))>, out: &mut Vec<u32>,
+                    mut child: impl FnMut(&Node, usize) -> Option<u32>) {
+        ends.clear();
+        let (mut node, mut last) = (first, at);
+        loop {
+            let n = &self.nodes[node as usize];
+            if n.payloads.1 > 0 {
+                ends.push((last as u32, n.payloads));
+            }
+            last += 1;
+            match child(n, last) {
+                Some(next) => node = next,
+                None => break,
+            }
+        }
+        for &(end, (start, count)) in ends.iter().rev() {
+            for p in start..start + count {
+                out.extend([at as u32, end, p]);
+            }
+        }
     }
 }
