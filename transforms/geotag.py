@@ -402,19 +402,49 @@ def _features(by_code: dict[str, list[Mention]], found: list[Mention], body: str
     """``features`` of the mentions grouped by ``_by_code``."""
     if not by_code:
         return {}
-    sums = {code: sum([m.weight for m in ms]) for code, ms in by_code.items()}
-    top = max(sums.values())
     length = max(1, len(body))
+    gathered, top = _gathered(by_code, length)
     listed = _listed(found, body) if len(by_code) >= 3 else ()  # a list needs three countries in the body
     log_length, log_countries = math.log(length), math.log(len(by_code))
-    national_kinds = _NATIONAL_KINDS
     out = {}
-    for code, ms in by_code.items():  # one pass over a country's mentions for all its features
+    for code, ms, total, in_dateline, in_title, in_body, first, best, national, demonyms, forms in gathered:
+        count = len(ms)
+        out[code] = [
+            1.0 if in_dateline else 0.0,
+            float(2 if in_title > 2 else in_title),
+            math.log1p(in_body),
+            first / length,
+            (first if first < 3000 else 3000) / 1000,
+            best,
+            total / top,
+            1.0 if total == top else 0.0,
+            log_length,
+            log_countries,
+            0.0 if national else 1.0,
+            1.0 if demonyms == count else 0.0,
+            forms / count,
+            1.0 if code in listed else 0.0,
+            count / len(found),
+        ]
+    return out
+
+
+def _gathered(by_code: dict[str, list[Mention]], length: int) -> tuple[list[tuple], float]:
+    """What each country's features are made of, from one pass over its mentions (``length``: the body's,
+    at least 1): (code, its mentions, their summed weight, whether one is in the dateline, how many in the
+    title, how many in the body, the first body mention's start, the best weight, how many of a national
+    kind, how many demonyms, how many distinct forms); and the largest summed weight."""
+    national_kinds = _NATIONAL_KINDS
+    gathered = []
+    top = 0.0
+    for code, ms in by_code.items():
         in_dateline, in_title, in_body, first = False, 0, 0, length
         best = ms[0].place.weight
         national = demonyms = 0
         forms = set()
-        for place, span, _ in ms:
+        total = 0  # the weights added in order to the int 0, as sum() of them adds them here
+        for place, span, weight in ms:
+            total += weight
             field = span.field
             if field == "body":
                 if not in_body or span.start < first:  # min(): the first body mention's start
@@ -432,26 +462,10 @@ def _features(by_code: dict[str, list[Mention]], found: list[Mention], body: str
                 if kind == "demonym":
                     demonyms += 1
             forms.add(span.text.casefold())
-        total = sums[code]
-        count = len(ms)
-        out[code] = [
-            1.0 if in_dateline else 0.0,
-            float(2 if in_title > 2 else in_title),
-            math.log1p(in_body),
-            first / length,
-            (first if first < 3000 else 3000) / 1000,
-            best,
-            total / top,
-            1.0 if total == top else 0.0,
-            log_length,
-            log_countries,
-            0.0 if national else 1.0,
-            1.0 if demonyms == count else 0.0,
-            len(forms) / count,
-            1.0 if code in listed else 0.0,
-            count / len(found),
-        ]
-    return out
+        if not gathered or total > top:  # max() of the sums
+            top = total
+        gathered.append((code, ms, total, in_dateline, in_title, in_body, first, best, national, demonyms, len(forms)))
+    return gathered, top
 
 
 def classify(story: Story, gazetteer: Gazetteer,
@@ -466,43 +480,13 @@ def _tags(found: list[Mention], body: str, with_dateline: bool,
           gazetteer: Gazetteer) -> tuple[tuple[CountryTag, ...], tuple[str, ...]]:
     """``classify`` of the story's mentions: the countries the model keeps, with their first evidence, and
     their sub-regions. Each country's probability is ``about_model(...).probability(features(...)[code])``
-    worked out in one pass over its mentions, its features summed into the model's sum as they are made, in
-    the same order and from the same values, so the same floats (the tests compare the two)."""
+    worked out from ``_gathered`` directly, its features summed into the model's sum as they are made, in the
+    same order and from the same values, so the same floats (the tests compare the two)."""
     if not found:
         return (), ()
     by_code = _by_code(found)
     length = max(1, len(body))
-    national_kinds = _NATIONAL_KINDS
-    gathered = []
-    top = 0.0
-    for code, ms in by_code.items():  # what each country's features need, its summed weight too
-        in_dateline, in_title, in_body, first = False, 0, 0, length
-        best = ms[0].place.weight
-        national = demonyms = 0
-        forms = set()
-        total = 0  # as sum(): the weights added in order to the int 0, so the same float
-        for place, span, weight in ms:
-            total += weight
-            field = span.field
-            if field == "body":
-                if not in_body or span.start < first:
-                    first = span.start
-                in_body += 1
-            elif field == "title":
-                in_title += 1
-            elif field == "dateline":
-                in_dateline = True
-            if place.weight > best:
-                best = place.weight
-            kind = place.kind
-            if kind in national_kinds:
-                national += 1
-                if kind == "demonym":
-                    demonyms += 1
-            forms.add(span.text.casefold())
-        if not gathered or total > top:  # max() of the sums
-            top = total
-        gathered.append((code, ms, total, in_dateline, in_title, in_body, first, best, national, demonyms, len(forms)))
+    gathered, top = _gathered(by_code, length)
     listed = _listed(found, body) if len(by_code) >= 3 else ()
     log_length, log_countries = math.log(length), math.log(len(by_code))
     mentioned = len(found)
