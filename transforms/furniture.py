@@ -185,34 +185,26 @@ def prose_lines(lines: list[str]) -> list[bool]:
 _AGENCY_STRIP = " ()[].,;:"  # what is taken off both ends of a name before it is looked up
 
 
-def lines_to_read(text: str) -> list[int] | None:
-    """The indices of the lines of ``text`` (``text.split("\n")``) the classifiers must be asked about, in
-    order: every line but the ASCII ones holding none of _SELF_DESCRIPTION_WORDS lower-cased (so
-    ``self_described_agency`` gives None) that open, after their spaces, with a digit, one of _NEVER_OPENS or
-    a letter otherwise than any furniture opens (so ``maybe_furniture`` gives False: its pattern's
-    alternatives open with a letter, a parenthesis, a separator or, the trailer's alone, spaces before those)
-    and are no agency's name: no classifier takes those, and normalize keeps them as they are (most lines of
-    a story). Told by the compiled core (native/src/lines.rs) in one pass over the text, no line made a Python
-    string; None without it (the caller then reads every line). ``python_lines_to_read`` is the reference."""
-    read = read_lines(text)
-    return None if read is None else read[0]
-
-
 def read_lines(text: str) -> tuple[list[int], bool] | None:
-    """``(lines_to_read(text), may_self_describe(text))`` from one pass of the compiled core over ``text``;
-    None without it."""
+    """The lines of ``text`` to ask the classifiers about, and ``may_self_describe(text)``, from one pass of the
+    compiled core (native/src/lines.rs) over ``text``, no line made a Python string; None without it (the
+    caller then reads every line). The lines are the indices (in ``text.split("\n")``, in order) of every line
+    but the ASCII ones holding none of _SELF_DESCRIPTION_WORDS lower-cased (so ``self_described_agency`` gives
+    None) that open, after their spaces, with a digit, one of _NEVER_OPENS or a letter otherwise than any
+    furniture opens (so ``maybe_furniture`` gives False: its pattern's alternatives open with a letter, a
+    parenthesis, a separator or, the trailer's alone, spaces before those) and are no agency's name: no
+    classifier takes those, and normalize keeps them as they are (most lines of a story).
+    ``python_lines_to_read`` is the reference."""
+    if _PROSE_LINES is None:
+        return None
     try:
-        if _PROSE_LINES is not None:
-            return _PROSE_LINES.read(text)  # type: ignore[no-any-return]
-        if _OLDER_PROSE_LINES is not None:
-            return _OLDER_PROSE_LINES.to_read(text), may_self_describe(text)
+        return _PROSE_LINES.read(text)  # type: ignore[no-any-return]
     except UnicodeEncodeError:  # a lone surrogate, which the compiled core cannot read
         return None
-    return None
 
 
 def python_lines_to_read(lines: list[str]) -> list[int]:
-    """``lines_to_read`` of ``lines`` in Python. A line past ASCII is left out like an ASCII one, as
+    """``read_lines``' lines of ``lines`` in Python. A line past ASCII is left out like an ASCII one, as
     IGNORECASE reads it (_folded), opening with a character past ASCII only where no furniture line does
     (not in _MAY_OPEN_PAST_ASCII), and only where it is longer than any agency's name (its case folded could
     make one)."""
@@ -464,11 +456,6 @@ _PROSE_LINES: Any = (_sorter(list(_FURNITURE_OPENINGS), _NEVER_OPENS, _LONGEST_A
                              list(_SELF_DESCRIPTION_WORDS), list(AGENCIES), "".join(sorted(_MAY_OPEN_PAST_ASCII)),
                              list(_FOLDS_TO_ASCII.items()))
                      if hasattr(_ProseLines, "read") else None)
-# A core built before ProseLines.read: its sorter reads more lines than python_lines_to_read (all past ASCII,
-# those that open with one of _NEVER_OPENS), which the classifiers then keep; used until the core is rebuilt.
-_OLDER_PROSE_LINES: Any = (_sorter(list(_FURNITURE_OPENINGS), _LONGEST_AGENCY, _AGENCY_STRIP,
-                                   list(_SELF_DESCRIPTION_WORDS), list(AGENCIES))
-                           if _ProseLines is not None and not hasattr(_ProseLines, "read") else None)
 # ``_holds_a_hint``'s look at ASCII text by the compiled core (no lower-cased copy made in Python).
 _HintLook = getattr(wirewatch_native, "HintLook", None) if wanted() else None
 _HINT_LOOK = _HintLook(list(_WORD_HINTS), list(_BY_HINTS), list(_AGENCY_HINTS)) if _HintLook is not None else None

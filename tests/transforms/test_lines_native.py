@@ -347,6 +347,6 @@ def test_a_lone_surrogate_goes_to_python():
     from wirewatch.transforms import geotag
 
     _compiled_or_skip(furniture._PROSE_LINES)
-    assert furniture.lines_to_read("Reuters\n\ud800 said.") is None
+    assert furniture.read_lines("Reuters\n\ud800 said.") is None
     assert furniture._holds_a_hint("\ud800 photo") is True
     assert geotag._sentence_ends("He said.\n\nThe \ud800", 20) == [8, 10]
