@@ -809,14 +809,7 @@ impl Core {
             .collect();
         let stems: Vec<String> = match table.stemmer.as_mut() {
             // The library's stem of the case-folded word, as tokens.stem asks it of the same library.
-            Some(stemmer) => forms
-                .iter()
-                .map(|form| {
-                    let mut stem = String::with_capacity(form.len());
-                    stemmer.stem_into(form, &mut stem).map(|()| stem)
-                        .ok_or_else(|| PyValueError::new_err("the stemming library failed"))
-                })
-                .collect::<PyResult<_>>()?,
+            Some(stemmer) => forms.iter().map(|form| stemmer.stem(form)).collect::<PyResult<_>>()?,
             None => stems_in.call1((PyList::new(py, &missing)?, "en"))?.extract()?,
         };
         if stems.len() != missing.len() {
@@ -1374,10 +1367,9 @@ impl Core {
         let Some(stemmer) = table.stemmer.as_mut() else { return Ok(None) };
         let mut out = Vec::with_capacity(words.len());
         for w in &words {
-            let (mut form, mut stem) = (String::new(), String::new());
+            let mut form = String::new();
             words::fold_into(w, &mut form);
-            stemmer.stem_into(&form, &mut stem).ok_or_else(|| PyValueError::new_err("the stemming library failed"))?;
-            out.push(stem);
+            out.push(stemmer.stem(&form)?);
         }
         Ok(Some(out))
     }

@@ -5,6 +5,8 @@
 //! the module Python has already loaded (never loaded here), so both stem with the same code; where it is
 //! not there, or lacks a function, the core keeps asking Python.
 
+use pyo3::exceptions::PyValueError;
+use pyo3::PyResult;
 use std::ffi::{c_char, c_int, c_void, CString};
 
 type New = unsafe extern "C" fn(*const c_char, *const c_char) -> *mut c_void;
@@ -54,9 +56,13 @@ impl Stemmer {
         }
     }
 
-    /// The stem of `word` (case-folded already), appended to `out`; None where the library fails (out of
-    /// memory) or gives bytes that are not UTF-8.
-    pub(crate) fn stem_into(&mut self, word: &str, out: &mut String) -> Option<()> {
+    /// The stem of `word` (case-folded already); a Python error where the library fails (out of memory) or
+    /// gives bytes that are not UTF-8.
+    pub(crate) fn stem(&mut self, word: &str) -> PyResult<String> {
+        self.stem_bytes(word).ok_or_else(|| PyValueError::new_err("the stemming library failed"))
+    }
+
+    fn stem_bytes(&mut self, word: &str) -> Option<String> {
         let n = c_int::try_from(word.len()).ok()?;
         // SAFETY: the stemmer is valid until dropped; sb_stemmer_stem reads `n` bytes of `word` and returns a
         // buffer of sb_stemmer_length bytes that the stemmer owns until its next call, read here before it.
@@ -66,9 +72,8 @@ impl Stemmer {
                 return None;
             }
             let len = usize::try_from((self.length)(self.stemmer)).ok()?;
-            out.push_str(std::str::from_utf8(std::slice::from_raw_parts(stemmed, len)).ok()?);
+            Some(std::str::from_utf8(std::slice::from_raw_parts(stemmed, len)).ok()?.to_owned())
         }
-        Some(())
     }
 }
 
